@@ -1,0 +1,173 @@
+"""An in-memory event store with the same contract as PostgreSQL, for fast domain tests.
+
+Events are kept encoded by the same codec, so a unit test also proves they round-trip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from uuid import UUID
+
+import msgspec
+
+from adapters.codec import EncodedEvent, EventCodec
+from adapters.subscription import AppendSignal, follow
+from domain.errors import ConcurrencyError
+from domain.ports import AppendResult, DomainEvent, Position, RecordedEvent, Snapshot
+from domain.values import Context
+
+
+class StoredEvent(msgspec.Struct, frozen=True):
+    position: Position
+    encoded: EncodedEvent
+    context: Context
+    recorded_at: datetime
+
+
+class InMemoryEventStore:
+    """One transaction at a time: each append is all-or-nothing and gets the next position."""
+
+    def __init__(self, codec: EventCodec | None = None) -> None:
+        self.codec = codec or EventCodec()
+        self.signal = AppendSignal()
+        self._log: list[StoredEvent] = []
+        self._streams: dict[UUID, list[StoredEvent]] = {}
+        self._snapshots: dict[UUID, tuple[int, str, bytes, datetime]] = {}
+        self._outcomes: dict[str, AppendResult] = {}
+        self._transaction_ids = itertools.count(1)
+        self._lock = asyncio.Lock()
+
+    async def append(
+        self,
+        events: Sequence[DomainEvent],
+        context: Context,
+        idempotency_key: str | None = None,
+        outcome: bytes = b"",
+    ) -> AppendResult:
+        encoded = [self.codec.encode(domain_event) for domain_event in events]
+        async with self._lock:
+            if idempotency_key is not None and idempotency_key in self._outcomes:
+                return self._outcomes[idempotency_key]
+            self._check_expected_versions(encoded)
+            if not encoded:
+                result = AppendResult(Position(), outcome=outcome)
+                if idempotency_key is not None:
+                    self._outcomes[idempotency_key] = AppendResult(
+                        Position(), replayed=True, outcome=outcome
+                    )
+                return result
+            transaction_id = next(self._transaction_ids)
+            now = datetime.now(UTC)
+            for item in encoded:
+                position = Position(transaction_id, len(self._log) + 1)
+                stored = StoredEvent(position, item, context, now)
+                self._log.append(stored)
+                self._streams.setdefault(item.stream_id, []).append(stored)
+            result = AppendResult(self._log[-1].position, outcome=outcome)
+            if idempotency_key is not None:
+                self._outcomes[idempotency_key] = AppendResult(
+                    result.last_position, replayed=True, outcome=outcome
+                )
+        self.signal.fire()
+        return result
+
+    def _check_expected_versions(self, encoded: list[EncodedEvent]) -> None:
+        next_versions: dict[UUID, int] = {}
+        for item in encoded:
+            expected = next_versions.get(item.stream_id)
+            if expected is None:
+                expected = len(self._streams.get(item.stream_id, ())) + 1
+            if item.version != expected:
+                raise ConcurrencyError(item.stream_id, item.version - 1)
+            next_versions[item.stream_id] = expected + 1
+
+    async def read_stream(self, stream_id: UUID, after_version: int = 0) -> list[DomainEvent]:
+        stored = self._streams.get(stream_id, [])[after_version:]
+        return [self._decode(item.encoded) for item in stored]
+
+    def _decode(self, item: EncodedEvent) -> DomainEvent:
+        return self.codec.decode(
+            item.stream_id, item.version, item.topic, item.schema_version, item.state
+        )
+
+    async def latest_snapshot(self, stream_id: UUID) -> Snapshot | None:
+        if stream_id not in self._snapshots:
+            return None
+        version, topic, state, taken_at = self._snapshots[stream_id]
+        return self.codec.decode_snapshot(stream_id, version, topic, state, taken_at)
+
+    async def save_snapshot(self, snapshot: Snapshot) -> None:
+        state = self.codec.encode_snapshot(snapshot)
+        previous = self._snapshots.get(snapshot.originator_id)
+        if previous is None or previous[0] < snapshot.originator_version:
+            self._snapshots[snapshot.originator_id] = (
+                snapshot.originator_version,
+                snapshot.topic,
+                state,
+                datetime.now(UTC),
+            )
+
+    async def read_all(
+        self, after: Position, limit: int = 1000, topics: Sequence[str] = ()
+    ) -> list[RecordedEvent]:
+        start = after.position  # positions are dense here: position n sits at index n - 1
+        selected = []
+        for stored in itertools.islice(self._log, start, None):
+            if topics and not stored.encoded.topic.startswith(tuple(topics)):
+                continue
+            selected.append(self._recorded(stored))
+            if len(selected) == limit:
+                break
+        return selected
+
+    def _recorded(self, stored: StoredEvent) -> RecordedEvent:
+        item = stored.encoded
+        return RecordedEvent(
+            position=stored.position,
+            stream_id=item.stream_id,
+            version=item.version,
+            topic=item.topic,
+            event=self._decode(item),
+            context=stored.context,
+            recorded_at=stored.recorded_at,
+        )
+
+    async def last_position(self) -> Position:
+        return self._log[-1].position if self._log else Position()
+
+    async def outcome_of(self, idempotency_key: str) -> AppendResult | None:
+        return self._outcomes.get(idempotency_key)
+
+    def follow(
+        self,
+        after: Position,
+        *,
+        batch_size: int = 1000,
+        poll_interval: float = 1.0,
+        topics: Sequence[str] = (),
+    ) -> AsyncIterator[list[RecordedEvent]]:
+        return follow(
+            self.read_all,
+            self.signal,
+            after,
+            batch_size=batch_size,
+            poll_interval=poll_interval,
+            topics=topics,
+        )
+
+    def corrupt(
+        self, stream_id: UUID, version: int, *, topic: str | None = None, state: bytes | None = None
+    ) -> None:
+        """Damage a stored event in place, as a test of how bad data is reported."""
+        stored = self._streams[stream_id][version - 1]
+        damaged = msgspec.structs.replace(
+            stored.encoded,
+            topic=topic or stored.encoded.topic,
+            state=state if state is not None else stored.encoded.state,
+        )
+        replacement = msgspec.structs.replace(stored, encoded=damaged)
+        self._streams[stream_id][version - 1] = replacement
+        self._log[stored.position.position - 1] = replacement

@@ -1,0 +1,42 @@
+"""asyncpg pools with the codecs every connection needs."""
+
+from __future__ import annotations
+
+import asyncpg
+
+JSONB_VERSION = b"\x01"
+
+
+async def init_connection(connection: asyncpg.Connection) -> None:
+    # jsonb travels as msgspec bytes in binary format: no str round trip on either side.
+    await connection.set_type_codec(
+        "jsonb",
+        schema="pg_catalog",
+        encoder=lambda value: JSONB_VERSION + value,
+        decoder=lambda value: value[1:],
+        format="binary",
+    )
+
+
+async def create_pool(
+    dsn: str, *, schema: str | None = None, min_size: int = 2, max_size: int = 10
+) -> asyncpg.Pool:
+    settings = {"search_path": schema} if schema else {}
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=init_connection,
+        server_settings={"application_name": "omnicommerce", **settings},
+    )
+    assert pool is not None
+    return pool
+
+
+async def connect(dsn: str, *, schema: str | None = None) -> asyncpg.Connection:
+    settings = {"search_path": schema} if schema else {}
+    connection = await asyncpg.connect(
+        dsn, server_settings={"application_name": "omnicommerce", **settings}
+    )
+    await init_connection(connection)
+    return connection

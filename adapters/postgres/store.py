@@ -1,0 +1,199 @@
+"""The PostgreSQL event store on asyncpg (DESIGN §3)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Sequence
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from adapters.codec import EventCodec
+from adapters.postgres.notify import AppendNotifier
+from adapters.subscription import AppendSignal, follow
+from domain.errors import ConcurrencyError
+from domain.ports import AppendResult, DomainEvent, Position, RecordedEvent, Snapshot
+from domain.values import Context
+
+STALE_VERSION = "OC001"
+DUPLICATE_KEY_DETAIL = re.compile(r"\(stream_id, version\)=\(([0-9a-f-]{36}), (\d+)\)")
+
+APPEND = "SELECT * FROM omni_append($1, $2, $3, $4, $5, $6, $7, $8)"
+
+READ_STREAM = """
+SELECT version, topic, schema_version, state FROM events
+WHERE stream_id = $1 AND version > $2 ORDER BY version
+"""
+
+# Rows below the oldest running transaction can no longer be joined by an earlier commit.
+READ_ALL = """
+SELECT transaction_id::text::bigint AS transaction_id, position, stream_id, version, topic,
+       schema_version, state, context, recorded_at
+FROM events
+WHERE (transaction_id, position) > ($1::text::xid8, $2)
+  AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+  AND (cardinality($4::text[]) = 0 OR topic ^@ ANY ($4::text[]))
+ORDER BY transaction_id, position
+LIMIT $3
+"""
+
+LAST_POSITION = """
+SELECT transaction_id::text::bigint AS transaction_id, position FROM events
+WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY transaction_id DESC, position DESC LIMIT 1
+"""
+
+decode_context = msgspec.json.Decoder(Context).decode
+encode_context = msgspec.json.Encoder().encode
+
+
+class PostgresEventStore:
+    """Append-only events: optimistic concurrency, idempotency keys, a gap-free global order."""
+
+    def __init__(self, pool: asyncpg.Pool, codec: EventCodec | None = None) -> None:
+        self.pool = pool
+        self.codec = codec or EventCodec()
+        self.signal = AppendSignal()
+        self.notifier = AppendNotifier(pool, self.signal)
+
+    async def start_listening(self, connection: asyncpg.Connection) -> None:
+        """Wake this process's followers on appends committed by any process."""
+        await self.notifier.start(connection)
+
+    async def stop_listening(self) -> None:
+        await self.notifier.stop()
+
+    async def append(
+        self,
+        events: Sequence[DomainEvent],
+        context: Context,
+        idempotency_key: str | None = None,
+        outcome: bytes = b"",
+    ) -> AppendResult:
+        if not events and idempotency_key is None:
+            return AppendResult(Position())
+        encoded = [self.codec.encode(domain_event) for domain_event in events]
+        context_bytes = encode_context(context)
+        try:
+            row = await self.pool.fetchrow(
+                APPEND,
+                [e.stream_id for e in encoded],
+                [e.version for e in encoded],
+                [e.topic for e in encoded],
+                [e.schema_version for e in encoded],
+                [e.state for e in encoded],
+                [context_bytes] * len(encoded),
+                idempotency_key,
+                outcome,
+            )
+        except asyncpg.UniqueViolationError as error:
+            raise _concurrency_error(error) from None
+        except asyncpg.PostgresError as error:
+            if error.sqlstate == STALE_VERSION:
+                raise ConcurrencyError(UUID(error.detail)) from None
+            raise
+        assert row is not None
+        if not row["replayed"]:
+            self.notifier.committed()
+        return AppendResult(
+            Position(row["transaction_id"], row["last_position"]),
+            replayed=row["replayed"],
+            outcome=bytes(row["outcome"]),
+        )
+
+    async def read_stream(self, stream_id: UUID, after_version: int = 0) -> list[DomainEvent]:
+        rows = await self.pool.fetch(READ_STREAM, stream_id, after_version)
+        decode = self.codec.decode
+        return [
+            decode(stream_id, r["version"], r["topic"], r["schema_version"], r["state"])
+            for r in rows
+        ]
+
+    async def latest_snapshot(self, stream_id: UUID) -> Snapshot | None:
+        row = await self.pool.fetchrow(
+            "SELECT version, topic, state, taken_at FROM snapshots WHERE stream_id = $1", stream_id
+        )
+        if row is None:
+            return None
+        return self.codec.decode_snapshot(
+            stream_id, row["version"], row["topic"], row["state"], row["taken_at"]
+        )
+
+    async def save_snapshot(self, snapshot: Snapshot) -> None:
+        state = self.codec.encode_snapshot(snapshot)
+        await self.pool.execute(
+            """
+            INSERT INTO snapshots (stream_id, version, topic, state) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (stream_id) DO UPDATE
+            SET version = excluded.version, topic = excluded.topic, state = excluded.state,
+                taken_at = now()
+            WHERE snapshots.version < excluded.version
+            """,
+            snapshot.originator_id,
+            snapshot.originator_version,
+            snapshot.topic,
+            state,
+        )
+
+    async def read_all(
+        self, after: Position, limit: int = 1000, topics: Sequence[str] = ()
+    ) -> list[RecordedEvent]:
+        rows = await self.pool.fetch(
+            READ_ALL, str(after.transaction_id), after.position, limit, list(topics)
+        )
+        return [self._recorded(row) for row in rows]
+
+    def _recorded(self, row: asyncpg.Record) -> RecordedEvent:
+        stream_id, version = row["stream_id"], row["version"]
+        return RecordedEvent(
+            position=Position(row["transaction_id"], row["position"]),
+            stream_id=stream_id,
+            version=version,
+            topic=row["topic"],
+            event=self.codec.decode(
+                stream_id, version, row["topic"], row["schema_version"], row["state"]
+            ),
+            context=decode_context(row["context"]),
+            recorded_at=row["recorded_at"],
+        )
+
+    async def last_position(self) -> Position:
+        row = await self.pool.fetchrow(LAST_POSITION)
+        return Position(row["transaction_id"], row["position"]) if row else Position()
+
+    async def outcome_of(self, idempotency_key: str) -> AppendResult | None:
+        row = await self.pool.fetchrow(
+            """SELECT transaction_id::text::bigint AS transaction_id, position, outcome
+               FROM idempotency_keys WHERE key = $1""",
+            idempotency_key,
+        )
+        if row is None:
+            return None
+        position = Position(row["transaction_id"], row["position"])
+        return AppendResult(position, replayed=True, outcome=bytes(row["outcome"]))
+
+    def follow(
+        self,
+        after: Position,
+        *,
+        batch_size: int = 1000,
+        poll_interval: float = 1.0,
+        topics: Sequence[str] = (),
+    ) -> AsyncIterator[list[RecordedEvent]]:
+        return follow(
+            self.read_all,
+            self.signal,
+            after,
+            batch_size=batch_size,
+            poll_interval=poll_interval,
+            topics=topics,
+        )
+
+
+def _concurrency_error(error: asyncpg.UniqueViolationError) -> ConcurrencyError:
+    match = DUPLICATE_KEY_DETAIL.search(error.detail or "")
+    if match is None:
+        raise error
+    stream_id, version = UUID(match[1]), int(match[2])
+    return ConcurrencyError(stream_id, version - 1)

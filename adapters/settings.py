@@ -1,0 +1,42 @@
+"""One frozen Settings, read from the environment by the composition root and the CLI only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+
+DEV_SECRET = "omnicommerce-development-secret-change-me"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    database_url: str | None = None
+    data_dir: str = ".omni"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    environment: str = "development"
+    secret_key: str = DEV_SECRET
+    poll_interval: float = 1.0
+    run_projections: bool = True
+    run_scheduler: bool = True
+    seed_demo: bool = True
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        values: dict[str, object] = {}
+        if env.get("DATABASE_URL"):
+            values["database_url"] = env["DATABASE_URL"]
+        for field in cls.__struct_fields__:
+            key = f"OMNI_{field.upper()}"
+            if key in env:
+                values[field] = env[key]
+        return msgspec.convert(values, cls, strict=False)

@@ -1,0 +1,1 @@
+"""The composition root, GraphQL schema, REST endpoints and the `omni` command line."""

@@ -1,0 +1,1 @@
+"""The commerce domain: aggregates, values, ports and use cases. Pure Python, no I/O."""

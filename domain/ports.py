@@ -1,0 +1,184 @@
+"""What the domain needs from the outside world, as protocols the adapters implement."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime, time
+from typing import Protocol
+from uuid import UUID
+
+import msgspec
+from eventsourcing.domain import CanMutateProtocol as DomainEvent
+from eventsourcing.domain import Snapshot
+
+from domain.values import Context, Money
+
+__all__ = [
+    "AppendResult",
+    "Catalog",
+    "Clock",
+    "DomainEvent",
+    "EventStore",
+    "Location",
+    "LocationKind",
+    "PaymentDeclined",
+    "PaymentGateway",
+    "Position",
+    "Product",
+    "RecordedEvent",
+    "Snapshot",
+]
+
+
+class Position(msgspec.Struct, frozen=True, order=True):
+    """A place in the global order: (committing transaction id, row position).
+
+    Ordered as a pair because rows become visible in commit order, not in position order.
+    """
+
+    transaction_id: int = 0
+    position: int = 0
+
+    def token(self) -> str:
+        return f"{self.transaction_id}.{self.position}"
+
+    @classmethod
+    def parse(cls, token: str) -> Position:
+        transaction_id, _, position = token.partition(".")
+        if not transaction_id.isdigit() or not position.isdigit():
+            raise ValueError(f"not a position token: {token!r}")
+        return cls(int(transaction_id), int(position))
+
+
+ORIGIN = Position()
+
+
+class RecordedEvent(msgspec.Struct, frozen=True):
+    """A domain event as the global log holds it: where it sits, who caused it, when."""
+
+    position: Position
+    stream_id: UUID
+    version: int
+    topic: str
+    event: DomainEvent
+    context: Context
+    recorded_at: datetime
+
+
+class AppendResult(msgspec.Struct, frozen=True):
+    """The position of the last event written, or of the first outcome when a key was replayed."""
+
+    last_position: Position
+    replayed: bool = False
+    outcome: bytes = b""
+
+
+class EventStore(Protocol):
+    async def append(
+        self,
+        events: Sequence[DomainEvent],
+        context: Context,
+        idempotency_key: str | None = None,
+        outcome: bytes = b"",
+    ) -> AppendResult:
+        """Write all events atomically, each stream at its expected version, or nothing.
+
+        The expected version of a stream is one less than the first new event's version.
+        Raises ConcurrencyError naming the first stale stream. With an idempotency key seen
+        before, writes nothing and returns the first append's outcome and position.
+        """
+        ...
+
+    async def read_stream(self, stream_id: UUID, after_version: int = 0) -> list[DomainEvent]: ...
+
+    async def latest_snapshot(self, stream_id: UUID) -> Snapshot | None: ...
+
+    async def save_snapshot(self, snapshot: Snapshot) -> None: ...
+
+    async def read_all(
+        self, after: Position, limit: int = 1000, topics: Sequence[str] = ()
+    ) -> list[RecordedEvent]:
+        """Committed events after a position in global order, never skipping a late commit.
+
+        `topics` keeps only events whose topic starts with one of the prefixes.
+        """
+        ...
+
+    async def last_position(self) -> Position: ...
+
+    async def outcome_of(self, idempotency_key: str) -> AppendResult | None: ...
+
+    def follow(
+        self,
+        after: Position,
+        *,
+        batch_size: int = 1000,
+        poll_interval: float = 1.0,
+        topics: Sequence[str] = (),
+    ) -> AsyncIterator[list[RecordedEvent]]:
+        """Batches in global order, forever: woken by appends, polling only as a fallback."""
+        ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class LocationKind(enum.StrEnum):
+    STORE = "store"
+    WAREHOUSE = "warehouse"
+
+
+class Product(msgspec.Struct, frozen=True, kw_only=True):
+    sku: str
+    name: str
+    price: Money
+    low_stock_threshold: int | None = None
+
+
+class Location(msgspec.Struct, frozen=True, kw_only=True):
+    """A store or warehouse; stores offer pickup with a service level and a pickup window."""
+
+    id: str
+    name: str
+    kind: LocationKind
+    time_zone: str
+    latitude: float
+    longitude: float
+    opens_at: time = time(9, 0)
+    closes_at: time = time(21, 0)
+    pickup_service_minutes: int = 120
+    pickup_window_days: int = 7
+
+    @property
+    def offers_pickup(self) -> bool:
+        return self.kind is LocationKind.STORE
+
+
+class Catalog(Protocol):
+    """Reference data: products with prices, stores and warehouses. Plain tables, not aggregates."""
+
+    async def products(self, skus: Sequence[str]) -> dict[str, Product]:
+        """The known products among `skus`; unknown SKUs are simply absent."""
+        ...
+
+    async def location(self, location_id: str) -> Location | None: ...
+
+    async def locations(self) -> list[Location]: ...
+
+
+class PaymentDeclined(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class PaymentGateway(Protocol):
+    async def authorize(self, order_id: UUID, amount: Money, payment_token: str) -> str:
+        """Return the provider's authorization reference, or raise PaymentDeclined."""
+        ...
+
+    async def capture(self, authorization: str, amount: Money) -> str: ...
+
+    async def refund(self, order_id: UUID, amount: Money) -> str: ...

@@ -1,0 +1,67 @@
+"""Loads aggregates from their latest snapshot plus later events, and saves what they recorded."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar, cast
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, Snapshot
+
+from domain.errors import NotFound
+from domain.ports import AppendResult, EventStore
+from domain.values import Context
+
+A = TypeVar("A", bound=Aggregate)
+
+SNAPSHOT_EVERY = 100
+
+
+class Repository:
+    """Aggregates in and out of one event store; a save is one atomic append."""
+
+    def __init__(self, store: EventStore, snapshot_every: int = SNAPSHOT_EVERY) -> None:
+        self.store = store
+        self.snapshot_every = snapshot_every
+
+    async def find(self, aggregate_id: UUID, cls: type[A]) -> A | None:
+        snapshot = await self.store.latest_snapshot(aggregate_id)
+        aggregate: Any = snapshot.mutate(None) if snapshot is not None else None
+        after = snapshot.originator_version if snapshot is not None else 0
+        for domain_event in await self.store.read_stream(aggregate_id, after_version=after):
+            aggregate = domain_event.mutate(aggregate)
+        if aggregate is None:
+            return None
+        if not isinstance(aggregate, cls):
+            raise NotFound(
+                f"{aggregate_id} is a {type(aggregate).__name__}, not a {cls.__name__}",
+                id=aggregate_id,
+            )
+        return cast(A, aggregate)
+
+    async def get(self, aggregate_id: UUID, cls: type[A]) -> A:
+        aggregate = await self.find(aggregate_id, cls)
+        if aggregate is None:
+            raise NotFound(f"no {cls.__name__} {aggregate_id}", id=aggregate_id)
+        return aggregate
+
+    async def save(
+        self,
+        *aggregates: Aggregate,
+        context: Context,
+        idempotency_key: str | None = None,
+        outcome: bytes = b"",
+    ) -> AppendResult:
+        pending = [(aggregate, aggregate.collect_events()) for aggregate in aggregates]
+        events = [domain_event for _, new_events in pending for domain_event in new_events]
+        result = await self.store.append(events, context, idempotency_key, outcome)
+        if not result.replayed:
+            for aggregate, new_events in pending:
+                if self._crossed_snapshot_mark(aggregate.version, len(new_events)):
+                    await self.store.save_snapshot(Snapshot.take(aggregate))
+        return result
+
+    def _crossed_snapshot_mark(self, version: int, new_count: int) -> bool:
+        return (
+            new_count > 0
+            and version // self.snapshot_every > (version - new_count) // self.snapshot_every
+        )

@@ -1,0 +1,88 @@
+"""Values shared by every aggregate: money, channels, actors and the command context."""
+
+from __future__ import annotations
+
+import enum
+from decimal import ROUND_HALF_EVEN, Decimal
+from uuid import UUID, uuid5
+
+import msgspec
+
+CENT = Decimal("0.01")
+
+# Deterministic ids: the same (location, SKU) always names the same stock stream.
+OMNI_NAMESPACE = UUID("6f1c2a5e-8f3b-4c1d-9a57-0c7e2b9d4a11")
+
+
+class Money(msgspec.Struct, frozen=True):
+    """An amount in one currency, exact to the cent."""
+
+    amount: Decimal
+    currency: str
+
+    @classmethod
+    def of(cls, amount: str | int | Decimal, currency: str = "EUR") -> Money:
+        return cls(Decimal(amount).quantize(CENT, ROUND_HALF_EVEN), currency)
+
+    @classmethod
+    def zero(cls, currency: str = "EUR") -> Money:
+        return cls(Decimal("0.00"), currency)
+
+    def __add__(self, other: Money) -> Money:
+        self._require_same_currency(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._require_same_currency(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def times(self, quantity: int) -> Money:
+        return Money(self.amount * quantity, self.currency)
+
+    def _require_same_currency(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot mix {self.currency} and {other.currency}")
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+
+class Channel(enum.StrEnum):
+    WEB = "web"
+    MOBILE = "mobile"
+    POS = "pos"
+    KIOSK = "kiosk"
+    CALL_CENTRE = "call_centre"
+    STAFF = "staff"
+    SYSTEM = "system"
+
+
+class ActorKind(enum.StrEnum):
+    GUEST = "guest"
+    CUSTOMER = "customer"
+    STAFF = "staff"
+    POS_TERMINAL = "pos_terminal"
+    ADMIN = "admin"
+    SYSTEM = "system"
+
+
+class Actor(msgspec.Struct, frozen=True):
+    kind: ActorKind
+    id: str
+
+
+SYSTEM_ACTOR = Actor(ActorKind.SYSTEM, "omni")
+
+
+class Context(msgspec.Struct, frozen=True, kw_only=True):
+    """Who asked, from where, and why: metadata beside every event, never in its state."""
+
+    channel: Channel = Channel.SYSTEM
+    device_id: str | None = None
+    actor: Actor = SYSTEM_ACTOR
+    correlation_id: UUID | None = None
+    causation_id: UUID | None = None
+
+
+def stock_item_id(location_id: str, sku: str) -> UUID:
+    return uuid5(OMNI_NAMESPACE, f"stock:{location_id}:{sku}")

@@ -1,0 +1,60 @@
+"""Shared fixtures: one PostgreSQL per test session (embedded unless DATABASE_URL is set),
+a fresh schema per test, and the event store contract run against every implementation."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from uuid import uuid4
+
+import msgspec
+import pytest
+
+from adapters.memory import InMemoryEventStore
+from adapters.postgres.database import Database
+from adapters.settings import Settings
+from domain.ports import EventStore
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    from_env = Settings.from_env(os.environ)
+    return msgspec.structs.replace(
+        from_env,
+        data_dir=str(ROOT / ".omni" / "test"),
+        environment="test",
+        seed_demo=False,
+        poll_interval=0.5,
+    )
+
+
+@asynccontextmanager
+async def fresh_database(settings: Settings) -> AsyncIterator[Database]:
+    """A database in a schema of its own, dropped afterwards."""
+    schema = f"test_{uuid4().hex[:12]}"
+    database = await Database.open(settings, schema=schema, pool_size=40)
+    try:
+        yield database
+    finally:
+        await database.pool.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        await database.close()
+
+
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    async with fresh_database(settings) as database:
+        yield database
+
+
+@pytest.fixture(params=["memory", "postgres"])
+async def store(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[EventStore]:
+    """The same contract, proven against every implementation."""
+    if request.param == "memory":
+        yield InMemoryEventStore()
+        return
+    async with fresh_database(settings) as database:
+        yield database.store

@@ -1,0 +1,155 @@
+"""What only the PostgreSQL store can show: late commits, separate processes, damaged rows."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+
+from adapters.postgres.database import Database
+from adapters.postgres.pool import connect
+from adapters.postgres.store import PostgresEventStore
+from domain.errors import EventDecodingError
+from domain.ports import Position
+from tests.integration.test_event_store_contract import Till, new_till, saved_till
+
+APPEND_ONE = "SELECT * FROM omni_append($1, $2, $3, $4, $5, $6, NULL, ''::bytea)"
+
+
+async def append_in_open_transaction(database: Database, till: Till):  # type: ignore[no-untyped-def]
+    """Start an append and leave its transaction open; returns the connection and transaction."""
+    encoded = [database.store.codec.encode(e) for e in till.collect_events()]
+    connection = await connect(database.dsn, schema=database.schema)
+    transaction = connection.transaction()
+    await transaction.start()
+    await connection.fetchrow(
+        APPEND_ONE,
+        [e.stream_id for e in encoded],
+        [e.version for e in encoded],
+        [e.topic for e in encoded],
+        [e.schema_version for e in encoded],
+        [e.state for e in encoded],
+        [b'{"channel":"web"}'] * len(encoded),
+    )
+    return connection, transaction
+
+
+async def test_a_reader_waits_for_an_earlier_transaction_that_commits_late(
+    database: Database,
+) -> None:
+    store = database.store
+    slow_till = new_till(payments=1)
+    connection, slow = await append_in_open_transaction(database, slow_till)
+    fast_till = await saved_till(store, payments=1)
+
+    before_slow_commit = await store.read_all(Position())
+    await slow.commit()
+    await connection.close()
+    after = await store.read_all(Position())
+
+    assert before_slow_commit == []  # the fast commit is held back, not skipped later
+    assert [r.stream_id for r in after] == [slow_till.id] * 2 + [fast_till.id] * 2
+
+
+async def test_rolled_back_appends_leave_no_trace_and_no_skip(database: Database) -> None:
+    store = database.store
+    doomed = new_till(payments=2)
+    connection, transaction = await append_in_open_transaction(database, doomed)
+    kept = await saved_till(store)
+    await transaction.rollback()
+    await connection.close()
+
+    assert [r.stream_id for r in await store.read_all(Position())] == [kept.id]
+
+
+async def test_a_follower_in_another_process_is_woken_by_notify(database: Database) -> None:
+    """A second store on its own pool and listener stands in for another process."""
+    from adapters.postgres.pool import create_pool
+
+    other_pool = await create_pool(database.dsn, schema=database.schema)
+    other = PostgresEventStore(other_pool)
+    await other.start_listening(await connect(database.dsn, schema=database.schema))
+    try:
+        stream = other.follow(Position(), poll_interval=60)
+        waiting = asyncio.create_task(anext(stream))
+        await asyncio.sleep(0.1)
+        till = await saved_till(database.store, payments=1)
+        woken = await asyncio.wait_for(waiting, timeout=5)
+        assert {r.stream_id for r in woken} == {till.id}
+    finally:
+        await other.stop_listening()
+        await other_pool.close()
+
+
+@pytest.mark.slow
+async def test_jittery_multi_event_transactions_are_never_skipped(database: Database) -> None:
+    """Writers hold their transactions open for random times while a reader tails the log."""
+    store, stop = database.store, asyncio.Event()
+    committed: set[Position] = set()
+    seen: list[Position] = []
+
+    async def writer(seed: int) -> None:
+        rng = random.Random(seed)
+        while not stop.is_set():
+            till = new_till(payments=rng.randint(0, 4))
+            connection, transaction = await append_in_open_transaction(database, till)
+            await asyncio.sleep(rng.random() / 50)
+            if rng.random() < 0.1:
+                await transaction.rollback()
+            else:
+                await transaction.commit()
+                rows = await connection.fetch(
+                    "SELECT transaction_id::text::bigint AS t, position FROM events "
+                    "WHERE stream_id = $1",
+                    till.id,
+                )
+                committed.update(Position(r["t"], r["position"]) for r in rows)
+            await connection.close()
+
+    async def reader() -> None:
+        async for batch in store.follow(Position(), poll_interval=0.01):
+            seen.extend(r.position for r in batch)
+
+    tailing = asyncio.create_task(reader())
+    writers = [asyncio.create_task(writer(seed)) for seed in range(12)]
+    await asyncio.sleep(3)
+    stop.set()
+    await asyncio.gather(*writers)
+    final = len(await store.read_all(Position(), limit=1_000_000))
+    while len(seen) < final:
+        await asyncio.sleep(0.05)
+    tailing.cancel()
+
+    assert len(committed) > 200
+    assert len(seen) == len(set(seen)) == final
+    assert set(seen) == committed
+    assert seen == sorted(seen)
+
+
+async def test_an_unknown_topic_is_reported_with_its_stream_and_version(
+    database: Database,
+) -> None:
+    till = await saved_till(database.store, payments=1)
+    await database.pool.execute(
+        "UPDATE events SET topic = 'gone.module:Vanished' WHERE stream_id = $1 AND version = 2",
+        till.id,
+    )
+    with pytest.raises(EventDecodingError, match="unknown event topic") as failure:
+        await database.store.read_stream(till.id)
+    assert (failure.value.stream_id, failure.value.version) == (till.id, 2)
+
+
+async def test_a_corrupt_payload_is_reported_with_its_stream_and_version(
+    database: Database,
+) -> None:
+    till = await saved_till(database.store, payments=1)
+    await database.pool.execute(
+        """UPDATE events SET state = jsonb_set(state, '{amount,amount}', '"lots"')
+           WHERE stream_id = $1 AND version = 2""",
+        till.id,
+    )
+    with pytest.raises(EventDecodingError) as failure:
+        await database.store.read_all(Position())
+    assert (failure.value.stream_id, failure.value.version) == (till.id, 2)
+    assert "amount" in str(failure.value)

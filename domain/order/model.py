@@ -1,0 +1,281 @@
+"""Order: what was bought, at what price, how it is fulfilled and paid, and what came back."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from uuid import UUID
+
+import msgspec
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import DomainError
+from domain.values import Channel, Money
+
+
+class OrderStatus(enum.StrEnum):
+    PLACED = "placed"
+    PAYMENT_AUTHORIZED = "payment_authorized"
+    PAID = "paid"
+    PAYMENT_FAILED = "payment_failed"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+
+
+class FulfillmentMethod(enum.StrEnum):
+    SHIP = "ship"
+    PICKUP = "pickup"
+
+
+class Fulfillment(msgspec.Struct, frozen=True):
+    """Ship from a warehouse, or pick up at a store."""
+
+    method: FulfillmentMethod
+    location_id: str
+
+
+class OrderLine(msgspec.Struct, frozen=True):
+    line_id: str
+    sku: str
+    quantity: int
+    unit_price: Money
+
+    @property
+    def subtotal(self) -> Money:
+        return self.unit_price.times(self.quantity)
+
+
+class OrderClosed(DomainError):
+    code = "ORDER_CLOSED"
+
+
+class PaymentStateError(DomainError):
+    code = "INVALID_PAYMENT_STATE"
+
+
+class UnknownOrderLine(DomainError):
+    code = "UNKNOWN_ORDER_LINE"
+    field = "lineId"
+
+
+class Order(Aggregate):
+    """An order placed from a cart; payment is authorized at checkout and captured on hand-over.
+
+    Completing requires a captured payment. Cancelled and completed orders accept nothing more,
+    except returns on completed ones (recorded as ReturnOpened, to bound what can come back).
+    """
+
+    cart_id: UUID
+    customer_id: str | None
+    channel: Channel
+    lines: list[OrderLine]
+    currency: str
+    total: Money
+    fulfillment: Fulfillment
+    placed_at: datetime
+    status: OrderStatus
+    authorization: str | None
+    cancelled_quantities: dict[str, int]
+    amount_due_back: Money
+    returned_quantities: dict[str, int]
+    fulfilled_at: datetime | None
+
+    class Placed(Aggregate.Created):
+        cart_id: UUID
+        customer_id: str | None
+        channel: Channel
+        lines: list[OrderLine]
+        currency: str
+        total: Money
+        fulfillment: Fulfillment
+        placed_at: datetime
+
+    class PaymentAuthorized(Aggregate.Event):
+        reference: str
+        amount: Money
+
+    class PaymentCaptured(Aggregate.Event):
+        reference: str
+        amount: Money
+
+    class PaymentFailed(Aggregate.Event):
+        reason: str
+
+    class LineCancelled(Aggregate.Event):
+        line_id: str
+        sku: str
+        quantity: int
+        amount_due_back: Money
+        reason: str
+
+    class Cancelled(Aggregate.Event):
+        reason: str
+        at: datetime
+
+    class Completed(Aggregate.Event):
+        at: datetime
+
+    class ReturnOpened(Aggregate.Event):
+        return_id: UUID
+        quantities: dict[str, int]
+
+    @classmethod
+    def place(
+        cls,
+        order_id: UUID,
+        cart_id: UUID,
+        customer_id: str | None,
+        channel: Channel,
+        lines: list[OrderLine],
+        fulfillment: Fulfillment,
+        placed_at: datetime,
+    ) -> Order:
+        """Place an order for priced lines, tax-free, in the lines' one currency."""
+        currency = lines[0].unit_price.currency
+        total = Money.zero(currency)
+        for line in lines:
+            total = total + line.subtotal
+        return cls._create(
+            cls.Placed,
+            id=order_id,
+            cart_id=cart_id,
+            customer_id=customer_id,
+            channel=channel,
+            lines=lines,
+            currency=currency,
+            total=total,
+            fulfillment=fulfillment,
+            placed_at=placed_at,
+        )
+
+    @event(Placed)
+    def __init__(
+        self,
+        cart_id: UUID,
+        customer_id: str | None,
+        channel: Channel,
+        lines: list[OrderLine],
+        currency: str,
+        total: Money,
+        fulfillment: Fulfillment,
+        placed_at: datetime,
+    ) -> None:
+        self.cart_id = cart_id
+        self.customer_id = customer_id
+        self.channel = channel
+        self.lines = lines
+        self.currency = currency
+        self.total = total
+        self.fulfillment = fulfillment
+        self.placed_at = placed_at
+        self.status = OrderStatus.PLACED
+        self.authorization = None
+        self.cancelled_quantities = {}
+        self.amount_due_back = Money.zero(currency)
+        self.returned_quantities = {}
+        self.fulfilled_at = None
+
+    @property
+    def amount_to_capture(self) -> Money:
+        return self.total - self.amount_due_back
+
+    def purchased_quantities(self) -> dict[str, int]:
+        """Units bought per SKU, less cancelled ones: the most that can ever come back."""
+        bought: dict[str, int] = {}
+        for line in self.lines:
+            bought[line.sku] = bought.get(line.sku, 0) + line.quantity
+        for sku, cancelled in self.cancelled_quantities.items():
+            bought[sku] -= cancelled
+        return bought
+
+    def line(self, line_id: str) -> OrderLine:
+        for line in self.lines:
+            if line.line_id == line_id:
+                return line
+        raise UnknownOrderLine(order_id=self.id, line_id=line_id)
+
+    def authorize_payment(self, reference: str) -> None:
+        """The provider holds the order's total on the customer's card."""
+        self._require_status(OrderStatus.PLACED, OrderStatus.PAYMENT_FAILED)
+        self._payment_authorized(reference=reference, amount=self.total)
+
+    @event(PaymentAuthorized)
+    def _payment_authorized(self, reference: str, amount: Money) -> None:
+        self.status = OrderStatus.PAYMENT_AUTHORIZED
+        self.authorization = reference
+
+    def fail_payment(self, reason: str) -> None:
+        """The provider declined."""
+        self._require_status(OrderStatus.PLACED, OrderStatus.PAYMENT_FAILED)
+        self._payment_failed(reason=reason)
+
+    @event(PaymentFailed)
+    def _payment_failed(self, reason: str) -> None:
+        self.status = OrderStatus.PAYMENT_FAILED
+
+    def capture_payment(self, reference: str) -> None:
+        """Take the money held, less anything cancelled since."""
+        self._require_status(OrderStatus.PAYMENT_AUTHORIZED)
+        self._payment_captured(reference=reference, amount=self.amount_to_capture)
+
+    @event(PaymentCaptured)
+    def _payment_captured(self, reference: str, amount: Money) -> None:
+        self.status = OrderStatus.PAID
+
+    def cancel_line(self, line_id: str, quantity: int, reason: str) -> None:
+        """Some units of a line cannot be supplied (shelf empty): they are owed back."""
+        self._require_not_closed()
+        line = self.line(line_id)
+        if not 0 < quantity <= line.quantity - self.cancelled_quantities.get(line.sku, 0):
+            raise UnknownOrderLine(order_id=self.id, line_id=line_id, quantity=quantity)
+        self._line_cancelled(
+            line_id=line_id,
+            sku=line.sku,
+            quantity=quantity,
+            amount_due_back=line.unit_price.times(quantity),
+            reason=reason,
+        )
+
+    @event(LineCancelled)
+    def _line_cancelled(
+        self, line_id: str, sku: str, quantity: int, amount_due_back: Money, reason: str
+    ) -> None:
+        self.cancelled_quantities[sku] = self.cancelled_quantities.get(sku, 0) + quantity
+        self.amount_due_back = self.amount_due_back + amount_due_back
+
+    def cancel(self, reason: str, at: datetime) -> None:
+        """Nothing of the order will be fulfilled."""
+        self._require_not_closed()
+        self._cancelled(reason=reason, at=at)
+
+    @event(Cancelled)
+    def _cancelled(self, reason: str, at: datetime) -> None:
+        self.status = OrderStatus.CANCELLED
+
+    def complete(self, at: datetime) -> None:
+        """Handed over or delivered, and paid."""
+        self._require_status(OrderStatus.PAID)
+        self._completed(at=at)
+
+    @event(Completed)
+    def _completed(self, at: datetime) -> None:
+        self.status = OrderStatus.COMPLETED
+        self.fulfilled_at = at
+
+    def open_return(self, return_id: UUID, quantities: dict[str, int]) -> None:
+        """Count units as coming back, so no later return can exceed what was bought."""
+        self._returned(return_id=return_id, quantities=quantities)
+
+    @event(ReturnOpened)
+    def _returned(self, return_id: UUID, quantities: dict[str, int]) -> None:
+        for sku, quantity in quantities.items():
+            self.returned_quantities[sku] = self.returned_quantities.get(sku, 0) + quantity
+
+    def _require_not_closed(self) -> None:
+        if self.status in (OrderStatus.CANCELLED, OrderStatus.COMPLETED):
+            raise OrderClosed(order_id=self.id, status=self.status.value)
+
+    def _require_status(self, *allowed: OrderStatus) -> None:
+        self._require_not_closed()
+        if self.status not in allowed:
+            raise PaymentStateError(order_id=self.id, status=self.status.value)

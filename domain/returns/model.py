@@ -202,11 +202,15 @@ class Return(Aggregate):
         self.status = ReturnStatus.INSPECTED
         self.inspections = results
 
-    def refund(self, reference: str, at: datetime) -> None:
-        """The money went back to the customer, once."""
+    def require_refundable(self) -> None:
+        """Inspected and not yet refunded: checked before any money moves."""
         self._require_inspected()
         if self.refunded is not None:
             raise ReturnStateError(return_id=self.id, status="refunded")
+
+    def refund(self, reference: str, at: datetime) -> None:
+        """The money went back to the customer, once."""
+        self.require_refundable()
         self._refunded(amount=self.refund_due, reference=reference, at=at)
 
     @event(Refunded)

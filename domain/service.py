@@ -1,0 +1,24 @@
+"""The application service: one async method per use case, each one atomic append.
+
+service = CommerceService(store, catalog, payments, clock)
+done = await service.add_to_cart(cart_id, "RETRO-CLOCK", 1, context)
+done.position  # wait for projections to reach it to read your own write
+"""
+
+from __future__ import annotations
+
+from domain.usecases.base import Done
+from domain.usecases.carts import CartUseCases
+from domain.usecases.checkout import CheckoutUseCases
+from domain.usecases.pickups import PickupUseCases
+from domain.usecases.returns import ReturnUseCases
+from domain.usecases.stock import StockUseCases
+
+
+class CommerceService(
+    CartUseCases, CheckoutUseCases, PickupUseCases, ReturnUseCases, StockUseCases
+):
+    """Every use case of every channel, over one event store."""
+
+
+__all__ = ["CommerceService", "Done"]

@@ -1,0 +1,132 @@
+"""How every use case runs: load, decide, save in one atomic append; idempotent, retried."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+from uuid import UUID, uuid4
+
+import msgspec
+from eventsourcing.domain import Aggregate
+
+from domain.errors import ConcurrencyError, DomainError
+from domain.order.model import Order
+from domain.ports import Catalog, Clock, EventStore, Location, PaymentGateway, Position
+from domain.repository import Repository
+from domain.stock.model import StockItem
+from domain.values import Context, stock_item_id
+
+R = TypeVar("R", bound=msgspec.Struct)
+
+# Enough for the last units of a hot SKU: each round of contenders lets one of them commit.
+MAX_ATTEMPTS = 30
+
+
+class UnknownLocation(DomainError):
+    code = "UNKNOWN_LOCATION"
+    field = "locationId"
+
+
+class UnknownProduct(DomainError):
+    code = "UNKNOWN_PRODUCT"
+    field = "sku"
+
+
+class Decision(msgspec.Struct, Generic[R]):
+    """What a use case decided: the aggregates it changed and the result to hand back."""
+
+    changed: list[Aggregate]
+    result: R
+
+
+@dataclass(frozen=True)
+class Done(Generic[R]):
+    """A use case's result and the global position of its last event (read-your-writes)."""
+
+    result: R
+    position: Position
+    replayed: bool = False
+
+
+def new_pickup_code() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a counter
+    return "".join(random.SystemRandom().choice(alphabet) for _ in range(6))
+
+
+@dataclass
+class UseCases:
+    """The state every use case shares; the methods live in one mixin per area."""
+
+    store: EventStore
+    catalog: Catalog
+    payments: PaymentGateway
+    clock: Clock
+    new_id: Callable[[], UUID] = uuid4
+    new_code: Callable[[], str] = new_pickup_code
+    max_attempts: int = MAX_ATTEMPTS
+    repository: Repository = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.repository = Repository(self.store)
+
+    async def _execute(
+        self,
+        decide: Callable[[], Awaitable[Decision[R]]],
+        result_type: type[R],
+        context: Context,
+        idempotency_key: str | None = None,
+    ) -> Done[R]:
+        """Run `decide` against fresh state and save; a stale version means decide again."""
+        if idempotency_key is not None:
+            earlier = await self.store.outcome_of(idempotency_key)
+            if earlier is not None:
+                return self._replay(earlier.outcome, earlier.last_position, result_type)
+        for attempt in range(1, self.max_attempts + 1):
+            decision = await decide()
+            try:
+                saved = await self.repository.save(
+                    *decision.changed,
+                    context=context,
+                    idempotency_key=idempotency_key,
+                    outcome=msgspec.msgpack.encode(decision.result),
+                )
+            except ConcurrencyError:
+                if attempt == self.max_attempts:
+                    raise
+                await asyncio.sleep(random.uniform(0, 0.002 * attempt))
+                continue
+            if saved.replayed:
+                return self._replay(saved.outcome, saved.last_position, result_type)
+            return Done(decision.result, saved.last_position)
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _replay(outcome: bytes, position: Position, result_type: type[R]) -> Done[R]:
+        return Done(msgspec.msgpack.decode(outcome, type=result_type), position, replayed=True)
+
+    async def _location(self, location_id: str) -> Location:
+        location = await self.catalog.location(location_id)
+        if location is None:
+            raise UnknownLocation(location_id=location_id)
+        return location
+
+    async def _stock_item(self, location_id: str, sku: str) -> StockItem:
+        """The stock record of a SKU at a location, opened on first use."""
+        found = await self.repository.find(stock_item_id(location_id, sku), StockItem)
+        return found if found is not None else StockItem.create(location_id, sku)
+
+    async def _stock_items(self, location_id: str, skus: Sequence[str]) -> dict[str, StockItem]:
+        items = await asyncio.gather(*(self._stock_item(location_id, sku) for sku in skus))
+        return dict(zip(skus, items, strict=True))
+
+    async def _release_reservations(self, order: Order, reason: str) -> list[StockItem]:
+        """Give back whatever the order still holds at its fulfillment location."""
+        skus = sorted({line.sku for line in order.lines})
+        items = await self._stock_items(order.fulfillment.location_id, skus)
+        held = [item for item in items.values() if item.reserved_for(order.id)]
+        for item in held:
+            item.release(order.id, reason)
+        return held

@@ -1,0 +1,216 @@
+"""Checkout and order use cases: one atomic append places the order, reserves stock at the
+chosen location, closes the cart and, for click-and-collect, opens the pickup."""
+
+from __future__ import annotations
+
+from math import cos, radians
+from uuid import UUID, uuid5
+
+import msgspec
+
+from domain.cart.model import Cart, CartClosed
+from domain.errors import DomainError
+from domain.order.model import Fulfillment, FulfillmentMethod, Order, OrderLine
+from domain.pickup.model import FINISHED, Pickup, PickupLine
+from domain.ports import Location, PaymentDeclined
+from domain.stock.model import StockItem
+from domain.usecases.base import Decision, Done, UnknownProduct, UseCases
+from domain.values import Context, Money
+
+NEARBY_ALTERNATIVES = 5
+
+
+class ShortLine(msgspec.Struct, frozen=True):
+    sku: str
+    requested: int
+    available: int
+    available_at: list[str] = []
+
+
+class OutOfStock(DomainError):
+    """Some lines cannot be reserved here; says which, and which nearby stores have them."""
+
+    code = "OUT_OF_STOCK"
+    field = "lines"
+
+    def __init__(self, location_id: str, short: list[ShortLine]) -> None:
+        self.short = short
+        skus = ", ".join(f"{s.sku} ({s.available} of {s.requested})" for s in short)
+        super().__init__(f"not enough stock at {location_id}: {skus}", location_id=location_id)
+
+
+class PricesChanged(DomainError):
+    code = "PRICES_CHANGED"
+    field = "lines"
+
+
+class PickupNotOffered(DomainError):
+    code = "PICKUP_NOT_OFFERED"
+    field = "locationId"
+
+
+class PaymentRejected(DomainError):
+    code = "PAYMENT_DECLINED"
+    field = "paymentToken"
+
+
+class CheckedOut(msgspec.Struct, frozen=True):
+    order_id: UUID
+    pickup_id: UUID | None
+    total: Money
+
+
+class OrderChanged(msgspec.Struct, frozen=True):
+    order_id: UUID
+
+
+def pickup_id_for(order_id: UUID) -> UUID:
+    """The pickup of an order has an id derived from it: no lookup needed to find it."""
+    return uuid5(order_id, "pickup")
+
+
+class CheckoutUseCases(UseCases):
+    async def checkout(
+        self,
+        cart_id: UUID,
+        fulfillment: Fulfillment,
+        context: Context,
+        payment_token: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Done[CheckedOut]:
+        """Turn a cart into an order with its stock reserved; all or nothing."""
+        order_id = self.new_id()
+
+        async def decide() -> Decision[CheckedOut]:
+            cart = await self.repository.get(cart_id, Cart)
+            if not cart.is_open:
+                raise CartClosed(cart_id=cart_id, status=cart.status.value)
+            location = await self._fulfillment_location(fulfillment)
+            await self._require_current_prices(cart)
+            items = await self._reserve(cart, location, order_id)
+            order = self._place(order_id, cart, fulfillment)
+            await self._authorize(order, payment_token)
+            cart.check_out(order_id)
+            changed: list = [cart, order, *items]
+            pickup_id = None
+            if fulfillment.method is FulfillmentMethod.PICKUP:
+                pickup = self._request_pickup(order, location)
+                changed.append(pickup)
+                pickup_id = pickup.id
+            return Decision(changed, CheckedOut(order_id, pickup_id, order.total))
+
+        return await self._execute(decide, CheckedOut, context, idempotency_key)
+
+    async def _fulfillment_location(self, fulfillment: Fulfillment) -> Location:
+        location = await self._location(fulfillment.location_id)
+        if fulfillment.method is FulfillmentMethod.PICKUP and not location.offers_pickup:
+            raise PickupNotOffered(location_id=location.id)
+        return location
+
+    async def _require_current_prices(self, cart: Cart) -> None:
+        products = await self.catalog.products(list(cart.lines))
+        for sku in cart.lines:
+            if sku not in products:
+                raise UnknownProduct(sku=sku)
+        changed = [
+            sku for sku, line in cart.lines.items() if line.unit_price != products[sku].price
+        ]
+        if changed:
+            raise PricesChanged(cart_id=cart.id, skus=changed)
+
+    async def _reserve(self, cart: Cart, location: Location, order_id: UUID) -> list[StockItem]:
+        items = await self._stock_items(location.id, list(cart.lines))
+        short = [
+            ShortLine(sku, line.quantity, max(items[sku].available, 0))
+            for sku, line in cart.lines.items()
+            if line.quantity > items[sku].available
+        ]
+        if short:
+            raise OutOfStock(location.id, await self._with_alternatives(location, short))
+        for sku, line in cart.lines.items():
+            items[sku].reserve(order_id, line.quantity)
+        return list(items.values())
+
+    async def _with_alternatives(self, here: Location, short: list[ShortLine]) -> list[ShortLine]:
+        """Nearest locations of the same kind that could serve each short line on their own."""
+        others = [loc for loc in await self.catalog.locations() if loc.kind is here.kind]
+        others = sorted(
+            (loc for loc in others if loc.id != here.id), key=lambda loc: _distance(here, loc)
+        )[:NEARBY_ALTERNATIVES]
+        described = []
+        for line in short:
+            at = [
+                loc.id
+                for loc in others
+                if (await self._stock_item(loc.id, line.sku)).available >= line.requested
+            ]
+            described.append(msgspec.structs.replace(line, available_at=at))
+        return described
+
+    def _place(self, order_id: UUID, cart: Cart, fulfillment: Fulfillment) -> Order:
+        lines = [
+            OrderLine(f"L{number}", line.sku, line.quantity, line.unit_price)
+            for number, line in enumerate(cart.lines.values(), start=1)
+        ]
+        return Order.place(
+            order_id, cart.id, cart.customer_id, cart.channel, lines, fulfillment, self.clock.now()
+        )
+
+    async def _authorize(self, order: Order, payment_token: str | None) -> None:
+        if payment_token is None:
+            return  # to be paid later (authorize_payment) or at the counter
+        try:
+            reference = await self.payments.authorize(order.id, order.total, payment_token)
+        except PaymentDeclined as declined:
+            raise PaymentRejected(declined.reason, order_id=order.id) from None
+        order.authorize_payment(reference)
+
+    def _request_pickup(self, order: Order, store: Location) -> Pickup:
+        lines = [PickupLine(line.line_id, line.sku, line.quantity) for line in order.lines]
+        return Pickup.request(
+            pickup_id_for(order.id),
+            order.id,
+            store.id,
+            order.customer_id,
+            lines,
+            order.placed_at,
+            store.pickup_service_minutes,
+            store.pickup_window_days,
+        )
+
+    async def authorize_payment(
+        self, order_id: UUID, payment_token: str, context: Context
+    ) -> Done[OrderChanged]:
+        """Pay for an order placed without payment, or after a decline."""
+
+        async def decide() -> Decision[OrderChanged]:
+            order = await self.repository.get(order_id, Order)
+            await self._authorize(order, payment_token)
+            return Decision([order], OrderChanged(order_id))
+
+        return await self._execute(decide, OrderChanged, context)
+
+    async def cancel_order(
+        self, order_id: UUID, reason: str, context: Context
+    ) -> Done[OrderChanged]:
+        """Cancel before hand-over: reservations are released and the pickup is cancelled."""
+
+        async def decide() -> Decision[OrderChanged]:
+            order = await self.repository.get(order_id, Order)
+            now = self.clock.now()
+            order.cancel(reason, now)
+            changed: list = [order, *await self._release_reservations(order, reason)]
+            if order.fulfillment.method is FulfillmentMethod.PICKUP:
+                pickup = await self.repository.get(pickup_id_for(order_id), Pickup)
+                if pickup.status not in FINISHED:
+                    pickup.cancel(reason, now)
+                    changed.append(pickup)
+            return Decision(changed, OrderChanged(order_id))
+
+        return await self._execute(decide, OrderChanged, context)
+
+
+def _distance(a: Location, b: Location) -> float:
+    # Ranking only: squared degrees, scaled for latitude, are enough to order nearby stores.
+    dx = (a.longitude - b.longitude) * cos(radians((a.latitude + b.latitude) / 2))
+    return dx * dx + (a.latitude - b.latitude) ** 2

@@ -1,0 +1,164 @@
+"""Click-and-collect use cases for store staff, the POS at hand-over, and the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from uuid import UUID
+
+import msgspec
+
+from domain.errors import DomainError
+from domain.order.model import Order, OrderStatus
+from domain.pickup.model import Pickup, PickupStatus
+from domain.stock.model import StockItem
+from domain.usecases.base import Decision, Done, UseCases
+from domain.values import Context, stock_item_id
+
+
+class PaymentRequired(DomainError):
+    code = "PAYMENT_REQUIRED"
+
+
+class WrongStore(DomainError):
+    code = "WRONG_STORE"
+    field = "pickupId"
+
+
+class PickupChanged(msgspec.Struct, frozen=True):
+    pickup_id: UUID
+    order_id: UUID
+    status: str
+    pickup_code: str | None = None
+
+
+def _changed(pickup: Pickup, code: str | None = None) -> PickupChanged:
+    return PickupChanged(pickup.id, pickup.order_id, pickup.status.value, code)
+
+
+class PickupUseCases(UseCases):
+    async def _on_pickup(
+        self,
+        pickup_id: UUID,
+        context: Context,
+        act: Callable[[Pickup], None],
+        store_id: str | None = None,
+    ) -> Done[PickupChanged]:
+        async def decide() -> Decision[PickupChanged]:
+            pickup = await self._pickup_at(pickup_id, store_id)
+            act(pickup)
+            return Decision([pickup], _changed(pickup))
+
+        return await self._execute(decide, PickupChanged, context)
+
+    async def _pickup_at(self, pickup_id: UUID, store_id: str | None) -> Pickup:
+        pickup = await self.repository.get(pickup_id, Pickup)
+        if store_id is not None and pickup.store_id != store_id:
+            raise WrongStore(pickup_id=pickup_id, store_id=store_id)
+        return pickup
+
+    async def start_picking(
+        self, pickup_id: UUID, staff_id: str, context: Context, store_id: str | None = None
+    ) -> Done[PickupChanged]:
+        """A staff member takes the pickup to the shelves."""
+        now = self.clock.now()
+        return await self._on_pickup(
+            pickup_id, context, lambda p: p.start_picking(staff_id, now), store_id
+        )
+
+    async def notify_customer(
+        self, pickup_id: UUID, channel: str, context: Context, store_id: str | None = None
+    ) -> Done[PickupChanged]:
+        """Record that the customer was told the order is ready."""
+        now = self.clock.now()
+        return await self._on_pickup(
+            pickup_id, context, lambda p: p.notify_customer(channel, now), store_id
+        )
+
+    async def mark_ready(
+        self, pickup_id: UUID, shelf_spot: str, context: Context, store_id: str | None = None
+    ) -> Done[PickupChanged]:
+        """Everything is on a shelf spot; a one-time pickup code is issued."""
+        code, now = self.new_code(), self.clock.now()
+
+        async def decide() -> Decision[PickupChanged]:
+            pickup = await self._pickup_at(pickup_id, store_id)
+            pickup.mark_ready(shelf_spot, code, now)
+            return Decision([pickup], _changed(pickup, code))
+
+        return await self._execute(decide, PickupChanged, context)
+
+    async def report_short(
+        self,
+        pickup_id: UUID,
+        line_id: str,
+        quantity_short: int,
+        context: Context,
+        store_id: str | None = None,
+    ) -> Done[PickupChanged]:
+        """The shelf is short: the order line is cancelled, its amount owed back, stock released."""
+        now = self.clock.now()
+
+        async def decide() -> Decision[PickupChanged]:
+            pickup = await self._pickup_at(pickup_id, store_id)
+            line = pickup.report_short(line_id, quantity_short, now)
+            order = await self.repository.get(pickup.order_id, Order)
+            order.cancel_line(line_id, quantity_short, reason="shelf short")
+            item = await self.repository.get(stock_item_id(pickup.store_id, line.sku), StockItem)
+            item.release(order.id, "shelf short", quantity_short)
+            if pickup.status is PickupStatus.CANCELLED:  # every line's stock is released by now
+                order.cancel("all lines short", now)
+            return Decision([pickup, order, item], _changed(pickup))
+
+        return await self._execute(decide, PickupChanged, context)
+
+    async def collect(
+        self,
+        pickup_id: UUID,
+        code: str,
+        staff_id: str,
+        context: Context,
+        collected_by: str | None = None,
+        store_id: str | None = None,
+    ) -> Done[PickupChanged]:
+        """Hand over against the code: stock leaves, payment is captured, the order completes."""
+        now = self.clock.now()
+
+        async def decide() -> Decision[PickupChanged]:
+            pickup = await self._pickup_at(pickup_id, store_id)
+            order = await self.repository.get(pickup.order_id, Order)
+            if order.status is not OrderStatus.PAYMENT_AUTHORIZED:
+                raise PaymentRequired(order_id=order.id, status=order.status.value)
+            pickup.collect(code, staff_id, now, collected_by)
+            items = await self._stock_items(pickup.store_id, [line.sku for line in pickup.lines])
+            for item in items.values():
+                item.consume(order.id)
+            assert order.authorization is not None
+            order.capture_payment(
+                await self.payments.capture(order.authorization, order.amount_to_capture)
+            )
+            order.complete(now)
+            return Decision([pickup, order, *items.values()], _changed(pickup))
+
+        return await self._execute(decide, PickupChanged, context)
+
+    async def mark_pickup_overdue(
+        self, pickup_id: UUID, at: datetime, context: Context
+    ) -> Done[PickupChanged]:
+        """The promised-ready time passed: recorded once, for the board and the statistics."""
+        return await self._on_pickup(pickup_id, context, lambda p: p.mark_overdue(at))
+
+    async def expire_pickup(
+        self, pickup_id: UUID, at: datetime, context: Context
+    ) -> Done[PickupChanged]:
+        """The pickup window passed: the order is cancelled and its stock released."""
+
+        async def decide() -> Decision[PickupChanged]:
+            pickup = await self.repository.get(pickup_id, Pickup)
+            pickup.expire(at)
+            order = await self.repository.get(pickup.order_id, Order)
+            order.cancel("not collected", at)
+            items = await self._release_reservations(order, "not collected")
+            return Decision([pickup, order, *items], _changed(pickup))
+
+        return await self._execute(decide, PickupChanged, context)

@@ -1,0 +1,182 @@
+"""Cart: given past events, when a command, then new events or a refusal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from domain.cart.model import (
+    MAX_LINE_QUANTITY,
+    Cart,
+    CartBelongsToAnotherCustomer,
+    CartClosed,
+    CartLine,
+    CurrencyMismatch,
+    EmptyCart,
+    InvalidQuantity,
+    LineNotInCart,
+)
+from domain.values import Channel, Money
+from tests.gwt import STREAM_ID, event, given
+
+CLOCK_PRICE = Money.of("24.95")
+LAMP_PRICE = Money.of("39.00")
+ORDER = UUID("0c0c0c0c-0000-4000-8000-000000000001")
+CUSTOMER_CART = UUID("0d0d0d0d-0000-4000-8000-000000000001")
+NIGHT = datetime(2026, 11, 3, 3, 0, tzinfo=UTC)
+
+GUEST_CART = event(
+    Cart.Created, channel=Channel.MOBILE, device_id="phone", customer_id=None, currency="EUR"
+)
+ADA_CART = event(
+    Cart.Created, channel=Channel.WEB, device_id="laptop", customer_id="cust-ada", currency="EUR"
+)
+ONE_CLOCK = event(Cart.LineAdded, sku="RETRO-CLOCK", quantity=1, unit_price=CLOCK_PRICE)
+CHECKED_OUT = event(Cart.CheckedOut, order_id=ORDER)
+MERGED = event(Cart.MergedInto, target_cart_id=CUSTOMER_CART)
+ABANDONED = event(Cart.Abandoned, at=NIGHT)
+
+
+def test_a_guest_starts_a_cart_on_a_device() -> None:
+    cart = given().when(lambda _: Cart.create(STREAM_ID, Channel.MOBILE, "phone")).then(GUEST_CART)
+    assert cart.is_open and cart.customer_id is None and cart.item_count == 0
+
+
+class TestLines:
+    def test_adds_a_line_at_the_given_price(self) -> None:
+        cart = (
+            given(GUEST_CART)
+            .when(lambda c: c.add_line("RETRO-CLOCK", 2, CLOCK_PRICE))
+            .then(event(Cart.LineAdded, sku="RETRO-CLOCK", quantity=2, unit_price=CLOCK_PRICE))
+        )
+        assert cart.lines["RETRO-CLOCK"] == CartLine("RETRO-CLOCK", 2, CLOCK_PRICE)
+        assert cart.total == Money.of("49.90")
+
+    def test_adding_a_sku_again_adds_to_its_quantity(self) -> None:
+        cart = (
+            given(GUEST_CART, ONE_CLOCK)
+            .when(lambda c: c.add_line("RETRO-CLOCK", 2, CLOCK_PRICE))
+            .then(event(Cart.LineAdded, sku="RETRO-CLOCK", quantity=2, unit_price=CLOCK_PRICE))
+        )
+        assert cart.item_count == 3
+
+    def test_refuses_a_quantity_of_zero_or_less(self) -> None:
+        given(GUEST_CART).when(lambda c: c.add_line("RETRO-CLOCK", 0, CLOCK_PRICE)).then_raises(
+            InvalidQuantity, quantity=0
+        )
+
+    def test_refuses_more_than_the_line_maximum(self) -> None:
+        given(GUEST_CART, ONE_CLOCK).when(
+            lambda c: c.add_line("RETRO-CLOCK", MAX_LINE_QUANTITY, CLOCK_PRICE)
+        ).then_raises(InvalidQuantity, sku="RETRO-CLOCK")
+
+    def test_refuses_a_price_in_another_currency(self) -> None:
+        given(GUEST_CART).when(
+            lambda c: c.add_line("RETRO-CLOCK", 1, Money.of("20.00", "USD"))
+        ).then_raises(CurrencyMismatch, currency="USD")
+
+    def test_changes_a_quantity(self) -> None:
+        cart = (
+            given(GUEST_CART, ONE_CLOCK)
+            .when(lambda c: c.change_quantity("RETRO-CLOCK", 4))
+            .then(event(Cart.QuantityChanged, sku="RETRO-CLOCK", quantity=4))
+        )
+        assert cart.item_count == 4
+
+    def test_a_quantity_of_zero_removes_the_line(self) -> None:
+        cart = (
+            given(GUEST_CART, ONE_CLOCK)
+            .when(lambda c: c.change_quantity("RETRO-CLOCK", 0))
+            .then(event(Cart.LineRemoved, sku="RETRO-CLOCK"))
+        )
+        assert cart.lines == {}
+
+    def test_changing_a_line_not_in_the_cart_is_refused(self) -> None:
+        given(GUEST_CART).when(lambda c: c.change_quantity("LAVA-LAMP", 2)).then_raises(
+            LineNotInCart, sku="LAVA-LAMP"
+        )
+
+    def test_removes_a_line(self) -> None:
+        given(GUEST_CART, ONE_CLOCK).when(lambda c: c.remove_line("RETRO-CLOCK")).then(
+            event(Cart.LineRemoved, sku="RETRO-CLOCK")
+        )
+
+    def test_removing_a_line_not_in_the_cart_is_refused(self) -> None:
+        given(GUEST_CART).when(lambda c: c.remove_line("LAVA-LAMP")).then_raises(LineNotInCart)
+
+
+class TestSignIn:
+    def test_a_guest_cart_is_assigned_to_the_customer(self) -> None:
+        cart = (
+            given(GUEST_CART, ONE_CLOCK)
+            .when(lambda c: c.assign_to("cust-ada"))
+            .then(event(Cart.AssignedToCustomer, customer_id="cust-ada"))
+        )
+        assert cart.customer_id == "cust-ada"
+
+    def test_assigning_to_the_same_customer_again_records_nothing(self) -> None:
+        given(ADA_CART).when(lambda c: c.assign_to("cust-ada")).then_nothing()
+
+    def test_a_customer_cart_cannot_be_taken_by_another_customer(self) -> None:
+        given(ADA_CART).when(lambda c: c.assign_to("cust-bob")).then_raises(
+            CartBelongsToAnotherCustomer, customer_id="cust-bob"
+        )
+
+    def test_merging_sums_quantities_and_reports_capped_lines(self) -> None:
+        guest = given(
+            GUEST_CART,
+            ONE_CLOCK,
+            event(Cart.LineAdded, sku="LAVA-LAMP", quantity=2, unit_price=LAMP_PRICE),
+        ).aggregate
+        customer = given(
+            ADA_CART,
+            event(Cart.LineAdded, sku="LAVA-LAMP", quantity=98, unit_price=LAMP_PRICE),
+            stream_id=CUSTOMER_CART,
+        ).aggregate
+        capped = customer.absorb(guest)
+        assert capped == ["LAVA-LAMP"]
+        [merged] = customer.collect_events()
+        assert merged.lines == [
+            CartLine("RETRO-CLOCK", 1, CLOCK_PRICE),
+            CartLine("LAVA-LAMP", MAX_LINE_QUANTITY, LAMP_PRICE),
+        ]
+        assert customer.item_count == 1 + MAX_LINE_QUANTITY
+
+    def test_a_merged_guest_cart_is_closed(self) -> None:
+        cart = given(GUEST_CART, ONE_CLOCK).when(lambda c: c.merge_into(CUSTOMER_CART)).then(MERGED)
+        assert not cart.is_open and cart.merged_into == CUSTOMER_CART
+
+
+class TestClosedCarts:
+    def test_a_merged_cart_accepts_no_more_lines(self) -> None:
+        given(GUEST_CART, ONE_CLOCK, MERGED).when(
+            lambda c: c.add_line("LAVA-LAMP", 1, LAMP_PRICE)
+        ).then_raises(CartClosed, status="merged")
+
+    def test_a_checked_out_cart_accepts_no_changes(self) -> None:
+        given(GUEST_CART, ONE_CLOCK, CHECKED_OUT).when(
+            lambda c: c.change_quantity("RETRO-CLOCK", 2)
+        ).then_raises(CartClosed, status="checked_out")
+
+    def test_a_checked_out_cart_cannot_be_checked_out_again(self) -> None:
+        given(GUEST_CART, ONE_CLOCK, CHECKED_OUT).when(lambda c: c.check_out(ORDER)).then_raises(
+            CartClosed
+        )
+
+    def test_an_abandoned_cart_cannot_be_assigned(self) -> None:
+        given(GUEST_CART, ABANDONED).when(lambda c: c.assign_to("cust-ada")).then_raises(
+            CartClosed, status="abandoned"
+        )
+
+
+class TestCheckoutAndAbandonment:
+    def test_checking_out_records_the_order(self) -> None:
+        cart = given(GUEST_CART, ONE_CLOCK).when(lambda c: c.check_out(ORDER)).then(CHECKED_OUT)
+        assert cart.order_id == ORDER
+
+    def test_an_empty_cart_cannot_be_checked_out(self) -> None:
+        given(GUEST_CART).when(lambda c: c.check_out(ORDER)).then_raises(EmptyCart)
+
+    def test_an_idle_cart_is_abandoned_once(self) -> None:
+        given(GUEST_CART, ONE_CLOCK).when(lambda c: c.abandon(NIGHT)).then(ABANDONED)
+        given(GUEST_CART, ABANDONED).when(lambda c: c.abandon(NIGHT)).then_raises(CartClosed)

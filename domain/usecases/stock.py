@@ -20,9 +20,15 @@ class PosSaleLine(msgspec.Struct, frozen=True):
 
 class StockUseCases(UseCases):
     async def receive_stock(
-        self, location_id: str, sku: str, quantity: int, reference: str, context: Context
+        self,
+        location_id: str,
+        sku: str,
+        quantity: int,
+        reference: str,
+        context: Context,
+        idempotency_key: str | None = None,
     ) -> Done[StockChanged]:
-        """Goods arrived at a location."""
+        """Goods arrived at a location (a delivery note id makes a good idempotency key)."""
         await self._require_known(location_id, [sku])
 
         async def decide() -> Decision[StockChanged]:
@@ -30,7 +36,7 @@ class StockUseCases(UseCases):
             item.receive(quantity, reference)
             return Decision([item], StockChanged(location_id, [sku]))
 
-        return await self._execute(decide, StockChanged, context)
+        return await self._execute(decide, StockChanged, context, idempotency_key)
 
     async def count_stock(
         self, location_id: str, sku: str, counted: int, reason: str, context: Context

@@ -1,0 +1,152 @@
+"""Reading products and locations from CSV or JSON files, all or nothing.
+
+Every row is checked before anything is written; the first problem is reported with the
+file, the row number and the field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+
+from domain.ports import Location, LocationKind, Product
+from domain.values import Money
+
+SKU_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,39}$")
+CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
+T = TypeVar("T")
+
+
+class CatalogFileError(ValueError):
+    def __init__(self, path: str, row: int, field: str, problem: str) -> None:
+        self.path, self.row, self.field = path, row, field
+        super().__init__(f"{path}, row {row}, field {field!r}: {problem}")
+
+
+def read_products(path: Path) -> list[Product]:
+    return _read(path, _product)
+
+
+def read_locations(path: Path) -> list[Location]:
+    return _read(path, _location)
+
+
+def parse_products(text: str, name: str, json: bool) -> list[Product]:
+    return _parse_rows(_rows(text, json), name, _product)
+
+
+def parse_locations(text: str, name: str, json: bool) -> list[Location]:
+    return _parse_rows(_rows(text, json), name, _location)
+
+
+def _read(path: Path, build: Callable[[dict[str, Any]], T]) -> list[T]:
+    text = path.read_text(encoding="utf-8")
+    return _parse_rows(_rows(text, path.suffix.lower() == ".json"), str(path), build)
+
+
+def _rows(text: str, json: bool) -> list[dict[str, Any]]:
+    if json:
+        rows = msgspec.json.decode(text)
+        if not isinstance(rows, list):
+            raise ValueError("a JSON catalog file holds a list of objects")
+        return rows
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _parse_rows(
+    rows: Iterable[dict[str, Any]], name: str, build: Callable[[dict[str, Any]], T]
+) -> list[T]:
+    parsed = []
+    for number, row in enumerate(rows, start=1):
+        try:
+            parsed.append(build(row))
+        except _FieldError as error:
+            raise CatalogFileError(name, number, error.field, error.problem) from None
+    return parsed
+
+
+class _FieldError(Exception):
+    def __init__(self, field: str, problem: str) -> None:
+        self.field, self.problem = field, problem
+
+
+def _required(row: dict[str, Any], field: str) -> str:
+    value = row.get(field)
+    if value is None or str(value).strip() == "":
+        raise _FieldError(field, "is required")
+    return str(value).strip()
+
+
+def _number(row: dict[str, Any], field: str, kind: type, low: float, high: float) -> Any:
+    raw = _required(row, field)
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise _FieldError(field, f"{raw!r} is not a number") from None
+    if not low <= value <= high:
+        raise _FieldError(field, f"{value} is outside {low}..{high}")
+    return value
+
+
+def _optional_int(row: dict[str, Any], field: str) -> int | None:
+    if row.get(field) in (None, ""):
+        return None
+    return int(_number(row, field, int, 0, 10**9))
+
+
+def _product(row: dict[str, Any]) -> Product:
+    sku = _required(row, "sku")
+    if not SKU_PATTERN.match(sku):
+        raise _FieldError("sku", f"{sku!r} is not a SKU (A-Z, 0-9 and '-', 2 to 40 long)")
+    currency = _required(row, "currency")
+    if not CURRENCY_PATTERN.match(currency):
+        raise _FieldError("currency", f"{currency!r} is not a 3-letter currency code")
+    raw_price = _required(row, "price")
+    try:
+        price = Decimal(raw_price)
+    except InvalidOperation:
+        raise _FieldError("price", f"{raw_price!r} is not a price") from None
+    if price < 0 or price != price.quantize(Decimal("0.01")):
+        raise _FieldError("price", f"{raw_price} must be zero or more, with at most 2 decimals")
+    return Product(
+        sku=sku,
+        name=_required(row, "name"),
+        price=Money.of(price, currency),
+        low_stock_threshold=_optional_int(row, "low_stock_threshold"),
+    )
+
+
+def _location(row: dict[str, Any]) -> Location:
+    zone = _required(row, "time_zone")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _FieldError("time_zone", f"{zone!r} is not an IANA time zone") from None
+    kind = _required(row, "kind")
+    if kind not in {k.value for k in LocationKind}:
+        raise _FieldError("kind", f"{kind!r} is neither 'store' nor 'warehouse'")
+    values = {
+        "id": _required(row, "id"),
+        "name": _required(row, "name"),
+        "kind": kind,
+        "time_zone": zone,
+        "latitude": _number(row, "latitude", float, -90, 90),
+        "longitude": _number(row, "longitude", float, -180, 180),
+        "pickup_service_minutes": _number(row, "pickup_service_minutes", int, 1, 60 * 24 * 14),
+        "pickup_window_days": _number(row, "pickup_window_days", int, 1, 365),
+    }
+    for field in ("opens_at", "closes_at"):
+        if row.get(field):
+            values[field] = _required(row, field)
+    try:
+        return msgspec.convert(values, Location, strict=False)
+    except msgspec.ValidationError as error:
+        raise _FieldError(str(error).rsplit("`$.", 1)[-1].rstrip("`"), str(error)) from None

@@ -1,0 +1,55 @@
+"""The demo: a catalog, three stores and a warehouse, with stock received through the service."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import asyncpg
+
+from adapters.catalog_files import parse_locations, parse_products
+from adapters.postgres.catalog import upsert_catalog
+from domain.ports import Location, LocationKind, Product
+from domain.service import CommerceService
+from domain.values import SYSTEM_ACTOR, Channel, Context
+
+SEED_CONTEXT = Context(channel=Channel.SYSTEM, actor=SYSTEM_ACTOR)
+LOW_STOCK = {"VINYL-PLAYER": 1, "HEADPHONES": 2, "LAVA-LAMP": 2}
+
+
+def load_demo_catalog() -> tuple[list[Product], list[Location]]:
+    folder = resources.files("api") / "demo"
+    products = parse_products((folder / "products.csv").read_text(), "products.csv", json=False)
+    locations = parse_locations(
+        (folder / "locations.json").read_text(), "locations.json", json=True
+    )
+    return products, locations
+
+
+def demo_stock(products: list[Product], locations: list[Location]) -> list[tuple[str, str, int]]:
+    """(location, sku, units): stores hold a few of each (some nearly out), the warehouse many."""
+    stock = []
+    for location in locations:
+        for product in products:
+            warehouse = location.kind is LocationKind.WAREHOUSE
+            units = 200 if warehouse else LOW_STOCK.get(product.sku, 8)
+            stock.append((location.id, product.sku, units))
+    return stock
+
+
+async def seed_demo(pool: asyncpg.Pool, service: CommerceService) -> bool:
+    """Load the demo once: False when the catalog already has products."""
+    if await pool.fetchval("SELECT count(*) FROM products"):
+        return False
+    products, locations = load_demo_catalog()
+    async with pool.acquire() as connection, connection.transaction():
+        await upsert_catalog(connection, products, locations)
+    for location_id, sku, units in demo_stock(products, locations):
+        await service.receive_stock(
+            location_id,
+            sku,
+            units,
+            "demo-opening-stock",
+            SEED_CONTEXT,
+            idempotency_key=f"demo-stock:{location_id}:{sku}",
+        )
+    return True

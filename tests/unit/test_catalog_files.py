@@ -1,0 +1,67 @@
+"""Catalog files: good rows parse exactly; a bad row names the file, the row and the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.catalog_files import CatalogFileError, parse_locations, parse_products
+from api.demo_seed import load_demo_catalog
+from domain.ports import LocationKind
+from domain.values import Money
+
+PRODUCTS = "sku,name,price,currency,low_stock_threshold\nRETRO-CLOCK,Clock,24.95,EUR,3\n"
+STORE = (
+    '[{"id": "AMS-ZUID", "name": "Zuid", "kind": "store", "time_zone": '
+    '"Europe/Amsterdam", "latitude": 52.3, "longitude": 4.8, '
+    '"pickup_service_minutes": 90, "pickup_window_days": 7}]'
+)
+
+
+def test_products_parse_from_csv_with_exact_prices() -> None:
+    [clock] = parse_products(PRODUCTS, "p.csv", json=False)
+    assert clock.price == Money.of("24.95") and clock.low_stock_threshold == 3
+
+
+def test_locations_parse_from_json() -> None:
+    [store] = parse_locations(STORE, "l.json", json=True)
+    assert store.kind is LocationKind.STORE and store.pickup_service_minutes == 90
+
+
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        ("retro clock,Clock,24.95,EUR,", "sku"),
+        ("RETRO-CLOCK,Clock,24.955,EUR,", "price"),
+        ("RETRO-CLOCK,Clock,-1,EUR,", "price"),
+        ("RETRO-CLOCK,Clock,lots,EUR,", "price"),
+        ("RETRO-CLOCK,Clock,24.95,euro,", "currency"),
+        ("RETRO-CLOCK,,24.95,EUR,", "name"),
+        ("RETRO-CLOCK,Clock,24.95,EUR,-2", "low_stock_threshold"),
+    ],
+)
+def test_a_bad_product_row_is_named_with_its_field(row: str, field: str) -> None:
+    text = PRODUCTS + row + "\n"
+    with pytest.raises(CatalogFileError) as error:
+        parse_products(text, "p.csv", json=False)
+    assert (error.value.path, error.value.row, error.value.field) == ("p.csv", 2, field)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (('"Europe/Amsterdam"', '"Mars/Olympus"'), "time_zone"),
+        (('"store"', '"kiosk"'), "kind"),
+        (("52.3", "152.3"), "latitude"),
+        (('"pickup_service_minutes": 90', '"pickup_service_minutes": 0'), "pickup_service_minutes"),
+        (('"pickup_window_days": 7', '"pickup_window_days": 0'), "pickup_window_days"),
+    ],
+)
+def test_a_bad_location_is_named_with_its_field(change: tuple[str, str], field: str) -> None:
+    with pytest.raises(CatalogFileError) as error:
+        parse_locations(STORE.replace(*change), "l.json", json=True)
+    assert (error.value.row, error.value.field) == (1, field)
+
+
+def test_the_demo_catalog_is_valid() -> None:
+    products, locations = load_demo_catalog()
+    assert len(products) == 12 and {loc.kind for loc in locations} == set(LocationKind)

@@ -1,0 +1,13 @@
+"""Every read model the service runs, in one place."""
+
+from __future__ import annotations
+
+from projections.cart_continuity import CartContinuity
+from projections.fulfillment_times import FulfillmentTimes
+from projections.orders import Orders
+from projections.runner import Projection
+from projections.store_inventory import StoreInventory
+
+
+def all_projections() -> list[Projection]:
+    return [CartContinuity(), StoreInventory(), FulfillmentTimes(), Orders()]

@@ -1,0 +1,287 @@
+"""Fulfillment times: each store's pickup board, and click-to-collect times per store and day.
+
+Times are kept as facts (placed, picking started, ready, collected); "overdue" and "today"
+are decided at query time against the caller's clock and the store's time zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from domain.pickup.model import Pickup
+from domain.ports import RecordedEvent
+from projections.runner import Projection
+
+
+class FulfillmentTimes(Projection):
+    name = "fulfillment_times"
+    topics = ("domain.pickup.model:Pickup.",)
+    tables = ("pickup_view",)
+    schema = """
+    CREATE TABLE pickup_view{s} (
+        pickup_id           uuid PRIMARY KEY,
+        order_id            uuid NOT NULL,
+        store_id            text NOT NULL,
+        customer_id         text,
+        status              text NOT NULL,
+        lines               jsonb NOT NULL,
+        placed_at           timestamptz NOT NULL,
+        promised_ready_at   timestamptz NOT NULL,
+        picker_id           text,
+        picking_started_at  timestamptz,
+        ready_at            timestamptz,
+        collect_by          timestamptz,
+        shelf_spot          text,
+        pickup_code         text,
+        notified_at         timestamptz,
+        overdue_at          timestamptz,
+        finished_at         timestamptz
+    );
+    CREATE INDEX pickup_view_board{s} ON pickup_view{s} (store_id, status, promised_ready_at);
+    CREATE INDEX pickup_view_placed{s} ON pickup_view{s} (store_id, placed_at);
+    CREATE INDEX pickup_view_order{s} ON pickup_view{s} (order_id);
+    """
+
+    async def apply(
+        self, connection: asyncpg.Connection, batch: Sequence[RecordedEvent], suffix: str
+    ) -> None:
+        for recorded in batch:
+            await self._apply_one(connection, recorded, suffix)
+
+    async def _apply_one(
+        self, connection: asyncpg.Connection, recorded: RecordedEvent, suffix: str
+    ) -> None:
+        e, pickup_id = recorded.event, recorded.stream_id
+        match e:
+            case Pickup.Requested():
+                await connection.execute(
+                    f"""INSERT INTO pickup_view{suffix} (pickup_id, order_id, store_id,
+                          customer_id, status, lines, placed_at, promised_ready_at)
+                        VALUES ($1, $2, $3, $4, 'requested', $5, $6, $7)""",
+                    pickup_id,
+                    e.order_id,
+                    e.store_id,
+                    e.customer_id,
+                    msgspec.json.encode(e.lines),
+                    e.placed_at,
+                    e.promised_ready_at,
+                )
+            case Pickup.PickingStarted():
+                await _set(
+                    connection,
+                    suffix,
+                    pickup_id,
+                    status="picking",
+                    picker_id=e.staff_id,
+                    picking_started_at=e.at,
+                )
+            case Pickup.LineShort():
+                await connection.execute(
+                    f"""UPDATE pickup_view{suffix} SET lines = (
+                          SELECT coalesce(jsonb_agg(CASE WHEN l->>'line_id' = $2
+                              THEN jsonb_set(l, '{{quantity}}',
+                                             to_jsonb((l->>'quantity')::int - $3))
+                              ELSE l END) FILTER (WHERE NOT (l->>'line_id' = $2
+                                AND (l->>'quantity')::int = $3)), '[]'::jsonb)
+                          FROM jsonb_array_elements(lines) AS l)
+                        WHERE pickup_id = $1""",
+                    pickup_id,
+                    e.line_id,
+                    e.quantity_short,
+                )
+            case Pickup.Overdue():
+                await _set(connection, suffix, pickup_id, overdue_at=e.at)
+            case Pickup.ReadyForPickup():
+                await _set(
+                    connection,
+                    suffix,
+                    pickup_id,
+                    status="ready",
+                    ready_at=e.at,
+                    collect_by=e.collect_by,
+                    shelf_spot=e.shelf_spot,
+                    pickup_code=e.pickup_code,
+                )
+            case Pickup.CustomerNotified():
+                await _set(connection, suffix, pickup_id, notified_at=e.at)
+            case Pickup.Collected():
+                await _set(connection, suffix, pickup_id, status="collected", finished_at=e.at)
+            case Pickup.NotCollected():
+                await _set(connection, suffix, pickup_id, status="not_collected", finished_at=e.at)
+            case Pickup.Cancelled():
+                await _set(connection, suffix, pickup_id, status="cancelled", finished_at=e.at)
+
+
+async def _set(
+    connection: asyncpg.Connection, suffix: str, pickup_id: UUID, **changes: object
+) -> None:
+    assignments = ", ".join(f"{column} = ${n}" for n, column in enumerate(changes, start=2))
+    await connection.execute(
+        f"UPDATE pickup_view{suffix} SET {assignments} WHERE pickup_id = $1",
+        pickup_id,
+        *changes.values(),
+    )
+
+
+class PickupLineView(msgspec.Struct, frozen=True):
+    line_id: str
+    sku: str
+    quantity: int
+
+
+class PickupCard(msgspec.Struct, frozen=True):
+    """One pickup on a store's board."""
+
+    pickup_id: UUID
+    order_id: UUID
+    store_id: str
+    customer_id: str | None
+    status: str
+    lines: list[PickupLineView]
+    placed_at: datetime
+    promised_ready_at: datetime
+    picker_id: str | None
+    picking_started_at: datetime | None
+    ready_at: datetime | None
+    collect_by: datetime | None
+    shelf_spot: str | None
+    pickup_code: str | None
+    notified_at: datetime | None
+    overdue_at: datetime | None
+    finished_at: datetime | None
+
+    def seconds_to_promise(self, now: datetime) -> float:
+        return (self.promised_ready_at - now).total_seconds()
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.status in ("requested", "picking") and now > self.promised_ready_at
+
+
+class Board(msgspec.Struct, frozen=True):
+    store_id: str
+    to_pick: list[PickupCard]
+    picking: list[PickupCard]
+    ready: list[PickupCard]
+    overdue: list[PickupCard]
+    collected_today: list[PickupCard]
+    not_collected: list[PickupCard]
+
+
+decode_lines = msgspec.json.Decoder(list[PickupLineView]).decode
+
+
+def _card(row: asyncpg.Record) -> PickupCard:
+    return PickupCard(**{**dict(row), "lines": decode_lines(row["lines"])})
+
+
+async def pickups_by_id(pool: asyncpg.Pool, pickup_ids: Sequence[UUID]) -> dict[UUID, PickupCard]:
+    rows = await pool.fetch(
+        "SELECT * FROM pickup_view WHERE pickup_id = ANY($1::uuid[])", list(pickup_ids)
+    )
+    return {row["pickup_id"]: _card(row) for row in rows}
+
+
+async def pickups_of_orders(
+    pool: asyncpg.Pool, order_ids: Sequence[UUID]
+) -> dict[UUID, PickupCard]:
+    rows = await pool.fetch(
+        "SELECT * FROM pickup_view WHERE order_id = ANY($1::uuid[])", list(order_ids)
+    )
+    return {row["order_id"]: _card(row) for row in rows}
+
+
+async def board(pool: asyncpg.Pool, store_id: str, now: datetime) -> Board:
+    """Open pickups plus today's finished ones (the store's day, in its time zone): one query."""
+    rows = await pool.fetch(
+        """SELECT v.* FROM pickup_view v JOIN locations l ON l.id = v.store_id
+           WHERE v.store_id = $1 AND (v.status IN ('requested', 'picking', 'ready')
+              OR (v.finished_at AT TIME ZONE l.time_zone)::date
+                 = ($2::timestamptz AT TIME ZONE l.time_zone)::date)
+           ORDER BY v.promised_ready_at, v.placed_at""",
+        store_id,
+        now,
+    )
+    cards = [_card(row) for row in rows]
+    return Board(
+        store_id=store_id,
+        to_pick=[c for c in cards if c.status == "requested"],
+        picking=[c for c in cards if c.status == "picking"],
+        ready=[c for c in cards if c.status == "ready"],
+        overdue=[c for c in cards if c.is_overdue(now)],
+        collected_today=[c for c in cards if c.status == "collected"],
+        not_collected=[c for c in cards if c.status == "not_collected"],
+    )
+
+
+class TimeStats(msgspec.Struct, frozen=True):
+    p50: float | None
+    p90: float | None
+    max: float | None
+
+
+class FulfillmentStats(msgspec.Struct, frozen=True):
+    """Click-to-collect times of pickups placed on one day (store-local), in seconds."""
+
+    store_id: str | None
+    day: date
+    pickups: int
+    placed_to_ready: TimeStats
+    ready_to_collected: TimeStats
+    ready_within_promise: float | None
+
+
+STATS = """
+WITH timed AS (
+    SELECT {store} AS store_id,
+           (v.placed_at AT TIME ZONE l.time_zone)::date AS day,
+           extract(epoch FROM v.ready_at - v.placed_at) AS to_ready,
+           CASE WHEN v.status = 'collected'
+                THEN extract(epoch FROM v.finished_at - v.ready_at) END AS to_collected,
+           CASE WHEN v.ready_at IS NOT NULL
+                THEN (v.ready_at <= v.promised_ready_at)::int END AS on_time
+    FROM pickup_view v JOIN locations l ON l.id = v.store_id
+    WHERE ($1::text IS NULL OR v.store_id = $1)
+)
+SELECT store_id, day, count(*) AS pickups,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY to_ready) AS ready_p50,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY to_ready) AS ready_p90,
+       max(to_ready) AS ready_max,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY to_collected) AS collected_p50,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY to_collected) AS collected_p90,
+       max(to_collected) AS collected_max,
+       avg(on_time) AS on_time_share
+FROM timed WHERE day BETWEEN $2 AND $3
+GROUP BY store_id, day ORDER BY store_id, day
+"""
+
+
+async def fulfillment_stats(
+    pool: asyncpg.Pool, store_id: str | None, first_day: date, last_day: date
+) -> list[FulfillmentStats]:
+    """Per store and day; with no store, the whole chain per day."""
+    store = "v.store_id" if store_id is not None else "NULL::text"
+    rows = await pool.fetch(STATS.format(store=store), store_id, first_day, last_day)
+    return [
+        FulfillmentStats(
+            store_id=row["store_id"],
+            day=row["day"],
+            pickups=row["pickups"],
+            placed_to_ready=_stats(row, "ready"),
+            ready_to_collected=_stats(row, "collected"),
+            ready_within_promise=_float(row["on_time_share"]),
+        )
+        for row in rows
+    ]
+
+
+def _stats(row: asyncpg.Record, prefix: str) -> TimeStats:
+    return TimeStats(*(_float(row[f"{prefix}_{k}"]) for k in ("p50", "p90", "max")))
+
+
+def _float(value: object) -> float | None:
+    return round(float(value), 3) if value is not None else None  # type: ignore[arg-type]

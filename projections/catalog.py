@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.cart_continuity import CartContinuity
+from projections.deadlines import Deadlines
 from projections.fulfillment_times import FulfillmentTimes
 from projections.orders import Orders
 from projections.runner import Projection
@@ -10,4 +11,4 @@ from projections.store_inventory import StoreInventory
 
 
 def all_projections() -> list[Projection]:
-    return [CartContinuity(), StoreInventory(), FulfillmentTimes(), Orders()]
+    return [CartContinuity(), StoreInventory(), FulfillmentTimes(), Orders(), Deadlines()]

@@ -96,8 +96,10 @@ class ProjectionRunner:
 
     async def _acquire_lease(self, lease: asyncpg.Connection) -> None:
         self.state = "standby"
+        # Advisory locks are cluster-wide: the schema keeps two deployments on one server apart.
         key = f"projection:{self.name}"
-        while not await lease.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", key):
+        lock = "SELECT pg_try_advisory_lock(hashtext(current_schema() || ':' || $1))"
+        while not await lease.fetchval(lock, key):
             await asyncio.sleep(LEASE_RETRY_SECONDS)
         self.state = "running"
 
@@ -168,7 +170,8 @@ async def ensure_projection(pool: asyncpg.Pool, projection: Projection) -> None:
     """Create the projection's tables and checkpoint the first time it runs."""
     async with pool.acquire() as connection, connection.transaction():
         await connection.execute(
-            "SELECT pg_advisory_xact_lock(hashtext('ensure:' || $1::text))", projection.name
+            "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':ensure:' || $1::text))",
+            projection.name,
         )
         exists = await connection.fetchval(
             "SELECT 1 FROM projection_checkpoints WHERE name = $1", projection.name

@@ -162,6 +162,15 @@ class PostgresEventStore:
         row = await self.pool.fetchrow(LAST_POSITION)
         return Position(row["transaction_id"], row["position"]) if row else Position()
 
+    async def committed_head(self) -> Position:
+        """The newest committed event, even if an older open transaction still hides it from
+        followers: what "everything so far" means when waiting for projections."""
+        row = await self.pool.fetchrow(
+            """SELECT transaction_id::text::bigint AS transaction_id, position FROM events
+               ORDER BY transaction_id DESC, position DESC LIMIT 1"""
+        )
+        return Position(row["transaction_id"], row["position"]) if row else Position()
+
     async def outcome_of(self, idempotency_key: str) -> AppendResult | None:
         row = await self.pool.fetchrow(
             """SELECT transaction_id::text::bigint AS transaction_id, position, outcome

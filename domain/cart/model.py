@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import msgspec
@@ -52,6 +52,10 @@ class CurrencyMismatch(DomainError):
 
 class EmptyCart(DomainError):
     code = "EMPTY_CART"
+
+
+class CartStillActive(DomainError):
+    code = "CART_STILL_ACTIVE"
 
 
 class CartBelongsToAnotherCustomer(DomainError):
@@ -252,9 +256,11 @@ class Cart(Aggregate):
         self.status = CartStatus.CHECKED_OUT
         self.order_id = order_id
 
-    def abandon(self, at: datetime) -> None:
-        """No activity for too long: the cart is given up."""
+    def abandon(self, at: datetime, idle_for: timedelta) -> None:
+        """No activity for `idle_for`: the cart is given up."""
         self._require_open()
+        if at - self.modified_on < idle_for:
+            raise CartStillActive(cart_id=self.id, last_activity=self.modified_on)
         self._abandoned(at=at)
 
     @event(Abandoned)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import msgspec
@@ -10,6 +10,10 @@ import msgspec
 from domain.cart.model import Cart
 from domain.usecases.base import Decision, Done, UnknownProduct, UseCases
 from domain.values import Channel, Context
+
+
+# Saleor drops anonymous checkouts after 30 days; we mark carts abandoned after as long idle.
+CART_IDLE_LIMIT = timedelta(days=30)
 
 
 class CartChanged(msgspec.Struct, frozen=True):
@@ -119,11 +123,11 @@ class CartUseCases(UseCases):
     async def abandon_cart(
         self, cart_id: UUID, at: datetime, context: Context
     ) -> Done[CartChanged]:
-        """No activity since the abandonment deadline: give the cart up (once)."""
+        """No activity for CART_IDLE_LIMIT: give the cart up (once)."""
 
         async def decide() -> Decision[CartChanged]:
             cart = await self.repository.get(cart_id, Cart)
-            cart.abandon(at)
+            cart.abandon(at, CART_IDLE_LIMIT)
             return Decision([cart], CartChanged(cart_id))
 
         return await self._execute(decide, CartChanged, context)

@@ -32,7 +32,7 @@ class Shop:
 
     async def settled(self, position: Position | None = None) -> None:
         """Wait until every read model has caught up with `position` (default: everything)."""
-        target = position or await self.database.store.last_position()
+        target = position or await self.database.store.committed_head()
         assert await self.projections.wait_for(target, timeout=10), "projections lag"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from domain.cart.model import (
@@ -10,6 +10,7 @@ from domain.cart.model import (
     Cart,
     CartBelongsToAnotherCustomer,
     CartClosed,
+    CartStillActive,
     CartLine,
     CurrencyMismatch,
     EmptyCart,
@@ -17,13 +18,14 @@ from domain.cart.model import (
     LineNotInCart,
 )
 from domain.values import Channel, Money
-from tests.gwt import STREAM_ID, event, given
+from tests.gwt import GIVEN_AT, STREAM_ID, event, given
 
 CLOCK_PRICE = Money.of("24.95")
 LAMP_PRICE = Money.of("39.00")
 ORDER = UUID("0c0c0c0c-0000-4000-8000-000000000001")
 CUSTOMER_CART = UUID("0d0d0d0d-0000-4000-8000-000000000001")
-NIGHT = datetime(2026, 11, 3, 3, 0, tzinfo=UTC)
+NIGHT = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
+IDLE = timedelta(days=30)
 
 GUEST_CART = event(
     Cart.Created, channel=Channel.MOBILE, device_id="phone", customer_id=None, currency="EUR"
@@ -178,5 +180,10 @@ class TestCheckoutAndAbandonment:
         given(GUEST_CART).when(lambda c: c.check_out(ORDER)).then_raises(EmptyCart)
 
     def test_an_idle_cart_is_abandoned_once(self) -> None:
-        given(GUEST_CART, ONE_CLOCK).when(lambda c: c.abandon(NIGHT)).then(ABANDONED)
-        given(GUEST_CART, ABANDONED).when(lambda c: c.abandon(NIGHT)).then_raises(CartClosed)
+        given(GUEST_CART, ONE_CLOCK).when(lambda c: c.abandon(NIGHT, IDLE)).then(ABANDONED)
+        given(GUEST_CART, ABANDONED).when(lambda c: c.abandon(NIGHT, IDLE)).then_raises(CartClosed)
+
+    def test_a_cart_active_within_the_idle_limit_is_not_abandoned(self) -> None:
+        given(GUEST_CART, ONE_CLOCK).when(
+            lambda c: c.abandon(GIVEN_AT + timedelta(hours=1), IDLE)
+        ).then_raises(CartStillActive)

@@ -1,0 +1,78 @@
+"""Fires the time-driven rules that are due: abandoned carts, overdue and uncollected pickups.
+
+Each rule is a use case the aggregate accepts once; a second firing (another process, or a
+deadline not yet removed by its projection) is refused by the aggregate and only counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from domain.errors import DomainError
+from domain.ports import Clock
+from domain.service import CommerceService
+from domain.values import SYSTEM_ACTOR, Channel, Context
+from projections.deadlines import ABANDON_CART, PICKUP_EXPIRY, PICKUP_OVERDUE, due
+
+log = logging.getLogger(__name__)
+CLOCK_CONTEXT = Context(channel=Channel.SYSTEM, actor=SYSTEM_ACTOR)
+
+
+class TickReport(msgspec.Struct):
+    fired: int = 0
+    refused: int = 0
+
+
+async def tick(pool: asyncpg.Pool, service: CommerceService, clock: Clock) -> TickReport:
+    now = clock.now()
+    rules: dict[str, Callable[[UUID, datetime, Context], Awaitable[object]]] = {
+        ABANDON_CART: service.abandon_cart,
+        PICKUP_OVERDUE: service.mark_pickup_overdue,
+        PICKUP_EXPIRY: service.expire_pickup,
+    }
+    report = TickReport()
+    for item in await due(pool, now):
+        try:
+            await rules[item.kind](item.aggregate_id, now, CLOCK_CONTEXT)
+            report.fired += 1
+        except DomainError as refused:
+            report.refused += 1
+            log.debug("%s %s not fired: %r", item.kind, item.aggregate_id, refused)
+    return report
+
+
+class Scheduler:
+    """Ticks every `interval` seconds until stopped."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, service: CommerceService, clock: Clock, interval: float = 15.0
+    ) -> None:
+        self.pool, self.service, self.clock, self.interval = pool, service, clock, interval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="scheduler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                report = await tick(self.pool, self.service, self.clock)
+                if report.fired:
+                    log.info("scheduler fired %d rules", report.fired)
+            except Exception:  # noqa: BLE001 - a failed tick is retried at the next one
+                log.exception("scheduler tick failed")
+            await asyncio.sleep(self.interval)

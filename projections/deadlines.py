@@ -1,0 +1,95 @@
+"""Deadlines: which time-driven rule falls due when, for the scheduler to fire.
+
+Abandon a cart after CART_IDLE_LIMIT without activity; mark a pickup overdue at its
+promised-ready time; release an uncollected pickup when its window closes. A row disappears
+when the fact it waits for (or one that makes it moot) is recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from domain.cart.model import Cart
+from domain.pickup.model import Pickup
+from domain.ports import RecordedEvent
+from domain.usecases.carts import CART_IDLE_LIMIT
+from projections.runner import Projection
+
+ABANDON_CART = "abandon_cart"
+PICKUP_OVERDUE = "pickup_overdue"
+PICKUP_EXPIRY = "pickup_expiry"
+
+CART_CLOSED = (Cart.CheckedOut, Cart.MergedInto, Cart.Abandoned)
+PICKUP_FINISHED = (Pickup.Collected, Pickup.NotCollected, Pickup.Cancelled)
+
+
+class Deadlines(Projection):
+    name = "deadlines"
+    topics = ("domain.cart.model:Cart.", "domain.pickup.model:Pickup.")
+    tables = ("deadlines",)
+    schema = """
+    CREATE TABLE deadlines{s} (
+        aggregate_id  uuid NOT NULL,
+        kind          text NOT NULL,
+        due_at        timestamptz NOT NULL,
+        PRIMARY KEY (aggregate_id, kind)
+    );
+    CREATE INDEX deadlines_due{s} ON deadlines{s} (due_at);
+    """
+
+    async def apply(
+        self, connection: asyncpg.Connection, batch: Sequence[RecordedEvent], suffix: str
+    ) -> None:
+        for recorded in batch:
+            for kind, due_at in _changes(recorded):
+                if due_at is None:
+                    await connection.execute(
+                        f"DELETE FROM deadlines{suffix} WHERE aggregate_id = $1 AND kind = $2",
+                        recorded.stream_id,
+                        kind,
+                    )
+                else:
+                    await connection.execute(
+                        f"""INSERT INTO deadlines{suffix} VALUES ($1, $2, $3)
+                            ON CONFLICT (aggregate_id, kind) DO UPDATE SET due_at = $3""",
+                        recorded.stream_id,
+                        kind,
+                        due_at,
+                    )
+
+
+def _changes(recorded: RecordedEvent) -> list[tuple[str, datetime | None]]:
+    """(kind, new due time or None to drop it) for one event."""
+    e = recorded.event
+    if isinstance(e, CART_CLOSED):
+        return [(ABANDON_CART, None)]
+    if isinstance(e, Cart.Event):
+        return [(ABANDON_CART, e.timestamp + CART_IDLE_LIMIT)]
+    match e:
+        case Pickup.Requested():
+            return [(PICKUP_OVERDUE, e.promised_ready_at)]
+        case Pickup.Overdue():
+            return [(PICKUP_OVERDUE, None)]
+        case Pickup.ReadyForPickup():
+            return [(PICKUP_OVERDUE, None), (PICKUP_EXPIRY, e.collect_by)]
+    if isinstance(e, PICKUP_FINISHED):
+        return [(PICKUP_OVERDUE, None), (PICKUP_EXPIRY, None)]
+    return []
+
+
+class Due(msgspec.Struct, frozen=True):
+    aggregate_id: UUID
+    kind: str
+    due_at: datetime
+
+
+async def due(pool: asyncpg.Pool, now: datetime, limit: int = 500) -> list[Due]:
+    rows = await pool.fetch(
+        "SELECT * FROM deadlines WHERE due_at <= $1 ORDER BY due_at LIMIT $2", now, limit
+    )
+    return [Due(**dict(row)) for row in rows]

@@ -1,0 +1,79 @@
+"""Time-driven rules fire once per aggregate, even with two schedulers ticking at once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from adapters.clock import ManualClock
+from api.scheduler import tick
+from domain.cart.model import Cart, CartStatus
+from domain.order.model import Fulfillment, FulfillmentMethod, Order, OrderStatus
+from domain.pickup.model import Pickup, PickupStatus
+from domain.stock.model import StockItem
+from domain.values import stock_item_id
+from tests.integration.conftest import Shop
+from tests.shop import STAFF, as_uuid, ctx
+
+
+async def events_of(shop: Shop, stream_id, kind: type) -> int:  # type: ignore[no-untyped-def]
+    return sum(isinstance(e, kind) for e in await shop.database.store.read_stream(stream_id))
+
+
+async def test_overdue_and_uncollected_pickups_are_handled_once_by_two_schedulers(
+    shop: Shop,
+) -> None:
+    service, clock = shop.service, shop.clock
+    await service.receive_stock("AMS-CENTRAAL", "LAVA-LAMP", 4, "delivery", STAFF)
+    pickups = []
+    for _ in range(3):
+        cart_id = (await service.start_cart(ctx(), customer_id="cust-ada")).result.cart_id
+        await service.add_to_cart(cart_id, "LAVA-LAMP", 1, ctx())
+        done = await service.checkout(
+            cart_id,
+            Fulfillment(FulfillmentMethod.PICKUP, "AMS-CENTRAAL"),
+            ctx(),
+            payment_token="tok",
+        )
+        pickups.append(as_uuid(done.result.pickup_id))
+    late, ready = pickups[0], pickups[1]
+    await service.start_picking(ready, "staff-bo", STAFF)
+    await service.mark_ready(ready, "C2", STAFF)
+    await shop.settled()
+
+    clock.advance(hours=2)  # past the 60-minute promise of the two that are not ready
+    first = await asyncio.gather(*(tick(shop.pool, service, clock) for _ in range(2)))
+    await shop.settled()
+    clock.advance(days=8)  # past the 7-day window of the ready one
+    second = await asyncio.gather(*(tick(shop.pool, service, clock) for _ in range(2)))
+    await shop.settled()
+    third = await tick(shop.pool, service, clock)
+
+    assert sum(r.fired for r in first) == 2 and sum(r.fired for r in second) == 1
+    assert third.fired == 0
+    assert await events_of(shop, late, Pickup.Overdue) == 1
+    assert await events_of(shop, ready, Pickup.NotCollected) == 1
+    expired = await service.repository.get(ready, Pickup)
+    assert expired.status is PickupStatus.NOT_COLLECTED
+    order = await service.repository.get(expired.order_id, Order)
+    assert order.status is OrderStatus.CANCELLED
+    lamps = await service.repository.get(stock_item_id("AMS-CENTRAAL", "LAVA-LAMP"), StockItem)
+    assert (lamps.reserved, lamps.available) == (2, 2)  # the expired pickup's unit is back
+
+
+async def test_an_idle_cart_is_abandoned_once(shop: Shop) -> None:
+    service = shop.service
+    idle = (await service.start_cart(ctx())).result.cart_id
+    await service.add_to_cart(idle, "RETRO-CLOCK", 1, ctx())
+    await shop.settled()
+    real_now = (await service.repository.get(idle, Cart)).modified_on
+    early = ManualClock(real_now + timedelta(days=29))
+    assert (await tick(shop.pool, service, early)).fired == 0
+
+    later = ManualClock(real_now + timedelta(days=31))
+    reports = await asyncio.gather(*(tick(shop.pool, service, later) for _ in range(2)))
+    await shop.settled()
+
+    assert sum(r.fired for r in reports) == 1
+    assert (await service.repository.get(idle, Cart)).status is CartStatus.ABANDONED
+    assert await events_of(shop, idle, Cart.Abandoned) == 1

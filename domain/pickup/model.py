@@ -1,9 +1,11 @@
-"""Pickup: a click-and-collect order's life in the store, from request to hand-over."""
+"""Pickup: a click-and-collect (BOPIS) order's life in the store, from request to hand-over."""
 
 from __future__ import annotations
 
 import enum
+import hmac
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -21,17 +23,38 @@ class PickupStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+WAITING = frozenset({PickupStatus.REQUESTED, PickupStatus.PICKING})
 FINISHED = frozenset({PickupStatus.COLLECTED, PickupStatus.NOT_COLLECTED, PickupStatus.CANCELLED})
+ALL_LINES_SHORT = "all lines short"
 
 
 class PickupLine(msgspec.Struct, frozen=True):
+    """Units of one order line to hand over; `line_id` is the order's line id."""
+
     line_id: str
     sku: str
     quantity: int
 
 
+class CustomerNotification(msgspec.Struct, frozen=True):
+    channel: str
+    at: datetime
+
+
 class PickupStateError(DomainError):
+    """The command does not fit the pickup's current status."""
+
     code = "INVALID_PICKUP_STATE"
+
+
+class NotReadyForPickup(PickupStateError):
+    code = "NOT_READY_FOR_PICKUP"
+
+
+class PickupClosed(PickupStateError):
+    """Collected, not collected or cancelled: nothing more happens to it."""
+
+    code = "PICKUP_CLOSED"
 
 
 class WrongPickupCode(DomainError):
@@ -39,8 +62,21 @@ class WrongPickupCode(DomainError):
     field = "code"
 
 
+class InvalidPickupCode(DomainError):
+    code = "INVALID_PICKUP_CODE"
+    field = "pickupCode"
+
+
 class PickupWindowStillOpen(DomainError):
-    code = "PICKUP_WINDOW_OPEN"
+    code = "PICKUP_WINDOW_STILL_OPEN"
+
+
+class NotOverdue(DomainError):
+    code = "PICKUP_NOT_OVERDUE"
+
+
+class AlreadyMarkedOverdue(DomainError):
+    code = "PICKUP_ALREADY_OVERDUE"
 
 
 class UnknownPickupLine(DomainError):
@@ -48,27 +84,38 @@ class UnknownPickupLine(DomainError):
     field = "lineId"
 
 
+class InvalidPickupQuantity(DomainError):
+    code = "INVALID_QUANTITY"
+    field = "quantity"
+
+
+class EmptyPickup(DomainError):
+    code = "EMPTY_PICKUP"
+    field = "lines"
+
+
 class Pickup(Aggregate):
-    """A BOPIS order at one store: picked, made ready with a shelf spot and a one-time code,
-    handed over only with that code, or released when its window passes."""
+    """A BOPIS order at one store: picked, put on a shelf spot with a one-time code, handed
+    over only against that code while ready, or given up when its pickup window passes."""
 
     order_id: UUID
     store_id: str
     customer_id: str | None
-    lines: list[PickupLine]
+    lines: list[PickupLine]  # what will be handed over: the requested lines less shortages
     status: PickupStatus
-    placed_at: datetime
     promised_ready_at: datetime
     window_days: int
     picker_id: str | None
+    shelf_spot: str | None
+    pickup_code: str | None  # a short one-time code, kept as issued: staff compare it
+    collect_by: datetime | None
+    notifications: list[CustomerNotification]
+    overdue_at: datetime | None
+    placed_at: datetime
     picking_started_at: datetime | None
     ready_at: datetime | None
-    collect_by: datetime | None
-    shelf_spot: str | None
-    pickup_code: str | None
-    notified_at: list[datetime]
-    overdue_at: datetime | None
-    finished_at: datetime | None
+    collected_at: datetime | None
+    finished_at: datetime | None  # collected, not collected or cancelled: off the board
 
     class Requested(Aggregate.Created):
         order_id: UUID
@@ -103,9 +150,18 @@ class Pickup(Aggregate):
         at: datetime
 
     class Collected(Aggregate.Event):
+        class_version = 2
+
         staff_id: str
-        collected_by: str | None
         at: datetime
+        verified_code: bool
+        proof: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 1 called the proof `collected_by`; every v1 hand-over checked the code.
+            state["proof"] = state.pop("collected_by", None)
+            state["verified_code"] = True
 
     class NotCollected(Aggregate.Event):
         at: datetime
@@ -127,6 +183,7 @@ class Pickup(Aggregate):
         window_days: int,
     ) -> Pickup:
         """Open a pickup, promised ready within the store's service level."""
+        _require_lines(pickup_id, lines)
         return cls._create(
             cls.Requested,
             id=pickup_id,
@@ -155,22 +212,28 @@ class Pickup(Aggregate):
         self.customer_id = customer_id
         self.lines = lines
         self.status = PickupStatus.REQUESTED
-        self.placed_at = placed_at
         self.promised_ready_at = promised_ready_at
         self.window_days = window_days
         self.picker_id = None
-        self.picking_started_at = None
-        self.ready_at = None
-        self.collect_by = None
         self.shelf_spot = None
         self.pickup_code = None
-        self.notified_at = []
+        self.collect_by = None
+        self.notifications = []
         self.overdue_at = None
+        self.placed_at = placed_at
+        self.picking_started_at = None
+        self.ready_at = None
+        self.collected_at = None
         self.finished_at = None
 
+    @property
+    def remaining_lines(self) -> list[PickupLine]:
+        """The units still to hand over: requested less every shortage (the `lines` state)."""
+        return list(self.lines)
+
     def is_overdue(self, now: datetime) -> bool:
-        waiting = self.status in (PickupStatus.REQUESTED, PickupStatus.PICKING)
-        return waiting and now > self.promised_ready_at
+        """Not yet ready although the promised-ready time has passed."""
+        return self.status in WAITING and now > self.promised_ready_at
 
     def start_picking(self, staff_id: str, at: datetime) -> None:
         """A staff member takes the pickup to the shelves."""
@@ -184,30 +247,29 @@ class Pickup(Aggregate):
         self.picking_started_at = at
 
     def report_short(self, line_id: str, quantity_short: int, at: datetime) -> PickupLine:
-        """The shelf has fewer units than the line needs; returns the line as it was."""
+        """The shelf has fewer units than a line needs; returns the line as it was."""
         self._require_status(PickupStatus.PICKING)
         line = self._line(line_id)
         if not 0 < quantity_short <= line.quantity:
-            raise UnknownPickupLine(pickup_id=self.id, line_id=line_id, quantity=quantity_short)
+            raise InvalidPickupQuantity(pickup_id=self.id, line_id=line_id, quantity=quantity_short)
         self._line_short(line_id=line_id, sku=line.sku, quantity_short=quantity_short, at=at)
         if not self.lines:
-            self._cancelled(reason="all lines short", at=at)
+            # Nothing is left to hand over; the order side cancels the order itself.
+            self._cancelled(reason=ALL_LINES_SHORT, at=at)
         return line
 
     @event(LineShort)
     def _line_short(self, line_id: str, sku: str, quantity_short: int, at: datetime) -> None:
-        remaining = []
-        for line in self.lines:
-            if line.line_id == line_id:
-                line = msgspec.structs.replace(line, quantity=line.quantity - quantity_short)
-            if line.quantity:
-                remaining.append(line)
-        self.lines = remaining
+        self.lines = _less(self.lines, line_id, quantity_short)
 
     def mark_overdue(self, at: datetime) -> None:
         """The promised-ready time passed before the pickup was ready; recorded once."""
-        if self.overdue_at is not None or not self.is_overdue(at):
-            raise PickupStateError(pickup_id=self.id, status=self.status.value)
+        if self.overdue_at is not None:
+            raise AlreadyMarkedOverdue(pickup_id=self.id, overdue_at=self.overdue_at)
+        if not self.is_overdue(at):
+            raise NotOverdue(
+                pickup_id=self.id, status=self.status.value, promised=self.promised_ready_at
+            )
         self._overdue(at=at)
 
     @event(Overdue)
@@ -215,8 +277,12 @@ class Pickup(Aggregate):
         self.overdue_at = at
 
     def mark_ready(self, shelf_spot: str, pickup_code: str, at: datetime) -> None:
-        """Everything is on a shelf spot; the customer may come with the code."""
+        """Everything left is on a shelf spot; the customer may come with the code."""
         self._require_status(PickupStatus.PICKING)
+        if not self.lines:
+            raise EmptyPickup(pickup_id=self.id)
+        if not _normalized(pickup_code):
+            raise InvalidPickupCode(pickup_id=self.id)
         collect_by = at + timedelta(days=self.window_days)
         self._ready(shelf_spot=shelf_spot, pickup_code=pickup_code, at=at, collect_by=collect_by)
 
@@ -229,30 +295,35 @@ class Pickup(Aggregate):
         self.collect_by = collect_by
 
     def notify_customer(self, channel: str, at: datetime) -> None:
-        """Tell the customer it is ready (may be sent again)."""
-        self._require_status(PickupStatus.READY)
+        """Tell the customer it is ready ("email", "sms", "push"); may be sent again."""
+        self._require_ready()
         self._notified(channel=channel, at=at)
 
     @event(CustomerNotified)
     def _notified(self, channel: str, at: datetime) -> None:
-        self.notified_at = [*self.notified_at, at]
+        self.notifications = [*self.notifications, CustomerNotification(channel, at)]
 
-    def collect(self, code: str, staff_id: str, at: datetime, collected_by: str | None) -> None:
+    def collect(self, code: str, staff_id: str, at: datetime, proof: str | None = None) -> None:
         """Hand over, only when ready and only against the right code."""
-        self._require_status(PickupStatus.READY)
-        if code.strip().upper() != self.pickup_code:
+        # The window is enforced by expire(), not at the desk: a late customer whose order
+        # is still on the shelf gets it.
+        self._require_ready()
+        if not self._code_matches(code):
             raise WrongPickupCode(pickup_id=self.id)
-        self._collected(staff_id=staff_id, collected_by=collected_by, at=at)
+        self._collected(staff_id=staff_id, at=at, verified_code=True, proof=proof)
 
     @event(Collected)
-    def _collected(self, staff_id: str, collected_by: str | None, at: datetime) -> None:
+    def _collected(
+        self, staff_id: str, at: datetime, verified_code: bool, proof: str | None
+    ) -> None:
         self.status = PickupStatus.COLLECTED
+        self.collected_at = at
         self.finished_at = at
 
     def expire(self, at: datetime) -> None:
-        """The window passed without the customer: the reservations are to be released."""
-        self._require_status(PickupStatus.READY)
-        assert self.collect_by is not None
+        """The window passed without the customer: its reservations are to be released."""
+        self._require_ready()
+        assert self.collect_by is not None  # set together with READY
         if at < self.collect_by:
             raise PickupWindowStillOpen(pickup_id=self.id, collect_by=self.collect_by)
         self._not_collected(at=at)
@@ -265,7 +336,7 @@ class Pickup(Aggregate):
     def cancel(self, reason: str, at: datetime) -> None:
         """Stop the pickup before hand-over."""
         if self.status in FINISHED:
-            raise PickupStateError(pickup_id=self.id, status=self.status.value)
+            raise PickupClosed(pickup_id=self.id, status=self.status.value)
         self._cancelled(reason=reason, at=at)
 
     @event(Cancelled)
@@ -273,12 +344,54 @@ class Pickup(Aggregate):
         self.status = PickupStatus.CANCELLED
         self.finished_at = at
 
+    def _code_matches(self, code: str) -> bool:
+        assert self.pickup_code is not None  # set together with READY
+        # Constant time, so response times do not leak how much of a guess was right.
+        given, issued = _normalized(code).encode(), _normalized(self.pickup_code).encode()
+        return hmac.compare_digest(given, issued)
+
     def _line(self, line_id: str) -> PickupLine:
         for line in self.lines:
             if line.line_id == line_id:
                 return line
         raise UnknownPickupLine(pickup_id=self.id, line_id=line_id)
 
-    def _require_status(self, *allowed: PickupStatus) -> None:
-        if self.status not in allowed:
-            raise PickupStateError(pickup_id=self.id, status=self.status.value)
+    def _require_status(self, allowed: PickupStatus) -> None:
+        if self.status is allowed:
+            return
+        if self.status in FINISHED:
+            raise PickupClosed(pickup_id=self.id, status=self.status.value)
+        raise PickupStateError(pickup_id=self.id, status=self.status.value)
+
+    def _require_ready(self) -> None:
+        if self.status is PickupStatus.READY:
+            return
+        if self.status in FINISHED:
+            raise PickupClosed(pickup_id=self.id, status=self.status.value)
+        raise NotReadyForPickup(pickup_id=self.id, status=self.status.value)
+
+
+def _normalized(code: str) -> str:
+    # Read aloud or typed at a counter: case and surrounding spaces do not matter.
+    return code.strip().upper()
+
+
+def _require_lines(pickup_id: UUID, lines: list[PickupLine]) -> None:
+    if not lines:
+        raise EmptyPickup(pickup_id=pickup_id)
+    for line in lines:
+        if line.quantity <= 0:
+            raise InvalidPickupQuantity(
+                pickup_id=pickup_id, line_id=line.line_id, quantity=line.quantity
+            )
+
+
+def _less(lines: list[PickupLine], line_id: str, quantity: int) -> list[PickupLine]:
+    """The lines with `quantity` units fewer on one line; a line with none left is dropped."""
+    remaining = []
+    for line in lines:
+        if line.line_id == line_id:
+            line = msgspec.structs.replace(line, quantity=line.quantity - quantity)
+        if line.quantity > 0:
+            remaining.append(line)
+    return remaining

@@ -1,9 +1,11 @@
-"""Return: units of an order coming back through any channel: inspected, refunded, restocked."""
+"""Return: units of one order coming back through any channel: inspected, refunded, restocked."""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -23,19 +25,28 @@ class ReturnStatus(enum.StrEnum):
     REQUESTED = "requested"
     RECEIVED = "received"
     INSPECTED = "inspected"
-    CLOSED = "closed"
+    CLOSED = "closed"  # refunded, and restocked unless nothing was resellable
+    CANCELLED = "cancelled"
 
 
 class ReturnLine(msgspec.Struct, frozen=True):
     sku: str
     quantity: int
-    unit_price: Money
+    unit_price: Money  # the price paid on the order, which is what is refunded
 
 
-class Inspection(msgspec.Struct, frozen=True):
+class InspectionResult(msgspec.Struct, frozen=True):
     sku: str
-    resellable: int
-    damaged: int
+    resellable_quantity: int
+    damaged_quantity: int
+
+
+Inspection = InspectionResult  # the name the use cases were written against
+
+
+class RestockLine(msgspec.Struct, frozen=True):
+    sku: str
+    quantity: int
 
 
 class ExceedsReturnable(DomainError):
@@ -48,6 +59,16 @@ class NotPurchased(DomainError):
     field = "lines"
 
 
+class InvalidQuantity(DomainError):
+    code = "INVALID_QUANTITY"
+    field = "lines"
+
+
+class EmptyReturn(DomainError):
+    code = "EMPTY_RETURN"
+    field = "lines"
+
+
 class ReturnWindowClosed(DomainError):
     code = "RETURN_WINDOW_CLOSED"
 
@@ -56,20 +77,39 @@ class NotYetFulfilled(DomainError):
     code = "NOT_YET_FULFILLED"
 
 
-class InvalidReturn(DomainError):
-    code = "INVALID_RETURN"
-    field = "lines"
+class InspectionMismatch(DomainError):
+    code = "INSPECTION_MISMATCH"
+    field = "results"
+
+
+class NothingToRestock(DomainError):
+    code = "NOTHING_TO_RESTOCK"
 
 
 class ReturnStateError(DomainError):
+    """The command does not fit the return's current status."""
+
     code = "INVALID_RETURN_STATE"
+
+
+class NotInspected(ReturnStateError):
+    code = "RETURN_NOT_INSPECTED"
+
+
+class AlreadyRefunded(ReturnStateError):
+    code = "ALREADY_REFUNDED"
+
+
+class AlreadyRestocked(ReturnStateError):
+    code = "ALREADY_RESTOCKED"
 
 
 class Return(Aggregate):
     """A return of some units of one order; never more than bought minus already returned.
 
-    Both resellable and damaged units are refunded at the price paid; only resellable units
-    are restocked, at the location that received them (any store, for an online order).
+    Resellable and damaged units alike are refunded at the price paid (the customer is not
+    charged for transport damage or defects); only resellable units are restocked, at the
+    location that received them, which may be any store for an online order.
     """
 
     order_id: UUID
@@ -80,7 +120,8 @@ class Return(Aggregate):
     requested_at: datetime
     status: ReturnStatus
     received_at_location: str | None
-    inspections: list[Inspection]
+    received_at: datetime | None
+    inspections: list[InspectionResult]
     refunded: Money | None
     restocked: bool
 
@@ -97,8 +138,22 @@ class Return(Aggregate):
         at: datetime
 
     class Inspected(Aggregate.Event):
-        results: list[Inspection]
+        class_version = 2
+
+        results: list[InspectionResult]
         at: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 1 named the counts `resellable` and `damaged`.
+            state["results"] = [
+                {
+                    "sku": result["sku"],
+                    "resellable_quantity": result["resellable"],
+                    "damaged_quantity": result["damaged"],
+                }
+                for result in state["results"]
+            ]
 
     class Refunded(Aggregate.Event):
         amount: Money
@@ -106,8 +161,20 @@ class Return(Aggregate):
         at: datetime
 
     class Restocked(Aggregate.Event):
+        class_version = 2
+
         location_id: str
-        quantities: dict[str, int]
+        lines: list[RestockLine]
+        at: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 1 held a mapping of SKU to quantity.
+            quantities = state.pop("quantities")
+            state["lines"] = [{"sku": sku, "quantity": qty} for sku, qty in quantities.items()]
+
+    class Cancelled(Aggregate.Event):
+        reason: str
         at: datetime
 
     @classmethod
@@ -126,12 +193,20 @@ class Return(Aggregate):
         fulfilled_at: datetime | None,
         window_days: int,
     ) -> Return:
-        """Ask to return units of a fulfilled order, within its return window."""
+        """Ask to return units of a delivered or collected order, within its return window.
+
+        `purchased` counts what was bought per SKU less what was cancelled; `fulfilled_at`
+        is when the order was delivered or collected.
+        """
         _require_returnable(order_id, lines, purchased, already_returned)
+        # Goods never handed over are not returned: the order (or its line) is cancelled.
         if fulfilled_at is None:
             raise NotYetFulfilled(order_id=order_id)
-        if requested_at > fulfilled_at + timedelta(days=window_days):
-            raise ReturnWindowClosed(order_id=order_id, window_days=window_days)
+        closes_at = fulfilled_at + timedelta(days=window_days)
+        if requested_at > closes_at:
+            raise ReturnWindowClosed(
+                order_id=order_id, window_days=window_days, closed_at=closes_at
+            )
         return cls._create(
             cls.Requested,
             id=return_id,
@@ -161,26 +236,37 @@ class Return(Aggregate):
         self.requested_at = requested_at
         self.status = ReturnStatus.REQUESTED
         self.received_at_location = None
+        self.received_at = None
         self.inspections = []
         self.refunded = None
         self.restocked = False
 
     @property
+    def returned_quantities(self) -> dict[str, int]:
+        """Units returned per SKU, however many lines name it."""
+        return _per_sku((line.sku, line.quantity) for line in self.lines)
+
+    @property
     def quantities(self) -> dict[str, int]:
-        returned: dict[str, int] = {}
-        for line in self.lines:
-            returned[line.sku] = returned.get(line.sku, 0) + line.quantity
-        return returned
+        """The same as `returned_quantities`, under the name the use cases use."""
+        return self.returned_quantities
+
+    @property
+    def resellable_quantities(self) -> dict[str, int]:
+        """Units judged resellable per SKU; empty before inspection."""
+        counts = _per_sku((r.sku, r.resellable_quantity) for r in self.inspections)
+        return {sku: quantity for sku, quantity in counts.items() if quantity > 0}
 
     @property
     def refund_due(self) -> Money:
+        """Every returned unit at the price paid, resellable or damaged."""
         total = Money.zero(self.lines[0].unit_price.currency)
         for line in self.lines:
             total = total + line.unit_price.times(line.quantity)
         return total
 
     def receive(self, location_id: str, at: datetime) -> None:
-        """The parcel or the customer arrived at a store or warehouse."""
+        """The parcel or the customer arrived at a store or warehouse: restocked there later."""
         self._require_status(ReturnStatus.REQUESTED)
         self._received(location_id=location_id, at=at)
 
@@ -188,17 +274,27 @@ class Return(Aggregate):
     def _received(self, location_id: str, at: datetime) -> None:
         self.status = ReturnStatus.RECEIVED
         self.received_at_location = location_id
+        self.received_at = at
 
-    def inspect(self, results: list[Inspection], at: datetime) -> None:
-        """Each unit judged resellable or damaged; every returned unit must be judged."""
+    def inspect(self, results: list[InspectionResult], at: datetime) -> None:
+        """Each received unit judged resellable or damaged; every unit must be judged."""
         self._require_status(ReturnStatus.RECEIVED)
-        judged = {r.sku: r.resellable + r.damaged for r in results}
-        if judged != self.quantities or any(r.resellable < 0 or r.damaged < 0 for r in results):
-            raise InvalidReturn(return_id=self.id, expected=self.quantities, judged=judged)
+        for result in results:
+            if result.resellable_quantity < 0 or result.damaged_quantity < 0:
+                raise InvalidQuantity(
+                    return_id=self.id,
+                    sku=result.sku,
+                    quantity=min(result.resellable_quantity, result.damaged_quantity),
+                )
+        judged = _per_sku((r.sku, r.resellable_quantity + r.damaged_quantity) for r in results)
+        if judged != self.returned_quantities:
+            raise InspectionMismatch(
+                return_id=self.id, expected=self.returned_quantities, judged=judged
+            )
         self._inspected(results=results, at=at)
 
     @event(Inspected)
-    def _inspected(self, results: list[Inspection], at: datetime) -> None:
+    def _inspected(self, results: list[InspectionResult], at: datetime) -> None:
         self.status = ReturnStatus.INSPECTED
         self.inspections = results
 
@@ -206,10 +302,10 @@ class Return(Aggregate):
         """Inspected and not yet refunded: checked before any money moves."""
         self._require_inspected()
         if self.refunded is not None:
-            raise ReturnStateError(return_id=self.id, status="refunded")
+            raise AlreadyRefunded(return_id=self.id, status=self.status.value)
 
     def refund(self, reference: str, at: datetime) -> None:
-        """The money went back to the customer, once."""
+        """The money went back to the customer (`reference` from the payment provider), once."""
         self.require_refundable()
         self._refunded(amount=self.refund_due, reference=reference, at=at)
 
@@ -222,28 +318,48 @@ class Return(Aggregate):
         """Resellable units go back on the shelves where they were received; returns them."""
         self._require_inspected()
         if self.restocked:
-            raise ReturnStateError(return_id=self.id, status="restocked")
-        assert self.received_at_location is not None
-        quantities = {r.sku: r.resellable for r in self.inspections if r.resellable}
-        self._restocked(location_id=self.received_at_location, quantities=quantities, at=at)
+            raise AlreadyRestocked(return_id=self.id, status=self.status.value)
+        quantities = self.resellable_quantities
+        if not quantities:
+            raise NothingToRestock(return_id=self.id)
+        assert self.received_at_location is not None  # set by Received, before inspection
+        lines = [RestockLine(sku, quantity) for sku, quantity in quantities.items()]
+        self._restocked(location_id=self.received_at_location, lines=lines, at=at)
         return quantities
 
     @event(Restocked)
-    def _restocked(self, location_id: str, quantities: dict[str, int], at: datetime) -> None:
+    def _restocked(self, location_id: str, lines: list[RestockLine], at: datetime) -> None:
         self.restocked = True
         self._close_when_done()
 
+    def cancel(self, reason: str, at: datetime) -> None:
+        """Withdrawn before the goods arrived (a parcel never sent, a changed mind)."""
+        self._require_status(ReturnStatus.REQUESTED)
+        self._cancelled(reason=reason, at=at)
+
+    @event(Cancelled)
+    def _cancelled(self, reason: str, at: datetime) -> None:
+        self.status = ReturnStatus.CANCELLED
+
     def _close_when_done(self) -> None:  # called only from event handlers: replay-safe
-        if self.refunded is not None and self.restocked:
+        nothing_left_to_restock = self.restocked or not self.resellable_quantities
+        if self.refunded is not None and nothing_left_to_restock:
             self.status = ReturnStatus.CLOSED
 
     def _require_inspected(self) -> None:
         if self.status not in (ReturnStatus.INSPECTED, ReturnStatus.CLOSED):
-            raise ReturnStateError(return_id=self.id, status=self.status.value)
+            raise NotInspected(return_id=self.id, status=self.status.value)
 
     def _require_status(self, expected: ReturnStatus) -> None:
         if self.status is not expected:
             raise ReturnStateError(return_id=self.id, status=self.status.value)
+
+
+def _per_sku(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for sku, quantity in pairs:
+        totals[sku] = totals.get(sku, 0) + quantity
+    return totals
 
 
 def _require_returnable(
@@ -253,12 +369,11 @@ def _require_returnable(
     already_returned: dict[str, int],
 ) -> None:
     if not lines:
-        raise InvalidReturn(order_id=order_id, reason="no lines")
-    wanted: dict[str, int] = {}
+        raise EmptyReturn(order_id=order_id)
     for line in lines:
         if line.quantity <= 0:
-            raise InvalidReturn(order_id=order_id, sku=line.sku, quantity=line.quantity)
-        wanted[line.sku] = wanted.get(line.sku, 0) + line.quantity
+            raise InvalidQuantity(order_id=order_id, sku=line.sku, quantity=line.quantity)
+    wanted = _per_sku((line.sku, line.quantity) for line in lines)
     for sku, quantity in wanted.items():
         if sku not in purchased:
             raise NotPurchased(order_id=order_id, sku=sku)

@@ -12,6 +12,7 @@ DEV_SECRET = "omnicommerce-development-secret-change-me"
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str | None = None
+    database_schema: str | None = None
     data_dir: str = ".omni"
     host: str = "127.0.0.1"
     port: int = 8000

@@ -1,4 +1,4 @@
-"""The `omni` command line: serve, migrate, db."""
+"""The `omni` command line."""
 
 from __future__ import annotations
 
@@ -6,15 +6,19 @@ import argparse
 import asyncio
 import os
 import sys
+import time
+from pathlib import Path
 
 from adapters.postgres.database import Database
 from adapters.postgres.migrate import applied_migrations, available_migrations
 from adapters.settings import Settings
+from api.auth import Principal, Role, StaffRole, TokenService
+
+DAY = 24 * 3600
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     settings = Settings.from_env(os.environ)
     return int(args.handler(settings, args) or 0)
 
@@ -28,58 +32,187 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.set_defaults(handler=_serve)
 
-    migrate = commands.add_parser("migrate", help="apply pending schema migrations")
-    migrate.set_defaults(handler=_migrate)
-
-    db = commands.add_parser("db", help="database information")
-    db_commands = db.add_subparsers(required=True, metavar="WHAT")
-    db_commands.add_parser("url", help="print the connection string").set_defaults(handler=_db_url)
-    db_commands.add_parser("status", help="migrations and event store head").set_defaults(
-        handler=_db_status
+    commands.add_parser("migrate", help="apply pending schema migrations").set_defaults(
+        handler=lambda s, a: asyncio.run(_migrate(s))
     )
+    commands.add_parser("tick", help="fire the time-driven rules that are due").set_defaults(
+        handler=lambda s, a: asyncio.run(_tick(s))
+    )
+
+    db = commands.add_parser("db", help="database information").add_subparsers(
+        required=True, metavar="WHAT"
+    )
+    db.add_parser("url", help="print the connection string").set_defaults(
+        handler=lambda s, a: asyncio.run(_db_url(s))
+    )
+    db.add_parser("status", help="migrations and event store head").set_defaults(
+        handler=lambda s, a: asyncio.run(_db_status(s))
+    )
+
+    token = commands.add_parser("token", help="mint a development token")
+    token.add_argument("role", choices=[r.value for r in Role])
+    token.add_argument("subject", help="customer id, staff id, POS terminal id, or admin name")
+    token.add_argument("--stores", default="", help="comma-separated stores (staff, pos)")
+    token.add_argument("--staff-role", choices=[r.value for r in StaffRole], default="picker")
+    token.add_argument("--days", type=float, default=30)
+    token.set_defaults(handler=_token)
+
+    projections = commands.add_parser("projections", help="read models").add_subparsers(
+        required=True, metavar="WHAT"
+    )
+    projections.add_parser("status", help="position, lag and state of each").set_defaults(
+        handler=lambda s, a: asyncio.run(_projections_status(s))
+    )
+    rebuild = projections.add_parser("rebuild", help="replay into fresh tables and swap")
+    rebuild.add_argument("name")
+    rebuild.set_defaults(handler=lambda s, a: asyncio.run(_rebuild(s, a.name)))
+
+    catalog = commands.add_parser("catalog", help="reference data").add_subparsers(
+        required=True, metavar="WHAT"
+    )
+    load = catalog.add_parser("import", help="load products and locations (CSV or JSON)")
+    load.add_argument("--products", type=Path)
+    load.add_argument("--locations", type=Path)
+    load.set_defaults(handler=lambda s, a: asyncio.run(_catalog_import(s, a)))
+
+    bench = commands.add_parser("bench", help="run benchmarks (see bench/)")
+    bench.add_argument("names", nargs="*", default=["all"])
+    bench.set_defaults(handler=_bench)
     return parser
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
+    import logging
+
     import uvicorn
 
     from api.app import create_app
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     host, port = args.host or settings.host, args.port or settings.port
+    _print_welcome(settings, host, port)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
-def _migrate(settings: Settings, _: argparse.Namespace) -> None:
-    async def run() -> None:
-        database = await Database.open(settings)  # opening migrates
-        async with database.pool.acquire() as connection:
-            print(f"schema at version {max(await applied_migrations(connection), default=0)}")
-        await database.close()
+def _print_welcome(settings: Settings, host: str, port: int) -> None:
+    tokens = TokenService(settings.secret_key)
+    expires = int(time.time() + 30 * DAY)
+    samples = {
+        "customer cust-ada": Principal(role=Role.CUSTOMER, subject="cust-ada", expires_at=expires),
+        "staff at AMS-CENTRAAL": Principal(
+            role=Role.STAFF,
+            subject="staff-bo",
+            stores=("AMS-CENTRAAL",),
+            staff_role=StaffRole.MANAGER,
+            expires_at=expires,
+        ),
+        "POS till-1 at AMS-CENTRAAL": Principal(
+            role=Role.POS, subject="till-1", stores=("AMS-CENTRAAL",), expires_at=expires
+        ),
+        "admin": Principal(role=Role.ADMIN, subject="admin", expires_at=expires),
+    }
+    print(f"\nomnicommerce on http://{host}:{port}")
+    print(f"  GraphiQL:  http://{host}:{port}/graphql")
+    print(f"  health:    http://{host}:{port}/health    metrics: /metrics")
+    print("  tokens (header 'Authorization: Bearer <token>'; guests get one from startCart):")
+    for label, principal in samples.items():
+        print(f"    {label:28} {tokens.mint(principal)}")
+    print(flush=True)
 
-    asyncio.run(run())
+
+def _token(settings: Settings, args: argparse.Namespace) -> None:
+    stores = tuple(s for s in args.stores.split(",") if s)
+    role = Role(args.role)
+    if role in (Role.STAFF, Role.POS) and not stores:
+        sys.exit("staff and POS tokens need --stores")
+    principal = Principal(
+        role=role,
+        subject=args.subject,
+        stores=stores,
+        staff_role=StaffRole(args.staff_role) if role is Role.STAFF else None,
+        expires_at=int(time.time() + args.days * DAY),
+    )
+    print(TokenService(settings.secret_key).mint(principal))
 
 
-def _db_url(settings: Settings, _: argparse.Namespace) -> None:
-    async def run() -> None:
-        database = await Database.open(settings)
-        print(database.dsn)
-        await database.close()
-
-    asyncio.run(run())
+async def _migrate(settings: Settings) -> None:
+    database = await Database.open(settings)  # opening migrates
+    async with database.pool.acquire() as connection:
+        print(f"schema at version {max(await applied_migrations(connection), default=0)}")
+    await database.close()
 
 
-def _db_status(settings: Settings, _: argparse.Namespace) -> None:
-    async def run() -> None:
-        database = await Database.open(settings)
-        async with database.pool.acquire() as connection:
-            applied = await applied_migrations(connection)
-        known = [version for version, _, _ in available_migrations()]
-        print(f"database: {database.dsn}")
-        print(f"migrations applied: {applied} of {known}")
-        print(f"health: {await database.health()}")
-        await database.close()
+async def _db_url(settings: Settings) -> None:
+    database = await Database.open(settings)
+    print(database.dsn)
+    await database.close()
 
-    asyncio.run(run())
+
+async def _db_status(settings: Settings) -> None:
+    database = await Database.open(settings)
+    async with database.pool.acquire() as connection:
+        applied = await applied_migrations(connection)
+    print(f"database: {database.dsn}")
+    print(f"migrations applied: {applied} of {[v for v, _, _ in available_migrations()]}")
+    print(f"health: {await database.health()}")
+    await database.close()
+
+
+async def _tick(settings: Settings) -> None:
+    from api.app import build_services
+    from api.scheduler import tick
+
+    services = await build_services(settings)
+    report = await tick(services.database.pool, services.service, services.clock)
+    print(f"fired {report.fired}, refused {report.refused}")
+    await services.database.close()
+
+
+async def _projections_status(settings: Settings) -> None:
+    from projections.catalog import all_projections
+    from projections.supervisor import projection_status
+
+    database = await Database.open(settings)
+    names = [p.name for p in all_projections()]
+    print(f"{'projection':20} {'state':9} {'position':>16} {'lag events':>11} {'lag s':>8}")
+    for s in await projection_status(database.pool, names):
+        print(
+            f"{s.name:20} {s.state:9} {s.position:>16} {s.lag_events:>11} "
+            f"{s.lag_seconds:>8.1f}  {s.error or ''}"
+        )
+    await database.close()
+
+
+async def _rebuild(settings: Settings, name: str) -> None:
+    from projections.catalog import all_projections
+    from projections.rebuild import print_progress_bar, rebuild
+
+    chosen = [p for p in all_projections() if p.name == name]
+    if not chosen:
+        sys.exit(f"no projection {name!r}; known: {[p.name for p in all_projections()]}")
+    database = await Database.open(settings)
+    progress = await rebuild(database.store, chosen[0], print_progress_bar)
+    print(f"\nrebuilt {name}: {progress.done:,} events at {progress.rate:,.0f}/s, swapped in")
+    await database.close()
+
+
+async def _catalog_import(settings: Settings, args: argparse.Namespace) -> None:
+    from adapters.catalog_files import read_locations, read_products
+    from adapters.postgres.catalog import upsert_catalog
+
+    products = read_products(args.products) if args.products else []
+    locations = read_locations(args.locations) if args.locations else []
+    database = await Database.open(settings)
+    async with database.pool.acquire() as connection, connection.transaction():
+        await upsert_catalog(connection, products, locations)
+    print(f"imported {len(products)} products and {len(locations)} locations")
+    await database.close()
+
+
+def _bench(settings: Settings, args: argparse.Namespace) -> int:
+    import subprocess
+
+    return subprocess.call([sys.executable, "-m", "bench", *args.names])
 
 
 if __name__ == "__main__":

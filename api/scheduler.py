@@ -73,6 +73,6 @@ class Scheduler:
                 report = await tick(self.pool, self.service, self.clock)
                 if report.fired:
                     log.info("scheduler fired %d rules", report.fired)
-            except Exception:  # noqa: BLE001 - a failed tick is retried at the next one
+            except Exception:
                 log.exception("scheduler tick failed")
             await asyncio.sleep(self.interval)

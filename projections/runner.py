@@ -152,6 +152,15 @@ class ProjectionRunner:
         async with self._advanced:
             self._advanced.notify_all()
 
+    async def wait_beyond(self, position: Position, timeout: float) -> Position:
+        """Sleep until this projection moves past `position` (or the timeout); where it is."""
+        async with self._advanced:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._advanced.wait_for(lambda: self.position > position), timeout
+                )
+        return self.position
+
     async def wait_for(self, position: Position, timeout: float) -> bool:
         """Read-your-writes: True once this projection has applied `position`."""
         async with self._advanced:

@@ -1,0 +1,1 @@
+"""The GraphQL API: one schema for web, mobile, POS and staff."""

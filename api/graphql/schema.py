@@ -1,0 +1,86 @@
+"""The schema, its protections (depth, tokens, aliases, caches), and the Litestar controller."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from litestar.datastructures import State
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.litestar import make_graphql_controller
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from adapters.settings import Settings
+from api.graphql.context import NotAllowed, NotAuthenticated
+from api.graphql.loaders import make_loaders
+from api.graphql.mutations import Mutation
+from api.graphql.queries import Query
+from api.graphql.subscriptions import Subscription
+
+MAX_DEPTH = 10
+MAX_TOKENS = 2000
+MAX_ALIASES = 20
+EXPECTED = (NotAllowed, NotAuthenticated, ValueError)
+
+
+def _hides(error: GraphQLError) -> bool:
+    """Show what the client can act on; hide anything unexpected (no internals leak)."""
+    original = error.original_error
+    return original is not None and not isinstance(original, EXPECTED)
+
+
+class OperationMetrics(SchemaExtension):
+    """Request count and latency per operation, for /metrics."""
+
+    def on_operation(self):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        yield
+        context = self.execution_context
+        name = context.operation_name or "anonymous"
+        result = context.result
+        outcome = "error" if result is not None and getattr(result, "errors", None) else "ok"
+        services = context.context.get("services") if isinstance(context.context, dict) else None
+        if services is not None:
+            services.metrics.observe(name, outcome, time.perf_counter() - started)
+
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    extensions=[
+        QueryDepthLimiter(max_depth=MAX_DEPTH),
+        MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        ParserCache(maxsize=512),
+        ValidationCache(maxsize=512),
+        MaskErrors(should_mask_error=_hides, error_message="internal error"),
+        OperationMetrics,
+    ],
+)
+
+
+async def context_getter(state: State) -> dict[str, Any]:
+    services = state.services
+    return {"services": services, "loaders": make_loaders(services.database.pool)}
+
+
+def graphql_controller(settings: Settings) -> type:
+    return make_graphql_controller(
+        schema,
+        path="/graphql",
+        context_getter=context_getter,
+        graphql_ide=None if settings.production else "graphiql",
+        allow_queries_via_get=False,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+    )

@@ -1,0 +1,74 @@
+"""The real app, in process, on a fresh schema with the demo catalog and stock."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import uuid4
+
+import asyncpg
+import msgspec
+import pytest
+from litestar.testing import AsyncTestClient
+
+from adapters.postgres.pool import connect
+from adapters.settings import Settings
+from api.app import create_app
+from api.auth import Principal, Role, StaffRole, TokenService
+
+
+@dataclass
+class Api:
+    client: AsyncTestClient
+    tokens: TokenService
+    db: asyncpg.Connection  # the test's own: the app's pool lives on the client's event loop
+
+    @property
+    def services(self) -> Any:
+        return self.client.app.state.services
+
+    def token(self, role: Role, subject: str, *stores: str, expires_in: float = 3600) -> str:
+        principal = Principal(
+            role=role,
+            subject=subject,
+            stores=stores,
+            staff_role=StaffRole.MANAGER if role is Role.STAFF else None,
+            expires_at=int(time.time() + expires_in),
+        )
+        return self.tokens.mint(principal)
+
+    async def gql(self, query: str, token: str | None = None, **variables: Any) -> dict:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    async def data(self, query: str, token: str | None = None, **variables: Any) -> dict:
+        body = await self.gql(query, token, **variables)
+        assert "errors" not in body, body["errors"]
+        return body["data"]  # type: ignore[no-any-return]
+
+    async def event_count(self) -> int:
+        return await self.db.fetchval("SELECT count(*) FROM events")
+
+
+@pytest.fixture
+async def api(settings: Settings) -> AsyncIterator[Api]:
+    schema = f"test_{uuid4().hex[:12]}"
+    app_settings = msgspec.structs.replace(
+        settings, database_schema=schema, seed_demo=True, run_scheduler=False, poll_interval=0.2
+    )
+    app = create_app(app_settings)
+    async with AsyncTestClient(app=app) as client:
+        db = await connect(app.state.services.database.dsn, schema=schema)
+        try:
+            yield Api(client, TokenService(app_settings.secret_key), db)
+        finally:
+            await db.close()
+    cleanup = await connect(app.state.services.database.dsn)
+    await cleanup.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    await cleanup.close()

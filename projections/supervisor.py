@@ -90,7 +90,12 @@ class ProjectionSupervisor:
                 await task
 
     async def status(self) -> list[ProjectionStatus]:
-        return await projection_status(self.store.pool, list(self.runners))
+        """From the checkpoints, plus runners that have not written one yet."""
+        recorded = {s.name: s for s in await projection_status(self.store.pool, list(self.runners))}
+        return [
+            recorded.get(name) or ProjectionStatus(name, runner.state, Position().token(), 0, 0.0)
+            for name, runner in self.runners.items()
+        ]
 
     async def wait_for(
         self, position: Position, timeout: float, names: Sequence[str] | None = None

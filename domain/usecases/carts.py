@@ -11,7 +11,6 @@ from domain.cart.model import Cart
 from domain.usecases.base import Decision, Done, UnknownProduct, UseCases
 from domain.values import Channel, Context
 
-
 # Saleor drops anonymous checkouts after 30 days; we mark carts abandoned after as long idle.
 CART_IDLE_LIMIT = timedelta(days=30)
 

@@ -1,0 +1,63 @@
+"""Malformed, oversized, too deep, unknown or unauthenticated: a clear error, never a 500,
+and nothing written."""
+
+from __future__ import annotations
+
+from api.auth import Role
+from tests.api.conftest import Api
+
+
+async def post(api: Api, body: bytes, token: str | None = None) -> tuple[int, dict | str]:
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    response = await api.client.post("/graphql", content=body, headers=headers)
+    try:
+        return response.status_code, response.json()
+    except ValueError:
+        return response.status_code, response.text
+
+
+async def test_malformed_json_is_a_client_error(api: Api) -> None:
+    before = await api.event_count()
+    status, _ = await post(api, b'{"query": "mutation { startCart { cartId } }"')
+    assert 400 <= status < 500
+    assert await api.event_count() == before
+
+
+async def test_an_unknown_field_is_a_validation_error(api: Api) -> None:
+    body = await api.gql('query { cart(id: "00000000-0000-4000-8000-000000000000") { color } }')
+    assert "Cannot query field 'color'" in body["errors"][0]["message"]
+
+
+async def test_a_query_fifty_levels_deep_is_refused(api: Api) -> None:
+    deep = "query " + "{ myCart " * 50 + "{ id }" + " }" * 50
+    body = await api.gql(deep, api.token(Role.CUSTOMER, "cust-ada"))
+    messages = [error["message"] for error in body["errors"]]
+    assert any("exceeds maximum operation depth" in m for m in messages), messages
+    assert body.get("data") is None
+
+
+async def test_a_ten_megabyte_body_is_refused_before_it_is_read(api: Api) -> None:
+    before = await api.event_count()
+    huge = b'{"query": "mutation { startCart { cartId } }", "pad": "' + b"x" * 10_000_000 + b'"}'
+    status, _ = await post(api, huge)
+    assert status == 413
+    assert await api.event_count() == before
+
+
+async def test_invalid_and_expired_tokens_are_refused(api: Api) -> None:
+    before = await api.event_count()
+    mutation = "mutation { startCart { cartId } }"
+    for token in ("garbage", api.token(Role.CUSTOMER, "cust-ada", expires_in=-10)):
+        body = await api.gql(mutation, token)
+        assert body["errors"][0]["message"] in ("invalid token", "token expired")
+    assert await api.event_count() == before
+
+
+async def test_an_unexpected_failure_never_shows_internals(api: Api) -> None:
+    body = await api.gql(
+        'query { storeStock(locationId: "AMS-ZUID", after: "not-a-token") { sku } }'
+    )
+    assert "not a position token" in body["errors"][0]["message"]
+    assert "Traceback" not in str(body)

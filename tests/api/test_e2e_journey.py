@@ -1,0 +1,319 @@
+"""The whole journey against a real server process, through HTTP and WebSocket only.
+
+A guest fills a cart on the phone, signs in on the laptop where an older cart waits, checks
+out for pickup at Amsterdam Centraal; staff watching the store's board see it arrive, pick
+it and mark it ready; the customer sees the code; the POS hands it over; stock and the
+statistics show it; one item comes back through another store and its stock rises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+import websockets
+
+from adapters.postgres.pool import connect
+from adapters.settings import Settings
+from api.auth import Principal, Role, StaffRole, TokenService
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "e2e-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Server:
+    def __init__(self, base: str, tokens: TokenService) -> None:
+        self.base, self.tokens = base, tokens
+        self.http = httpx.AsyncClient(base_url=base, timeout=20)
+
+    def token(self, role: Role, subject: str, *stores: str) -> str:
+        return self.tokens.mint(
+            Principal(
+                role=role,
+                subject=subject,
+                stores=stores,
+                expires_at=int(time.time() + 600),
+                staff_role=StaffRole.PICKER if role is Role.STAFF else None,
+            )
+        )
+
+    async def gql(
+        self, query: str, token: str | None = None, device: str | None = None, **variables: Any
+    ) -> dict:
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        if device:
+            headers["x-omni-device"] = device
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert "errors" not in body, body["errors"]
+        return body["data"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+async def server(settings: Settings) -> AsyncIterator[Server]:
+    schema, port = f"e2e_{uuid4().hex[:10]}", free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "OMNI_DATABASE_SCHEMA": schema,
+        "OMNI_DATA_DIR": settings.data_dir,
+        "OMNI_SECRET_KEY": SECRET,
+        "OMNI_POLL_INTERVAL": "0.2",
+        "OMNI_SEED_DEMO": "true",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "api.app:from_environment",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await _wait_until_healthy(base, process)
+        yield Server(base, TokenService(SECRET))
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 20)
+        await _drop(settings, schema)
+
+
+async def _wait_until_healthy(base: str, process: asyncio.subprocess.Process) -> None:
+    async with httpx.AsyncClient(base_url=base) as client:
+        for _ in range(300):
+            assert process.returncode is None, "the server exited during start-up"
+            try:
+                if (await client.get("/health")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError("the server did not become healthy")
+
+
+async def _drop(settings: Settings, schema: str) -> None:
+    from adapters.postgres.database import server_for
+
+    dsn, _ = server_for(settings)
+    connection = await connect(dsn)
+    await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    await connection.close()
+
+
+class BoardWatcher:
+    """A staff client subscribed to a store's board over graphql-transport-ws."""
+
+    QUERY = (
+        "subscription($store: String!) { pickupBoard(storeId: $store) { "
+        "toPick { id } picking { id } ready { id shelfSpot } } }"
+    )
+
+    def __init__(self, base: str, token: str, store: str) -> None:
+        self.url = base.replace("http", "ws") + "/graphql"
+        self.token, self.store = token, store
+        self.boards: asyncio.Queue[dict] = asyncio.Queue()
+
+    async def run(self) -> None:
+        async with websockets.connect(self.url, subprotocols=["graphql-transport-ws"]) as ws:
+            await ws.send(
+                json.dumps(
+                    {
+                        "type": "connection_init",
+                        "payload": {"Authorization": f"Bearer {self.token}"},
+                    }
+                )
+            )
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": "board",
+                        "type": "subscribe",
+                        "payload": {"query": self.QUERY, "variables": {"store": self.store}},
+                    }
+                )
+            )
+            async for raw in ws:
+                message = json.loads(raw)
+                assert message["type"] == "next", message
+                await self.boards.put(message["payload"]["data"]["pickupBoard"])
+
+    async def until(self, seen: Any) -> dict:
+        while True:
+            board = await asyncio.wait_for(self.boards.get(), 15)
+            if seen(board):
+                return board
+
+
+CART = """query($id: UUID!, $after: String) {
+  cart(id: $id, after: $after) { lines { sku quantity } } }"""
+MY_CART = """query($after: String) { myCart(after: $after) { id itemCount
+  lines { sku quantity } devices { channel deviceId } } }"""
+ADD = """mutation($cart: UUID!, $sku: String!, $qty: Int!) {
+  addToCart(cartId: $cart, sku: $sku, quantity: $qty) { position userErrors { code } } }"""
+STOCK = """query($store: String!, $sku: String!, $after: String) {
+  storeStock(locationId: $store, skus: [$sku], after: $after) { onHand reserved available } }"""
+
+
+async def test_phone_laptop_store_and_back_through_another_store(server: Server) -> None:
+    ada = server.token(Role.CUSTOMER, "cust-ada")
+    picker = server.token(Role.STAFF, "staff-bo", "AMS-CENTRAAL")
+    till = server.token(Role.POS, "till-1", "AMS-CENTRAAL")
+    zuid_staff = server.token(Role.STAFF, "staff-cy", "AMS-ZUID")
+    admin = server.token(Role.ADMIN, "root")
+
+    # An older cart on the laptop; then a guest cart on the phone with two items.
+    older = (await server.gql("mutation { startCart { cartId } }", ada, "laptop"))["startCart"]
+    await server.gql(ADD, ada, "laptop", cart=older["cartId"], sku="RETRO-CLOCK", qty=1)
+    guest = await server.gql("mutation { startCart { cartId cartToken } }", None, "phone")
+    guest_cart, guest_token = guest["startCart"]["cartId"], guest["startCart"]["cartToken"]
+    await server.gql(ADD, guest_token, "phone", cart=guest_cart, sku="LAVA-LAMP", qty=1)
+    added = await server.gql(ADD, guest_token, "phone", cart=guest_cart, sku="RETRO-CLOCK", qty=1)
+    on_phone = await server.gql(
+        CART, guest_token, id=guest_cart, after=added["addToCart"]["position"]
+    )
+    assert len(on_phone["cart"]["lines"]) == 2
+
+    # Sign in on the laptop: the two carts merge.
+    signed = await server.gql(
+        """mutation($t: String!) { signIn(guestCartToken: $t) {
+        cartId mergedFrom position userErrors { code } } }""",
+        ada,
+        "laptop",
+        t=guest_token,
+    )
+    assert signed["signIn"]["mergedFrom"] == guest_cart
+    merged = (await server.gql(MY_CART, ada, after=signed["signIn"]["position"]))["myCart"]
+    assert merged["id"] == older["cartId"]
+    assert {(line["sku"], line["quantity"]) for line in merged["lines"]} == {
+        ("RETRO-CLOCK", 2),
+        ("LAVA-LAMP", 1),
+    }
+    assert {d["deviceId"] for d in merged["devices"]} == {"laptop"}
+
+    stock_before = await server.gql(STOCK, store="AMS-CENTRAAL", sku="RETRO-CLOCK")
+    watcher = BoardWatcher(server.base, picker, "AMS-CENTRAAL")
+    watching = asyncio.create_task(watcher.run())
+    await watcher.until(lambda board: board["toPick"] == [])
+
+    # Check out for pickup; the staff board shows it without asking.
+    placed = (
+        await server.gql(
+            """mutation($cart: UUID!) { checkout(input: {cartId: $cart,
+        method: PICKUP, locationId: "AMS-CENTRAAL", paymentToken: "tok-visa",
+        idempotencyKey: "ada-checkout-1"}) { orderId pickupId position userErrors { code } } }""",
+            ada,
+            "laptop",
+            cart=older["cartId"],
+        )
+    )["checkout"]
+    assert placed["userErrors"] == []
+    pickup_id, order_id = placed["pickupId"], placed["orderId"]
+    await watcher.until(lambda board: [card["id"] for card in board["toPick"]] == [pickup_id])
+
+    action = (
+        "mutation($id: UUID!) { %s(pickupId: $id%s) { "
+        "status pickupCode position userErrors { code } } }"
+    )
+    await server.gql(action % ("startPicking", ""), picker, id=pickup_id)
+    await watcher.until(lambda board: [card["id"] for card in board["picking"]] == [pickup_id])
+    ready = (await server.gql(action % ("markReady", ', shelfSpot: "B3"'), picker, id=pickup_id))[
+        "markReady"
+    ]
+    board = await watcher.until(lambda board: board["ready"] != [])
+    assert board["ready"] == [{"id": pickup_id, "shelfSpot": "B3"}]
+    watching.cancel()
+
+    # The customer sees the code; the POS hands over against it.
+    order = (
+        await server.gql(
+            """query($id: UUID!) { order(id: $id) { status
+        pickup { status pickupCode shelfSpot } } }""",
+            ada,
+            id=order_id,
+        )
+    )["order"]
+    assert order["pickup"] == {
+        "status": "ready",
+        "pickupCode": ready["pickupCode"],
+        "shelfSpot": "B3",
+    }
+    code = order["pickup"]["pickupCode"]
+    collected = (
+        await server.gql(action % ("collectPickup", f', code: "{code}"'), till, id=pickup_id)
+    )["collectPickup"]
+    assert collected["status"] == "collected"
+
+    stock_after = await server.gql(
+        STOCK, store="AMS-CENTRAAL", sku="RETRO-CLOCK", after=collected["position"]
+    )
+    assert stock_after["storeStock"][0]["onHand"] == stock_before["storeStock"][0]["onHand"] - 2
+    assert stock_after["storeStock"][0]["reserved"] == 0
+    today = datetime.now(UTC).date().isoformat()
+    stats = await server.gql(
+        """query($day: Date!) { fulfillmentStats(storeId: "AMS-CENTRAAL",
+        firstDay: $day, lastDay: $day) { pickups readyWithinPromise
+        placedToReady { p50 } readyToCollected { p50 } } }""",
+        admin,
+        day=today,
+    )
+    [day] = stats["fulfillmentStats"]
+    assert day["pickups"] == 1 and day["readyWithinPromise"] == 1.0
+    assert day["placedToReady"]["p50"] >= 0 and day["readyToCollected"]["p50"] >= 0
+
+    # One lava lamp comes back through Amsterdam Zuid and goes on its shelf.
+    zuid_before = await server.gql(STOCK, store="AMS-ZUID", sku="LAVA-LAMP")
+    returned = (
+        await server.gql(
+            """mutation($order: UUID!) { requestReturn(orderId: $order,
+        lines: [{sku: "LAVA-LAMP", quantity: 1}], reason: "wrong colour", via: STORE) {
+        returnId userErrors { code } } }""",
+            ada,
+            order=order_id,
+        )
+    )["requestReturn"]
+    return_id = returned["returnId"]
+    step = "mutation($id: UUID!) { %s(returnId: $id%s) { status position userErrors { code } } }"
+    await server.gql(step % ("receiveReturn", ', locationId: "AMS-ZUID"'), zuid_staff, id=return_id)
+    await server.gql(
+        step % ("inspectReturn", ', results: [{sku: "LAVA-LAMP", resellable: 1, damaged: 0}]'),
+        zuid_staff,
+        id=return_id,
+    )
+    await server.gql(step % ("refundReturn", ""), zuid_staff, id=return_id)
+    restocked = (await server.gql(step % ("restockReturn", ""), zuid_staff, id=return_id))[
+        "restockReturn"
+    ]
+    assert restocked["userErrors"] == []
+    zuid_after = await server.gql(
+        STOCK, store="AMS-ZUID", sku="LAVA-LAMP", after=restocked["position"]
+    )
+    assert zuid_after["storeStock"][0]["onHand"] == zuid_before["storeStock"][0]["onHand"] + 1

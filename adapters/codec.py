@@ -43,9 +43,9 @@ class EventCodec:
     def encode(self, domain_event: DomainEvent) -> EncodedEvent:
         event_class = type(domain_event)
         stream_id, version = domain_event.originator_id, domain_event.originator_version
-        values = {name: getattr(domain_event, name) for name in _payload_fields(event_class)}
         try:
-            typed = msgspec.convert(values, _payload_type(event_class), strict=True)
+            # The payload Struct ignores the envelope fields it does not declare.
+            typed = msgspec.convert(domain_event.__dict__, _payload_type(event_class), strict=True)
             state = encode_json(typed)
         except (msgspec.ValidationError, TypeError) as error:
             raise EventEncodingError(stream_id, version, str(error)) from None
@@ -64,8 +64,14 @@ class EventCodec:
             payload = msgspec.json.decode(state, type=payload_type)
         except (msgspec.ValidationError, msgspec.DecodeError, TypeError, KeyError) as error:
             raise EventDecodingError(stream_id, version, f"{topic}: {error}") from None
-        fields = {name: getattr(payload, name) for name in payload_type.__struct_fields__}
-        return event_class(originator_id=stream_id, originator_version=version, **fields)  # type: ignore[no-any-return]
+        # Filling __dict__ builds the same frozen dataclass as __init__ without its per-field
+        # object.__setattr__; its __post_init__ only checks that originator_id is a UUID, which
+        # the stores always pass.
+        domain_event = object.__new__(event_class)
+        domain_event.__dict__.update(msgspec.structs.asdict(payload))
+        domain_event.__dict__["originator_id"] = stream_id
+        domain_event.__dict__["originator_version"] = version
+        return domain_event  # type: ignore[no-any-return]
 
     def encode_snapshot(self, snapshot: Snapshot) -> bytes:
         state_type = _snapshot_state_type(snapshot.topic)

@@ -44,7 +44,7 @@ class Database:
             await migrate(connection)
         finally:
             await connection.close()
-        pool = await create_pool(dsn, schema=schema, max_size=pool_size)
+        pool = await create_pool(dsn, schema=schema, min_size=min(2, pool_size), max_size=pool_size)
         store = PostgresEventStore(pool)
         await store.start_listening(await connect(dsn, schema=schema))
         return cls(dsn, pool, store, schema, embedded)

@@ -1,0 +1,245 @@
+"""projections: replay rate of each read model, and commit-to-visible lag under steady load.
+
+replay: 200,000 stored events of a realistic mix (carts, orders, stock, pickups) rebuilt into
+fresh tables per read model; beside it, the eventsourcing library's ProjectionRunner with a
+counting projection (one transaction per event, its design) over a sample of events.
+lag: appends at half the measured append ceiling while every projection runs live; the delay
+from an append's commit to its read model's checkpoint passing it, p50 and p99.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from adapters.settings import Settings
+from bench.append import CONTEXT, PRICE, Basket
+from bench.common import (
+    Rate,
+    eventsourcing_application_class,
+    fresh_database,
+    libpq_environment,
+    ratio_line,
+    timed_workers,
+)
+from domain.cart.model import Cart
+from domain.order.model import Fulfillment, FulfillmentMethod, Order, OrderLine
+from domain.pickup.model import Pickup, PickupLine
+from domain.stock.model import StockItem
+from domain.values import Channel
+from projections.catalog import all_projections
+from projections.rebuild import rebuild
+from projections.supervisor import ProjectionSupervisor
+
+REPLAY_EVENTS = int(os.environ.get("BENCH_REPLAY_EVENTS", "200000"))
+LIBRARY_SAMPLE = int(os.environ.get("BENCH_LIBRARY_EVENTS", "6000"))
+SKUS = ["RETRO-CLOCK", "LAVA-LAMP", "VINYL-PLAYER", "DESK-FAN", "TEA-KETTLE"]
+STORES = ["AMS-CENTRAAL", "AMS-ZUID", "UTR-CENTRUM"]
+PER_APPEND = 40  # shoppers written per append
+
+
+async def run(settings: Settings, seconds: float) -> list[str]:
+    lines = await _replay(settings)
+    lines += await _lag(settings, seconds)
+    return lines
+
+
+async def _replay(settings: Settings) -> list[str]:
+    async with fresh_database(settings) as database:
+        written = await _write_history(database.store, REPLAY_EVENTS)
+        lines = [f"projections: rebuild from {written:,} stored events (events/s)"]
+        rates = {}
+        for projection in all_projections():
+            progress = await rebuild(database.store, projection)
+            rates[projection.name] = progress.rate
+            lines.append(f"  {projection.name:22} {progress.rate:10,.0f}/s")
+    library = await _library_rate(settings)
+    lines.append(
+        f"  {'eventsourcing runner':22} {library:10,.0f}/s  "
+        f"(counting projection, {LIBRARY_SAMPLE:,} events)"
+    )
+    for name, rate in rates.items():
+        lines.append(ratio_line(f"{name} / eventsourcing ProjectionRunner", rate / library, 10))
+    return lines
+
+
+async def _write_history(store, target: int) -> int:  # type: ignore[no-untyped-def]
+    """Shoppers who fill a cart, check out for pickup and collect; stock moves with them."""
+    stock = {(s, sku): StockItem.create(s, sku) for s in STORES for sku in SKUS}
+    for item in stock.values():
+        item.receive(10**9, "opening")
+    await store.append([e for item in stock.values() for e in item.collect_events()], CONTEXT)
+    written, shopper, now = len(stock) * 2, 0, datetime.now(UTC)
+    while written < target:
+        batch = []
+        for _ in range(PER_APPEND):
+            shopper += 1
+            batch += _one_shopper(shopper, stock, now)
+        batch += [e for item in stock.values() for e in item.collect_events()]
+        await store.append(batch, CONTEXT)
+        written += len(batch)
+    return written
+
+
+def _one_shopper(number: int, stock: dict, now: datetime) -> list:  # type: ignore[type-arg]
+    store_id = STORES[number % len(STORES)]
+    skus = [SKUS[(number + k) % len(SKUS)] for k in range(3)]
+    cart = Cart.create(uuid4(), Channel.MOBILE, f"phone-{number}", f"cust-{number % 500}")
+    for sku in skus:
+        cart.add_line(sku, 1, PRICE)
+    order_id = uuid4()
+    cart.check_out(order_id)
+    lines = [OrderLine(f"L{k}", sku, 1, PRICE) for k, sku in enumerate(skus, start=1)]
+    order = Order.place(
+        order_id,
+        cart.id,
+        cart.customer_id,
+        Channel.MOBILE,
+        lines,
+        Fulfillment(FulfillmentMethod.PICKUP, store_id),
+        now,
+    )
+    for sku in skus:
+        stock[store_id, sku].reserve(order_id, 1)
+    pickup = Pickup.request(
+        uuid4(),
+        order_id,
+        store_id,
+        cart.customer_id,
+        [PickupLine(line.line_id, line.sku, 1) for line in lines],
+        now,
+        60,
+        7,
+    )
+    pickup.start_picking("staff", now)
+    pickup.mark_ready("A1", "CODE42", now)
+    pickup.collect("CODE42", "staff", now)
+    for sku in skus:
+        stock[store_id, sku].consume(order_id)
+    return [*cart.collect_events(), *order.collect_events(), *pickup.collect_events()]
+
+
+async def _library_rate(settings: Settings) -> float:
+    async with fresh_database(settings, pool_size=2) as database:
+        env = libpq_environment(database.dsn, database.schema or "public")
+        return await asyncio.to_thread(_library_replay, env)
+
+
+def _library_replay(env: dict[str, str]) -> float:
+    from eventsourcing.dispatch import singledispatchmethod
+    from eventsourcing.persistence import Tracking
+    from eventsourcing.postgres import PostgresTrackingRecorder
+    from eventsourcing.projection import Projection, ProjectionRunner
+    from psycopg.sql import SQL
+
+    table = f'"{env["POSTGRES_SCHEMA"]}".bench_counts'
+
+    class Counts(PostgresTrackingRecorder):
+        def __init__(self, datastore, **kwargs):  # type: ignore[no-untyped-def]
+            super().__init__(datastore, **kwargs)
+            self.sql_create_statements.append(
+                SQL(f"CREATE TABLE IF NOT EXISTS {table} (name text PRIMARY KEY, n bigint)")
+            )
+
+        def increment(self, tracking: Tracking) -> None:
+            with self.datastore.transaction(commit=True) as cursor:
+                cursor.execute(
+                    SQL(
+                        f"INSERT INTO {table} VALUES ('all', 1) ON CONFLICT (name) "
+                        "DO UPDATE SET n = bench_counts.n + 1"
+                    )
+                )
+                self._insert_tracking(cursor, tracking)
+
+    class Counting(Projection[Counts]):
+        name = "counts"
+
+        @singledispatchmethod
+        def process_event(self, domain_event, tracking: Tracking) -> None:  # type: ignore[no-untyped-def]
+            self.view.increment(tracking)
+
+    application_class = eventsourcing_application_class()
+    app = application_class(env=env)
+    saved = 0
+    while saved < LIBRARY_SAMPLE:
+        baskets = [Basket() for _ in range(100)]
+        for basket in baskets:
+            basket.add("RETRO-CLOCK", PRICE)
+        app.save(*baskets)
+        saved += 200
+    last = app.recorder.max_notification_id()
+    app.close()
+    started = time.perf_counter()
+    with ProjectionRunner(
+        application_class=application_class, projection_class=Counting, view_class=Counts, env=env
+    ) as runner:
+        runner.wait(last, timeout=600)
+    return saved / (time.perf_counter() - started)
+
+
+async def _lag(settings: Settings, seconds: float) -> list[str]:
+    async with fresh_database(settings) as database:
+        store = database.store
+        ceiling = await _append_ceiling(store, seconds)
+        supervisor = ProjectionSupervisor(store, all_projections(), database.dsn, database.schema)
+        supervisor.start()
+        delays = await _steady_appends(store, supervisor, ceiling / 2, max(seconds * 2, 4))
+        await supervisor.stop()
+    lag = Rate(len(delays), 1.0, delays)
+    return [
+        f"projections: commit-to-visible lag at half the append ceiling "
+        f"({ceiling / 2:,.0f} of {ceiling:,.0f} appends/s), all read models live",
+        f"  store_inventory lag   p50 {lag.percentile(0.5) * 1000:7.2f} ms   "
+        f"p99 {lag.percentile(0.99) * 1000:7.2f} ms   ({len(delays):,} appends)",
+        ratio_line("p99 lag / 100 ms", lag.percentile(0.99) / 0.1, 1.0, higher_is_better=False),
+    ]
+
+
+async def _append_ceiling(store, seconds: float) -> float:  # type: ignore[no-untyped-def]
+    items = [StockItem.create(f"LAG-{n}", "RETRO-CLOCK") for n in range(16)]
+    await store.append([e for item in items for e in item.collect_events()], CONTEXT)
+
+    async def receive(worker: int) -> int:
+        items[worker].receive(1, "bench")
+        await store.append(items[worker].collect_events(), CONTEXT)
+        return 1
+
+    return (await timed_workers(16, seconds, receive)).per_second
+
+
+async def _steady_appends(store, supervisor, rate: float, seconds: float) -> list[float]:  # type: ignore[no-untyped-def]
+    runner = supervisor.runners["store_inventory"]
+    items = [StockItem.create(f"STEADY-{n}", "LAVA-LAMP") for n in range(64)]
+    await store.append([e for item in items for e in item.collect_events()], CONTEXT)
+    delays: list[float] = []
+    waits: list[asyncio.Task[None]] = []
+
+    async def measure(position, committed: float) -> None:  # type: ignore[no-untyped-def]
+        if await runner.wait_for(position, 10):
+            delays.append(time.perf_counter() - committed)
+
+    async def append(number: int) -> None:
+        item = items[number % len(items)]
+        item.receive(1, "steady")
+        done = await store.append(item.collect_events(), CONTEXT)
+        waits.append(asyncio.create_task(measure(done.last_position, time.perf_counter())))
+
+    interval, started, sent = 1 / rate, time.perf_counter(), 0
+    in_flight: set[asyncio.Task[None]] = set()
+    while time.perf_counter() - started < seconds:
+        due = int((time.perf_counter() - started) / interval)
+        while sent < due:
+            task = asyncio.create_task(append(sent))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+            sent += 1
+        await asyncio.sleep(interval / 2)
+    await asyncio.gather(*in_flight)
+    await asyncio.gather(*waits)
+    return delays
+
+
+__all__ = ["run"]

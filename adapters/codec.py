@@ -67,7 +67,7 @@ class EventCodec:
         # Filling __dict__ builds the same frozen dataclass as __init__ without its per-field
         # object.__setattr__; its __post_init__ only checks that originator_id is a UUID, which
         # the stores always pass.
-        domain_event = object.__new__(event_class)
+        domain_event: Any = object.__new__(event_class)
         domain_event.__dict__.update(msgspec.structs.asdict(payload))
         domain_event.__dict__["originator_id"] = stream_id
         domain_event.__dict__["originator_version"] = version

@@ -5,9 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
+import msgspec
+
 from domain.ports import Position, RecordedEvent
 
 ReadAll = Callable[[Position, int, Sequence[str]], Awaitable[list[RecordedEvent]]]
+
+
+# A follower woken by a commit waits this long before reading, so a burst is one read.
+COALESCE_SECONDS = 0.002
 
 
 class AppendSignal:
@@ -54,3 +60,39 @@ async def follow(
             yield batch
             continue
         await signal.wait_beyond(seen, poll_interval)
+
+
+class Window(msgspec.Struct, frozen=True):
+    """The wanted events among the next rows of the global order, and where those rows end."""
+
+    events: list[RecordedEvent]
+    end: Position | None
+    scanned: int
+
+
+ReadWindow = Callable[[Position, int, Sequence[str]], Awaitable[Window]]
+
+
+async def follow_windows(
+    read_window: ReadWindow,
+    signal: AppendSignal,
+    after: Position,
+    topics: Sequence[str],
+    batch_size: int,
+    poll_interval: float,
+) -> AsyncIterator[Window]:
+    """Like follow, for a reader that filters by topic: each window tells how far it read.
+
+    After a partial window it sleeps until the next append instead of reading an empty one,
+    and once woken it lets a burst of commits gather for COALESCE_SECONDS.
+    """
+    while True:
+        seen = signal.generation
+        window = await read_window(after, batch_size, topics)
+        if window.end is not None:
+            after = window.end
+            yield window
+            if window.scanned == batch_size:
+                continue
+        if await signal.wait_beyond(seen, poll_interval):
+            await asyncio.sleep(COALESCE_SECONDS)

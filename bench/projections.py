@@ -211,22 +211,30 @@ async def _append_ceiling(store, seconds: float) -> float:  # type: ignore[no-un
 
 
 async def _steady_appends(store, supervisor, rate: float, seconds: float) -> list[float]:  # type: ignore[no-untyped-def]
+    """Append at `rate`; one watcher notes when the read model passes each commit."""
     runner = supervisor.runners["store_inventory"]
-    items = [StockItem.create(f"STEADY-{n}", "LAVA-LAMP") for n in range(64)]
-    await store.append([e for item in items for e in item.collect_events()], CONTEXT)
+    run = uuid4().hex[:6]
+    committed: list[tuple] = []  # (position, commit time), in commit order  # type: ignore[type-arg]
     delays: list[float] = []
-    waits: list[asyncio.Task[None]] = []
-
-    async def measure(position, committed: float) -> None:  # type: ignore[no-untyped-def]
-        if await runner.wait_for(position, 10):
-            delays.append(time.perf_counter() - committed)
+    writing = True
 
     async def append(number: int) -> None:
-        item = items[number % len(items)]
+        item = StockItem.create(f"STEADY-{run}-{number}", "LAVA-LAMP")  # a stream each
         item.receive(1, "steady")
         done = await store.append(item.collect_events(), CONTEXT)
-        waits.append(asyncio.create_task(measure(done.last_position, time.perf_counter())))
+        committed.append((done.last_position, time.perf_counter()))
 
+    async def watch() -> None:
+        seen = runner.position
+        while writing or committed:
+            seen = await runner.wait_beyond(seen, 0.5)
+            now = time.perf_counter()
+            reached = [c for c in committed if c[0] <= seen]
+            for entry in reached:
+                committed.remove(entry)
+                delays.append(now - entry[1])
+
+    watcher = asyncio.create_task(watch())
     interval, started, sent = 1 / rate, time.perf_counter(), 0
     in_flight: set[asyncio.Task[None]] = set()
     while time.perf_counter() - started < seconds:
@@ -238,7 +246,8 @@ async def _steady_appends(store, supervisor, rate: float, seconds: float) -> lis
             sent += 1
         await asyncio.sleep(interval / 2)
     await asyncio.gather(*in_flight)
-    await asyncio.gather(*waits)
+    writing = False
+    await asyncio.wait_for(watcher, 30)
     return delays
 
 

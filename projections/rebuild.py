@@ -46,11 +46,10 @@ async def rebuild(
     total = await pool.fetchval("SELECT count(*) FROM events")
     progress = Progress(0, total, time.monotonic())
     position = Position()
-    while batch := await store.read_all(position, REBUILD_BATCH):
-        relevant = [r for r in batch if projection.handles(r)]
-        await apply_batch(pool, projection, position, batch, relevant, SUFFIX, shadow)
-        position = batch[-1].position
-        progress.done += len(batch)
+    while (window := await store.read_window(position, REBUILD_BATCH, projection.topics)).end:
+        await apply_batch(pool, projection, position, window.end, window.events, SUFFIX, shadow)
+        position = window.end
+        progress.done += window.scanned
         progress.total = max(progress.total, progress.done)
         on_progress(progress)
     await _swap(store, projection, shadow, position)
@@ -79,11 +78,10 @@ async def _swap(
         await connection.execute(
             "SELECT 1 FROM projection_checkpoints WHERE name = $1 FOR UPDATE", projection.name
         )
-        while tail := await store.read_all(position, REBUILD_BATCH):
-            relevant = [r for r in tail if projection.handles(r)]
-            if relevant:
-                await projection.apply(connection, relevant, SUFFIX)
-            position = tail[-1].position
+        while (tail := await store.read_window(position, REBUILD_BATCH, projection.topics)).end:
+            if tail.events:
+                await projection.apply(connection, tail.events, SUFFIX)
+            position = tail.end
         for table in projection.tables:
             await connection.execute(f"DROP TABLE {table}")
             await connection.execute(f"ALTER TABLE {table}{SUFFIX} RENAME TO {table}")

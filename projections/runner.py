@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -19,11 +20,13 @@ import asyncpg
 
 from adapters.postgres.pool import connect
 from adapters.postgres.store import PostgresEventStore
+from adapters.subscription import Window
 from domain.ports import Position, RecordedEvent
 
 log = logging.getLogger(__name__)
 
 LEASE_RETRY_SECONDS = 0.5
+IDLE_CHECKPOINT_SECONDS = 1.0
 
 
 class Projection:
@@ -73,7 +76,9 @@ class ProjectionRunner:
         self.dsn, self.schema = dsn, schema
         self.batch_size = batch_size
         self.poll_interval = poll_interval
-        self.position = Position()
+        self.position = Position()  # applied to the read model (what waits are answered by)
+        self.persisted = Position()  # the checkpoint row; behind only over foreign events
+        self._persisted_at = 0.0
         self.state = "starting"
         self.error: str | None = None
         self._advanced = asyncio.Condition()
@@ -105,36 +110,47 @@ class ProjectionRunner:
 
     async def _follow(self) -> None:
         while True:
-            self.position = await load_checkpoint(self.pool, self.name)
+            self.position = self.persisted = await load_checkpoint(self.pool, self.name)
             try:
-                async for batch in self.store.follow(
-                    self.position, batch_size=self.batch_size, poll_interval=self.poll_interval
+                async for window in self.store.follow_windows(
+                    self.position, self.projection.topics, batch_size=self.batch_size,
+                    poll_interval=self.poll_interval,
                 ):
-                    await self._apply(batch)
+                    await self._apply(window)
             except CheckpointMoved:
                 log.info("projection %s: checkpoint moved elsewhere, reloading", self.name)
                 continue
             except _HandlerFailed:
                 return
 
-    async def _apply(self, batch: list[RecordedEvent]) -> None:
-        relevant = [r for r in batch if self.projection.handles(r)]
+    async def _apply(self, window: Window) -> None:
+        """Apply the window's events and move the checkpoint to its end, even past events
+        of other topics, so a wait for any position is answered."""
+        assert window.end is not None
+        if not window.events and not self._checkpoint_due():
+            # Nothing of ours: re-reading these after a crash changes nothing, so the
+            # checkpoint row is written at most once a second while only others' events pass.
+            await self._advance_to(window.end)
+            return
         try:
-            await apply_batch(self.pool, self.projection, self.position, batch, relevant, "")
+            await apply_batch(self.pool, self.projection, self.persisted, window.end,
+                              window.events, "")
+            self._mark_persisted(window.end)
         except CheckpointMoved:
             raise
         except Exception:  # noqa: BLE001 - a broken handler stops only its projection
-            await self._find_and_record_failure(relevant)
+            await self._find_and_record_failure(window.events)
             raise _HandlerFailed from None
-        await self._advance_to(batch[-1].position)
+        await self._advance_to(window.end)
 
     async def _find_and_record_failure(self, relevant: list[RecordedEvent]) -> None:
         """Apply the batch one event at a time to commit what works and name what fails."""
         for recorded in relevant:
             try:
                 await apply_batch(
-                    self.pool, self.projection, self.position, [recorded], [recorded], ""
+                    self.pool, self.projection, self.persisted, recorded.position, [recorded], ""
                 )
+                self._mark_persisted(recorded.position)
             except Exception as error:  # noqa: BLE001
                 self.error = f"{type(error).__name__}: {error}"
                 await record_failure(self.pool, self.name, recorded.position, self.error)
@@ -146,6 +162,13 @@ class ProjectionRunner:
                 )
                 return
             await self._advance_to(recorded.position)
+
+    def _checkpoint_due(self) -> bool:
+        return time.monotonic() - self._persisted_at >= IDLE_CHECKPOINT_SECONDS
+
+    def _mark_persisted(self, position: Position) -> None:
+        self.persisted = position
+        self._persisted_at = time.monotonic()
 
     async def _advance_to(self, position: Position) -> None:
         self.position = position
@@ -205,17 +228,19 @@ async def apply_batch(
     pool: asyncpg.Pool,
     projection: Projection,
     start: Position,
-    batch: Sequence[RecordedEvent],
+    end: Position,
     relevant: Sequence[RecordedEvent],
     suffix: str,
     checkpoint_name: str | None = None,
 ) -> None:
     async with pool.acquire() as connection, connection.transaction():
+        # A read model can always be replayed, and its checkpoint commits with its rows: a
+        # crash may lose the last batches together, never one without the other. So the
+        # projection does not wait for its commit to reach the disk.
+        await connection.execute("SET LOCAL synchronous_commit = off")
         if relevant:
             await projection.apply(connection, relevant, suffix)
-        await move_checkpoint(
-            connection, checkpoint_name or projection.name, start, batch[-1].position
-        )
+        await move_checkpoint(connection, checkpoint_name or projection.name, start, end)
 
 
 async def move_checkpoint(

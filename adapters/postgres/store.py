@@ -11,7 +11,7 @@ import msgspec
 
 from adapters.codec import EventCodec
 from adapters.postgres.notify import AppendNotifier
-from adapters.subscription import AppendSignal, follow
+from adapters.subscription import AppendSignal, Window, follow, follow_windows
 from domain.errors import ConcurrencyError
 from domain.ports import AppendResult, DomainEvent, Position, RecordedEvent, Snapshot
 from domain.values import Context
@@ -30,18 +30,33 @@ WHERE stream_id = $1 AND version > $2 ORDER BY version
 READ_ALL = """
 SELECT transaction_id::text::bigint AS transaction_id, position, stream_id, version, topic,
        schema_version, state, context, recorded_at
-FROM events
-WHERE (transaction_id, position) > ($1::text::xid8, $2)
-  AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-  AND (cardinality($4::text[]) = 0 OR topic ^@ ANY ($4::text[]))
-ORDER BY transaction_id, position
+FROM events e
+WHERE (e.transaction_id, e.position) > ($1::text::xid8, $2)
+  AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+  AND (cardinality($4::text[]) = 0 OR e.topic ^@ ANY ($4::text[]))
+-- Qualified: the bare names would sort by the bigint aliases above, not the index.
+ORDER BY e.transaction_id, e.position
+LIMIT $3
+"""
+
+# The next window of the global order; only rows of the wanted topics carry their payload,
+# so a follower decodes what it handles and still learns how far it has read.
+READ_WINDOW = """
+SELECT transaction_id::text::bigint AS transaction_id, position, stream_id, version, topic,
+       schema_version, recorded_at,
+       CASE WHEN topic ^@ ANY ($4::text[]) THEN state END AS state,
+       CASE WHEN topic ^@ ANY ($4::text[]) THEN context END AS context
+FROM events e
+WHERE (e.transaction_id, e.position) > ($1::text::xid8, $2)
+  AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY e.transaction_id, e.position
 LIMIT $3
 """
 
 LAST_POSITION = """
-SELECT transaction_id::text::bigint AS transaction_id, position FROM events
-WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-ORDER BY transaction_id DESC, position DESC LIMIT 1
+SELECT e.transaction_id::text::bigint AS transaction_id, e.position FROM events e
+WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1
 """
 
 decode_context = msgspec.json.Decoder(Context).decode
@@ -144,6 +159,18 @@ class PostgresEventStore:
         )
         return [self._recorded(row) for row in rows]
 
+    async def read_window(self, after: Position, limit: int, topics: Sequence[str]) -> Window:
+        """The events of `topics` among the next `limit` in global order, and where that
+        window ends (None when there is nothing past `after`)."""
+        rows = await self.pool.fetch(
+            READ_WINDOW, str(after.transaction_id), after.position, limit, list(topics)
+        )
+        if not rows:
+            return Window([], None, 0)
+        end = Position(rows[-1]["transaction_id"], rows[-1]["position"])
+        events = [self._recorded(row) for row in rows if row["state"] is not None]
+        return Window(events, end, len(rows))
+
     def _recorded(self, row: asyncpg.Record) -> RecordedEvent:
         stream_id, version = row["stream_id"], row["version"]
         return RecordedEvent(
@@ -166,8 +193,8 @@ class PostgresEventStore:
         """The newest committed event, even if an older open transaction still hides it from
         followers: what "everything so far" means when waiting for projections."""
         row = await self.pool.fetchrow(
-            """SELECT transaction_id::text::bigint AS transaction_id, position FROM events
-               ORDER BY transaction_id DESC, position DESC LIMIT 1"""
+            """SELECT e.transaction_id::text::bigint AS transaction_id, e.position FROM events e
+               ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1"""
         )
         return Position(row["transaction_id"], row["position"]) if row else Position()
 
@@ -181,6 +208,14 @@ class PostgresEventStore:
             return None
         position = Position(row["transaction_id"], row["position"])
         return AppendResult(position, replayed=True, outcome=bytes(row["outcome"]))
+
+    def follow_windows(
+        self, after: Position, topics: Sequence[str], *, batch_size: int = 1000,
+        poll_interval: float = 1.0,
+    ) -> AsyncIterator[Window]:
+        return follow_windows(
+            self.read_window, self.signal, after, topics, batch_size, poll_interval
+        )
 
     def follow(
         self,

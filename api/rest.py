@@ -33,6 +33,12 @@ async def health(state: State) -> Response[dict[str, object]]:
     return Response(report, status_code=200)
 
 
+@get("/ping")
+async def ping() -> dict[str, str]:
+    """A plain JSON answer: liveness, and the ceiling the API benchmark compares against."""
+    return {"status": "alive"}
+
+
 @get("/metrics", media_type="text/plain; version=0.0.4")
 async def metrics(state: State) -> str:
     services = state.services
@@ -116,4 +122,4 @@ def _pos_terminal(request: Request, state: State):  # type: ignore[no-untyped-de
 
 
 def rest_handlers() -> list:  # type: ignore[type-arg]
-    return [health, metrics, pos_sync]
+    return [health, ping, metrics, pos_sync]

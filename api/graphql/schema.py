@@ -7,7 +7,10 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from litestar.background_tasks import BackgroundTasks
 from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.response import Response
 from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
@@ -77,8 +80,12 @@ async def context_getter(state: State) -> dict[str, Any]:
     return {"services": services, "loaders": make_loaders(services.database.pool)}
 
 
+def _plain_response() -> Response[Any]:
+    return Response({}, background=BackgroundTasks([]))
+
+
 def graphql_controller(settings: Settings) -> type:
-    return make_graphql_controller(
+    controller = make_graphql_controller(
         schema,
         path="/graphql",
         context_getter=context_getter,
@@ -86,3 +93,10 @@ def graphql_controller(settings: Settings) -> type:
         allow_queries_via_get=False,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
     )
+    # strawberry provides this empty response object through a worker thread
+    # (sync_to_thread=True): a thread hop on every request for nothing that blocks.
+    controller.dependencies = {
+        **controller.dependencies,
+        "response": Provide(_plain_response, sync_to_thread=False),
+    }
+    return controller

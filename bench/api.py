@@ -66,7 +66,7 @@ async def _measure(client: httpx.AsyncClient, seconds: float) -> list[str]:
         carts = [await _guest_cart(client) for _ in range(clients)]
         sku = count()
 
-        async def add(worker: int) -> int:
+        async def add(worker: int, carts: list = carts, sku: count = sku) -> int:  # type: ignore[type-arg]
             cart_id, token = carts[worker]
             body = await _gql(client, ADD, token, cart=cart_id, sku=SKUS[next(sku) % 12])
             if body["data"]["addToCart"]["userErrors"]:  # a line reached its maximum

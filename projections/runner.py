@@ -113,7 +113,9 @@ class ProjectionRunner:
             self.position = self.persisted = await load_checkpoint(self.pool, self.name)
             try:
                 async for window in self.store.follow_windows(
-                    self.position, self.projection.topics, batch_size=self.batch_size,
+                    self.position,
+                    self.projection.topics,
+                    batch_size=self.batch_size,
                     poll_interval=self.poll_interval,
                 ):
                     await self._apply(window)
@@ -133,8 +135,9 @@ class ProjectionRunner:
             await self._advance_to(window.end)
             return
         try:
-            await apply_batch(self.pool, self.projection, self.persisted, window.end,
-                              window.events, "")
+            await apply_batch(
+                self.pool, self.projection, self.persisted, window.end, window.events, ""
+            )
             self._mark_persisted(window.end)
         except CheckpointMoved:
             raise

@@ -112,7 +112,8 @@ def _fold(rows: dict[UUID, _Row], recorded: RecordedEvent) -> None:
             row.reserved -= e.quantity
         case StockItem.ReservationConsumed():
             row.reserved -= e.quantity
-            row.on_hand -= e.quantity
+            row.on_hand -= e.quantity - e.shortfall
+            row.discrepancy += e.shortfall
         case StockItem.SoldAtPos():
             row.on_hand = max(row.on_hand - e.quantity, 0)
             row.discrepancy += e.shortfall

@@ -1,0 +1,1 @@
+"""The stock of one SKU at one location: the StockItem aggregate."""

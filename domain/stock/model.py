@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -9,38 +11,58 @@ from eventsourcing.domain import Aggregate, event
 from domain.errors import DomainError
 from domain.values import stock_item_id
 
-# A POS may retry a sale it already uploaded; this many recent sale ids are remembered.
+# A till may upload a sale again; the aggregate remembers this many recent sales (across all
+# terminals) to ignore the retry. The use case's idempotency key is the first line of defence;
+# this bound keeps a busy SKU's snapshot small while covering any realistic retry window.
 RECENT_SALES_KEPT = 1000
 
 
 class InsufficientStock(DomainError):
+    """A reservation asked for more than is available (on hand less reserved)."""
+
     code = "INSUFFICIENT_STOCK"
     field = "quantity"
 
 
 class InvalidStockQuantity(DomainError):
+    """Not a positive quantity, a negative count, or more than the order holds."""
+
     code = "INVALID_QUANTITY"
     field = "quantity"
 
 
 class ReservationNotFound(DomainError):
+    """The order holds nothing of this SKU at this location."""
+
     code = "RESERVATION_NOT_FOUND"
+
+
+class InvalidPosSale(DomainError):
+    """A POS sale without a sale id cannot be told apart from its retries."""
+
+    code = "INVALID_POS_SALE"
+    field = "sale_id"
 
 
 class StockItem(Aggregate):
     """On hand and reserved units of one SKU at one location.
 
-    Invariant: a reservation never makes available (on hand - reserved) negative. Facts from
-    the shop floor — a count, a POS sale — are recorded even when they contradict what the
-    system believed; a POS sale beyond what was on hand is kept as `discrepancy`.
+    Invariants:
+    - a reservation never makes available (on hand - reserved) negative;
+    - on hand is never negative.
+    Facts from the shop floor (a count, a POS sale, a hand-over) are recorded even when they
+    contradict the books, so available may become negative: it then shows how many reserved
+    units are missing. A sale or hand-over of more units than were believed on hand takes on
+    hand to zero and records the difference as `shortfall`; `discrepancy` is the running total
+    of those unexplained units (a count corrects on hand but does not erase that history).
     """
 
     location_id: str
     sku: str
     on_hand: int
-    reservations: dict[str, int]
+    reservations: dict[str, int]  # units held per order, keyed by str(order_id)
     discrepancy: int
-    recent_sales: list[str]
+    recent_sales: list[str]  # keys of the last RECENT_SALES_KEPT POS sales, oldest first
 
     class Created(Aggregate.Created):
         location_id: str
@@ -51,9 +73,17 @@ class StockItem(Aggregate):
         reference: str
 
     class Adjusted(Aggregate.Event):
+        class_version = 2
+
         counted: int
+        previous_on_hand: int
         delta: int
         reason: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 1 kept only the count and the delta, which together give the previous.
+            state["previous_on_hand"] = state["counted"] - state["delta"]
 
     class Reserved(Aggregate.Event):
         order_id: UUID
@@ -65,25 +95,44 @@ class StockItem(Aggregate):
         reason: str
 
     class ReservationConsumed(Aggregate.Event):
+        class_version = 2
+
         order_id: UUID
         quantity: int
+        shortfall: int
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 1 let on hand go below zero instead of recording a shortfall.
+            state["shortfall"] = 0
 
     class SoldAtPos(Aggregate.Event):
+        class_version = 2
+
         sale_id: str
         terminal_id: str
         quantity: int
+        believed_on_hand: int
         shortfall: int
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 1 did not record the belief: this is exact when there was a shortfall and
+            # the lowest value the sale is consistent with otherwise.
+            state["believed_on_hand"] = state["quantity"] - state["shortfall"]
 
     class Restocked(Aggregate.Event):
         return_id: UUID
         quantity: int
 
+    @staticmethod
+    def create_id(location_id: str, sku: str) -> UUID:
+        return stock_item_id(location_id, sku)
+
     @classmethod
     def create(cls, location_id: str, sku: str) -> StockItem:
         """Open the stock record of a SKU at a location (its id is derived from both)."""
-        return cls._create(
-            cls.Created, id=stock_item_id(location_id, sku), location_id=location_id, sku=sku
-        )
+        return cls._create(cls.Created, location_id=location_id, sku=sku)
 
     @event(Created)
     def __init__(self, location_id: str, sku: str) -> None:
@@ -106,7 +155,7 @@ class StockItem(Aggregate):
         return self.reservations.get(str(order_id), 0)
 
     def receive(self, quantity: int, reference: str) -> None:
-        """Goods in."""
+        """Goods in (a delivery, a transfer from another location)."""
         self._require_positive(quantity)
         self._received(quantity=quantity, reference=reference)
 
@@ -118,11 +167,14 @@ class StockItem(Aggregate):
         """A stock count: reality wins, even below what is reserved."""
         if counted < 0:
             raise InvalidStockQuantity(location_id=self.location_id, sku=self.sku, quantity=counted)
-        if counted != self.on_hand:
-            self._adjusted(counted=counted, delta=counted - self.on_hand, reason=reason)
+        # A count that confirms the books is recorded too: it is when stock was last verified.
+        previous = self.on_hand
+        self._adjusted(
+            counted=counted, previous_on_hand=previous, delta=counted - previous, reason=reason
+        )
 
     @event(Adjusted)
-    def _adjusted(self, counted: int, delta: int, reason: str) -> None:
+    def _adjusted(self, counted: int, previous_on_hand: int, delta: int, reason: str) -> None:
         self.on_hand = counted
 
     def reserve(self, order_id: UUID, quantity: int) -> None:
@@ -133,7 +185,7 @@ class StockItem(Aggregate):
                 location_id=self.location_id,
                 sku=self.sku,
                 requested=quantity,
-                available=max(self.available, 0),
+                available=max(self.available, 0),  # what could be reserved, not the shortfall
             )
         self._reserved(order_id=order_id, quantity=quantity)
 
@@ -144,45 +196,47 @@ class StockItem(Aggregate):
 
     def release(self, order_id: UUID, reason: str, quantity: int | None = None) -> None:
         """Give back an order's held units (all of them unless a quantity is given)."""
-        held = self._require_reservation(order_id)
-        quantity = held if quantity is None else quantity
-        if not 0 < quantity <= held:
-            raise InvalidStockQuantity(
-                location_id=self.location_id, sku=self.sku, quantity=quantity
-            )
+        quantity = self._require_held(order_id, quantity)
         self._released(order_id=order_id, quantity=quantity, reason=reason)
 
     @event(ReservationReleased)
     def _released(self, order_id: UUID, quantity: int, reason: str) -> None:
         self._take_from_reservation(order_id, quantity)
 
-    def consume(self, order_id: UUID) -> None:
-        """The reserved units left the building: handed over or shipped."""
-        held = self._require_reservation(order_id)
-        self._consumed(order_id=order_id, quantity=held)
+    def consume(self, order_id: UUID, quantity: int | None = None) -> None:
+        """Reserved units left the building, handed over or shipped (all unless a quantity)."""
+        quantity = self._require_held(order_id, quantity)
+        # The units were in the customer's hands: if the books had fewer, the books were wrong.
+        shortfall = max(quantity - self.on_hand, 0)
+        self._consumed(order_id=order_id, quantity=quantity, shortfall=shortfall)
 
     @event(ReservationConsumed)
-    def _consumed(self, order_id: UUID, quantity: int) -> None:
+    def _consumed(self, order_id: UUID, quantity: int, shortfall: int) -> None:
         self._take_from_reservation(order_id, quantity)
-        self.on_hand -= quantity
+        self._take_off_the_shelf(quantity, shortfall)
 
     def sell_at_pos(self, sale_id: str, terminal_id: str, quantity: int) -> None:
-        """Record a sale that already happened at the till; a retried upload records nothing."""
+        """Record a sale that already happened at a till; a retried upload records nothing."""
         self._require_positive(quantity)
-        if sale_id in self.recent_sales:
+        if not sale_id:
+            raise InvalidPosSale(location_id=self.location_id, terminal_id=terminal_id)
+        if _sale_key(terminal_id, sale_id) in self.recent_sales:
             return
-        shortfall = max(quantity - max(self.on_hand, 0), 0)
         self._sold_at_pos(
-            sale_id=sale_id, terminal_id=terminal_id, quantity=quantity, shortfall=shortfall
+            sale_id=sale_id,
+            terminal_id=terminal_id,
+            quantity=quantity,
+            believed_on_hand=self.on_hand,
+            shortfall=max(quantity - self.on_hand, 0),
         )
 
     @event(SoldAtPos)
-    def _sold_at_pos(self, sale_id: str, terminal_id: str, quantity: int, shortfall: int) -> None:
-        # Units sold beyond what was on hand were never counted in: on hand stops at zero
-        # and the difference is kept as a discrepancy for the next count to explain.
-        self.on_hand = max(self.on_hand - quantity, 0)
-        self.discrepancy += shortfall
-        self.recent_sales = [*self.recent_sales[-(RECENT_SALES_KEPT - 1) :], sale_id]
+    def _sold_at_pos(
+        self, sale_id: str, terminal_id: str, quantity: int, believed_on_hand: int, shortfall: int
+    ) -> None:
+        self._take_off_the_shelf(quantity, shortfall)
+        kept = self.recent_sales[-(RECENT_SALES_KEPT - 1) :]
+        self.recent_sales = [*kept, _sale_key(terminal_id, sale_id)]
 
     def restock(self, return_id: UUID, quantity: int) -> None:
         """Resellable units came back from a return."""
@@ -199,11 +253,21 @@ class StockItem(Aggregate):
                 location_id=self.location_id, sku=self.sku, quantity=quantity
             )
 
-    def _require_reservation(self, order_id: UUID) -> int:
+    def _require_held(self, order_id: UUID, quantity: int | None) -> int:
+        """The units to take from an order's reservation: all it holds unless a quantity."""
         held = self.reserved_for(order_id)
         if held == 0:
             raise ReservationNotFound(location_id=self.location_id, sku=self.sku, order_id=order_id)
-        return held
+        quantity = held if quantity is None else quantity
+        if not 0 < quantity <= held:
+            raise InvalidStockQuantity(
+                location_id=self.location_id,
+                sku=self.sku,
+                order_id=order_id,
+                quantity=quantity,
+                reserved=held,
+            )
+        return quantity
 
     def _take_from_reservation(self, order_id: UUID, quantity: int) -> None:
         key = str(order_id)
@@ -212,3 +276,14 @@ class StockItem(Aggregate):
             self.reservations[key] = remaining
         else:
             del self.reservations[key]
+
+    def _take_off_the_shelf(self, quantity: int, shortfall: int) -> None:
+        # Units beyond what was on hand were never counted in: on hand stops at zero and the
+        # difference is kept as a discrepancy for the next count to explain.
+        self.on_hand -= quantity - shortfall
+        self.discrepancy += shortfall
+
+
+def _sale_key(terminal_id: str, sale_id: str) -> str:
+    """Sale ids are unique per terminal; JSON keeps the pair unambiguous whatever they contain."""
+    return json.dumps([terminal_id, sale_id], separators=(",", ":"))

@@ -60,13 +60,17 @@ class StockUseCases(UseCases):
         context: Context,
     ) -> Done[StockChanged]:
         """A sale that happened at a till; safe to upload again (the sale id is the key)."""
-        skus = [line.sku for line in lines]
+        # One sale id per stock item: two lines of one SKU would look like a retried upload.
+        sold: dict[str, int] = {}
+        for line in lines:
+            sold[line.sku] = sold.get(line.sku, 0) + line.quantity
+        skus = list(sold)
         await self._require_known(location_id, skus)
 
         async def decide() -> Decision[StockChanged]:
             items = await self._stock_items(location_id, skus)
-            for line in lines:
-                items[line.sku].sell_at_pos(sale_id, terminal_id, line.quantity)
+            for sku, quantity in sold.items():
+                items[sku].sell_at_pos(sale_id, terminal_id, quantity)
             return Decision(list(items.values()), StockChanged(location_id, skus))
 
         key = f"pos-sale:{location_id}:{terminal_id}:{sale_id}"

@@ -88,3 +88,18 @@ async def test_phone_to_laptop_to_store_and_back_through_another_store() -> None
 def as_uuid_code(code: str | None) -> str:
     assert code is not None
     return code
+
+
+async def test_a_till_sale_with_two_lines_of_one_sku_sells_both() -> None:
+    from domain.usecases.stock import PosSaleLine
+    from tests.shop import STAFF
+
+    service = make_service(InMemoryEventStore())
+    await service.receive_stock("AMS-ZUID", "LAVA-LAMP", 5, "delivery", STAFF)
+    till = ctx(Channel.POS, "till-1")
+    lines = [PosSaleLine("LAVA-LAMP", 1), PosSaleLine("LAVA-LAMP", 2)]
+    await service.record_pos_sale("AMS-ZUID", "till-1", "S-9", lines, till)
+    again = await service.record_pos_sale("AMS-ZUID", "till-1", "S-9", lines, till)
+
+    lamps = await service.repository.get(stock_item_id("AMS-ZUID", "LAVA-LAMP"), StockItem)
+    assert lamps.on_hand == 2 and again.replayed

@@ -99,6 +99,11 @@ class InMemoryEventStore:
         version, topic, state, taken_at = self._snapshots[stream_id]
         return self.codec.decode_snapshot(stream_id, version, topic, state, taken_at)
 
+    async def load_stream(self, stream_id: UUID) -> tuple[Snapshot | None, list[DomainEvent]]:
+        snapshot = await self.latest_snapshot(stream_id)
+        after = snapshot.originator_version if snapshot is not None else 0
+        return snapshot, await self.read_stream(stream_id, after)
+
     async def save_snapshot(self, snapshot: Snapshot) -> None:
         state = self.codec.encode_snapshot(snapshot)
         previous = self._snapshots.get(snapshot.originator_id)

@@ -1,4 +1,5 @@
-"""What every benchmark shares: a fresh schema, timing, percentiles, ratio lines."""
+"""What every benchmark shares: a fresh schema, timing, percentiles, ratio lines, and the
+eventsourcing library configured against the same server."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlparse
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
 from uuid import uuid4
 
 from adapters.postgres.database import Database, server_for
@@ -62,7 +64,12 @@ async def timed_workers(
     return Rate(done, time.perf_counter() - started, latencies)
 
 
-def ratio_line(label: str, value: float, target: float, higher_is_better: bool = True) -> str:
+def ratio_line(
+    label: str, value: float, target: float | None, higher_is_better: bool = True
+) -> str:
+    """One ratio, judged against its target (None: printed for information only)."""
+    if target is None:
+        return f"  {label:58} {value:7.2f}x  (informational)"
     met = value >= target if higher_is_better else value <= target
     sign = ">=" if higher_is_better else "<="
     return f"  {label:58} {value:7.2f}x  (target {sign} {target:g}x: {'PASS' if met else 'MISS'})"
@@ -74,20 +81,28 @@ def median(values: list[float]) -> float:
 
 @asynccontextmanager
 async def fresh_database(settings: Settings, pool_size: int = 40) -> AsyncIterator[Database]:
+    """A migrated schema of its own (`bench_<hex>`), dropped afterwards whatever happens."""
     schema = f"bench_{uuid4().hex[:10]}"
-    database = await Database.open(settings, schema=schema, pool_size=pool_size)
     try:
-        yield database
+        database = await Database.open(settings, schema=schema, pool_size=pool_size)
+        try:
+            yield database
+        finally:
+            await database.close()
     finally:
-        await database.close()
         dsn, _ = server_for(settings)
         connection = await connect(dsn)
-        await connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        await connection.close()
+        try:
+            await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        finally:
+            await connection.close()
 
 
-def libpq_environment(dsn: str, schema: str) -> dict[str, str]:
-    """The eventsourcing library's POSTGRES_* settings for the same server."""
+def libpq_environment(dsn: str, schema: str, pool_size: int = 40) -> dict[str, str]:
+    """The eventsourcing library's POSTGRES_* settings for the same server and schema.
+
+    The embedded server's DSN names a Unix socket directory as `?host=`; psycopg takes a
+    directory as its host the same way libpq does."""
     url = urlparse(dsn)
     query = parse_qs(url.query)
     host = query.get("host", [url.hostname or "127.0.0.1"])[0]
@@ -95,56 +110,51 @@ def libpq_environment(dsn: str, schema: str) -> dict[str, str]:
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": (url.path or "/postgres").lstrip("/") or "postgres",
         "POSTGRES_HOST": host,
-        "POSTGRES_PORT": str(url.port or 5432),
-        "POSTGRES_USER": url.username or "postgres",
-        "POSTGRES_PASSWORD": url.password or "",
+        "POSTGRES_PORT": str(url.port or query.get("port", ["5432"])[0]),
+        "POSTGRES_USER": unquote(url.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
         "POSTGRES_SCHEMA": schema,
-        "POSTGRES_POOL_SIZE": "40",
-        "POSTGRES_MAX_OVERFLOW": "10",
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": "0",
     }
 
 
-def eventsourcing_transcodings() -> list:
-    """What the eventsourcing library needs to store our events: its defaults plus our
-    msgspec values, each as a dict."""
+def eventsourcing_transcodings(*structs: type) -> list[Any]:
+    """What the eventsourcing library needs to store our events: its default transcodings
+    (UUID, Decimal, datetime) plus each msgspec Struct as a dict of its fields."""
     import msgspec
-    from eventsourcing.persistence import (
-        DatetimeAsISO,
-        DecimalAsStr,
-        Transcoding,
-        UUIDAsHex,
-    )
+    from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, Transcoding, UUIDAsHex
 
-    from domain.cart.model import CartLine
-    from domain.order.model import Fulfillment, OrderLine
     from domain.values import Money
 
     def as_dict(struct_type: type) -> Transcoding:
+        assert issubclass(struct_type, msgspec.Struct)
+        names = struct_type.__struct_fields__
+
         class StructAsDict(Transcoding):
             type = struct_type
             name = struct_type.__name__
 
-            def encode(self, obj: object) -> dict:
-                return {f: getattr(obj, f) for f in struct_type.__struct_fields__}
+            def encode(self, obj: Any) -> dict[str, Any]:
+                return {f: getattr(obj, f) for f in names}
 
-            def decode(self, data: dict) -> object:
+            def decode(self, data: dict[str, Any]) -> Any:
                 return struct_type(**data)
 
         return StructAsDict()
 
-    structs = (Money, CartLine, OrderLine, Fulfillment)
-    assert all(issubclass(t, msgspec.Struct) for t in structs)
-    return [UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), *(as_dict(t) for t in structs)]
+    types = dict.fromkeys((Money, *structs))
+    return [UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), *(as_dict(t) for t in types)]
 
 
-def eventsourcing_application_class() -> type:
-    """The eventsourcing library's Application, taught to store our values."""
+def eventsourcing_application_class(*structs: type) -> type:
+    """The eventsourcing library's Application, taught to store Money (and `structs`)."""
     from eventsourcing.application import Application
     from eventsourcing.persistence import Transcoder
 
     class BenchApplication(Application):
         def register_transcodings(self, transcoder: Transcoder) -> None:
-            for transcoding in eventsourcing_transcodings():
+            for transcoding in eventsourcing_transcodings(*structs):
                 transcoder.register(transcoding)
 
     return BenchApplication

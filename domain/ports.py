@@ -94,6 +94,10 @@ class EventStore(Protocol):
 
     async def latest_snapshot(self, stream_id: UUID) -> Snapshot | None: ...
 
+    async def load_stream(self, stream_id: UUID) -> tuple[Snapshot | None, list[DomainEvent]]:
+        """The latest snapshot and the events after it, in one read."""
+        ...
+
     async def save_snapshot(self, snapshot: Snapshot) -> None: ...
 
     async def read_all(

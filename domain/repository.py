@@ -24,10 +24,9 @@ class Repository:
         self.snapshot_every = snapshot_every
 
     async def find(self, aggregate_id: UUID, cls: type[A]) -> A | None:
-        snapshot = await self.store.latest_snapshot(aggregate_id)
+        snapshot, events = await self.store.load_stream(aggregate_id)
         aggregate: Any = snapshot.mutate(None) if snapshot is not None else None
-        after = snapshot.originator_version if snapshot is not None else 0
-        for domain_event in await self.store.read_stream(aggregate_id, after_version=after):
+        for domain_event in events:
             aggregate = domain_event.mutate(aggregate)
         if aggregate is None:
             return None

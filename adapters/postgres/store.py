@@ -26,6 +26,18 @@ SELECT version, topic, schema_version, state FROM events
 WHERE stream_id = $1 AND version > $2 ORDER BY version
 """
 
+# An aggregate in one round trip: its snapshot (if any) first, then the events after it.
+LOAD_STREAM = """
+SELECT true AS is_snapshot, version, topic, 1::smallint AS schema_version, state, taken_at
+FROM snapshots WHERE stream_id = $1
+UNION ALL
+SELECT false, e.version, e.topic, e.schema_version, e.state, NULL
+FROM events e
+WHERE e.stream_id = $1
+  AND e.version > coalesce((SELECT version FROM snapshots WHERE stream_id = $1), 0)
+ORDER BY is_snapshot DESC, version
+"""
+
 # Rows below the oldest running transaction can no longer be joined by an earlier commit.
 READ_ALL = """
 SELECT transaction_id::text::bigint AS transaction_id, position, stream_id, version, topic,
@@ -135,6 +147,21 @@ class PostgresEventStore:
             stream_id, row["version"], row["topic"], row["state"], row["taken_at"]
         )
 
+    async def load_stream(self, stream_id: UUID) -> tuple[Snapshot | None, list[DomainEvent]]:
+        rows = await self.pool.fetch(LOAD_STREAM, stream_id)
+        snapshot = None
+        if rows and rows[0]["is_snapshot"]:
+            first = rows.pop(0)
+            snapshot = self.codec.decode_snapshot(
+                stream_id, first["version"], first["topic"], first["state"], first["taken_at"]
+            )
+        decode = self.codec.decode
+        events = [
+            decode(stream_id, r["version"], r["topic"], r["schema_version"], r["state"])
+            for r in rows
+        ]
+        return snapshot, events
+
     async def save_snapshot(self, snapshot: Snapshot) -> None:
         state = self.codec.encode_snapshot(snapshot)
         await self.pool.execute(
@@ -210,7 +237,11 @@ class PostgresEventStore:
         return AppendResult(position, replayed=True, outcome=bytes(row["outcome"]))
 
     def follow_windows(
-        self, after: Position, topics: Sequence[str], *, batch_size: int = 1000,
+        self,
+        after: Position,
+        topics: Sequence[str],
+        *,
+        batch_size: int = 1000,
         poll_interval: float = 1.0,
     ) -> AsyncIterator[Window]:
         return follow_windows(

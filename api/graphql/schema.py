@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.response import Response
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -34,6 +35,16 @@ MAX_DEPTH = 10
 MAX_TOKENS = 2000
 MAX_ALIASES = 20
 EXPECTED = (NotAllowed, NotAuthenticated, ValueError)
+
+
+# The depth and alias limiters build a validation rule class per instance; built once here,
+# the rules stay the same objects on every request, so the validation cache can hit (a
+# limiter built per request made every request validate from scratch: 6.9 ms for a trivial
+# query).
+LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+]
 
 
 def _hides(error: GraphQLError) -> bool:
@@ -64,9 +75,8 @@ schema = strawberry.Schema(
     # Factories: a fresh extension per request. The parse and validation caches live at
     # module level in strawberry, keyed by size, so they are shared across requests.
     extensions=[
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         lambda: MaskErrors(should_mask_error=_hides, error_message="internal error"),

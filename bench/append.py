@@ -44,8 +44,7 @@ CONCURRENCIES = (1, 8, 32)
 COLUMNS = "INSERT INTO events (stream_id, version, topic, schema_version, state, context)"
 RAW_INSERT = f"{COLUMNS} VALUES ($1, $2, $3, $4, $5, $6)"
 RAW_INSERT_3 = (
-    f"{COLUMNS} VALUES ($1, $4, $5, $6, $7, $8), ($2, $4, $5, $6, $7, $8), "
-    "($3, $4, $5, $6, $7, $8)"
+    f"{COLUMNS} VALUES ($1, $4, $5, $6, $7, $8), ($2, $4, $5, $6, $7, $8), ($3, $4, $5, $6, $7, $8)"
 )
 
 

@@ -7,20 +7,16 @@ compete; the ratios are what this machine can say.
 
 from __future__ import annotations
 
-import asyncio
 import os
-import sys
 from itertools import count
-from pathlib import Path
-from uuid import uuid4
 
 import httpx
 
 from adapters.settings import Settings
 from api.auth import Principal, Role, TokenService
+from api.server_process import running_server
 from bench.common import ratio_line, timed_workers
 
-ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-secret"
 VENDURE_ADD_TO_CART = 80.0  # requests/s at 8-32 clients, the figure quoted in the issue
 SKUS = [
@@ -43,17 +39,16 @@ MY_CART = "query MyCart { myCart { id itemCount total { amount } lines { sku qua
 
 
 async def run(settings: Settings, seconds: float) -> list[str]:
-    schema, port = f"bench_{uuid4().hex[:10]}", _free_port()
-    server = await _start_server(settings, schema, port)
-    try:
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", timeout=30, limits=httpx.Limits(max_connections=64)
-        ) as client:
+    workers = int(os.environ.get("BENCH_API_WORKERS", "1"))
+    overrides = {
+        "OMNI_SECRET_KEY": SECRET,
+        "OMNI_RUN_SCHEDULER": "false",
+        "OMNI_ENVIRONMENT": "production",
+    }
+    async with running_server(settings, os.environ, workers, **overrides) as base:
+        limits = httpx.Limits(max_connections=64)
+        async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
             return await _measure(client, seconds)
-    finally:
-        server.terminate()
-        await server.wait()
-        await _drop(settings, schema)
 
 
 async def _measure(client: httpx.AsyncClient, seconds: float) -> list[str]:
@@ -134,61 +129,3 @@ async def _gql_count(client: httpx.AsyncClient, query: str, token: str) -> int:
 async def _guest_cart(client: httpx.AsyncClient) -> tuple[str, str]:
     started = (await _gql(client, "mutation { startCart { cartId cartToken } }"))["data"]
     return started["startCart"]["cartId"], started["startCart"]["cartToken"]
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def _start_server(settings: Settings, schema: str, port: int) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "OMNI_DATABASE_SCHEMA": schema,
-        "OMNI_DATA_DIR": settings.data_dir,
-        "OMNI_SECRET_KEY": SECRET,
-        "OMNI_RUN_SCHEDULER": "false",
-        "OMNI_ENVIRONMENT": "production",
-    }
-    server = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "api.app:from_environment",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        cwd=ROOT,
-        env=env,
-    )
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-        for _ in range(300):
-            try:
-                if (await client.get("/health")).status_code == 200:
-                    return server
-            except httpx.TransportError:
-                await asyncio.sleep(0.1)
-    server.terminate()
-    raise RuntimeError("the API server did not start")
-
-
-async def _drop(settings: Settings, schema: str) -> None:
-    from adapters.postgres.database import server_for
-    from adapters.postgres.pool import connect
-
-    dsn, _ = server_for(settings)
-    connection = await connect(dsn)
-    await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    await connection.close()
-
-
-__all__ = ["run"]

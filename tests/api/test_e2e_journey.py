@@ -11,31 +11,22 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import sys
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 import httpx
 import pytest
 import websockets
 
-from adapters.postgres.pool import connect
 from adapters.settings import Settings
 from api.auth import Principal, Role, StaffRole, TokenService
+from api.server_process import running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "e2e-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Server:
@@ -71,61 +62,9 @@ class Server:
 
 @pytest.fixture
 async def server(settings: Settings) -> AsyncIterator[Server]:
-    schema, port = f"e2e_{uuid4().hex[:10]}", free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "OMNI_DATABASE_SCHEMA": schema,
-        "OMNI_DATA_DIR": settings.data_dir,
-        "OMNI_SECRET_KEY": SECRET,
-        "OMNI_POLL_INTERVAL": "0.2",
-        "OMNI_SEED_DEMO": "true",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "api.app:from_environment",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        cwd=ROOT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        await _wait_until_healthy(base, process)
+    overrides = {"OMNI_SECRET_KEY": SECRET, "OMNI_POLL_INTERVAL": "0.2", "OMNI_SEED_DEMO": "true"}
+    async with running_server(settings, os.environ, **overrides) as base:
         yield Server(base, TokenService(SECRET))
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), 20)
-        await _drop(settings, schema)
-
-
-async def _wait_until_healthy(base: str, process: asyncio.subprocess.Process) -> None:
-    async with httpx.AsyncClient(base_url=base) as client:
-        for _ in range(300):
-            assert process.returncode is None, "the server exited during start-up"
-            try:
-                if (await client.get("/health")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError("the server did not become healthy")
-
-
-async def _drop(settings: Settings, schema: str) -> None:
-    from adapters.postgres.database import server_for
-
-    dsn, _ = server_for(settings)
-    connection = await connect(dsn)
-    await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    await connection.close()
 
 
 class BoardWatcher:

@@ -1,0 +1,90 @@
+"""A real server process on a free port, in a database schema of its own: what end-to-end
+tests and the API benchmark talk to over HTTP and WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from uuid import uuid4
+
+import httpx
+
+from adapters.postgres.database import server_for
+from adapters.postgres.pool import connect
+from adapters.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+START_TIMEOUT_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def running_server(
+    settings: Settings, base_env: Mapping[str, str], workers: int = 1, **overrides: str
+) -> AsyncIterator[str]:
+    """Start `uvicorn api.app:from_environment`, wait until /health answers, yield its base
+    URL; stop it and drop its schema afterwards. `overrides` are OMNI_* settings."""
+    schema, port = f"srv_{uuid4().hex[:10]}", free_port()
+    env = {
+        **base_env,
+        "PYTHONPATH": str(ROOT),
+        "OMNI_DATABASE_SCHEMA": schema,
+        "OMNI_DATA_DIR": settings.data_dir,
+        **overrides,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "api.app:from_environment",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await _until_healthy(base, process)
+        yield base
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 20)
+        await _drop_schema(settings, schema)
+
+
+async def _until_healthy(base: str, process: asyncio.subprocess.Process) -> None:
+    async with httpx.AsyncClient(base_url=base) as client:
+        for _ in range(START_TIMEOUT_SECONDS * 10):
+            if process.returncode is not None:
+                raise RuntimeError("the server exited during start-up")
+            try:
+                if (await client.get("/health")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError("the server did not become healthy")
+
+
+async def _drop_schema(settings: Settings, schema: str) -> None:
+    dsn, _ = server_for(settings)
+    connection = await connect(dsn)
+    await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    await connection.close()

@@ -83,6 +83,7 @@ def create_app(settings: Settings) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         services = await build_services(settings, schema)
         app.state.services = services
+        await services.projections.prepare()
         if settings.seed_demo and await seed_demo(services.database.pool, services.service):
             log.info("demo catalog, stores and stock loaded")
         scheduler = Scheduler(services.database.pool, services.service, services.clock)

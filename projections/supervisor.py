@@ -12,7 +12,7 @@ import msgspec
 
 from adapters.postgres.store import PostgresEventStore
 from domain.ports import Position
-from projections.runner import Projection, ProjectionRunner
+from projections.runner import Projection, ProjectionRunner, ensure_projection
 
 # Counting a huge backlog exactly costs more than it tells: past this, say "at least".
 LAG_COUNT_LIMIT = 100_000
@@ -78,6 +78,11 @@ class ProjectionSupervisor:
             for p in projections
         }
         self._tasks: list[asyncio.Task[None]] = []
+
+    async def prepare(self) -> None:
+        """Create every read model's tables before the first query can arrive."""
+        for runner in self.runners.values():
+            await ensure_projection(self.store.pool, runner.projection)
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(r.run(), name=n) for n, r in self.runners.items()]

@@ -256,3 +256,66 @@ async def test_phone_laptop_store_and_back_through_another_store(server: Server)
         STOCK, store="AMS-ZUID", sku="LAVA-LAMP", after=restocked["position"]
     )
     assert zuid_after["storeStock"][0]["onHand"] == zuid_before["storeStock"][0]["onHand"] + 1
+
+
+async def subscribe(base: str, token: str, query: str, out: asyncio.Queue) -> None:  # type: ignore[type-arg]
+    url = base.replace("http", "ws") + "/graphql"
+    async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(
+            json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+        )
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+        async for raw in ws:
+            await out.put(json.loads(raw)["payload"]["data"])
+
+
+async def test_another_device_sees_a_cart_change_as_it_happens(server: Server) -> None:
+    ada = server.token(Role.CUSTOMER, "cust-ada")
+    cart = (await server.gql("mutation { startCart { cartId } }", ada, "phone"))["startCart"]
+    updates: asyncio.Queue[dict] = asyncio.Queue()
+    laptop = asyncio.create_task(
+        subscribe(server.base, ada, "subscription { myCart { itemCount lines { sku } } }", updates)
+    )
+    await asyncio.wait_for(updates.get(), 15)  # the current state, whatever it is yet
+
+    await server.gql(ADD, ada, "phone", cart=cart["cartId"], sku="HEADPHONES", qty=1)
+
+    async def until_headphones() -> dict:
+        while True:
+            update = await updates.get()
+            if update["myCart"] and update["myCart"]["lines"]:
+                return update  # type: ignore[no-any-return]
+
+    changed = await asyncio.wait_for(until_headphones(), 15)
+    laptop.cancel()
+    assert changed["myCart"] == {"itemCount": 1, "lines": [{"sku": "HEADPHONES"}]}
+
+
+async def test_a_customer_cannot_watch_a_stores_board(server: Server) -> None:
+    customer = server.token(Role.CUSTOMER, "cust-ada")
+    url = server.base.replace("http", "ws") + "/graphql"
+    async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(
+            json.dumps(
+                {"type": "connection_init", "payload": {"Authorization": f"Bearer {customer}"}}
+            )
+        )
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {
+                        "query": 'subscription { pickupBoard(storeId: "AMS-CENTRAAL") '
+                        "{ toPick { id } } }"
+                    },
+                }
+            )
+        )
+        message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    # Refused inside the resolver: one result carrying the error, and no board.
+    assert message["type"] == "next"
+    assert message["payload"]["data"] is None
+    assert "customer may not do this" in message["payload"]["errors"][0]["message"]

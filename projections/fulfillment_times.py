@@ -179,13 +179,6 @@ def _card(row: asyncpg.Record) -> PickupCard:
     return PickupCard(**{**dict(row), "lines": decode_lines(row["lines"])})
 
 
-async def pickups_by_id(pool: asyncpg.Pool, pickup_ids: Sequence[UUID]) -> dict[UUID, PickupCard]:
-    rows = await pool.fetch(
-        "SELECT * FROM pickup_view WHERE pickup_id = ANY($1::uuid[])", list(pickup_ids)
-    )
-    return {row["pickup_id"]: _card(row) for row in rows}
-
-
 async def pickups_of_orders(
     pool: asyncpg.Pool, order_ids: Sequence[UUID]
 ) -> dict[UUID, PickupCard]:

@@ -154,19 +154,6 @@ async def stock_at(
     return [StockLevel(**dict(row)) for row in rows]
 
 
-async def stock_levels(
-    pool: asyncpg.Pool, keys: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], StockLevel]:
-    """Many (location, SKU) levels in one query: for dataloaders."""
-    rows = await pool.fetch(
-        f"""SELECT {STOCK_COLUMNS} FROM stock_view
-            WHERE (location_id, sku) IN (SELECT * FROM unnest($1::text[], $2::text[]))""",
-        [k[0] for k in keys],
-        [k[1] for k in keys],
-    )
-    return {(row["location_id"], row["sku"]): StockLevel(**dict(row)) for row in rows}
-
-
 async def stores_with(
     pool: asyncpg.Pool,
     sku: str,

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import asyncpg
 
 from domain.ports import Location, LocationKind, Product
 from domain.values import Money
-
-EARTH_RADIUS_KM = 6371.0
 
 
 class PostgresCatalog:
@@ -34,23 +31,6 @@ class PostgresCatalog:
         return [
             _location(row) for row in await self.pool.fetch("SELECT * FROM locations ORDER BY id")
         ]
-
-    async def stores_near(
-        self, latitude: float, longitude: float, limit: int = 10
-    ) -> list[tuple[Location, float]]:
-        stores = [loc for loc in await self.locations() if loc.kind is LocationKind.STORE]
-        ranked = sorted(
-            ((s, distance_km(latitude, longitude, s)) for s in stores), key=lambda pair: pair[1]
-        )
-        return ranked[:limit]
-
-
-def distance_km(latitude: float, longitude: float, location: Location) -> float:
-    """Great-circle distance (haversine)."""
-    p1, p2 = math.radians(latitude), math.radians(location.latitude)
-    dp, dl = p2 - p1, math.radians(location.longitude - longitude)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
 async def upsert_catalog(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 import strawberry
@@ -14,9 +13,6 @@ from projections import cart_continuity as carts
 from projections import fulfillment_times as fulfillment
 from projections import orders as order_views
 from projections import store_inventory as inventory
-
-if TYPE_CHECKING:
-    pass
 
 
 @strawberry.type

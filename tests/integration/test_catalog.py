@@ -35,11 +35,3 @@ async def test_importing_again_updates_instead_of_duplicating(database: Database
         await upsert_catalog(connection, [cheaper], [])
     assert (await catalog.products(["RETRO-CLOCK"]))["RETRO-CLOCK"].price == Money.of("19.95")
     assert await database.pool.fetchval("SELECT count(*) FROM products") == len(PRODUCTS)
-
-
-async def test_stores_near_a_point_come_nearest_first(database: Database) -> None:
-    catalog = await imported(database)
-    museumplein = (52.3579, 4.8812)
-    ranked = await catalog.stores_near(*museumplein)
-    assert [store.id for store, _ in ranked] == ["AMS-ZUID", "AMS-CENTRAAL", "UTR-CENTRUM"]
-    assert 2 < ranked[0][1] < 3  # km

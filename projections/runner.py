@@ -1,10 +1,13 @@
 """The projection runner: catch-up then live, exactly once, one active worker per projection.
 
-Each batch's read-model writes and the projection's new checkpoint commit in one
-transaction, and the checkpoint only moves from the position the runner read (a compare-and-
-set). A crash anywhere therefore neither loses nor repeats an event, and two workers racing
-on one projection cannot both apply a batch. A session advisory lock (the lease) keeps one
-worker active; another takes over when its connection dies.
+The runner holds a lease (a session advisory lock on a connection of its own), brings the
+tables up to the projection's version, then reads the global order in windows from its
+checkpoint: each window's events of its topics are applied and the checkpoint moved to the
+window's end in one compare-and-set transaction (projections/tracking.py). At the head it
+sleeps until an append is signalled (LISTEN/NOTIFY; polling is only the fallback). A second
+runner for the same projection, in any process, waits for the lease and takes over when the
+first one's connection closes. A handler error stops only its projection, recording the
+error and the failing event's position.
 """
 
 from __future__ import annotations
@@ -13,58 +16,65 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
-from typing import ClassVar
+from collections.abc import AsyncIterator
 
-import asyncpg
-
-from adapters.postgres.pool import connect
 from adapters.postgres.store import PostgresEventStore
-from adapters.subscription import Window
+from adapters.subscription import COALESCE_SECONDS, Window
 from domain.ports import Position, RecordedEvent
+from projections.rebuild import Progress, RebuildInProgress, format_progress, rebuild
+from projections.tracking import (
+    TRANSIENT_ERRORS,
+    CheckpointMoved,
+    Lease,
+    Projection,
+    apply_batch,
+    ensure_projection,
+    load_checkpoint,
+    read_checkpoint,
+    record_failure,
+    set_state,
+    wait_for_checkpoint,
+)
+
+__all__ = ["CheckpointMoved", "Projection", "ProjectionRunner", "apply_batch", "ensure_projection"]
 
 log = logging.getLogger(__name__)
 
 LEASE_RETRY_SECONDS = 0.5
-IDLE_CHECKPOINT_SECONDS = 1.0
+# Windows of other topics only move the checkpoint row at most this often while events flow;
+# once the log goes quiet for IDLE_SECONDS the row catches up with the head at once.
+FOREIGN_CHECKPOINT_SECONDS = 0.25
+IDLE_SECONDS = 0.05
+HIDDEN_RETRY_SECONDS = 0.002
+RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
+OUTDATED_RETRY_SECONDS = 5.0
+REBUILD_LOG_SECONDS = 10.0
+REMOTE_POLL_SECONDS = 0.2  # subscribers watching a projection another process runs
+
+# Not a handler's fault: start over from the checkpoint (and, for outages, after a pause).
+RESTART_ERRORS: tuple[type[BaseException], ...] = (CheckpointMoved, *TRANSIENT_ERRORS)
 
 
-class Projection:
-    """A read model: the tables it owns and how a batch of events changes them.
-
-    `schema` is SQL creating the tables and indexes, with `{s}` after every table and index
-    name, so a rebuild can create a second set beside the live one. `apply` must be a pure
-    function of the events: no clock, no randomness, no state kept between batches.
-    """
-
-    name: ClassVar[str]
-    version: ClassVar[int] = 1
-    topics: ClassVar[tuple[str, ...]]
-    tables: ClassVar[tuple[str, ...]]
-    schema: ClassVar[str]
-
-    async def create_tables(self, connection: asyncpg.Connection, suffix: str = "") -> None:
-        await connection.execute(self.schema.format(s=suffix))
-
-    def handles(self, recorded: RecordedEvent) -> bool:
-        return recorded.topic.startswith(self.topics)
-
-    async def apply(
-        self, connection: asyncpg.Connection, batch: Sequence[RecordedEvent], suffix: str
-    ) -> None:
-        raise NotImplementedError
+class LeaseLost(Exception):
+    """The lease connection closed: another worker may be active now."""
 
 
-class CheckpointMoved(Exception):
-    """Another writer (a rebuild's swap, or a second worker) moved the checkpoint first."""
+class OutdatedWorker(Exception):
+    """The tables were built by a newer version of the projection than this code."""
 
 
 class ProjectionRunner:
+    """Runs one projection: `run()` until `stop()`, cancellation or a handler failure.
+
+    `dsn`/`schema` open the lease's dedicated connection; without a dsn the lease is held on a
+    connection taken from the store's pool for as long as the runner runs.
+    """
+
     def __init__(
         self,
         store: PostgresEventStore,
         projection: Projection,
-        dsn: str,
+        dsn: str | None = None,
         schema: str | None = None,
         *,
         batch_size: int = 500,
@@ -78,197 +88,285 @@ class ProjectionRunner:
         self.poll_interval = poll_interval
         self.position = Position()  # applied to the read model (what waits are answered by)
         self.persisted = Position()  # the checkpoint row; behind only over foreign events
-        self._persisted_at = 0.0
+        # starting, standby, running, rebuilding, retrying, outdated, stopped or failed
         self.state = "starting"
         self.error: str | None = None
-        self._advanced = asyncio.Condition()
+        self._persisted_at = 0.0
+        self._writes = 0
+        self._backoff = 0.0
+        self._logged_at = 0.0
+        self._reported_head = False
+        self._changed = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._lease: Lease | None = None
+        self._task: asyncio.Task[None] | None = None
 
     @property
     def name(self) -> str:
         return self.projection.name
 
     async def run(self) -> None:
-        """Hold the lease, then apply batches until cancelled or a handler fails."""
-        lease = await connect(self.dsn, schema=self.schema)
+        """Hold the lease and apply batches until stopped, cancelled or a handler fails;
+        database outages are waited out."""
+        self._task = asyncio.current_task()
+        self._stop.clear()
+        self.error = None
+        failures, writes = 0, self._writes
         try:
-            await self._acquire_lease(lease)
-            await ensure_projection(self.pool, self.projection)
-            await self._follow()
+            while not self._stop.is_set() and self.error is None:
+                try:
+                    async with self._leased() as held:
+                        if held:
+                            await self._run_leased()
+                except LeaseLost as error:
+                    log.warning("projection %s: %s; starting over", self.name, error)
+                except OutdatedWorker as error:
+                    log.warning("projection %s: %s; standing by", self.name, error)
+                    self._set_state("outdated")
+                    await self._sleep(OUTDATED_RETRY_SECONDS)
+                except TRANSIENT_ERRORS as error:
+                    if self._writes != writes:  # batches got through since the last one
+                        failures, writes = 0, self._writes
+                    pause = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
+                    failures += 1
+                    log.warning("projection %s: %r; retrying in %ss", self.name, error, pause)
+                    self._set_state("retrying")
+                    await self._sleep(pause)
         finally:
-            self.state = "failed" if self.error else "stopped"
-            with contextlib.suppress(Exception):
-                await lease.close()
+            self._set_state("failed" if self.error else "stopped")
 
-    async def _acquire_lease(self, lease: asyncpg.Connection) -> None:
-        self.state = "standby"
-        # Advisory locks are cluster-wide: the schema keeps two deployments on one server apart.
-        key = f"projection:{self.name}"
-        lock = "SELECT pg_try_advisory_lock(hashtext(current_schema() || ':' || $1))"
-        while not await lease.fetchval(lock, key):
-            await asyncio.sleep(LEASE_RETRY_SECONDS)
-        self.state = "running"
+    async def stop(self, grace: float = 5.0) -> None:
+        """Finish the batch in hand, record 'stopped' and release the lease; cancel the run
+        if that takes longer than `grace` seconds."""
+        self._stop.set()
+        task = self._task
+        if task is None or task.done() or task is asyncio.current_task():
+            return
+        done, _ = await asyncio.wait({task}, timeout=grace)
+        if not done:
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+    @contextlib.asynccontextmanager
+    async def _leased(self) -> AsyncIterator[bool]:
+        """Wait for the lease; yield False if stopped while waiting."""
+        self._lease = lease = Lease(self.pool, self.name, self.dsn, self.schema)
+        try:
+            while not await lease.try_acquire():
+                self._set_state("standby")
+                if await self._sleep(LEASE_RETRY_SECONDS):
+                    yield False
+                    return
+            try:
+                yield True
+            finally:
+                # Still the lease holder here: say so before letting the next worker in.
+                if lease.alive and self.state in ("running", "rebuilding"):
+                    with contextlib.suppress(*TRANSIENT_ERRORS):
+                        await asyncio.wait_for(set_state(self.pool, self.name, "stopped"), 2)
+        finally:
+            await lease.release()
+
+    async def _run_leased(self) -> None:
+        await ensure_projection(self.pool, self.projection)
+        while True:
+            await self._bring_to_version()
+            self._set_state("running")
+            await set_state(self.pool, self.name, "running")
+            self.position = self.persisted = await load_checkpoint(self.pool, self.name)
+            self._reported_head = False
+            self._changed_now()
+            try:
+                await self._follow()
+                return
+            except CheckpointMoved:
+                # A rebuild swapped new tables in (or a worker that lost its lease wrote).
+                log.info("projection %s: checkpoint moved elsewhere, reloading", self.name)
+
+    async def _bring_to_version(self) -> None:
+        """Tables built by an older version are rebuilt (blue/green) before running."""
+        while (checkpoint := await read_checkpoint(self.pool, self.name)) is not None:
+            if checkpoint.version == self.projection.version:
+                return
+            if checkpoint.version > self.projection.version:
+                raise OutdatedWorker(
+                    f"tables are at version {checkpoint.version}, this code is at "
+                    f"{self.projection.version}"
+                )
+            log.info("projection %s: rebuilding for version %s", self.name, self.projection.version)
+            self._set_state("rebuilding")
+            await set_state(self.pool, self.name, "rebuilding")
+            try:
+                await rebuild(self.store, self.projection, on_progress=self._rebuilding)
+            except RebuildInProgress:
+                await self._sleep(OUTDATED_RETRY_SECONDS)
 
     async def _follow(self) -> None:
-        while True:
-            self.position = self.persisted = await load_checkpoint(self.pool, self.name)
-            try:
-                async for window in self.store.follow_windows(
-                    self.position,
-                    self.projection.topics,
-                    batch_size=self.batch_size,
-                    poll_interval=self.poll_interval,
-                ):
-                    await self._apply(window)
-            except CheckpointMoved:
-                log.info("projection %s: checkpoint moved elsewhere, reloading", self.name)
-                continue
-            except _HandlerFailed:
-                return
+        after = self.position
+        while not self._stop.is_set():
+            self._check_lease()
+            seen = self.store.signal.generation
+            window = await self.store.read_window(after, self.batch_size, self.projection.topics)
+            if window.end is not None:
+                if not await self._apply(window, at_head=window.scanned < self.batch_size):
+                    return
+                after = window.end
+                if window.scanned == self.batch_size:
+                    continue
+            await self._idle(seen)
 
-    async def _apply(self, window: Window) -> None:
-        """Apply the window's events and move the checkpoint to its end, even past events
-        of other topics, so a wait for any position is answered."""
+    async def _idle(self, seen: int) -> None:
+        """At the head: sleep until an append. If the checkpoint row is behind over other
+        topics' events, catch it up once nothing new comes for IDLE_SECONDS, so waiters in
+        other processes and the lag in status see the projection at the head."""
+        if self.persisted < self.position or not self._reported_head:
+            if await self._wait_for_append(seen, IDLE_SECONDS):
+                await asyncio.sleep(COALESCE_SECONDS)
+                return
+            await self._write(self.position, [], caught_up=True)
+        timeout = self.poll_interval
+        if await self.store.committed_head() > self.position:
+            # Committed, but hidden behind an older open transaction (often another
+            # projection's batch) whose commit signals nothing: look again soon.
+            self._backoff = min(max(2 * self._backoff, HIDDEN_RETRY_SECONDS), timeout)
+            timeout = self._backoff
+        else:
+            self._backoff = 0.0
+        self._logged_at = 0.0
+        if await self._wait_for_append(seen, timeout):
+            # Let a burst of commits gather so it is read as one window.
+            await asyncio.sleep(COALESCE_SECONDS)
+
+    async def _apply(self, window: Window, at_head: bool) -> bool:
+        """Apply the window's events and move the checkpoint to its end, even past events of
+        other topics, so a wait for any position is answered. False once a handler failed."""
         assert window.end is not None
-        if not window.events and not self._checkpoint_due():
-            # Nothing of ours: re-reading these after a crash changes nothing, so the
-            # checkpoint row is written at most once a second while only others' events pass.
-            await self._advance_to(window.end)
-            return
+        foreign_only = not window.events
+        if foreign_only and time.monotonic() - self._persisted_at < FOREIGN_CHECKPOINT_SECONDS:
+            # Nothing of ours: re-reading these after a crash changes nothing.
+            self._advance(window.end)
+            return True
         try:
-            await apply_batch(
-                self.pool, self.projection, self.persisted, window.end, window.events, ""
-            )
-            self._mark_persisted(window.end)
-        except CheckpointMoved:
+            await self._write(window.end, window.events, caught_up=at_head)
+        except RESTART_ERRORS:
             raise
         except Exception:  # noqa: BLE001 - a broken handler stops only its projection
-            await self._find_and_record_failure(window.events)
-            raise _HandlerFailed from None
-        await self._advance_to(window.end)
+            if await load_checkpoint(self.pool, self.name) != self.persisted:
+                raise CheckpointMoved("moved during the batch") from None
+            return await self._find_and_record_failure(window.events)
+        return True
 
-    async def _find_and_record_failure(self, relevant: list[RecordedEvent]) -> None:
+    async def _write(
+        self, end: Position, events: list[RecordedEvent], *, caught_up: bool = False
+    ) -> None:
+        await apply_batch(
+            self.pool, self.projection, self.persisted, end, events, "", caught_up=caught_up
+        )
+        self.persisted = end
+        self._writes += 1
+        self._persisted_at = time.monotonic()
+        self._reported_head = caught_up
+        self._advance(end)
+
+    async def _find_and_record_failure(self, relevant: list[RecordedEvent]) -> bool:
         """Apply the batch one event at a time to commit what works and name what fails."""
         for recorded in relevant:
             try:
-                await apply_batch(
-                    self.pool, self.projection, self.persisted, recorded.position, [recorded], ""
-                )
-                self._mark_persisted(recorded.position)
-            except Exception as error:  # noqa: BLE001
+                await self._write(recorded.position, [recorded])
+            except RESTART_ERRORS:
+                raise
+            except Exception as error:  # a handler's bug or a poison event
                 self.error = f"{type(error).__name__}: {error}"
                 await record_failure(self.pool, self.name, recorded.position, self.error)
                 log.error(
-                    "projection %s stopped at %s: %s",
+                    "projection %s stopped at event %s (%s): %s",
                     self.name,
                     recorded.position.token(),
+                    recorded.topic,
                     self.error,
+                    exc_info=error,
                 )
-                return
-            await self._advance_to(recorded.position)
+                return False
+        return True  # only the batch as a whole failed; applied one by one, all went in
 
-    def _checkpoint_due(self) -> bool:
-        return time.monotonic() - self._persisted_at >= IDLE_CHECKPOINT_SECONDS
-
-    def _mark_persisted(self, position: Position) -> None:
-        self.persisted = position
-        self._persisted_at = time.monotonic()
-
-    async def _advance_to(self, position: Position) -> None:
+    def _advance(self, position: Position) -> None:
         self.position = position
-        async with self._advanced:
-            self._advanced.notify_all()
+        self._changed_now()
 
-    async def wait_beyond(self, position: Position, timeout: float) -> Position:
-        """Sleep until this projection moves past `position` (or the timeout); where it is."""
-        async with self._advanced:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._advanced.wait_for(lambda: self.position > position), timeout
-                )
-        return self.position
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self._changed_now()
+
+    def _changed_now(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def _rebuilding(self, progress: Progress) -> None:
+        self._check_lease()
+        if time.monotonic() - self._logged_at >= REBUILD_LOG_SECONDS:
+            self._logged_at = time.monotonic()
+            log.info("projection %s: rebuilding, %s", self.name, format_progress(progress))
+
+    def _lease_lost(self) -> bool:
+        return self._lease is not None and self._lease.lost.is_set()
+
+    def _check_lease(self, *_: object) -> None:
+        if self._lease_lost():
+            raise LeaseLost("lease connection closed")
+
+    async def _sleep(self, seconds: float) -> bool:
+        """Sleep, waking early on stop(); True when stopped."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
+        return self._stop.is_set()
+
+    async def _wait_for_append(self, seen: int, timeout: float) -> bool:
+        """True when an append was signalled (or stop() called) within `timeout`."""
+        appended = asyncio.ensure_future(self.store.signal.wait_beyond(seen, timeout))
+        waits = {appended, asyncio.ensure_future(self._stop.wait())}
+        if self._lease is not None:
+            waits.add(asyncio.ensure_future(self._lease.lost.wait()))
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+        interrupted = self._stop.is_set() or self._lease_lost()
+        return interrupted or (appended.done() and not appended.cancelled() and appended.result())
 
     async def wait_for(self, position: Position, timeout: float) -> bool:
-        """Read-your-writes: True once this projection has applied `position`."""
-        async with self._advanced:
+        """Read-your-writes: True once the read model reflects every event up to `position`.
+
+        Answered from memory while this runner is active; otherwise (another process holds
+        the lease, or this one is not running) from the checkpoint row."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.position < position:
+            left = deadline - loop.time()
+            if left <= 0 or self.state == "failed":
+                return False
+            if self.state != "running":
+                return await wait_for_checkpoint(self.pool, self.name, position, left)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._advanced.wait_for(lambda: self.position >= position), timeout
-                )
-        return self.position >= position
+                await asyncio.wait_for(self._changed.wait(), left)
+        return True
 
-
-class _HandlerFailed(Exception):
-    pass
-
-
-async def ensure_projection(pool: asyncpg.Pool, projection: Projection) -> None:
-    """Create the projection's tables and checkpoint the first time it runs."""
-    async with pool.acquire() as connection, connection.transaction():
-        await connection.execute(
-            "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':ensure:' || $1::text))",
-            projection.name,
-        )
-        exists = await connection.fetchval(
-            "SELECT 1 FROM projection_checkpoints WHERE name = $1", projection.name
-        )
-        if not exists:
-            await projection.create_tables(connection, "")
-            await connection.execute(
-                "INSERT INTO projection_checkpoints (name, version) VALUES ($1, $2)",
-                projection.name,
-                projection.version,
-            )
-
-
-async def load_checkpoint(pool: asyncpg.Pool, name: str) -> Position:
-    row = await pool.fetchrow(
-        "SELECT transaction_id, position FROM projection_checkpoints WHERE name = $1", name
-    )
-    return Position(row["transaction_id"], row["position"]) if row else Position()
-
-
-async def apply_batch(
-    pool: asyncpg.Pool,
-    projection: Projection,
-    start: Position,
-    end: Position,
-    relevant: Sequence[RecordedEvent],
-    suffix: str,
-    checkpoint_name: str | None = None,
-) -> None:
-    async with pool.acquire() as connection, connection.transaction():
-        # A read model can always be replayed, and its checkpoint commits with its rows: a
-        # crash may lose the last batches together, never one without the other. So the
-        # projection does not wait for its commit to reach the disk.
-        await connection.execute("SET LOCAL synchronous_commit = off")
-        if relevant:
-            await projection.apply(connection, relevant, suffix)
-        await move_checkpoint(connection, checkpoint_name or projection.name, start, end)
-
-
-async def move_checkpoint(
-    connection: asyncpg.Connection, name: str, start: Position, end: Position
-) -> None:
-    status = await connection.execute(
-        """UPDATE projection_checkpoints
-           SET transaction_id = $4, position = $5, state = 'running', error = NULL,
-               failed_at = NULL, updated_at = now()
-           WHERE name = $1 AND transaction_id = $2 AND position = $3""",
-        name,
-        start.transaction_id,
-        start.position,
-        end.transaction_id,
-        end.position,
-    )
-    if status != "UPDATE 1":
-        raise CheckpointMoved(name)
-
-
-async def record_failure(pool: asyncpg.Pool, name: str, position: Position, error: str) -> None:
-    await pool.execute(
-        """UPDATE projection_checkpoints SET state = 'failed', error = $2, failed_at = $3,
-           updated_at = now() WHERE name = $1""",
-        name,
-        error,
-        position.token(),
-    )
+    async def wait_beyond(self, position: Position, timeout: float) -> Position:
+        """Sleep until the projection moves past `position` (or the timeout); where it is.
+        For subscriptions: from memory while this runner is active, else from the row."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            if self.state == "running":
+                current = self.position
+            else:
+                current = max(self.position, await load_checkpoint(self.pool, self.name))
+            left = deadline - loop.time()
+            if current > position or left <= 0:
+                return current
+            if self.state == "running":
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), left)
+            else:
+                await asyncio.sleep(min(REMOTE_POLL_SECONDS, left))

@@ -1,0 +1,273 @@
+"""What a projection is, and where it has got to: the checkpoint table and its compare-and-set.
+
+A batch's read-model writes and its new checkpoint commit in one transaction, and the
+checkpoint only moves from the position the writer read. A crash at any point therefore
+neither loses nor repeats an event, and of two writers racing on one projection (a second
+worker, a rebuild's swap) only one can apply a given batch. The lease (a session advisory
+lock) keeps a second worker from even trying while the first one lives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import ClassVar
+
+import asyncpg
+import msgspec
+
+from adapters.postgres.pool import connect
+from domain.ports import Position, RecordedEvent
+
+# Errors of the database or the network, not of a handler: the batch rolled back and can be
+# tried again. Anything else a handler raises stops its projection (a poison event).
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.InterfaceError,  # includes a connection closed under the query
+    asyncpg.PostgresConnectionError,  # class 08
+    asyncpg.exceptions.InsufficientResourcesError,  # class 53: too many connections, disk full
+    asyncpg.exceptions.OperatorInterventionError,  # class 57: shutdown, statement timeout
+    asyncpg.exceptions.TransactionRollbackError,  # class 40: deadlock, serialization failure
+    asyncpg.exceptions.LockNotAvailableError,  # lock_timeout
+)
+
+POLL_SECONDS = 0.05
+
+# Advisory locks are cluster-wide: the schema keeps two deployments on one server apart.
+LEASE_KEY = "hashtext(current_schema() || ':projection:' || $1::text)"
+
+
+class Projection:
+    """A read model: the tables it owns and how a batch of events changes them.
+
+    `schema` is SQL creating the tables and indexes, with `{s}` after every table and index
+    name, so a rebuild can create a second set beside the live one (or override
+    `create_tables`). `apply` must be a pure function of the events: no clock, no randomness,
+    no state kept between batches. Bump `version` to have the runner rebuild the tables.
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[int] = 1
+    topics: ClassVar[tuple[str, ...]]
+    tables: ClassVar[tuple[str, ...]]
+    schema: ClassVar[str]
+
+    async def create_tables(self, connection: asyncpg.Connection, suffix: str = "") -> None:
+        await connection.execute(self.schema.format(s=suffix))
+
+    def handles(self, recorded: RecordedEvent) -> bool:
+        return recorded.topic.startswith(self.topics)
+
+    async def apply(
+        self, connection: asyncpg.Connection, batch: Sequence[RecordedEvent], suffix: str
+    ) -> None:
+        raise NotImplementedError
+
+
+class CheckpointMoved(Exception):
+    """Another writer (a rebuild's swap, or a second worker) moved the checkpoint first."""
+
+
+class Checkpoint(msgspec.Struct, frozen=True):
+    name: str
+    position: Position
+    version: int
+    state: str
+    error: str | None = None
+    failed_at: str | None = None
+
+
+async def ensure_projection(pool: asyncpg.Pool, projection: Projection) -> None:
+    """Create the projection's tables and checkpoint the first time it runs."""
+    async with pool.acquire() as connection, connection.transaction():
+        await connection.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':ensure:' || $1::text))",
+            projection.name,
+        )
+        exists = await connection.fetchval(
+            "SELECT 1 FROM projection_checkpoints WHERE name = $1", projection.name
+        )
+        if not exists:
+            await projection.create_tables(connection, "")
+            await connection.execute(
+                "INSERT INTO projection_checkpoints (name, version) VALUES ($1, $2)",
+                projection.name,
+                projection.version,
+            )
+
+
+async def read_checkpoint(pool: asyncpg.Pool, name: str) -> Checkpoint | None:
+    row = await pool.fetchrow("SELECT * FROM projection_checkpoints WHERE name = $1", name)
+    if row is None:
+        return None
+    return Checkpoint(
+        row["name"],
+        Position(row["transaction_id"], row["position"]),
+        row["version"],
+        row["state"],
+        row["error"],
+        row["failed_at"],
+    )
+
+
+async def load_checkpoint(pool: asyncpg.Pool, name: str) -> Position:
+    row = await pool.fetchrow(
+        "SELECT transaction_id, position FROM projection_checkpoints WHERE name = $1", name
+    )
+    return Position(row["transaction_id"], row["position"]) if row else Position()
+
+
+async def apply_batch(
+    pool: asyncpg.Pool,
+    projection: Projection,
+    start: Position,
+    end: Position,
+    relevant: Sequence[RecordedEvent],
+    suffix: str,
+    checkpoint_name: str | None = None,
+    *,
+    caught_up: bool = False,
+) -> None:
+    """Apply `relevant` and move the checkpoint from `start` to `end`, in one transaction."""
+    async with pool.acquire() as connection, connection.transaction():
+        # A read model can always be replayed, and its checkpoint commits with its rows: a
+        # database crash may lose the last batches together, never one without the other.
+        # So the projection does not wait for its commit to reach the disk.
+        await connection.execute("SET LOCAL synchronous_commit = off")
+        if relevant:
+            await projection.apply(connection, relevant, suffix)
+        await move_checkpoint(
+            connection, checkpoint_name or projection.name, start, end, caught_up=caught_up
+        )
+
+
+async def move_checkpoint(
+    connection: asyncpg.Connection,
+    name: str,
+    start: Position,
+    end: Position,
+    *,
+    caught_up: bool = False,
+) -> None:
+    """Compare-and-set: move from `start` to `end`, or raise CheckpointMoved (roll back)."""
+    status = await connection.execute(
+        """UPDATE projection_checkpoints
+           SET transaction_id = $4, position = $5, error = NULL, failed_at = NULL,
+               state = CASE WHEN state = 'failed' THEN 'running' ELSE state END,
+               updated_at = now(),
+               caught_up_at = CASE WHEN $6 THEN now() ELSE caught_up_at END
+           WHERE name = $1 AND transaction_id = $2 AND position = $3""",
+        name,
+        start.transaction_id,
+        start.position,
+        end.transaction_id,
+        end.position,
+        caught_up,
+    )
+    if status != "UPDATE 1":
+        raise CheckpointMoved(name)
+
+
+async def set_state(pool: asyncpg.Pool, name: str, state: str) -> None:
+    """Record what the lease holder is doing; a failure's error stays until the next batch."""
+    await pool.execute(
+        """UPDATE projection_checkpoints SET state = $2, updated_at = now()
+           WHERE name = $1 AND (state <> 'failed' OR $2 = 'running')""",
+        name,
+        state,
+    )
+
+
+async def record_failure(pool: asyncpg.Pool, name: str, position: Position, error: str) -> None:
+    await pool.execute(
+        """UPDATE projection_checkpoints SET state = 'failed', error = $2, failed_at = $3,
+           updated_at = now() WHERE name = $1""",
+        name,
+        error,
+        position.token(),
+    )
+
+
+async def wait_for_checkpoint(
+    pool: asyncpg.Pool, name: str, position: Position, timeout: float
+) -> bool:
+    """Read-your-writes without a local runner: poll the checkpoint until it covers
+    `position` or the timeout passes."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        if await load_checkpoint(pool, name) >= position:
+            return True
+        left = deadline - loop.time()
+        if left <= 0:
+            return False
+        await asyncio.sleep(min(POLL_SECONDS, left))
+
+
+class Lease:
+    """One active worker per projection across processes: a session advisory lock, held on a
+    connection of its own (opened from `dsn`, else taken from the pool), that goes with the
+    connection when its process dies. `lost` is set when that connection closes."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, name: str, dsn: str | None = None, schema: str | None = None
+    ) -> None:
+        self.pool, self.name, self.dsn, self.schema = pool, name, dsn, schema
+        self.lost = asyncio.Event()
+        self._connection: asyncpg.Connection | None = None
+
+    async def try_acquire(self) -> bool:
+        if self._connection is None or self._connection.is_closed():
+            await self.release()
+            await self._open()
+        assert self._connection is not None
+        return bool(
+            await self._connection.fetchval(f"SELECT pg_try_advisory_lock({LEASE_KEY})", self.name)
+        )
+
+    async def _open(self) -> None:
+        self.lost.clear()
+        if self.dsn is not None:
+            self._connection = await connect(self.dsn, schema=self.schema)
+        else:
+            self._connection = await self.pool.acquire()
+        self._connection.add_termination_listener(self._closed)
+
+    def _closed(self, _: object) -> None:
+        self.lost.set()
+
+    @property
+    def alive(self) -> bool:
+        return self._connection is not None and not self._connection.is_closed()
+
+    async def release(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        connection.remove_termination_listener(self._closed)
+        try:
+            if self.dsn is None:
+                # Pooled connections are not reset on release (adapters/postgres/pool.py).
+                await connection.execute(f"SELECT pg_advisory_unlock({LEASE_KEY})", self.name)
+        except TRANSIENT_ERRORS:
+            pass
+        finally:
+            if self.dsn is None:
+                await self.pool.release(connection)
+            else:
+                await connection.close()
+
+
+async def lease_holder(pool: asyncpg.Pool, name: str) -> int | None:
+    """The backend pid holding the projection's lease (None: no worker is active), so a
+    'running' row left by a killed worker can be told from a live one."""
+    return await pool.fetchval(
+        """SELECT pid FROM pg_locks
+           WHERE locktype = 'advisory' AND granted AND objsubid = 1
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+             AND ((classid::bigint << 32) | objid::bigint)
+                 = """
+        + LEASE_KEY
+        + "::bigint",
+        name,
+    )

@@ -1,7 +1,9 @@
 """append: commands per second and their latency at concurrency 1, 8 and 32.
 
-Each system runs in a fresh migrated schema, `concurrency` workers each with a pool of
-`concurrency` connections, every worker appending to its own stream(s) with rising versions:
+Each system runs in a fresh migrated schema: `concurrency` asyncio tasks on a pool of
+`concurrency` connections (one each), every worker appending to its own stream(s) with rising
+versions. Every worker first runs 3 untimed commands (connections open, statements prepared);
+the systems at one concurrency are interleaved over 2 rounds and each figure sums both.
 
 (a) raw:  one autocommit `INSERT INTO events ... VALUES (...)` per command, rows identical to
           ours (the same encoded state and context bytes), no ordering guard;
@@ -14,6 +16,10 @@ Each system runs in a fresh migrated schema, `concurrency` workers each with a p
 
 Then three-event commands (three streams in one append, like a checkout): (a) as one
 three-row multi-VALUES INSERT, and (b).
+
+`--profile` runs, instead, the steps from (a) to (b) one at a time: (a); (g) one INSERT with
+the expected-version guard on scalar parameters (a candidate fast path); (s); (q) ours without
+the post-commit NOTIFY; (b); and the Python side of (b) without a database.
 """
 
 from __future__ import annotations
@@ -21,12 +27,14 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from uuid import UUID, uuid4
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar, cast
+from uuid import uuid4
 
 from eventsourcing.domain import Aggregate, event
 
 from adapters.codec import EventCodec
-from adapters.postgres.store import APPEND, encode_context
+from adapters.postgres.store import APPEND, PostgresEventStore, encode_context
 from adapters.settings import Settings
 from bench.common import (
     Rate,
@@ -46,6 +54,11 @@ RAW_INSERT = f"{COLUMNS} VALUES ($1, $2, $3, $4, $5, $6)"
 RAW_INSERT_3 = (
     f"{COLUMNS} VALUES ($1, $4, $5, $6, $7, $8), ($2, $4, $5, $6, $7, $8), ($3, $4, $5, $6, $7, $8)"
 )
+
+GUARDED_INSERT = f"""{COLUMNS}
+SELECT $1, $2, $3, $4, $5, $6
+WHERE $2 = 1 OR EXISTS (SELECT 1 FROM events e WHERE e.stream_id = $1 AND e.version = $2 - 1)
+RETURNING position, pg_current_xact_id()::text::bigint AS transaction_id"""
 
 
 class Basket(Aggregate):
@@ -79,77 +92,113 @@ class Row:
         self.context = encode_context(CONTEXT)
 
 
-LABELS = {
+SYSTEMS = {
     "raw": "(a) raw INSERT",
     "sql": "(s) omni_append SQL only",
     "ours": "(b) omnicommerce append",
     "es": "(c) eventsourcing save()",
 }
+PROFILE = {
+    "raw": "(a) raw INSERT",
+    "guarded": "(g) guarded INSERT, scalars",
+    "sql": "(s) omni_append SQL only",
+    "quiet": "(q) ours without NOTIFY",
+    "ours": "(b) omnicommerce append",
+}
+THREE = {"raw3": "(a) raw 3-row INSERT", "ours3": "(b) ours, 3 streams"}
+ROUNDS = 2  # each figure sums this many interleaved runs of seconds / ROUNDS
+WARMUP = 3  # untimed commands per worker first: connections open, statements prepared
 
 
-async def run(settings: Settings, seconds: float) -> list[str]:
+async def run(settings: Settings, seconds: float, profile: bool = False) -> list[str]:
+    if profile:
+        return await _profile(settings, seconds)
     lines = [
-        "append: one-event commands/s, p50 and p99 per command "
-        "(ours builds its event in the timed loop)"
+        f"append: one-event commands/s, p50/p99 per command, client CPU per command "
+        f"({ROUNDS} interleaved runs of {seconds / ROUNDS:g}s each)"
     ]
     rates: dict[tuple[str, int], Rate] = {}
     for concurrency in CONCURRENCIES:
-        rates["raw", concurrency] = await _raw(settings, concurrency, seconds, 1)
-        rates["sql", concurrency] = await _sql_only(settings, concurrency, seconds)
-        rates["ours", concurrency] = await _ours(settings, concurrency, seconds, 1)
-        rates["es", concurrency] = await _eventsourcing(settings, concurrency, seconds)
-        for name, label in LABELS.items():
-            rate = rates[name, concurrency]
-            lines.append(f"  c={concurrency:2d} {label:30} {rate.describe('cmds')}")
-
+        lines += await _measure(settings, SYSTEMS, concurrency, seconds, rates)
     lines.append("append: three-event commands/s (three streams in one append, like a checkout)")
-    three: dict[tuple[str, int], Rate] = {}
     for concurrency in CONCURRENCIES:
-        three["raw", concurrency] = await _raw(settings, concurrency, seconds, 3)
-        three["ours", concurrency] = await _ours(settings, concurrency, seconds, 3)
-        for name, label in (("raw", "(a) raw 3-row INSERT"), ("ours", "(b) ours, 3 streams")):
-            rate = three[name, concurrency]
-            lines.append(f"  c={concurrency:2d} {label:30} {rate.describe('cmds')}")
+        lines += await _measure(settings, THREE, concurrency, seconds, rates)
+    lines.append("append: Python side of one ours append, no database (one task)")
+    lines += await _python_side()
 
-    lines.append("append: Python side of one append, no database (single task)")
-    lines += _python_side()
-
-    lines.append("append: ratios")
+    lines.append("append: ratios (commands/s)")
     for concurrency in CONCURRENCIES:
-        ours = rates["ours", concurrency].per_second
         at_32 = concurrency == 32
-        lines.append(
+
+        def ratio(a: str, b: str, c: int = concurrency) -> float:
+            return rates[a, c].per_second / rates[b, c].per_second
+
+        lines += [
             ratio_line(
                 f"ours / raw INSERT at c={concurrency}",
-                ours / rates["raw", concurrency].per_second,
+                ratio("ours", "raw"),
                 0.5 if at_32 else None,
-            )
-        )
-        lines.append(
+            ),
             ratio_line(
                 f"ours / eventsourcing save() at c={concurrency}",
-                ours / rates["es", concurrency].per_second,
+                ratio("ours", "es"),
                 4.0 if at_32 else None,
-            )
-        )
-        lines.append(
-            ratio_line(
-                f"SQL only / raw INSERT at c={concurrency}",
-                rates["sql", concurrency].per_second / rates["raw", concurrency].per_second,
-                None,
-            )
-        )
-        lines.append(
+            ),
+            ratio_line(f"SQL only / raw INSERT at c={concurrency}", ratio("sql", "raw"), None),
             ratio_line(
                 f"3 streams: ours / raw 3-row INSERT at c={concurrency}",
-                three["ours", concurrency].per_second / three["raw", concurrency].per_second,
+                ratio("ours3", "raw3"),
                 None,
-            )
+            ),
+        ]
+    return lines
+
+
+async def _profile(settings: Settings, seconds: float) -> list[str]:
+    """Where ours loses to the raw INSERT, one step at a time (`--profile`)."""
+    lines = [
+        "append --profile: one-event commands/s, from the raw INSERT to ours step by step "
+        f"({ROUNDS} interleaved runs of {seconds / ROUNDS:g}s each)"
+    ]
+    rates: dict[tuple[str, int], Rate] = {}
+    for concurrency in CONCURRENCIES:
+        lines += await _measure(settings, PROFILE, concurrency, seconds, rates)
+    lines.append("append --profile: Python side of one ours append, no database (one task)")
+    lines += await _python_side()
+    lines.append("append --profile: each step / raw INSERT (commands/s)")
+    for concurrency in CONCURRENCIES:
+        raw = rates["raw", concurrency].per_second
+        for name, label in PROFILE.items():
+            if name != "raw":
+                value = rates[name, concurrency].per_second / raw
+                lines.append(ratio_line(f"c={concurrency:2d} {label}", value, None))
+    return lines
+
+
+async def _measure(
+    settings: Settings,
+    systems: dict[str, str],
+    concurrency: int,
+    seconds: float,
+    rates: dict[tuple[str, int], Rate],
+) -> list[str]:
+    """Every system at one concurrency, interleaved in rounds so drift on a shared machine
+    falls on all of them alike; each run in a fresh schema."""
+    runs: dict[str, list[Rate]] = {name: [] for name in systems}
+    for _ in range(ROUNDS):
+        for name in systems:
+            runs[name].append(await RUNNERS[name](settings, concurrency, seconds / ROUNDS))
+    lines = []
+    for name, label in systems.items():
+        rate = rates[name, concurrency] = Rate.merged(runs[name])
+        lines.append(
+            f"  c={concurrency:2d} {label:30} {rate.describe('cmds')}"
+            f"  cpu {rate.cpu_per_operation * 1e6:4.0f} us"
         )
     return lines
 
 
-async def _raw(settings: Settings, concurrency: int, seconds: float, streams: int) -> Rate:
+async def _raw(settings: Settings, concurrency: int, seconds: float, streams: int = 1) -> Rate:
     row = Row()
     stream_ids = [[uuid4() for _ in range(streams)] for _ in range(concurrency)]
     versions = [0] * concurrency
@@ -165,7 +214,7 @@ async def _raw(settings: Settings, concurrency: int, seconds: float, streams: in
                 await pool.execute(RAW_INSERT_3, *stream_ids[worker], versions[worker], *shared)
             return 1
 
-        return await timed_workers(concurrency, seconds, insert)
+        return await timed_workers(concurrency, seconds, insert, WARMUP)
 
 
 async def _sql_only(settings: Settings, concurrency: int, seconds: float) -> Rate:
@@ -191,12 +240,46 @@ async def _sql_only(settings: Settings, concurrency: int, seconds: float) -> Rat
             )
             return 1
 
-        return await timed_workers(concurrency, seconds, append)
+        return await timed_workers(concurrency, seconds, append, WARMUP)
 
 
-async def _ours(settings: Settings, concurrency: int, seconds: float, streams: int) -> Rate:
+async def _guarded(settings: Settings, concurrency: int, seconds: float) -> Rate:
+    """One statement with the expected-version guard on scalar parameters: what a fast path
+    for one-stream appends without an idempotency key could send instead of omni_append."""
+    row = Row()
+    stream_ids = [uuid4() for _ in range(concurrency)]
+    versions = [0] * concurrency
+    async with fresh_database(settings, pool_size=concurrency) as database:
+        pool = database.pool
+
+        async def append(worker: int) -> int:
+            versions[worker] += 1
+            done = await pool.fetchrow(
+                GUARDED_INSERT,
+                stream_ids[worker],
+                versions[worker],
+                row.topic,
+                row.schema_version,
+                row.state,
+                row.context,
+            )
+            assert done is not None  # None: the stream was not at the expected version
+            return 1
+
+        return await timed_workers(concurrency, seconds, append, WARMUP)
+
+
+async def _ours(
+    settings: Settings,
+    concurrency: int,
+    seconds: float,
+    streams: int = 1,
+    notify: bool = True,
+) -> Rate:
     async with fresh_database(settings, pool_size=concurrency) as database:
         store = database.store
+        if not notify:  # appends still wake this process's followers, not other processes'
+            store.notifier.channel = ""
         baskets = [[Basket() for _ in range(streams)] for _ in range(concurrency)]
         for mine in baskets:  # the Created events, before the clock starts
             await store.append([e for b in mine for e in b.collect_events()], CONTEXT)
@@ -208,7 +291,7 @@ async def _ours(settings: Settings, concurrency: int, seconds: float, streams: i
             await store.append(events, CONTEXT)
             return 1
 
-        return await timed_workers(concurrency, seconds, append)
+        return await timed_workers(concurrency, seconds, append, WARMUP)
 
 
 async def _eventsourcing(settings: Settings, concurrency: int, seconds: float) -> Rate:
@@ -224,14 +307,21 @@ def _eventsourcing_threads(env: dict[str, str], concurrency: int, seconds: float
         app.save(*baskets)  # the Created events, before the clock starts
         latencies: list[list[float]] = [[] for _ in range(concurrency)]
         failures: list[BaseException] = []
-        ready = threading.Barrier(concurrency + 1)
+        warmed, go = threading.Barrier(concurrency + 1), threading.Barrier(concurrency + 1)
         deadline = 0.0
 
         def work(worker: int) -> None:
             basket = baskets[worker]
-            ready.wait()
             try:
-                while time.perf_counter() < deadline:
+                for _ in range(WARMUP):
+                    basket.add("RETRO-CLOCK", PRICE)
+                    app.save(basket)
+            except BaseException as error:  # noqa: BLE001 - re-raised below, in the caller
+                failures.append(error)
+            warmed.wait()
+            go.wait()  # the deadline is set
+            try:
+                while not failures and time.perf_counter() < deadline:
                     started = time.perf_counter()
                     basket.add("RETRO-CLOCK", PRICE)
                     app.save(basket)
@@ -242,23 +332,49 @@ def _eventsourcing_threads(env: dict[str, str], concurrency: int, seconds: float
         threads = [threading.Thread(target=work, args=(n,)) for n in range(concurrency)]
         for thread in threads:
             thread.start()
-        started = time.perf_counter()
+        warmed.wait()
+        started, cpu = time.perf_counter(), time.process_time()
         deadline = started + seconds
-        ready.wait()
+        go.wait()
         for thread in threads:
             thread.join()
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         app.close()
     if failures:
         raise failures[0]
     flat = [x for worker in latencies for x in worker]
-    return Rate(len(flat), elapsed, flat)
+    return Rate(len(flat), elapsed, flat, cpu)
 
 
-def _python_side(rounds: int = 20_000) -> list[str]:
-    """What ours spends in Python per one-event append before the SQL call: building the
-    event (the aggregate method) and encoding it and the context, one task, no I/O."""
+async def _raw3(settings: Settings, concurrency: int, seconds: float) -> Rate:
+    return await _raw(settings, concurrency, seconds, 3)
+
+
+async def _ours3(settings: Settings, concurrency: int, seconds: float) -> Rate:
+    return await _ours(settings, concurrency, seconds, 3)
+
+
+async def _quiet(settings: Settings, concurrency: int, seconds: float) -> Rate:
+    return await _ours(settings, concurrency, seconds, notify=False)
+
+
+RUNNERS: dict[str, Callable[[Settings, int, float], Awaitable[Rate]]] = {
+    "raw": _raw,
+    "sql": _sql_only,
+    "ours": _ours,
+    "es": _eventsourcing,
+    "raw3": _raw3,
+    "ours3": _ours3,
+    "guarded": _guarded,
+    "quiet": _quiet,
+}
+
+
+async def _python_side(rounds: int = 20_000) -> list[str]:
+    """What ours spends in Python per one-event append, one task, no I/O: building the event
+    (the aggregate method), encoding it and the context, and all of `store.append` with its
+    database call stubbed out (encoding, arguments, result, the append signal's task)."""
     codec = EventCodec()
     basket = Basket()
     basket.collect_events()
@@ -267,26 +383,33 @@ def _python_side(rounds: int = 20_000) -> list[str]:
         basket.add("RETRO-CLOCK", PRICE)
         basket.collect_events()
     build = (time.perf_counter() - started) / rounds
+
     basket.add("RETRO-CLOCK", PRICE)
     events = basket.collect_events()
     started = time.perf_counter()
     for _ in range(rounds):
-        encoded = [codec.encode(e) for e in events]
-        context = encode_context(CONTEXT)
-        _arrays(encoded, context)
+        [codec.encode(e) for e in events]
+        encode_context(CONTEXT)
     encode = (time.perf_counter() - started) / rounds
+
+    store = PostgresEventStore(cast(Any, _StubPool()))
+    started = time.perf_counter()
+    for _ in range(rounds):
+        await store.append(events, CONTEXT)
+    for _ in range(3):  # let the append signal's tasks run: they are part of the cost
+        await asyncio.sleep(0)
+    append = (time.perf_counter() - started) / rounds
     return [
-        f"  build the event (aggregate method)       {build * 1e6:7.1f} us",
-        f"  encode event + context, build the arrays {encode * 1e6:7.1f} us",
+        f"  build the event (aggregate method)            {build * 1e6:7.1f} us",
+        f"  encode the event and the context (msgspec)    {encode * 1e6:7.1f} us",
+        f"  store.append, database call stubbed out       {append * 1e6:7.1f} us",
     ]
 
 
-def _arrays(encoded: list, context: bytes) -> tuple[list[UUID], ...]:
-    return (
-        [e.stream_id for e in encoded],
-        [e.version for e in encoded],
-        [e.topic for e in encoded],
-        [e.schema_version for e in encoded],
-        [e.state for e in encoded],
-        [context] * len(encoded),
-    )
+class _StubPool:
+    """Answers omni_append's call without a database."""
+
+    row: ClassVar = {"replayed": False, "transaction_id": 1, "last_position": 1, "outcome": b""}
+
+    async def fetchrow(self, *args: object) -> dict[str, object]:
+        return self.row

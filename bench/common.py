@@ -25,6 +25,17 @@ class Rate:
     operations: int
     seconds: float
     latencies: list[float] = field(default_factory=list)
+    cpu_seconds: float = 0.0  # this process's CPU time (user + system) during the run
+
+    @classmethod
+    def merged(cls, runs: list[Rate]) -> Rate:
+        """Several timed runs of the same thing as one (total operations over total time)."""
+        return cls(
+            sum(r.operations for r in runs),
+            sum(r.seconds for r in runs),
+            [x for r in runs for x in r.latencies],
+            sum(r.cpu_seconds for r in runs),
+        )
 
     @property
     def per_second(self) -> float:
@@ -36,6 +47,11 @@ class Rate:
         ordered = sorted(self.latencies)
         return ordered[min(int(len(ordered) * share), len(ordered) - 1)]
 
+    @property
+    def cpu_per_operation(self) -> float:
+        """Client-side CPU seconds per operation (Python, asyncpg and the kernel's socket work)."""
+        return self.cpu_seconds / self.operations if self.operations else 0.0
+
     def describe(self, unit: str = "ops") -> str:
         return (
             f"{self.per_second:10,.0f} {unit}/s  p50 {self.percentile(0.5) * 1000:7.2f} ms"
@@ -44,9 +60,17 @@ class Rate:
 
 
 async def timed_workers(
-    concurrency: int, seconds: float, operation: Callable[[int], Awaitable[int]]
+    concurrency: int,
+    seconds: float,
+    operation: Callable[[int], Awaitable[int]],
+    warmup: int = 0,
 ) -> Rate:
-    """Run `operation(worker)` in a loop on each worker for `seconds`; it returns units done."""
+    """Run `operation(worker)` in a loop on each worker for `seconds`; it returns units done.
+
+    With `warmup`, every worker first runs it that many times, all at once and untimed, so
+    that pooled connections are open and statements prepared before the clock starts."""
+    for _ in range(warmup):
+        await asyncio.gather(*(operation(n) for n in range(concurrency)))
     deadline = time.perf_counter() + seconds
     latencies: list[float] = []
     done = 0
@@ -59,9 +83,9 @@ async def timed_workers(
             done += units
             latencies.append(time.perf_counter() - started)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker(n) for n in range(concurrency)))
-    return Rate(done, time.perf_counter() - started, latencies)
+    return Rate(done, time.perf_counter() - started, latencies, time.process_time() - cpu)
 
 
 def ratio_line(

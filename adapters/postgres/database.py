@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -46,7 +47,7 @@ class Database:
             await connection.close()
         pool = await create_pool(dsn, schema=schema, min_size=min(2, pool_size), max_size=pool_size)
         store = PostgresEventStore(pool)
-        await store.start_listening(await connect(dsn, schema=schema))
+        await store.start_listening(functools.partial(connect, dsn, schema=schema))
         return cls(dsn, pool, store, schema, embedded)
 
     async def close(self) -> None:

@@ -2,14 +2,16 @@
 
 A NOTIFY inside the append would take PostgreSQL's notify-queue lock at every commit, which
 measured 2.4x fewer appends at 32 writers. Instead, after its commits a process sends one
-coalesced NOTIFY (at most one in flight). If the process dies between commit and notify,
-followers still find the events on their next poll.
+coalesced NOTIFY (at most one in flight, and at most one per NOTIFY_INTERVAL_SECONDS). If the
+process dies between commit and notify, followers still find the events on their next poll.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 
@@ -17,29 +19,89 @@ from adapters.subscription import AppendSignal
 
 log = logging.getLogger(__name__)
 
+# After a NOTIFY, commits within this long share the next one. The first commit after a quiet
+# spell is announced at once; under load, other processes' followers wake at most this much
+# later, and PostgreSQL is spared a notifying transaction per round trip.
+NOTIFY_INTERVAL_SECONDS = 0.005
+RECONNECT_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)
+
+Connect = Callable[[], Awaitable[asyncpg.Connection]]
+
 
 class AppendNotifier:
-    """Sends coalesced `pg_notify` after commits; listens for other processes' notifications."""
+    """Sends coalesced `pg_notify` after commits; listens for other processes' notifications.
 
-    def __init__(self, pool: asyncpg.Pool, signal: AppendSignal) -> None:
-        self.pool = pool
+    Both go over one dedicated connection: sent through the shared pool, a NOTIFY queued
+    behind every in-flight append and other processes' followers slept through 100-300 ms
+    of commits under load.
+    """
+
+    def __init__(self, signal: AppendSignal) -> None:
         self.signal = signal
         self.channel = ""
         self._pending = False
         self._sender: asyncio.Task[None] | None = None
-        self._listener: asyncpg.Connection | None = None
+        self._reconnecting: asyncio.Task[None] | None = None
+        self._connect: Connect | None = None
+        self._connection: asyncpg.Connection | None = None
+        self._own_pid = 0
 
-    async def start(self, listener: asyncpg.Connection) -> None:
-        self.channel = await listener.fetchval("SELECT current_schema() || '_events'")
-        await listener.add_listener(self.channel, lambda *_: self.signal.fire())
-        self._listener = listener
+    @property
+    def listener_pid(self) -> int:
+        """The listening connection's server process (0 while reconnecting)."""
+        return self._own_pid if self._connection is not None else 0
+
+    async def start(self, connect: Connect) -> None:
+        """Listen on a connection of our own, opened again whenever it is lost."""
+        self._connect = connect
+        await self._open()
 
     async def stop(self) -> None:
-        if self._sender is not None:
-            await asyncio.gather(self._sender, return_exceptions=True)
-        if self._listener is not None:
-            await self._listener.close()
-            self._listener = None
+        self._connect = None
+        for task in (self._sender, self._reconnecting):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        if self._connection is not None:
+            connection, self._connection, self.channel = self._connection, None, ""
+            await connection.close()
+
+    async def _open(self) -> None:
+        assert self._connect is not None
+        connection = await self._connect()
+        try:
+            channel = await connection.fetchval("SELECT current_schema() || '_events'")
+            await connection.add_listener(channel, self._notified)
+        except BaseException:
+            await connection.close()
+            raise
+        self._own_pid = connection.get_server_pid()
+        connection.add_termination_listener(self._lost)
+        self._connection, self.channel = connection, channel
+
+    def _lost(self, connection: asyncpg.Connection) -> None:
+        """The listening connection closed (a database restart, a failover): open another,
+        and wake followers now, since notifications may have been missed meanwhile."""
+        if self._connect is None or connection is not self._connection:
+            return  # stopping, or an old connection
+        self._connection, self.channel = None, ""
+        self.signal.fire()
+        self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        for attempt in itertools.count():
+            pause = RECONNECT_SECONDS[min(attempt, len(RECONNECT_SECONDS) - 1)]
+            await asyncio.sleep(pause)
+            if self._connect is None:
+                return
+            try:
+                await self._open()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("append listener not reconnected (retrying in %ss): %s", pause, error)
+                continue
+            log.info("append listener reconnected")
+            self.signal.fire()
+            return
 
     def committed(self) -> None:
         """Called after every append: wake local followers now, remote ones soon."""
@@ -50,11 +112,16 @@ class AppendNotifier:
         if self._sender is None or self._sender.done():
             self._sender = asyncio.get_running_loop().create_task(self._send())
 
+    def _notified(self, _connection: object, pid: int, _channel: str, _payload: str) -> None:
+        if pid != self._own_pid:  # our own commits fired the signal already
+            self.signal.fire()
+
     async def _send(self) -> None:
-        while self._pending:
+        while self._pending and self._connection is not None:
             self._pending = False
             try:
-                await self.pool.execute("SELECT pg_notify($1, '')", self.channel)
+                await self._connection.execute("SELECT pg_notify($1, '')", self.channel)
             except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
                 log.warning("append notification not sent (followers will poll): %s", error)
                 return
+            await asyncio.sleep(NOTIFY_INTERVAL_SECONDS)

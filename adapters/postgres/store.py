@@ -10,7 +10,7 @@ import asyncpg
 import msgspec
 
 from adapters.codec import EventCodec
-from adapters.postgres.notify import AppendNotifier
+from adapters.postgres.notify import AppendNotifier, Connect
 from adapters.subscription import AppendSignal, Window, follow, follow_windows
 from domain.errors import ConcurrencyError
 from domain.ports import AppendResult, DomainEvent, Position, RecordedEvent, Snapshot
@@ -82,11 +82,12 @@ class PostgresEventStore:
         self.pool = pool
         self.codec = codec or EventCodec()
         self.signal = AppendSignal()
-        self.notifier = AppendNotifier(pool, self.signal)
+        self.notifier = AppendNotifier(self.signal)
 
-    async def start_listening(self, connection: asyncpg.Connection) -> None:
-        """Wake this process's followers on appends committed by any process."""
-        await self.notifier.start(connection)
+    async def start_listening(self, connect: Connect) -> None:
+        """Wake this process's followers on appends committed by any process; `connect` opens
+        the listening connection (again, whenever it is lost)."""
+        await self.notifier.start(connect)
 
     async def stop_listening(self) -> None:
         await self.notifier.stop()

@@ -9,6 +9,7 @@ running", ...), one per line, so the test knows which worker holds the lease.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
 
 from adapters.postgres.pool import connect, create_pool
@@ -29,7 +30,7 @@ async def report_states(runner: ProjectionRunner) -> None:
 async def main(dsn: str, schema: str) -> None:
     pool = await create_pool(dsn, schema=schema)
     store = PostgresEventStore(pool)
-    await store.start_listening(await connect(dsn, schema=schema))
+    await store.start_listening(functools.partial(connect, dsn, schema=schema))
     runner = ProjectionRunner(store, TillTakings(), dsn, schema, batch_size=7, poll_interval=0.05)
     print("started", flush=True)
     reporter = asyncio.create_task(report_states(runner))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 
 import pytest
@@ -69,8 +70,36 @@ async def test_a_follower_in_another_process_is_woken_by_notify(database: Databa
 
     other_pool = await create_pool(database.dsn, schema=database.schema)
     other = PostgresEventStore(other_pool)
-    await other.start_listening(await connect(database.dsn, schema=database.schema))
+    await other.start_listening(functools.partial(connect, database.dsn, schema=database.schema))
     try:
+        stream = other.follow(Position(), poll_interval=60)
+        waiting = asyncio.create_task(anext(stream))
+        await asyncio.sleep(0.1)
+        till = await saved_till(database.store, payments=1)
+        woken = await asyncio.wait_for(waiting, timeout=5)
+        assert {r.stream_id for r in woken} == {till.id}
+    finally:
+        await other.stop_listening()
+        await other_pool.close()
+
+
+async def test_a_follower_is_woken_by_notify_after_its_listening_connection_was_killed(
+    database: Database,
+) -> None:
+    """A database restart or failover closes the listener: it reconnects, and followers in
+    other processes are woken by notifications again, not left to the poll interval."""
+    from adapters.postgres.pool import create_pool
+
+    other_pool = await create_pool(database.dsn, schema=database.schema)
+    other = PostgresEventStore(other_pool)
+    await other.start_listening(functools.partial(connect, database.dsn, schema=database.schema))
+    try:
+        listener_pid = other.notifier.listener_pid
+        await database.pool.execute("SELECT pg_terminate_backend($1)", listener_pid)
+        async with asyncio.timeout(5):
+            while other.notifier.listener_pid in (0, listener_pid):
+                await asyncio.sleep(0.05)
+
         stream = other.follow(Position(), poll_interval=60)
         waiting = asyncio.create_task(anext(stream))
         await asyncio.sleep(0.1)

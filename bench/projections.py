@@ -3,17 +3,22 @@
 replay: 200,000 stored events of a realistic mix (carts, orders, stock, pickups) rebuilt into
 fresh tables per read model; beside it, the eventsourcing library's ProjectionRunner with a
 counting projection (one transaction per event, its design) over a sample of events.
-lag: appends at half the measured append ceiling while every projection runs live; the delay
-from an append's commit to its read model's checkpoint passing it, p50 and p99.
+lag: a writer process appends at half its measured ceiling while this process, the projection
+worker, runs every read model live; the delay from an append's commit to its read model's
+checkpoint passing it, p50 and p99.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import os
+import sys
 import time
 from datetime import UTC, datetime
 from uuid import uuid4
+
+import msgspec
 
 from adapters.settings import Settings
 from bench.append import CONTEXT, PRICE, Basket
@@ -23,11 +28,11 @@ from bench.common import (
     fresh_database,
     libpq_environment,
     ratio_line,
-    timed_workers,
 )
 from domain.cart.model import Cart
 from domain.order.model import Fulfillment, FulfillmentMethod, Order, OrderLine
 from domain.pickup.model import Pickup, PickupLine
+from domain.ports import Position
 from domain.stock.model import StockItem
 from domain.values import Channel
 from projections.catalog import all_projections
@@ -42,12 +47,11 @@ PER_APPEND = 40  # shoppers written per append
 
 
 async def run(settings: Settings, seconds: float) -> list[str]:
-    lines = await _replay(settings)
-    lines += await _lag(settings, seconds)
-    return lines
+    return await run_replay(settings, seconds) + await run_lag(settings, seconds)
 
 
-async def _replay(settings: Settings) -> list[str]:
+async def run_replay(settings: Settings, seconds: float = 0.0) -> list[str]:
+    """Rebuild rates; `seconds` is unused (the size is BENCH_REPLAY_EVENTS)."""
     async with fresh_database(settings) as database:
         written = await _write_history(database.store, REPLAY_EVENTS)
         lines = [f"projections: rebuild from {written:,} stored events (events/s)"]
@@ -180,75 +184,74 @@ def _library_replay(env: dict[str, str]) -> float:
     return saved / (time.perf_counter() - started)
 
 
-async def _lag(settings: Settings, seconds: float) -> list[str]:
+async def run_lag(settings: Settings, seconds: float) -> list[str]:
+    """The writer runs as a process of its own (as API processes do); this process is the
+    projection worker, all read models live, and notes when store_inventory passes each
+    commit."""
     async with fresh_database(settings) as database:
+        ceiling = (await _writer(database, "ceiling", seconds))["per_second"]
         store = database.store
-        ceiling = await _append_ceiling(store, seconds)
         supervisor = ProjectionSupervisor(store, all_projections(), database.dsn, database.schema)
         supervisor.start()
-        delays = await _steady_appends(store, supervisor, ceiling / 2, max(seconds * 2, 4))
+        await supervisor.wait_for(await store.committed_head(), 30)
+        runner = supervisor.runners["store_inventory"]
+        timeline: list[tuple[Position, float]] = []
+        watcher = asyncio.create_task(_watch(runner, timeline))
+        steady_seconds = max(seconds * 2, 4)
+        commits = (await _writer(database, "steady", steady_seconds, ceiling / 2))["commits"]
+        last = max(Position(xid, position) for xid, position, _ in commits)
+        caught_up = await runner.wait_for(last, 30)
+        watcher.cancel()
         await supervisor.stop()
+    delays = _delays(commits, timeline)
     lag = Rate(len(delays), 1.0, delays)
     return [
         f"projections: commit-to-visible lag at half the append ceiling "
-        f"({ceiling / 2:,.0f} of {ceiling:,.0f} appends/s), all read models live",
+        f"({ceiling / 2:,.0f} of {ceiling:,.0f} appends/s for {steady_seconds:g} s), "
+        "writer in its own process, all read models live",
         f"  store_inventory lag   p50 {lag.percentile(0.5) * 1000:7.2f} ms   "
-        f"p99 {lag.percentile(0.99) * 1000:7.2f} ms   ({len(delays):,} appends)",
+        f"p99 {lag.percentile(0.99) * 1000:7.2f} ms   max {max(delays) * 1000:7.2f} ms   "
+        f"({len(delays):,} of {len(commits):,} appends{'' if caught_up else ', NOT caught up'})",
         ratio_line("p99 lag / 100 ms", lag.percentile(0.99) / 0.1, 1.0, higher_is_better=False),
     ]
 
 
-async def _append_ceiling(store, seconds: float) -> float:  # type: ignore[no-untyped-def]
-    items = [StockItem.create(f"LAG-{n}", "RETRO-CLOCK") for n in range(16)]
-    await store.append([e for item in items for e in item.collect_events()], CONTEXT)
+async def _writer(database, mode: str, seconds: float, rate: float = 0.0) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """Run bench.lag_writer against the same schema; its JSON result."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.lag_writer",
+        database.dsn,
+        database.schema,
+        mode,
+        str(seconds),
+        str(rate),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    output, _ = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"bench.lag_writer {mode} exited with {process.returncode}")
+    return msgspec.json.decode(output)  # type: ignore[no-any-return]
 
-    async def receive(worker: int) -> int:
-        items[worker].receive(1, "bench")
-        await store.append(items[worker].collect_events(), CONTEXT)
-        return 1
 
-    return (await timed_workers(16, seconds, receive)).per_second
+async def _watch(runner, timeline: list[tuple[Position, float]]) -> None:  # type: ignore[no-untyped-def]
+    """Note the moment (CLOCK_MONOTONIC, as the writer) each new position is applied."""
+    seen = runner.position
+    while True:
+        seen = await runner.wait_beyond(seen, 0.5)
+        timeline.append((seen, time.clock_gettime(time.CLOCK_MONOTONIC)))
 
 
-async def _steady_appends(store, supervisor, rate: float, seconds: float) -> list[float]:  # type: ignore[no-untyped-def]
-    """Append at `rate`; one watcher notes when the read model passes each commit."""
-    runner = supervisor.runners["store_inventory"]
-    run = uuid4().hex[:6]
-    committed: list[tuple] = []  # (position, commit time), in commit order  # type: ignore[type-arg]
-    delays: list[float] = []
-    writing = True
-
-    async def append(number: int) -> None:
-        item = StockItem.create(f"STEADY-{run}-{number}", "LAVA-LAMP")  # a stream each
-        item.receive(1, "steady")
-        done = await store.append(item.collect_events(), CONTEXT)
-        committed.append((done.last_position, time.perf_counter()))
-
-    async def watch() -> None:
-        seen = runner.position
-        while writing or committed:
-            seen = await runner.wait_beyond(seen, 0.5)
-            now = time.perf_counter()
-            reached = [c for c in committed if c[0] <= seen]
-            for entry in reached:
-                committed.remove(entry)
-                delays.append(now - entry[1])
-
-    watcher = asyncio.create_task(watch())
-    interval, started, sent = 1 / rate, time.perf_counter(), 0
-    in_flight: set[asyncio.Task[None]] = set()
-    while time.perf_counter() - started < seconds:
-        due = int((time.perf_counter() - started) / interval)
-        while sent < due:
-            task = asyncio.create_task(append(sent))
-            in_flight.add(task)
-            task.add_done_callback(in_flight.discard)
-            sent += 1
-        await asyncio.sleep(interval / 2)
-    await asyncio.gather(*in_flight)
-    writing = False
-    await asyncio.wait_for(watcher, 30)
+def _delays(commits: list, timeline: list[tuple[Position, float]]) -> list[float]:  # type: ignore[type-arg]
+    """For each commit, the first moment the read model stood at or past its position."""
+    reached = [position for position, _ in timeline]
+    delays = []
+    for xid, number, committed_at in commits:
+        index = bisect.bisect_left(reached, Position(xid, number))
+        if index < len(timeline):
+            delays.append(timeline[index][1] - committed_at)
     return delays
 
 
-__all__ = ["run"]
+__all__ = ["run", "run_lag", "run_replay"]

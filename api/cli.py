@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     projections.add_parser("status", help="position, lag and state of each").set_defaults(
         handler=lambda s, a: asyncio.run(_projections_status(s))
     )
+    projections.add_parser(
+        "run", help="a projection worker: keep every read model live until interrupted"
+    ).set_defaults(handler=lambda s, a: asyncio.run(_projections_run(s)))
     rebuild = projections.add_parser("rebuild", help="replay into fresh tables and swap")
     rebuild.add_argument("name")
     rebuild.set_defaults(handler=lambda s, a: asyncio.run(_rebuild(s, a.name)))
@@ -136,20 +139,20 @@ def _token(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def _migrate(settings: Settings) -> None:
-    database = await Database.open(settings)  # opening migrates
+    database = await Database.open(settings, schema=settings.database_schema)  # opening migrates
     async with database.pool.acquire() as connection:
         print(f"schema at version {max(await applied_migrations(connection), default=0)}")
     await database.close()
 
 
 async def _db_url(settings: Settings) -> None:
-    database = await Database.open(settings)
+    database = await Database.open(settings, schema=settings.database_schema)
     print(database.dsn)
     await database.close()
 
 
 async def _db_status(settings: Settings) -> None:
-    database = await Database.open(settings)
+    database = await Database.open(settings, schema=settings.database_schema)
     async with database.pool.acquire() as connection:
         applied = await applied_migrations(connection)
     print(f"database: {database.dsn}")
@@ -162,7 +165,7 @@ async def _tick(settings: Settings) -> None:
     from api.app import build_services
     from api.scheduler import tick
 
-    services = await build_services(settings)
+    services = await build_services(settings, settings.database_schema)
     report = await tick(services.database.pool, services.service, services.clock)
     print(f"fired {report.fired}, refused {report.refused}")
     await services.database.close()
@@ -172,7 +175,7 @@ async def _projections_status(settings: Settings) -> None:
     from projections.catalog import all_projections
     from projections.supervisor import projection_status
 
-    database = await Database.open(settings)
+    database = await Database.open(settings, schema=settings.database_schema)
     names = [p.name for p in all_projections()]
     print(f"{'projection':20} {'state':9} {'position':>16} {'lag events':>11} {'lag s':>8}")
     for s in await projection_status(database.pool, names):
@@ -183,6 +186,36 @@ async def _projections_status(settings: Settings) -> None:
     await database.close()
 
 
+async def _projections_run(settings: Settings) -> None:
+    """Run the read models in a process of their own, so API processes (started with
+    OMNI_RUN_PROJECTIONS=false) spend no CPU on them; a second worker stands by for failover."""
+    import logging
+    import signal
+
+    from projections.catalog import all_projections
+    from projections.supervisor import ProjectionSupervisor
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    database = await Database.open(settings, schema=settings.database_schema)
+    supervisor = ProjectionSupervisor(
+        database.store,
+        all_projections(),
+        database.dsn,
+        settings.database_schema,
+        poll_interval=settings.poll_interval,
+    )
+    await supervisor.prepare()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    supervisor.start()
+    print(f"projection worker running: {', '.join(supervisor.runners)} (Ctrl-C stops)")
+    await stop.wait()
+    await supervisor.stop()
+    await database.close()
+
+
 async def _rebuild(settings: Settings, name: str) -> None:
     from projections.catalog import all_projections
     from projections.rebuild import print_progress_bar, rebuild
@@ -190,7 +223,7 @@ async def _rebuild(settings: Settings, name: str) -> None:
     chosen = [p for p in all_projections() if p.name == name]
     if not chosen:
         sys.exit(f"no projection {name!r}; known: {[p.name for p in all_projections()]}")
-    database = await Database.open(settings)
+    database = await Database.open(settings, schema=settings.database_schema)
     progress = await rebuild(database.store, chosen[0], print_progress_bar)
     print(f"\nrebuilt {name}: {progress.done:,} events at {progress.rate:,.0f}/s, swapped in")
     await database.close()
@@ -202,7 +235,7 @@ async def _catalog_import(settings: Settings, args: argparse.Namespace) -> None:
 
     products = read_products(args.products) if args.products else []
     locations = read_locations(args.locations) if args.locations else []
-    database = await Database.open(settings)
+    database = await Database.open(settings, schema=settings.database_schema)
     async with database.pool.acquire() as connection, connection.transaction():
         await upsert_catalog(connection, products, locations)
     print(f"imported {len(products)} products and {len(locations)} locations")

@@ -7,7 +7,8 @@ the systems at one concurrency are interleaved over 2 rounds and each figure sum
 
 (a) raw:  one autocommit `INSERT INTO events ... VALUES (...)` per command, rows identical to
           ours (the same encoded state and context bytes), no ordering guard;
-(s) sql:  `omni_append(...)` called directly with pre-encoded arrays: our SQL function alone,
+(s) sql:  the statement ours sends for a one-stream command without an idempotency key (a
+          guarded INSERT on scalars), called directly with pre-encoded values: our SQL alone,
           without the Python side (diagnostic: splits our cost into SQL and Python);
 (b) ours: `PostgresEventStore.append([event], context)`, the post-commit NOTIFY included (the
           store listens); the domain event is built in the timed loop, as a command would;
@@ -17,8 +18,8 @@ the systems at one concurrency are interleaved over 2 rounds and each figure sum
 Then three-event commands (three streams in one append, like a checkout): (a) as one
 three-row multi-VALUES INSERT, and (b).
 
-`--profile` runs, instead, the steps from (a) to (b) one at a time: (a); (g) one INSERT with
-the expected-version guard on scalar parameters (a candidate fast path); (s); (q) ours without
+`--profile` runs, instead, the steps from (a) to (b) one at a time: (a); (s); (o) `omni_append`
+alone, the statement of keyed and several-stream commands, with one event; (q) ours without
 the post-commit NOTIFY; (b); and the Python side of (b) without a database.
 """
 
@@ -34,7 +35,7 @@ from uuid import uuid4
 from eventsourcing.domain import Aggregate, event
 
 from adapters.codec import EventCodec
-from adapters.postgres.store import APPEND, PostgresEventStore, encode_context
+from adapters.postgres.store import APPEND, APPEND_ONE, PostgresEventStore, encode_context
 from adapters.settings import Settings
 from bench.common import (
     Rate,
@@ -54,11 +55,6 @@ RAW_INSERT = f"{COLUMNS} VALUES ($1, $2, $3, $4, $5, $6)"
 RAW_INSERT_3 = (
     f"{COLUMNS} VALUES ($1, $4, $5, $6, $7, $8), ($2, $4, $5, $6, $7, $8), ($3, $4, $5, $6, $7, $8)"
 )
-
-GUARDED_INSERT = f"""{COLUMNS}
-SELECT $1, $2, $3, $4, $5, $6
-WHERE $2 = 1 OR EXISTS (SELECT 1 FROM events e WHERE e.stream_id = $1 AND e.version = $2 - 1)
-RETURNING position, pg_current_xact_id()::text::bigint AS transaction_id"""
 
 
 class Basket(Aggregate):
@@ -94,14 +90,14 @@ class Row:
 
 SYSTEMS = {
     "raw": "(a) raw INSERT",
-    "sql": "(s) omni_append SQL only",
+    "sql": "(s) ours' SQL only",
     "ours": "(b) omnicommerce append",
     "es": "(c) eventsourcing save()",
 }
 PROFILE = {
     "raw": "(a) raw INSERT",
-    "guarded": "(g) guarded INSERT, scalars",
-    "sql": "(s) omni_append SQL only",
+    "sql": "(s) ours' SQL only",
+    "omni": "(o) omni_append SQL only",
     "quiet": "(q) ours without NOTIFY",
     "ours": "(b) omnicommerce append",
 }
@@ -218,7 +214,32 @@ async def _raw(settings: Settings, concurrency: int, seconds: float, streams: in
 
 
 async def _sql_only(settings: Settings, concurrency: int, seconds: float) -> Rate:
-    """omni_append with the arrays ours would send, encoded once up front."""
+    """The one-stream statement ours sends, with values encoded once up front."""
+    row = Row()
+    stream_ids = [uuid4() for _ in range(concurrency)]
+    versions = [0] * concurrency
+    async with fresh_database(settings, pool_size=concurrency) as database:
+        pool = database.pool
+
+        async def append(worker: int) -> int:
+            versions[worker] += 1
+            inserted = await pool.fetch(
+                APPEND_ONE,
+                stream_ids[worker],
+                versions[worker],
+                row.topic,
+                row.schema_version,
+                row.state,
+                row.context,
+            )
+            assert inserted, "the stream was not at the expected version"
+            return 1
+
+        return await timed_workers(concurrency, seconds, append, WARMUP)
+
+
+async def _omni_append_only(settings: Settings, concurrency: int, seconds: float) -> Rate:
+    """omni_append (keyed or several-stream commands) with one event's arrays."""
     row = Row()
     stream_ids = [uuid4() for _ in range(concurrency)]
     versions = [0] * concurrency
@@ -238,32 +259,6 @@ async def _sql_only(settings: Settings, concurrency: int, seconds: float) -> Rat
                 None,
                 b"",
             )
-            return 1
-
-        return await timed_workers(concurrency, seconds, append, WARMUP)
-
-
-async def _guarded(settings: Settings, concurrency: int, seconds: float) -> Rate:
-    """One statement with the expected-version guard on scalar parameters: what a fast path
-    for one-stream appends without an idempotency key could send instead of omni_append."""
-    row = Row()
-    stream_ids = [uuid4() for _ in range(concurrency)]
-    versions = [0] * concurrency
-    async with fresh_database(settings, pool_size=concurrency) as database:
-        pool = database.pool
-
-        async def append(worker: int) -> int:
-            versions[worker] += 1
-            done = await pool.fetchrow(
-                GUARDED_INSERT,
-                stream_ids[worker],
-                versions[worker],
-                row.topic,
-                row.schema_version,
-                row.state,
-                row.context,
-            )
-            assert done is not None  # None: the stream was not at the expected version
             return 1
 
         return await timed_workers(concurrency, seconds, append, WARMUP)
@@ -366,7 +361,7 @@ RUNNERS: dict[str, Callable[[Settings, int, float], Awaitable[Rate]]] = {
     "es": _eventsourcing,
     "raw3": _raw3,
     "ours3": _ours3,
-    "guarded": _guarded,
+    "omni": _omni_append_only,
     "quiet": _quiet,
 }
 
@@ -407,9 +402,13 @@ async def _python_side(rounds: int = 20_000) -> list[str]:
 
 
 class _StubPool:
-    """Answers omni_append's call without a database."""
+    """Answers the store's append statements without a database."""
 
     row: ClassVar = {"replayed": False, "transaction_id": 1, "last_position": 1, "outcome": b""}
+    inserted: ClassVar = [{"transaction_id": 1, "position": 1}]
 
     async def fetchrow(self, *args: object) -> dict[str, object]:
         return self.row
+
+    async def fetch(self, *args: object) -> list[dict[str, object]]:
+        return self.inserted

@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import functools
 import random
+from uuid import uuid4
 
 import pytest
 
 from adapters.postgres.database import Database
 from adapters.postgres.pool import connect
 from adapters.postgres.store import PostgresEventStore
-from domain.errors import EventDecodingError
+from domain.errors import ConcurrencyError, EventDecodingError
 from domain.ports import Position
-from tests.integration.test_event_store_contract import Till, new_till, saved_till
+from domain.repository import Repository
+from domain.values import Money
+from tests.integration.test_event_store_contract import CONTEXT, Till, new_till, saved_till
 
 APPEND_ONE = "SELECT * FROM omni_append($1, $2, $3, $4, $5, $6, NULL, ''::bytea)"
 
@@ -182,3 +185,41 @@ async def test_a_corrupt_payload_is_reported_with_its_stream_and_version(
         await database.store.read_all(Position())
     assert (failure.value.stream_id, failure.value.version) == (till.id, 2)
     assert "amount" in str(failure.value)
+
+
+@pytest.mark.parametrize("keyed", [False, True], ids=["one-stream INSERT", "omni_append"])
+async def test_both_append_paths_let_one_of_32_rivals_win_and_refuse_a_gap(
+    database: Database, keyed: bool
+) -> None:
+    """Single-stream commands without a key take a one-INSERT path; keyed ones (and several
+    streams) take omni_append. Both must refuse a stale or skipping version alike."""
+    store = database.store
+    till = await saved_till(store, payments=1)
+    rivals = []
+    for _ in range(32):
+        rival = await Repository(store).get(till.id, Till)
+        rival.take(Money.of("1.00"), uuid4())
+        rival.take(Money.of("2.00"), uuid4())  # two events: the multi-event form of each path
+        rivals.append(rival.collect_events())
+
+    outcomes = await asyncio.gather(
+        *(
+            store.append(events, CONTEXT, idempotency_key=str(uuid4()) if keyed else None)
+            for events in rivals
+        ),
+        return_exceptions=True,
+    )
+    failures = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(outcomes) - len(failures) == 1
+    assert all(isinstance(f, ConcurrencyError) and f.stream_id == till.id for f in failures)
+
+    ahead = await Repository(store).get(till.id, Till)
+    ahead.take(Money.of("3.00"), uuid4())
+    taken = ahead.collect_events()[0]
+    skip = {"originator_version": taken.originator_version + 1}
+    skipping = type(taken)(**{**taken.__dict__, **skip})
+    before = await store.read_all(Position())
+    with pytest.raises(ConcurrencyError):
+        await store.append([skipping], CONTEXT, idempotency_key=str(uuid4()) if keyed else None)
+    assert await store.read_all(Position()) == before
+    assert [e.originator_version for e in await store.read_stream(till.id)] == [1, 2, 3, 4]

@@ -1,13 +1,19 @@
-"""Products and locations in PostgreSQL: the Catalog port, and upserts for imports."""
+"""Products and locations in PostgreSQL: the Catalog port, an in-process cache of it, and
+upserts for imports."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 import asyncpg
 
 from domain.ports import Location, LocationKind, Product
 from domain.values import Money
+
+CATALOG_CHANNEL = "catalog"
+# Unknown SKUs are cached too, so a client sending made-up ones must not grow memory forever.
+MAX_CACHED_PRODUCTS = 100_000
 
 
 class PostgresCatalog:
@@ -31,6 +37,68 @@ class PostgresCatalog:
         return [
             _location(row) for row in await self.pool.fetch("SELECT * FROM locations ORDER BY id")
         ]
+
+
+class CachedCatalog:
+    """The catalog held in memory: it is read on every cart change and checkout, and changes a
+    few times a day. `invalidate` (wired to the catalog channel's NOTIFY, which every upsert
+    sends on commit) drops everything; entries older than `max_age` are read again anyway,
+    should a notification ever be lost."""
+
+    def __init__(
+        self,
+        catalog: PostgresCatalog,
+        max_age: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.catalog, self.max_age, self.clock = catalog, max_age, clock
+        self._products: dict[str, tuple[float, Product | None]] = {}
+        self._locations: tuple[float, dict[str, Location]] | None = None
+        # Bumped by every invalidation: a read that began before one must not store what it
+        # read, which may predate the change.
+        self._generation = 0
+
+    def invalidate(self) -> None:
+        self._generation += 1
+        self._products.clear()
+        self._locations = None
+
+    async def products(self, skus: Sequence[str]) -> dict[str, Product]:
+        now = self.clock()
+        stale = [sku for sku in skus if not self._fresh(self._products.get(sku), now)]
+        found: dict[str, Product] = {}
+        if stale:
+            generation = self._generation
+            found = await self.catalog.products(stale)
+            if len(self._products) + len(stale) > MAX_CACHED_PRODUCTS:
+                self._products.clear()
+            if generation == self._generation:
+                for sku in stale:  # an unknown SKU is remembered too: absent is an answer
+                    self._products[sku] = (now, found.get(sku))
+        cached = (self._products.get(sku, (now, None))[1] for sku in skus)
+        return {**{p.sku: p for p in cached if p is not None}, **found}
+
+    def _fresh(self, entry: tuple[float, object] | None, now: float) -> bool:
+        return entry is not None and now - entry[0] <= self.max_age
+
+    async def all_products(self) -> list[Product]:
+        return await self.catalog.all_products()
+
+    async def location(self, location_id: str) -> Location | None:
+        return (await self._all_locations()).get(location_id)
+
+    async def locations(self) -> list[Location]:
+        return list((await self._all_locations()).values())
+
+    async def _all_locations(self) -> dict[str, Location]:
+        now = self.clock()
+        if self._locations is not None and self._fresh(self._locations, now):
+            return self._locations[1]
+        generation = self._generation
+        by_id = {location.id: location for location in await self.catalog.locations()}
+        if generation == self._generation:
+            self._locations = (now, by_id)
+        return by_id
 
 
 async def upsert_catalog(
@@ -74,6 +142,9 @@ async def upsert_catalog(
             for loc in locations
         ],
     )
+    # Delivered when the caller's transaction commits: every process's CachedCatalog drops
+    # what it holds.
+    await connection.execute(f"SELECT pg_notify(current_schema() || '_{CATALOG_CHANNEL}', '')")
 
 
 def _product(row: asyncpg.Record) -> Product:

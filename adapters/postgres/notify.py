@@ -45,6 +45,9 @@ class AppendNotifier:
         self._connect: Connect | None = None
         self._connection: asyncpg.Connection | None = None
         self._own_pid = 0
+        # Other channels on the same connection, by suffix: called on each notification, and
+        # after a reconnect (notifications may have been missed while it was down).
+        self._subscribers: dict[str, Callable[[], None]] = {}
 
     @property
     def listener_pid(self) -> int:
@@ -55,6 +58,20 @@ class AppendNotifier:
         """Listen on a connection of our own, opened again whenever it is lost."""
         self._connect = connect
         await self._open()
+
+    async def subscribe(self, suffix: str, changed: Callable[[], None]) -> None:
+        """Call `changed` on every NOTIFY to `<schema>_<suffix>` from any process (and after
+        the connection was lost, in case one was missed)."""
+        self._subscribers[suffix] = changed
+        if self._connection is not None:
+            await self._listen(self._connection, suffix, changed)
+
+    @staticmethod
+    async def _listen(
+        connection: asyncpg.Connection, suffix: str, changed: Callable[[], None]
+    ) -> None:
+        channel = await connection.fetchval("SELECT current_schema() || '_' || $1::text", suffix)
+        await connection.add_listener(channel, lambda *_: changed())
 
     async def stop(self) -> None:
         self._connect = None
@@ -72,6 +89,8 @@ class AppendNotifier:
         try:
             channel = await connection.fetchval("SELECT current_schema() || '_events'")
             await connection.add_listener(channel, self._notified)
+            for suffix, changed in self._subscribers.items():
+                await self._listen(connection, suffix, changed)
         except BaseException:
             await connection.close()
             raise
@@ -86,6 +105,8 @@ class AppendNotifier:
             return  # stopping, or an old connection
         self._connection, self.channel = None, ""
         self.signal.fire()
+        for changed in self._subscribers.values():
+            changed()
         self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect())
 
     async def _reconnect(self) -> None:
@@ -101,6 +122,8 @@ class AppendNotifier:
                 continue
             log.info("append listener reconnected")
             self.signal.fire()
+            for changed in self._subscribers.values():
+                changed()
             return
 
     def committed(self) -> None:

@@ -104,6 +104,9 @@ class InMemoryEventStore:
         after = snapshot.originator_version if snapshot is not None else 0
         return snapshot, await self.read_stream(stream_id, after)
 
+    def remember(self, snapshot: Snapshot) -> None:
+        """Nothing to gain: loading from memory is already free of I/O."""
+
     async def save_snapshot(self, snapshot: Snapshot) -> None:
         state = self.codec.encode_snapshot(snapshot)
         previous = self._snapshots.get(snapshot.originator_id)

@@ -100,6 +100,11 @@ class EventStore(Protocol):
 
     async def save_snapshot(self, snapshot: Snapshot) -> None: ...
 
+    def remember(self, snapshot: Snapshot) -> None:
+        """An aggregate's state just after a save: a store may keep it in memory so the next
+        load of the stream reads only the events after it. Not durable, never required."""
+        ...
+
     async def read_all(
         self, after: Position, limit: int = 1000, topics: Sequence[str] = ()
     ) -> list[RecordedEvent]:

@@ -55,8 +55,12 @@ class Repository:
         result = await self.store.append(events, context, idempotency_key, outcome)
         if not result.replayed:
             for aggregate, new_events in pending:
+                if not new_events:
+                    continue
+                snapshot = Snapshot.take(aggregate)
+                self.store.remember(snapshot)
                 if self._crossed_snapshot_mark(aggregate.version, len(new_events)):
-                    await self.store.save_snapshot(Snapshot.take(aggregate))
+                    await self.store.save_snapshot(snapshot)
         return result
 
     def _crossed_snapshot_mark(self, version: int, new_count: int) -> bool:

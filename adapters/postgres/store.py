@@ -11,6 +11,7 @@ import msgspec
 
 from adapters.codec import EncodedEvent, EventCodec
 from adapters.postgres.notify import AppendNotifier, Connect
+from adapters.postgres.recent_states import RecentState, RecentStates
 from adapters.subscription import AppendSignal, Window, follow, follow_windows
 from domain.errors import ConcurrencyError
 from domain.ports import AppendResult, DomainEvent, Position, RecordedEvent, Snapshot
@@ -106,6 +107,7 @@ class PostgresEventStore:
         self.codec = codec or EventCodec()
         self.signal = AppendSignal()
         self.notifier = AppendNotifier(self.signal)
+        self.recent = RecentStates()
 
     async def start_listening(self, connect: Connect) -> None:
         """Wake this process's followers on appends committed by any process; `connect` opens
@@ -216,6 +218,12 @@ class PostgresEventStore:
         )
 
     async def load_stream(self, stream_id: UUID) -> tuple[Snapshot | None, list[DomainEvent]]:
+        recent = self.recent.get(stream_id)
+        if recent is not None:  # the state this process saved, and whatever came after it
+            state = self.codec.decode_snapshot(
+                stream_id, recent.version, recent.topic, recent.state, recent.taken_at
+            )
+            return state, await self.read_stream(stream_id, recent.version)
         rows = await self.pool.fetch(LOAD_STREAM, stream_id)
         snapshot = None
         if rows and rows[0]["is_snapshot"]:
@@ -229,6 +237,17 @@ class PostgresEventStore:
             for r in rows
         ]
         return snapshot, events
+
+    def remember(self, snapshot: Snapshot) -> None:
+        self.recent.put(
+            snapshot.originator_id,
+            RecentState(
+                snapshot.originator_version,
+                snapshot.topic,
+                self.codec.encode_snapshot(snapshot),
+                snapshot.timestamp,
+            ),
+        )
 
     async def save_snapshot(self, snapshot: Snapshot) -> None:
         state = self.codec.encode_snapshot(snapshot)

@@ -223,3 +223,32 @@ async def test_both_append_paths_let_one_of_32_rivals_win_and_refuse_a_gap(
         await store.append([skipping], CONTEXT, idempotency_key=str(uuid4()) if keyed else None)
     assert await store.read_all(Position()) == before
     assert [e.originator_version for e in await store.read_stream(till.id)] == [1, 2, 3, 4]
+
+
+async def test_a_remembered_state_never_hides_what_another_process_appended(
+    database: Database,
+) -> None:
+    """This process remembers the till's state after its save; another process then takes two
+    payments. Loading here must start from the remembered state and add both."""
+    from adapters.postgres.pool import create_pool
+
+    here = Repository(database.store)
+    till = new_till(payments=1)
+    await here.save(till, context=CONTEXT)
+    assert database.store.recent.get(till.id) is not None
+
+    other_pool = await create_pool(database.dsn, schema=database.schema)
+    try:
+        elsewhere = Repository(PostgresEventStore(other_pool))
+        theirs = await elsewhere.get(till.id, Till)
+        theirs.take(Money.of("10.00"), uuid4())
+        theirs.take(Money.of("5.00"), uuid4())
+        await elsewhere.save(theirs, context=CONTEXT)
+        from_the_database = await elsewhere.get(till.id, Till)
+    finally:
+        await other_pool.close()
+
+    loaded_here = await here.get(till.id, Till)
+    assert loaded_here.version == 4
+    assert loaded_here.taken == Money.of("17.50")
+    assert loaded_here.__dict__ == from_the_database.__dict__

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 from uuid import UUID
 
 import asyncpg
@@ -12,19 +12,25 @@ from projections.fulfillment_times import PickupCard, pickups_of_orders
 from projections.orders import OrderView, orders_by_id
 
 
-@dataclass
 class Loaders:
-    orders: DataLoader[UUID, OrderView | None]
-    pickups_by_order: DataLoader[UUID, PickupCard | None]
+    """Built on first use: most requests (every mutation) never touch one, and each loader
+    is a handful of objects in reference cycles the garbage collector must free."""
 
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
 
-def make_loaders(pool: asyncpg.Pool) -> Loaders:
-    async def load_orders(ids: list[UUID]) -> list[OrderView | None]:
-        found = await orders_by_id(pool, ids)
-        return [found.get(i) for i in ids]
+    @cached_property
+    def orders(self) -> DataLoader[UUID, OrderView | None]:
+        async def load(ids: list[UUID]) -> list[OrderView | None]:
+            found = await orders_by_id(self.pool, ids)
+            return [found.get(i) for i in ids]
 
-    async def load_pickups(order_ids: list[UUID]) -> list[PickupCard | None]:
-        found = await pickups_of_orders(pool, order_ids)
-        return [found.get(i) for i in order_ids]
+        return DataLoader(load)
 
-    return Loaders(DataLoader(load_orders), DataLoader(load_pickups))
+    @cached_property
+    def pickups_by_order(self) -> DataLoader[UUID, PickupCard | None]:
+        async def load(order_ids: list[UUID]) -> list[PickupCard | None]:
+            found = await pickups_of_orders(self.pool, order_ids)
+            return [found.get(i) for i in order_ids]
+
+        return DataLoader(load)

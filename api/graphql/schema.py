@@ -26,7 +26,8 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from adapters.settings import Settings
 from api.graphql.context import NotAllowed, NotAuthenticated
-from api.graphql.loaders import make_loaders
+from api.graphql.http import graphql_post_handler
+from api.graphql.loaders import Loaders
 from api.graphql.mutations import Mutation
 from api.graphql.queries import Query
 from api.graphql.subscriptions import Subscription
@@ -87,15 +88,17 @@ schema = strawberry.Schema(
 
 async def context_getter(state: State) -> dict[str, Any]:
     services = state.services
-    return {"services": services, "loaders": make_loaders(services.database.pool)}
+    return {"services": services, "loaders": Loaders(services.database.pool)}
 
 
 def _plain_response() -> Response[Any]:
     return Response({}, background=BackgroundTasks([]))
 
 
-def graphql_controller(settings: Settings) -> type:
-    controller = make_graphql_controller(
+def graphql_handlers(settings: Settings) -> list[Any]:
+    """POST /graphql through our lean handler (api/graphql/http.py); GraphiQL (GET) and
+    subscriptions (WebSocket) through strawberry's controller."""
+    base = make_graphql_controller(
         schema,
         path="/graphql",
         context_getter=context_getter,
@@ -103,10 +106,14 @@ def graphql_controller(settings: Settings) -> type:
         allow_queries_via_get=False,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
     )
-    # strawberry provides this empty response object through a worker thread
-    # (sync_to_thread=True): a thread hop on every request for nothing that blocks.
-    controller.dependencies = {
-        **controller.dependencies,
-        "response": Provide(_plain_response, sync_to_thread=False),
-    }
-    return controller
+
+    class GraphiQLAndSubscriptions(base):  # type: ignore[valid-type, misc]
+        handle_http_post = None  # Litestar collects only route handlers: this one is gone
+        # strawberry provides this empty response object through a worker thread
+        # (sync_to_thread=True): a thread hop per GET for nothing that blocks.
+        dependencies = {
+            **base.dependencies,
+            "response": Provide(_plain_response, sync_to_thread=False),
+        }
+
+    return [GraphiQLAndSubscriptions, graphql_post_handler(schema, "/graphql")]

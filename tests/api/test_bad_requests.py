@@ -61,3 +61,28 @@ async def test_an_unexpected_failure_never_shows_internals(api: Api) -> None:
     )
     assert "not a position token" in body["errors"][0]["message"]
     assert "Traceback" not in str(body)
+
+
+async def test_requests_that_are_not_graphql_are_refused_with_the_reason(api: Api) -> None:
+    before = await api.event_count()
+    cases = [
+        (b'{"variables": {}}', "No GraphQL query found in the request"),
+        (b'{"query": "subscription { cartChanged { id } }"}', "not allowed"),
+        (b'{"query": 42}', "Unable to parse request body as JSON"),
+    ]
+    for body, reason in cases:
+        status, answer = await post(api, body)
+        assert status == 400 and reason in str(answer), (body, status, answer)
+    form = await api.client.post(
+        "/graphql",
+        content=b"query=mutation { startCart { cartId } }",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert form.status_code == 415
+    assert await api.event_count() == before
+
+
+async def test_graphiql_is_served_outside_production(api: Api) -> None:
+    page = await api.client.get("/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert "graphiql" in page.text.lower()

@@ -89,12 +89,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
 
     import uvicorn
 
-    from api.app import create_app
+    from api.app import create_app, tune_garbage_collector
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     host, port = args.host or settings.host, args.port or settings.port
     _print_welcome(settings, host, port)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    app = create_app(settings)
+    tune_garbage_collector()
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 def _print_welcome(settings: Settings, host: str, port: int) -> None:

@@ -29,10 +29,16 @@ def free_port() -> int:
 
 @asynccontextmanager
 async def running_server(
-    settings: Settings, base_env: Mapping[str, str], workers: int = 1, **overrides: str
+    settings: Settings,
+    base_env: Mapping[str, str],
+    workers: int = 1,
+    projection_worker: bool = False,
+    **overrides: str,
 ) -> AsyncIterator[str]:
     """Start `uvicorn api.app:from_environment`, wait until /health answers, yield its base
-    URL; stop it and drop its schema afterwards. `overrides` are OMNI_* settings."""
+    URL; stop it and drop its schema afterwards. `overrides` are OMNI_* settings. With
+    `projection_worker`, the read models run in an `omni projections run` process of their
+    own instead of in the API processes (the production layout)."""
     schema, port = f"srv_{uuid4().hex[:10]}", free_port()
     env = {
         **base_env,
@@ -41,6 +47,8 @@ async def running_server(
         "OMNI_DATA_DIR": settings.data_dir,
         **overrides,
     }
+    if projection_worker:
+        env["OMNI_RUN_PROJECTIONS"] = "false"
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -60,12 +68,26 @@ async def running_server(
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
+    worker = None
     try:
         await _until_healthy(base, process)
+        if projection_worker:  # after the server migrated and seeded the schema
+            worker = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "api.cli",
+                "projections",
+                "run",
+                cwd=ROOT,
+                env=env,
+                stdout=asyncio.subprocess.DEVNULL,
+            )
         yield base
     finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), 20)
+        for running in (process, worker):
+            if running is not None and running.returncode is None:
+                running.terminate()
+                await asyncio.wait_for(running.wait(), 20)
         await _drop_schema(settings, schema)
 
 

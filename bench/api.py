@@ -1,8 +1,12 @@
 """api: add-to-cart mutations and myCart queries over HTTP against a real server process,
 at 1, 8 and 32 clients; a plain Litestar JSON endpoint of the same process is the ceiling.
 
-The load generator runs on the same two cores as the server and PostgreSQL, so all three
-compete; the ratios are what this machine can say.
+Two layouts: the read models in the API process (`omni serve`), and in an `omni projections
+run` worker beside it (what several API processes on a bigger machine would use). The load
+generator runs on the same two cores as the server and PostgreSQL, so all three compete; the
+ratios are what this machine can say. Each simulated client holds one
+keep-alive connection of the lean client in bench/http.py (httpx cost 0.7-1.2 ms of CPU
+per request, more than the server's /ping, and capped /ping at ~850/s with 32 clients).
 """
 
 from __future__ import annotations
@@ -10,12 +14,11 @@ from __future__ import annotations
 import os
 from itertools import count
 
-import httpx
-
 from adapters.settings import Settings
 from api.auth import Principal, Role, TokenService
 from api.server_process import running_server
-from bench.common import ratio_line, timed_workers
+from bench.common import Rate, ratio_line, timed_workers
+from bench.http import Connection
 
 SECRET = "bench-secret"
 VENDURE_ADD_TO_CART = 80.0  # requests/s at 8-32 clients, the figure quoted in the issue
@@ -38,6 +41,10 @@ ADD = """mutation Add($cart: UUID!, $sku: String!) {
 MY_CART = "query MyCart { myCart { id itemCount total { amount } lines { sku quantity } } }"
 
 
+# (label, projections in a worker process of their own)
+LAYOUTS = (("one process (omni serve)", False), ("API process + projection worker", True))
+
+
 async def run(settings: Settings, seconds: float) -> list[str]:
     workers = int(os.environ.get("BENCH_API_WORKERS", "1"))
     overrides = {
@@ -45,33 +52,25 @@ async def run(settings: Settings, seconds: float) -> list[str]:
         "OMNI_RUN_SCHEDULER": "false",
         "OMNI_ENVIRONMENT": "production",
     }
-    async with running_server(settings, os.environ, workers, **overrides) as base:
-        limits = httpx.Limits(max_connections=64)
-        async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-            return await _measure(client, seconds)
+    lines = []
+    for label, separate in LAYOUTS:
+        async with running_server(
+            settings, os.environ, workers, projection_worker=separate, **overrides
+        ) as base:
+            lines.append(f"api: {label}, {workers} API worker(s): requests/s over HTTP (p50, p99)")
+            lines += await _measure(base, seconds)
+    return lines
 
 
-async def _measure(client: httpx.AsyncClient, seconds: float) -> list[str]:
+async def _measure(base: str, seconds: float) -> list[str]:
     tokens = TokenService(SECRET)
     customer = tokens.mint(Principal(role=Role.CUSTOMER, subject="cust-bench"))
-    await _gql(client, "mutation { startCart { cartId } }", customer)
-    lines = ["api: requests/s over HTTP (p50, p99)"]
+    setup = await Connection.open(base)
+    await _gql(setup, "mutation { startCart { cartId } }", customer)
+    await setup.close()
+    lines = []
     for clients in (1, 8, 32):
-        ping = await timed_workers(clients, seconds, lambda _: _get(client, "/ping"))
-        carts = [await _guest_cart(client) for _ in range(clients)]
-        sku = count()
-
-        async def add(worker: int, carts: list = carts, sku: count = sku) -> int:  # type: ignore[type-arg]
-            cart_id, token = carts[worker]
-            body = await _gql(client, ADD, token, cart=cart_id, sku=SKUS[next(sku) % 12])
-            if body["data"]["addToCart"]["userErrors"]:  # a line reached its maximum
-                carts[worker] = await _guest_cart(client)
-            return 1
-
-        adds = await timed_workers(clients, seconds, add)
-        reads = await timed_workers(
-            clients, seconds, lambda _: _gql_count(client, MY_CART, customer)
-        )
+        ping, adds, reads = await _at_concurrency(base, clients, seconds, customer)
         for label, rate in (
             ("plain JSON /ping", ping),
             ("addToCart mutation", adds),
@@ -103,29 +102,51 @@ async def _measure(client: httpx.AsyncClient, seconds: float) -> list[str]:
     return lines
 
 
-async def _get(client: httpx.AsyncClient, path: str) -> int:
-    response = await client.get(path)
-    assert response.status_code == 200
+async def _at_concurrency(
+    base: str, clients: int, seconds: float, customer: str
+) -> tuple[Rate, Rate, Rate]:
+    """/ping, addToCart and myCart, each client on a keep-alive connection of its own."""
+    connections = [await Connection.open(base) for _ in range(clients)]
+    carts = [await _guest_cart(c) for c in connections]
+    sku = count()
+
+    async def ping(worker: int) -> int:
+        return await _get(connections[worker], "/ping")
+
+    async def add(worker: int) -> int:
+        cart_id, token = carts[worker]
+        body = await _gql(connections[worker], ADD, token, cart=cart_id, sku=SKUS[next(sku) % 12])
+        if body["data"]["addToCart"]["userErrors"]:  # a line reached its maximum
+            carts[worker] = await _guest_cart(connections[worker])
+        return 1
+
+    async def my_cart(worker: int) -> int:
+        await _gql(connections[worker], MY_CART, customer)
+        return 1
+
+    rates = [await timed_workers(clients, seconds, work) for work in (ping, add, my_cart)]
+    for connection in connections:
+        await connection.close()
+    return rates[0], rates[1], rates[2]
+
+
+async def _get(connection: Connection, path: str) -> int:
+    status, _ = await connection.get(path)
+    assert status == 200
     return 1
 
 
 async def _gql(
-    client: httpx.AsyncClient, query: str, token: str | None = None, **variables: object
-) -> dict:
+    connection: Connection, query: str, token: str | None = None, **variables: object
+) -> dict:  # type: ignore[type-arg]
     headers = {"authorization": f"Bearer {token}"} if token else {}
-    response = await client.post(
-        "/graphql", json={"query": query, "variables": variables}, headers=headers
+    _, body = await connection.post_json(
+        "/graphql", {"query": query, "variables": variables}, headers
     )
-    body = response.json()
-    assert "errors" not in body, body
-    return body  # type: ignore[no-any-return]
+    assert isinstance(body, dict) and "errors" not in body, body
+    return body
 
 
-async def _gql_count(client: httpx.AsyncClient, query: str, token: str) -> int:
-    await _gql(client, query, token)
-    return 1
-
-
-async def _guest_cart(client: httpx.AsyncClient) -> tuple[str, str]:
-    started = (await _gql(client, "mutation { startCart { cartId cartToken } }"))["data"]
+async def _guest_cart(connection: Connection) -> tuple[str, str]:
+    started = (await _gql(connection, "mutation { startCart { cartId cartToken } }"))["data"]
     return started["startCart"]["cartId"], started["startCart"]["cartToken"]

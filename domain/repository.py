@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
@@ -14,6 +15,8 @@ from domain.values import Context
 A = TypeVar("A", bound=Aggregate)
 
 SNAPSHOT_EVERY = 100
+
+log = logging.getLogger(__name__)
 
 
 class Repository:
@@ -55,13 +58,24 @@ class Repository:
         result = await self.store.append(events, context, idempotency_key, outcome)
         if not result.replayed:
             for aggregate, new_events in pending:
-                if not new_events:
-                    continue
-                snapshot = Snapshot.take(aggregate)
-                self.store.remember(snapshot)
-                if self._crossed_snapshot_mark(aggregate.version, len(new_events)):
-                    await self.store.save_snapshot(snapshot)
+                if new_events:
+                    await self._keep_state(aggregate, len(new_events))
         return result
+
+    async def _keep_state(self, aggregate: Aggregate, new_count: int) -> None:
+        """Snapshots only speed up loading, and the events are committed by now: a snapshot
+        that cannot be taken or stored is logged, never reported as the command failing."""
+        try:
+            snapshot = Snapshot.take(aggregate)
+            self.store.remember(snapshot)
+            if self._crossed_snapshot_mark(aggregate.version, new_count):
+                await self.store.save_snapshot(snapshot)
+        except Exception:
+            log.exception(
+                "state of %s at version %s not kept; its events are committed",
+                aggregate.id,
+                aggregate.version,
+            )
 
     def _crossed_snapshot_mark(self, version: int, new_count: int) -> bool:
         return (

@@ -19,6 +19,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     environment: str = "development"
     secret_key: str = DEV_SECRET
     poll_interval: float = 1.0
+    # Connections per process: about the requests served at once plus one per projection
+    # runner. With 10, 32 clients queued for connections (p90 70-83 ms against 42-46 at 30).
+    pool_size: int = 32
     run_projections: bool = True
     run_scheduler: bool = True
     seed_demo: bool = True

@@ -56,7 +56,7 @@ class Services:
 
 
 async def build_services(settings: Settings, schema: str | None = None) -> Services:
-    database = await Database.open(settings, schema=schema)
+    database = await Database.open(settings, schema=schema, pool_size=settings.pool_size)
     catalog = CachedCatalog(PostgresCatalog(database.pool))
     await database.store.notifier.subscribe(CATALOG_CHANNEL, catalog.invalidate)
     clock = SystemClock()

@@ -45,22 +45,31 @@ class Deadlines(Projection):
     async def apply(
         self, connection: asyncpg.Connection, batch: Sequence[RecordedEvent], suffix: str
     ) -> None:
+        # Only each deadline's last change in the batch matters: two statements per batch,
+        # not one per event (a cart line each: the replay ran at ~9,000 events/s).
+        final: dict[tuple[UUID, str], datetime | None] = {}
         for recorded in batch:
             for kind, due_at in _changes(recorded):
-                if due_at is None:
-                    await connection.execute(
-                        f"DELETE FROM deadlines{suffix} WHERE aggregate_id = $1 AND kind = $2",
-                        recorded.stream_id,
-                        kind,
-                    )
-                else:
-                    await connection.execute(
-                        f"""INSERT INTO deadlines{suffix} VALUES ($1, $2, $3)
-                            ON CONFLICT (aggregate_id, kind) DO UPDATE SET due_at = $3""",
-                        recorded.stream_id,
-                        kind,
-                        due_at,
-                    )
+                final[recorded.stream_id, kind] = due_at
+        dropped = [key for key, due_at in final.items() if due_at is None]
+        kept = [(*key, due_at) for key, due_at in final.items() if due_at is not None]
+        if dropped:
+            await connection.execute(
+                f"""DELETE FROM deadlines{suffix} d
+                    USING unnest($1::uuid[], $2::text[]) AS gone(aggregate_id, kind)
+                    WHERE d.aggregate_id = gone.aggregate_id AND d.kind = gone.kind""",
+                [aggregate_id for aggregate_id, _ in dropped],
+                [kind for _, kind in dropped],
+            )
+        if kept:
+            await connection.execute(
+                f"""INSERT INTO deadlines{suffix} (aggregate_id, kind, due_at)
+                    SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])
+                    ON CONFLICT (aggregate_id, kind) DO UPDATE SET due_at = excluded.due_at""",
+                [aggregate_id for aggregate_id, _, _ in kept],
+                [kind for _, kind, _ in kept],
+                [due_at for _, _, due_at in kept],
+            )
 
 
 def _changes(recorded: RecordedEvent) -> list[tuple[str, datetime | None]]:

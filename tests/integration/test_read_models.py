@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from uuid import UUID
 
 from domain.order.model import Fulfillment, FulfillmentMethod
+from domain.usecases.carts import CART_IDLE_LIMIT
 from domain.values import Channel
-from projections import cart_continuity, fulfillment_times, orders, store_inventory
+from projections import cart_continuity, deadlines, fulfillment_times, orders, store_inventory
+from projections.rebuild import rebuild
 from tests.integration.conftest import Shop
 from tests.shop import STAFF, as_uuid, ctx
 
@@ -185,3 +188,50 @@ async def test_a_query_on_another_device_sees_a_write_once_it_waits_for_its_posi
     seen_on_laptop = await cart_continuity.current_cart(shop.pool, "cust-ada")
     assert seen_on_laptop is not None
     assert [line.sku for line in seen_on_laptop.lines] == ["VINYL-PLAYER"]
+
+
+async def test_deadlines_hold_exactly_what_the_scheduler_must_fire_live_and_rebuilt(
+    shop: Shop,
+) -> None:
+    service, store = shop.service, shop.database.store
+    await service.receive_stock("AMS-CENTRAAL", "RETRO-CLOCK", 5, "delivery-1", STAFF)
+
+    async def cart_with_a_line() -> UUID:
+        cart_id = (await service.start_cart(LAPTOP, customer_id="cust-ada")).result.cart_id
+        await service.add_to_cart(cart_id, "RETRO-CLOCK", 1, LAPTOP)
+        return cart_id
+
+    async def picked_up_order() -> UUID:
+        placed = await service.checkout(
+            await cart_with_a_line(), CENTRAAL_PICKUP, LAPTOP, payment_token="tok"
+        )
+        return as_uuid(placed.result.pickup_id)
+
+    idle = await cart_with_a_line()
+    waiting = await picked_up_order()
+    ready = await picked_up_order()
+    await service.start_picking(ready, "staff-bo", STAFF)
+    await service.mark_ready(ready, "A1", STAFF)
+    collected = await picked_up_order()
+    await service.start_picking(collected, "staff-bo", STAFF)
+    code = (await service.mark_ready(collected, "A2", STAFF)).result.pickup_code
+    done = await service.collect(collected, code, "staff-bo", STAFF)
+    await shop.settled(done.position)
+
+    idle_events, waiting_events, ready_events = [
+        await store.read_stream(stream) for stream in (idle, waiting, ready)
+    ]
+    expected = {
+        (idle, deadlines.ABANDON_CART, idle_events[-1].timestamp + CART_IDLE_LIMIT),
+        (waiting, deadlines.PICKUP_OVERDUE, waiting_events[0].promised_ready_at),
+        (ready, deadlines.PICKUP_EXPIRY, ready_events[-1].collect_by),
+    }
+
+    async def rows() -> set[tuple[UUID, str, datetime]]:
+        found = await shop.pool.fetch("SELECT aggregate_id, kind, due_at FROM deadlines")
+        return {(r["aggregate_id"], r["kind"], r["due_at"]) for r in found}
+
+    assert await rows() == expected
+    # One window then holds every change to each deadline: the batch must keep the last.
+    await rebuild(store, deadlines.Deadlines())
+    assert await rows() == expected

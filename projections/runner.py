@@ -226,6 +226,10 @@ class ProjectionRunner:
                 return
             await self._write(self.position, [], caught_up=True)
         timeout = self.poll_interval
+        if self.store.signal.generation > seen:
+            # More commits were announced meanwhile: read again rather than ask for the head.
+            await asyncio.sleep(COALESCE_SECONDS)
+            return
         if await self.store.committed_head() > self.position:
             # Committed, but hidden behind an older open transaction (often another
             # projection's batch) whose commit signals nothing: look again soon.

@@ -79,7 +79,7 @@ async def _measure(base: str, seconds: float) -> list[str]:
             lines.append(f"  c={clients:2d} {label:22} {rate.describe('req')}")
         lines.append(
             ratio_line(
-                f"addToCart / plain JSON at c={clients}", adds.per_second / ping.per_second, 0.0
+                f"addToCart / plain JSON at c={clients}", adds.per_second / ping.per_second, None
             )
         )
         if clients in (8, 32):

@@ -57,7 +57,7 @@ def graphql_post_handler(schema: Schema, path: str) -> Any:
         }
         try:
             result = await schema.execute(
-                body.query,  # type: ignore[arg-type] - None raises MissingQueryError
+                body.query,  # type: ignore[arg-type]  # None: MissingQueryError below
                 variable_values=body.variables,
                 context_value=context,
                 operation_name=body.operationName,

@@ -4,14 +4,16 @@ every payload carries the position of its last event for read-your-writes."""
 from __future__ import annotations
 
 import enum
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
+import msgspec
 import strawberry
 from strawberry.types import Info
 
-from api.auth import Principal, Role
+from api.auth import InvalidToken, Principal, Role
 from api.graphql.context import command_context, principal, require, services
 from api.graphql.errors import UserError, invalid, user_error
 from api.graphql.permissions import require_cart_access, require_store
@@ -21,8 +23,9 @@ from domain.pickup.model import Pickup
 from domain.returns.model import InspectionResult, Return, ReturnChannel
 from domain.usecases.base import Done
 from domain.usecases.stock import PosSaleLine
+from projections.cart_continuity import current_cart_id
 
-T = TypeVar("T")
+T = TypeVar("T", bound=msgspec.Struct)
 
 
 @strawberry.type
@@ -203,11 +206,6 @@ class Mutation:
         self, info: Info, guest_cart_token: str, device_id: str | None = None
     ) -> SignInPayload:
         caller = require(info, Role.CUSTOMER)
-        import time
-
-        from api.auth import InvalidToken
-        from projections.cart_continuity import current_cart_id
-
         try:
             guest = services(info).tokens.verify(guest_cart_token, time.time())
         except InvalidToken as error:

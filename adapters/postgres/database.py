@@ -43,7 +43,7 @@ class Database:
         connection = await connect(dsn, schema=schema)
         try:
             if schema is not None:
-                await connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+                await _create_schema(connection, schema)
             await migrate(connection)
         finally:
             await connection.close()
@@ -84,3 +84,12 @@ class Database:
                 },
             }
         return report
+
+
+async def _create_schema(connection: asyncpg.Connection, schema: str) -> None:
+    """IF NOT EXISTS is not safe against a concurrent creator: both sessions may find the
+    schema missing, and the second then fails on the catalog's unique index. It exists then."""
+    try:
+        await connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    except (asyncpg.UniqueViolationError, asyncpg.DuplicateSchemaError):
+        pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from dataclasses import dataclass, field
 
@@ -89,7 +90,5 @@ class Database:
 async def _create_schema(connection: asyncpg.Connection, schema: str) -> None:
     """IF NOT EXISTS is not safe against a concurrent creator: both sessions may find the
     schema missing, and the second then fails on the catalog's unique index. It exists then."""
-    try:
+    with contextlib.suppress(asyncpg.UniqueViolationError, asyncpg.DuplicateSchemaError):
         await connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-    except (asyncpg.UniqueViolationError, asyncpg.DuplicateSchemaError):
-        pass

@@ -125,6 +125,8 @@ async def test_the_pickup_lifecycle_for_staff_and_its_refusals(api: Api) -> None
         api, act("markReady", ', shelfSpot: "B1"'), staff, "markReady", id=pickup_id
     )
     assert error["code"] == "INVALID_PICKUP_STATE"
+    error = await refused(api, act("notifyCustomer"), staff, "notifyCustomer", id=pickup_id)
+    assert error["code"] == "NOT_READY_FOR_PICKUP"
     assert (await api.data(act("startPicking"), staff, id=pickup_id))["startPicking"][
         "status"
     ] == "picking"
@@ -164,6 +166,8 @@ async def test_stock_is_received_counted_and_sold_at_the_counter(api: Api) -> No
     count = """mutation { countStock(locationId: "AMS-ZUID", sku: "DESK-FAN", counted: -1,
       reason: "typo") { position userErrors { code } } }"""
     assert (await refused(api, count, manager, "countStock"))["code"] == "INVALID_QUANTITY"
+    counted = (await api.data(count.replace("counted: -1", "counted: 3"), manager))["countStock"]
+    assert counted["userErrors"] == [] and counted["position"] is not None
     sale = """mutation { recordPosSale(saleId: "S-77", lines: [{sku: "DESK-FAN", quantity: 2}])
       { position userErrors { code } } }"""
     first = (await api.data(sale, till))["recordPosSale"]

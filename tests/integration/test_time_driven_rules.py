@@ -1,9 +1,14 @@
-"""Time-driven rules fire once per aggregate, even with two schedulers ticking at once."""
+"""Time-driven rules fire once per aggregate, even with two schedulers (or two processes)
+ticking at once."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import re
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 from adapters.clock import ManualClock
 from api.scheduler import tick
@@ -14,6 +19,8 @@ from domain.stock.model import StockItem
 from domain.values import stock_item_id
 from tests.integration.conftest import Shop
 from tests.shop import STAFF, as_uuid, ctx
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def events_of(shop: Shop, stream_id, kind: type) -> int:  # type: ignore[no-untyped-def]
@@ -77,3 +84,45 @@ async def test_an_idle_cart_is_abandoned_once(shop: Shop) -> None:
     assert sum(r.fired for r in reports) == 1
     assert (await service.repository.get(idle, Cart)).status is CartStatus.ABANDONED
     assert await events_of(shop, idle, Cart.Abandoned) == 1
+
+
+async def test_two_omni_tick_processes_at_once_fire_each_rule_once(shop: Shop) -> None:
+    """The shop's clock stands a month back, so by the real clock `omni tick` runs on, the
+    two unready pickups are past their promise and the ready one is past its window."""
+    service = shop.service
+    await service.receive_stock("AMS-CENTRAAL", "LAVA-LAMP", 3, "delivery", STAFF)
+    pickups = []
+    for _ in range(3):
+        cart_id = (await service.start_cart(ctx(), customer_id="cust-ada")).result.cart_id
+        await service.add_to_cart(cart_id, "LAVA-LAMP", 1, ctx())
+        placed = await service.checkout(
+            cart_id, Fulfillment(FulfillmentMethod.PICKUP, "AMS-CENTRAAL"), ctx(), "tok"
+        )
+        pickups.append(as_uuid(placed.result.pickup_id))
+    late, also_late, ready = pickups
+    await service.start_picking(ready, "staff-bo", STAFF)
+    await service.mark_ready(ready, "C1", STAFF)
+    await shop.settled()
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": shop.database.dsn,
+        "OMNI_DATABASE_SCHEMA": shop.database.schema or "",
+    }
+    ticks = [
+        await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "api.cli", "tick"),
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    outputs = [(await asyncio.wait_for(t.communicate(), 60))[0].decode() for t in ticks]
+    assert [t.returncode for t in ticks] == [0, 0]
+    fired = sum(int(re.search(r"fired (\d+)", out)[1]) for out in outputs)  # type: ignore[index]
+
+    assert fired == 3, outputs
+    assert await events_of(shop, late, Pickup.Overdue) == 1
+    assert await events_of(shop, also_late, Pickup.Overdue) == 1
+    assert await events_of(shop, ready, Pickup.NotCollected) == 1

@@ -64,13 +64,7 @@ async def build_services(settings: Settings, schema: str | None = None) -> Servi
     service = CommerceService(
         store=database.store, catalog=catalog, payments=SimulatedPaymentGateway(), clock=clock
     )
-    projections = ProjectionSupervisor(
-        database.store,
-        all_projections(),
-        database.dsn,
-        schema,
-        poll_interval=settings.poll_interval,
-    )
+    projections = projection_supervisor(database, settings)
     return Services(
         settings,
         database,
@@ -80,6 +74,17 @@ async def build_services(settings: Settings, schema: str | None = None) -> Servi
         TokenService(settings.secret_key),
         clock,
         Metrics(),
+    )
+
+
+def projection_supervisor(database: Database, settings: Settings) -> ProjectionSupervisor:
+    """Every read model, on the database's schema."""
+    return ProjectionSupervisor(
+        database.store,
+        all_projections(),
+        database.dsn,
+        database.schema,
+        poll_interval=settings.poll_interval,
     )
 
 

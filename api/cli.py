@@ -194,18 +194,11 @@ async def _projections_run(settings: Settings) -> None:
     import logging
     import signal
 
-    from projections.catalog import all_projections
-    from projections.supervisor import ProjectionSupervisor
+    from api.app import projection_supervisor
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     database = await Database.open(settings, schema=settings.database_schema)
-    supervisor = ProjectionSupervisor(
-        database.store,
-        all_projections(),
-        database.dsn,
-        settings.database_schema,
-        poll_interval=settings.poll_interval,
-    )
+    supervisor = projection_supervisor(database, settings)
     await supervisor.prepare()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -38,7 +38,7 @@ async def running_server(
     """Start `uvicorn api.app:from_environment`, wait until /health answers, yield its base
     URL; stop it and drop its schema afterwards. `overrides` are OMNI_* settings. With
     `projection_worker`, the read models run in an `omni projections run` process of their
-    own instead of in the API processes (the production layout)."""
+    own instead of in the API processes."""
     schema, port = f"srv_{uuid4().hex[:10]}", free_port()
     env = {
         **base_env,

@@ -78,7 +78,4 @@ class Repository:
             )
 
     def _crossed_snapshot_mark(self, version: int, new_count: int) -> bool:
-        return (
-            new_count > 0
-            and version // self.snapshot_every > (version - new_count) // self.snapshot_every
-        )
+        return version // self.snapshot_every > (version - new_count) // self.snapshot_every

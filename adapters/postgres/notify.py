@@ -104,9 +104,7 @@ class AppendNotifier:
         if self._connect is None or connection is not self._connection:
             return  # stopping, or an old connection
         self._connection, self.channel = None, ""
-        self.signal.fire()
-        for changed in self._subscribers.values():
-            changed()
+        self._wake_everyone()
         self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect())
 
     async def _reconnect(self) -> None:
@@ -121,10 +119,14 @@ class AppendNotifier:
                 log.warning("append listener not reconnected (retrying in %ss): %s", pause, error)
                 continue
             log.info("append listener reconnected")
-            self.signal.fire()
-            for changed in self._subscribers.values():
-                changed()
+            self._wake_everyone()
             return
+
+    def _wake_everyone(self) -> None:
+        """Followers and subscribers, after notifications may have been missed."""
+        self.signal.fire()
+        for changed in self._subscribers.values():
+            changed()
 
     def committed(self) -> None:
         """Called after every append: wake local followers now, remote ones soon."""

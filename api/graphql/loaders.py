@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from functools import cached_property
+from typing import TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -21,16 +23,24 @@ class Loaders:
 
     @cached_property
     def orders(self) -> DataLoader[UUID, OrderView | None]:
-        async def load(ids: list[UUID]) -> list[OrderView | None]:
-            found = await orders_by_id(self.pool, ids)
-            return [found.get(i) for i in ids]
-
-        return DataLoader(load)
+        return _loader(self.pool, orders_by_id)
 
     @cached_property
     def pickups_by_order(self) -> DataLoader[UUID, PickupCard | None]:
-        async def load(order_ids: list[UUID]) -> list[PickupCard | None]:
-            found = await pickups_of_orders(self.pool, order_ids)
-            return [found.get(i) for i in order_ids]
+        return _loader(self.pool, pickups_of_orders)
 
-        return DataLoader(load)
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+def _loader(
+    pool: asyncpg.Pool, fetch: Callable[[asyncpg.Pool, Sequence[K]], Awaitable[Mapping[K, V]]]
+) -> DataLoader[K, V | None]:
+    """A loader answering each key from one `fetch` of the whole batch (None when absent)."""
+
+    async def load(keys: list[K]) -> list[V | None]:
+        found = await fetch(pool, keys)
+        return [found.get(key) for key in keys]
+
+    return DataLoader(load)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from uuid import uuid4
 
 import pytest
 
 from adapters.postgres.database import Database
-from adapters.postgres.pool import connect
+from adapters.postgres.pool import connect, create_pool
 from adapters.postgres.store import PostgresEventStore
 from domain.errors import ConcurrencyError, EventDecodingError
 from domain.ports import Position
@@ -67,23 +69,37 @@ async def test_rolled_back_appends_leave_no_trace_and_no_skip(database: Database
     assert [r.stream_id for r in await store.read_all(Position())] == [kept.id]
 
 
-async def test_a_follower_in_another_process_is_woken_by_notify(database: Database) -> None:
-    """A second store on its own pool and listener stands in for another process."""
-    from adapters.postgres.pool import create_pool
-
-    other_pool = await create_pool(database.dsn, schema=database.schema)
-    other = PostgresEventStore(other_pool)
-    await other.start_listening(functools.partial(connect, database.dsn, schema=database.schema))
+@asynccontextmanager
+async def another_process(
+    database: Database, listening: bool = True
+) -> AsyncIterator[PostgresEventStore]:
+    """A second store on its own pool (and listener): what another process would have."""
+    pool = await create_pool(database.dsn, schema=database.schema)
+    store = PostgresEventStore(pool)
+    if listening:
+        await store.start_listening(
+            functools.partial(connect, database.dsn, schema=database.schema)
+        )
     try:
-        stream = other.follow(Position(), poll_interval=60)
-        waiting = asyncio.create_task(anext(stream))
-        await asyncio.sleep(0.1)
-        till = await saved_till(database.store, payments=1)
-        woken = await asyncio.wait_for(waiting, timeout=5)
-        assert {r.stream_id for r in woken} == {till.id}
+        yield store
     finally:
-        await other.stop_listening()
-        await other_pool.close()
+        await store.stop_listening()
+        await pool.close()
+
+
+async def assert_woken_by_the_next_append(database: Database, follower: PostgresEventStore) -> None:
+    """With polling set to a minute, only a notification wakes the follower in time."""
+    stream = follower.follow(Position(), poll_interval=60)
+    waiting = asyncio.create_task(anext(stream))
+    await asyncio.sleep(0.1)
+    till = await saved_till(database.store, payments=1)
+    woken = await asyncio.wait_for(waiting, timeout=5)
+    assert {r.stream_id for r in woken} == {till.id}
+
+
+async def test_a_follower_in_another_process_is_woken_by_notify(database: Database) -> None:
+    async with another_process(database) as other:
+        await assert_woken_by_the_next_append(database, other)
 
 
 async def test_a_follower_is_woken_by_notify_after_its_listening_connection_was_killed(
@@ -91,27 +107,13 @@ async def test_a_follower_is_woken_by_notify_after_its_listening_connection_was_
 ) -> None:
     """A database restart or failover closes the listener: it reconnects, and followers in
     other processes are woken by notifications again, not left to the poll interval."""
-    from adapters.postgres.pool import create_pool
-
-    other_pool = await create_pool(database.dsn, schema=database.schema)
-    other = PostgresEventStore(other_pool)
-    await other.start_listening(functools.partial(connect, database.dsn, schema=database.schema))
-    try:
+    async with another_process(database) as other:
         listener_pid = other.notifier.listener_pid
         await database.pool.execute("SELECT pg_terminate_backend($1)", listener_pid)
         async with asyncio.timeout(5):
             while other.notifier.listener_pid in (0, listener_pid):
                 await asyncio.sleep(0.05)
-
-        stream = other.follow(Position(), poll_interval=60)
-        waiting = asyncio.create_task(anext(stream))
-        await asyncio.sleep(0.1)
-        till = await saved_till(database.store, payments=1)
-        woken = await asyncio.wait_for(waiting, timeout=5)
-        assert {r.stream_id for r in woken} == {till.id}
-    finally:
-        await other.stop_listening()
-        await other_pool.close()
+        await assert_woken_by_the_next_append(database, other)
 
 
 @pytest.mark.slow
@@ -230,23 +232,18 @@ async def test_a_remembered_state_never_hides_what_another_process_appended(
 ) -> None:
     """This process remembers the till's state after its save; another process then takes two
     payments. Loading here must start from the remembered state and add both."""
-    from adapters.postgres.pool import create_pool
-
     here = Repository(database.store)
     till = new_till(payments=1)
     await here.save(till, context=CONTEXT)
     assert database.store.recent.get(till.id) is not None
 
-    other_pool = await create_pool(database.dsn, schema=database.schema)
-    try:
-        elsewhere = Repository(PostgresEventStore(other_pool))
+    async with another_process(database, listening=False) as other:
+        elsewhere = Repository(other)
         theirs = await elsewhere.get(till.id, Till)
         theirs.take(Money.of("10.00"), uuid4())
         theirs.take(Money.of("5.00"), uuid4())
         await elsewhere.save(theirs, context=CONTEXT)
         from_the_database = await elsewhere.get(till.id, Till)
-    finally:
-        await other_pool.close()
 
     loaded_here = await here.get(till.id, Till)
     assert loaded_here.version == 4

@@ -9,12 +9,14 @@ import re
 import sys
 from datetime import timedelta
 from pathlib import Path
+from uuid import UUID
 
 from adapters.clock import ManualClock
 from api.scheduler import tick
 from domain.cart.model import Cart, CartStatus
 from domain.order.model import Fulfillment, FulfillmentMethod, Order, OrderStatus
 from domain.pickup.model import Pickup, PickupStatus
+from domain.service import CommerceService
 from domain.stock.model import StockItem
 from domain.values import stock_item_id
 from tests.integration.conftest import Shop
@@ -27,22 +29,25 @@ async def events_of(shop: Shop, stream_id, kind: type) -> int:  # type: ignore[n
     return sum(isinstance(e, kind) for e in await shop.database.store.read_stream(stream_id))
 
 
+async def pickups_at_centraal(service: CommerceService, count: int) -> list[UUID]:
+    """`count` click-and-collect orders of one lava lamp each (stock received first)."""
+    await service.receive_stock("AMS-CENTRAAL", "LAVA-LAMP", count + 1, "delivery", STAFF)
+    pickups = []
+    for _ in range(count):
+        cart_id = (await service.start_cart(ctx(), customer_id="cust-ada")).result.cart_id
+        await service.add_to_cart(cart_id, "LAVA-LAMP", 1, ctx())
+        placed = await service.checkout(
+            cart_id, Fulfillment(FulfillmentMethod.PICKUP, "AMS-CENTRAAL"), ctx(), "tok"
+        )
+        pickups.append(as_uuid(placed.result.pickup_id))
+    return pickups
+
+
 async def test_overdue_and_uncollected_pickups_are_handled_once_by_two_schedulers(
     shop: Shop,
 ) -> None:
     service, clock = shop.service, shop.clock
-    await service.receive_stock("AMS-CENTRAAL", "LAVA-LAMP", 4, "delivery", STAFF)
-    pickups = []
-    for _ in range(3):
-        cart_id = (await service.start_cart(ctx(), customer_id="cust-ada")).result.cart_id
-        await service.add_to_cart(cart_id, "LAVA-LAMP", 1, ctx())
-        done = await service.checkout(
-            cart_id,
-            Fulfillment(FulfillmentMethod.PICKUP, "AMS-CENTRAAL"),
-            ctx(),
-            payment_token="tok",
-        )
-        pickups.append(as_uuid(done.result.pickup_id))
+    pickups = await pickups_at_centraal(service, 3)
     late, ready = pickups[0], pickups[1]
     await service.start_picking(ready, "staff-bo", STAFF)
     await service.mark_ready(ready, "C2", STAFF)
@@ -90,15 +95,7 @@ async def test_two_omni_tick_processes_at_once_fire_each_rule_once(shop: Shop) -
     """The shop's clock stands a month back, so by the real clock `omni tick` runs on, the
     two unready pickups are past their promise and the ready one is past its window."""
     service = shop.service
-    await service.receive_stock("AMS-CENTRAAL", "LAVA-LAMP", 3, "delivery", STAFF)
-    pickups = []
-    for _ in range(3):
-        cart_id = (await service.start_cart(ctx(), customer_id="cust-ada")).result.cart_id
-        await service.add_to_cart(cart_id, "LAVA-LAMP", 1, ctx())
-        placed = await service.checkout(
-            cart_id, Fulfillment(FulfillmentMethod.PICKUP, "AMS-CENTRAAL"), ctx(), "tok"
-        )
-        pickups.append(as_uuid(placed.result.pickup_id))
+    pickups = await pickups_at_centraal(service, 3)
     late, also_late, ready = pickups
     await service.start_picking(ready, "staff-bo", STAFF)
     await service.mark_ready(ready, "C1", STAFF)

@@ -1,4 +1,4 @@
-"""Reading products and locations from CSV or JSON files, all or nothing.
+"""Reading products, locations and customers from CSV or JSON files, all or nothing.
 
 Every row is checked before anything is written; the first problem is reported with the
 file, the row number and the field.
@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
-from domain.ports import Location, LocationKind, Product
+from domain.ports import Customer, Location, LocationKind, Product
 from domain.values import Money
 
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SKU_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,39}$")
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
 T = TypeVar("T")
@@ -39,12 +40,20 @@ def read_locations(path: Path) -> list[Location]:
     return _read(path, _location)
 
 
+def read_customers(path: Path) -> list[Customer]:
+    return _read(path, _customer)
+
+
 def parse_products(text: str, name: str, json: bool) -> list[Product]:
     return _parse_rows(_rows(text, json), name, _product)
 
 
 def parse_locations(text: str, name: str, json: bool) -> list[Location]:
     return _parse_rows(_rows(text, json), name, _location)
+
+
+def parse_customers(text: str, name: str, json: bool) -> list[Customer]:
+    return _parse_rows(_rows(text, json), name, _customer)
 
 
 def _read(path: Path, build: Callable[[dict[str, Any]], T]) -> list[T]:
@@ -150,3 +159,22 @@ def _location(row: dict[str, Any]) -> Location:
         return msgspec.convert(values, Location, strict=False)
     except msgspec.ValidationError as error:
         raise _FieldError(str(error).rsplit("`$.", 1)[-1].rstrip("`"), str(error)) from None
+
+
+def _customer(row: dict[str, Any]) -> Customer:
+    email = _optional(row, "email")
+    if email is not None and not EMAIL_PATTERN.match(email):
+        raise _FieldError("email", f"{email!r} is not an e-mail address")
+    return Customer(
+        id=_required(row, "id"),
+        first_name=_required(row, "first_name"),
+        last_name=_optional(row, "last_name") or "",
+        email=email,
+        phone=_optional(row, "phone"),
+        loyalty_id=_optional(row, "loyalty_id"),
+    )
+
+
+def _optional(row: dict[str, Any], field: str) -> str | None:
+    value = row.get(field)
+    return None if value is None or str(value).strip() == "" else str(value).strip()

@@ -1,10 +1,10 @@
-"""Reference data held in memory, for unit tests of the service."""
+"""Reference data (catalog, customers) held in memory, for unit tests of the service."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from domain.ports import Location, Product
+from domain.ports import Customer, Location, Product
 
 
 class InMemoryCatalog:
@@ -20,3 +20,15 @@ class InMemoryCatalog:
 
     async def locations(self) -> list[Location]:
         return list(self._locations.values())
+
+
+class InMemoryCustomers:
+    def __init__(self, customers: Iterable[Customer] = ()) -> None:
+        self._customers = {customer.id: customer for customer in customers}
+
+    async def customer(self, customer_id: str) -> Customer | None:
+        return self._customers.get(customer_id)
+
+    async def by_loyalty_id(self, loyalty_id: str) -> Customer | None:
+        found = (c for c in self._customers.values() if c.loyalty_id == loyalty_id)
+        return next(found, None)

@@ -73,9 +73,10 @@ def _parser() -> argparse.ArgumentParser:
     catalog = commands.add_parser("catalog", help="reference data").add_subparsers(
         required=True, metavar="WHAT"
     )
-    load = catalog.add_parser("import", help="load products and locations (CSV or JSON)")
+    load = catalog.add_parser("import", help="load products, locations and customers (CSV or JSON)")
     load.add_argument("--products", type=Path)
     load.add_argument("--locations", type=Path)
+    load.add_argument("--customers", type=Path)
     load.set_defaults(handler=lambda s, a: asyncio.run(_catalog_import(s, a)))
 
     bench = commands.add_parser("bench", help="run benchmarks (see bench/)")
@@ -225,15 +226,21 @@ async def _rebuild(settings: Settings, name: str) -> None:
 
 
 async def _catalog_import(settings: Settings, args: argparse.Namespace) -> None:
-    from adapters.catalog_files import read_locations, read_products
+    from adapters.catalog_files import read_customers, read_locations, read_products
     from adapters.postgres.catalog import upsert_catalog
+    from adapters.postgres.customers import upsert_customers
 
     products = read_products(args.products) if args.products else []
     locations = read_locations(args.locations) if args.locations else []
+    customers = read_customers(args.customers) if args.customers else []
     database = await Database.open(settings, schema=settings.database_schema)
     async with database.pool.acquire() as connection, connection.transaction():
         await upsert_catalog(connection, products, locations)
-    print(f"imported {len(products)} products and {len(locations)} locations")
+        await upsert_customers(connection, customers)
+    print(
+        f"imported {len(products)} products, {len(locations)} locations "
+        f"and {len(customers)} customers"
+    )
     await database.close()
 
 

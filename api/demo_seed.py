@@ -1,4 +1,5 @@
-"""The demo: a catalog, three stores and a warehouse, with stock received through the service."""
+"""The demo: a catalog, three stores and a warehouse, with stock received through the service,
+and a few customers."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from importlib import resources
 
 import asyncpg
 
-from adapters.catalog_files import parse_locations, parse_products
+from adapters.catalog_files import parse_customers, parse_locations, parse_products
 from adapters.postgres.catalog import upsert_catalog
-from domain.ports import Location, LocationKind, Product
+from adapters.postgres.customers import upsert_customers
+from domain.ports import Customer, Location, LocationKind, Product
 from domain.service import CommerceService
 from domain.values import SYSTEM_ACTOR, Channel, Context
 
@@ -23,6 +25,11 @@ def load_demo_catalog() -> tuple[list[Product], list[Location]]:
         (folder / "locations.json").read_text(), "locations.json", json=True
     )
     return products, locations
+
+
+def load_demo_customers() -> list[Customer]:
+    text = (resources.files("api") / "demo" / "customers.csv").read_text()
+    return parse_customers(text, "customers.csv", json=False)
 
 
 def demo_stock(products: list[Product], locations: list[Location]) -> list[tuple[str, str, int]]:
@@ -43,6 +50,7 @@ async def seed_demo(pool: asyncpg.Pool, service: CommerceService) -> bool:
     products, locations = load_demo_catalog()
     async with pool.acquire() as connection, connection.transaction():
         await upsert_catalog(connection, products, locations)
+        await upsert_customers(connection, load_demo_customers())
     for location_id, sku, units in demo_stock(products, locations):
         await service.receive_stock(
             location_id,

@@ -18,6 +18,8 @@ __all__ = [
     "AppendResult",
     "Catalog",
     "Clock",
+    "Customer",
+    "CustomerDirectory",
     "DomainEvent",
     "EventStore",
     "Location",
@@ -175,6 +177,25 @@ class Catalog(Protocol):
     async def location(self, location_id: str) -> Location | None: ...
 
     async def locations(self) -> list[Location]: ...
+
+
+class Customer(msgspec.Struct, frozen=True, kw_only=True):
+    """A shopper as the identity provider knows them; events hold only the id."""
+
+    id: str
+    first_name: str
+    last_name: str = ""
+    email: str | None = None
+    phone: str | None = None
+    loyalty_id: str | None = None
+
+
+class CustomerDirectory(Protocol):
+    """Reference data about customers: names and contact details, and loyalty cards."""
+
+    async def customer(self, customer_id: str) -> Customer | None: ...
+
+    async def by_loyalty_id(self, loyalty_id: str) -> Customer | None: ...
 
 
 class PaymentDeclined(Exception):

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.catalog_files import CatalogFileError, parse_locations, parse_products
-from api.demo_seed import load_demo_catalog
+from adapters.catalog_files import (
+    CatalogFileError,
+    parse_customers,
+    parse_locations,
+    parse_products,
+)
+from api.demo_seed import load_demo_catalog, load_demo_customers
 from domain.ports import LocationKind
 from domain.values import Money
 
@@ -65,3 +70,22 @@ def test_a_bad_location_is_named_with_its_field(change: tuple[str, str], field: 
 def test_the_demo_catalog_is_valid() -> None:
     products, locations = load_demo_catalog()
     assert len(products) == 12 and {loc.kind for loc in locations} == set(LocationKind)
+
+
+def test_the_demo_customers_are_valid_and_carry_distinct_loyalty_ids() -> None:
+    customers = load_demo_customers()
+    loyalty_ids = [c.loyalty_id for c in customers if c.loyalty_id]
+    assert {c.id for c in customers} >= {"cust-ada"}
+    assert len(loyalty_ids) == len(set(loyalty_ids))
+
+
+def test_a_customer_with_a_bad_email_is_named_with_its_row_and_field() -> None:
+    text = "id,first_name,email\ncust-ok,Ok,ok@example.com\ncust-bad,Bad,not-an-address\n"
+    with pytest.raises(CatalogFileError) as error:
+        parse_customers(text, "c.csv", json=False)
+    assert (error.value.row, error.value.field) == (2, "email")
+
+
+def test_a_customer_without_optional_fields_reads_them_as_absent() -> None:
+    [customer] = parse_customers('[{"id": "cust-x", "first_name": "Xu"}]', "c.json", json=True)
+    assert (customer.last_name, customer.email, customer.loyalty_id) == ("", None, None)

@@ -52,7 +52,7 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 
     @property
     def actor(self) -> Actor:
-        return Actor(ACTOR_KIND[self.role], self.subject)
+        return Actor(ACTOR_KIND[self.role], self.subject, stores=self.stores, cart_id=self.cart_id)
 
     @property
     def customer_id(self) -> str | None:

@@ -1,40 +1,129 @@
-"""A shallow hierarchy: every domain failure carries the ids involved and a stable code."""
+"""A shallow hierarchy: every domain failure carries the ids involved, a stable code from one
+enum, and a message a shopper or an associate can read."""
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 from uuid import UUID
 
 
-class DomainError(Exception):
-    """A command was refused; nothing was recorded."""
+class ErrorCode(enum.StrEnum):
+    """Every refusal a client can act on, declared once (the API publishes this enum)."""
 
-    code = "DOMAIN_ERROR"
-    field: str | None = None
+    # Requests the API refuses before any use case runs
+    INVALID_INPUT = "INVALID_INPUT"
+    NOT_AUTHENTICATED = "NOT_AUTHENTICATED"
+    NOT_ALLOWED = "NOT_ALLOWED"
+    UNAVAILABLE = "UNAVAILABLE"  # retry later: the database or a provider is down
+    STALE_READ = "STALE_READ"  # a read model had not reached the requested position in time
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    # Shared
+    NOT_FOUND = "NOT_FOUND"
+    CONCURRENT_MODIFICATION = "CONCURRENT_MODIFICATION"
+    VERSION_MISMATCH = "VERSION_MISMATCH"
+    INVALID_QUANTITY = "INVALID_QUANTITY"
+    UNKNOWN_PRODUCT = "UNKNOWN_PRODUCT"
+    UNKNOWN_LOCATION = "UNKNOWN_LOCATION"
+    UNKNOWN_CUSTOMER = "UNKNOWN_CUSTOMER"
+    # Carts
+    CART_CLOSED = "CART_CLOSED"
+    LINE_NOT_IN_CART = "LINE_NOT_IN_CART"
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    EMPTY_CART = "EMPTY_CART"
+    CART_STILL_ACTIVE = "CART_STILL_ACTIVE"
+    CART_NOT_ABANDONED = "CART_NOT_ABANDONED"
+    CART_BELONGS_TO_ANOTHER_CUSTOMER = "CART_BELONGS_TO_ANOTHER_CUSTOMER"
+    # Checkout and orders
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+    PRICES_CHANGED = "PRICES_CHANGED"
+    PICKUP_NOT_OFFERED = "PICKUP_NOT_OFFERED"
+    PAYMENT_DECLINED = "PAYMENT_DECLINED"
+    PAYMENT_REQUIRED = "PAYMENT_REQUIRED"
+    INVALID_PAYMENT_STATE = "INVALID_PAYMENT_STATE"
+    ORDER_CLOSED = "ORDER_CLOSED"
+    UNKNOWN_ORDER_LINE = "UNKNOWN_ORDER_LINE"
+    # Pickups
+    INVALID_PICKUP_STATE = "INVALID_PICKUP_STATE"
+    NOT_READY_FOR_PICKUP = "NOT_READY_FOR_PICKUP"
+    PICKUP_CLOSED = "PICKUP_CLOSED"
+    WRONG_PICKUP_CODE = "WRONG_PICKUP_CODE"
+    INVALID_PICKUP_CODE = "INVALID_PICKUP_CODE"
+    PICKUP_WINDOW_STILL_OPEN = "PICKUP_WINDOW_STILL_OPEN"
+    PICKUP_NOT_OVERDUE = "PICKUP_NOT_OVERDUE"
+    PICKUP_ALREADY_OVERDUE = "PICKUP_ALREADY_OVERDUE"
+    UNKNOWN_PICKUP_LINE = "UNKNOWN_PICKUP_LINE"
+    EMPTY_PICKUP = "EMPTY_PICKUP"
+    # Returns
+    EXCEEDS_RETURNABLE = "EXCEEDS_RETURNABLE"
+    NOT_PURCHASED = "NOT_PURCHASED"
+    EMPTY_RETURN = "EMPTY_RETURN"
+    RETURN_WINDOW_CLOSED = "RETURN_WINDOW_CLOSED"
+    NOT_YET_FULFILLED = "NOT_YET_FULFILLED"
+    INSPECTION_MISMATCH = "INSPECTION_MISMATCH"
+    NOTHING_TO_RESTOCK = "NOTHING_TO_RESTOCK"
+    INVALID_RETURN_STATE = "INVALID_RETURN_STATE"
+    RETURN_NOT_INSPECTED = "RETURN_NOT_INSPECTED"
+    ALREADY_REFUNDED = "ALREADY_REFUNDED"
+    ALREADY_RESTOCKED = "ALREADY_RESTOCKED"
+    # Stock and the till
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
+    RESERVATION_NOT_FOUND = "RESERVATION_NOT_FOUND"
+    INVALID_POS_SALE = "INVALID_POS_SALE"
+
+
+class DomainError(Exception):
+    """A command was refused; nothing was recorded.
+
+    `message` is a template over the ids the error was raised with; `subject` names the
+    domain attribute at fault (snake_case), for the API to point at the input it came from.
+    """
+
+    code: ErrorCode = ErrorCode.INVALID_INPUT
+    subject: str | None = None
+    message = "the request was refused"
 
     def __init__(self, message: str = "", **ids: Any) -> None:
         self.ids = ids
         super().__init__(message or self._describe())
 
     def _describe(self) -> str:
-        details = ", ".join(f"{key}={value}" for key, value in self.ids.items())
-        return f"{type(self).__name__}({details})"
+        try:
+            return self.message.format(**{key: _readable(v) for key, v in self.ids.items()})
+        except (KeyError, IndexError, ValueError):
+            return self.message.split("{", 1)[0].rstrip(" :,(") or self.code.value.lower()
+
+
+def _readable(value: Any) -> Any:
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
 
 
 class NotFound(DomainError):
-    code = "NOT_FOUND"
+    code = ErrorCode.NOT_FOUND
+    message = "{id} was not found"
+
+
+class NotAllowed(DomainError):
+    """The actor may not do this, or not here; checked before anything is written."""
+
+    code = ErrorCode.NOT_ALLOWED
+    message = "not allowed"
 
 
 class ConcurrencyError(DomainError):
     """Another command changed the stream first: its expected version is stale."""
 
-    code = "CONCURRENT_MODIFICATION"
+    code = ErrorCode.CONCURRENT_MODIFICATION
 
     def __init__(self, stream_id: UUID, expected_version: int | None = None) -> None:
         self.stream_id = stream_id
         self.expected_version = expected_version
         super().__init__(
-            f"stream {stream_id} changed after version {expected_version}",
+            "someone else changed this at the same moment; please try again",
             stream_id=stream_id,
             expected_version=expected_version,
         )

@@ -66,9 +66,13 @@ class ActorKind(enum.StrEnum):
     SYSTEM = "system"
 
 
-class Actor(msgspec.Struct, frozen=True):
+class Actor(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Who acts: their role and id; a store role's stores; the cart a guest's token names."""
+
     kind: ActorKind
     id: str
+    stores: tuple[str, ...] = ()
+    cart_id: UUID | None = None
 
 
 SYSTEM_ACTOR = Actor(ActorKind.SYSTEM, "omni")

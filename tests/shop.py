@@ -61,16 +61,21 @@ LOCATIONS = [
 ]
 
 
+# Behaviour tests script a shop's day as an actor that may do everything; who may do what
+# is proven on its own (tests/unit/test_access.py and the API's authorization tests).
+SCRIPT = Actor(ActorKind.ADMIN, "shop-script")
+
+
 def ctx(
     channel: Channel = Channel.WEB, device: str | None = "laptop", actor: Actor | None = None
 ) -> Context:
-    return Context(
-        channel=channel, device_id=device, actor=actor or Actor(ActorKind.CUSTOMER, "cust-ada")
-    )
+    return Context(channel=channel, device_id=device, actor=actor or SCRIPT)
 
 
 STAFF = Context(
-    channel=Channel.STAFF, device_id="handheld-2", actor=Actor(ActorKind.STAFF, "staff-bo")
+    channel=Channel.STAFF,
+    device_id="handheld-2",
+    actor=Actor(ActorKind.STAFF, "staff-bo", stores=tuple(loc.id for loc in LOCATIONS)),
 )
 
 

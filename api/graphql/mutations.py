@@ -275,9 +275,7 @@ class Mutation:
         service, ctx = services(info).service, command_context(info)
         return await attempt(
             PickupPayload,
-            lambda: service.start_picking(
-                pickup_id, _staff_id(caller), ctx, store_id=store or None
-            ),
+            lambda: service.start_picking(pickup_id, _staff_id(caller), ctx),
             _pickup,
         )
 
@@ -290,7 +288,7 @@ class Mutation:
         service, ctx = services(info).service, command_context(info)
         return await attempt(
             PickupPayload,
-            lambda: service.report_short(pickup_id, line_id, quantity, ctx, store_id=store or None),
+            lambda: service.report_short(pickup_id, line_id, quantity, ctx),
             _pickup,
         )
 
@@ -303,7 +301,7 @@ class Mutation:
         service, ctx = services(info).service, command_context(info)
         return await attempt(
             PickupPayload,
-            lambda: service.mark_ready(pickup_id, shelf_spot.strip(), ctx, store_id=store or None),
+            lambda: service.mark_ready(pickup_id, shelf_spot.strip(), ctx),
             _pickup,
         )
 
@@ -316,7 +314,7 @@ class Mutation:
         service, ctx = services(info).service, command_context(info)
         return await attempt(
             PickupPayload,
-            lambda: service.notify_customer(pickup_id, channel, ctx, store_id=store or None),
+            lambda: service.notify_customer(pickup_id, channel, ctx),
             _pickup,
         )
 
@@ -329,9 +327,7 @@ class Mutation:
         service, ctx = services(info).service, command_context(info)
         return await attempt(
             PickupPayload,
-            lambda: service.collect(
-                pickup_id, code, _staff_id(caller), ctx, collected_by, store_id=store or None
-            ),
+            lambda: service.collect(pickup_id, code, _staff_id(caller), ctx, collected_by),
             _pickup,
         )
 

@@ -9,7 +9,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import DomainError
+from domain.errors import DomainError, ErrorCode
 from domain.values import Channel, Money
 
 MAX_LINE_QUANTITY = 99
@@ -33,33 +33,41 @@ class CartLine(msgspec.Struct, frozen=True):
 
 
 class CartClosed(DomainError):
-    code = "CART_CLOSED"
+    code = ErrorCode.CART_CLOSED
+    message = "this cart is {status} and accepts no more changes"
 
 
 class InvalidQuantity(DomainError):
-    code = "INVALID_QUANTITY"
-    field = "quantity"
+    code = ErrorCode.INVALID_QUANTITY
+    subject = "quantity"
+    message = "a cart line holds 1 to 99 units; {quantity} of {sku} is not possible"
 
 
 class LineNotInCart(DomainError):
-    code = "LINE_NOT_IN_CART"
-    field = "sku"
+    code = ErrorCode.LINE_NOT_IN_CART
+    subject = "sku"
+    message = "{sku} is not in this cart"
 
 
 class CurrencyMismatch(DomainError):
-    code = "CURRENCY_MISMATCH"
+    code = ErrorCode.CURRENCY_MISMATCH
+    message = "{sku} is priced in {currency}, which is not this cart's currency"
 
 
 class EmptyCart(DomainError):
-    code = "EMPTY_CART"
+    code = ErrorCode.EMPTY_CART
+    subject = "lines"
+    message = "this cart is empty: add something before checking out"
 
 
 class CartStillActive(DomainError):
-    code = "CART_STILL_ACTIVE"
+    code = ErrorCode.CART_STILL_ACTIVE
+    message = "this cart was active at {last_activity} and is not idle long enough to abandon"
 
 
 class CartBelongsToAnotherCustomer(DomainError):
-    code = "CART_BELONGS_TO_ANOTHER_CUSTOMER"
+    code = ErrorCode.CART_BELONGS_TO_ANOTHER_CUSTOMER
+    message = "this cart belongs to another customer"
 
 
 class Cart(Aggregate):

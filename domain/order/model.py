@@ -9,7 +9,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import DomainError
+from domain.errors import DomainError, ErrorCode
 from domain.values import Channel, Money
 
 
@@ -46,16 +46,19 @@ class OrderLine(msgspec.Struct, frozen=True):
 
 
 class OrderClosed(DomainError):
-    code = "ORDER_CLOSED"
+    code = ErrorCode.ORDER_CLOSED
+    message = "this order is {status} and cannot change any more"
 
 
 class PaymentStateError(DomainError):
-    code = "INVALID_PAYMENT_STATE"
+    code = ErrorCode.INVALID_PAYMENT_STATE
+    message = "this order's payment cannot change while it is {status}"
 
 
 class UnknownOrderLine(DomainError):
-    code = "UNKNOWN_ORDER_LINE"
-    field = "lineId"
+    code = ErrorCode.UNKNOWN_ORDER_LINE
+    subject = "line_id"
+    message = "order line {line_id} cannot be changed that way"
 
 
 class Order(Aggregate):

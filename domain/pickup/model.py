@@ -11,7 +11,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import DomainError
+from domain.errors import DomainError, ErrorCode
 
 
 class PickupStatus(enum.StrEnum):
@@ -44,54 +44,65 @@ class CustomerNotification(msgspec.Struct, frozen=True):
 class PickupStateError(DomainError):
     """The command does not fit the pickup's current status."""
 
-    code = "INVALID_PICKUP_STATE"
+    code = ErrorCode.INVALID_PICKUP_STATE
+    message = "this pickup is {status}; that step does not fit now"
 
 
 class NotReadyForPickup(PickupStateError):
-    code = "NOT_READY_FOR_PICKUP"
+    code = ErrorCode.NOT_READY_FOR_PICKUP
+    message = "this pickup is {status}, not ready for hand-over yet"
 
 
 class PickupClosed(PickupStateError):
     """Collected, not collected or cancelled: nothing more happens to it."""
 
-    code = "PICKUP_CLOSED"
+    code = ErrorCode.PICKUP_CLOSED
+    message = "this pickup is {status}; nothing more can happen to it"
 
 
 class WrongPickupCode(DomainError):
-    code = "WRONG_PICKUP_CODE"
-    field = "code"
+    code = ErrorCode.WRONG_PICKUP_CODE
+    subject = "code"
+    message = "that pickup code is not right"
 
 
 class InvalidPickupCode(DomainError):
-    code = "INVALID_PICKUP_CODE"
-    field = "pickupCode"
+    code = ErrorCode.INVALID_PICKUP_CODE
+    subject = "pickup_code"
+    message = "a pickup code cannot be empty"
 
 
 class PickupWindowStillOpen(DomainError):
-    code = "PICKUP_WINDOW_STILL_OPEN"
+    code = ErrorCode.PICKUP_WINDOW_STILL_OPEN
+    message = "the customer may still collect until {collect_by}"
 
 
 class NotOverdue(DomainError):
-    code = "PICKUP_NOT_OVERDUE"
+    code = ErrorCode.PICKUP_NOT_OVERDUE
+    message = "this pickup is {status} and not past its promised time {promised}"
 
 
 class AlreadyMarkedOverdue(DomainError):
-    code = "PICKUP_ALREADY_OVERDUE"
+    code = ErrorCode.PICKUP_ALREADY_OVERDUE
+    message = "this pickup was already marked overdue at {overdue_at}"
 
 
 class UnknownPickupLine(DomainError):
-    code = "UNKNOWN_PICKUP_LINE"
-    field = "lineId"
+    code = ErrorCode.UNKNOWN_PICKUP_LINE
+    subject = "line_id"
+    message = "this pickup has no line {line_id} left to pick"
 
 
 class InvalidPickupQuantity(DomainError):
-    code = "INVALID_QUANTITY"
-    field = "quantity"
+    code = ErrorCode.INVALID_QUANTITY
+    subject = "quantity"
+    message = "{quantity} is not a valid quantity for line {line_id}"
 
 
 class EmptyPickup(DomainError):
-    code = "EMPTY_PICKUP"
-    field = "lines"
+    code = ErrorCode.EMPTY_PICKUP
+    subject = "lines"
+    message = "a pickup needs at least one line to hand over"
 
 
 class Pickup(Aggregate):

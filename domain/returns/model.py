@@ -11,7 +11,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import DomainError
+from domain.errors import DomainError, ErrorCode
 from domain.values import Money
 
 
@@ -50,58 +50,70 @@ class RestockLine(msgspec.Struct, frozen=True):
 
 
 class ExceedsReturnable(DomainError):
-    code = "EXCEEDS_RETURNABLE"
-    field = "lines"
+    code = ErrorCode.EXCEEDS_RETURNABLE
+    subject = "lines"
+    message = "only {returnable} of {sku} can still be returned; {requested} requested"
 
 
 class NotPurchased(DomainError):
-    code = "NOT_PURCHASED"
-    field = "lines"
+    code = ErrorCode.NOT_PURCHASED
+    subject = "lines"
+    message = "{sku} was not bought on this order"
 
 
 class InvalidQuantity(DomainError):
-    code = "INVALID_QUANTITY"
-    field = "lines"
+    code = ErrorCode.INVALID_QUANTITY
+    subject = "lines"
+    message = "{quantity} is not a valid quantity of {sku}"
 
 
 class EmptyReturn(DomainError):
-    code = "EMPTY_RETURN"
-    field = "lines"
+    code = ErrorCode.EMPTY_RETURN
+    subject = "lines"
+    message = "a return needs at least one line"
 
 
 class ReturnWindowClosed(DomainError):
-    code = "RETURN_WINDOW_CLOSED"
+    code = ErrorCode.RETURN_WINDOW_CLOSED
+    message = "the {window_days}-day return window closed at {closed_at}"
 
 
 class NotYetFulfilled(DomainError):
-    code = "NOT_YET_FULFILLED"
+    code = ErrorCode.NOT_YET_FULFILLED
+    message = "this order was not delivered or collected yet; cancel it instead"
 
 
 class InspectionMismatch(DomainError):
-    code = "INSPECTION_MISMATCH"
-    field = "results"
+    code = ErrorCode.INSPECTION_MISMATCH
+    subject = "results"
+    message = "every returned unit must be judged once: expected {expected}, judged {judged}"
 
 
 class NothingToRestock(DomainError):
-    code = "NOTHING_TO_RESTOCK"
+    code = ErrorCode.NOTHING_TO_RESTOCK
+    message = "no unit of this return was judged resellable"
 
 
 class ReturnStateError(DomainError):
     """The command does not fit the return's current status."""
 
-    code = "INVALID_RETURN_STATE"
+    code = ErrorCode.INVALID_RETURN_STATE
+    message = "this return is {status}; that step does not fit now"
 
 
 class NotInspected(ReturnStateError):
-    code = "RETURN_NOT_INSPECTED"
+    code = ErrorCode.RETURN_NOT_INSPECTED
+    message = "this return is {status} and must be inspected first"
 
 
 class AlreadyRefunded(ReturnStateError):
-    code = "ALREADY_REFUNDED"
+    code = ErrorCode.ALREADY_REFUNDED
+    message = "this return was already refunded"
 
 
 class AlreadyRestocked(ReturnStateError):
-    code = "ALREADY_RESTOCKED"
+    code = ErrorCode.ALREADY_RESTOCKED
+    message = "this return was already restocked"
 
 
 class Return(Aggregate):

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import DomainError
+from domain.errors import DomainError, ErrorCode
 from domain.values import stock_item_id
 
 # A till may upload a sale again; the aggregate remembers this many recent sales (across all
@@ -20,28 +20,32 @@ RECENT_SALES_KEPT = 1000
 class InsufficientStock(DomainError):
     """A reservation asked for more than is available (on hand less reserved)."""
 
-    code = "INSUFFICIENT_STOCK"
-    field = "quantity"
+    code = ErrorCode.INSUFFICIENT_STOCK
+    subject = "quantity"
+    message = "only {available} of {sku} available at {location_id}; {requested} requested"
 
 
 class InvalidStockQuantity(DomainError):
     """Not a positive quantity, a negative count, or more than the order holds."""
 
-    code = "INVALID_QUANTITY"
-    field = "quantity"
+    code = ErrorCode.INVALID_QUANTITY
+    subject = "quantity"
+    message = "{quantity} is not a valid quantity of {sku} at {location_id}"
 
 
 class ReservationNotFound(DomainError):
     """The order holds nothing of this SKU at this location."""
 
-    code = "RESERVATION_NOT_FOUND"
+    code = ErrorCode.RESERVATION_NOT_FOUND
+    message = "order {order_id} holds no {sku} at {location_id}"
 
 
 class InvalidPosSale(DomainError):
     """A POS sale without a sale id cannot be told apart from its retries."""
 
-    code = "INVALID_POS_SALE"
-    field = "sale_id"
+    code = ErrorCode.INVALID_POS_SALE
+    subject = "sale_id"
+    message = "a till sale needs a sale number"
 
 
 class StockItem(Aggregate):

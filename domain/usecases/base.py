@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 import msgspec
 from eventsourcing.domain import Aggregate
 
-from domain.errors import ConcurrencyError, DomainError
+from domain.errors import ConcurrencyError, DomainError, ErrorCode
 from domain.order.model import Order
 from domain.ports import Catalog, Clock, EventStore, Location, PaymentGateway, Position
 from domain.repository import Repository
@@ -26,13 +26,15 @@ MAX_ATTEMPTS = 30
 
 
 class UnknownLocation(DomainError):
-    code = "UNKNOWN_LOCATION"
-    field = "locationId"
+    code = ErrorCode.UNKNOWN_LOCATION
+    subject = "location_id"
+    message = "there is no store or warehouse {location_id}"
 
 
 class UnknownProduct(DomainError):
-    code = "UNKNOWN_PRODUCT"
-    field = "sku"
+    code = ErrorCode.UNKNOWN_PRODUCT
+    subject = "sku"
+    message = "there is no product {sku}"
 
 
 class Decision(msgspec.Struct, Generic[R]):

@@ -7,6 +7,7 @@ from uuid import UUID
 
 import msgspec
 
+from domain import access
 from domain.cart.model import Cart
 from domain.usecases.base import Decision, Done, UnknownProduct, UseCases
 from domain.values import Channel, Context
@@ -36,6 +37,7 @@ class CartUseCases(UseCases):
         cart_id: UUID | None = None,
     ) -> Done[CartChanged]:
         """Open a cart on the caller's channel and device, for a customer or a guest."""
+        access.require(context.actor, access.Capability.SHOP)
         new_cart_id = cart_id or self.new_id()
 
         async def decide() -> Decision[CartChanged]:
@@ -52,7 +54,7 @@ class CartUseCases(UseCases):
         """Add units of a product at today's catalog price."""
 
         async def decide() -> Decision[CartChanged]:
-            cart = await self.repository.get(cart_id, Cart)
+            cart = await self._held_cart(cart_id, context)
             products = await self.catalog.products([sku])
             if sku not in products:
                 raise UnknownProduct(sku=sku)
@@ -67,7 +69,7 @@ class CartUseCases(UseCases):
         """Set a line's quantity; zero removes it."""
 
         async def decide() -> Decision[CartChanged]:
-            cart = await self.repository.get(cart_id, Cart)
+            cart = await self._held_cart(cart_id, context)
             cart.change_quantity(sku, quantity)
             return Decision([cart], CartChanged(cart_id))
 
@@ -79,7 +81,7 @@ class CartUseCases(UseCases):
         """Take a product out of the cart."""
 
         async def decide() -> Decision[CartChanged]:
-            cart = await self.repository.get(cart_id, Cart)
+            cart = await self._held_cart(cart_id, context)
             cart.remove_line(sku)
             return Decision([cart], CartChanged(cart_id))
 
@@ -94,6 +96,8 @@ class CartUseCases(UseCases):
     ) -> Done[SignedIn]:
         """A guest signs in: merge into the customer's open cart if there is one, else attach."""
 
+        access.require_customer(context.actor, customer_id)
+
         async def decide() -> Decision[SignedIn]:
             guest = await self.repository.get(guest_cart_id, Cart)
             target = await self._open_cart_of(customer_cart_id, guest_cart_id)
@@ -104,6 +108,11 @@ class CartUseCases(UseCases):
             return Decision([target, guest], SignedIn(target.id, guest.id, capped))
 
         return await self._execute(decide, SignedIn, context)
+
+    async def _held_cart(self, cart_id: UUID, context: Context) -> Cart:
+        cart = await self.repository.get(cart_id, Cart)
+        access.require_cart_holder(context.actor, cart.id, cart.customer_id)
+        return cart
 
     async def _open_cart_of(self, cart_id: UUID | None, guest_cart_id: UUID) -> Cart | None:
         if cart_id is None or cart_id == guest_cart_id:

@@ -8,8 +8,9 @@ from uuid import UUID, uuid5
 
 import msgspec
 
-from domain.cart.model import Cart, CartClosed
-from domain.errors import DomainError
+from domain import access
+from domain.cart.model import Cart, CartClosed, EmptyCart
+from domain.errors import DomainError, ErrorCode
 from domain.order.model import Fulfillment, FulfillmentMethod, Order, OrderLine
 from domain.pickup.model import FINISHED, Pickup, PickupLine
 from domain.ports import Location, PaymentDeclined
@@ -30,8 +31,8 @@ class ShortLine(msgspec.Struct, frozen=True):
 class OutOfStock(DomainError):
     """Some lines cannot be reserved here; says which, and which nearby stores have them."""
 
-    code = "OUT_OF_STOCK"
-    field = "lines"
+    code = ErrorCode.OUT_OF_STOCK
+    subject = "lines"
 
     def __init__(self, location_id: str, short: list[ShortLine]) -> None:
         self.short = short
@@ -40,18 +41,21 @@ class OutOfStock(DomainError):
 
 
 class PricesChanged(DomainError):
-    code = "PRICES_CHANGED"
-    field = "lines"
+    code = ErrorCode.PRICES_CHANGED
+    subject = "lines"
+    message = "prices changed since these were added: {skus}; review the cart"
 
 
 class PickupNotOffered(DomainError):
-    code = "PICKUP_NOT_OFFERED"
-    field = "locationId"
+    code = ErrorCode.PICKUP_NOT_OFFERED
+    subject = "location_id"
+    message = "{location_id} does not offer pickup"
 
 
 class PaymentRejected(DomainError):
-    code = "PAYMENT_DECLINED"
-    field = "paymentToken"
+    code = ErrorCode.PAYMENT_DECLINED
+    subject = "payment_token"
+    message = "the payment was declined"
 
 
 class CheckedOut(msgspec.Struct, frozen=True):
@@ -83,8 +87,11 @@ class CheckoutUseCases(UseCases):
 
         async def decide() -> Decision[CheckedOut]:
             cart = await self.repository.get(cart_id, Cart)
+            access.require_cart_holder(context.actor, cart.id, cart.customer_id)
             if not cart.is_open:
                 raise CartClosed(cart_id=cart_id, status=cart.status.value)
+            if not cart.lines:
+                raise EmptyCart(cart_id=cart_id)
             location = await self._fulfillment_location(fulfillment)
             await self._require_current_prices(cart)
             items = await self._reserve(cart, location, order_id)
@@ -178,13 +185,18 @@ class CheckoutUseCases(UseCases):
             store.pickup_window_days,
         )
 
+    async def _owned_order(self, order_id: UUID, context: Context) -> Order:
+        order = await self.repository.get(order_id, Order)
+        access.require_owner(context.actor, order.customer_id, order.fulfillment.location_id)
+        return order
+
     async def authorize_payment(
         self, order_id: UUID, payment_token: str, context: Context
     ) -> Done[OrderChanged]:
         """Pay for an order placed without payment, or after a decline."""
 
         async def decide() -> Decision[OrderChanged]:
-            order = await self.repository.get(order_id, Order)
+            order = await self._owned_order(order_id, context)
             await self._authorize(order, payment_token)
             return Decision([order], OrderChanged(order_id))
 
@@ -196,7 +208,7 @@ class CheckoutUseCases(UseCases):
         """Cancel before hand-over: reservations are released and the pickup is cancelled."""
 
         async def decide() -> Decision[OrderChanged]:
-            order = await self.repository.get(order_id, Order)
+            order = await self._owned_order(order_id, context)
             now = self.clock.now()
             order.cancel(reason, now)
             changed: list = [order, *await self._release_reservations(order, reason)]

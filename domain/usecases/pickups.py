@@ -8,7 +8,9 @@ from uuid import UUID
 
 import msgspec
 
-from domain.errors import DomainError
+from domain import access
+from domain.access import Capability
+from domain.errors import DomainError, ErrorCode
 from domain.order.model import Order, OrderStatus
 from domain.pickup.model import Pickup, PickupStatus
 from domain.stock.model import StockItem
@@ -17,12 +19,8 @@ from domain.values import Context, stock_item_id
 
 
 class PaymentRequired(DomainError):
-    code = "PAYMENT_REQUIRED"
-
-
-class WrongStore(DomainError):
-    code = "WRONG_STORE"
-    field = "pickupId"
+    code = ErrorCode.PAYMENT_REQUIRED
+    message = "this order is not paid ({status}); take payment before hand-over"
 
 
 class PickupChanged(msgspec.Struct, frozen=True):
@@ -42,47 +40,45 @@ class PickupUseCases(UseCases):
         pickup_id: UUID,
         context: Context,
         act: Callable[[Pickup], None],
-        store_id: str | None = None,
+        capability: Capability = Capability.PICK,
     ) -> Done[PickupChanged]:
         async def decide() -> Decision[PickupChanged]:
-            pickup = await self._pickup_at(pickup_id, store_id)
+            pickup = await self._pickup_at(pickup_id, context, capability)
             act(pickup)
             return Decision([pickup], _changed(pickup))
 
         return await self._execute(decide, PickupChanged, context)
 
-    async def _pickup_at(self, pickup_id: UUID, store_id: str | None) -> Pickup:
+    async def _pickup_at(
+        self, pickup_id: UUID, context: Context, capability: Capability = Capability.PICK
+    ) -> Pickup:
+        """The pickup, once the actor is known to be allowed to work it at its store."""
         pickup = await self.repository.get(pickup_id, Pickup)
-        if store_id is not None and pickup.store_id != store_id:
-            raise WrongStore(pickup_id=pickup_id, store_id=store_id)
+        access.require(context.actor, capability, pickup.store_id)
         return pickup
 
     async def start_picking(
-        self, pickup_id: UUID, staff_id: str, context: Context, store_id: str | None = None
+        self, pickup_id: UUID, staff_id: str, context: Context
     ) -> Done[PickupChanged]:
         """A staff member takes the pickup to the shelves."""
         now = self.clock.now()
-        return await self._on_pickup(
-            pickup_id, context, lambda p: p.start_picking(staff_id, now), store_id
-        )
+        return await self._on_pickup(pickup_id, context, lambda p: p.start_picking(staff_id, now))
 
     async def notify_customer(
-        self, pickup_id: UUID, channel: str, context: Context, store_id: str | None = None
+        self, pickup_id: UUID, channel: str, context: Context
     ) -> Done[PickupChanged]:
         """Record that the customer was told the order is ready."""
         now = self.clock.now()
-        return await self._on_pickup(
-            pickup_id, context, lambda p: p.notify_customer(channel, now), store_id
-        )
+        return await self._on_pickup(pickup_id, context, lambda p: p.notify_customer(channel, now))
 
     async def mark_ready(
-        self, pickup_id: UUID, shelf_spot: str, context: Context, store_id: str | None = None
+        self, pickup_id: UUID, shelf_spot: str, context: Context
     ) -> Done[PickupChanged]:
         """Everything is on a shelf spot; a one-time pickup code is issued."""
         code, now = self.new_code(), self.clock.now()
 
         async def decide() -> Decision[PickupChanged]:
-            pickup = await self._pickup_at(pickup_id, store_id)
+            pickup = await self._pickup_at(pickup_id, context)
             pickup.mark_ready(shelf_spot, code, now)
             return Decision([pickup], _changed(pickup, code))
 
@@ -94,13 +90,12 @@ class PickupUseCases(UseCases):
         line_id: str,
         quantity_short: int,
         context: Context,
-        store_id: str | None = None,
     ) -> Done[PickupChanged]:
         """The shelf is short: the order line is cancelled, its amount owed back, stock released."""
         now = self.clock.now()
 
         async def decide() -> Decision[PickupChanged]:
-            pickup = await self._pickup_at(pickup_id, store_id)
+            pickup = await self._pickup_at(pickup_id, context)
             line = pickup.report_short(line_id, quantity_short, now)
             order = await self.repository.get(pickup.order_id, Order)
             order.cancel_line(line_id, quantity_short, reason="shelf short")
@@ -119,13 +114,12 @@ class PickupUseCases(UseCases):
         staff_id: str,
         context: Context,
         collected_by: str | None = None,
-        store_id: str | None = None,
     ) -> Done[PickupChanged]:
         """Hand over against the code: stock leaves, payment is captured, the order completes."""
         now = self.clock.now()
 
         async def decide() -> Decision[PickupChanged]:
-            pickup = await self._pickup_at(pickup_id, store_id)
+            pickup = await self._pickup_at(pickup_id, context, Capability.HAND_OVER)
             order = await self.repository.get(pickup.order_id, Order)
             if order.status is not OrderStatus.PAYMENT_AUTHORIZED:
                 raise PaymentRequired(order_id=order.id, status=order.status.value)
@@ -154,7 +148,7 @@ class PickupUseCases(UseCases):
         """The pickup window passed: the order is cancelled and its stock released."""
 
         async def decide() -> Decision[PickupChanged]:
-            pickup = await self.repository.get(pickup_id, Pickup)
+            pickup = await self._pickup_at(pickup_id, context)
             pickup.expire(at)
             order = await self.repository.get(pickup.order_id, Order)
             order.cancel("not collected", at)

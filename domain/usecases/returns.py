@@ -7,6 +7,8 @@ from uuid import UUID
 
 import msgspec
 
+from domain import access
+from domain.access import Capability
 from domain.order.model import Order
 from domain.returns.model import Inspection, NotPurchased, Return, ReturnChannel, ReturnLine
 from domain.usecases.base import Decision, Done, UseCases
@@ -38,6 +40,7 @@ class ReturnUseCases(UseCases):
 
         async def decide() -> Decision[ReturnChanged]:
             order = await self.repository.get(order_id, Order)
+            access.require_return_requester(context.actor, order.customer_id)
             prices = {line.sku: line.unit_price for line in order.lines}
             for sku in quantities:
                 if sku not in prices:
@@ -65,6 +68,7 @@ class ReturnUseCases(UseCases):
         self, return_id: UUID, location_id: str, context: Context
     ) -> Done[ReturnChanged]:
         """The goods arrived at a store or warehouse; that is where they will be restocked."""
+        access.require(context.actor, Capability.TAKE_RETURN, location_id)
         await self._location(location_id)
         now = self.clock.now()
 
@@ -82,7 +86,7 @@ class ReturnUseCases(UseCases):
         now = self.clock.now()
 
         async def decide() -> Decision[ReturnChanged]:
-            item = await self.repository.get(return_id, Return)
+            item = await self._return_at(return_id, context, Capability.INSPECT_RETURN)
             item.inspect(results, now)
             return Decision([item], _changed(item))
 
@@ -93,7 +97,7 @@ class ReturnUseCases(UseCases):
         now = self.clock.now()
 
         async def decide() -> Decision[ReturnChanged]:
-            item = await self.repository.get(return_id, Return)
+            item = await self._return_at(return_id, context, Capability.REFUND)
             item.require_refundable()
             reference = await self.payments.refund(item.order_id, item.refund_due)
             item.refund(reference, now)
@@ -106,7 +110,7 @@ class ReturnUseCases(UseCases):
         now = self.clock.now()
 
         async def decide() -> Decision[ReturnChanged]:
-            item = await self.repository.get(return_id, Return)
+            item = await self._return_at(return_id, context, Capability.MANAGE_STOCK)
             quantities = item.restock(now)
             assert item.received_at_location is not None
             stock = await self._stock_items(item.received_at_location, list(quantities))
@@ -115,3 +119,9 @@ class ReturnUseCases(UseCases):
             return Decision([item, *stock.values()], _changed(item))
 
         return await self._execute(decide, ReturnChanged, context)
+
+    async def _return_at(self, return_id: UUID, context: Context, capability: Capability) -> Return:
+        """The return, once the actor may work on it where it was received."""
+        item = await self.repository.get(return_id, Return)
+        access.require(context.actor, capability, item.received_at_location)
+        return item

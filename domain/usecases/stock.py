@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
+from domain import access
+from domain.access import Capability
 from domain.usecases.base import Decision, Done, UnknownProduct, UseCases
 from domain.values import Context
 
@@ -29,6 +31,7 @@ class StockUseCases(UseCases):
         idempotency_key: str | None = None,
     ) -> Done[StockChanged]:
         """Goods arrived at a location (a delivery note id makes a good idempotency key)."""
+        access.require(context.actor, Capability.MANAGE_STOCK, location_id)
         await self._require_known(location_id, [sku])
 
         async def decide() -> Decision[StockChanged]:
@@ -42,6 +45,7 @@ class StockUseCases(UseCases):
         self, location_id: str, sku: str, counted: int, reason: str, context: Context
     ) -> Done[StockChanged]:
         """A stock count sets what is on hand."""
+        access.require(context.actor, Capability.MANAGE_STOCK, location_id)
         await self._require_known(location_id, [sku])
 
         async def decide() -> Decision[StockChanged]:
@@ -60,6 +64,7 @@ class StockUseCases(UseCases):
         context: Context,
     ) -> Done[StockChanged]:
         """A sale that happened at a till; safe to upload again (the sale id is the key)."""
+        access.require(context.actor, Capability.SELL, location_id)
         # One sale id per stock item: two lines of one SKU would look like a retried upload.
         sold: dict[str, int] = {}
         for line in lines:

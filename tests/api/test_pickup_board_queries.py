@@ -30,8 +30,12 @@ query($store: String!) { pickupBoard(storeId: $store) {
 
 COLUMNS = ("toPick", "picking", "ready", "overdue", "collectedToday", "notCollected")
 SKUS = ("RETRO-CLOCK", "DESK-FAN")
-SHOPPER = Context(channel=Channel.WEB, device_id="laptop", actor=Actor(ActorKind.GUEST, "g"))
-STAFF = Context(channel=Channel.STAFF, device_id="hand", actor=Actor(ActorKind.STAFF, "staff-bo"))
+SHOPPER = Context(channel=Channel.WEB, device_id="laptop", actor=Actor(ActorKind.ADMIN, "script"))
+STAFF = Context(
+    channel=Channel.STAFF,
+    device_id="hand",
+    actor=Actor(ActorKind.STAFF, "staff-bo", stores=("AMS-CENTRAAL",)),
+)
 
 
 def on_app(api: Api, work: Callable[[], Awaitable[Any]]) -> Any:

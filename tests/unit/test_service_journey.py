@@ -47,7 +47,7 @@ async def test_phone_to_laptop_to_store_and_back_through_another_store() -> None
     pickup_id = as_uuid(checked_out.pickup_id)
     assert str(checked_out.total) == "127.90 EUR"
     clock.advance(minutes=20)
-    await service.start_picking(pickup_id, "staff-bo", STAFF, store_id="AMS-CENTRAAL")
+    await service.start_picking(pickup_id, "staff-bo", STAFF)
     ready = (await service.mark_ready(pickup_id, "shelf B3", STAFF)).result
     await service.notify_customer(pickup_id, "sms", STAFF)
     clock.advance(hours=3)

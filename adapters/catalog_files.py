@@ -20,6 +20,7 @@ import msgspec
 from domain.ports import Customer, Location, LocationKind, Product
 from domain.values import Money
 
+URL_PATTERN = re.compile(r"^(https?://[^\s]+|/[^\s]*)$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SKU_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,39}$")
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
@@ -130,7 +131,39 @@ def _product(row: dict[str, Any]) -> Product:
         name=_required(row, "name"),
         price=Money.of(price, currency),
         low_stock_threshold=_optional_int(row, "low_stock_threshold"),
+        description=_optional(row, "description") or "",
+        attributes=_attributes(row.get("attributes")),
+        image_urls=_image_urls(row.get("image_urls")),
     )
+
+
+def _attributes(raw: Any) -> dict[str, str]:
+    """A JSON object of strings, or in CSV `name=value; name=value`."""
+    if raw in (None, ""):
+        return {}
+    pairs: list[tuple[Any, ...]]
+    if isinstance(raw, dict):
+        pairs = list(raw.items())
+    else:
+        pairs = [tuple(part.split("=", 1)) for part in str(raw).split(";") if part.strip()]
+    attributes = {}
+    for pair in pairs:
+        if len(pair) != 2 or not str(pair[0]).strip():
+            raise _FieldError("attributes", f"{raw!r} is not name=value pairs")
+        attributes[str(pair[0]).strip()] = str(pair[1]).strip()
+    return attributes
+
+
+def _image_urls(raw: Any) -> tuple[str, ...]:
+    """A JSON list, or in CSV URLs separated by '|'."""
+    if raw in (None, ""):
+        return ()
+    urls = raw if isinstance(raw, list) else str(raw).split("|")
+    cleaned = tuple(str(url).strip() for url in urls if str(url).strip())
+    for url in cleaned:
+        if not URL_PATTERN.match(url):
+            raise _FieldError("image_urls", f"{url!r} is not an http(s) URL or a /path")
+    return cleaned
 
 
 def _location(row: dict[str, Any]) -> Location:

@@ -7,7 +7,6 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 from litestar import Litestar
 from litestar.config.app import AppConfig
@@ -15,14 +14,17 @@ from litestar.config.app import AppConfig
 from adapters.clock import SystemClock
 from adapters.payments import SimulatedPaymentGateway
 from adapters.postgres.catalog import CATALOG_CHANNEL, CachedCatalog, PostgresCatalog
+from adapters.postgres.customers import PostgresCustomers
 from adapters.postgres.database import Database
 from adapters.settings import Settings
 from api.auth import TokenService
 from api.demo_seed import seed_demo
-from api.graphql.schema import graphql_handlers
+from api.graphql.endpoint import graphql_handlers
 from api.metrics import Metrics
+from api.pos_sync import pos_sync
 from api.rest import rest_handlers
 from api.scheduler import Scheduler
+from api.services import Services
 from domain.service import CommerceService
 from projections.catalog import all_projections
 from projections.supervisor import ProjectionSupervisor
@@ -42,21 +44,8 @@ MAX_BODY_BYTES = 1024 * 1024
 GC_THRESHOLDS = (10_000, 10, 10)
 
 
-@dataclass
-class Services:
-    """Everything a request handler may use, built once per process."""
-
-    settings: Settings
-    database: Database
-    catalog: CachedCatalog
-    service: CommerceService
-    projections: ProjectionSupervisor
-    tokens: TokenService
-    clock: SystemClock
-    metrics: Metrics
-
-
 async def build_services(settings: Settings, schema: str | None = None) -> Services:
+    tokens = TokenService.for_deployment(settings.secret_keys, settings.production)
     database = await Database.open(settings, schema=schema, pool_size=settings.pool_size)
     catalog = CachedCatalog(PostgresCatalog(database.pool))
     await database.store.notifier.subscribe(CATALOG_CHANNEL, catalog.invalidate)
@@ -66,14 +55,15 @@ async def build_services(settings: Settings, schema: str | None = None) -> Servi
     )
     projections = projection_supervisor(database, settings)
     return Services(
-        settings,
-        database,
-        catalog,
-        service,
-        projections,
-        TokenService(settings.secret_key),
-        clock,
-        Metrics(),
+        settings=settings,
+        database=database,
+        catalog=catalog,
+        customers=PostgresCustomers(database.pool),
+        service=service,
+        projections=projections,
+        tokens=tokens,
+        clock=clock,
+        metrics=Metrics(),
     )
 
 
@@ -103,6 +93,8 @@ def from_environment() -> Litestar:
 
 
 def create_app(settings: Settings) -> Litestar:
+    # Refuse a weak signing key in production before anything starts, not at the first request.
+    TokenService.for_deployment(settings.secret_keys, settings.production)
     schema = settings.database_schema
 
     @asynccontextmanager
@@ -129,7 +121,7 @@ def create_app(settings: Settings) -> Litestar:
         return config
 
     return Litestar(
-        route_handlers=[*graphql_handlers(settings), *rest_handlers()],
+        route_handlers=[*graphql_handlers(settings), *rest_handlers(), pos_sync],
         lifespan=[lifespan],
         request_max_body_size=MAX_BODY_BYTES,
         on_app_init=[configure],

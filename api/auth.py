@@ -1,21 +1,31 @@
-"""Bearer tokens with roles (DESIGN §6): signed, expiring, scoped to carts, customers or stores.
+"""Bearer tokens with roles (DESIGN §6, §9): JSON Web Tokens through PyJWT, each with an
+expiry and the id of the key that signed it, so keys can be rotated without signing
+everybody out. No session state: any API process verifies any token.
 
-A token is `<payload>.<signature>`: the payload is msgspec JSON in URL-safe base64, the
-signature an HMAC-SHA256 of it under the service's secret. No session state: any API
-process can verify any token.
+Roles: a guest holds one cart (its token is renewed as the cart is used), a customer, staff
+of some stores (picker or manager), a till of one store, an admin.
 """
 
 from __future__ import annotations
 
-import base64
 import enum
 import hashlib
-import hmac
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
 from uuid import UUID
 
+import jwt
 import msgspec
 
+from adapters.settings import DEV_SECRET
 from domain.values import Actor, ActorKind
+
+ALGORITHM = "HS256"
+ISSUER = "omnicommerce"
+MIN_KEY_LENGTH = 32
+HOUR = 3600
+DAY = 24 * HOUR
 
 
 class Role(enum.StrEnum):
@@ -39,9 +49,19 @@ ACTOR_KIND = {
     Role.ADMIN: ActorKind.ADMIN,
 }
 
+# How long a token lives when its minter does not say: a guest's cart token is renewed by
+# every change to the cart, so a cart in use never loses its holder.
+DEFAULT_LIFETIME = {
+    Role.GUEST: 30 * DAY,
+    Role.CUSTOMER: DAY,
+    Role.STAFF: 12 * HOUR,
+    Role.POS: 30 * DAY,
+    Role.ADMIN: HOUR,
+}
+
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """Who is calling: a guest holding one cart, a customer, staff or a POS of some stores."""
+    """Who is calling: a guest holding one cart, a customer, staff or a till of some stores."""
 
     role: Role
     subject: str
@@ -68,34 +88,93 @@ class InvalidToken(Exception):
     """The token is malformed, forged or expired."""
 
 
+class WeakSecret(Exception):
+    """The signing key may not be used here (the development key, or too short)."""
+
+
+def key_id(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()[:12]
+
+
 class TokenService:
-    def __init__(self, secret: str) -> None:
-        self._key = hashlib.sha256(secret.encode()).digest()
-        self._decode = msgspec.json.Decoder(Principal).decode
+    """Signs with the first key; verifies with any of them (older keys, while they rotate out)."""
+
+    def __init__(self, *secrets: str, clock: Callable[[], float] = time.time) -> None:
+        if not secrets:
+            raise WeakSecret("no signing key")
+        self._signing = secrets[0]
+        self._keys = {key_id(secret): secret for secret in secrets}
+        self._clock = clock
+
+    @classmethod
+    def for_deployment(cls, secrets: Sequence[str], production: bool) -> TokenService:
+        """Refuses to start production with the development key or a key under 32 bytes."""
+        if production:
+            for secret in secrets:
+                if secret == DEV_SECRET or len(secret.encode()) < MIN_KEY_LENGTH:
+                    raise WeakSecret(
+                        "production needs OMNI_SECRET_KEY of at least 32 bytes, not the "
+                        "development key"
+                    )
+        return cls(*secrets)
 
     def mint(self, principal: Principal) -> str:
-        payload = _b64(msgspec.json.encode(principal))
-        return f"{payload}.{self._sign(payload)}"
+        expires_at = principal.expires_at or int(self._clock()) + DEFAULT_LIFETIME[principal.role]
+        claims: dict[str, Any] = {
+            "iss": ISSUER,
+            "sub": principal.subject,
+            "role": principal.role.value,
+            "exp": expires_at,
+        }
+        if principal.stores:
+            claims["stores"] = list(principal.stores)
+        if principal.staff_role is not None:
+            claims["staff_role"] = principal.staff_role.value
+        if principal.cart_id is not None:
+            claims["cart_id"] = str(principal.cart_id)
+        headers = {"kid": key_id(self._signing)}
+        return jwt.encode(claims, self._signing, algorithm=ALGORITHM, headers=headers)
+
+    def mint_guest(self, cart_id: UUID, now: float) -> str:
+        """A guest's cart token, good for DEFAULT_LIFETIME from `now`."""
+        expires_at = int(now) + DEFAULT_LIFETIME[Role.GUEST]
+        guest = Principal(
+            role=Role.GUEST, subject=f"guest-{cart_id}", cart_id=cart_id, expires_at=expires_at
+        )
+        return self.mint(guest)
 
     def verify(self, token: str, now: float) -> Principal:
-        payload, _, signature = token.partition(".")
-        if not payload or not hmac.compare_digest(signature, self._sign(payload)):
-            raise InvalidToken("invalid token")
-        try:
-            principal = self._decode(_unb64(payload))
-        except (msgspec.DecodeError, ValueError):
-            raise InvalidToken("invalid token") from None
-        if principal.expires_at and principal.expires_at < now:
+        claims = self._claims(token)
+        if claims["exp"] < now:
             raise InvalidToken("token expired")
-        return principal
+        try:
+            return msgspec.convert(
+                {
+                    "role": claims["role"],
+                    "subject": claims["sub"],
+                    "stores": claims.get("stores", ()),
+                    "staff_role": claims.get("staff_role"),
+                    "cart_id": claims.get("cart_id"),
+                    "expires_at": claims["exp"],
+                },
+                Principal,
+                strict=False,
+            )
+        except msgspec.ValidationError:
+            raise InvalidToken("invalid token") from None
 
-    def _sign(self, payload: str) -> str:
-        return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    def _claims(self, token: str) -> dict[str, Any]:
+        try:
+            secret = self._keys.get(jwt.get_unverified_header(token).get("kid", ""))
+            if secret is None:
+                raise InvalidToken("invalid token")
+            # The expiry is checked against the caller's clock (verify's `now`), not PyJWT's.
+            return jwt.decode(
+                token,
+                secret,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                options={"require": ["exp", "sub", "iss"], "verify_exp": False},
+            )
+        except jwt.PyJWTError:
+            raise InvalidToken("invalid token") from None

@@ -1,59 +1,82 @@
-"""Counters and latency histograms in the Prometheus text format, without a dependency."""
+"""Prometheus metrics through prometheus_client: request counts and latency per GraphQL
+operation, and, at scrape time, projection lag and the event store's head.
+
+With several API processes (`omni serve --workers N` sets PROMETHEUS_MULTIPROC_DIR before
+they start), each process writes its samples to files in that folder and a scrape of any
+process reads all of them: the service reports as one.
+"""
 
 from __future__ import annotations
 
-import bisect
-from collections import defaultdict
-from dataclasses import dataclass, field
+import time
+from collections.abc import Iterable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, values
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
-
-@dataclass
-class Histogram:
-    counts: list[int] = field(default_factory=lambda: [0] * (len(BUCKETS) + 1))
-    total: float = 0.0
-
-    def observe(self, seconds: float) -> None:
-        self.counts[bisect.bisect_left(BUCKETS, seconds)] += 1
-        self.total += seconds
+Gauges = dict[str, list[tuple[dict[str, str], float]]]
 
 
-@dataclass
+def multiprocess() -> bool:
+    return bool(getattr(values.ValueClass, "_multiprocess", False))
+
+
 class Metrics:
-    requests: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
-    latency: dict[str, Histogram] = field(default_factory=lambda: defaultdict(Histogram))
+    """One per process; `render` is what /metrics answers."""
 
-    def observe(self, operation: str, outcome: str, seconds: float) -> None:
-        self.requests[(operation, outcome)] += 1
-        self.latency[operation].observe(seconds)
+    clock = staticmethod(time.perf_counter)
 
-    def render(self, gauges: dict[str, list[tuple[dict[str, str], float]]]) -> str:
-        lines = ["# TYPE omni_graphql_requests_total counter"]
-        for (operation, outcome), count in sorted(self.requests.items()):
-            lines.append(
-                f'omni_graphql_requests_total{{operation="{operation}",outcome="{outcome}"}} '
-                f"{count}"
-            )
-        lines.append("# TYPE omni_graphql_request_seconds histogram")
-        for operation, histogram in sorted(self.latency.items()):
-            cumulative = 0
-            for bound, count in zip((*BUCKETS, float("inf")), histogram.counts, strict=True):
-                cumulative += count
-                le = "+Inf" if bound == float("inf") else str(bound)
-                lines.append(
-                    f'omni_graphql_request_seconds_bucket{{operation="{operation}",'
-                    f'le="{le}"}} {cumulative}'
-                )
-            lines.append(
-                f'omni_graphql_request_seconds_sum{{operation="{operation}"}} {histogram.total:.6f}'
-            )
-            lines.append(
-                f'omni_graphql_request_seconds_count{{operation="{operation}"}} {cumulative}'
-            )
-        for name, samples in gauges.items():
-            lines.append(f"# TYPE {name} gauge")
-            for labels, value in samples:
-                rendered = ",".join(f'{k}="{v}"' for k, v in labels.items())
-                lines.append(f"{name}{{{rendered}}} {value}")
-        return "\n".join(lines) + "\n"
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "omni_graphql_requests",
+            "GraphQL requests by operation and outcome",
+            ["operation", "outcome"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "omni_graphql_request_seconds",
+            "GraphQL request latency by operation",
+            ["operation"],
+            buckets=BUCKETS,
+            registry=self.registry,
+        )
+
+    def observe(self, operation: str, outcome: str, started: float) -> None:
+        self.requests.labels(operation, outcome).inc()
+        self.latency.labels(operation).observe(time.perf_counter() - started)
+
+    def render(self, gauges: Gauges) -> bytes:
+        scrape = CollectorRegistry()
+        if multiprocess():
+            MultiProcessCollector(scrape)
+        else:
+            scrape.register(_Forward(self.registry))
+        scrape.register(_Gauges(gauges))
+        return generate_latest(scrape)
+
+
+class _Forward:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+
+    def collect(self) -> Iterable[Metric]:
+        return self.registry.collect()
+
+
+class _Gauges:
+    """Values read from the database at scrape time: the same in every process."""
+
+    def __init__(self, gauges: Gauges) -> None:
+        self.gauges = gauges
+
+    def collect(self) -> Iterator[Metric]:
+        for name, samples in self.gauges.items():
+            labels = sorted(samples[0][0]) if samples else []
+            family = GaugeMetricFamily(name, name.replace("_", " "), labels=labels)
+            for sample_labels, value in samples:
+                family.add_metric([sample_labels[k] for k in labels], value)
+            yield family

@@ -1,19 +1,11 @@
-"""REST beside GraphQL where a client needs it: health, metrics, POS batch sync."""
+"""REST beside GraphQL where a client needs it: health and metrics (POS sync: pos_sync.py)."""
 
 from __future__ import annotations
 
-import time
-
 import msgspec
-from litestar import Request, get, post
+from litestar import get
 from litestar.datastructures import State
-from litestar.exceptions import NotAuthorizedException, ValidationException
 from litestar.response import Response
-
-from api.auth import InvalidToken, Role
-from domain.errors import DomainError
-from domain.usecases.stock import PosSaleLine
-from domain.values import Actor, ActorKind, Channel, Context
 
 MAX_SALES_PER_SYNC = 500
 
@@ -40,7 +32,7 @@ async def ping() -> dict[str, str]:
 
 
 @get("/metrics", media_type="text/plain; version=0.0.4")
-async def metrics(state: State) -> str:
+async def metrics(state: State) -> bytes:
     services = state.services
     statuses = await services.projections.status()
     head = await services.database.store.committed_head()
@@ -55,71 +47,5 @@ async def metrics(state: State) -> str:
     return services.metrics.render(gauges)  # type: ignore[no-any-return]
 
 
-class SoldLine(msgspec.Struct, frozen=True, rename="camel"):
-    sku: str
-    quantity: int
-
-
-class OfflineSale(msgspec.Struct, frozen=True, rename="camel"):
-    sale_id: str
-    lines: list[SoldLine]
-
-
-class PosSync(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
-    sales: list[OfflineSale]
-
-
-class SaleOutcome(msgspec.Struct, frozen=True, rename="camel", omit_defaults=True):
-    sale_id: str
-    status: str  # recorded | already_recorded | rejected
-    position: str | None = None
-    error_code: str | None = None
-    message: str | None = None
-
-
-@post("/pos/sync", status_code=200)
-async def pos_sync(request: Request, state: State) -> list[SaleOutcome]:
-    """A store that was offline uploads its sales; each has its own id and is safe to resend."""
-    terminal = _pos_terminal(request, state)
-    try:
-        upload = msgspec.json.decode(await request.body(), type=PosSync)
-    except msgspec.DecodeError as error:
-        raise ValidationException(f"invalid sales upload: {error}") from None
-    if len(upload.sales) > MAX_SALES_PER_SYNC:
-        raise ValidationException(f"at most {MAX_SALES_PER_SYNC} sales per upload")
-    context = Context(
-        channel=Channel.POS,
-        device_id=terminal.subject,
-        actor=Actor(ActorKind.POS_TERMINAL, terminal.subject),
-    )
-    service = state.services.service
-    outcomes = []
-    for sale in upload.sales:
-        lines = [PosSaleLine(line.sku, line.quantity) for line in sale.lines]
-        try:
-            done = await service.record_pos_sale(
-                terminal.stores[0], terminal.subject, sale.sale_id, lines, context
-            )
-        except DomainError as refused:
-            outcomes.append(
-                SaleOutcome(sale.sale_id, "rejected", error_code=refused.code, message=str(refused))
-            )
-            continue
-        status = "already_recorded" if done.replayed else "recorded"
-        outcomes.append(SaleOutcome(sale.sale_id, status, position=done.position.token()))
-    return outcomes
-
-
-def _pos_terminal(request: Request, state: State):  # type: ignore[no-untyped-def]
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    try:
-        caller = state.services.tokens.verify(token, time.time())
-    except InvalidToken as error:
-        raise NotAuthorizedException(str(error)) from None
-    if scheme.lower() != "bearer" or caller.role is not Role.POS or not caller.stores:
-        raise NotAuthorizedException("a POS terminal token is required")
-    return caller
-
-
 def rest_handlers() -> list:  # type: ignore[type-arg]
-    return [health, ping, metrics, pos_sync]
+    return [health, ping, metrics]

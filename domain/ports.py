@@ -146,6 +146,9 @@ class Product(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     price: Money
     low_stock_threshold: int | None = None
+    description: str = ""
+    attributes: dict[str, str] = {}
+    image_urls: tuple[str, ...] = ()
 
 
 class Location(msgspec.Struct, frozen=True, kw_only=True):

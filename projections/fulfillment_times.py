@@ -20,6 +20,7 @@ from projections.runner import Projection
 
 class FulfillmentTimes(Projection):
     name = "fulfillment_times"
+    version = 2  # v2: short picks, who collected and the proof
     topics = ("domain.pickup.model:Pickup.",)
     tables = ("pickup_view",)
     schema = """
@@ -40,7 +41,10 @@ class FulfillmentTimes(Projection):
         pickup_code         text,
         notified_at         timestamptz,
         overdue_at          timestamptz,
-        finished_at         timestamptz
+        finished_at         timestamptz,
+        shorts              jsonb NOT NULL DEFAULT '[]',
+        collected_by        text,
+        collection_proof    text
     );
     CREATE INDEX pickup_view_board{s} ON pickup_view{s} (store_id, status, promised_ready_at);
     CREATE INDEX pickup_view_placed{s} ON pickup_view{s} (store_id, placed_at);
@@ -94,6 +98,13 @@ class FulfillmentTimes(Projection):
                     e.line_id,
                     e.quantity_short,
                 )
+                short = {"line_id": e.line_id, "sku": e.sku, "quantity": e.quantity_short}
+                await connection.execute(
+                    f"""UPDATE pickup_view{suffix} SET shorts = shorts || $2::jsonb
+                        WHERE pickup_id = $1""",
+                    pickup_id,
+                    msgspec.json.encode([short]),
+                )
             case Pickup.Overdue():
                 await _set(connection, suffix, pickup_id, overdue_at=e.at)
             case Pickup.ReadyForPickup():
@@ -110,7 +121,15 @@ class FulfillmentTimes(Projection):
             case Pickup.CustomerNotified():
                 await _set(connection, suffix, pickup_id, notified_at=e.at)
             case Pickup.Collected():
-                await _set(connection, suffix, pickup_id, status="collected", finished_at=e.at)
+                await _set(
+                    connection,
+                    suffix,
+                    pickup_id,
+                    status="collected",
+                    finished_at=e.at,
+                    collected_by=e.staff_id,
+                    collection_proof=e.proof,
+                )
             case Pickup.NotCollected():
                 await _set(connection, suffix, pickup_id, status="not_collected", finished_at=e.at)
             case Pickup.Cancelled():
@@ -129,6 +148,14 @@ async def _set(
 
 
 class PickupLineView(msgspec.Struct, frozen=True):
+    line_id: str
+    sku: str
+    quantity: int
+
+
+class ShortPick(msgspec.Struct, frozen=True):
+    """Units of an order line the shelf could not supply."""
+
     line_id: str
     sku: str
     quantity: int
@@ -154,6 +181,9 @@ class PickupCard(msgspec.Struct, frozen=True):
     notified_at: datetime | None
     overdue_at: datetime | None
     finished_at: datetime | None
+    shorts: list[ShortPick]
+    collected_by: str | None
+    collection_proof: str | None
 
     def seconds_to_promise(self, now: datetime) -> float:
         return (self.promised_ready_at - now).total_seconds()
@@ -170,13 +200,18 @@ class Board(msgspec.Struct, frozen=True):
     overdue: list[PickupCard]
     collected_today: list[PickupCard]
     not_collected: list[PickupCard]
+    cancelled: list[PickupCard]
 
 
 decode_lines = msgspec.json.Decoder(list[PickupLineView]).decode
+decode_shorts = msgspec.json.Decoder(list[ShortPick]).decode
 
 
 def _card(row: asyncpg.Record) -> PickupCard:
-    return PickupCard(**{**dict(row), "lines": decode_lines(row["lines"])})
+    fields = dict(row)
+    fields["lines"] = decode_lines(row["lines"])
+    fields["shorts"] = decode_shorts(row["shorts"])
+    return PickupCard(**fields)
 
 
 async def pickups_of_orders(
@@ -186,6 +221,13 @@ async def pickups_of_orders(
         "SELECT * FROM pickup_view WHERE order_id = ANY($1::uuid[])", list(order_ids)
     )
     return {row["order_id"]: _card(row) for row in rows}
+
+
+async def pickups_by_id(pool: asyncpg.Pool, pickup_ids: Sequence[UUID]) -> dict[UUID, PickupCard]:
+    rows = await pool.fetch(
+        "SELECT * FROM pickup_view WHERE pickup_id = ANY($1::uuid[])", list(pickup_ids)
+    )
+    return {row["pickup_id"]: _card(row) for row in rows}
 
 
 async def board(pool: asyncpg.Pool, store_id: str, now: datetime) -> Board:
@@ -208,7 +250,38 @@ async def board(pool: asyncpg.Pool, store_id: str, now: datetime) -> Board:
         overdue=[c for c in cards if c.is_overdue(now)],
         collected_today=[c for c in cards if c.status == "collected"],
         not_collected=[c for c in cards if c.status == "not_collected"],
+        cancelled=[c for c in cards if c.status == "cancelled"],
     )
+
+
+PickupCursor = tuple[datetime, UUID]
+
+
+def pickup_cursor(card: PickupCard) -> PickupCursor:
+    return card.placed_at, card.pickup_id
+
+
+async def pickups_at(
+    pool: asyncpg.Pool,
+    store_id: str,
+    statuses: Sequence[str] | None,
+    limit: int,
+    after: PickupCursor | None = None,
+) -> list[PickupCard]:
+    """A store's pickups of any day, newest first, optionally of some statuses only."""
+    placed_at, pickup_id = after if after is not None else (None, None)
+    rows = await pool.fetch(
+        """SELECT * FROM pickup_view WHERE store_id = $1
+             AND ($2::text[] IS NULL OR status = ANY($2))
+             AND ($3::timestamptz IS NULL OR (placed_at, pickup_id) < ($3, $4::uuid))
+           ORDER BY placed_at DESC, pickup_id DESC LIMIT $5""",
+        store_id,
+        list(statuses) if statuses is not None else None,
+        placed_at,
+        pickup_id,
+        limit,
+    )
+    return [_card(row) for row in rows]
 
 
 class TimeStats(msgspec.Struct, frozen=True):

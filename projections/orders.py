@@ -196,18 +196,28 @@ async def orders_by_id(pool: asyncpg.Pool, order_ids: Sequence[UUID]) -> dict[UU
 
 
 async def orders_of_customer(
-    pool: asyncpg.Pool, customer_id: str, limit: int, before: datetime | None = None
+    pool: asyncpg.Pool, customer_id: str, limit: int, after: OrderCursor | None = None
 ) -> list[OrderView]:
-    """Newest first; `before` is the cursor (the last placed_at seen)."""
+    """Newest first; `after` is the last row's `order_cursor` (placed_at, then order id, so
+    orders placed in the same instant are neither skipped nor repeated)."""
+    placed_at, order_id = after if after is not None else (None, None)
     rows = await pool.fetch(
         """SELECT * FROM order_view WHERE customer_id = $1
-           AND ($2::timestamptz IS NULL OR placed_at < $2)
-           ORDER BY placed_at DESC LIMIT $3""",
+           AND ($2::timestamptz IS NULL OR (placed_at, order_id) < ($2, $3::uuid))
+           ORDER BY placed_at DESC, order_id DESC LIMIT $4""",
         customer_id,
-        before,
+        placed_at,
+        order_id,
         limit,
     )
     return [_order(row) for row in rows]
+
+
+OrderCursor = tuple[datetime, UUID]
+
+
+def order_cursor(view: OrderView) -> OrderCursor:
+    return view.placed_at, view.order_id
 
 
 async def return_by_id(pool: asyncpg.Pool, return_id: UUID) -> ReturnView | None:

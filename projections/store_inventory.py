@@ -143,13 +143,21 @@ STOCK_COLUMNS = "location_id, sku, on_hand, reserved, available, discrepancy, up
 
 
 async def stock_at(
-    pool: asyncpg.Pool, location_id: str, skus: Sequence[str] | None = None
+    pool: asyncpg.Pool,
+    location_id: str,
+    skus: Sequence[str] | None = None,
+    limit: int | None = None,
+    after_sku: str | None = None,
 ) -> list[StockLevel]:
+    """By SKU; `after_sku` and `limit` page through a large store."""
     rows = await pool.fetch(
         f"""SELECT {STOCK_COLUMNS} FROM stock_view WHERE location_id = $1
-            AND ($2::text[] IS NULL OR sku = ANY($2::text[])) ORDER BY sku""",
+            AND ($2::text[] IS NULL OR sku = ANY($2::text[]))
+            AND ($3::text IS NULL OR sku > $3) ORDER BY sku LIMIT $4""",
         location_id,
         list(skus) if skus is not None else None,
+        after_sku,
+        limit,
     )
     return [StockLevel(**dict(row)) for row in rows]
 
@@ -161,39 +169,55 @@ async def stores_with(
     latitude: float,
     longitude: float,
     limit: int = 10,
+    after: tuple[float, str] | None = None,
 ) -> list[StoreAvailability]:
-    """Stores that have `quantity` of a SKU available now, nearest first."""
+    """Stores that have `quantity` of a SKU available now, nearest first (then by id);
+    `after` is the last row's (distance_km, location_id)."""
+    distance, location_id = after if after is not None else (None, None)
     rows = await pool.fetch(
-        """SELECT l.id AS location_id, l.name, v.available, l.pickup_service_minutes,
-                  2 * 6371 * asin(sqrt(
-                    power(sin(radians(l.latitude - $3) / 2), 2) +
-                    cos(radians($3)) * cos(radians(l.latitude)) *
-                    power(sin(radians(l.longitude - $4) / 2), 2))) AS distance_km
-           FROM stock_view v JOIN locations l ON l.id = v.location_id
-           WHERE v.sku = $1 AND v.available >= $2 AND l.kind = 'store'
-           ORDER BY distance_km LIMIT $5""",
+        """SELECT * FROM (
+             SELECT l.id AS location_id, l.name, v.available, l.pickup_service_minutes,
+                    round((2 * 6371 * asin(sqrt(
+                      power(sin(radians(l.latitude - $3) / 2), 2) +
+                      cos(radians($3)) * cos(radians(l.latitude)) *
+                      power(sin(radians(l.longitude - $4) / 2), 2))))::numeric, 2)::float8
+                      AS distance_km
+             FROM stock_view v JOIN locations l ON l.id = v.location_id
+             WHERE v.sku = $1 AND v.available >= $2 AND l.kind = 'store') AS near
+           WHERE $6::float8 IS NULL OR (distance_km, location_id) > ($6, $7::text)
+           ORDER BY distance_km, location_id LIMIT $5""",
         sku,
         quantity,
         latitude,
         longitude,
         limit,
+        distance,
+        location_id,
     )
-    return [
-        StoreAvailability(**{**dict(r), "distance_km": round(r["distance_km"], 2)}) for r in rows
-    ]
+    return [StoreAvailability(**dict(r)) for r in rows]
 
 
 async def low_stock(
-    pool: asyncpg.Pool, location_id: str, default_threshold: int = DEFAULT_LOW_STOCK
+    pool: asyncpg.Pool,
+    location_id: str,
+    default_threshold: int = DEFAULT_LOW_STOCK,
+    limit: int | None = None,
+    after: tuple[int, str] | None = None,
 ) -> list[StockLevel]:
-    """Items at or under their product's threshold (or the default)."""
+    """Items at or under their product's threshold (or the default), emptiest first;
+    `after` is the last row's (available, sku)."""
+    available, sku = after if after is not None else (None, None)
     rows = await pool.fetch(
         f"""SELECT {", ".join("v." + c for c in STOCK_COLUMNS.split(", "))}
             FROM stock_view v LEFT JOIN products p ON p.sku = v.sku
             WHERE v.location_id = $1
               AND v.available <= coalesce(p.low_stock_threshold, $2)
-            ORDER BY v.available, v.sku""",
+              AND ($3::int IS NULL OR (v.available, v.sku) > ($3, $4::text))
+            ORDER BY v.available, v.sku LIMIT $5""",
         location_id,
         default_threshold,
+        available,
+        sku,
+        limit,
     )
     return [StockLevel(**dict(row)) for row in rows]

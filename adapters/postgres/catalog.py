@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 
 import asyncpg
+import msgspec
 
 from domain.ports import Location, LocationKind, Product
 from domain.values import Money
@@ -23,11 +24,6 @@ class PostgresCatalog:
     async def products(self, skus: Sequence[str]) -> dict[str, Product]:
         rows = await self.pool.fetch("SELECT * FROM products WHERE sku = ANY($1::text[])", skus)
         return {row["sku"]: _product(row) for row in rows}
-
-    async def all_products(self) -> list[Product]:
-        return [
-            _product(row) for row in await self.pool.fetch("SELECT * FROM products ORDER BY sku")
-        ]
 
     async def location(self, location_id: str) -> Location | None:
         row = await self.pool.fetchrow("SELECT * FROM locations WHERE id = $1", location_id)
@@ -81,9 +77,6 @@ class CachedCatalog:
     def _fresh(self, entry: tuple[float, object] | None, now: float) -> bool:
         return entry is not None and now - entry[0] <= self.max_age
 
-    async def all_products(self) -> list[Product]:
-        return await self.catalog.all_products()
-
     async def location(self, location_id: str) -> Location | None:
         return (await self._all_locations()).get(location_id)
 
@@ -106,13 +99,24 @@ async def upsert_catalog(
 ) -> None:
     """Insert or update every row, in the caller's transaction."""
     await connection.executemany(
-        """INSERT INTO products (sku, name, price, currency, low_stock_threshold)
-           VALUES ($1, $2, $3, $4, $5)
+        """INSERT INTO products (sku, name, price, currency, low_stock_threshold, description,
+             attributes, image_urls)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (sku) DO UPDATE SET name = excluded.name, price = excluded.price,
              currency = excluded.currency, low_stock_threshold = excluded.low_stock_threshold,
-             updated_at = now()""",
+             description = excluded.description, attributes = excluded.attributes,
+             image_urls = excluded.image_urls, updated_at = now()""",
         [
-            (p.sku, p.name, p.price.amount, p.price.currency, p.low_stock_threshold)
+            (
+                p.sku,
+                p.name,
+                p.price.amount,
+                p.price.currency,
+                p.low_stock_threshold,
+                p.description,
+                msgspec.json.encode(p.attributes),
+                list(p.image_urls),
+            )
             for p in products
         ],
     )
@@ -153,7 +157,37 @@ def _product(row: asyncpg.Record) -> Product:
         name=row["name"],
         price=Money(row["price"], row["currency"].strip()),
         low_stock_threshold=row["low_stock_threshold"],
+        description=row["description"],
+        attributes=decode_attributes(row["attributes"]),
+        image_urls=tuple(row["image_urls"]),
     )
+
+
+decode_attributes = msgspec.json.Decoder(dict[str, str]).decode
+
+
+ProductCursor = tuple[str]
+
+
+async def search_products(
+    pool: asyncpg.Pool, search: str | None, limit: int, after: ProductCursor | None = None
+) -> list[Product]:
+    """Products whose SKU or name contains `search` (any case), by SKU."""
+    pattern = None if not search else "%" + _escape_like(search.strip()) + "%"
+    rows = await pool.fetch(
+        """SELECT * FROM products
+           WHERE ($1::text IS NULL OR sku ILIKE $1 OR name ILIKE $1)
+             AND ($2::text IS NULL OR sku > $2)
+           ORDER BY sku LIMIT $3""",
+        pattern,
+        after[0] if after else None,
+        limit,
+    )
+    return [_product(row) for row in rows]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _location(row: asyncpg.Record) -> Location:

@@ -24,6 +24,11 @@ class PostgresCustomers:
         return _customer(row) if row else None
 
 
+async def customers_by_id(pool: asyncpg.Pool, ids: Sequence[str]) -> dict[str, Customer]:
+    rows = await pool.fetch("SELECT * FROM customers WHERE id = ANY($1::text[])", list(ids))
+    return {row["id"]: _customer(row) for row in rows}
+
+
 async def upsert_customers(connection: asyncpg.Connection, customers: Sequence[Customer]) -> None:
     """Insert or update every row, in the caller's transaction."""
     await connection.executemany(

@@ -207,6 +207,21 @@ class PostgresEventStore:
             for r in rows
         ]
 
+    async def history(
+        self, stream_id: UUID, limit: int, before_version: int | None = None
+    ) -> list[RecordedEvent]:
+        """A stream's events with who recorded them and when, newest first: a ledger."""
+        rows = await self.pool.fetch(
+            """SELECT transaction_id::text::bigint AS transaction_id, position, stream_id,
+                      version, topic, schema_version, state, context, recorded_at
+               FROM events WHERE stream_id = $1 AND ($2::int IS NULL OR version < $2)
+               ORDER BY version DESC LIMIT $3""",
+            stream_id,
+            before_version,
+            limit,
+        )
+        return [self._recorded(row) for row in rows]
+
     async def latest_snapshot(self, stream_id: UUID) -> Snapshot | None:
         row = await self.pool.fetchrow(
             "SELECT version, topic, state, taken_at FROM snapshots WHERE stream_id = $1", stream_id

@@ -1,104 +1,149 @@
-"""What every resolver needs: the services, the caller, the command context, and waits for
-read-your-writes."""
+"""The one object every resolver gets: the process's services, the caller, the metadata of
+the commands it sends, read-your-writes waits, and per-request loaders.
+
+Built once per HTTP request, and once per WebSocket connection (whose token arrives in
+`connection_init` and lands in `connection_params`).
+"""
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, TypeAlias
 from uuid import UUID, uuid4
 
-from strawberry.types import Info
+import strawberry
 
 from api.auth import InvalidToken, Principal, Role
+from api.graphql.errors import BadInput, Forbidden, NotAuthenticated
+from api.graphql.loaders import Loaders
+from api.services import Services
 from domain.ports import Position
-from domain.values import Channel, Context
+from domain.values import Actor, ActorKind, Channel, Context
 
 READ_YOUR_WRITES_TIMEOUT = 5.0
-
+ANONYMOUS = Actor(ActorKind.GUEST, "anonymous")
 CHANNELS_BY_ROLE = {Role.POS: Channel.POS, Role.STAFF: Channel.STAFF, Role.ADMIN: Channel.STAFF}
+SHOPPER_CHANNELS = frozenset({Channel.WEB, Channel.MOBILE, Channel.KIOSK, Channel.CALL_CENTRE})
 
 
-class NotAllowed(Exception):
-    """The caller may not do this (a GraphQL error, not a userError)."""
+@dataclass(frozen=True)
+class StaleRead:
+    """A read that waited for a position longer than allowed and answered anyway."""
+
+    path: tuple[str | int, ...]
+    position: str
+    projections: tuple[str, ...]
 
 
-class NotAuthenticated(Exception):
-    pass
+_UNVERIFIED: Any = object()
 
 
-def services(info: Info) -> Any:
-    return info.context["services"]
+@dataclass
+class RequestContext:
+    services: Services
+    headers: Mapping[str, str] = field(default_factory=dict)
+    connection_params: dict[str, Any] | None = None  # set by the WebSocket handler
+    stale_reads: list[StaleRead] = field(default_factory=list)
+    _caller: Any = _UNVERIFIED
+
+    @property
+    def caller(self) -> Principal | None:
+        """The bearer of the request's token (None without one); verified once."""
+        if self._caller is _UNVERIFIED:
+            self._caller = None  # a bad token fails this request once, not every field
+            token = self._bearer_token()
+            if token:
+                try:
+                    self._caller = self.services.tokens.verify(token, time.time())
+                except InvalidToken as error:
+                    raise NotAuthenticated(str(error)) from None
+        return self._caller  # type: ignore[no-any-return]
+
+    def require(self, *roles: Role) -> Principal:
+        """The caller, who must hold one of `roles` (any role when none is named); admins may."""
+        caller = self.caller
+        if caller is None:
+            raise NotAuthenticated("a bearer token is required")
+        if roles and caller.role not in roles and caller.role is not Role.ADMIN:
+            raise Forbidden(f"{caller.role.value} may not do this")
+        return caller
+
+    def require_store(self, store_id: str) -> Principal:
+        """Staff or a till of the store (or an admin): for the store's own views."""
+        caller = self.require(Role.STAFF, Role.POS)
+        if not caller.works_at(store_id):
+            raise Forbidden(f"not allowed at store {store_id}")
+        return caller
+
+    @property
+    def actor(self) -> Actor:
+        caller = self.caller
+        return caller.actor if caller is not None else ANONYMOUS
+
+    def command(self, device_id: str | None = None) -> Context:
+        """The metadata every event written by this request carries."""
+        return Context(
+            channel=self._channel(),
+            device_id=device_id or self.headers.get("x-omni-device"),
+            actor=self.actor,
+            correlation_id=self.correlation_id,
+        )
+
+    @cached_property
+    def correlation_id(self) -> UUID:
+        raw = self.headers.get("x-correlation-id")
+        try:
+            return UUID(raw) if raw else uuid4()
+        except ValueError:
+            return uuid4()
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        return Loaders(self.services.database.pool)
+
+    async def consistent_with(
+        self, token: str | None, projections: Sequence[str], path: tuple[str | int, ...] = ()
+    ) -> None:
+        """Read-your-writes: hold the read until the projections reached the client's
+        position; after the limit, answer anyway and say so in the response."""
+        if not token:
+            return
+        try:
+            position = Position.parse(token)
+        except ValueError as error:
+            raise BadInput(f"consistentWith: {error}") from None
+        reached = await self.services.projections.wait_for(
+            position, READ_YOUR_WRITES_TIMEOUT, projections
+        )
+        if not reached:
+            self.stale_reads.append(StaleRead(path, token, tuple(projections)))
+
+    def _channel(self) -> Channel:
+        caller = self.caller
+        by_role = CHANNELS_BY_ROLE.get(caller.role) if caller else None
+        if by_role is not None:
+            return by_role
+        claimed = self.headers.get("x-omni-channel")
+        return Channel(claimed) if claimed in SHOPPER_CHANNELS else Channel.WEB
+
+    def _bearer_token(self) -> str | None:
+        header = self.headers.get("authorization")
+        if header is None and self.connection_params:
+            params = self.connection_params
+            header = params.get("Authorization") or params.get("authorization")
+        if not header:
+            return None
+        scheme, _, token = str(header).partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise NotAuthenticated("use 'Authorization: Bearer <token>'")
+        return token.strip()
 
 
-def principal(info: Info) -> Principal | None:
-    """The caller, from the bearer token of the request or of the WebSocket's init payload."""
-    context = info.context
-    if "principal" not in context:
-        token = _bearer_token(context)
-        context["principal"] = None
-        if token:
-            try:
-                context["principal"] = services(info).tokens.verify(token, time.time())
-            except InvalidToken as error:
-                raise NotAuthenticated(str(error)) from None
-    return context["principal"]  # type: ignore[no-any-return]
+Info: TypeAlias = strawberry.Info[RequestContext, None]
 
 
-def require(info: Info, *roles: Role) -> Principal:
-    caller = principal(info)
-    if caller is None:
-        raise NotAuthenticated("a bearer token is required")
-    if roles and caller.role not in roles and caller.role is not Role.ADMIN:
-        raise NotAllowed(f"{caller.role.value} may not do this")
-    return caller
-
-
-def _bearer_token(context: dict[str, Any]) -> str | None:
-    request = context.get("request")
-    header = request.headers.get("authorization") if request is not None else None
-    if header is None:
-        params = context.get("connection_params") or {}
-        header = params.get("Authorization") or params.get("authorization")
-    if not header:
-        return None
-    scheme, _, token = str(header).partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise NotAuthenticated("use 'Authorization: Bearer <token>'")
-    return token.strip()
-
-
-def command_context(info: Info, device_id: str | None = None) -> Context:
-    """The metadata every event of this request carries."""
-    caller = principal(info)
-    request = info.context.get("request")
-    headers = request.headers if request is not None else {}
-    channel_header = headers.get("x-omni-channel")
-    channel = CHANNELS_BY_ROLE.get(caller.role) if caller else None
-    if channel is None:
-        channel = Channel(channel_header) if channel_header in set(Channel) else Channel.WEB
-    correlation = info.context.setdefault("correlation_id", _correlation_id(headers))
-    return Context(
-        channel=channel,
-        device_id=device_id or headers.get("x-omni-device"),
-        actor=caller.actor if caller else Principal(role=Role.GUEST, subject="anonymous").actor,
-        correlation_id=correlation,
-    )
-
-
-def _correlation_id(headers: Any) -> UUID:
-    raw = headers.get("x-correlation-id") if headers else None
-    try:
-        return UUID(raw) if raw else uuid4()
-    except ValueError:
-        return uuid4()
-
-
-async def wait_for(info: Info, after: str | None, names: list[str] | None = None) -> None:
-    """Read-your-writes: hold the query until the projections reached the client's position."""
-    if not after:
-        return
-    try:
-        position = Position.parse(after)
-    except ValueError as error:
-        raise ValueError(f"after: {error}") from None
-    await services(info).projections.wait_for(position, READ_YOUR_WRITES_TIMEOUT, names)
+def path_of(info: Info) -> tuple[str | int, ...]:
+    return tuple(info.path.as_list())

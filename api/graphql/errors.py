@@ -1,14 +1,103 @@
-"""Domain failures become typed userErrors in the mutation payload; nothing else does."""
+"""Errors as a client sees them: domain refusals become typed `userErrors` in the payload;
+authentication, authorization, bad input and "try again later" become GraphQL errors with
+`extensions.code`; anything else is a bug, shown only as `internal error`."""
 
 from __future__ import annotations
 
-import strawberry
+from typing import Any
 
-from domain.errors import ConcurrencyError, DomainError
+import asyncpg
+import strawberry
+from graphql import GraphQLError
+
+from domain.errors import DomainError, ErrorCode, NotAllowed
 from domain.usecases.checkout import OutOfStock
 
 
-@strawberry.type
+class ApiError(Exception):
+    """A GraphQL error a client can act on: its code goes into `extensions.code`."""
+
+    code = ErrorCode.INVALID_INPUT
+    retryable = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {"code": self.code.value, "retryable": self.retryable}
+
+
+class NotAuthenticated(ApiError):
+    code = ErrorCode.NOT_AUTHENTICATED
+
+
+class Forbidden(ApiError):
+    code = ErrorCode.NOT_ALLOWED
+
+
+class BadInput(ApiError):
+    code = ErrorCode.INVALID_INPUT
+
+
+class NotFoundError(ApiError):
+    """Something the request names does not exist (an unknown store, SKU or loyalty card)."""
+
+    code = ErrorCode.NOT_FOUND
+
+
+class Unavailable(ApiError):
+    code = ErrorCode.UNAVAILABLE
+    retryable = True
+
+
+# The database is down, restarting or refusing connections: nothing the client did wrong.
+DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+    ConnectionError,
+    OSError,
+    TimeoutError,
+)
+
+
+def as_client_error(original: BaseException | None) -> ApiError | None:
+    """What a client may be told about an exception raised while resolving a field: an
+    ApiError as it is, an outage as Unavailable, anything else (a bug) nothing."""
+    if isinstance(original, ApiError):
+        return original
+    if isinstance(original, DATABASE_UNAVAILABLE):
+        return Unavailable("the service is briefly unavailable; try again in a moment")
+    return None
+
+
+def formatted(error: GraphQLError, shown: ApiError | None) -> dict[str, Any]:
+    """The error as sent: request errors (no path) as they are, field errors as the ApiError
+    they are, and everything else as `internal error`."""
+    body: dict[str, Any] = dict(error.formatted)
+    if error.path is None and error.original_error is None:
+        return body
+    if shown is None and not isinstance(error.original_error, GraphQLError):
+        if error.path is None:
+            return body  # a variable that cannot be coerced: the client's to fix
+        body["message"] = "internal error"
+        body["extensions"] = {"code": "INTERNAL_ERROR"}
+        return body
+    if shown is not None:
+        body["message"] = str(shown)
+        body["extensions"] = shown.extensions
+    return body
+
+
+def forbidden(refusal: NotAllowed) -> Forbidden:
+    return Forbidden(str(refusal))
+
+
+@strawberry.type(description="Which units of a line could not be reserved, and where they are.")
 class ShortLineError:
     sku: str
     requested: int
@@ -16,32 +105,31 @@ class ShortLineError:
     available_at: list[str]
 
 
-@strawberry.type
+@strawberry.type(description="A refusal of the request's content: nothing was written.")
 class UserError:
-    code: str
-    field: str | None
+    code: ErrorCode
+    field: str | None = strawberry.field(description="The argument or input field at fault.")
     message: str
     short_lines: list[ShortLineError] | None = None
 
 
-def user_error(error: DomainError) -> UserError:
+def user_error(refusal: DomainError) -> UserError:
     short = None
-    if isinstance(error, OutOfStock):
+    if isinstance(refusal, OutOfStock):
         short = [
             ShortLineError(
-                sku=s.sku,
-                requested=s.requested,
-                available=s.available,
-                available_at=list(s.available_at),
+                sku=s.sku, requested=s.requested, available=s.available, available_at=s.available_at
             )
-            for s in error.short
+            for s in refusal.short
         ]
-    if isinstance(error, ConcurrencyError):
-        message = "someone else changed this at the same moment; please try again"
-    else:
-        message = str(error)
-    return UserError(code=error.code, field=error.field, message=message, short_lines=short)
+    field = _camel(refusal.subject) if refusal.subject else None
+    return UserError(code=refusal.code, field=field, message=str(refusal), short_lines=short)
 
 
 def invalid(field: str, message: str) -> UserError:
-    return UserError(code="INVALID_INPUT", field=field, message=message)
+    return UserError(code=ErrorCode.INVALID_INPUT, field=field, message=message)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)

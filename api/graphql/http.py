@@ -1,11 +1,11 @@
-"""GraphQL over HTTP POST: one JSON body in, the schema executed, one JSON body out.
+"""GraphQL over HTTP POST: one JSON body in, the executor's answer out.
 
 strawberry's Litestar view serves the same requests through machinery this API does not use
 (GET queries, batches, multipart uploads, incremental delivery, content negotiation), and
-Litestar resolves its three dependencies in an anyio task group per request: together
-400-800 us of CPU per request, more than a third of an add-to-cart. This handler keeps the
-view's answers (status codes, messages, the `data`/`errors`/`extensions` body) and nothing
-else; GraphiQL and subscriptions stay with strawberry's controller.
+Litestar resolved its three dependencies in an anyio task group per request: together
+400-800 us of CPU per request. This handler keeps the view's answers (status codes,
+messages, the `data`/`errors`/`extensions` body); GraphiQL and subscriptions stay with
+strawberry's controller.
 """
 
 from __future__ import annotations
@@ -16,14 +16,9 @@ import msgspec
 from litestar import Request, post
 from litestar.datastructures import State
 from litestar.response import Response
-from strawberry.exceptions import MissingQueryError
-from strawberry.schema import Schema
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.types.graphql import OperationType
 
-from api.graphql.loaders import Loaders
-
-ALLOWED_OVER_POST = {OperationType.QUERY, OperationType.MUTATION}
+from api.graphql.context import RequestContext
+from api.graphql.execution import GraphQLExecutor, RequestError
 
 
 class GraphQLRequest(msgspec.Struct, frozen=True):
@@ -39,46 +34,39 @@ decode_request = msgspec.json.Decoder(GraphQLRequest).decode
 encode_json = msgspec.json.Encoder().encode
 
 
-def graphql_post_handler(schema: Schema, path: str) -> Any:
+def graphql_post_handler(path: str) -> Any:
+    executor = GraphQLExecutor()
+
     @post(path, status_code=200, media_type="application/json", include_in_schema=False)
     async def execute_graphql_post(
         request: Request[Any, Any, Any], state: State
     ) -> Response[bytes]:
         if request.content_type[0] != "application/json":
-            return _answer("Unsupported content type", 415)
+            return _reason("Unsupported content type", 415)
         try:
             body = decode_request(await request.body())
         except msgspec.DecodeError:
-            return _answer("Unable to parse request body as JSON")
-        context = {
-            "request": request,
-            "services": state.services,
-            "loaders": Loaders(state.services.database.pool),
-        }
+            return _reason("Unable to parse request body as JSON")
+        context = RequestContext(state.services, request.headers)
+        started = state.services.metrics.clock()
         try:
-            result = await schema.execute(
-                body.query,  # type: ignore[arg-type]  # None: MissingQueryError below
-                variable_values=body.variables,
-                context_value=context,
-                operation_name=body.operationName,
-                allowed_operation_types=ALLOWED_OVER_POST,
-                operation_extensions=body.extensions,
+            answer = await executor.run(
+                body.query, body.variables, body.operationName, body.extensions, context
             )
-        except CannotGetOperationTypeError as error:
-            return _answer(error.as_http_error_reason())
-        except InvalidOperationTypeError as error:
-            return _answer(error.as_http_error_reason("POST"))
-        except MissingQueryError:
-            return _answer("No GraphQL query found in the request")
-        answer: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            answer["errors"] = [error.formatted for error in result.errors]
-        if result.extensions:
-            answer["extensions"] = result.extensions
-        return Response(encode_json(answer), media_type="application/json")
+        except RequestError as error:
+            return _reason(str(error))
+        outcome = "error" if "errors" in answer.body else "ok"
+        state.services.metrics.observe(answer.operation, outcome, started)
+        headers = {"retry-after": "1"} if answer.status == 503 else None
+        return Response(
+            encode_json(answer.body),
+            status_code=answer.status,
+            media_type="application/json",
+            headers=headers,
+        )
 
     return execute_graphql_post
 
 
-def _answer(reason: str, status_code: int = 400) -> Response[bytes]:
+def _reason(reason: str, status_code: int = 400) -> Response[bytes]:
     return Response(reason.encode(), status_code=status_code, media_type="text/plain")

@@ -10,6 +10,8 @@ from uuid import UUID
 import asyncpg
 from strawberry.dataloader import DataLoader
 
+from adapters.postgres.customers import customers_by_id
+from domain.ports import Customer
 from projections.fulfillment_times import PickupCard, pickups_of_orders
 from projections.orders import OrderView, orders_by_id
 
@@ -24,6 +26,10 @@ class Loaders:
     @cached_property
     def orders(self) -> DataLoader[UUID, OrderView | None]:
         return _loader(self.pool, orders_by_id)
+
+    @cached_property
+    def customers(self) -> DataLoader[str, Customer | None]:
+        return _loader(self.pool, customers_by_id)
 
     @cached_property
     def pickups_by_order(self) -> DataLoader[UUID, PickupCard | None]:

@@ -7,7 +7,8 @@ from tests.api.conftest import Api
 from tests.api.test_mutations import ADD, CHECKOUT, PICKUP_ACTION, checked_out_pickup, guest_cart
 
 CART = "query($id: UUID!) { cart(id: $id) { id lines { sku quantity } } }"
-ORDER = "query($id: UUID!, $after: String) { order(id: $id, after: $after) { id status } }"
+ORDER = """query($id: UUID!, $after: String) {
+  order(id: $id, consistentWith: $after) { id status } }"""
 
 
 async def forbidden(api: Api, query: str, token: str | None, **variables: object) -> str:
@@ -49,7 +50,7 @@ async def test_a_customer_cannot_read_or_change_another_customers_cart_or_order(
     after = placed["position"]
     assert "not yours" in await forbidden(api, ORDER, bob, id=placed["orderId"], after=after)
     mine = await api.data(ORDER, ada, id=placed["orderId"], after=after)
-    assert mine["order"]["status"] == "payment_authorized"
+    assert mine["order"]["status"] == "PAYMENT_AUTHORIZED"
     cancel = """mutation($id: UUID!) { cancelOrder(orderId: $id, reason: "mine now") {
       userErrors { code } } }"""
     assert "not yours" in await forbidden(api, cancel, bob, id=placed["orderId"])

@@ -34,7 +34,7 @@ SHOPPER = Context(channel=Channel.WEB, device_id="laptop", actor=Actor(ActorKind
 STAFF = Context(
     channel=Channel.STAFF,
     device_id="hand",
-    actor=Actor(ActorKind.STAFF, "staff-bo", stores=("AMS-CENTRAAL",)),
+    actor=Actor(ActorKind.STAFF, "staff-bo", stores=("AMS-CENTRAAL", "UTR-CENTRUM")),
 )
 
 

@@ -1,0 +1,135 @@
+"""Cart mutations: start, change lines, sign in. A guest's cart token is renewed by every
+change it makes, so a cart in use never loses its holder."""
+
+from __future__ import annotations
+
+import time
+from uuid import UUID
+
+import strawberry
+
+from api.auth import InvalidToken, Role
+from api.graphql.carts.queries import CART_VIEWS, readable_cart
+from api.graphql.carts.types import Cart
+from api.graphql.common import Payload, attempt
+from api.graphql.context import Info, RequestContext, path_of
+from api.graphql.errors import UserError, invalid
+from domain.usecases.base import Done
+from domain.usecases.carts import CartChanged, SignedIn
+from projections.cart_continuity import current_cart_id
+
+
+@strawberry.type
+class CartPayload(Payload):
+    cart_id: UUID | None = None
+    cart_token: str | None = strawberry.field(
+        default=None, description="For a guest: the token that holds this cart (renewed)."
+    )
+
+    @strawberry.field(description="The cart after this change (waits until it is readable).")
+    async def cart(self, info: Info) -> Cart | None:
+        if self.cart_id is None:
+            return None
+        await info.context.consistent_with(self.position, CART_VIEWS, path_of(info))
+        return await readable_cart(info.context, self.cart_id)
+
+
+@strawberry.type
+class SignInPayload(CartPayload):
+    merged_from: UUID | None = None
+    capped_skus: list[str] | None = None
+
+
+def cart_payload(context: RequestContext, outcome: Done[CartChanged] | UserError) -> CartPayload:
+    if isinstance(outcome, UserError):
+        return CartPayload(user_errors=[outcome])
+    cart_id = outcome.result.cart_id
+    return CartPayload(
+        user_errors=[],
+        position=outcome.position.token(),
+        cart_id=cart_id,
+        cart_token=_guest_token(context, cart_id),
+    )
+
+
+def _guest_token(context: RequestContext, cart_id: UUID) -> str | None:
+    caller = context.caller
+    if caller is not None and caller.role is not Role.GUEST:
+        return None
+    return context.services.tokens.mint_guest(cart_id, time.time())
+
+
+@strawberry.type
+class CartMutations:
+    @strawberry.mutation(description="Start a cart; a guest gets a cart token to hold it by.")
+    async def start_cart(self, info: Info, device_id: str | None = None) -> CartPayload:
+        context = info.context
+        caller = context.caller
+        customer_id = caller.subject if caller and caller.role is Role.CUSTOMER else None
+        started = await attempt(
+            context.services.service.start_cart(context.command(device_id), customer_id)
+        )
+        return cart_payload(context, started)
+
+    @strawberry.mutation
+    async def add_to_cart(
+        self, info: Info, cart_id: UUID, sku: str, quantity: int = 1, device_id: str | None = None
+    ) -> CartPayload:
+        context = info.context
+        use_case = context.services.service.add_to_cart
+        return cart_payload(
+            context, await attempt(use_case(cart_id, sku, quantity, context.command(device_id)))
+        )
+
+    @strawberry.mutation(description="Set a line's quantity; zero removes it.")
+    async def change_cart_quantity(
+        self, info: Info, cart_id: UUID, sku: str, quantity: int, device_id: str | None = None
+    ) -> CartPayload:
+        context = info.context
+        use_case = context.services.service.change_cart_quantity
+        return cart_payload(
+            context, await attempt(use_case(cart_id, sku, quantity, context.command(device_id)))
+        )
+
+    @strawberry.mutation
+    async def remove_from_cart(
+        self, info: Info, cart_id: UUID, sku: str, device_id: str | None = None
+    ) -> CartPayload:
+        context = info.context
+        use_case = context.services.service.remove_from_cart
+        return cart_payload(
+            context, await attempt(use_case(cart_id, sku, context.command(device_id)))
+        )
+
+    @strawberry.mutation(description="After sign-in: merge the guest cart into the current one.")
+    async def sign_in(
+        self, info: Info, guest_cart_token: str, device_id: str | None = None
+    ) -> SignInPayload:
+        context = info.context
+        customer = context.require(Role.CUSTOMER)
+        try:
+            guest = context.services.tokens.verify(guest_cart_token, time.time())
+        except InvalidToken as error:
+            return SignInPayload(user_errors=[invalid("guestCartToken", str(error))])
+        if guest.role is not Role.GUEST or guest.cart_id is None:
+            return SignInPayload(user_errors=[invalid("guestCartToken", "not a cart token")])
+        current = await current_cart_id(context.services.database.pool, customer.subject)
+        signed_in = await attempt(
+            context.services.service.sign_in(
+                guest.cart_id, customer.subject, current, context.command(device_id)
+            )
+        )
+        return _signed_in(signed_in)
+
+
+def _signed_in(outcome: Done[SignedIn] | UserError) -> SignInPayload:
+    if isinstance(outcome, UserError):
+        return SignInPayload(user_errors=[outcome])
+    result = outcome.result
+    return SignInPayload(
+        user_errors=[],
+        position=outcome.position.token(),
+        cart_id=result.cart_id,
+        merged_from=result.merged_from,
+        capped_skus=list(result.capped_skus),
+    )

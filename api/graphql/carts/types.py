@@ -1,0 +1,80 @@
+"""A cart as every channel sees it, from the cart continuity read model."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import strawberry
+
+from api.graphql.common import Money
+from api.graphql.enums import CartStatus, Channel
+from projections.cart_continuity import CartView
+
+
+@strawberry.type
+class CartLine:
+    sku: str
+    quantity: int
+    unit_price: Money
+    subtotal: Money
+
+
+@strawberry.type(description="A device and channel that touched the cart, and when.")
+class DeviceTouch:
+    channel: Channel
+    device_id: str
+    first_at: datetime
+    last_at: datetime
+    touches: int
+
+
+@strawberry.type
+class Cart:
+    id: UUID
+    customer_id: str | None
+    status: CartStatus
+    channel: Channel
+    lines: list[CartLine]
+    total: Money
+    item_count: int
+    devices: list[DeviceTouch]
+    order_id: UUID | None
+    merged_into: UUID | None
+    last_activity_at: datetime
+
+    @classmethod
+    def of(cls, view: CartView) -> Cart:
+        def money(amount: object) -> Money:
+            return Money(amount=amount, currency=view.currency)  # type: ignore[arg-type]
+
+        return cls(
+            id=view.cart_id,
+            customer_id=view.customer_id,
+            status=CartStatus(view.status),
+            channel=Channel(view.channel),
+            lines=[
+                CartLine(
+                    sku=line.sku,
+                    quantity=line.quantity,
+                    unit_price=money(line.unit_price),
+                    subtotal=money(line.subtotal),
+                )
+                for line in view.lines
+            ],
+            total=money(view.total),
+            item_count=view.item_count,
+            devices=[
+                DeviceTouch(
+                    channel=Channel(t.channel),
+                    device_id=t.device_id,
+                    first_at=t.first_at,
+                    last_at=t.last_at,
+                    touches=t.touches,
+                )
+                for t in view.touches
+            ],
+            order_id=view.order_id,
+            merged_into=view.merged_into,
+            last_activity_at=view.last_activity_at,
+        )

@@ -1,0 +1,33 @@
+"""The product catalog: search by name or SKU, one product by SKU."""
+
+from __future__ import annotations
+
+import strawberry
+
+from adapters.postgres.catalog import ProductCursor, search_products
+from api.graphql.catalog.types import Product
+from api.graphql.context import Info
+from api.graphql.errors import NotFoundError
+from api.graphql.relay import Connection, connection, decode_cursor, page_size
+
+
+@strawberry.type
+class CatalogQueries:
+    @strawberry.field(description="Products whose SKU or name contains `search`, by SKU.")
+    async def products(
+        self,
+        info: Info,
+        search: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Product]:
+        size, key = page_size(first), decode_cursor(after, ProductCursor)
+        found = await search_products(info.context.services.database.pool, search, size + 1, key)
+        return connection(found, size, lambda p: (p.sku,), Product.of, after)
+
+    @strawberry.field(description="One product; an unknown SKU is an error.")
+    async def product(self, info: Info, sku: str) -> Product:
+        products = await info.context.services.catalog.products([sku])
+        if sku not in products:
+            raise NotFoundError(f"there is no product {sku}")
+        return Product.of(products[sku])

@@ -1,0 +1,59 @@
+"""Products as a storefront shows them, with availability asked for on demand."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.graphql.common import Money
+from api.graphql.context import Info
+from api.graphql.relay import Connection
+from api.graphql.stock.queries import Near, stores_near
+from api.graphql.stock.types import StockLevel, StoreAvailability
+from domain.ports import Product as CatalogProduct
+from projections import store_inventory
+
+
+@strawberry.type
+class Attribute:
+    name: str
+    value: str
+
+
+@strawberry.type
+class Product:
+    sku: str
+    name: str
+    description: str
+    price: Money
+    attributes: list[Attribute]
+    image_urls: list[str]
+
+    @strawberry.field(description="Stores near a point that can serve a pickup of it now.")
+    async def availability(
+        self,
+        info: Info,
+        latitude: float,
+        longitude: float,
+        quantity: int = 1,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[StoreAvailability]:
+        near = Near(latitude, longitude, quantity)
+        return await stores_near(info.context, self.sku, near, first, after)
+
+    @strawberry.field(description="Its stock at one location.")
+    async def stock_at(self, info: Info, location_id: str) -> StockLevel | None:
+        pool = info.context.services.database.pool
+        levels = await store_inventory.stock_at(pool, location_id, [self.sku])
+        return StockLevel.of(levels[0]) if levels else None
+
+    @classmethod
+    def of(cls, product: CatalogProduct) -> Product:
+        return cls(
+            sku=product.sku,
+            name=product.name,
+            description=product.description,
+            price=Money.of(product.price),
+            attributes=[Attribute(name=k, value=v) for k, v in product.attributes.items()],
+            image_urls=list(product.image_urls),
+        )

@@ -1,0 +1,114 @@
+"""Checkout and the order's own mutations: pay later, cancel."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import strawberry
+
+from api.graphql.checkout.queries import ORDER_VIEWS, readable_order
+from api.graphql.checkout.types import Order
+from api.graphql.common import Money, Payload, attempt
+from api.graphql.context import Info, RequestContext, path_of
+from api.graphql.enums import FulfillmentMethod
+from api.graphql.errors import UserError, invalid
+from domain.order.model import Fulfillment
+from domain.usecases.base import Done
+from domain.usecases.checkout import CheckedOut, OrderChanged
+
+IDEMPOTENCY_KEY_LENGTH = range(8, 101)
+
+
+@strawberry.input
+class CheckoutInput:
+    cart_id: UUID
+    method: FulfillmentMethod
+    location_id: str
+    payment_token: str | None = None
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="8 to 100 characters: a retry returns the first outcome."
+    )
+
+
+@strawberry.type
+class OrderPayload(Payload):
+    order_id: UUID | None = None
+
+    @strawberry.field(description="The order after this change (waits until it is readable).")
+    async def order(self, info: Info) -> Order | None:
+        if self.order_id is None:
+            return None
+        await info.context.consistent_with(self.position, ORDER_VIEWS, path_of(info))
+        return await readable_order(info.context, self.order_id)
+
+
+@strawberry.type
+class CheckoutPayload(OrderPayload):
+    pickup_id: UUID | None = None
+    total: Money | None = None
+
+
+@strawberry.type
+class CheckoutMutations:
+    @strawberry.mutation(description="Place the order: ship, or pick up at a store.")
+    async def checkout(
+        self, info: Info, input: CheckoutInput, device_id: str | None = None
+    ) -> CheckoutPayload:
+        context = info.context
+        key = input.idempotency_key
+        if key is not None and len(key) not in IDEMPOTENCY_KEY_LENGTH:
+            return CheckoutPayload(user_errors=[invalid("idempotencyKey", "8 to 100 characters")])
+        placed = await attempt(
+            context.services.service.checkout(
+                input.cart_id,
+                Fulfillment(input.method, input.location_id),
+                context.command(device_id),
+                input.payment_token,
+                _scoped_key(context, key),
+            )
+        )
+        return _checked_out(placed)
+
+    @strawberry.mutation(description="Pay for an order placed without payment, or declined.")
+    async def authorize_payment(
+        self, info: Info, order_id: UUID, payment_token: str
+    ) -> OrderPayload:
+        context = info.context
+        context.require()
+        use_case = context.services.service.authorize_payment
+        return _order(await attempt(use_case(order_id, payment_token, context.command())))
+
+    @strawberry.mutation(description="Cancel before hand-over: the stock held is released.")
+    async def cancel_order(self, info: Info, order_id: UUID, reason: str) -> OrderPayload:
+        context = info.context
+        context.require()
+        use_case = context.services.service.cancel_order
+        return _order(await attempt(use_case(order_id, reason, context.command())))
+
+
+def _scoped_key(context: RequestContext, key: str | None) -> str | None:
+    """Keys are per caller: one client's key can never replay another's checkout."""
+    if key is None:
+        return None
+    return f"checkout:{context.actor.id}:{key}"
+
+
+def _checked_out(outcome: Done[CheckedOut] | UserError) -> CheckoutPayload:
+    if isinstance(outcome, UserError):
+        return CheckoutPayload(user_errors=[outcome])
+    result = outcome.result
+    return CheckoutPayload(
+        user_errors=[],
+        position=outcome.position.token(),
+        order_id=result.order_id,
+        pickup_id=result.pickup_id,
+        total=Money.of(result.total),
+    )
+
+
+def _order(outcome: Done[OrderChanged] | UserError) -> OrderPayload:
+    if isinstance(outcome, UserError):
+        return OrderPayload(user_errors=[outcome])
+    return OrderPayload(
+        user_errors=[], position=outcome.position.token(), order_id=outcome.result.order_id
+    )

@@ -1,0 +1,68 @@
+"""Orders: one by id (its customer, or staff and tills of its store), and the customer's own,
+newest first, as a cursor connection."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import strawberry
+
+from api.auth import Principal, Role
+from api.graphql.checkout.types import Order
+from api.graphql.context import Info, RequestContext, path_of
+from api.graphql.errors import Forbidden
+from api.graphql.relay import Connection, connection, decode_cursor, page_size
+from projections import orders
+from projections.orders import OrderView
+
+ORDER_VIEWS = ("orders", "fulfillment_times")
+
+
+def may_read(caller: Principal, view: OrderView) -> bool:
+    """Its shopper (the customer, or the guest whose cart it was) or its store."""
+    if caller.role in (Role.CUSTOMER, Role.GUEST):
+        return is_shopper(caller, view.customer_id, view.cart_id)
+    return caller.works_at(view.location_id)
+
+
+def is_shopper(caller: Principal | None, customer_id: str | None, cart_id: UUID) -> bool:
+    if caller is None:
+        return False
+    if caller.role is Role.GUEST:
+        return caller.cart_id == cart_id
+    return caller.role is Role.CUSTOMER and caller.subject == customer_id
+
+
+async def readable_order(context: RequestContext, order_id: UUID) -> Order | None:
+    caller = context.require()
+    view = await context.loaders.orders.load(order_id)
+    if view is None:
+        return None
+    if not may_read(caller, view):
+        raise Forbidden("this order is not yours")
+    return Order.of(view)
+
+
+@strawberry.type
+class OrderQueries:
+    @strawberry.field
+    async def order(self, info: Info, id: UUID, consistent_with: str | None = None) -> Order | None:
+        info.context.require()
+        await info.context.consistent_with(consistent_with, ORDER_VIEWS, path_of(info))
+        return await readable_order(info.context, id)
+
+    @strawberry.field(description="The customer's orders, newest first.")
+    async def my_orders(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        consistent_with: str | None = None,
+    ) -> Connection[Order]:
+        caller = info.context.require(Role.CUSTOMER)
+        size, key = page_size(first), decode_cursor(after, orders.OrderCursor)
+        await info.context.consistent_with(consistent_with, ("orders",), path_of(info))
+        views = await orders.orders_of_customer(
+            info.context.services.database.pool, caller.subject, size + 1, key
+        )
+        return connection(views, size, orders.order_cursor, Order.of, after)

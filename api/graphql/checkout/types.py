@@ -1,0 +1,100 @@
+"""Orders as their customer and their store see them, from the orders read model."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import strawberry
+
+from api.graphql.common import Money
+from api.graphql.context import Info
+from api.graphql.enums import Channel, FulfillmentMethod, OrderStatus, PickupStatus
+from projections.fulfillment_times import PickupCard
+from projections.orders import OrderView
+
+
+@strawberry.type
+class OrderLine:
+    line_id: str
+    sku: str
+    quantity: int
+    unit_price: Money
+
+
+@strawberry.type(description="The customer's view of their pickup; the code only while ready.")
+class CustomerPickup:
+    status: PickupStatus
+    store_id: str
+    promised_ready_at: datetime
+    shelf_spot: str | None
+    collect_by: datetime | None
+    pickup_code: str | None = strawberry.field(
+        description="For the order's customer only, while it is ready: staff never read it."
+    )
+
+
+@strawberry.type
+class Order:
+    id: UUID
+    customer_id: str | None
+    status: OrderStatus
+    channel: Channel
+    fulfillment: FulfillmentMethod
+    location_id: str
+    lines: list[OrderLine]
+    total: Money
+    amount_due_back: Money
+    placed_at: datetime
+    completed_at: datetime | None
+    cart_id: strawberry.Private[UUID]
+
+    @strawberry.field(description="For pickup orders: where it stands (batched per request).")
+    async def pickup(self, info: Info) -> CustomerPickup | None:
+        from api.graphql.checkout.queries import is_shopper
+
+        card = await info.context.loaders.pickups_by_order.load(self.id)
+        if card is None:
+            return None
+        shopper = is_shopper(info.context.caller, self.customer_id, self.cart_id)
+        return customer_pickup(card, show_code=shopper)
+
+    @classmethod
+    def of(cls, view: OrderView) -> Order:
+        def money(amount: object) -> Money:
+            return Money(amount=amount, currency=view.currency)  # type: ignore[arg-type]
+
+        return cls(
+            id=view.order_id,
+            customer_id=view.customer_id,
+            status=OrderStatus(view.status),
+            channel=Channel(view.channel),
+            fulfillment=FulfillmentMethod(view.fulfillment),
+            location_id=view.location_id,
+            lines=[
+                OrderLine(
+                    line_id=line.line_id,
+                    sku=line.sku,
+                    quantity=line.quantity,
+                    unit_price=Money.of(line.unit_price),
+                )
+                for line in view.lines
+            ],
+            total=money(view.total),
+            amount_due_back=money(view.amount_due_back),
+            placed_at=view.placed_at,
+            completed_at=view.completed_at,
+            cart_id=view.cart_id,
+        )
+
+
+def customer_pickup(card: PickupCard, show_code: bool) -> CustomerPickup:
+    status = PickupStatus(card.status)
+    return CustomerPickup(
+        status=status,
+        store_id=card.store_id,
+        promised_ready_at=card.promised_ready_at,
+        shelf_spot=card.shelf_spot,
+        collect_by=card.collect_by,
+        pickup_code=card.pickup_code if show_code and status is PickupStatus.READY else None,
+    )

@@ -1,0 +1,34 @@
+"""The domain's enums, published once: GraphQL names them, the domain declares them.
+
+Values go over the wire by their names (`READY`, `PICKUP`), as GraphQL enums do."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain.cart.model import CartStatus
+from domain.errors import ErrorCode
+from domain.order.model import FulfillmentMethod, OrderStatus
+from domain.pickup.model import PickupStatus
+from domain.returns.model import ReturnChannel, ReturnStatus
+from domain.values import Channel
+
+ErrorCodeEnum = strawberry.enum(ErrorCode, name="ErrorCode")
+CartStatusEnum = strawberry.enum(CartStatus, name="CartStatus")
+OrderStatusEnum = strawberry.enum(OrderStatus, name="OrderStatus")
+PickupStatusEnum = strawberry.enum(PickupStatus, name="PickupStatus")
+ReturnStatusEnum = strawberry.enum(ReturnStatus, name="ReturnStatus")
+ReturnChannelEnum = strawberry.enum(ReturnChannel, name="ReturnChannel")
+FulfillmentMethodEnum = strawberry.enum(FulfillmentMethod, name="FulfillmentMethod")
+ChannelEnum = strawberry.enum(Channel, name="Channel")
+
+__all__ = [
+    "CartStatus",
+    "Channel",
+    "ErrorCode",
+    "FulfillmentMethod",
+    "OrderStatus",
+    "PickupStatus",
+    "ReturnChannel",
+    "ReturnStatus",
+]

@@ -1,0 +1,228 @@
+"""One GraphQL request over HTTP: the document (from the request, or from the persisted-query
+registry by its hash), parsed and validated once per distinct text, executed by graphql-core
+with the request's context, and answered with errors a client can act on.
+
+strawberry's `Schema.execute` runs seven extension hooks per request around the same
+graphql-core call; the parse and validation caches, the limits and the error masking here
+are the ones this API needs, done once per document instead of per request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    execute,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.pyutils import is_awaitable
+from strawberry.utils.await_maybe import await_maybe
+
+from api.graphql.context import RequestContext
+from api.graphql.errors import Unavailable, as_client_error, formatted
+from api.graphql.schema import LIMIT_RULES, MAX_TOKENS, schema
+
+log = logging.getLogger("omnicommerce.graphql")
+
+MAX_CACHED_DOCUMENTS = 1000
+MAX_PERSISTED_QUERIES = 10_000
+RULES = (*specified_rules, *LIMIT_RULES)
+
+
+class RequestError(Exception):
+    """The request is not a GraphQL request this endpoint serves (HTTP 400)."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A document parsed and validated once, or the errors that refuse it."""
+
+    document: DocumentNode | None
+    errors: tuple[GraphQLError, ...] = ()
+    operations: Mapping[str | None, OperationType] = field(default_factory=dict)
+
+
+@dataclass
+class Answer:
+    body: dict[str, Any]
+    status: int = 200
+    operation: str = "anonymous"
+
+
+class LRU(OrderedDict[str, Any]):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def remember(self, key: str, value: Any) -> None:
+        self[key] = value
+        if len(self) > self.size:
+            self.popitem(last=False)
+
+
+class GraphQLExecutor:
+    def __init__(self) -> None:
+        self._documents = LRU(MAX_CACHED_DOCUMENTS)
+        self._persisted = LRU(MAX_PERSISTED_QUERIES)
+        self._schema = schema._schema
+        self._context_class = schema.execution_context_class
+
+    async def run(
+        self,
+        query: str | None,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        extensions: dict[str, Any] | None,
+        context: RequestContext,
+    ) -> Answer:
+        query = self._query_text(query, extensions)
+        if query is None:
+            return _persisted_query_not_found()
+        prepared = self._prepare(query)
+        if prepared.document is None:
+            return Answer({"data": None, "errors": [e.formatted for e in prepared.errors]})
+        operation_name, operation = _operation(prepared, operation_name)
+        if operation is OperationType.SUBSCRIPTION:
+            raise RequestError("subscriptions are not allowed over POST: use the WebSocket")
+        result = await await_maybe(
+            execute(
+                self._schema,
+                prepared.document,
+                context_value=context,
+                variable_values=variables,
+                operation_name=operation_name,
+                executor_class=self._context_class,
+                is_awaitable=is_awaitable,
+            )
+        )
+        return _answer(result, context, operation_name)
+
+    def _query_text(self, query: str | None, extensions: dict[str, Any] | None) -> str | None:
+        """Automatic persisted queries: a client sends the sha256 of a document; the first
+        time (unknown hash) it sends the document too, which is remembered by its hash."""
+        persisted = (extensions or {}).get("persistedQuery")
+        if not isinstance(persisted, dict):
+            if query is None:
+                raise RequestError("No GraphQL query found in the request")
+            return query
+        digest = persisted.get("sha256Hash")
+        if not isinstance(digest, str):
+            raise RequestError("persistedQuery needs a sha256Hash")
+        if query is None:
+            return self._persisted.get(digest)  # type: ignore[no-any-return]
+        if hashlib.sha256(query.encode()).hexdigest() != digest:
+            raise RequestError("provided sha256Hash does not match the query")
+        self._persisted.remember(digest, query)
+        return query
+
+    def _prepare(self, query: str) -> Prepared:
+        prepared = self._documents.get(query)
+        if prepared is None:
+            prepared = _parse_and_validate(query, self._schema)
+            self._documents.remember(query, prepared)
+        else:
+            self._documents.move_to_end(query)
+        return prepared  # type: ignore[no-any-return]
+
+
+def _parse_and_validate(query: str, graphql_schema: Any) -> Prepared:
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS)
+    except GraphQLError as error:
+        return Prepared(None, (error,))
+    errors = validate(graphql_schema, document, RULES)
+    if errors:
+        return Prepared(None, tuple(errors))
+    operations = {
+        (d.name.value if d.name else None): d.operation
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+    }
+    return Prepared(document, (), operations)
+
+
+def _operation(prepared: Prepared, name: str | None) -> tuple[str | None, OperationType]:
+    """The operation to run (the only one, or the one named) and its type."""
+    operations = prepared.operations
+    if name is None and len(operations) == 1:
+        return next(iter(operations.items()))
+    if name not in operations:
+        raise RequestError(
+            f"Unknown operation named '{name}'." if name else "Can't get GraphQL operation type"
+        )
+    return name, operations[name]
+
+
+def _answer(result: ExecutionResult, context: RequestContext, name: str | None) -> Answer:
+    body: dict[str, Any] = {"data": result.data}
+    errors, unavailable = [], False
+    for error in result.errors or ():
+        shown = as_client_error(error.original_error)
+        unavailable = unavailable or isinstance(shown, Unavailable)
+        _log(error, shown)
+        errors.append(formatted(error, shown))
+    errors += [_stale(read) for read in context.stale_reads]
+    if errors:
+        body["errors"] = errors
+    return Answer(body, 503 if unavailable else 200, name or "anonymous")
+
+
+def _stale(read: Any) -> dict[str, Any]:
+    return {
+        "message": f"read models {', '.join(read.projections)} had not reached {read.position} "
+        "in time; this answer may be stale",
+        "path": list(read.path),
+        "extensions": {"code": "STALE_READ", "retryable": True, "position": read.position},
+    }
+
+
+class Throttle:
+    """True at most once per `seconds`: an outage is reported, not every request it fails."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self._last = seconds, -seconds
+
+    def __call__(self) -> bool:
+        now = time.monotonic()
+        if now - self._last < self.seconds:
+            return False
+        self._last = now
+        return True
+
+
+outage_report = Throttle(10.0)
+
+
+def _log(error: GraphQLError, shown: Any) -> None:
+    """A bug with its traceback; an outage as one warning per 10 s; a refusal at INFO."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return
+    if shown is None:
+        log.error("internal error at %s", error.path, exc_info=original)
+    elif isinstance(shown, Unavailable):
+        if outage_report():
+            log.warning("database unavailable, answering retry-later: %r", original)
+    else:
+        log.info("refused at %s: %s", error.path, shown)
+
+
+def _persisted_query_not_found() -> Answer:
+    error = {
+        "message": "PersistedQueryNotFound",
+        "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"},
+    }
+    return Answer({"data": None, "errors": [error]})

@@ -1,0 +1,70 @@
+"""A store's board (open pickups and today's finished ones), and its pickups of any day."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import strawberry
+
+from api.graphql.context import Info, RequestContext, path_of
+from api.graphql.enums import PickupStatus
+from api.graphql.pickups.types import Pickup, PickupBoard
+from api.graphql.relay import Connection, connection, decode_cursor, page_size
+from projections import fulfillment_times
+
+BOARD_VIEWS = ("fulfillment_times",)
+
+
+async def read_board(context: RequestContext, store_id: str) -> PickupBoard:
+    now = context.services.clock.now()
+    board = await fulfillment_times.board(context.services.database.pool, store_id, now)
+    return PickupBoard.of(board, now)
+
+
+async def readable_pickup(context: RequestContext, pickup_id: UUID) -> Pickup | None:
+    cards = await fulfillment_times.pickups_by_id(context.services.database.pool, [pickup_id])
+    card = cards.get(pickup_id)
+    if card is None:
+        return None
+    context.require_store(card.store_id)
+    return Pickup.of(card, context.services.clock.now())
+
+
+@strawberry.type
+class PickupQueries:
+    @strawberry.field(description="A store's pickup board (staff and tills of the store).")
+    async def pickup_board(
+        self, info: Info, store_id: str, consistent_with: str | None = None
+    ) -> PickupBoard:
+        info.context.require_store(store_id)
+        await info.context.consistent_with(consistent_with, BOARD_VIEWS, path_of(info))
+        return await read_board(info.context, store_id)
+
+    @strawberry.field(description="One pickup, for staff and tills of its store.")
+    async def pickup(
+        self, info: Info, id: UUID, consistent_with: str | None = None
+    ) -> Pickup | None:
+        await info.context.consistent_with(consistent_with, BOARD_VIEWS, path_of(info))
+        return await readable_pickup(info.context, id)
+
+    @strawberry.field(description="A store's pickups of any day, newest first.")
+    async def pickups(
+        self,
+        info: Info,
+        store_id: str,
+        status: list[PickupStatus] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Pickup]:
+        context = info.context
+        context.require_store(store_id)
+        size = page_size(first)
+        key = decode_cursor(after, fulfillment_times.PickupCursor)
+        statuses = [s.value for s in status] if status is not None else None
+        cards = await fulfillment_times.pickups_at(
+            context.services.database.pool, store_id, statuses, size + 1, key
+        )
+        now = context.services.clock.now()
+        return connection(
+            cards, size, fulfillment_times.pickup_cursor, lambda c: Pickup.of(c, now), after
+        )

@@ -1,0 +1,137 @@
+"""A store's pickups as staff work them: cards on the board, with the customer's first name
+and the products' names; never the pickup code, which only the customer reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import strawberry
+
+from api.graphql.checkout.types import Order
+from api.graphql.context import Info
+from api.graphql.enums import PickupStatus
+from projections.fulfillment_times import Board, PickupCard
+
+
+def order_number(order_id: UUID) -> str:
+    """What an associate reads aloud or types: the order id's first eight hex digits."""
+    return order_id.hex[:8].upper()
+
+
+@strawberry.type
+class PickupLine:
+    line_id: str
+    sku: str
+    quantity: int
+
+    @strawberry.field(description="The product's name, from the catalog.")
+    async def name(self, info: Info) -> str | None:
+        products = await info.context.services.catalog.products([self.sku])
+        product = products.get(self.sku)
+        return product.name if product else None
+
+
+@strawberry.type(description="Units of an order line the shelf could not supply.")
+class ShortPick:
+    line_id: str
+    sku: str
+    quantity: int
+
+
+@strawberry.type
+class Pickup:
+    id: UUID
+    order_id: UUID
+    order_number: str
+    store_id: str
+    status: PickupStatus
+    lines: list[PickupLine]
+    short_picks: list[ShortPick]
+    placed_at: datetime
+    promised_ready_at: datetime
+    picker_id: str | None
+    picking_started_at: datetime | None
+    ready_at: datetime | None
+    collect_by: datetime | None
+    shelf_spot: str | None
+    notified_at: datetime | None
+    finished_at: datetime | None
+    collected_by: str | None = strawberry.field(description="The staff member who handed over.")
+    collection_proof: str | None
+    seconds_to_promise: float = strawberry.field(description="Seconds; negative once late.")
+    overdue: bool
+    customer_id: strawberry.Private[str | None]
+
+    @strawberry.field(description="The customer's first name, to call them at the counter.")
+    async def customer_first_name(self, info: Info) -> str | None:
+        if self.customer_id is None:
+            return None
+        customer = await info.context.loaders.customers.load(self.customer_id)
+        return customer.first_name if customer else None
+
+    @strawberry.field(description="The order behind the pickup (batched: one query per board).")
+    async def order(self, info: Info) -> Order | None:
+        view = await info.context.loaders.orders.load(self.order_id)
+        return Order.of(view) if view is not None else None
+
+    @classmethod
+    def of(cls, card: PickupCard, now: datetime) -> Pickup:
+        return cls(
+            id=card.pickup_id,
+            order_id=card.order_id,
+            order_number=order_number(card.order_id),
+            store_id=card.store_id,
+            status=PickupStatus(card.status),
+            lines=[
+                PickupLine(line_id=li.line_id, sku=li.sku, quantity=li.quantity)
+                for li in card.lines
+            ],
+            short_picks=[
+                ShortPick(line_id=s.line_id, sku=s.sku, quantity=s.quantity) for s in card.shorts
+            ],
+            placed_at=card.placed_at,
+            promised_ready_at=card.promised_ready_at,
+            picker_id=card.picker_id,
+            picking_started_at=card.picking_started_at,
+            ready_at=card.ready_at,
+            collect_by=card.collect_by,
+            shelf_spot=card.shelf_spot,
+            notified_at=card.notified_at,
+            finished_at=card.finished_at,
+            collected_by=card.collected_by,
+            collection_proof=card.collection_proof,
+            seconds_to_promise=card.seconds_to_promise(now),
+            overdue=card.is_overdue(now),
+            customer_id=card.customer_id,
+        )
+
+
+@strawberry.type(description="A store's open pickups and today's finished ones, by column.")
+class PickupBoard:
+    store_id: str
+    to_pick: list[Pickup]
+    picking: list[Pickup]
+    ready: list[Pickup]
+    overdue: list[Pickup]
+    collected_today: list[Pickup]
+    not_collected: list[Pickup]
+    cancelled_today: list[Pickup]
+    as_of: datetime = strawberry.field(description="The clock the ages were computed against.")
+
+    @classmethod
+    def of(cls, board: Board, now: datetime) -> PickupBoard:
+        def cards(column: list[PickupCard]) -> list[Pickup]:
+            return [Pickup.of(card, now) for card in column]
+
+        return cls(
+            store_id=board.store_id,
+            to_pick=cards(board.to_pick),
+            picking=cards(board.picking),
+            ready=cards(board.ready),
+            overdue=cards(board.overdue),
+            collected_today=cards(board.collected_today),
+            not_collected=cards(board.not_collected),
+            cancelled_today=cards(board.cancelled),
+            as_of=now,
+        )

@@ -1,0 +1,108 @@
+"""Returns through any channel: asked for online or at a counter, received at any store,
+inspected, refunded and restocked by that store's staff."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import strawberry
+
+from api.graphql.common import Payload, attempt
+from api.graphql.context import Info, path_of
+from api.graphql.enums import ReturnChannel, ReturnStatus
+from api.graphql.errors import UserError
+from api.graphql.returns.queries import RETURN_VIEWS, readable_return
+from api.graphql.returns.types import Return
+from domain.returns.model import InspectionResult
+from domain.usecases.base import Done
+from domain.usecases.returns import ReturnChanged
+
+
+@strawberry.input
+class SkuQuantity:
+    sku: str
+    quantity: int
+
+
+@strawberry.input
+class InspectionInput:
+    sku: str
+    resellable: int
+    damaged: int
+
+
+@strawberry.type
+class ReturnPayload(Payload):
+    return_id: UUID | None = None
+    status: ReturnStatus | None = None
+
+    @strawberry.field(name="return", description="The return after this change.")
+    async def return_(self, info: Info) -> Return | None:
+        if self.return_id is None:
+            return None
+        await info.context.consistent_with(self.position, RETURN_VIEWS, path_of(info))
+        return await readable_return(info.context, self.return_id)
+
+
+def return_payload(outcome: Done[ReturnChanged] | UserError) -> ReturnPayload:
+    if isinstance(outcome, UserError):
+        return ReturnPayload(user_errors=[outcome])
+    return ReturnPayload(
+        user_errors=[],
+        position=outcome.position.token(),
+        return_id=outcome.result.return_id,
+        status=ReturnStatus(outcome.result.status),
+    )
+
+
+@strawberry.type
+class ReturnMutations:
+    @strawberry.mutation(description="Return units of an order, online or at any store.")
+    async def request_return(
+        self,
+        info: Info,
+        order_id: UUID,
+        lines: list[SkuQuantity],
+        reason: str,
+        via: ReturnChannel,
+    ) -> ReturnPayload:
+        context = info.context
+        context.require()
+        quantities: dict[str, int] = {}
+        for line in lines:
+            quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
+        use_case = context.services.service.request_return
+        return return_payload(
+            await attempt(use_case(order_id, quantities, reason, via, context.command()))
+        )
+
+    @strawberry.mutation(description="The goods arrived here; they will be restocked here.")
+    async def receive_return(self, info: Info, return_id: UUID, location_id: str) -> ReturnPayload:
+        context = info.context
+        context.require()
+        use_case = context.services.service.receive_return
+        return return_payload(await attempt(use_case(return_id, location_id, context.command())))
+
+    @strawberry.mutation(description="Judge every returned unit resellable or damaged.")
+    async def inspect_return(
+        self, info: Info, return_id: UUID, results: list[InspectionInput]
+    ) -> ReturnPayload:
+        context = info.context
+        context.require()
+        judged = [InspectionResult(r.sku, r.resellable, r.damaged) for r in results]
+        use_case = context.services.service.inspect_return
+        return return_payload(await attempt(use_case(return_id, judged, context.command())))
+
+    @strawberry.mutation(description="Pay the returned units back at the price paid.")
+    async def refund_return(self, info: Info, return_id: UUID) -> ReturnPayload:
+        context = info.context
+        context.require()
+        use_case = context.services.service.refund_return
+        return return_payload(await attempt(use_case(return_id, context.command())))
+
+    @strawberry.mutation(description="Put the resellable units back on the shelves.")
+    async def restock_return(self, info: Info, return_id: UUID) -> ReturnPayload:
+        context = info.context
+        context.require()
+        use_case = context.services.service.restock_return
+        return return_payload(await attempt(use_case(return_id, context.command())))

@@ -1,0 +1,54 @@
+"""Returns as their customer and the stores see them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import strawberry
+
+from api.graphql.common import Money
+from api.graphql.enums import ReturnChannel, ReturnStatus
+from projections.orders import ReturnView
+
+
+@strawberry.type
+class ReturnLine:
+    sku: str
+    quantity: int
+    unit_price: Money
+
+
+@strawberry.type
+class Return:
+    id: UUID
+    order_id: UUID
+    status: ReturnStatus
+    channel: ReturnChannel
+    reason: str
+    lines: list[ReturnLine]
+    location_id: str | None = strawberry.field(description="Where the goods were received.")
+    refunded: Money | None
+    requested_at: datetime
+
+    @classmethod
+    def of(cls, view: ReturnView) -> Return:
+        currency = view.lines[0].unit_price.currency if view.lines else "EUR"
+        return cls(
+            id=view.return_id,
+            order_id=view.order_id,
+            status=ReturnStatus(view.status),
+            channel=ReturnChannel(view.channel),
+            reason=view.reason,
+            lines=[
+                ReturnLine(
+                    sku=line.sku, quantity=line.quantity, unit_price=Money.of(line.unit_price)
+                )
+                for line in view.lines
+            ],
+            location_id=view.location_id,
+            refunded=Money(amount=view.refunded, currency=currency)
+            if view.refunded is not None
+            else None,
+            requested_at=view.requested_at,
+        )

@@ -1,0 +1,41 @@
+"""Click-to-collect figures for managers: per store and day, from the fulfillment times."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+
+from projections import fulfillment_times as fulfillment
+
+
+@strawberry.type(description="Durations in seconds.")
+class DurationStats:
+    p50: float | None
+    p90: float | None
+    max: float | None
+
+    @classmethod
+    def of(cls, stats: fulfillment.TimeStats) -> DurationStats:
+        return cls(p50=stats.p50, p90=stats.p90, max=stats.max)
+
+
+@strawberry.type
+class FulfillmentStats:
+    store_id: str | None = strawberry.field(description="None: the whole chain.")
+    day: date
+    pickups: int
+    placed_to_ready: DurationStats
+    ready_to_collected: DurationStats
+    ready_within_promise: float | None = strawberry.field(description="A share, 0 to 1.")
+
+    @classmethod
+    def of(cls, stats: fulfillment.FulfillmentStats) -> FulfillmentStats:
+        return cls(
+            store_id=stats.store_id,
+            day=stats.day,
+            pickups=stats.pickups,
+            placed_to_ready=DurationStats.of(stats.placed_to_ready),
+            ready_to_collected=DurationStats.of(stats.ready_to_collected),
+            ready_within_promise=stats.ready_within_promise,
+        )

@@ -1,0 +1,129 @@
+"""Stock levels at a location, stores near a shopper that can serve a pickup now, low stock,
+and a SKU's movement ledger. An unknown store or SKU is an error, never an empty list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import strawberry
+
+from api.graphql.context import Info, RequestContext, path_of
+from api.graphql.errors import BadInput, NotFoundError
+from api.graphql.relay import Connection, connection, decode_cursor, page_size
+from api.graphql.stock.ledger import movement
+from api.graphql.stock.types import StockLevel, StockMovement, StoreAvailability
+from domain.values import stock_item_id
+from projections import store_inventory
+
+STOCK_VIEWS = ("store_inventory",)
+
+
+async def require_location(context: RequestContext, location_id: str) -> None:
+    if await context.services.catalog.location(location_id) is None:
+        raise NotFoundError(f"there is no store or warehouse {location_id}")
+
+
+async def require_products(context: RequestContext, skus: list[str]) -> None:
+    known = await context.services.catalog.products(skus)
+    unknown = [sku for sku in skus if sku not in known]
+    if unknown:
+        raise NotFoundError(f"there is no product {', '.join(unknown)}")
+
+
+@dataclass(frozen=True)
+class Near:
+    latitude: float
+    longitude: float
+    quantity: int = 1
+
+
+async def stores_near(
+    context: RequestContext, sku: str, near: Near, first: int | None, after: str | None
+) -> Connection[StoreAvailability]:
+    size, key = page_size(first), decode_cursor(after, tuple[float, str])
+    if near.quantity < 1:
+        raise BadInput("quantity: at least 1")
+    await require_products(context, [sku])
+    found = await store_inventory.stores_with(
+        context.services.database.pool,
+        sku,
+        near.quantity,
+        near.latitude,
+        near.longitude,
+        size + 1,
+        key,
+    )
+    return connection(
+        found, size, lambda s: (s.distance_km, s.location_id), StoreAvailability.of, after
+    )
+
+
+@strawberry.type
+class StockQueries:
+    @strawberry.field(description="On hand, reserved and available at a location, by SKU.")
+    async def store_stock(
+        self,
+        info: Info,
+        location_id: str,
+        skus: list[str] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        consistent_with: str | None = None,
+    ) -> Connection[StockLevel]:
+        context = info.context
+        size, key = page_size(first), decode_cursor(after, tuple[str])
+        await require_location(context, location_id)
+        if skus is not None:
+            await require_products(context, skus)
+        await context.consistent_with(consistent_with, STOCK_VIEWS, path_of(info))
+        levels = await store_inventory.stock_at(
+            context.services.database.pool, location_id, skus, size + 1, key[0] if key else None
+        )
+        return connection(levels, size, lambda level: (level.sku,), StockLevel.of, after)
+
+    @strawberry.field(description="Stores that can serve a pickup of a SKU now, nearest first.")
+    async def availability(
+        self,
+        info: Info,
+        sku: str,
+        latitude: float,
+        longitude: float,
+        quantity: int = 1,
+        first: int | None = None,
+        after: str | None = None,
+        consistent_with: str | None = None,
+    ) -> Connection[StoreAvailability]:
+        await info.context.consistent_with(consistent_with, STOCK_VIEWS, path_of(info))
+        near = Near(latitude, longitude, quantity)
+        return await stores_near(info.context, sku, near, first, after)
+
+    @strawberry.field(description="Items at or under their low-stock threshold (staff).")
+    async def low_stock(
+        self, info: Info, location_id: str, first: int | None = None, after: str | None = None
+    ) -> Connection[StockLevel]:
+        context = info.context
+        context.require_store(location_id)
+        size, key = page_size(first), decode_cursor(after, tuple[int, str])
+        levels = await store_inventory.low_stock(
+            context.services.database.pool, location_id, limit=size + 1, after=key
+        )
+        return connection(levels, size, lambda lv: (lv.available, lv.sku), StockLevel.of, after)
+
+    @strawberry.field(description="Every movement of a SKU's stock at a location, newest first.")
+    async def stock_movements(
+        self,
+        info: Info,
+        location_id: str,
+        sku: str,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[StockMovement]:
+        context = info.context
+        context.require_store(location_id)
+        size, key = page_size(first), decode_cursor(after, tuple[int])
+        await require_products(context, [sku])
+        store = context.services.database.store
+        history = await store.history(
+            stock_item_id(location_id, sku), size + 1, key[0] if key else None
+        )
+        return connection(history, size, lambda r: (r.version,), movement, after)

@@ -1,0 +1,18 @@
+"""Each projection's position, lag and state, for admins."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.auth import Role
+from api.graphql.context import Info
+from api.graphql.system.types import ProjectionStatus
+
+
+@strawberry.type
+class SystemQueries:
+    @strawberry.field(description="Each projection's position, lag and state (admin).")
+    async def projections(self, info: Info) -> list[ProjectionStatus]:
+        info.context.require(Role.ADMIN)
+        statuses = await info.context.services.projections.status()
+        return [ProjectionStatus.of(status) for status in statuses]

@@ -1,0 +1,90 @@
+"""POST /pos/sync: a till that was offline uploads its sales. Each sale has its own number
+and is safe to send again; each is answered on its own (recorded, already recorded, or
+rejected with a code and a message), so one bad sale never blocks the others."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, post
+from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotAuthorizedException
+from litestar.params import Body
+
+from api.auth import InvalidToken, Principal, Role
+from domain.errors import DomainError
+from domain.usecases.stock import PosSaleLine
+from domain.values import Channel, Context
+
+MAX_SALES_PER_SYNC = 500
+
+
+class SoldLine(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+    sku: Annotated[str, msgspec.Meta(min_length=1, description="The product sold")]
+    quantity: Annotated[int, msgspec.Meta(gt=0, le=10_000, description="Units, at least 1")]
+
+
+class OfflineSale(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+    sale_id: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=100, description="The till's sale number")
+    ]
+    lines: Annotated[list[SoldLine], msgspec.Meta(min_length=1, max_length=200)]
+
+
+class PosSync(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+    """Sales recorded while the till was offline, oldest first."""
+
+    sales: Annotated[list[OfflineSale], msgspec.Meta(min_length=1, max_length=MAX_SALES_PER_SYNC)]
+
+
+class SaleOutcome(msgspec.Struct, frozen=True, rename="camel", omit_defaults=True):
+    sale_id: str
+    status: Annotated[str, msgspec.Meta(description="recorded, already_recorded or rejected")]
+    position: str | None = None
+    error_code: str | None = None
+    message: str | None = None
+
+
+@post("/pos/sync", status_code=200, tags=["pos"])
+async def pos_sync(
+    request: Request[Any, Any, Any],
+    state: State,
+    data: Annotated[PosSync, Body(media_type=RequestEncodingType.JSON)],
+) -> list[SaleOutcome]:
+    """Upload a till's offline sales with `Authorization: Bearer <till token>`; each sale is
+    recorded once however often it is sent."""
+    till = _till(request, state)
+    context = Context(channel=Channel.POS, device_id=till.subject, actor=till.actor)
+    return [await _record(state, till, sale, context) for sale in data.sales]
+
+
+async def _record(
+    state: State, till: Principal, sale: OfflineSale, context: Context
+) -> SaleOutcome:
+    lines = [PosSaleLine(line.sku, line.quantity) for line in sale.lines]
+    try:
+        done = await state.services.service.record_pos_sale(
+            till.stores[0], till.subject, sale.sale_id, lines, context
+        )
+    except DomainError as refused:
+        return SaleOutcome(
+            sale.sale_id, "rejected", error_code=refused.code.value, message=str(refused)
+        )
+    status = "already_recorded" if done.replayed else "recorded"
+    return SaleOutcome(sale.sale_id, status, position=done.position.token())
+
+
+def _till(request: Request[Any, Any, Any], state: State) -> Principal:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise NotAuthorizedException("use 'Authorization: Bearer <till token>'")
+    try:
+        caller: Principal = state.services.tokens.verify(token, time.time())
+    except InvalidToken as error:
+        raise NotAuthorizedException(str(error)) from None
+    if caller.role is not Role.POS or not caller.stores:
+        raise NotAuthorizedException("a till (POS) token is required")
+    return caller

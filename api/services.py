@@ -1,0 +1,28 @@
+"""Everything a request handler may use, built once per process by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adapters.postgres.catalog import CachedCatalog
+from adapters.postgres.customers import PostgresCustomers
+from adapters.postgres.database import Database
+from adapters.settings import Settings
+from api.auth import TokenService
+from api.metrics import Metrics
+from domain.ports import Clock
+from domain.service import CommerceService
+from projections.supervisor import ProjectionSupervisor
+
+
+@dataclass
+class Services:
+    settings: Settings
+    database: Database
+    catalog: CachedCatalog
+    customers: PostgresCustomers
+    service: CommerceService
+    projections: ProjectionSupervisor
+    tokens: TokenService
+    clock: Clock
+    metrics: Metrics

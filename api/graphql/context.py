@@ -23,7 +23,6 @@ from api.services import Services
 from domain.ports import Position
 from domain.values import Actor, ActorKind, Channel, Context
 
-READ_YOUR_WRITES_TIMEOUT = 5.0
 ANONYMOUS = Actor(ActorKind.GUEST, "anonymous")
 CHANNELS_BY_ROLE = {Role.POS: Channel.POS, Role.STAFF: Channel.STAFF, Role.ADMIN: Channel.STAFF}
 SHOPPER_CHANNELS = frozenset({Channel.WEB, Channel.MOBILE, Channel.KIOSK, Channel.CALL_CENTRE})
@@ -115,9 +114,8 @@ class RequestContext:
             position = Position.parse(token)
         except ValueError as error:
             raise BadInput(f"consistentWith: {error}") from None
-        reached = await self.services.projections.wait_for(
-            position, READ_YOUR_WRITES_TIMEOUT, projections
-        )
+        wait = self.services.settings.consistency_wait
+        reached = await self.services.projections.wait_for(position, wait, projections)
         if not reached:
             self.stale_reads.append(StaleRead(path, token, tuple(projections)))
 

@@ -76,20 +76,18 @@ def as_client_error(original: BaseException | None) -> ApiError | None:
 
 
 def formatted(error: GraphQLError, shown: ApiError | None) -> dict[str, Any]:
-    """The error as sent: request errors (no path) as they are, field errors as the ApiError
-    they are, and everything else as `internal error`."""
+    """The error as sent: request errors (parse, validation, variables: no path) as they are,
+    field errors as the ApiError they are, and anything else as `internal error`."""
     body: dict[str, Any] = dict(error.formatted)
-    if error.path is None and error.original_error is None:
-        return body
-    if shown is None and not isinstance(error.original_error, GraphQLError):
-        if error.path is None:
-            return body  # a variable that cannot be coerced: the client's to fix
-        body["message"] = "internal error"
-        body["extensions"] = {"code": "INTERNAL_ERROR"}
-        return body
-    if shown is not None:
+    original = error.original_error
+    if error.path is None:
+        body["extensions"] = {"code": ErrorCode.INVALID_INPUT.value, "retryable": False}
+    elif shown is not None:
         body["message"] = str(shown)
         body["extensions"] = shown.extensions
+    elif original is not None and not isinstance(original, GraphQLError):
+        body["message"] = "internal error"
+        body["extensions"] = {"code": "INTERNAL_ERROR"}
     return body
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
@@ -52,12 +53,22 @@ class Api:
         assert "errors" not in body, body["errors"]
         return body["data"]  # type: ignore[no-any-return]
 
+    def settled(self) -> None:
+        """Every read model has caught up with everything written so far."""
+
+        async def caught_up() -> bool:
+            head = await self.services.database.store.committed_head()
+            return await self.services.projections.wait_for(head, 20)  # type: ignore[no-any-return]
+
+        assert self.client.blocking_portal.call(caught_up), "projections lag"
+
     async def event_count(self) -> int:
         return await self.db.fetchval("SELECT count(*) FROM events")
 
 
-@pytest.fixture
-async def api(settings: Settings) -> AsyncIterator[Api]:
+@asynccontextmanager
+async def app_under_test(settings: Settings) -> AsyncIterator[Api]:
+    """The app in this process on a schema of its own, with the demo loaded."""
     schema = f"test_{uuid4().hex[:12]}"
     app_settings = msgspec.structs.replace(
         settings, database_schema=schema, seed_demo=True, run_scheduler=False, poll_interval=0.2
@@ -72,3 +83,9 @@ async def api(settings: Settings) -> AsyncIterator[Api]:
     cleanup = await connect(app.state.services.database.dsn)
     await cleanup.execute(f'DROP SCHEMA "{schema}" CASCADE')
     await cleanup.close()
+
+
+@pytest.fixture
+async def api(settings: Settings) -> AsyncIterator[Api]:
+    async with app_under_test(settings) as api:
+        yield api

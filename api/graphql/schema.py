@@ -66,3 +66,12 @@ LIMIT_RULES = (
     *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
     *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
 )
+
+
+def sdl() -> str:
+    """The schema as committed in schema.graphql (a test compares the two)."""
+    return schema.as_str() + "\n"
+
+
+if __name__ == "__main__":
+    print(sdl(), end="")

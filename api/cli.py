@@ -86,22 +86,40 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
-    import logging
+    """Start quietly, then say where everything is, last, so it is what a newcomer reads."""
+    from api.logs import configure
 
+    log_file = configure(settings.data_path)
+    host, port = args.host or settings.host, args.port or settings.port
+    if settings.database_url is None:
+        print(
+            f"starting the embedded PostgreSQL in {settings.data_path / 'postgres'} "
+            f"(its log: {log_file})",
+            flush=True,
+        )
+    asyncio.run(_run_server(settings, host, port))
+
+
+async def _run_server(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from api.app import create_app, tune_garbage_collector
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    host, port = args.host or settings.host, args.port or settings.port
-    _print_welcome(settings, host, port)
     app = create_app(settings)
     tune_garbage_collector()
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started and not serving.done():
+        await asyncio.sleep(0.05)
+    if server.started:
+        _print_welcome(settings, host, port)
+    await serving
 
 
 def _print_welcome(settings: Settings, host: str, port: int) -> None:
-    tokens = TokenService(settings.secret_key)
+    tokens = TokenService(*settings.secret_keys)
     expires = int(time.time() + 30 * DAY)
     samples = {
         "customer cust-ada": Principal(role=Role.CUSTOMER, subject="cust-ada", expires_at=expires),
@@ -117,9 +135,14 @@ def _print_welcome(settings: Settings, host: str, port: int) -> None:
         ),
         "admin": Principal(role=Role.ADMIN, subject="admin", expires_at=expires),
     }
-    print(f"\nomnicommerce on http://{host}:{port}")
+    print(f"\nomnicommerce is serving on http://{host}:{port} (Ctrl-C stops)")
     print(f"  GraphiQL:  http://{host}:{port}/graphql")
     print(f"  health:    http://{host}:{port}/health    metrics: /metrics")
+    print(f"  REST:      POST /pos/sync for offline tills; its schema: /schema/openapi.json")
+    print(
+        f"  live:      ws://{host}:{port}/graphql (graphql-transport-ws; the token goes in "
+        'connection_init: {"Authorization": "Bearer <token>"})'
+    )
     print("  tokens (header 'Authorization: Bearer <token>'; guests get one from startCart):")
     for label, principal in samples.items():
         print(f"    {label:28} {tokens.mint(principal)}")
@@ -138,7 +161,7 @@ def _token(settings: Settings, args: argparse.Namespace) -> None:
         staff_role=StaffRole(args.staff_role) if role is Role.STAFF else None,
         expires_at=int(time.time() + args.days * DAY),
     )
-    print(TokenService(settings.secret_key).mint(principal))
+    print(TokenService(*settings.secret_keys).mint(principal))
 
 
 async def _migrate(settings: Settings) -> None:

@@ -1,17 +1,20 @@
-"""The /graphql routes: POST through our executor (execution.py, http.py); GraphiQL (GET)
-and subscriptions (WebSocket, graphql-transport-ws) through strawberry's controller, with
-the same context, limits and error masking."""
+"""The /graphql routes: POST through our executor (execution.py, http.py); GraphiQL (GET,
+outside production) from files in the package; subscriptions (WebSocket,
+graphql-transport-ws) through strawberry's controller, with the same context, limits and
+error masking."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from graphql import GraphQLError
-from litestar import Request, WebSocket
+from litestar import MediaType, Request, WebSocket, get
 from litestar.background_tasks import BackgroundTasks
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.response import Response
+from litestar.static_files import create_static_files_router
 from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter
 from strawberry.litestar import make_graphql_controller
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -53,17 +56,28 @@ def _plain_response() -> Response[Any]:
     return Response({}, background=BackgroundTasks([]))
 
 
+GRAPHIQL = Path(__file__).parent / "graphiql"
+
+
+@get("/graphql", media_type=MediaType.HTML, include_in_schema=False, cache=False)
+async def graphiql_page() -> bytes:
+    """GraphiQL, from files in the package: it works on a machine with no internet."""
+    return (GRAPHIQL / "index.html").read_bytes()
+
+
 def graphql_handlers(settings: Settings) -> list[Any]:
     base = make_graphql_controller(
         schema,
         path="/graphql",
-        graphql_ide=None if settings.production else "graphiql",
+        graphql_ide=None,
         allow_queries_via_get=False,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
     )
 
-    class GraphiQLAndSubscriptions(base):  # type: ignore[valid-type, misc]
-        handle_http_post = None  # Litestar collects only route handlers: this one is gone
+    class Subscriptions(base):  # type: ignore[valid-type, misc]
+        # Litestar collects only route handlers: POST (http.py) and GET (GraphiQL) are ours.
+        handle_http_post = None
+        handle_http_get = None
         # strawberry provides this empty response object through a worker thread
         # (sync_to_thread=True): a thread hop per GET for nothing that blocks.
         dependencies = {
@@ -74,4 +88,8 @@ def graphql_handlers(settings: Settings) -> list[Any]:
             "context_ws": Provide(websocket_context),
         }
 
-    return [GraphiQLAndSubscriptions, graphql_post_handler("/graphql")]
+    handlers = [Subscriptions, graphql_post_handler("/graphql")]
+    if not settings.production:
+        static = create_static_files_router(path="/graphiql", directories=[GRAPHIQL])
+        handlers += [graphiql_page, static]
+    return handlers

@@ -23,6 +23,7 @@ from api.graphql.schema import graphql_handlers
 from api.metrics import Metrics
 from api.rest import rest_handlers
 from api.scheduler import Scheduler
+from api.staff import staff_handlers
 from domain.service import CommerceService
 from projections.catalog import all_projections
 from projections.supervisor import ProjectionSupervisor
@@ -129,7 +130,7 @@ def create_app(settings: Settings) -> Litestar:
         return config
 
     return Litestar(
-        route_handlers=[*graphql_handlers(settings), *rest_handlers()],
+        route_handlers=[*graphql_handlers(settings), *rest_handlers(), *staff_handlers()],
         lifespan=[lifespan],
         request_max_body_size=MAX_BODY_BYTES,
         on_app_init=[configure],

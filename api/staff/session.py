@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import msgspec
 from litestar import Request, get, post
@@ -51,12 +52,12 @@ class Issued(msgspec.Struct, frozen=True, rename="camel"):
     store_id: str
 
 
-def _refusal(status: int, message: str) -> Response[dict[str, str]]:
+def _refusal(status: int, message: str) -> Response[Any]:
     return Response({"error": message}, status_code=status)
 
 
 @get("/staff/session")
-async def who_is_signed_in(request: Request, state: State) -> Response[object]:
+async def who_is_signed_in(request: Request, state: State) -> Response[Any]:
     """The caller's role and stores, or a refusal a page can show as it is."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -78,7 +79,7 @@ async def who_is_signed_in(request: Request, state: State) -> Response[object]:
 
 
 @post("/staff/session", status_code=200)
-async def exchange_credentials(request: Request, state: State) -> Response[object]:
+async def exchange_credentials(request: Request, state: State) -> Response[Any]:
     """Store, staff id and PIN in; a bearer token for that store, for one shift, out."""
     try:
         sign_in = msgspec.json.decode(await request.body(), type=SignIn)

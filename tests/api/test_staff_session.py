@@ -35,7 +35,11 @@ async def test_a_staff_token_is_told_its_stores(api: Api) -> None:
 async def test_an_admin_is_told_every_store_and_no_warehouse(api: Api) -> None:
     token = api.token(Role.ADMIN, "root")
     response = await api.client.get("/staff/session", headers={"Authorization": f"Bearer {token}"})
-    assert [s["id"] for s in response.json()["stores"]] == ["AMS-CENTRAAL", "AMS-ZUID", "UTR-CENTRUM"]
+    assert [s["id"] for s in response.json()["stores"]] == [
+        "AMS-CENTRAAL",
+        "AMS-ZUID",
+        "UTR-CENTRUM",
+    ]
 
 
 async def test_tokens_that_cannot_open_the_pages_get_a_reason(api: Api) -> None:

@@ -70,7 +70,9 @@ class StaffPage:
 
 
 @asynccontextmanager
-async def signed_in(browser: Any, base: str, token: str, path: str = "/staff") -> AsyncIterator[StaffPage]:
+async def signed_in(
+    browser: Any, base: str, token: str, path: str = "/staff"
+) -> AsyncIterator[StaffPage]:
     """A fresh browser context (its own sessionStorage: another tablet), signed in by pasting
     the token on the sign-in page, then on `path` once it has loaded."""
     context = await browser.new_context(viewport={"width": 1400, "height": 900})

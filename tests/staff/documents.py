@@ -27,4 +27,9 @@ COLLECT = """mutation($id: UUID!, $code: String!) {
 
 # What a subscription sends, for the bench's baseline: the same board the page subscribes to.
 BOARD_SUBSCRIPTION = """subscription($store: String!) {
-  pickupBoard(storeId: $store) { toPick { id } picking { id } ready { id } collectedToday { id } } }"""
+  pickupBoard(storeId: $store) {
+    toPick { id } picking { id } ready { id } collectedToday { id } } }"""
+
+RECEIVE_STOCK = """mutation($store: String!, $sku: String!, $quantity: Int!) {
+  receiveStock(locationId: $store, sku: $sku, quantity: $quantity, reference: "bench") {
+    userErrors { code } } }"""

@@ -48,9 +48,7 @@ class Shop:
         """A customer checks out for pickup: (order id, pickup id)."""
         token = self.token(Role.CUSTOMER, customer)
         cart = (await self.data(documents.START_CART, token))["startCart"]["cartId"]
-        added = await self.data(
-            documents.ADD_TO_CART, token, cart=cart, sku=sku, quantity=quantity
-        )
+        added = await self.data(documents.ADD_TO_CART, token, cart=cart, sku=sku, quantity=quantity)
         assert added["addToCart"]["userErrors"] == []
         placed = (await self.data(documents.CHECKOUT_FOR_PICKUP, token, cart=cart, store=store))[
             "checkout"

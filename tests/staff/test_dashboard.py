@@ -28,13 +28,13 @@ async def test_a_store_sees_what_waits_and_its_days_change_as_pickups_move(
         page = dashboard.page
         await expect(page.locator("body")).to_have_attribute("data-state", "ready")
         await expect(tile(page, "waiting")).to_have_text("0")
-        await expect(tile(page, "oldest")).to_have_text("–")
+        await expect(tile(page, "oldest")).to_have_text("\u2013")
         assert await page.locator("#chart circle").count() == 0
 
         _, pickup_id = await shop.order_for_pickup("cust-ada", "AMS-CENTRAAL")
         await expect(tile(page, "waiting")).to_have_text("1", timeout=SHOWN_WITHIN_MS)
         await expect(tile(page, "pickups")).to_have_text("1", timeout=SHOWN_WITHIN_MS)
-        await expect(tile(page, "oldest")).not_to_have_text("–")
+        await expect(tile(page, "oldest")).not_to_have_text("\u2013")
 
         await shop.act(documents.START_PICKING, associate, id=pickup_id)
         await shop.act(documents.MARK_READY, associate, id=pickup_id, shelf="A1")

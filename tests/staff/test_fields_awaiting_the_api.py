@@ -50,7 +50,7 @@ async def test_a_short_pick_shows_on_its_card(browser: Any, staff_server: StaffS
         await card.get_by_role("button", name="Report short").click()
         await card.get_by_label("Units short of RETRO-CLOCK").fill("1")
         await card.get_by_role("button", name="Short RETRO-CLOCK").click()
-        await expect(card).to_contain_text("1 × RETRO-CLOCK", timeout=SHOWN_WITHIN_MS)
+        await expect(card).to_contain_text("1 \u00d7 RETRO-CLOCK", timeout=SHOWN_WITHIN_MS)
         await expect(card.locator(".short")).to_have_text("short 1", timeout=QUICK_MS)
 
 

@@ -49,7 +49,7 @@ async def test_a_pickup_travels_the_board_from_checkout_to_hand_over(
         order_id, pickup_id = await shop.order_for_pickup("cust-ada", "AMS-CENTRAAL", quantity=2)
         card = board.card(pickup_id, "toPick")
         await expect(card).to_be_visible(timeout=SHOWN_WITHIN_MS)
-        await expect(card).to_contain_text("2 × RETRO-CLOCK")
+        await expect(card).to_contain_text("2 \u00d7 RETRO-CLOCK")
 
         await card.get_by_role("button", name="Start picking").click()
         card = board.card(pickup_id, "picking")
@@ -71,9 +71,7 @@ async def test_a_pickup_travels_the_board_from_checkout_to_hand_over(
 
         await card.get_by_label("Pickup code").fill(pickup["pickupCode"])
         await card.get_by_role("button", name="Collect").click()
-        await expect(board.card(pickup_id, "collectedToday")).to_be_visible(
-            timeout=SHOWN_WITHIN_MS
-        )
+        await expect(board.card(pickup_id, "collectedToday")).to_be_visible(timeout=SHOWN_WITHIN_MS)
         await expect(await tile(dashboard.page, "collected-today")).to_have_text(
             str(collected_before + 1), timeout=SHOWN_WITHIN_MS
         )

@@ -20,12 +20,30 @@ from tests.staff.browser import CHROMIUM_FLAGS, HOW_TO_ENABLE, chromium_executab
 from tests.staff.shop import Shop
 
 SECRET = "staff-pages-secret"
+SET_ASIDE = pytest.StashKey[int]()
 SERVER_SETTINGS = {
     "OMNI_SECRET_KEY": SECRET,
     "OMNI_POLL_INTERVAL": "0.2",
     "OMNI_SEED_DEMO": "true",
     "OMNI_RUN_SCHEDULER": "false",
 }
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without Chromium (and unless CI requires it) the browser tests are set aside and the
+    run says so in one line at the end, instead of one skip line per test."""
+    if chromium_executable() is not None or os.environ.get("OMNI_REQUIRE_BROWSER") == "1":
+        return
+    needing = [item for item in items if "chromium" in getattr(item, "fixturenames", ())]
+    if needing:
+        config.hook.pytest_deselected(items=needing)
+        items[:] = [item for item in items if item not in needing]
+        config.stash[SET_ASIDE] = len(needing)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if config.stash.get(SET_ASIDE, 0):
+        terminalreporter.write_line(f"{config.stash[SET_ASIDE]} {HOW_TO_ENABLE}", yellow=True)
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,12 @@ function median(values) {
   return known.length ? known[Math.floor((known.length - 1) / 2)] : null;
 }
 
+/** The pickups-weighted share over stores; null (shown as "–") when there were none. */
+function shareOf(figures) {
+  const pickups = sum(figures.map((f) => f.pickups));
+  return pickups ? sum(figures.map((f) => (f.withinPromise ?? 0) * f.pickups)) / pickups : null;
+}
+
 /** Per store: the figures of the last 14 days and of its board right now. */
 function summarize(stats, board, can, now) {
   const headline = (d) => (can.placedToCollected ? d.placedToCollected : d.placedToReady);
@@ -126,8 +132,7 @@ async function main() {
     const oldest = all.map((f) => f.oldestSeconds).filter((v) => v !== null);
     drawTiles({
       pickups: sum(all.map((f) => f.pickups)),
-      withinPromise: sum(all.map((f) => (f.withinPromise ?? 0) * f.pickups))
-        / Math.max(1, sum(all.map((f) => f.pickups))) || null,
+      withinPromise: shareOf(all),
       waiting: sum(all.map((f) => f.waiting)),
       oldestSeconds: oldest.length ? Math.max(...oldest) : null,
       collectedToday: sum(all.map((f) => f.collectedToday)),

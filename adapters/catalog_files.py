@@ -1,4 +1,4 @@
-"""Reading products, locations and customers from CSV or JSON files, all or nothing.
+"""Reading products, locations, customers and staff from CSV or JSON files, all or nothing.
 
 Every row is checked before anything is written; the first problem is reported with the
 file, the row number and the field.
@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
+from adapters.postgres.staff_credentials import StaffCredential
+from adapters.staff_pins import InvalidPin, hash_pin
 from domain.ports import Customer, Location, LocationKind, Product
 from domain.values import Money
 
@@ -45,6 +47,10 @@ def read_customers(path: Path) -> list[Customer]:
     return _read(path, _customer)
 
 
+def read_staff(path: Path) -> list[StaffCredential]:
+    return _read(path, _staff)
+
+
 def parse_products(text: str, name: str, json: bool) -> list[Product]:
     return _parse_rows(_rows(text, json), name, _product)
 
@@ -55,6 +61,10 @@ def parse_locations(text: str, name: str, json: bool) -> list[Location]:
 
 def parse_customers(text: str, name: str, json: bool) -> list[Customer]:
     return _parse_rows(_rows(text, json), name, _customer)
+
+
+def parse_staff(text: str, name: str, json: bool) -> list[StaffCredential]:
+    return _parse_rows(_rows(text, json), name, _staff)
 
 
 def _read(path: Path, build: Callable[[dict[str, Any]], T]) -> list[T]:
@@ -211,3 +221,20 @@ def _customer(row: dict[str, Any]) -> Customer:
 def _optional(row: dict[str, Any], field: str) -> str | None:
     value = row.get(field)
     return None if value is None or str(value).strip() == "" else str(value).strip()
+
+
+def _staff(row: dict[str, Any]) -> StaffCredential:
+    """stores separated by ';'; a `pin` is hashed here, or a `pin_hash` is taken as it is."""
+    stores = tuple(s.strip() for s in _required(row, "stores").split(";") if s.strip())
+    role = _optional(row, "staff_role") or "picker"
+    if role not in ("picker", "manager"):
+        raise _FieldError("staff_role", f"{role!r} is neither 'picker' nor 'manager'")
+    pin_hash = _optional(row, "pin_hash")
+    if pin_hash is None:
+        try:
+            pin_hash = hash_pin(_required(row, "pin"))
+        except InvalidPin as error:
+            raise _FieldError("pin", str(error)) from None
+    return StaffCredential(
+        staff_id=_required(row, "staff_id"), stores=stores, staff_role=role, pin_hash=pin_hash
+    )

@@ -25,6 +25,7 @@ from api.pos_sync import pos_sync
 from api.rest import rest_handlers
 from api.scheduler import Scheduler
 from api.services import Services
+from api.staff import staff_handlers
 from domain.service import CommerceService
 from projections.catalog import all_projections
 from projections.supervisor import ProjectionSupervisor
@@ -121,7 +122,12 @@ def create_app(settings: Settings) -> Litestar:
         return config
 
     return Litestar(
-        route_handlers=[*graphql_handlers(settings), *rest_handlers(), pos_sync],
+        route_handlers=[
+            *graphql_handlers(settings),
+            *rest_handlers(),
+            pos_sync,
+            *staff_handlers(),
+        ],
         lifespan=[lifespan],
         request_max_body_size=MAX_BODY_BYTES,
         on_app_init=[configure],

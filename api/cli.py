@@ -77,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--products", type=Path)
     load.add_argument("--locations", type=Path)
     load.add_argument("--customers", type=Path)
+    load.add_argument("--staff", type=Path, help="staff_id, stores (A;B), staff_role, pin")
     load.set_defaults(handler=lambda s, a: asyncio.run(_catalog_import(s, a)))
 
     bench = commands.add_parser("bench", help="run benchmarks (see bench/)")
@@ -138,7 +139,7 @@ def _print_welcome(settings: Settings, host: str, port: int) -> None:
     print(f"\nomnicommerce is serving on http://{host}:{port} (Ctrl-C stops)")
     print(f"  GraphiQL:  http://{host}:{port}/graphql")
     print(f"  health:    http://{host}:{port}/health    metrics: /metrics")
-    print(f"  REST:      POST /pos/sync for offline tills; its schema: /schema/openapi.json")
+    print("  REST:      POST /pos/sync for offline tills; its schema: /schema/openapi.json")
     print(
         f"  live:      ws://{host}:{port}/graphql (graphql-transport-ws; the token goes in "
         'connection_init: {"Authorization": "Bearer <token>"})'
@@ -146,6 +147,9 @@ def _print_welcome(settings: Settings, host: str, port: int) -> None:
     print("  tokens (header 'Authorization: Bearer <token>'; guests get one from startCart):")
     for label, principal in samples.items():
         print(f"    {label:28} {tokens.mint(principal)}")
+    print("  staff pages (paste the staff token, or store AMS-CENTRAAL, staff-bo, PIN 1234):")
+    print(f"    pickup board: http://{host}:{port}/staff")
+    print(f"    dashboard:    http://{host}:{port}/staff/dashboard")
     print(flush=True)
 
 
@@ -249,20 +253,23 @@ async def _rebuild(settings: Settings, name: str) -> None:
 
 
 async def _catalog_import(settings: Settings, args: argparse.Namespace) -> None:
-    from adapters.catalog_files import read_customers, read_locations, read_products
+    from adapters.catalog_files import read_customers, read_locations, read_products, read_staff
     from adapters.postgres.catalog import upsert_catalog
     from adapters.postgres.customers import upsert_customers
+    from adapters.postgres.staff_credentials import upsert_staff_credentials
 
     products = read_products(args.products) if args.products else []
     locations = read_locations(args.locations) if args.locations else []
     customers = read_customers(args.customers) if args.customers else []
+    staff = read_staff(args.staff) if args.staff else []
     database = await Database.open(settings, schema=settings.database_schema)
     async with database.pool.acquire() as connection, connection.transaction():
         await upsert_catalog(connection, products, locations)
         await upsert_customers(connection, customers)
+        await upsert_staff_credentials(connection, staff)
     print(
-        f"imported {len(products)} products, {len(locations)} locations "
-        f"and {len(customers)} customers"
+        f"imported {len(products)} products, {len(locations)} locations, "
+        f"{len(customers)} customers and {len(staff)} staff"
     )
     await database.close()
 

@@ -1,5 +1,5 @@
 """The demo: a catalog, three stores and a warehouse, with stock received through the service,
-and a few customers."""
+a few customers, and one staff member per store (PINs 1234, 2345, 3456: demo only)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from importlib import resources
 
 import asyncpg
 
-from adapters.catalog_files import parse_customers, parse_locations, parse_products
+from adapters.catalog_files import parse_customers, parse_locations, parse_products, parse_staff
 from adapters.postgres.catalog import upsert_catalog
 from adapters.postgres.customers import upsert_customers
+from adapters.postgres.staff_credentials import StaffCredential, upsert_staff_credentials
 from domain.ports import Customer, Location, LocationKind, Product
 from domain.service import CommerceService
 from domain.values import SYSTEM_ACTOR, Channel, Context
@@ -32,6 +33,12 @@ def load_demo_customers() -> list[Customer]:
     return parse_customers(text, "customers.csv", json=False)
 
 
+def load_demo_staff() -> list[StaffCredential]:
+    """Hashed ahead (api/demo/staff.csv), so seeding spends no scrypt time per test."""
+    text = (resources.files("api") / "demo" / "staff.csv").read_text()
+    return parse_staff(text, "staff.csv", json=False)
+
+
 def demo_stock(products: list[Product], locations: list[Location]) -> list[tuple[str, str, int]]:
     """(location, sku, units): stores hold a few of each (some nearly out), the warehouse many."""
     stock = []
@@ -51,6 +58,7 @@ async def seed_demo(pool: asyncpg.Pool, service: CommerceService) -> bool:
     async with pool.acquire() as connection, connection.transaction():
         await upsert_catalog(connection, products, locations)
         await upsert_customers(connection, load_demo_customers())
+        await upsert_staff_credentials(connection, load_demo_staff())
     for location_id, sku, units in demo_stock(products, locations):
         await service.receive_stock(
             location_id,

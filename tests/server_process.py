@@ -33,13 +33,18 @@ async def running_server(
     base_env: Mapping[str, str],
     workers: int = 1,
     projection_worker: bool = False,
+    port: int | None = None,
+    schema: str | None = None,
     **overrides: str,
 ) -> AsyncIterator[str]:
     """Start `uvicorn api.app:from_environment`, wait until /health answers, yield its base
     URL; stop it and drop its schema afterwards. `overrides` are OMNI_* settings. With
     `projection_worker`, the read models run in an `omni projections run` process of their
-    own instead of in the API processes."""
-    schema, port = f"srv_{uuid4().hex[:10]}", free_port()
+    own instead of in the API processes. A caller that names the schema owns it (a restart
+    test starts a second server on the same port and schema) and drops it with
+    `drop_schema`."""
+    owns_schema = schema is None
+    schema, port = schema or f"srv_{uuid4().hex[:10]}", port or free_port()
     env = {
         **base_env,
         "PYTHONPATH": str(ROOT),
@@ -88,7 +93,8 @@ async def running_server(
             if running is not None and running.returncode is None:
                 running.terminate()
                 await asyncio.wait_for(running.wait(), 20)
-        await _drop_schema(settings, schema)
+        if owns_schema:
+            await drop_schema(settings, schema)
 
 
 async def _until_healthy(base: str, process: asyncio.subprocess.Process) -> None:
@@ -105,7 +111,7 @@ async def _until_healthy(base: str, process: asyncio.subprocess.Process) -> None
     raise RuntimeError("the server did not become healthy")
 
 
-async def _drop_schema(settings: Settings, schema: str) -> None:
+async def drop_schema(settings: Settings, schema: str) -> None:
     dsn, _ = server_for(settings)
     connection = await connect(dsn)
     await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

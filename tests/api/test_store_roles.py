@@ -11,7 +11,7 @@ from tests.api.test_auth_rules import forbidden
 from tests.api.test_mutations import PICKUP_ACTION, code_for_customer, guest_pickup
 
 BOARD_CARD = """query($id: UUID!, $after: String) { pickup(id: $id, consistentWith: $after) {
-  status collectedBy collectionProof orderNumber lines { sku name quantity }
+  status collectedBy collectionProof orderNumber lines { sku productName quantity }
   order { pickup { pickupCode } } } }"""
 
 
@@ -69,7 +69,9 @@ async def test_staff_type_the_code_never_read_it_and_who_collected_is_recorded(a
     assert card["status"] == "COLLECTED"
     assert (card["collectedBy"], card["collectionProof"]) == ("staff-bo", "id card checked")
     assert card["orderNumber"] == order_id.replace("-", "")[:8].upper()
-    assert card["lines"] == [{"sku": "RETRO-CLOCK", "name": "Retro alarm clock", "quantity": 1}]
+    assert card["lines"] == [
+        {"sku": "RETRO-CLOCK", "productName": "Retro alarm clock", "quantity": 1}
+    ]
 
 
 async def _collected_and_returned_at_the_till(api: Api, staff: str, till: str) -> str:

@@ -26,7 +26,7 @@ class PickupLine:
     quantity: int
 
     @strawberry.field(description="The product's name, from the catalog.")
-    async def name(self, info: Info) -> str | None:
+    async def product_name(self, info: Info) -> str | None:
         products = await info.context.services.catalog.products([self.sku])
         product = products.get(self.sku)
         return product.name if product else None
@@ -36,7 +36,7 @@ class PickupLine:
 class ShortPick:
     line_id: str
     sku: str
-    quantity: int
+    quantity_short: int
 
 
 @strawberry.type
@@ -88,7 +88,8 @@ class Pickup:
                 for li in card.lines
             ],
             short_picks=[
-                ShortPick(line_id=s.line_id, sku=s.sku, quantity=s.quantity) for s in card.shorts
+                ShortPick(line_id=s.line_id, sku=s.sku, quantity_short=s.quantity)
+                for s in card.shorts
             ],
             placed_at=card.placed_at,
             promised_ready_at=card.promised_ready_at,

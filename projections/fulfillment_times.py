@@ -298,7 +298,11 @@ class FulfillmentStats(msgspec.Struct, frozen=True):
     pickups: int
     placed_to_ready: TimeStats
     ready_to_collected: TimeStats
+    placed_to_collected: TimeStats
     ready_within_promise: float | None
+    collected: int
+    no_shows: int
+    short_picked_units: int
 
 
 STATS = """
@@ -308,8 +312,14 @@ WITH timed AS (
            extract(epoch FROM v.ready_at - v.placed_at) AS to_ready,
            CASE WHEN v.status = 'collected'
                 THEN extract(epoch FROM v.finished_at - v.ready_at) END AS to_collected,
+           CASE WHEN v.status = 'collected'
+                THEN extract(epoch FROM v.finished_at - v.placed_at) END AS to_hand_over,
            CASE WHEN v.ready_at IS NOT NULL
-                THEN (v.ready_at <= v.promised_ready_at)::int END AS on_time
+                THEN (v.ready_at <= v.promised_ready_at)::int END AS on_time,
+           (v.status = 'collected')::int AS collected,
+           (v.status = 'not_collected')::int AS no_show,
+           (SELECT coalesce(sum((s->>'quantity')::int), 0)
+              FROM jsonb_array_elements(v.shorts) AS s) AS short_units
     FROM pickup_view v JOIN locations l ON l.id = v.store_id
     WHERE ($1::text IS NULL OR v.store_id = $1)
 )
@@ -320,7 +330,11 @@ SELECT store_id, day, count(*) AS pickups,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY to_collected) AS collected_p50,
        percentile_cont(0.9) WITHIN GROUP (ORDER BY to_collected) AS collected_p90,
        max(to_collected) AS collected_max,
-       avg(on_time) AS on_time_share
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY to_hand_over) AS handed_p50,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY to_hand_over) AS handed_p90,
+       max(to_hand_over) AS handed_max,
+       avg(on_time) AS on_time_share,
+       sum(collected) AS collected, sum(no_show) AS no_shows, sum(short_units) AS short_units
 FROM timed WHERE day BETWEEN $2 AND $3
 GROUP BY store_id, day ORDER BY store_id, day
 """
@@ -339,7 +353,11 @@ async def fulfillment_stats(
             pickups=row["pickups"],
             placed_to_ready=_stats(row, "ready"),
             ready_to_collected=_stats(row, "collected"),
+            placed_to_collected=_stats(row, "handed"),
             ready_within_promise=_float(row["on_time_share"]),
+            collected=row["collected"],
+            no_shows=row["no_shows"],
+            short_picked_units=row["short_units"],
         )
         for row in rows
     ]

@@ -212,13 +212,17 @@ async def test_phone_laptop_store_and_back_through_another_store(server: Server)
     stats = await server.gql(
         """query($day: Date!) { fulfillmentStats(storeId: "AMS-CENTRAAL",
         firstDay: $day, lastDay: $day) { nodes { pickups readyWithinPromise
-        placedToReady { p50 } readyToCollected { p50 } } } }""",
+        placedToReady { p50 } readyToCollected { p50 } placedToCollected { p50 }
+        collected noShows shortPicks } } }""",
         admin,
         day=today,
     )
     [day] = stats["fulfillmentStats"]["nodes"]
     assert day["pickups"] == 1 and day["readyWithinPromise"] == 1.0
     assert day["placedToReady"]["p50"] >= 0 and day["readyToCollected"]["p50"] >= 0
+    click_to_collect = day["placedToReady"]["p50"] + day["readyToCollected"]["p50"]
+    assert day["placedToCollected"]["p50"] == pytest.approx(click_to_collect, abs=0.01)
+    assert (day["collected"], day["noShows"], day["shortPicks"]) == (1, 0, 0)
 
     # One lava lamp comes back through Amsterdam Zuid and goes on its shelf.
     zuid_before = await server.gql(STOCK, store="AMS-ZUID", sku="LAVA-LAMP")

@@ -27,7 +27,13 @@ class FulfillmentStats:
     pickups: int
     placed_to_ready: DurationStats
     ready_to_collected: DurationStats
+    placed_to_collected: DurationStats = strawberry.field(
+        description="Click-to-collect: from the order to the hand-over."
+    )
     ready_within_promise: float | None = strawberry.field(description="A share, 0 to 1.")
+    collected: int
+    no_shows: int = strawberry.field(description="Pickups not collected in their window.")
+    short_picks: int = strawberry.field(description="Units the shelves could not supply.")
 
     @classmethod
     def of(cls, stats: fulfillment.FulfillmentStats) -> FulfillmentStats:
@@ -37,5 +43,9 @@ class FulfillmentStats:
             pickups=stats.pickups,
             placed_to_ready=DurationStats.of(stats.placed_to_ready),
             ready_to_collected=DurationStats.of(stats.ready_to_collected),
+            placed_to_collected=DurationStats.of(stats.placed_to_collected),
             ready_within_promise=stats.ready_within_promise,
+            collected=stats.collected,
+            no_shows=stats.no_shows,
+            short_picks=stats.short_picked_units,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
@@ -24,6 +25,7 @@ from domain.values import Actor, ActorKind
 ALGORITHM = "HS256"
 ISSUER = "omnicommerce"
 MIN_KEY_LENGTH = 32
+VERIFIED_TOKENS_KEPT = 10_000
 HOUR = 3600
 DAY = 24 * HOUR
 
@@ -105,6 +107,9 @@ class TokenService:
         self._signing = secrets[0]
         self._keys = {key_id(secret): secret for secret in secrets}
         self._clock = clock
+        # A client sends the same token with every request; its signature need not be
+        # checked again (the keys never change in a process). The expiry still is.
+        self._verified: OrderedDict[str, Principal] = OrderedDict()
 
     @classmethod
     def for_deployment(cls, secrets: Sequence[str], production: bool) -> TokenService:
@@ -144,9 +149,18 @@ class TokenService:
         return self.mint(guest)
 
     def verify(self, token: str, now: float) -> Principal:
-        claims = self._claims(token)
-        if claims["exp"] < now:
+        principal = self._verified.get(token)
+        if principal is None:
+            principal = self._principal(self._claims(token))
+            self._verified[token] = principal
+            if len(self._verified) > VERIFIED_TOKENS_KEPT:
+                self._verified.popitem(last=False)
+        if principal.expires_at < now:
             raise InvalidToken("token expired")
+        return principal
+
+    @staticmethod
+    def _principal(claims: dict[str, Any]) -> Principal:
         try:
             return msgspec.convert(
                 {

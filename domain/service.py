@@ -12,11 +12,17 @@ from domain.usecases.carts import CartUseCases
 from domain.usecases.checkout import CheckoutUseCases
 from domain.usecases.pickups import PickupUseCases
 from domain.usecases.returns import ReturnUseCases
+from domain.usecases.sales import SaleUseCases
 from domain.usecases.stock import StockUseCases
 
 
 class CommerceService(
-    CartUseCases, CheckoutUseCases, PickupUseCases, ReturnUseCases, StockUseCases
+    CartUseCases,
+    CheckoutUseCases,
+    PickupUseCases,
+    ReturnUseCases,
+    StockUseCases,
+    SaleUseCases,
 ):
     """Every use case of every channel, over one event store."""
 

@@ -336,7 +336,7 @@ class ReturnLine:
 @strawberry.type
 class Return:
     id: UUID
-    order_id: UUID
+    order_id: UUID | None  # None for the return of a till sale
     status: str
     channel: str
     reason: str

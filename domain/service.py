@@ -11,6 +11,7 @@ from domain.usecases.base import Done
 from domain.usecases.carts import CartUseCases
 from domain.usecases.checkout import CheckoutUseCases
 from domain.usecases.pickups import PickupUseCases
+from domain.usecases.recovery import RecoveryUseCases
 from domain.usecases.returns import ReturnUseCases
 from domain.usecases.sales import SaleUseCases
 from domain.usecases.stock import StockUseCases
@@ -23,6 +24,7 @@ class CommerceService(
     ReturnUseCases,
     StockUseCases,
     SaleUseCases,
+    RecoveryUseCases,
 ):
     """Every use case of every channel, over one event store."""
 

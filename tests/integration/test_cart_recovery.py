@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from domain.cart.model import Cart, CartLine, Shopper
 from domain.values import Money
-from projections import cart_recovery
+from projections import cart_continuity, cart_recovery
+from projections.cart_continuity import CartContinuity
 from projections.cart_recovery import CartRecovery
 from projections.rebuild import rebuild
 from tests.integration.conftest import Shop
@@ -40,6 +41,12 @@ async def test_abandoned_carts_their_value_and_what_was_recovered(shop: Shop) ->
     await shop.settled()
 
     assert await cart_recovery.recoverable_carts(shop.pool, "cust-bob") == []
+    current = await cart_continuity.current_cart(shop.pool, "cust-bob")
+    assert current is not None and current.cart_id == day.bob_abandoned_cart
+    assert [(line.sku, line.quantity) for line in current.lines] == [
+        (line.sku, line.quantity) for line in BOBS_LINES
+    ]
+    assert {(t.channel, t.device_id) for t in current.touches} >= {("mobile", "phone-bob")}
     guests = await cart_recovery.recoverable_cart(shop.pool, day.guest_cart)
     assert guests is not None and guests.customer_id is None and guests.value == Decimal("24.95")
     assert await cart_recovery.recoverable_cart(shop.pool, day.bob_abandoned_cart) is None
@@ -56,11 +63,12 @@ async def test_abandoned_carts_their_value_and_what_was_recovered(shop: Shop) ->
     the_day_before = given_up - timedelta(days=1)
     assert await cart_recovery.recovery_stats(shop.pool, the_day_before, the_day_before) == []
 
-    live = await all_rows(shop, CartRecovery.tables)
-    await rebuild(shop.database.store, CartRecovery())
-    assert await all_rows(shop, CartRecovery.tables) == live
-    await rebuild(shop.database.store, CartRecovery(), batch_size=3)
-    assert await all_rows(shop, CartRecovery.tables) == live
+    for projection in (CartRecovery(), CartContinuity()):
+        live = await all_rows(shop, projection.tables)
+        await rebuild(shop.database.store, projection)
+        assert await all_rows(shop, projection.tables) == live
+        await rebuild(shop.database.store, projection, batch_size=3)
+        assert await all_rows(shop, projection.tables) == live
 
 
 async def _abandoned_at(shop: Shop, day: Day):  # type: ignore[no-untyped-def]

@@ -173,3 +173,17 @@ async def test_a_return_needs_an_order_or_a_sale() -> None:
     with pytest.raises(NotFound):
         await service.request_return(cart_id, {"LAVA-LAMP": 1}, "", ReturnChannel.WEB, ctx())
     assert await store.last_position() == head
+
+
+async def test_a_return_by_a_receipt_that_is_none_records_nothing() -> None:
+    service, store, _ = await shop_with_stock()
+    head = await store.last_position()
+    with pytest.raises(InvalidReceipt):
+        await service.request_return_of_receipt(
+            "AMS-ZUID|till-1|000123", {"LAVA-LAMP": 1}, "", ReturnChannel.WEB, ctx()
+        )
+    with pytest.raises(NotFound):
+        await service.request_return_of_receipt(
+            "AMS-ZUID/till-1/000999", {"LAVA-LAMP": 1}, "", ReturnChannel.WEB, ctx()
+        )
+    assert await store.last_position() == head

@@ -47,6 +47,12 @@ async def test_abandoned_carts_their_value_and_what_was_recovered(shop: Shop) ->
         (line.sku, line.quantity) for line in BOBS_LINES
     ]
     assert {(t.channel, t.device_id) for t in current.touches} >= {("mobile", "phone-bob")}
+    # Recovered, the cart idles afresh: a new deadline to give it up again.
+    due = await shop.pool.fetchval(
+        "SELECT due_at FROM deadlines WHERE aggregate_id = $1 AND kind = 'abandon_cart'",
+        day.bob_abandoned_cart,
+    )
+    assert due is not None and due > datetime.now(UTC) + timedelta(days=29)
     guests = await cart_recovery.recoverable_cart(shop.pool, day.guest_cart)
     assert guests is not None and guests.customer_id is None and guests.value == Decimal("24.95")
     assert await cart_recovery.recoverable_cart(shop.pool, day.bob_abandoned_cart) is None
@@ -95,3 +101,5 @@ async def test_a_cart_recovered_into_an_open_cart_counts_as_recovered(shop: Shop
     [stats] = await cart_recovery.recovery_stats(shop.pool, day, day)
     assert (stats.abandoned, stats.recovered, stats.value_recovered) == (1, 1, Decimal("117.00"))
     assert await cart_recovery.recoverable_carts(shop.pool, "cust-ada") == []
+    joined = await cart_continuity.current_cart(shop.pool, "cust-ada")
+    assert joined is not None and joined.cart_id == new and joined.item_count == 3

@@ -52,7 +52,11 @@ async def build_services(settings: Settings, schema: str | None = None) -> Servi
     await database.store.notifier.subscribe(CATALOG_CHANNEL, catalog.invalidate)
     clock = SystemClock()
     service = CommerceService(
-        store=database.store, catalog=catalog, payments=SimulatedPaymentGateway(), clock=clock
+        store=database.store,
+        catalog=catalog,
+        payments=SimulatedPaymentGateway(),
+        clock=clock,
+        customers=PostgresCustomers(database.pool),
     )
     projections = projection_supervisor(database, settings)
     return Services(

@@ -5,6 +5,7 @@ rejected with a code and a message), so one bad sale never blocks the others."""
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from typing import Annotated, Any
 
 import msgspec
@@ -17,7 +18,7 @@ from litestar.params import Body
 from api.auth import InvalidToken, Principal, Role
 from domain.errors import DomainError
 from domain.usecases.stock import PosSaleLine
-from domain.values import Channel, Context
+from domain.values import Channel, Context, Money
 
 MAX_SALES_PER_SYNC = 500
 
@@ -25,6 +26,8 @@ MAX_SALES_PER_SYNC = 500
 class SoldLine(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     sku: Annotated[str, msgspec.Meta(min_length=1, description="The product sold")]
     quantity: Annotated[int, msgspec.Meta(gt=0, le=10_000, description="Units, at least 1")]
+    # msgspec cannot bound a Decimal: the sale refuses a negative price (INVALID_SALE_LINE).
+    unit_price: Annotated[Decimal | None, msgspec.Meta(description="What the till charged")] = None
 
 
 class OfflineSale(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
@@ -32,6 +35,10 @@ class OfflineSale(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fi
         str, msgspec.Meta(min_length=1, max_length=100, description="The till's sale number")
     ]
     lines: Annotated[list[SoldLine], msgspec.Meta(min_length=1, max_length=200)]
+    payment_reference: str | None = None
+    loyalty_id: Annotated[
+        str | None, msgspec.Meta(description="The shopper's loyalty card, when scanned")
+    ] = None
 
 
 class PosSync(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
@@ -43,6 +50,7 @@ class PosSync(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields
 class SaleOutcome(msgspec.Struct, frozen=True, rename="camel", omit_defaults=True):
     sale_id: str
     status: Annotated[str, msgspec.Meta(description="recorded, already_recorded or rejected")]
+    receipt: str | None = None
     position: str | None = None
     error_code: str | None = None
     message: str | None = None
@@ -64,17 +72,28 @@ async def pos_sync(
 async def _record(
     state: State, till: Principal, sale: OfflineSale, context: Context
 ) -> SaleOutcome:
-    lines = [PosSaleLine(line.sku, line.quantity) for line in sale.lines]
+    lines = [PosSaleLine(line.sku, line.quantity, _price(line.unit_price)) for line in sale.lines]
     try:
         done = await state.services.service.record_pos_sale(
-            till.stores[0], till.subject, sale.sale_id, lines, context
+            till.stores[0],
+            till.subject,
+            sale.sale_id,
+            lines,
+            context,
+            payment_reference=sale.payment_reference,
+            loyalty_id=sale.loyalty_id,
         )
     except DomainError as refused:
         return SaleOutcome(
             sale.sale_id, "rejected", error_code=refused.code.value, message=str(refused)
         )
     status = "already_recorded" if done.replayed else "recorded"
-    return SaleOutcome(sale.sale_id, status, position=done.position.token())
+    receipt = done.result.receipt or None
+    return SaleOutcome(sale.sale_id, status, receipt=receipt, position=done.position.token())
+
+
+def _price(amount: Decimal | None) -> Money | None:
+    return Money.of(amount) if amount is not None else None
 
 
 def _till(request: Request[Any, Any, Any], state: State) -> Principal:

@@ -1,8 +1,9 @@
 """projections: replay rate of each read model, and commit-to-visible lag under steady load.
 
-replay: 200,000 stored events of a realistic mix (carts, orders, stock, pickups) rebuilt into
-fresh tables per read model; beside it, the eventsourcing library's ProjectionRunner with a
-counting projection (one transaction per event, its design) over a sample of events.
+replay: 200,000 stored events of a realistic mix (carts, orders, stock, pickups; till sales,
+returns, abandoned and recovered carts) rebuilt into fresh tables per read model; beside it,
+the eventsourcing library's ProjectionRunner with a counting projection (one transaction per
+event, its design) over a sample of events.
 lag: a writer process appends at half its measured ceiling while this process, the projection
 worker, runs every read model live; the delay from an append's commit to its read model's
 checkpoint passing it, p50 and p99.
@@ -15,7 +16,7 @@ import bisect
 import os
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import msgspec
@@ -33,6 +34,8 @@ from domain.cart.model import Cart
 from domain.order.model import Fulfillment, FulfillmentMethod, Order, OrderLine
 from domain.pickup.model import Pickup, PickupLine
 from domain.ports import Position
+from domain.returns.model import InspectionResult, Return, ReturnChannel, ReturnLine
+from domain.sale.model import Receipt, Sale, SaleLine
 from domain.stock.model import StockItem
 from domain.values import Channel
 from projections.catalog import all_projections
@@ -123,7 +126,50 @@ def _one_shopper(number: int, stock: dict, now: datetime) -> list:  # type: igno
     pickup.collect("CODE42", "staff", now)
     for sku in skus:
         stock[store_id, sku].consume(order_id)
-    return [*cart.collect_events(), *order.collect_events(), *pickup.collect_events()]
+    events = [*cart.collect_events(), *order.collect_events(), *pickup.collect_events()]
+    return events + _customer_view_extras(number, order, store_id, skus, stock, now)
+
+
+def _customer_view_extras(  # type: ignore[no-untyped-def]
+    number: int, order: Order, store_id: str, skus: list[str], stock: dict, now: datetime
+) -> list:
+    """What the customer-view read models follow: every 4th shopper also buys at a till,
+    every 10th brings a unit back in a store, every 5th leaves a second cart (every 10th
+    recovers it)."""
+    events: list = []
+    customer = order.customer_id
+    if number % 4 == 0:
+        receipt = Receipt(store_id, f"till-{number % 3}", str(number))
+        sale = Sale.record(receipt, [SaleLine(skus[0], 1, PRICE)], "card", customer, now)
+        stock[store_id, skus[0]].sell_at_pos(receipt.sale_number, receipt.till_id, 1)
+        events += sale.collect_events()
+    if number % 10 == 0:
+        item = Return.request(
+            uuid4(),
+            order.id,
+            customer,
+            [ReturnLine(skus[0], 1, PRICE)],
+            "",
+            ReturnChannel.STORE,
+            now,
+            purchased=order.purchased_quantities(),
+            already_returned=order.returned_quantities,
+            fulfilled_at=now,
+            window_days=30,
+        )
+        order.open_return(item.id, item.quantities)
+        item.receive(store_id, now)
+        item.inspect([InspectionResult(skus[0], 1, 0)], now)
+        item.refund("refund", now)
+        events += [*item.collect_events(), *order.collect_events()]
+    if number % 5 == 0:
+        left = Cart.create(uuid4(), Channel.WEB, f"laptop-{number}", customer)
+        left.add_line(skus[1], 2, PRICE)
+        left.abandon(now + timedelta(days=31), timedelta(days=30))
+        if number % 10 == 0:
+            left.recover({skus[1]: PRICE}, {skus[1]: 10}, now + timedelta(days=32))
+        events += left.collect_events()
+    return events
 
 
 async def _library_rate(settings: Settings) -> float:

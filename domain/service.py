@@ -11,12 +11,20 @@ from domain.usecases.base import Done
 from domain.usecases.carts import CartUseCases
 from domain.usecases.checkout import CheckoutUseCases
 from domain.usecases.pickups import PickupUseCases
+from domain.usecases.recovery import RecoveryUseCases
 from domain.usecases.returns import ReturnUseCases
+from domain.usecases.sales import SaleUseCases
 from domain.usecases.stock import StockUseCases
 
 
 class CommerceService(
-    CartUseCases, CheckoutUseCases, PickupUseCases, ReturnUseCases, StockUseCases
+    CartUseCases,
+    CheckoutUseCases,
+    PickupUseCases,
+    ReturnUseCases,
+    StockUseCases,
+    SaleUseCases,
+    RecoveryUseCases,
 ):
     """Every use case of every channel, over one event store."""
 

@@ -16,7 +16,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from domain.cart.model import Cart
+from domain.cart.model import Cart, CartLine
 from domain.ports import RecordedEvent
 from projections.runner import Projection
 
@@ -101,6 +101,8 @@ def _fold_cart(carts: dict[UUID, _CartChange], recorded: RecordedEvent) -> None:
             change.fields.update(status="checked_out", order_id=e.order_id)
         case Cart.Abandoned():
             change.fields["status"] = "abandoned"
+        case Cart.Recovered():
+            change.fields["status"] = "open"
 
 
 async def _write_carts(
@@ -180,13 +182,31 @@ def _line_change(lines: _Runs, recorded: RecordedEvent, suffix: str) -> None:
                 (cart_id, e.sku),
             )
         case Cart.LinesMerged():
-            for line in e.lines:
-                lines.add(
-                    f"""INSERT INTO cart_line_view{suffix} VALUES ($1, $2, $3, $4, $5)
-                        ON CONFLICT (cart_id, sku) DO UPDATE SET quantity = excluded.quantity,
-                          unit_price = excluded.unit_price""",
-                    (cart_id, line.sku, line.quantity, line.unit_price.amount, recorded.version),
-                )
+            _set_lines(lines, recorded, e.lines, suffix)
+        case Cart.Recovered():
+            # The re-checked lines replace the cart's: dropped ones go, the others keep
+            # their place in the cart.
+            lines.add(
+                f"DELETE FROM cart_line_view{suffix} WHERE cart_id = $1 AND sku <> ALL($2)",
+                (cart_id, [line.sku for line in e.lines]),
+            )
+            _set_lines(lines, recorded, e.lines, suffix)
+
+
+def _set_lines(lines: _Runs, recorded: RecordedEvent, changed: list[CartLine], suffix: str) -> None:
+    for line in changed:
+        lines.add(
+            f"""INSERT INTO cart_line_view{suffix} VALUES ($1, $2, $3, $4, $5)
+                ON CONFLICT (cart_id, sku) DO UPDATE SET quantity = excluded.quantity,
+                  unit_price = excluded.unit_price""",
+            (
+                recorded.stream_id,
+                line.sku,
+                line.quantity,
+                line.unit_price.amount,
+                recorded.version,
+            ),
+        )
 
 
 async def _record_touches(

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from projections.cart_continuity import CartContinuity
+from projections.cart_recovery import CartRecovery
+from projections.customer_timeline import CustomerTimeline
 from projections.deadlines import Deadlines
 from projections.fulfillment_times import FulfillmentTimes
+from projections.journeys import Journeys
 from projections.orders import Orders
 from projections.runner import Projection
 from projections.store_inventory import StoreInventory
 
 
 def all_projections() -> list[Projection]:
-    return [CartContinuity(), StoreInventory(), FulfillmentTimes(), Orders(), Deadlines()]
+    return [
+        CartContinuity(),
+        StoreInventory(),
+        FulfillmentTimes(),
+        Orders(),
+        Deadlines(),
+        CustomerTimeline(),
+        CartRecovery(),
+        Journeys(),
+    ]

@@ -18,6 +18,7 @@ from projections.runner import Projection
 
 class Orders(Projection):
     name = "orders"
+    version = 2  # return_view.sale_id: a return may be of a till sale
     topics = ("domain.order.model:Order.", "domain.returns.model:Return.")
     tables = ("order_view", "return_view")
     schema = """
@@ -40,7 +41,8 @@ class Orders(Projection):
     CREATE INDEX order_view_customer{s} ON order_view{s} (customer_id, placed_at DESC);
     CREATE TABLE return_view{s} (
         return_id     uuid PRIMARY KEY,
-        order_id      uuid NOT NULL,
+        order_id      uuid,
+        sale_id       uuid,
         customer_id   text,
         status        text NOT NULL,
         channel       text NOT NULL,
@@ -115,8 +117,8 @@ class Orders(Projection):
             case Return.Requested():
                 await connection.execute(
                     f"""INSERT INTO return_view{suffix} (return_id, order_id, customer_id,
-                          status, channel, reason, lines, requested_at, updated_at)
-                        VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7, $8)""",
+                          status, channel, reason, lines, requested_at, updated_at, sale_id)
+                        VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7, $8, $9)""",
                     return_id,
                     e.order_id,
                     e.customer_id,
@@ -125,6 +127,7 @@ class Orders(Projection):
                     msgspec.json.encode(e.lines),
                     e.requested_at,
                     at,
+                    e.sale_id,
                 )
             case Return.Received():
                 await set_(status="received", location_id=e.location_id)
@@ -168,7 +171,7 @@ class OrderView(msgspec.Struct, frozen=True):
 
 class ReturnView(msgspec.Struct, frozen=True):
     return_id: UUID
-    order_id: UUID
+    order_id: UUID | None
     customer_id: str | None
     status: str
     channel: str
@@ -178,6 +181,7 @@ class ReturnView(msgspec.Struct, frozen=True):
     refunded: Decimal | None
     requested_at: datetime
     updated_at: datetime
+    sale_id: UUID | None = None
 
 
 decode_order_lines = msgspec.json.Decoder(list[OrderLine]).decode

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, time
 from uuid import UUID
 
 from adapters.clock import ManualClock
-from adapters.memory_catalog import InMemoryCatalog
+from adapters.memory_catalog import InMemoryCatalog, InMemoryCustomers
 from adapters.payments import SimulatedPaymentGateway
-from domain.ports import EventStore, Location, LocationKind, Product
+from domain.ports import Customer, EventStore, Location, LocationKind, Product
 from domain.service import CommerceService
 from domain.values import Actor, ActorKind, Channel, Context, Money
 
@@ -60,6 +60,11 @@ LOCATIONS = [
     ),
 ]
 
+CUSTOMERS = [
+    Customer(id="cust-ada", first_name="Ada", loyalty_id="LOYAL-ADA"),
+    Customer(id="cust-bob", first_name="Bob", loyalty_id="LOYAL-BOB"),
+]
+
 
 # Behaviour tests script a shop's day as an actor that may do everything; who may do what
 # is proven on its own (tests/unit/test_access.py and the API's authorization tests).
@@ -87,6 +92,7 @@ def make_service(store: EventStore, clock: ManualClock | None = None) -> Commerc
         payments=SimulatedPaymentGateway(),
         clock=clock or ManualClock(OPENING),
         new_code=lambda: next(codes),
+        customers=InMemoryCustomers(CUSTOMERS),
     )
 
 

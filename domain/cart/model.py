@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from uuid import UUID
 
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import DomainError, ErrorCode
+from domain.errors import DomainError, ErrorCode, NotAllowed
 from domain.values import Channel, Money
 
 MAX_LINE_QUANTITY = 99
@@ -30,6 +31,33 @@ class CartLine(msgspec.Struct, frozen=True):
     @property
     def subtotal(self) -> Money:
         return self.unit_price.times(self.quantity)
+
+
+class RecoveryChange(enum.StrEnum):
+    """What re-checking an abandoned cart's line against today's catalog and stock did."""
+
+    DISCONTINUED = "discontinued"  # no longer sold (or not in the cart's currency): dropped
+    REPRICED = "repriced"  # today's price replaces the one in the cart
+    REDUCED = "reduced"  # fewer units can be had than the cart held
+    OUT_OF_STOCK = "out_of_stock"  # no unit can be had: dropped
+
+
+class LineRecovery(msgspec.Struct, frozen=True):
+    """One change to one line, old and new, for the shopper to be told about."""
+
+    sku: str
+    change: RecoveryChange
+    old_quantity: int
+    new_quantity: int
+    old_price: Money
+    new_price: Money | None
+
+
+class Shopper(msgspec.Struct, frozen=True):
+    """Who asks for a cart: a signed-in customer, or a guest by the one cart they hold."""
+
+    customer_id: str | None = None
+    guest_cart_id: UUID | None = None
 
 
 class CartClosed(DomainError):
@@ -70,8 +98,20 @@ class CartBelongsToAnotherCustomer(DomainError):
     message = "this cart belongs to another customer"
 
 
+class CartNotAbandoned(DomainError):
+    code = ErrorCode.CART_NOT_ABANDONED
+    message = "this cart is {status}, not abandoned: there is nothing to recover"
+
+
+class NotCartOwner(NotAllowed):
+    """Only the cart's customer, or the guest holding a guest cart, may do this."""
+
+    message = "this cart is not yours"
+
+
 class Cart(Aggregate):
-    """A guest's or customer's cart; once checked out, merged or abandoned it accepts no change.
+    """A guest's or customer's cart; once checked out, merged or abandoned it accepts no change,
+    though an abandoned one can be recovered (reopened, its lines re-checked) from any device.
 
     Merge policy on sign-in: quantities of the same SKU add up, capped at MAX_LINE_QUANTITY
     per line; the capped SKUs are recorded so a UI can tell the customer what changed.
@@ -119,6 +159,11 @@ class Cart(Aggregate):
         order_id: UUID
 
     class Abandoned(Aggregate.Event):
+        at: datetime
+
+    class Recovered(Aggregate.Event):
+        lines: list[CartLine]  # the lines as they stand after the re-check
+        changes: list[LineRecovery]
         at: datetime
 
     @classmethod
@@ -275,6 +320,31 @@ class Cart(Aggregate):
     def _abandoned(self, at: datetime) -> None:
         self.status = CartStatus.ABANDONED
 
+    def require_owned_by(self, shopper: Shopper) -> None:
+        """A customer's cart answers to that customer; a guest cart to the guest holding it."""
+        if self.customer_id is not None:
+            owned = shopper.customer_id == self.customer_id
+        else:
+            owned = shopper.customer_id is None and shopper.guest_cart_id == self.id
+        if not owned:
+            raise NotCartOwner(cart_id=self.id)
+
+    def recover(
+        self, prices: Mapping[str, Money], obtainable: Mapping[str, int], at: datetime
+    ) -> list[LineRecovery]:
+        """Reopen an abandoned cart, each line re-checked against today's `prices` and the
+        units `obtainable` per SKU; returns what changed."""
+        if self.status is not CartStatus.ABANDONED:
+            raise CartNotAbandoned(cart_id=self.id, status=self.status.value)
+        lines, changes = recheck_lines(self.lines.values(), self.currency, prices, obtainable)
+        self._recovered(lines=lines, changes=changes, at=at)
+        return changes
+
+    @event(Recovered)
+    def _recovered(self, lines: list[CartLine], changes: list[LineRecovery], at: datetime) -> None:
+        self.status = CartStatus.OPEN
+        self.lines = {line.sku: line for line in lines}
+
     def _require_open(self) -> None:
         if not self.is_open:
             raise CartClosed(cart_id=self.id, status=self.status.value)
@@ -286,3 +356,36 @@ class Cart(Aggregate):
     def _require_valid_quantity(self, sku: str, resulting: int, requested: int) -> None:
         if requested <= 0 or resulting > MAX_LINE_QUANTITY:
             raise InvalidQuantity(cart_id=self.id, sku=sku, quantity=requested)
+
+
+def recheck_lines(
+    lines: Iterable[CartLine],
+    currency: str,
+    prices: Mapping[str, Money],
+    obtainable: Mapping[str, int],
+) -> tuple[list[CartLine], list[LineRecovery]]:
+    """Each line at today's price and at most the units obtainable; the lines kept, and
+    every change (a line both repriced and reduced has two)."""
+    kept: list[CartLine] = []
+    changes: list[LineRecovery] = []
+    for line in lines:
+        price = prices.get(line.sku)
+        if price is None or price.currency != currency:
+            changes.append(_change(line, RecoveryChange.DISCONTINUED, 0, None))
+            continue
+        if price != line.unit_price:
+            changes.append(_change(line, RecoveryChange.REPRICED, line.quantity, price))
+        units = min(line.quantity, max(obtainable.get(line.sku, 0), 0))
+        if units == 0:
+            changes.append(_change(line, RecoveryChange.OUT_OF_STOCK, 0, price))
+            continue
+        if units < line.quantity:
+            changes.append(_change(line, RecoveryChange.REDUCED, units, price))
+        kept.append(CartLine(line.sku, units, price))
+    return kept, changes
+
+
+def _change(
+    line: CartLine, change: RecoveryChange, quantity: int, price: Money | None
+) -> LineRecovery:
+    return LineRecovery(line.sku, change, line.quantity, quantity, line.unit_price, price)

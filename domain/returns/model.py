@@ -1,4 +1,5 @@
-"""Return: units of one order coming back through any channel: inspected, refunded, restocked."""
+"""Return: units of one purchase (an online order or a till sale) coming back through any
+channel: inspected, refunded, restocked."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ class ReturnStatus(enum.StrEnum):
 class ReturnLine(msgspec.Struct, frozen=True):
     sku: str
     quantity: int
-    unit_price: Money  # the price paid on the order, which is what is refunded
+    unit_price: Money  # the price paid, which is what is refunded
 
 
 class InspectionResult(msgspec.Struct, frozen=True):
@@ -117,14 +118,16 @@ class AlreadyRestocked(ReturnStateError):
 
 
 class Return(Aggregate):
-    """A return of some units of one order; never more than bought minus already returned.
+    """A return of some units of one purchase, an order or a till sale (exactly one of
+    `order_id` and `sale_id`); never more than bought minus already returned.
 
     Resellable and damaged units alike are refunded at the price paid (the customer is not
     charged for transport damage or defects); only resellable units are restocked, at the
     location that received them, which may be any store for an online order.
     """
 
-    order_id: UUID
+    order_id: UUID | None
+    sale_id: UUID | None
     customer_id: str | None
     lines: list[ReturnLine]
     reason: str
@@ -138,12 +141,20 @@ class Return(Aggregate):
     restocked: bool
 
     class Requested(Aggregate.Created):
-        order_id: UUID
+        class_version = 2
+
+        order_id: UUID | None
         customer_id: str | None
         lines: list[ReturnLine]
         reason: str
         channel: ReturnChannel
         requested_at: datetime
+        sale_id: UUID | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 1 returned only orders.
+            state["sale_id"] = None
 
     class Received(Aggregate.Event):
         location_id: str
@@ -193,7 +204,7 @@ class Return(Aggregate):
     def request(
         cls,
         return_id: UUID,
-        order_id: UUID,
+        order_id: UUID | None,
         customer_id: str | None,
         lines: list[ReturnLine],
         reason: str,
@@ -204,21 +215,23 @@ class Return(Aggregate):
         already_returned: dict[str, int],
         fulfilled_at: datetime | None,
         window_days: int,
+        sale_id: UUID | None = None,
     ) -> Return:
-        """Ask to return units of a delivered or collected order, within its return window.
+        """Ask to return units of a handed-over order or a till sale, within its window.
 
         `purchased` counts what was bought per SKU less what was cancelled; `fulfilled_at`
-        is when the order was delivered or collected.
+        is when the order was delivered or collected, or the sale made.
         """
-        _require_returnable(order_id, lines, purchased, already_returned)
+        if (order_id is None) == (sale_id is None):
+            raise ValueError("a return is of exactly one order or one sale")
+        purchase = {"order_id": order_id} if order_id is not None else {"sale_id": sale_id}
+        _require_returnable(purchase, lines, purchased, already_returned)
         # Goods never handed over are not returned: the order (or its line) is cancelled.
         if fulfilled_at is None:
-            raise NotYetFulfilled(order_id=order_id)
+            raise NotYetFulfilled(**purchase)
         closes_at = fulfilled_at + timedelta(days=window_days)
         if requested_at > closes_at:
-            raise ReturnWindowClosed(
-                order_id=order_id, window_days=window_days, closed_at=closes_at
-            )
+            raise ReturnWindowClosed(**purchase, window_days=window_days, closed_at=closes_at)
         return cls._create(
             cls.Requested,
             id=return_id,
@@ -228,19 +241,22 @@ class Return(Aggregate):
             reason=reason,
             channel=channel,
             requested_at=requested_at,
+            sale_id=sale_id,
         )
 
     @event(Requested)
     def __init__(
         self,
-        order_id: UUID,
+        order_id: UUID | None,
         customer_id: str | None,
         lines: list[ReturnLine],
         reason: str,
         channel: ReturnChannel,
         requested_at: datetime,
+        sale_id: UUID | None,
     ) -> None:
         self.order_id = order_id
+        self.sale_id = sale_id
         self.customer_id = customer_id
         self.lines = lines
         self.reason = reason
@@ -252,6 +268,13 @@ class Return(Aggregate):
         self.inspections = []
         self.refunded = None
         self.restocked = False
+
+    @property
+    def purchase_id(self) -> UUID:
+        """The order's or the sale's id."""
+        purchase_id = self.order_id or self.sale_id
+        assert purchase_id is not None  # one of them, set at the request
+        return purchase_id
 
     @property
     def returned_quantities(self) -> dict[str, int]:
@@ -375,22 +398,20 @@ def _per_sku(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
 
 
 def _require_returnable(
-    order_id: UUID,
+    purchase: dict[str, Any],  # the ids errors carry: order_id or sale_id
     lines: list[ReturnLine],
     purchased: dict[str, int],
     already_returned: dict[str, int],
 ) -> None:
     if not lines:
-        raise EmptyReturn(order_id=order_id)
+        raise EmptyReturn(**purchase)
     for line in lines:
         if line.quantity <= 0:
-            raise InvalidQuantity(order_id=order_id, sku=line.sku, quantity=line.quantity)
+            raise InvalidQuantity(**purchase, sku=line.sku, quantity=line.quantity)
     wanted = _per_sku((line.sku, line.quantity) for line in lines)
     for sku, quantity in wanted.items():
         if sku not in purchased:
-            raise NotPurchased(order_id=order_id, sku=sku)
+            raise NotPurchased(**purchase, sku=sku)
         returnable = purchased[sku] - already_returned.get(sku, 0)
         if quantity > returnable:
-            raise ExceedsReturnable(
-                order_id=order_id, sku=sku, requested=quantity, returnable=returnable
-            )
+            raise ExceedsReturnable(**purchase, sku=sku, requested=quantity, returnable=returnable)

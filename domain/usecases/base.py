@@ -14,7 +14,15 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import ConcurrencyError, DomainError, ErrorCode
 from domain.order.model import Order
-from domain.ports import Catalog, Clock, EventStore, Location, PaymentGateway, Position
+from domain.ports import (
+    Catalog,
+    Clock,
+    CustomerDirectory,
+    EventStore,
+    Location,
+    PaymentGateway,
+    Position,
+)
 from domain.repository import Repository
 from domain.stock.model import StockItem
 from domain.values import Context, stock_item_id
@@ -69,6 +77,7 @@ class UseCases:
     new_id: Callable[[], UUID] = uuid4
     new_code: Callable[[], str] = new_pickup_code
     max_attempts: int = MAX_ATTEMPTS
+    customers: CustomerDirectory | None = None  # who a loyalty card or customer id names
     repository: Repository = field(init=False)
 
     def __post_init__(self) -> None:

@@ -1,18 +1,21 @@
-"""Return use cases: requested from any channel, received at any store, inspected, refunded,
-restocked where received."""
+"""Return use cases: an order or a till sale, requested from any channel, received at any
+store, inspected, refunded, restocked where received."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
 import msgspec
+from eventsourcing.domain import Aggregate
 
 from domain import access
 from domain.access import Capability
+from domain.errors import NotFound
 from domain.order.model import Order
 from domain.returns.model import Inspection, NotPurchased, Return, ReturnChannel, ReturnLine
+from domain.sale.model import Sale, parse_receipt
 from domain.usecases.base import Decision, Done, UseCases
-from domain.values import Context
+from domain.values import Context, Money
 
 RETURN_WINDOW_DAYS = 30
 
@@ -26,43 +29,70 @@ def _changed(item: Return) -> ReturnChanged:
     return ReturnChanged(item.id, item.status.value)
 
 
+def _refund_prices(purchase: Order | Sale) -> dict[str, Money]:
+    if isinstance(purchase, Sale):
+        return purchase.refund_prices()
+    return {line.sku: line.unit_price for line in purchase.lines}
+
+
 class ReturnUseCases(UseCases):
     async def request_return(
         self,
-        order_id: UUID,
+        purchase_id: UUID,
         quantities: dict[str, int],
         reason: str,
         channel: ReturnChannel,
         context: Context,
     ) -> Done[ReturnChanged]:
-        """Ask to bring units back; the order counts them so no later return can exceed it."""
+        """Ask to bring back units of an order or a till sale (by its id); the purchase counts
+        them, in the same append, so no later return can exceed it."""
         return_id = self.new_id()
 
         async def decide() -> Decision[ReturnChanged]:
-            order = await self.repository.get(order_id, Order)
-            access.require_return_requester(context.actor, order.customer_id)
-            prices = {line.sku: line.unit_price for line in order.lines}
+            purchase = await self._purchase(purchase_id)
+            access.require_return_requester(context.actor, purchase.customer_id)
+            prices = _refund_prices(purchase)
             for sku in quantities:
                 if sku not in prices:
-                    raise NotPurchased(order_id=order_id, sku=sku)
+                    raise NotPurchased(purchase_id=purchase_id, sku=sku)
             lines = [ReturnLine(sku, qty, prices[sku]) for sku, qty in quantities.items()]
+            is_sale = isinstance(purchase, Sale)
             item = Return.request(
                 return_id,
-                order_id,
-                order.customer_id,
+                None if is_sale else purchase.id,
+                purchase.customer_id,
                 lines,
                 reason,
                 channel,
                 self.clock.now(),
-                purchased=order.purchased_quantities(),
-                already_returned=order.returned_quantities,
-                fulfilled_at=order.fulfilled_at,
+                purchased=purchase.purchased_quantities(),
+                already_returned=purchase.returned_quantities,
+                fulfilled_at=purchase.fulfilled_at,
                 window_days=RETURN_WINDOW_DAYS,
+                sale_id=purchase.id if is_sale else None,
             )
-            order.open_return(return_id, item.quantities)
-            return Decision([item, order], _changed(item))
+            purchase.open_return(return_id, item.quantities)
+            return Decision([item, purchase], _changed(item))
 
         return await self._execute(decide, ReturnChanged, context)
+
+    async def request_return_of_receipt(
+        self,
+        receipt: str,
+        quantities: dict[str, int],
+        reason: str,
+        channel: ReturnChannel,
+        context: Context,
+    ) -> Done[ReturnChanged]:
+        """The same for an in-store purchase, by the number printed on its receipt."""
+        sale_id = parse_receipt(receipt).sale_id
+        return await self.request_return(sale_id, quantities, reason, channel, context)
+
+    async def _purchase(self, purchase_id: UUID) -> Order | Sale:
+        found = await self.repository.find(purchase_id, Aggregate)
+        if not isinstance(found, Order | Sale):
+            raise NotFound(f"no order or sale {purchase_id}", id=purchase_id)
+        return found
 
     async def receive_return(
         self, return_id: UUID, location_id: str, context: Context
@@ -99,7 +129,7 @@ class ReturnUseCases(UseCases):
         async def decide() -> Decision[ReturnChanged]:
             item = await self._return_at(return_id, context, Capability.REFUND)
             item.require_refundable()
-            reference = await self.payments.refund(item.order_id, item.refund_due)
+            reference = await self.payments.refund(item.purchase_id, item.refund_due)
             item.refund(reference, now)
             return Decision([item], _changed(item))
 

@@ -1,4 +1,4 @@
-"""Stock use cases: goods in, counts, and POS sales uploaded (possibly again) by a till."""
+"""Stock use cases: goods in and counts. POS sales, which move stock too, are in sales.py."""
 
 from __future__ import annotations
 
@@ -7,17 +7,15 @@ import msgspec
 from domain import access
 from domain.access import Capability
 from domain.usecases.base import Decision, Done, UnknownProduct, UseCases
+from domain.usecases.sales import PosSaleLine
 from domain.values import Context
+
+__all__ = ["PosSaleLine", "StockChanged", "StockUseCases"]  # PosSaleLine: where callers import it
 
 
 class StockChanged(msgspec.Struct, frozen=True):
     location_id: str
     skus: list[str]
-
-
-class PosSaleLine(msgspec.Struct, frozen=True):
-    sku: str
-    quantity: int
 
 
 class StockUseCases(UseCases):
@@ -54,32 +52,6 @@ class StockUseCases(UseCases):
             return Decision([item], StockChanged(location_id, [sku]))
 
         return await self._execute(decide, StockChanged, context)
-
-    async def record_pos_sale(
-        self,
-        location_id: str,
-        terminal_id: str,
-        sale_id: str,
-        lines: list[PosSaleLine],
-        context: Context,
-    ) -> Done[StockChanged]:
-        """A sale that happened at a till; safe to upload again (the sale id is the key)."""
-        access.require(context.actor, Capability.SELL, location_id)
-        # One sale id per stock item: two lines of one SKU would look like a retried upload.
-        sold: dict[str, int] = {}
-        for line in lines:
-            sold[line.sku] = sold.get(line.sku, 0) + line.quantity
-        skus = list(sold)
-        await self._require_known(location_id, skus)
-
-        async def decide() -> Decision[StockChanged]:
-            items = await self._stock_items(location_id, skus)
-            for sku, quantity in sold.items():
-                items[sku].sell_at_pos(sale_id, terminal_id, quantity)
-            return Decision(list(items.values()), StockChanged(location_id, skus))
-
-        key = f"pos-sale:{location_id}:{terminal_id}:{sale_id}"
-        return await self._execute(decide, StockChanged, context, idempotency_key=key)
 
     async def _require_known(self, location_id: str, skus: list[str]) -> None:
         await self._location(location_id)

@@ -61,11 +61,12 @@ async def test_a_skus_stock_ledger_names_every_movement_newest_first(api: Api) -
         reference: "delivery 881") { userErrors { code } } }""",
         manager,
     )
-    await api.data(
+    sold = await api.data(
         """mutation { recordPosSale(saleId: "S-1", lines: [{sku: "DESK-FAN", quantity: 2}])
-        { userErrors { code } } }""",
+        { receipt userErrors { code } } }""",
         till,
     )
+    assert sold["recordPosSale"] == {"receipt": "AMS-ZUID/till-4/S-1", "userErrors": []}
     await api.data(
         """mutation { countStock(locationId: "AMS-ZUID", sku: "DESK-FAN", counted: 10,
         reason: "weekly count") { userErrors { code } } }""",

@@ -11,12 +11,13 @@ import pytest
 from adapters.clock import ManualClock
 from adapters.payments import SimulatedPaymentGateway
 from adapters.postgres.catalog import PostgresCatalog, upsert_catalog
+from adapters.postgres.customers import PostgresCustomers, upsert_customers
 from adapters.postgres.database import Database
 from domain.ports import Position
 from domain.service import CommerceService
 from projections.catalog import all_projections
 from projections.supervisor import ProjectionSupervisor
-from tests.shop import LOCATIONS, OPENING, PRODUCTS
+from tests.shop import CUSTOMERS, LOCATIONS, OPENING, PRODUCTS
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Shop:
 async def shop(database: Database) -> AsyncIterator[Shop]:
     async with database.pool.acquire() as connection, connection.transaction():
         await upsert_catalog(connection, PRODUCTS, LOCATIONS)
+        await upsert_customers(connection, CUSTOMERS)
     clock = ManualClock(OPENING)
     codes = (f"CODE{n:02d}" for n in itertools.count(1))
     service = CommerceService(
@@ -48,6 +50,7 @@ async def shop(database: Database) -> AsyncIterator[Shop]:
         payments=SimulatedPaymentGateway(),
         clock=clock,
         new_code=lambda: next(codes),
+        customers=PostgresCustomers(database.pool),
     )
     supervisor = ProjectionSupervisor(
         database.store, all_projections(), database.dsn, database.schema, poll_interval=0.1

@@ -50,6 +50,7 @@ REQUESTED = event(
     reason="wrong colour",
     channel=ReturnChannel.STORE,
     requested_at=ASKED_AT,
+    sale_id=None,
 )
 RECEIVED = event(Return.Received, location_id="AMS-ZUID", at=ARRIVED_AT)
 INSPECTED = event(Return.Inspected, results=ONE_GOOD_ONE_BROKEN, at=JUDGED_AT)
@@ -110,6 +111,7 @@ class TestRequesting:
                     reason="wrong colour",
                     channel=ReturnChannel.STORE,
                     requested_at=ASKED_AT,
+                    sale_id=None,
                 )
             )
         )
@@ -296,6 +298,69 @@ class TestCancelling:
         )
 
 
+SALE = UUID("0f0f0f0f-0000-4000-8000-0000000000a1")
+
+
+def ask_for_sale(lines: list[ReturnLine], returned: dict[str, int] | None = None):  # type: ignore[no-untyped-def]
+    return lambda _: Return.request(
+        STREAM_ID,
+        None,
+        None,
+        lines,
+        "too big",
+        ReturnChannel.WEB,
+        ASKED_AT,
+        purchased=BOUGHT,
+        already_returned=returned or {},
+        fulfilled_at=COLLECTED_AT,
+        window_days=30,
+        sale_id=SALE,
+    )
+
+
+class TestReturningATillSale:
+    def test_units_bought_at_a_till_are_requested_back_online(self) -> None:
+        item = (
+            given()
+            .when(ask_for_sale([LAMPS]))
+            .then(
+                event(
+                    Return.Requested,
+                    order_id=None,
+                    customer_id=None,
+                    lines=[LAMPS],
+                    reason="too big",
+                    channel=ReturnChannel.WEB,
+                    requested_at=ASKED_AT,
+                    sale_id=SALE,
+                )
+            )
+        )
+        assert item.purchase_id == SALE and item.order_id is None
+
+    def test_never_more_than_sold_minus_already_returned(self) -> None:
+        given().when(ask_for_sale([LAMPS], returned={"LAVA-LAMP": 1})).then_raises(
+            ExceedsReturnable, sale_id=SALE, sku="LAVA-LAMP", requested=2, returnable=1
+        )
+
+    def test_a_return_names_exactly_one_purchase(self) -> None:
+        with pytest.raises(ValueError, match="exactly one"):
+            Return.request(
+                STREAM_ID,
+                ORDER,
+                None,
+                [LAMPS],
+                "too big",
+                ReturnChannel.WEB,
+                ASKED_AT,
+                purchased=BOUGHT,
+                already_returned={},
+                fulfilled_at=COLLECTED_AT,
+                window_days=30,
+                sale_id=SALE,
+            )
+
+
 class TestStoredForm:
     def decode(self, event_class: type, stored: bytes) -> object:
         return EventCodec().decode(STREAM_ID, 4, get_topic(event_class), 1, stored)
@@ -308,6 +373,19 @@ class TestStoredForm:
         inspected = self.decode(Return.Inspected, stored)
         assert isinstance(inspected, Return.Inspected)
         assert inspected.results == ONE_GOOD_ONE_BROKEN and inspected.at == JUDGED_AT
+
+    def test_a_version_1_request_reads_as_a_return_of_an_order(self) -> None:
+        stored = (
+            b'{"timestamp":"2026-11-05T18:00:00Z","originator_topic":"domain.returns.model:Return",'
+            b'"order_id":"0f0f0f0f-0000-4000-8000-000000000002","customer_id":"cust-ada",'
+            b'"lines":[{"sku":"LAVA-LAMP","quantity":2,"unit_price":{"amount":"39.00",'
+            b'"currency":"EUR"}}],"reason":"wrong colour","channel":"store",'
+            b'"requested_at":"2026-11-05T15:00:00Z"}'
+        )
+        requested = self.decode(Return.Requested, stored)
+        assert isinstance(requested, Return.Requested)
+        assert (requested.order_id, requested.sale_id) == (ORDER, None)
+        assert requested.lines == [LAMPS]
 
     def test_a_version_1_restock_reads_as_lines(self) -> None:
         stored = (

@@ -1,28 +1,105 @@
-"""What a till records: a counter sale, safe to send again with the same sale number."""
+"""What a till records: a counter sale tied to the shopper when they identify themselves,
+safe to send again with the same sale number; its receipt finds it again for a return."""
 
 from __future__ import annotations
 
+import time
+from decimal import Decimal
+from typing import Annotated
+from uuid import UUID
+
 import strawberry
 
-from api.auth import Role
-from api.graphql.common import attempt
-from api.graphql.context import Info
-from api.graphql.returns.mutations import SkuQuantity
-from api.graphql.stock.mutations import StockPayload, stock_payload
-from domain.usecases.stock import PosSaleLine
+from api.auth import InvalidToken, Role
+from api.graphql.common import Money, Payload, attempt
+from api.graphql.context import Info, RequestContext
+from api.graphql.errors import UserError, invalid
+from domain.usecases.base import Done
+from domain.usecases.sales import PosSaleLine, SaleRecorded
+from domain.values import Money as DomainMoney
+
+
+@strawberry.input
+class SaleLineInput:
+    sku: str
+    quantity: int
+    unit_price: Decimal | None = strawberry.field(
+        default=None, description="What the till charged; without it, today's catalog price."
+    )
+
+
+@strawberry.type
+class PosSalePayload(Payload):
+    sale_id: UUID | None = None
+    receipt: str | None = strawberry.field(default=None, description="Printed on the receipt.")
+    customer_id: str | None = None
+    total: Money | None = None
+    location_id: str | None = None
 
 
 @strawberry.type
 class PosMutations:
     @strawberry.mutation(description="A counter sale at this till (safe to send again).")
     async def record_pos_sale(
-        self, info: Info, sale_id: str, lines: list[SkuQuantity]
-    ) -> StockPayload:
+        self,
+        info: Info,
+        sale_id: str,
+        lines: list[SaleLineInput],
+        payment_reference: str | None = None,
+        loyalty_id: str | None = None,
+        customer_token: Annotated[
+            str | None,
+            strawberry.argument(description="The shopper's own token, scanned from their app."),
+        ] = None,
+    ) -> PosSalePayload:
         context = info.context
         till = context.require(Role.POS)
-        sold = [PosSaleLine(line.sku, line.quantity) for line in lines]
-        use_case = context.services.service.record_pos_sale
+        customer_id = _customer_of(context, customer_token)
+        if isinstance(customer_id, UserError):
+            return PosSalePayload(user_errors=[customer_id])
+        sold = [PosSaleLine(line.sku, line.quantity, _price(line.unit_price)) for line in lines]
         store = till.stores[0] if till.stores else ""
-        return stock_payload(
-            await attempt(use_case(store, till.subject, sale_id, sold, context.command()))
+        recorded = await attempt(
+            context.services.service.record_pos_sale(
+                store,
+                till.subject,
+                sale_id,
+                sold,
+                context.command(),
+                payment_reference=payment_reference,
+                loyalty_id=loyalty_id,
+                customer_id=customer_id,
+            )
         )
+        return _sale_payload(recorded)
+
+
+def _customer_of(context: RequestContext, token: str | None) -> str | UserError | None:
+    if token is None:
+        return None
+    try:
+        shopper = context.services.tokens.verify(token, time.time())
+    except InvalidToken as error:
+        return invalid("customerToken", str(error))
+    if shopper.role is not Role.CUSTOMER:
+        return invalid("customerToken", "not a customer's token")
+    return shopper.subject
+
+
+def _price(amount: Decimal | None) -> DomainMoney | None:
+    return DomainMoney.of(amount) if amount is not None else None
+
+
+def _sale_payload(outcome: Done[SaleRecorded] | UserError) -> PosSalePayload:
+    if isinstance(outcome, UserError):
+        return PosSalePayload(user_errors=[outcome])
+    result = outcome.result
+    return PosSalePayload(
+        user_errors=[],
+        position=outcome.position.token(),
+        sale_id=result.sale_id,
+        receipt=result.receipt or None,
+        customer_id=result.customer_id,
+        total=Money.of(result.total) if result.total is not None else None,
+        location_id=result.location_id,
+    )

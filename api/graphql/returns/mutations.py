@@ -10,7 +10,7 @@ import strawberry
 from api.graphql.common import Payload, attempt
 from api.graphql.context import Info, path_of
 from api.graphql.enums import ReturnChannel, ReturnStatus
-from api.graphql.errors import UserError
+from api.graphql.errors import UserError, invalid
 from api.graphql.returns.queries import RETURN_VIEWS, readable_return
 from api.graphql.returns.types import Return
 from domain.returns.model import InspectionResult
@@ -57,24 +57,33 @@ def return_payload(outcome: Done[ReturnChanged] | UserError) -> ReturnPayload:
 
 @strawberry.type
 class ReturnMutations:
-    @strawberry.mutation(description="Return units of an order, online or at any store.")
+    @strawberry.mutation(
+        description="Return units of an online order (orderId) or of an in-store purchase "
+        "(receipt), online or at any store."
+    )
     async def request_return(
         self,
         info: Info,
-        order_id: UUID,
         lines: list[SkuQuantity],
         reason: str,
         via: ReturnChannel,
+        order_id: UUID | None = None,
+        receipt: str | None = None,
     ) -> ReturnPayload:
         context = info.context
         context.require()
+        if (order_id is None) == (receipt is None):
+            return ReturnPayload(user_errors=[invalid("orderId", "give an orderId or a receipt")])
         quantities: dict[str, int] = {}
         for line in lines:
             quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
-        use_case = context.services.service.request_return
-        return return_payload(
-            await attempt(use_case(order_id, quantities, reason, via, context.command()))
-        )
+        service, command = context.services.service, context.command()
+        if receipt is not None:
+            requested = service.request_return_of_receipt(receipt, quantities, reason, via, command)
+        else:
+            assert order_id is not None
+            requested = service.request_return(order_id, quantities, reason, via, command)
+        return return_payload(await attempt(requested))
 
     @strawberry.mutation(description="The goods arrived here; they will be restocked here.")
     async def receive_return(self, info: Info, return_id: UUID, location_id: str) -> ReturnPayload:

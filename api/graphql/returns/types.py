@@ -22,7 +22,8 @@ class ReturnLine:
 @strawberry.type
 class Return:
     id: UUID
-    order_id: UUID
+    order_id: UUID | None = strawberry.field(description="The online order it came from.")
+    sale_id: UUID | None = strawberry.field(description="Or the till sale it came from.")
     status: ReturnStatus
     channel: ReturnChannel
     reason: str
@@ -37,6 +38,7 @@ class Return:
         return cls(
             id=view.return_id,
             order_id=view.order_id,
+            sale_id=view.sale_id,
             status=ReturnStatus(view.status),
             channel=ReturnChannel(view.channel),
             reason=view.reason,

@@ -1,0 +1,140 @@
+"""In-store sales: a till's sale recorded as a fact tied to the shopper who identified
+themselves, moving stock in the same append; receipts found again by their number."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import msgspec
+
+from domain import access
+from domain.access import Capability
+from domain.errors import DomainError, ErrorCode, NotFound
+from domain.sale.model import Receipt, Sale, SaleLine, parse_receipt
+from domain.usecases.base import Decision, Done, UnknownProduct, UseCases
+from domain.values import Context, Money
+
+
+class PosSaleLine(msgspec.Struct, frozen=True):
+    """Units sold at a till; without a price, the catalog's price when the sale is recorded."""
+
+    sku: str
+    quantity: int
+    unit_price: Money | None = None
+
+
+class SaleRecorded(msgspec.Struct, frozen=True):
+    """The sale and its receipt. Outcomes stored before sales were recorded (stock only)
+    replay with just the location and SKUs."""
+
+    location_id: str
+    skus: list[str]
+    sale_id: UUID | None = None
+    receipt: str = ""
+    customer_id: str | None = None
+    total: Money | None = None
+
+
+class UnknownCustomer(DomainError):
+    code = ErrorCode.UNKNOWN_CUSTOMER
+    subject = "customer_id"
+    message = "there is no customer {customer_id}"
+
+
+class UnknownLoyaltyId(DomainError):
+    code = ErrorCode.UNKNOWN_LOYALTY_ID
+    subject = "loyalty_id"
+    message = "no customer has loyalty card {loyalty_id}"
+
+
+class CustomerMismatch(DomainError):
+    """A loyalty card and a customer token that name two different people."""
+
+    code = ErrorCode.CUSTOMER_MISMATCH
+    subject = "loyalty_id"
+    message = "loyalty card {loyalty_id} is not customer {customer_id}'s"
+
+
+def _recorded(sale: Sale) -> SaleRecorded:
+    return SaleRecorded(
+        sale.store_id,
+        sorted(sale.sold_quantities()),
+        sale.id,
+        sale.receipt.number,
+        sale.customer_id,
+        sale.total,
+    )
+
+
+class SaleUseCases(UseCases):
+    async def record_pos_sale(
+        self,
+        location_id: str,
+        terminal_id: str,
+        sale_number: str,
+        lines: list[PosSaleLine],
+        context: Context,
+        *,
+        payment_reference: str | None = None,
+        loyalty_id: str | None = None,
+        customer_id: str | None = None,
+    ) -> Done[SaleRecorded]:
+        """A sale that happened at a till, with its stock movements; safe to upload again
+        (store, till and sale number are the key). An unknown shopper records nothing."""
+        access.require(context.actor, Capability.SELL, location_id)
+        receipt = Receipt(location_id, terminal_id, sale_number)
+        await self._location(location_id)
+        sale_lines = await self._priced(lines)
+        shopper = await self._identified(loyalty_id, customer_id)
+        sold_at = self.clock.now()
+
+        async def decide() -> Decision[SaleRecorded]:
+            earlier = await self.repository.find(receipt.sale_id, Sale)
+            if earlier is not None:  # recorded under a key that has since gone: same answer
+                return Decision([], _recorded(earlier))
+            sale = Sale.record(receipt, sale_lines, payment_reference, shopper, sold_at)
+            sold = sale.sold_quantities()
+            items = await self._stock_items(location_id, list(sold))
+            for sku, quantity in sold.items():
+                # One movement per SKU: two lines of one SKU would look like a retried upload.
+                items[sku].sell_at_pos(sale_number, terminal_id, quantity)
+            return Decision([sale, *items.values()], _recorded(sale))
+
+        key = f"pos-sale:{location_id}:{terminal_id}:{sale_number}"
+        return await self._execute(decide, SaleRecorded, context, idempotency_key=key)
+
+    async def sale_of_receipt(self, receipt: str) -> Sale:
+        """The sale a printed receipt number names (no lookup: its id derives from it)."""
+        sale = await self.repository.find(parse_receipt(receipt).sale_id, Sale)
+        if sale is None:
+            raise NotFound(f"no sale with receipt {receipt}", receipt=receipt)
+        return sale
+
+    async def _priced(self, lines: list[PosSaleLine]) -> list[SaleLine]:
+        """The till's price when it sent one (what the shopper paid), else today's."""
+        skus = list(dict.fromkeys(line.sku for line in lines))
+        products = await self.catalog.products(skus)
+        for sku in skus:
+            if sku not in products:
+                raise UnknownProduct(sku=sku)
+        return [
+            SaleLine(line.sku, line.quantity, line.unit_price or products[line.sku].price)
+            for line in lines
+        ]
+
+    async def _identified(self, loyalty_id: str | None, customer_id: str | None) -> str | None:
+        """The customer a scanned loyalty card or customer token names; None if neither."""
+        by_card = by_token = None
+        if loyalty_id is not None:
+            found = await self.customers.by_loyalty_id(loyalty_id) if self.customers else None
+            if found is None:
+                raise UnknownLoyaltyId(loyalty_id=loyalty_id)
+            by_card = found.id
+        if customer_id is not None:
+            found = await self.customers.customer(customer_id) if self.customers else None
+            if found is None:
+                raise UnknownCustomer(customer_id=customer_id)
+            by_token = found.id
+        if by_card and by_token and by_card != by_token:
+            raise CustomerMismatch(loyalty_id=loyalty_id, customer_id=customer_id)
+        return by_card or by_token

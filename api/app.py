@@ -14,6 +14,7 @@ from litestar.config.app import AppConfig
 
 from adapters.clock import SystemClock
 from adapters.payments import SimulatedPaymentGateway
+from adapters.postgres.cart_history import PostgresCartHistory
 from adapters.postgres.catalog import CATALOG_CHANNEL, CachedCatalog, PostgresCatalog
 from adapters.postgres.database import Database
 from adapters.settings import Settings
@@ -62,7 +63,11 @@ async def build_services(settings: Settings, schema: str | None = None) -> Servi
     await database.store.notifier.subscribe(CATALOG_CHANNEL, catalog.invalidate)
     clock = SystemClock()
     service = CommerceService(
-        store=database.store, catalog=catalog, payments=SimulatedPaymentGateway(), clock=clock
+        store=database.store,
+        catalog=catalog,
+        payments=SimulatedPaymentGateway(),
+        clock=clock,
+        cart_history=PostgresCartHistory(database.pool),
     )
     projections = projection_supervisor(database, settings)
     return Services(

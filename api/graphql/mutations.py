@@ -23,7 +23,6 @@ from domain.pickup.model import Pickup
 from domain.returns.model import InspectionResult, Return, ReturnChannel
 from domain.usecases.base import Done
 from domain.usecases.stock import PosSaleLine
-from projections.cart_continuity import current_cart_id
 
 T = TypeVar("T", bound=msgspec.Struct)
 
@@ -212,11 +211,10 @@ class Mutation:
             return SignInPayload(user_errors=[invalid("guestCartToken", str(error))])
         if guest.role is not Role.GUEST or guest.cart_id is None:
             return SignInPayload(user_errors=[invalid("guestCartToken", "not a cart token")])
-        current = await current_cart_id(services(info).database.pool, caller.subject)
         service, ctx = services(info).service, command_context(info, device_id)
         return await attempt(
             SignInPayload,
-            lambda: service.sign_in(guest.cart_id, caller.subject, current, ctx),  # type: ignore[arg-type]
+            lambda: service.sign_in(guest.cart_id, caller.subject, ctx),  # type: ignore[arg-type]
             lambda r: {
                 "cart_id": r.cart_id,
                 "merged_from": r.merged_from,

@@ -98,7 +98,9 @@ class StockLevel:
     on_hand: int
     reserved: int
     available: int
+    oversold: int
     discrepancy: int
+    version: int
     updated_at: datetime
 
     @classmethod

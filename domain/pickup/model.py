@@ -26,6 +26,7 @@ class PickupStatus(enum.StrEnum):
 WAITING = frozenset({PickupStatus.REQUESTED, PickupStatus.PICKING})
 FINISHED = frozenset({PickupStatus.COLLECTED, PickupStatus.NOT_COLLECTED, PickupStatus.CANCELLED})
 ALL_LINES_SHORT = "all lines short"
+READY_NOTICE_CHANNEL = "email"  # how the ready rule tells the customer (docs/ARCHITECTURE.md)
 
 
 class PickupLine(msgspec.Struct, frozen=True):
@@ -69,6 +70,25 @@ class InvalidPickupCode(DomainError):
 
 class PickupWindowStillOpen(DomainError):
     code = "PICKUP_WINDOW_STILL_OPEN"
+
+    def __init__(self, pickup_id: UUID, collect_by: datetime) -> None:
+        super().__init__(
+            "The customer can still collect this order until "
+            f"{collect_by:%Y-%m-%d %H:%M} UTC; it is not a no-show yet.",
+            pickup_id=pickup_id,
+            collect_by=collect_by,
+        )
+
+
+class AlreadyNotified(DomainError):
+    code = "ALREADY_NOTIFIED"
+
+    def __init__(self, pickup_id: UUID, channel: str) -> None:
+        super().__init__(
+            f"The customer was already told by {channel} that this order is ready.",
+            pickup_id=pickup_id,
+            channel=channel,
+        )
 
 
 class NotOverdue(DomainError):
@@ -164,7 +184,14 @@ class Pickup(Aggregate):
             state["verified_code"] = True
 
     class NotCollected(Aggregate.Event):
+        class_version = 2
+
         at: datetime
+        staff_id: str | None  # who marked the no-show; None when the window's rule did
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["staff_id"] = None  # only the rule recorded it before staff could
 
     class Cancelled(Aggregate.Event):
         reason: str
@@ -299,6 +326,13 @@ class Pickup(Aggregate):
         self._require_ready()
         self._notified(channel=channel, at=at)
 
+    def notify_when_ready(self, channel: str, at: datetime) -> None:
+        """The automatic notice that it is ready: once per channel, unless staff sent one."""
+        self._require_ready()
+        if any(sent.channel == channel for sent in self.notifications):
+            raise AlreadyNotified(self.id, channel)
+        self._notified(channel=channel, at=at)
+
     @event(CustomerNotified)
     def _notified(self, channel: str, at: datetime) -> None:
         self.notifications = [*self.notifications, CustomerNotification(channel, at)]
@@ -320,16 +354,17 @@ class Pickup(Aggregate):
         self.collected_at = at
         self.finished_at = at
 
-    def expire(self, at: datetime) -> None:
-        """The window passed without the customer: its reservations are to be released."""
+    def expire(self, at: datetime, staff_id: str | None = None) -> None:
+        """The window passed without the customer (found by the rule, or by staff as a
+        no-show): its reservations are to be released."""
         self._require_ready()
         assert self.collect_by is not None  # set together with READY
         if at < self.collect_by:
-            raise PickupWindowStillOpen(pickup_id=self.id, collect_by=self.collect_by)
-        self._not_collected(at=at)
+            raise PickupWindowStillOpen(self.id, self.collect_by)
+        self._not_collected(at=at, staff_id=staff_id)
 
     @event(NotCollected)
-    def _not_collected(self, at: datetime) -> None:
+    def _not_collected(self, at: datetime, staff_id: str | None) -> None:
         self.status = PickupStatus.NOT_COLLECTED
         self.finished_at = at
 

@@ -10,6 +10,7 @@ import pytest
 
 from adapters.clock import ManualClock
 from adapters.payments import SimulatedPaymentGateway
+from adapters.postgres.cart_history import PostgresCartHistory
 from adapters.postgres.catalog import PostgresCatalog, upsert_catalog
 from adapters.postgres.database import Database
 from domain.ports import Position
@@ -48,6 +49,7 @@ async def shop(database: Database) -> AsyncIterator[Shop]:
         payments=SimulatedPaymentGateway(),
         clock=clock,
         new_code=lambda: next(codes),
+        cart_history=PostgresCartHistory(database.pool),
     )
     supervisor = ProjectionSupervisor(
         database.store, all_projections(), database.dsn, database.schema, poll_interval=0.1

@@ -127,10 +127,10 @@ class PickupUseCases(UseCases):
 
         async def decide() -> Decision[PickupChanged]:
             pickup = await self._pickup_at(pickup_id, store_id)
+            pickup.collect(code, staff_id, now, collected_by)  # a second collect: PICKUP_CLOSED
             order = await self.repository.get(pickup.order_id, Order)
             if order.status is not OrderStatus.PAYMENT_AUTHORIZED:
                 raise PaymentRequired(order_id=order.id, status=order.status.value)
-            pickup.collect(code, staff_id, now, collected_by)
             items = await self._stock_items(pickup.store_id, [line.sku for line in pickup.lines])
             for item in items.values():
                 item.consume(order.id)

@@ -11,7 +11,20 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import DomainError
+from domain.pickup.errors import (
+    AlreadyMarkedOverdue,
+    AlreadyNotified,
+    EmptyPickup,
+    InvalidPickupCode,
+    InvalidPickupQuantity,
+    NotOverdue,
+    NotReadyForPickup,
+    PickupClosed,
+    PickupStateError,
+    PickupWindowStillOpen,
+    UnknownPickupLine,
+    WrongPickupCode,
+)
 
 
 class PickupStatus(enum.StrEnum):
@@ -28,6 +41,29 @@ FINISHED = frozenset({PickupStatus.COLLECTED, PickupStatus.NOT_COLLECTED, Pickup
 ALL_LINES_SHORT = "all lines short"
 READY_NOTICE_CHANNEL = "email"  # how the ready rule tells the customer (docs/ARCHITECTURE.md)
 
+__all__ = [
+    "ALL_LINES_SHORT",
+    "FINISHED",
+    "READY_NOTICE_CHANNEL",
+    "WAITING",
+    "AlreadyMarkedOverdue",
+    "AlreadyNotified",
+    "CustomerNotification",
+    "EmptyPickup",
+    "InvalidPickupCode",
+    "InvalidPickupQuantity",
+    "NotOverdue",
+    "NotReadyForPickup",
+    "Pickup",
+    "PickupClosed",
+    "PickupLine",
+    "PickupStateError",
+    "PickupStatus",
+    "PickupWindowStillOpen",
+    "UnknownPickupLine",
+    "WrongPickupCode",
+]
+
 
 class PickupLine(msgspec.Struct, frozen=True):
     """Units of one order line to hand over; `line_id` is the order's line id."""
@@ -40,78 +76,6 @@ class PickupLine(msgspec.Struct, frozen=True):
 class CustomerNotification(msgspec.Struct, frozen=True):
     channel: str
     at: datetime
-
-
-class PickupStateError(DomainError):
-    """The command does not fit the pickup's current status."""
-
-    code = "INVALID_PICKUP_STATE"
-
-
-class NotReadyForPickup(PickupStateError):
-    code = "NOT_READY_FOR_PICKUP"
-
-
-class PickupClosed(PickupStateError):
-    """Collected, not collected or cancelled: nothing more happens to it."""
-
-    code = "PICKUP_CLOSED"
-
-
-class WrongPickupCode(DomainError):
-    code = "WRONG_PICKUP_CODE"
-    field = "code"
-
-
-class InvalidPickupCode(DomainError):
-    code = "INVALID_PICKUP_CODE"
-    field = "pickupCode"
-
-
-class PickupWindowStillOpen(DomainError):
-    code = "PICKUP_WINDOW_STILL_OPEN"
-
-    def __init__(self, pickup_id: UUID, collect_by: datetime) -> None:
-        super().__init__(
-            "The customer can still collect this order until "
-            f"{collect_by:%Y-%m-%d %H:%M} UTC; it is not a no-show yet.",
-            pickup_id=pickup_id,
-            collect_by=collect_by,
-        )
-
-
-class AlreadyNotified(DomainError):
-    code = "ALREADY_NOTIFIED"
-
-    def __init__(self, pickup_id: UUID, channel: str) -> None:
-        super().__init__(
-            f"The customer was already told by {channel} that this order is ready.",
-            pickup_id=pickup_id,
-            channel=channel,
-        )
-
-
-class NotOverdue(DomainError):
-    code = "PICKUP_NOT_OVERDUE"
-
-
-class AlreadyMarkedOverdue(DomainError):
-    code = "PICKUP_ALREADY_OVERDUE"
-
-
-class UnknownPickupLine(DomainError):
-    code = "UNKNOWN_PICKUP_LINE"
-    field = "lineId"
-
-
-class InvalidPickupQuantity(DomainError):
-    code = "INVALID_QUANTITY"
-    field = "quantity"
-
-
-class EmptyPickup(DomainError):
-    code = "EMPTY_PICKUP"
-    field = "lines"
 
 
 class Pickup(Aggregate):

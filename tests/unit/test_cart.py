@@ -257,3 +257,11 @@ class TestEventsFromBeforeTheClockTimes:
         )
         restored = old.mutate(None)
         assert isinstance(restored, Cart) and restored.last_active_at == NIGHT
+
+    def test_every_state_attribute_survives_a_snapshot(self) -> None:
+        cart = given(ADA_CART, ONE_CLOCK).aggregate
+        codec, snapshot = EventCodec(), Snapshot.take(cart)
+        restored = codec.decode_snapshot(
+            STREAM_ID, cart.version, snapshot.topic, codec.encode_snapshot(snapshot), NIGHT
+        ).mutate(None)
+        assert vars(restored) == vars(cart)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from eventsourcing.domain import Snapshot
+
+from adapters.codec import EventCodec
 from domain.customer.model import (
     AnotherCartIsCurrent,
     CartBecameCurrentBecause,
@@ -126,3 +129,12 @@ class TestClosing:
                 at=AT,
             )
         )
+
+
+def test_every_state_attribute_survives_a_snapshot() -> None:
+    carts = ada(OPENED, LAPTOP_CURRENT).aggregate
+    codec, snapshot = EventCodec(), Snapshot.take(carts)
+    restored = codec.decode_snapshot(
+        STREAM, carts.version, snapshot.topic, codec.encode_snapshot(snapshot), AT
+    ).mutate(None)
+    assert vars(restored) == vars(carts)

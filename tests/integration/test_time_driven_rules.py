@@ -146,6 +146,7 @@ async def test_a_fired_rule_is_caused_by_the_event_that_set_its_deadline(shop: S
     clock.advance(hours=2)
 
     assert (await tick(shop.pool, service, clock)).fired == 1
+    await shop.settled()  # the global order shows it once no earlier transaction is open
     [overdue] = [r for r in await store.read_all(Position()) if isinstance(r.event, Pickup.Overdue)]
     assert overdue.context.causation_id == event_id(pickup_id, 1)  # Pickup.Requested
     assert overdue.context.correlation_id == checkout_flow

@@ -1,38 +1,72 @@
-"""A payment provider simulation: deterministic, offline, and able to decline on request.
+"""A payment provider simulation: offline, able to decline on request, and honouring
+idempotency keys the way real providers do.
 
-Tokens starting with "decline" are declined; "error" fails like an unreachable provider.
-References derive from the order id, so an authorization retried after a conflict is the same
-authorization (providers offer the same through idempotency keys).
+Tokens starting with "decline" are declined; "error" fails like an unreachable provider. A
+request repeated with a key it has seen is answered with the first outcome (a decline too)
+and carried out once; the same key with other parameters is refused, as Stripe refuses it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID
 
-from domain.ports import PaymentDeclined
+from domain.ports import PaymentDeclined, PaymentUnavailable
 from domain.values import Money
 
 
-class PaymentProviderUnavailable(ConnectionError):
-    pass
+class IdempotencyKeyReused(ValueError):
+    """A key came back with other parameters: a bug in the caller, never a second charge."""
 
 
 class SimulatedPaymentGateway:
     def __init__(self) -> None:
+        self.authorized: dict[str, Money] = {}
         self.captured: dict[str, Money] = {}
         self.refunded: dict[UUID, Money] = {}
+        self._answers: dict[str, tuple[tuple[object, ...], str | PaymentDeclined]] = {}
 
-    async def authorize(self, order_id: UUID, amount: Money, payment_token: str) -> str:
+    async def authorize(
+        self, order_id: UUID, amount: Money, payment_token: str, idempotency_key: str
+    ) -> str:
+        if payment_token.startswith("error"):
+            raise PaymentUnavailable("payment provider unreachable")
+        params = ("authorize", order_id, amount, payment_token)
+        return self._once(idempotency_key, params, lambda: self._authorize(amount, payment_token))
+
+    async def capture(self, authorization: str, amount: Money, idempotency_key: str) -> str:
+        params = ("capture", authorization, amount)
+        return self._once(idempotency_key, params, lambda: self._capture(authorization, amount))
+
+    async def refund(self, order_id: UUID, amount: Money, idempotency_key: str) -> str:
+        params = ("refund", order_id, amount)
+        return self._once(idempotency_key, params, lambda: self._refund(order_id, amount))
+
+    def _authorize(self, amount: Money, payment_token: str) -> str:
         if payment_token.startswith("decline"):
             raise PaymentDeclined("card declined")
-        if payment_token.startswith("error"):
-            raise PaymentProviderUnavailable("payment provider unreachable")
-        return f"auth-{order_id}"
+        reference = f"auth-{len(self.authorized) + 1}"
+        self.authorized[reference] = amount
+        return reference
 
-    async def capture(self, authorization: str, amount: Money) -> str:
+    def _capture(self, authorization: str, amount: Money) -> str:
         self.captured[authorization] = amount
         return f"capture-{authorization.removeprefix('auth-')}"
 
-    async def refund(self, order_id: UUID, amount: Money) -> str:
+    def _refund(self, order_id: UUID, amount: Money) -> str:
         self.refunded[order_id] = self.refunded.get(order_id, Money.zero(amount.currency)) + amount
         return f"refund-{order_id}-{self.refunded[order_id].amount}"
+
+    def _once(self, key: str, params: tuple[object, ...], carry_out: Callable[[], str]) -> str:
+        if key not in self._answers:
+            try:
+                answer: str | PaymentDeclined = carry_out()
+            except PaymentDeclined as declined:
+                answer = declined
+            self._answers[key] = (params, answer)
+        first_params, first_answer = self._answers[key]
+        if first_params != params:
+            raise IdempotencyKeyReused(f"idempotency key {key} reused with other parameters")
+        if isinstance(first_answer, PaymentDeclined):
+            raise PaymentDeclined(first_answer.reason)
+        return first_answer

@@ -13,6 +13,7 @@ from litestar.config.app import AppConfig
 
 from adapters.clock import SystemClock
 from adapters.payments import SimulatedPaymentGateway
+from adapters.postgres.cart_history import PostgresCartHistory
 from adapters.postgres.catalog import CATALOG_CHANNEL, CachedCatalog, PostgresCatalog
 from adapters.postgres.customers import PostgresCustomers
 from adapters.postgres.database import Database
@@ -57,6 +58,7 @@ async def build_services(settings: Settings, schema: str | None = None) -> Servi
         payments=SimulatedPaymentGateway(),
         clock=clock,
         customers=PostgresCustomers(database.pool),
+        cart_history=PostgresCartHistory(database.pool),
     )
     projections = projection_supervisor(database, settings)
     return Services(

@@ -31,6 +31,11 @@ from bench.common import (
     ratio_line,
 )
 from domain.cart.model import Cart
+from domain.customer.model import (
+    CartBecameCurrentBecause,
+    CurrentCartClosedBecause,
+    CustomerCarts,
+)
 from domain.order.model import Fulfillment, FulfillmentMethod, Order, OrderLine
 from domain.pickup.model import Pickup, PickupLine
 from domain.ports import Position
@@ -80,25 +85,33 @@ async def _write_history(store, target: int) -> int:  # type: ignore[no-untyped-
         item.receive(10**9, "opening")
     await store.append([e for item in stock.values() for e in item.collect_events()], CONTEXT)
     written, shopper, now = len(stock) * 2, 0, datetime.now(UTC)
+    customers: dict[str, CustomerCarts] = {}
     while written < target:
         batch = []
         for _ in range(PER_APPEND):
             shopper += 1
-            batch += _one_shopper(shopper, stock, now)
+            batch += _one_shopper(shopper, stock, customers, now)
         batch += [e for item in stock.values() for e in item.collect_events()]
         await store.append(batch, CONTEXT)
         written += len(batch)
     return written
 
 
-def _one_shopper(number: int, stock: dict, now: datetime) -> list:  # type: ignore[type-arg]
+def _one_shopper(number: int, stock: dict, customers: dict, now: datetime) -> list:  # type: ignore[type-arg]
     store_id = STORES[number % len(STORES)]
     skus = [SKUS[(number + k) % len(SKUS)] for k in range(3)]
-    cart = Cart.create(uuid4(), Channel.MOBILE, f"phone-{number}", f"cust-{number % 500}")
+    customer_id = f"cust-{number % 500}"
+    cart = Cart.create(uuid4(), Channel.MOBILE, f"phone-{number}", customer_id, at=now)
+    # The customer's stream, as start_cart and checkout write it: current, then closed.
+    if customer_id not in customers:
+        customers[customer_id] = CustomerCarts.open(customer_id, None, now)
+    current = customers[customer_id]
+    current.make_current(cart.id, CartBecameCurrentBecause.STARTED, now)
     for sku in skus:
-        cart.add_line(sku, 1, PRICE)
+        cart.add_line(sku, 1, PRICE, now)
     order_id = uuid4()
-    cart.check_out(order_id)
+    cart.check_out(order_id, now)
+    current.cart_closed(cart.id, CurrentCartClosedBecause.CHECKED_OUT, now)
     lines = [OrderLine(f"L{k}", sku, 1, PRICE) for k, sku in enumerate(skus, start=1)]
     order = Order.place(
         order_id,
@@ -126,7 +139,12 @@ def _one_shopper(number: int, stock: dict, now: datetime) -> list:  # type: igno
     pickup.collect("CODE42", "staff", now)
     for sku in skus:
         stock[store_id, sku].consume(order_id)
-    events = [*cart.collect_events(), *order.collect_events(), *pickup.collect_events()]
+    events = [
+        *cart.collect_events(),
+        *current.collect_events(),
+        *order.collect_events(),
+        *pickup.collect_events(),
+    ]
     return events + _customer_view_extras(number, order, store_id, skus, stock, now)
 
 
@@ -163,8 +181,8 @@ def _customer_view_extras(  # type: ignore[no-untyped-def]
         item.refund("refund", now)
         events += [*item.collect_events(), *order.collect_events()]
     if number % 5 == 0:
-        left = Cart.create(uuid4(), Channel.WEB, f"laptop-{number}", customer)
-        left.add_line(skus[1], 2, PRICE)
+        left = Cart.create(uuid4(), Channel.WEB, f"laptop-{number}", customer, at=now)
+        left.add_line(skus[1], 2, PRICE, now)
         left.abandon(now + timedelta(days=31), timedelta(days=30))
         if number % 10 == 0:
             left.recover({skus[1]: PRICE}, {skus[1]: 10}, now + timedelta(days=32))

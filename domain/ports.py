@@ -16,6 +16,7 @@ from domain.values import Context, Money
 
 __all__ = [
     "AppendResult",
+    "CartHistory",
     "Catalog",
     "Clock",
     "Customer",
@@ -26,6 +27,7 @@ __all__ = [
     "LocationKind",
     "PaymentDeclined",
     "PaymentGateway",
+    "PaymentUnavailable",
     "Position",
     "Product",
     "RecordedEvent",
@@ -136,6 +138,13 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+class CartHistory(Protocol):
+    """Which carts were ever created for or assigned to a customer, from the event log itself
+    (never a read model): only needed for carts written before `CustomerCarts` existed."""
+
+    async def carts_of(self, customer_id: str) -> list[UUID]: ...
+
+
 class LocationKind(enum.StrEnum):
     STORE = "store"
     WAREHOUSE = "warehouse"
@@ -202,16 +211,33 @@ class CustomerDirectory(Protocol):
 
 
 class PaymentDeclined(Exception):
+    """The provider answered no (card declined, insufficient funds): final for this request."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class PaymentUnavailable(Exception):
+    """The provider could not be reached or did not answer in time: the outcome is unknown, so
+    the request may have been carried out. Only a retry with the same idempotency key is safe."""
+
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(reason)
 
 
 class PaymentGateway(Protocol):
-    async def authorize(self, order_id: UUID, amount: Money, payment_token: str) -> str:
+    """A payment provider. Every call carries an idempotency key (Stripe's Idempotency-Key,
+    Adyen's idempotency-key): a request repeated with the same key is carried out once and
+    answered with the first outcome, so a retry after a timeout can never charge twice."""
+
+    async def authorize(
+        self, order_id: UUID, amount: Money, payment_token: str, idempotency_key: str
+    ) -> str:
         """Return the provider's authorization reference, or raise PaymentDeclined."""
         ...
 
-    async def capture(self, authorization: str, amount: Money) -> str: ...
+    async def capture(self, authorization: str, amount: Money, idempotency_key: str) -> str: ...
 
-    async def refund(self, order_id: UUID, amount: Money) -> str: ...
+    async def refund(self, order_id: UUID, amount: Money, idempotency_key: str) -> str: ...

@@ -90,3 +90,13 @@ class Context(msgspec.Struct, frozen=True, kw_only=True):
 
 def stock_item_id(location_id: str, sku: str) -> UUID:
     return uuid5(OMNI_NAMESPACE, f"stock:{location_id}:{sku}")
+
+
+def customer_carts_id(customer_id: str) -> UUID:
+    """The stream that decides which of a customer's carts is the current one."""
+    return uuid5(OMNI_NAMESPACE, f"customer-carts:{customer_id}")
+
+
+def event_id(stream_id: UUID, version: int) -> UUID:
+    """A stored event's id as a UUID (causation ids): the outbox's `<stream_id>:<version>`."""
+    return uuid5(OMNI_NAMESPACE, f"{stream_id}:{version}")

@@ -1,8 +1,11 @@
 """Cart continuity: a customer's current cart from any device, its lines and totals, and which
 devices and channels touched it.
 
-The current cart is not stored: it is the customer's most recently active open cart, found
-through an index. Merges and checkouts move it simply by closing carts.
+A customer's current cart is the one their `CustomerCarts` stream names (decided on the write
+side, in the same append as the cart events): this read model follows it and never chooses.
+A customer whose stream does not exist yet (carts written before it) falls back to their most
+recently active open cart, the same cart the write side adopts when it opens the stream.
+Times are the events' business times (`at`, from the service clock).
 """
 
 from __future__ import annotations
@@ -16,15 +19,18 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from domain.cart.model import Cart, CartLine
+from domain.cart.model import Cart, CartLine, CartStatus
+from domain.customer.model import CustomerCarts
 from domain.ports import RecordedEvent
+from projections.current_carts import CURRENT_CART, CurrentCarts
 from projections.runner import Projection
 
 
 class CartContinuity(Projection):
     name = "cart_continuity"
-    topics = ("domain.cart.model:Cart.",)
-    tables = ("cart_view", "cart_line_view", "cart_touch_view")
+    version = 2  # v2: the write side's current cart, business times, cart versions
+    topics = ("domain.cart.model:Cart.", "domain.customer.model:CustomerCarts.")
+    tables = ("cart_view", "cart_line_view", "cart_touch_view", "current_cart_view")
     schema = """
     CREATE TABLE cart_view{s} (
         cart_id           uuid PRIMARY KEY,
@@ -35,7 +41,8 @@ class CartContinuity(Projection):
         order_id          uuid,
         merged_into       uuid,
         created_at        timestamptz NOT NULL,
-        last_activity_at  timestamptz NOT NULL
+        last_activity_at  timestamptz NOT NULL,
+        version           integer NOT NULL
     );
     CREATE INDEX cart_view_current{s} ON cart_view{s} (customer_id, last_activity_at DESC)
         WHERE status = 'open';
@@ -56,6 +63,11 @@ class CartContinuity(Projection):
         touches    integer NOT NULL,
         PRIMARY KEY (cart_id, channel, device_id)
     );
+    CREATE TABLE current_cart_view{s} (
+        stream_id    uuid PRIMARY KEY,
+        customer_id  text NOT NULL UNIQUE,
+        cart_id      uuid
+    );
     """
 
     async def apply(
@@ -67,13 +79,26 @@ class CartContinuity(Projection):
         # keep their order, consecutive ones of a kind sent as one pipelined executemany.
         carts: dict[UUID, _CartChange] = {}
         lines = _Runs()
+        current = CurrentCarts()
+        cart_events = []
         for recorded in batch:
+            if isinstance(recorded.event, CustomerCarts.Event):
+                current.fold(recorded)
+                continue
+            cart_events.append(recorded)
             _fold_cart(carts, recorded)
             _line_change(lines, recorded, suffix)
         await _write_carts(connection, carts, suffix)
         for sql, rows in lines.runs:
             await connection.executemany(sql, rows)
-        await _record_touches(connection, batch, suffix)
+        await _record_touches(connection, cart_events, suffix)
+        await current.write(connection, suffix)
+
+
+def _business_time(recorded: RecordedEvent) -> datetime:
+    """When the fact happened by the service clock; every cart event carries it."""
+    at: datetime = getattr(recorded.event, "at", recorded.recorded_at)
+    return at
 
 
 @dataclass
@@ -81,28 +106,29 @@ class _CartChange:
     """What a batch did to one cart row: created (its first values), then changed."""
 
     last_activity_at: datetime
+    version: int
     created: Cart.Created | None = None
     created_at: datetime | None = None
     fields: dict[str, object] = field(default_factory=dict)
 
 
 def _fold_cart(carts: dict[UUID, _CartChange], recorded: RecordedEvent) -> None:
-    e, at = recorded.event, recorded.recorded_at
-    change = carts.setdefault(recorded.stream_id, _CartChange(at))
-    change.last_activity_at = at
+    e, at = recorded.event, _business_time(recorded)
+    change = carts.setdefault(recorded.stream_id, _CartChange(at, recorded.version))
+    change.last_activity_at, change.version = at, recorded.version
     match e:
         case Cart.Created():
             change.created, change.created_at = e, at
         case Cart.AssignedToCustomer():
             change.fields["customer_id"] = e.customer_id
         case Cart.MergedInto():
-            change.fields.update(status="merged", merged_into=e.target_cart_id)
+            change.fields.update(status=CartStatus.MERGED.value, merged_into=e.target_cart_id)
         case Cart.CheckedOut():
-            change.fields.update(status="checked_out", order_id=e.order_id)
+            change.fields.update(status=CartStatus.CHECKED_OUT.value, order_id=e.order_id)
         case Cart.Abandoned():
-            change.fields["status"] = "abandoned"
+            change.fields["status"] = CartStatus.ABANDONED.value
         case Cart.Recovered():
-            change.fields["status"] = "open"
+            change.fields["status"] = CartStatus.OPEN.value
 
 
 async def _write_carts(
@@ -112,17 +138,17 @@ async def _write_carts(
     known = [(cart_id, c) for cart_id, c in carts.items() if c.created is None]
     if new:
         await connection.executemany(
-            f"INSERT INTO cart_view{suffix} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            f"INSERT INTO cart_view{suffix} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             [_new_cart_row(cart_id, c) for cart_id, c in new],
         )
     if known:
         await connection.executemany(
-            f"""UPDATE cart_view{suffix} SET last_activity_at = $2,
-                  customer_id = coalesce($3, customer_id), status = coalesce($4, status),
-                  order_id = coalesce($5, order_id), merged_into = coalesce($6, merged_into)
+            f"""UPDATE cart_view{suffix} SET last_activity_at = $2, version = $3,
+                  customer_id = coalesce($4, customer_id), status = coalesce($5, status),
+                  order_id = coalesce($6, order_id), merged_into = coalesce($7, merged_into)
                 WHERE cart_id = $1""",
             [
-                (cart_id, c.last_activity_at, *(c.fields.get(f) for f in CHANGEABLE))
+                (cart_id, c.last_activity_at, c.version, *(c.fields.get(f) for f in CHANGEABLE))
                 for cart_id, c in known
             ],
         )
@@ -137,13 +163,14 @@ def _new_cart_row(cart_id: UUID, change: _CartChange) -> tuple[object, ...]:
     return (
         cart_id,
         fields.get("customer_id", created.customer_id),
-        fields.get("status", "open"),
+        fields.get("status", CartStatus.OPEN.value),
         created.channel.value,
         created.currency,
         fields.get("order_id"),
         fields.get("merged_into"),
         change.created_at,
         change.last_activity_at,
+        change.version,
     )
 
 
@@ -217,7 +244,7 @@ async def _record_touches(
             ON CONFLICT (cart_id, channel, device_id) DO UPDATE SET
               last_at = excluded.last_at, touches = cart_touch_view{suffix}.touches + 1""",
         [
-            (r.stream_id, r.context.channel.value, r.context.device_id or "", r.recorded_at)
+            (r.stream_id, r.context.channel.value, r.context.device_id or "", _business_time(r))
             for r in batch
         ],
     )
@@ -248,6 +275,7 @@ class CartView(msgspec.Struct, frozen=True):
     merged_into: UUID | None
     created_at: datetime
     last_activity_at: datetime
+    version: int
     lines: list[CartLineView]
     touches: list[CartTouch]
 
@@ -265,7 +293,7 @@ class CartView(msgspec.Struct, frozen=True):
 # trips, the largest share of a cart query's time).
 CART_WITH_DETAILS = """
 SELECT c.cart_id, c.customer_id, c.status, c.channel, c.currency, c.order_id, c.merged_into,
-       c.created_at, c.last_activity_at,
+       c.created_at, c.last_activity_at, c.version,
        (SELECT coalesce(jsonb_agg(jsonb_build_array(l.sku, l.quantity, l.unit_price,
                                                     l.quantity * l.unit_price)
                                   ORDER BY l.position, l.sku), '[]')
@@ -292,6 +320,7 @@ def _cart_view(row: asyncpg.Record) -> CartView:
         row["merged_into"],
         row["created_at"],
         row["last_activity_at"],
+        row["version"],
         decode_lines(row["lines"]),
         decode_touches(row["touches"]),
     )
@@ -309,20 +338,14 @@ async def cart(pool: asyncpg.Pool, cart_id: UUID) -> CartView | None:
 
 
 async def current_cart_id(pool: asyncpg.Pool, customer_id: str) -> UUID | None:
-    """The customer's most recently active open cart, from whichever device."""
-    return await pool.fetchval(
-        """SELECT cart_id FROM cart_view WHERE customer_id = $1 AND status = 'open'
-           ORDER BY last_activity_at DESC LIMIT 1""",
-        customer_id,
-    )
+    """The customer's current cart, from whichever device: the one the write side chose."""
+    return await pool.fetchval(CURRENT_CART, customer_id)
 
 
 async def current_cart(pool: asyncpg.Pool, customer_id: str) -> CartView | None:
-    """The customer's most recently active open cart, with its details: one statement."""
+    """The customer's current cart (the write side's choice) with its details: one statement."""
     row = await pool.fetchrow(
-        CART_WITH_DETAILS
-        + """WHERE c.customer_id = $1 AND c.status = 'open'
-             ORDER BY c.last_activity_at DESC LIMIT 1""",
+        CART_WITH_DETAILS + f"WHERE c.cart_id = ({CURRENT_CART}) AND c.status = 'open'",
         customer_id,
     )
     return _cart_view(row) if row is not None else None

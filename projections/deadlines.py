@@ -1,42 +1,55 @@
 """Deadlines: which time-driven rule falls due when, for the scheduler to fire.
 
 Abandon a cart after CART_IDLE_LIMIT without activity; mark a pickup overdue at its
-promised-ready time; release an uncollected pickup when its window closes. A row disappears
-when the fact it waits for (or one that makes it moot) is recorded.
+promised-ready time; release an uncollected pickup when its window closes; tell the customer
+a pickup is ready, at once. A row disappears when the fact it waits for (or one that makes it
+moot) is recorded. Due times come from the events' own business times (the service clock's),
+never from the library's wall-clock timestamps, and each row keeps the id of the event that
+set it: the rule the scheduler fires is caused by that event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
 from domain.cart.model import Cart
-from domain.pickup.model import Pickup
+from domain.pickup.model import READY_NOTICE_CHANNEL, Pickup
 from domain.ports import RecordedEvent
 from domain.usecases.carts import CART_IDLE_LIMIT
+from domain.values import event_id
 from projections.runner import Projection
 
 ABANDON_CART = "abandon_cart"
 PICKUP_OVERDUE = "pickup_overdue"
 PICKUP_EXPIRY = "pickup_expiry"
+NOTIFY_READY = "notify_ready"
 
 CART_CLOSED = (Cart.CheckedOut, Cart.MergedInto, Cart.Abandoned)
 PICKUP_FINISHED = (Pickup.Collected, Pickup.NotCollected, Pickup.Cancelled)
 
 
+class _Dated(Protocol):
+    at: datetime
+
+
 class Deadlines(Projection):
     name = "deadlines"
+    version = 2  # v2: due times from the events' `at`, and the cause of each deadline
     topics = ("domain.cart.model:Cart.", "domain.pickup.model:Pickup.")
     tables = ("deadlines",)
     schema = """
     CREATE TABLE deadlines{s} (
-        aggregate_id  uuid NOT NULL,
-        kind          text NOT NULL,
-        due_at        timestamptz NOT NULL,
+        aggregate_id    uuid NOT NULL,
+        kind            text NOT NULL,
+        due_at          timestamptz NOT NULL,
+        cause_id        uuid NOT NULL,
+        correlation_id  uuid,
         PRIMARY KEY (aggregate_id, kind)
     );
     CREATE INDEX deadlines_due{s} ON deadlines{s} (due_at);
@@ -47,12 +60,12 @@ class Deadlines(Projection):
     ) -> None:
         # Only each deadline's last change in the batch matters: two statements per batch,
         # not one per event (a cart line each: the replay ran at ~9,000 events/s).
-        final: dict[tuple[UUID, str], datetime | None] = {}
+        final: dict[tuple[UUID, str], tuple[datetime, RecordedEvent] | None] = {}
         for recorded in batch:
             for kind, due_at in _changes(recorded):
-                final[recorded.stream_id, kind] = due_at
-        dropped = [key for key, due_at in final.items() if due_at is None]
-        kept = [(*key, due_at) for key, due_at in final.items() if due_at is not None]
+                final[recorded.stream_id, kind] = None if due_at is None else (due_at, recorded)
+        dropped = [key for key, change in final.items() if change is None]
+        kept = [(*key, change) for key, change in final.items() if change is not None]
         if dropped:
             await connection.execute(
                 f"""DELETE FROM deadlines{suffix} d
@@ -63,12 +76,16 @@ class Deadlines(Projection):
             )
         if kept:
             await connection.execute(
-                f"""INSERT INTO deadlines{suffix} (aggregate_id, kind, due_at)
-                    SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])
-                    ON CONFLICT (aggregate_id, kind) DO UPDATE SET due_at = excluded.due_at""",
+                f"""INSERT INTO deadlines{suffix}
+                    SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[],
+                      $4::uuid[], $5::uuid[])
+                    ON CONFLICT (aggregate_id, kind) DO UPDATE SET due_at = excluded.due_at,
+                      cause_id = excluded.cause_id, correlation_id = excluded.correlation_id""",
                 [aggregate_id for aggregate_id, _, _ in kept],
                 [kind for _, kind, _ in kept],
-                [due_at for _, _, due_at in kept],
+                [due_at for _, _, (due_at, _) in kept],
+                [event_id(r.stream_id, r.version) for _, _, (_, r) in kept],
+                [r.context.correlation_id for _, _, (_, r) in kept],
             )
 
 
@@ -77,17 +94,20 @@ def _changes(recorded: RecordedEvent) -> list[tuple[str, datetime | None]]:
     e = recorded.event
     if isinstance(e, CART_CLOSED):
         return [(ABANDON_CART, None)]
-    if isinstance(e, Cart.Event):
-        return [(ABANDON_CART, e.timestamp + CART_IDLE_LIMIT)]
+    if isinstance(e, Cart.Event):  # every other cart event is activity, and carries `at`
+        dated: _Dated = e  # type: ignore[assignment]
+        return [(ABANDON_CART, dated.at + CART_IDLE_LIMIT)]
     match e:
         case Pickup.Requested():
             return [(PICKUP_OVERDUE, e.promised_ready_at)]
         case Pickup.Overdue():
             return [(PICKUP_OVERDUE, None)]
         case Pickup.ReadyForPickup():
-            return [(PICKUP_OVERDUE, None), (PICKUP_EXPIRY, e.collect_by)]
+            return [(PICKUP_OVERDUE, None), (PICKUP_EXPIRY, e.collect_by), (NOTIFY_READY, e.at)]
+        case Pickup.CustomerNotified() if e.channel == READY_NOTICE_CHANNEL:
+            return [(NOTIFY_READY, None)]
     if isinstance(e, PICKUP_FINISHED):
-        return [(PICKUP_OVERDUE, None), (PICKUP_EXPIRY, None)]
+        return [(PICKUP_OVERDUE, None), (PICKUP_EXPIRY, None), (NOTIFY_READY, None)]
     return []
 
 
@@ -95,6 +115,8 @@ class Due(msgspec.Struct, frozen=True):
     aggregate_id: UUID
     kind: str
     due_at: datetime
+    cause_id: UUID
+    correlation_id: UUID | None
 
 
 async def due(pool: asyncpg.Pool, now: datetime, limit: int = 500) -> list[Due]:

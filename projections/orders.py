@@ -10,15 +10,17 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from domain.order.model import Order, OrderLine
+from domain.order.model import Order, OrderLine, OrderStatus
 from domain.ports import RecordedEvent
-from domain.returns.model import Return, ReturnLine
+from domain.returns.model import Return, ReturnLine, ReturnStatus, status_after_inspection
 from projections.runner import Projection
 
 
 class Orders(Projection):
     name = "orders"
-    version = 2  # return_view.sale_id: a return may be of a till sale
+    # v2: return_view.sale_id (a return may be of a till sale); statuses exactly the
+    # aggregates' (a refunded and restocked return closes)
+    version = 2
     topics = ("domain.order.model:Order.", "domain.returns.model:Return.")
     tables = ("order_view", "return_view")
     schema = """
@@ -50,6 +52,8 @@ class Orders(Projection):
         lines         jsonb NOT NULL,
         location_id   text,
         refunded      numeric(12, 2),
+        resellable    integer,
+        restocked     boolean NOT NULL DEFAULT false,
         requested_at  timestamptz NOT NULL,
         updated_at    timestamptz NOT NULL
     );
@@ -76,11 +80,12 @@ class Orders(Projection):
                     f"""INSERT INTO order_view{suffix} (order_id, customer_id, cart_id, channel,
                           status, fulfillment, location_id, lines, currency, total, placed_at,
                           updated_at)
-                        VALUES ($1, $2, $3, $4, 'placed', $5, $6, $7, $8, $9, $10, $11)""",
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
                     order_id,
                     e.customer_id,
                     e.cart_id,
                     e.channel.value,
+                    OrderStatus.PLACED.value,
                     e.fulfillment.method.value,
                     e.fulfillment.location_id,
                     msgspec.json.encode(e.lines),
@@ -90,11 +95,11 @@ class Orders(Projection):
                     at,
                 )
             case Order.PaymentAuthorized():
-                await set_(status="payment_authorized")
+                await set_(status=OrderStatus.PAYMENT_AUTHORIZED.value)
             case Order.PaymentFailed():
-                await set_(status="payment_failed")
+                await set_(status=OrderStatus.PAYMENT_FAILED.value)
             case Order.PaymentCaptured():
-                await set_(status="paid")
+                await set_(status=OrderStatus.PAID.value)
             case Order.LineCancelled():
                 await connection.execute(
                     f"""UPDATE order_view{suffix} SET amount_due_back = amount_due_back + $2,
@@ -104,9 +109,9 @@ class Orders(Projection):
                     at,
                 )
             case Order.Cancelled():
-                await set_(status="cancelled")
+                await set_(status=OrderStatus.CANCELLED.value)
             case Order.Completed():
-                await set_(status="completed", completed_at=e.at)
+                await set_(status=OrderStatus.COMPLETED.value, completed_at=e.at)
 
     async def _return(
         self, connection: asyncpg.Connection, recorded: RecordedEvent, suffix: str
@@ -118,10 +123,11 @@ class Orders(Projection):
                 await connection.execute(
                     f"""INSERT INTO return_view{suffix} (return_id, order_id, customer_id,
                           status, channel, reason, lines, requested_at, updated_at, sale_id)
-                        VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7, $8, $9)""",
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
                     return_id,
                     e.order_id,
                     e.customer_id,
+                    ReturnStatus.REQUESTED.value,
                     e.channel.value,
                     e.reason,
                     msgspec.json.encode(e.lines),
@@ -130,13 +136,37 @@ class Orders(Projection):
                     e.sale_id,
                 )
             case Return.Received():
-                await set_(status="received", location_id=e.location_id)
+                await set_(status=ReturnStatus.RECEIVED.value, location_id=e.location_id)
             case Return.Inspected():
-                await set_(status="inspected")
+                resellable = sum(result.resellable_quantity for result in e.results)
+                await set_(status=ReturnStatus.INSPECTED.value, resellable=resellable)
             case Return.Refunded():
-                await set_(refunded=e.amount.amount)
+                status = await _settled(connection, suffix, return_id, refunded=True)
+                await set_(refunded=e.amount.amount, status=status)
             case Return.Restocked():
-                await set_(status="restocked")
+                status = await _settled(connection, suffix, return_id, restocked=True)
+                await set_(restocked=True, status=status)
+            case Return.Cancelled():
+                await set_(status=ReturnStatus.CANCELLED.value)
+
+
+async def _settled(
+    connection: asyncpg.Connection,
+    suffix: str,
+    return_id: UUID,
+    refunded: bool = False,
+    restocked: bool = False,
+) -> str:
+    """The status after a refund or a restock, by the aggregate's own rule."""
+    row = await connection.fetchrow(
+        f"SELECT refunded, restocked, resellable FROM return_view{suffix} WHERE return_id = $1",
+        return_id,
+    )
+    return status_after_inspection(
+        refunded or row["refunded"] is not None,
+        restocked or row["restocked"],
+        row["resellable"] or 0,
+    ).value
 
 
 def _setter(connection: asyncpg.Connection, table: str, key: str, key_value: UUID, at: datetime):  # type: ignore[no-untyped-def]
@@ -179,6 +209,8 @@ class ReturnView(msgspec.Struct, frozen=True):
     lines: list[ReturnLine]
     location_id: str | None
     refunded: Decimal | None
+    resellable: int | None
+    restocked: bool
     requested_at: datetime
     updated_at: datetime
     sale_id: UUID | None = None

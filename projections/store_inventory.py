@@ -29,11 +29,13 @@ class _Row:
     on_hand: int = 0
     reserved: int = 0
     discrepancy: int = 0
+    version: int = 0
     updated_at: datetime | None = None
 
 
 class StoreInventory(Projection):
     name = "store_inventory"
+    version = 2  # v2: oversold (reserved units with no stock behind them) and stream versions
     topics = ("domain.stock.model:StockItem.",)
     tables = ("stock_view",)
     schema = """
@@ -44,7 +46,9 @@ class StoreInventory(Projection):
         on_hand      integer NOT NULL,
         reserved     integer NOT NULL,
         available    integer GENERATED ALWAYS AS (on_hand - reserved) STORED,
+        oversold     integer GENERATED ALWAYS AS (greatest(reserved - on_hand, 0)) STORED,
         discrepancy  integer NOT NULL,
+        version      integer NOT NULL,
         updated_at   timestamptz NOT NULL
     );
     CREATE UNIQUE INDEX stock_view_location_sku{s} ON stock_view{s} (location_id, sku);
@@ -59,11 +63,12 @@ class StoreInventory(Projection):
             _fold(rows, recorded)
         await connection.executemany(
             f"""INSERT INTO stock_view{suffix} AS v
-                  (stream_id, location_id, sku, on_hand, reserved, discrepancy, updated_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7)
+                  (stream_id, location_id, sku, on_hand, reserved, discrepancy, version,
+                   updated_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                 ON CONFLICT (stream_id) DO UPDATE SET on_hand = excluded.on_hand,
                   reserved = excluded.reserved, discrepancy = excluded.discrepancy,
-                  updated_at = excluded.updated_at""",
+                  version = excluded.version, updated_at = excluded.updated_at""",
             [
                 (
                     stream_id,
@@ -72,6 +77,7 @@ class StoreInventory(Projection):
                     row.on_hand,
                     row.reserved,
                     row.discrepancy,
+                    row.version,
                     row.updated_at,
                 )
                 for stream_id, row in rows.items()
@@ -100,7 +106,7 @@ def _fold(rows: dict[UUID, _Row], recorded: RecordedEvent) -> None:
     if isinstance(e, StockItem.Created):
         rows[recorded.stream_id] = _Row(e.location_id, e.sku)
     row = rows[recorded.stream_id]
-    row.updated_at = recorded.recorded_at
+    row.updated_at, row.version = recorded.recorded_at, recorded.version
     match e:
         case StockItem.Received() | StockItem.Restocked():
             row.on_hand += e.quantity
@@ -120,12 +126,17 @@ def _fold(rows: dict[UUID, _Row], recorded: RecordedEvent) -> None:
 
 
 class StockLevel(msgspec.Struct, frozen=True):
+    """`oversold`: reserved units with no stock behind them (a count or a till sale took
+    them); `version`: the stock item's stream version, for a checkout's expected versions."""
+
     location_id: str
     sku: str
     on_hand: int
     reserved: int
     available: int
+    oversold: int
     discrepancy: int
+    version: int
     updated_at: datetime
 
 
@@ -139,7 +150,9 @@ class StoreAvailability(msgspec.Struct, frozen=True):
     pickup_service_minutes: int
 
 
-STOCK_COLUMNS = "location_id, sku, on_hand, reserved, available, discrepancy, updated_at"
+STOCK_COLUMNS = (
+    "location_id, sku, on_hand, reserved, available, oversold, discrepancy, version, updated_at"
+)
 
 
 async def stock_at(
@@ -197,25 +210,34 @@ async def stores_with(
     return [StoreAvailability(**dict(r)) for r in rows]
 
 
+LowStockCursor = tuple[int, int, str]
+
+
+def low_stock_cursor(level: StockLevel) -> LowStockCursor:
+    return level.oversold, level.available, level.sku
+
+
 async def low_stock(
     pool: asyncpg.Pool,
     location_id: str,
     default_threshold: int = DEFAULT_LOW_STOCK,
     limit: int | None = None,
-    after: tuple[int, str] | None = None,
+    after: LowStockCursor | None = None,
 ) -> list[StockLevel]:
-    """Items at or under their product's threshold (or the default), emptiest first;
-    `after` is the last row's (available, sku)."""
-    available, sku = after if after is not None else (None, None)
+    """Items at or under their product's threshold (or the default), oversold ones first
+    (those have promised units the shelf does not hold), then emptiest first; `after` is the
+    last row's `low_stock_cursor`."""
+    oversold, available, sku = after if after is not None else (None, None, None)
     rows = await pool.fetch(
         f"""SELECT {", ".join("v." + c for c in STOCK_COLUMNS.split(", "))}
             FROM stock_view v LEFT JOIN products p ON p.sku = v.sku
             WHERE v.location_id = $1
               AND v.available <= coalesce(p.low_stock_threshold, $2)
-              AND ($3::int IS NULL OR (v.available, v.sku) > ($3, $4::text))
-            ORDER BY v.available, v.sku LIMIT $5""",
+              AND ($3::int IS NULL OR (-v.oversold, v.available, v.sku) > (-$3, $4::int, $5::text))
+            ORDER BY v.oversold DESC, v.available, v.sku LIMIT $6""",
         location_id,
         default_threshold,
+        oversold,
         available,
         sku,
         limit,

@@ -5,15 +5,40 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import DomainError, ErrorCode, NotAllowed
+from domain.cart.errors import (
+    CartBelongsToAnotherCustomer,
+    CartClosed,
+    CartNotAbandoned,
+    CartStillActive,
+    CurrencyMismatch,
+    EmptyCart,
+    InvalidQuantity,
+    LineNotInCart,
+    NotCartOwner,
+)
 from domain.values import Channel, Money
 
 MAX_LINE_QUANTITY = 99
+
+__all__ = [
+    "MAX_LINE_QUANTITY",
+    "Cart",
+    "CartBelongsToAnotherCustomer",
+    "CartClosed",
+    "CartLine",
+    "CartStatus",
+    "CartStillActive",
+    "CurrencyMismatch",
+    "EmptyCart",
+    "InvalidQuantity",
+    "LineNotInCart",
+]
 
 
 class CartStatus(enum.StrEnum):
@@ -60,53 +85,14 @@ class Shopper(msgspec.Struct, frozen=True):
     guest_cart_id: UUID | None = None
 
 
-class CartClosed(DomainError):
-    code = ErrorCode.CART_CLOSED
-    message = "this cart is {status} and accepts no more changes"
+class Dated:
+    """Version 2 of a cart event carries `at`; in version 1 its `timestamp` was that time."""
 
+    class_version = 2
 
-class InvalidQuantity(DomainError):
-    code = ErrorCode.INVALID_QUANTITY
-    subject = "quantity"
-    message = "a cart line holds 1 to 99 units; {quantity} of {sku} is not possible"
-
-
-class LineNotInCart(DomainError):
-    code = ErrorCode.LINE_NOT_IN_CART
-    subject = "sku"
-    message = "{sku} is not in this cart"
-
-
-class CurrencyMismatch(DomainError):
-    code = ErrorCode.CURRENCY_MISMATCH
-    message = "{sku} is priced in {currency}, which is not this cart's currency"
-
-
-class EmptyCart(DomainError):
-    code = ErrorCode.EMPTY_CART
-    subject = "lines"
-    message = "this cart is empty: add something before checking out"
-
-
-class CartStillActive(DomainError):
-    code = ErrorCode.CART_STILL_ACTIVE
-    message = "this cart was active at {last_activity} and is not idle long enough to abandon"
-
-
-class CartBelongsToAnotherCustomer(DomainError):
-    code = ErrorCode.CART_BELONGS_TO_ANOTHER_CUSTOMER
-    message = "this cart belongs to another customer"
-
-
-class CartNotAbandoned(DomainError):
-    code = ErrorCode.CART_NOT_ABANDONED
-    message = "this cart is {status}, not abandoned: there is nothing to recover"
-
-
-class NotCartOwner(NotAllowed):
-    """Only the cart's customer, or the guest holding a guest cart, may do this."""
-
-    message = "this cart is not yours"
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["at"] = state["timestamp"]
 
 
 class Cart(Aggregate):
@@ -117,6 +103,8 @@ class Cart(Aggregate):
     per line; the capped SKUs are recorded so a UI can tell the customer what changed.
     """
 
+    class_version = 2  # v2 keeps `last_active_at`; a v1 snapshot takes its last modification
+
     channel: Channel
     device_id: str | None
     customer_id: str | None
@@ -125,38 +113,53 @@ class Cart(Aggregate):
     status: CartStatus
     order_id: UUID | None
     merged_into: UUID | None
+    last_active_at: datetime
 
-    class Created(Aggregate.Created):
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["last_active_at"] = state["_modified_on"]
+
+    # Every event carries `at`, the service clock's time of the fact: idleness is measured
+    # from it, never from the library's wall-clock `timestamp`.
+    class Created(Dated, Aggregate.Created):
         channel: Channel
         device_id: str | None
         customer_id: str | None
         currency: str
+        at: datetime
 
-    class LineAdded(Aggregate.Event):
+    class LineAdded(Dated, Aggregate.Event):
         sku: str
         quantity: int
         unit_price: Money
+        at: datetime
 
-    class QuantityChanged(Aggregate.Event):
+    class QuantityChanged(Dated, Aggregate.Event):
         sku: str
         quantity: int
+        at: datetime
 
-    class LineRemoved(Aggregate.Event):
+    class LineRemoved(Dated, Aggregate.Event):
         sku: str
+        at: datetime
 
-    class AssignedToCustomer(Aggregate.Event):
+    class AssignedToCustomer(Dated, Aggregate.Event):
         customer_id: str
+        at: datetime
 
-    class LinesMerged(Aggregate.Event):
+    class LinesMerged(Dated, Aggregate.Event):
         source_cart_id: UUID
         lines: list[CartLine]
         capped_skus: list[str]
+        at: datetime
 
-    class MergedInto(Aggregate.Event):
+    class MergedInto(Dated, Aggregate.Event):
         target_cart_id: UUID
+        at: datetime
 
-    class CheckedOut(Aggregate.Event):
+    class CheckedOut(Dated, Aggregate.Event):
         order_id: UUID
+        at: datetime
 
     class Abandoned(Aggregate.Event):
         at: datetime
@@ -174,6 +177,8 @@ class Cart(Aggregate):
         device_id: str | None = None,
         customer_id: str | None = None,
         currency: str = "EUR",
+        *,
+        at: datetime,
     ) -> Cart:
         """Start a cart on a channel and device, for a customer or a guest."""
         return cls._create(
@@ -183,11 +188,17 @@ class Cart(Aggregate):
             device_id=device_id,
             customer_id=customer_id,
             currency=currency,
+            at=at,
         )
 
     @event(Created)
     def __init__(
-        self, channel: Channel, device_id: str | None, customer_id: str | None, currency: str
+        self,
+        channel: Channel,
+        device_id: str | None,
+        customer_id: str | None,
+        currency: str,
+        at: datetime,
     ) -> None:
         self.channel = channel
         self.device_id = device_id
@@ -197,6 +208,7 @@ class Cart(Aggregate):
         self.status = CartStatus.OPEN
         self.order_id = None
         self.merged_into = None
+        self.last_active_at = at
 
     @property
     def is_open(self) -> bool:
@@ -213,59 +225,63 @@ class Cart(Aggregate):
             total = total + line.subtotal
         return total
 
-    def add_line(self, sku: str, quantity: int, unit_price: Money) -> None:
+    def add_line(self, sku: str, quantity: int, unit_price: Money, at: datetime) -> None:
         """Add units of a SKU; a SKU already in the cart takes the new quantity and price."""
         self._require_open()
         if unit_price.currency != self.currency:
             raise CurrencyMismatch(cart_id=self.id, sku=sku, currency=unit_price.currency)
         held = self.lines[sku].quantity if sku in self.lines else 0
         self._require_valid_quantity(sku, held + quantity, requested=quantity)
-        self._line_added(sku=sku, quantity=quantity, unit_price=unit_price)
+        self._line_added(sku=sku, quantity=quantity, unit_price=unit_price, at=at)
 
     @event(LineAdded)
-    def _line_added(self, sku: str, quantity: int, unit_price: Money) -> None:
+    def _line_added(self, sku: str, quantity: int, unit_price: Money, at: datetime) -> None:
         held = self.lines[sku].quantity if sku in self.lines else 0
         self.lines[sku] = CartLine(sku, held + quantity, unit_price)
+        self.last_active_at = at
 
-    def change_quantity(self, sku: str, quantity: int) -> None:
+    def change_quantity(self, sku: str, quantity: int, at: datetime) -> None:
         """Set a line's quantity; zero removes the line."""
         self._require_open()
         self._require_line(sku)
         if quantity == 0:
-            self._line_removed(sku=sku)
+            self._line_removed(sku=sku, at=at)
             return
         self._require_valid_quantity(sku, quantity, requested=quantity)
         if quantity != self.lines[sku].quantity:
-            self._quantity_changed(sku=sku, quantity=quantity)
+            self._quantity_changed(sku=sku, quantity=quantity, at=at)
 
     @event(QuantityChanged)
-    def _quantity_changed(self, sku: str, quantity: int) -> None:
+    def _quantity_changed(self, sku: str, quantity: int, at: datetime) -> None:
         self.lines[sku] = msgspec.structs.replace(self.lines[sku], quantity=quantity)
+        self.last_active_at = at
 
-    def remove_line(self, sku: str) -> None:
+    def remove_line(self, sku: str, at: datetime) -> None:
         """Take a SKU out of the cart."""
         self._require_open()
         self._require_line(sku)
-        self._line_removed(sku=sku)
+        self._line_removed(sku=sku, at=at)
 
     @event(LineRemoved)
-    def _line_removed(self, sku: str) -> None:
+    def _line_removed(self, sku: str, at: datetime) -> None:
         del self.lines[sku]
+        self.last_active_at = at
 
-    def assign_to(self, customer_id: str) -> None:
+    def assign_to(self, customer_id: str, at: datetime) -> None:
         """A guest signed in: the cart becomes the customer's."""
         self._require_open()
         if self.customer_id == customer_id:
             return
         if self.customer_id is not None:
             raise CartBelongsToAnotherCustomer(cart_id=self.id, customer_id=customer_id)
-        self._assigned(customer_id=customer_id)
+        self._assigned(customer_id=customer_id, at=at)
 
     @event(AssignedToCustomer)
-    def _assigned(self, customer_id: str) -> None:
+    def _assigned(self, customer_id: str, at: datetime) -> None:
         self.customer_id = customer_id
+        self.last_active_at = at
 
-    def absorb(self, source: Cart) -> list[str]:
+    def absorb(self, source: Cart, at: datetime) -> list[str]:
         """Take over another cart's lines (sum, capped); returns the SKUs that were capped."""
         self._require_open()
         source._require_open()
@@ -277,43 +293,48 @@ class Cart(Aggregate):
                 capped.append(sku)
             merged.append(CartLine(sku, quantity, line.unit_price))
         if merged:
-            self._lines_merged(source_cart_id=source.id, lines=merged, capped_skus=capped)
+            self._lines_merged(source_cart_id=source.id, lines=merged, capped_skus=capped, at=at)
         return capped
 
     @event(LinesMerged)
     def _lines_merged(
-        self, source_cart_id: UUID, lines: list[CartLine], capped_skus: list[str]
+        self, source_cart_id: UUID, lines: list[CartLine], capped_skus: list[str], at: datetime
     ) -> None:
         for line in lines:
             self.lines[line.sku] = line
+        self.last_active_at = at
 
-    def merge_into(self, target_cart_id: UUID) -> None:
+    def merge_into(self, target_cart_id: UUID, at: datetime) -> None:
         """This guest cart's lines went to the customer's cart; it is closed."""
         self._require_open()
-        self._merged_into(target_cart_id=target_cart_id)
+        self._merged_into(target_cart_id=target_cart_id, at=at)
 
     @event(MergedInto)
-    def _merged_into(self, target_cart_id: UUID) -> None:
+    def _merged_into(self, target_cart_id: UUID, at: datetime) -> None:
         self.status = CartStatus.MERGED
         self.merged_into = target_cart_id
 
-    def check_out(self, order_id: UUID) -> None:
+    def check_out(self, order_id: UUID, at: datetime) -> None:
         """The cart became an order."""
+        self.require_checkout_possible()
+        self._checked_out(order_id=order_id, at=at)
+
+    def require_checkout_possible(self) -> None:
+        """Open and not empty: checked before anything else of a checkout is decided."""
         self._require_open()
         if not self.lines:
             raise EmptyCart(cart_id=self.id)
-        self._checked_out(order_id=order_id)
 
     @event(CheckedOut)
-    def _checked_out(self, order_id: UUID) -> None:
+    def _checked_out(self, order_id: UUID, at: datetime) -> None:
         self.status = CartStatus.CHECKED_OUT
         self.order_id = order_id
 
     def abandon(self, at: datetime, idle_for: timedelta) -> None:
         """No activity for `idle_for`: the cart is given up."""
         self._require_open()
-        if at - self.modified_on < idle_for:
-            raise CartStillActive(cart_id=self.id, last_activity=self.modified_on)
+        if at - self.last_active_at < idle_for:
+            raise CartStillActive(cart_id=self.id, last_activity=self.last_active_at)
         self._abandoned(at=at)
 
     @event(Abandoned)
@@ -344,6 +365,7 @@ class Cart(Aggregate):
     def _recovered(self, lines: list[CartLine], changes: list[LineRecovery], at: datetime) -> None:
         self.status = CartStatus.OPEN
         self.lines = {line.sku: line for line in lines}
+        self.last_active_at = at
 
     def _require_open(self) -> None:
         if not self.is_open:

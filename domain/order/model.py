@@ -197,9 +197,13 @@ class Order(Aggregate):
                 return line
         raise UnknownOrderLine(order_id=self.id, line_id=line_id)
 
+    def require_payable(self) -> None:
+        """Waiting for a payment: checked before the provider is asked for one."""
+        self._require_status(OrderStatus.PLACED, OrderStatus.PAYMENT_FAILED)
+
     def authorize_payment(self, reference: str) -> None:
         """The provider holds the order's total on the customer's card."""
-        self._require_status(OrderStatus.PLACED, OrderStatus.PAYMENT_FAILED)
+        self.require_payable()
         self._payment_authorized(reference=reference, amount=self.total)
 
     @event(PaymentAuthorized)

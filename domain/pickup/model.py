@@ -11,7 +11,20 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import DomainError, ErrorCode
+from domain.pickup.errors import (
+    AlreadyMarkedOverdue,
+    AlreadyNotified,
+    EmptyPickup,
+    InvalidPickupCode,
+    InvalidPickupQuantity,
+    NotOverdue,
+    NotReadyForPickup,
+    PickupClosed,
+    PickupStateError,
+    PickupWindowStillOpen,
+    UnknownPickupLine,
+    WrongPickupCode,
+)
 
 
 class PickupStatus(enum.StrEnum):
@@ -26,6 +39,30 @@ class PickupStatus(enum.StrEnum):
 WAITING = frozenset({PickupStatus.REQUESTED, PickupStatus.PICKING})
 FINISHED = frozenset({PickupStatus.COLLECTED, PickupStatus.NOT_COLLECTED, PickupStatus.CANCELLED})
 ALL_LINES_SHORT = "all lines short"
+READY_NOTICE_CHANNEL = "email"  # how the ready rule tells the customer (docs/ARCHITECTURE.md)
+
+__all__ = [
+    "ALL_LINES_SHORT",
+    "FINISHED",
+    "READY_NOTICE_CHANNEL",
+    "WAITING",
+    "AlreadyMarkedOverdue",
+    "AlreadyNotified",
+    "CustomerNotification",
+    "EmptyPickup",
+    "InvalidPickupCode",
+    "InvalidPickupQuantity",
+    "NotOverdue",
+    "NotReadyForPickup",
+    "Pickup",
+    "PickupClosed",
+    "PickupLine",
+    "PickupStateError",
+    "PickupStatus",
+    "PickupWindowStillOpen",
+    "UnknownPickupLine",
+    "WrongPickupCode",
+]
 
 
 class PickupLine(msgspec.Struct, frozen=True):
@@ -39,70 +76,6 @@ class PickupLine(msgspec.Struct, frozen=True):
 class CustomerNotification(msgspec.Struct, frozen=True):
     channel: str
     at: datetime
-
-
-class PickupStateError(DomainError):
-    """The command does not fit the pickup's current status."""
-
-    code = ErrorCode.INVALID_PICKUP_STATE
-    message = "this pickup is {status}; that step does not fit now"
-
-
-class NotReadyForPickup(PickupStateError):
-    code = ErrorCode.NOT_READY_FOR_PICKUP
-    message = "this pickup is {status}, not ready for hand-over yet"
-
-
-class PickupClosed(PickupStateError):
-    """Collected, not collected or cancelled: nothing more happens to it."""
-
-    code = ErrorCode.PICKUP_CLOSED
-    message = "this pickup is {status}; nothing more can happen to it"
-
-
-class WrongPickupCode(DomainError):
-    code = ErrorCode.WRONG_PICKUP_CODE
-    subject = "code"
-    message = "that pickup code is not right"
-
-
-class InvalidPickupCode(DomainError):
-    code = ErrorCode.INVALID_PICKUP_CODE
-    subject = "pickup_code"
-    message = "a pickup code cannot be empty"
-
-
-class PickupWindowStillOpen(DomainError):
-    code = ErrorCode.PICKUP_WINDOW_STILL_OPEN
-    message = "the customer may still collect until {collect_by}"
-
-
-class NotOverdue(DomainError):
-    code = ErrorCode.PICKUP_NOT_OVERDUE
-    message = "this pickup is {status} and not past its promised time {promised}"
-
-
-class AlreadyMarkedOverdue(DomainError):
-    code = ErrorCode.PICKUP_ALREADY_OVERDUE
-    message = "this pickup was already marked overdue at {overdue_at}"
-
-
-class UnknownPickupLine(DomainError):
-    code = ErrorCode.UNKNOWN_PICKUP_LINE
-    subject = "line_id"
-    message = "this pickup has no line {line_id} left to pick"
-
-
-class InvalidPickupQuantity(DomainError):
-    code = ErrorCode.INVALID_QUANTITY
-    subject = "quantity"
-    message = "{quantity} is not a valid quantity for line {line_id}"
-
-
-class EmptyPickup(DomainError):
-    code = ErrorCode.EMPTY_PICKUP
-    subject = "lines"
-    message = "a pickup needs at least one line to hand over"
 
 
 class Pickup(Aggregate):
@@ -175,7 +148,14 @@ class Pickup(Aggregate):
             state["verified_code"] = True
 
     class NotCollected(Aggregate.Event):
+        class_version = 2
+
         at: datetime
+        staff_id: str | None  # who marked the no-show; None when the window's rule did
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["staff_id"] = None  # only the rule recorded it before staff could
 
     class Cancelled(Aggregate.Event):
         reason: str
@@ -310,6 +290,13 @@ class Pickup(Aggregate):
         self._require_ready()
         self._notified(channel=channel, at=at)
 
+    def notify_when_ready(self, channel: str, at: datetime) -> None:
+        """The automatic notice that it is ready: once per channel, unless staff sent one."""
+        self._require_ready()
+        if any(sent.channel == channel for sent in self.notifications):
+            raise AlreadyNotified(self.id, channel)
+        self._notified(channel=channel, at=at)
+
     @event(CustomerNotified)
     def _notified(self, channel: str, at: datetime) -> None:
         self.notifications = [*self.notifications, CustomerNotification(channel, at)]
@@ -331,16 +318,17 @@ class Pickup(Aggregate):
         self.collected_at = at
         self.finished_at = at
 
-    def expire(self, at: datetime) -> None:
-        """The window passed without the customer: its reservations are to be released."""
+    def expire(self, at: datetime, staff_id: str | None = None) -> None:
+        """The window passed without the customer (found by the rule, or by staff as a
+        no-show): its reservations are to be released."""
         self._require_ready()
         assert self.collect_by is not None  # set together with READY
         if at < self.collect_by:
-            raise PickupWindowStillOpen(pickup_id=self.id, collect_by=self.collect_by)
-        self._not_collected(at=at)
+            raise PickupWindowStillOpen(self.id, self.collect_by)
+        self._not_collected(at=at, staff_id=staff_id)
 
     @event(NotCollected)
-    def _not_collected(self, at: datetime) -> None:
+    def _not_collected(self, at: datetime, staff_id: str | None) -> None:
         self.status = PickupStatus.NOT_COLLECTED
         self.finished_at = at
 

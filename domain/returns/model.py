@@ -377,9 +377,8 @@ class Return(Aggregate):
         self.status = ReturnStatus.CANCELLED
 
     def _close_when_done(self) -> None:  # called only from event handlers: replay-safe
-        nothing_left_to_restock = self.restocked or not self.resellable_quantities
-        if self.refunded is not None and nothing_left_to_restock:
-            self.status = ReturnStatus.CLOSED
+        resellable = sum(self.resellable_quantities.values())
+        self.status = status_after_inspection(self.refunded is not None, self.restocked, resellable)
 
     def _require_inspected(self) -> None:
         if self.status not in (ReturnStatus.INSPECTED, ReturnStatus.CLOSED):
@@ -388,6 +387,14 @@ class Return(Aggregate):
     def _require_status(self, expected: ReturnStatus) -> None:
         if self.status is not expected:
             raise ReturnStateError(return_id=self.id, status=self.status.value)
+
+
+def status_after_inspection(refunded: bool, restocked: bool, resellable_units: int) -> ReturnStatus:
+    """Closed once refunded and restocked (or refunded with nothing resellable), else still
+    inspected: the one rule the aggregate and the orders read model both follow."""
+    if refunded and (restocked or resellable_units == 0):
+        return ReturnStatus.CLOSED
+    return ReturnStatus.INSPECTED
 
 
 def _per_sku(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:

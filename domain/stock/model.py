@@ -56,9 +56,10 @@ class StockItem(Aggregate):
     - on hand is never negative.
     Facts from the shop floor (a count, a POS sale, a hand-over) are recorded even when they
     contradict the books, so available may become negative: it then shows how many reserved
-    units are missing. A sale or hand-over of more units than were believed on hand takes on
-    hand to zero and records the difference as `shortfall`; `discrepancy` is the running total
-    of those unexplained units (a count corrects on hand but does not erase that history).
+    units are missing, and an `Oversold` event records each time that number grows. A sale or
+    hand-over of more units than were believed on hand takes on hand to zero and records the
+    difference as `shortfall`; `discrepancy` is the running total of those unexplained units
+    (a count corrects on hand but does not erase that history).
     """
 
     location_id: str
@@ -129,6 +130,14 @@ class StockItem(Aggregate):
         return_id: UUID
         quantity: int
 
+    class Oversold(Aggregate.Event):
+        """A fact from the floor (a count, a till sale) left reservations without stock:
+        `uncovered` reserved units (reserved less on hand) cannot be handed over as promised."""
+
+        uncovered: int
+        reserved: int
+        on_hand: int
+
     @staticmethod
     def create_id(location_id: str, sku: str) -> UUID:
         return stock_item_id(location_id, sku)
@@ -155,6 +164,11 @@ class StockItem(Aggregate):
     def available(self) -> int:
         return self.on_hand - self.reserved
 
+    @property
+    def oversold(self) -> int:
+        """Reserved units with no stock behind them."""
+        return max(self.reserved - self.on_hand, 0)
+
     def reserved_for(self, order_id: UUID) -> int:
         return self.reservations.get(str(order_id), 0)
 
@@ -172,10 +186,11 @@ class StockItem(Aggregate):
         if counted < 0:
             raise InvalidStockQuantity(location_id=self.location_id, sku=self.sku, quantity=counted)
         # A count that confirms the books is recorded too: it is when stock was last verified.
-        previous = self.on_hand
+        previous, oversold_before = self.on_hand, self.oversold
         self._adjusted(
             counted=counted, previous_on_hand=previous, delta=counted - previous, reason=reason
         )
+        self._flag_if_more_oversold(oversold_before)
 
     @event(Adjusted)
     def _adjusted(self, counted: int, previous_on_hand: int, delta: int, reason: str) -> None:
@@ -226,6 +241,7 @@ class StockItem(Aggregate):
             raise InvalidPosSale(location_id=self.location_id, terminal_id=terminal_id)
         if _sale_key(terminal_id, sale_id) in self.recent_sales:
             return
+        oversold_before = self.oversold
         self._sold_at_pos(
             sale_id=sale_id,
             terminal_id=terminal_id,
@@ -233,6 +249,7 @@ class StockItem(Aggregate):
             believed_on_hand=self.on_hand,
             shortfall=max(quantity - self.on_hand, 0),
         )
+        self._flag_if_more_oversold(oversold_before)
 
     @event(SoldAtPos)
     def _sold_at_pos(
@@ -250,6 +267,15 @@ class StockItem(Aggregate):
     @event(Restocked)
     def _restocked(self, return_id: UUID, quantity: int) -> None:
         self.on_hand += quantity
+
+    def _flag_if_more_oversold(self, before: int) -> None:
+        # The fact stands (it happened); what it broke is recorded so staff can act on it.
+        if self.oversold > before:
+            self._oversold(uncovered=self.oversold, reserved=self.reserved, on_hand=self.on_hand)
+
+    @event(Oversold)
+    def _oversold(self, uncovered: int, reserved: int, on_hand: int) -> None:
+        pass  # derived from on hand and reserved; the event is the alert
 
     def _require_positive(self, quantity: int) -> None:
         if quantity <= 0:

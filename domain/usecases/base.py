@@ -11,10 +11,13 @@ from uuid import UUID, uuid4
 
 import msgspec
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
 
+from domain.cart.model import Cart
 from domain.errors import ConcurrencyError, DomainError, ErrorCode
 from domain.order.model import Order
 from domain.ports import (
+    CartHistory,
     Catalog,
     Clock,
     CustomerDirectory,
@@ -66,6 +69,25 @@ def new_pickup_code() -> str:
     return "".join(random.SystemRandom().choice(alphabet) for _ in range(6))
 
 
+class LoggedCartHistory:
+    """A customer's carts found by reading every cart creation and assignment in the log."""
+
+    TOPICS = (get_topic(Cart.Created), get_topic(Cart.AssignedToCustomer))
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    async def carts_of(self, customer_id: str) -> list[UUID]:
+        found: dict[UUID, None] = {}
+        after = Position()
+        while batch := await self.store.read_all(after, 1000, self.TOPICS):
+            for recorded in batch:
+                if getattr(recorded.event, "customer_id", None) == customer_id:
+                    found[recorded.stream_id] = None
+            after = batch[-1].position
+        return list(found)
+
+
 @dataclass
 class UseCases:
     """The state every use case shares; the methods live in one mixin per area."""
@@ -78,10 +100,15 @@ class UseCases:
     new_code: Callable[[], str] = new_pickup_code
     max_attempts: int = MAX_ATTEMPTS
     customers: CustomerDirectory | None = None  # who a loyalty card or customer id names
+    # Only for carts written before CustomerCarts existed; by default the store's log is read
+    # in full, which is exact but slow on a large PostgreSQL log (api/app.py passes an index).
+    cart_history: CartHistory | None = None
     repository: Repository = field(init=False)
+    carts_of_customers: CartHistory = field(init=False)
 
     def __post_init__(self) -> None:
         self.repository = Repository(self.store)
+        self.carts_of_customers = self.cart_history or LoggedCartHistory(self.store)
 
     async def _execute(
         self,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from uuid import UUID
 
 import msgspec
 
 from domain import access
-from domain.cart.model import Cart
-from domain.usecases.base import Decision, Done, UnknownProduct, UseCases
+from domain.cart.model import Cart, CartBelongsToAnotherCustomer
+from domain.customer.model import CartBecameCurrentBecause, CurrentCartClosedBecause
+from domain.usecases.base import Decision, Done, UnknownProduct
+from domain.usecases.current_cart import CurrentCarts
 from domain.values import Channel, Context
 
 # Saleor drops anonymous checkouts after 30 days; we mark carts abandoned after as long idle.
@@ -20,6 +23,13 @@ class CartChanged(msgspec.Struct, frozen=True):
     cart_id: UUID
 
 
+class CartStarted(msgspec.Struct, frozen=True):
+    """The cart to use; `resumed` when it is the customer's open cart, not a new one."""
+
+    cart_id: UUID
+    resumed: bool = False
+
+
 class SignedIn(msgspec.Struct, frozen=True):
     """The customer's current cart after sign-in, and what the merge did."""
 
@@ -28,37 +38,46 @@ class SignedIn(msgspec.Struct, frozen=True):
     capped_skus: list[str] = []
 
 
-class CartUseCases(UseCases):
+class CartUseCases(CurrentCarts):
     async def start_cart(
         self,
         context: Context,
         customer_id: str | None = None,
         currency: str = "EUR",
         cart_id: UUID | None = None,
-    ) -> Done[CartChanged]:
-        """Open a cart on the caller's channel and device, for a customer or a guest."""
+    ) -> Done[CartStarted]:
+        """Open a cart on the caller's channel and device; a customer with an open cart gets
+        that one back (one cart per customer, whichever device asks)."""
         access.require(context.actor, access.Capability.SHOP)
-        new_cart_id = cart_id or self.new_id()
+        new_cart_id, now = cart_id or self.new_id(), self.clock.now()
 
-        async def decide() -> Decision[CartChanged]:
+        async def decide() -> Decision[CartStarted]:
             cart = Cart.create(
-                new_cart_id, context.channel, context.device_id, customer_id, currency
+                new_cart_id, context.channel, context.device_id, customer_id, currency, at=now
             )
-            return Decision([cart], CartChanged(new_cart_id))
+            if customer_id is None:
+                return Decision([cart], CartStarted(new_cart_id))
+            carts = await self._customer_carts(customer_id, now)
+            current = await self._current_cart(carts, now)
+            if current is not None:
+                return Decision([carts], CartStarted(current.id, resumed=True))
+            carts.make_current(new_cart_id, CartBecameCurrentBecause.STARTED, now)
+            return Decision([cart, carts], CartStarted(new_cart_id))
 
-        return await self._execute(decide, CartChanged, context)
+        return await self._execute(decide, CartStarted, context)
 
     async def add_to_cart(
         self, cart_id: UUID, sku: str, quantity: int, context: Context
     ) -> Done[CartChanged]:
         """Add units of a product at today's catalog price."""
+        now = self.clock.now()
 
         async def decide() -> Decision[CartChanged]:
             cart = await self._held_cart(cart_id, context)
             products = await self.catalog.products([sku])
             if sku not in products:
                 raise UnknownProduct(sku=sku)
-            cart.add_line(sku, quantity, products[sku].price)
+            cart.add_line(sku, quantity, products[sku].price, now)
             return Decision([cart], CartChanged(cart_id))
 
         return await self._execute(decide, CartChanged, context)
@@ -67,66 +86,66 @@ class CartUseCases(UseCases):
         self, cart_id: UUID, sku: str, quantity: int, context: Context
     ) -> Done[CartChanged]:
         """Set a line's quantity; zero removes it."""
-
-        async def decide() -> Decision[CartChanged]:
-            cart = await self._held_cart(cart_id, context)
-            cart.change_quantity(sku, quantity)
-            return Decision([cart], CartChanged(cart_id))
-
-        return await self._execute(decide, CartChanged, context)
+        now = self.clock.now()
+        return await self._on_cart(
+            cart_id, context, lambda c: c.change_quantity(sku, quantity, now)
+        )
 
     async def remove_from_cart(
         self, cart_id: UUID, sku: str, context: Context
     ) -> Done[CartChanged]:
         """Take a product out of the cart."""
+        now = self.clock.now()
+        return await self._on_cart(cart_id, context, lambda cart: cart.remove_line(sku, now))
 
+    async def _on_cart(
+        self, cart_id: UUID, context: Context, act: Callable[[Cart], None]
+    ) -> Done[CartChanged]:
         async def decide() -> Decision[CartChanged]:
             cart = await self._held_cart(cart_id, context)
-            cart.remove_line(sku)
+            act(cart)
             return Decision([cart], CartChanged(cart_id))
 
         return await self._execute(decide, CartChanged, context)
 
-    async def sign_in(
-        self,
-        guest_cart_id: UUID,
-        customer_id: str,
-        customer_cart_id: UUID | None,
-        context: Context,
-    ) -> Done[SignedIn]:
-        """A guest signs in: merge into the customer's open cart if there is one, else attach."""
-
-        access.require_customer(context.actor, customer_id)
-
-        async def decide() -> Decision[SignedIn]:
-            guest = await self.repository.get(guest_cart_id, Cart)
-            target = await self._open_cart_of(customer_cart_id, guest_cart_id)
-            if target is None or not guest.lines:
-                return self._attach_or_keep(guest, target, customer_id)
-            capped = target.absorb(guest)
-            guest.merge_into(target.id)
-            return Decision([target, guest], SignedIn(target.id, guest.id, capped))
-
-        return await self._execute(decide, SignedIn, context)
-
     async def _held_cart(self, cart_id: UUID, context: Context) -> Cart:
+        """The cart, once the actor is known to hold it (its guest, customer, a till)."""
         cart = await self.repository.get(cart_id, Cart)
         access.require_cart_holder(context.actor, cart.id, cart.customer_id)
         return cart
 
-    async def _open_cart_of(self, cart_id: UUID | None, guest_cart_id: UUID) -> Cart | None:
-        if cart_id is None or cart_id == guest_cart_id:
-            return None
-        cart = await self.repository.find(cart_id, Cart)
-        return cart if cart is not None and cart.is_open else None
+    async def sign_in(
+        self, guest_cart_id: UUID, customer_id: str, context: Context
+    ) -> Done[SignedIn]:
+        """A guest signs in: their cart merges into the customer's current cart, or becomes it.
 
-    def _attach_or_keep(
-        self, guest: Cart, target: Cart | None, customer_id: str
-    ) -> Decision[SignedIn]:
-        if target is not None:  # an empty guest cart brings nothing: keep the customer's cart
-            return Decision([], SignedIn(target.id))
-        guest.assign_to(customer_id)
-        return Decision([guest], SignedIn(guest.id))
+        The current cart is decided on the write side (the customer's CustomerCarts, saved in
+        the same append), so two sign-ins, or a sign-in and a cart change on another device,
+        always leave exactly one open cart.
+        """
+        access.require_customer(context.actor, customer_id)
+        now = self.clock.now()
+
+        async def decide() -> Decision[SignedIn]:
+            guest = await self.repository.get(guest_cart_id, Cart)
+            carts = await self._customer_carts(customer_id, now)
+            current = await self._current_cart(carts, now)
+            if current is not None and current.id == guest.id:
+                return Decision([carts], SignedIn(current.id))
+            if not guest.is_open and current is not None and guest.merged_into == current.id:
+                return Decision([carts], SignedIn(current.id))  # this sign-in, already done
+            if guest.customer_id not in (None, customer_id):
+                raise CartBelongsToAnotherCustomer(cart_id=guest.id, customer_id=customer_id)
+            if current is None:
+                guest.assign_to(customer_id, now)
+                carts.make_current(guest.id, CartBecameCurrentBecause.SIGNED_IN, now)
+                return Decision([guest, carts], SignedIn(guest.id))
+            capped = current.absorb(guest, now)
+            guest.merge_into(current.id, now)
+            carts.merge_guest_cart(guest.id, now)
+            return Decision([current, guest, carts], SignedIn(current.id, guest.id, capped))
+
+        return await self._execute(decide, SignedIn, context)
 
     async def abandon_cart(
         self, cart_id: UUID, at: datetime, context: Context
@@ -136,9 +155,10 @@ class CartUseCases(UseCases):
         async def decide() -> Decision[CartChanged]:
             cart = await self.repository.get(cart_id, Cart)
             cart.abandon(at, CART_IDLE_LIMIT)
-            return Decision([cart], CartChanged(cart_id))
+            closing = await self._closing(cart, CurrentCartClosedBecause.ABANDONED, at)
+            return Decision([cart, *closing], CartChanged(cart_id))
 
         return await self._execute(decide, CartChanged, context)
 
 
-__all__ = ["CartChanged", "CartUseCases", "Channel", "SignedIn"]
+__all__ = ["CartChanged", "CartStarted", "CartUseCases", "Channel", "SignedIn"]

@@ -3,77 +3,58 @@ chosen location, closes the cart and, for click-and-collect, opens the pickup.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from math import cos, radians
-from uuid import UUID, uuid5
+from uuid import UUID
 
 import msgspec
+from eventsourcing.domain import Aggregate
 
 from domain import access
-from domain.cart.model import Cart, CartClosed, EmptyCart
-from domain.errors import DomainError, ErrorCode
+from domain.cart.model import Cart
+from domain.customer.model import CurrentCartClosedBecause
 from domain.order.model import Fulfillment, FulfillmentMethod, Order, OrderLine
 from domain.pickup.model import FINISHED, Pickup, PickupLine
-from domain.ports import Location, PaymentDeclined
+from domain.ports import Location
 from domain.stock.model import StockItem
-from domain.usecases.base import Decision, Done, UnknownProduct, UseCases
-from domain.values import Context, Money
+from domain.usecases.base import Decision, Done, UnknownProduct
+from domain.usecases.checkout_rules import (
+    CheckedOut,
+    NotInCheckout,
+    OrderChanged,
+    OutOfStock,
+    PickupNotOffered,
+    PricesChanged,
+    ShortLine,
+    StaleVersion,
+    order_id_for,
+    pickup_id_for,
+    require_expected_versions,
+)
+from domain.usecases.current_cart import CurrentCarts
+from domain.usecases.payments import PaymentCalls, PaymentRejected
+from domain.values import Context
+
+__all__ = [
+    "CheckedOut",
+    "CheckoutUseCases",
+    "NotInCheckout",
+    "OrderChanged",
+    "OutOfStock",
+    "PaymentRejected",
+    "PickupNotOffered",
+    "PricesChanged",
+    "ShortLine",
+    "StaleVersion",
+    "order_id_for",
+    "pickup_id_for",
+]
 
 NEARBY_ALTERNATIVES = 5
 
 
-class ShortLine(msgspec.Struct, frozen=True):
-    sku: str
-    requested: int
-    available: int
-    available_at: list[str] = []
-
-
-class OutOfStock(DomainError):
-    """Some lines cannot be reserved here; says which, and which nearby stores have them."""
-
-    code = ErrorCode.OUT_OF_STOCK
-    subject = "lines"
-
-    def __init__(self, location_id: str, short: list[ShortLine]) -> None:
-        self.short = short
-        skus = ", ".join(f"{s.sku} ({s.available} of {s.requested})" for s in short)
-        super().__init__(f"not enough stock at {location_id}: {skus}", location_id=location_id)
-
-
-class PricesChanged(DomainError):
-    code = ErrorCode.PRICES_CHANGED
-    subject = "lines"
-    message = "prices changed since these were added: {skus}; review the cart"
-
-
-class PickupNotOffered(DomainError):
-    code = ErrorCode.PICKUP_NOT_OFFERED
-    subject = "location_id"
-    message = "{location_id} does not offer pickup"
-
-
-class PaymentRejected(DomainError):
-    code = ErrorCode.PAYMENT_DECLINED
-    subject = "payment_token"
-    message = "the payment was declined"
-
-
-class CheckedOut(msgspec.Struct, frozen=True):
-    order_id: UUID
-    pickup_id: UUID | None
-    total: Money
-
-
-class OrderChanged(msgspec.Struct, frozen=True):
-    order_id: UUID
-
-
-def pickup_id_for(order_id: UUID) -> UUID:
-    """The pickup of an order has an id derived from it: no lookup needed to find it."""
-    return uuid5(order_id, "pickup")
-
-
-class CheckoutUseCases(UseCases):
+class CheckoutUseCases(CurrentCarts):
     async def checkout(
         self,
         cart_id: UUID,
@@ -81,24 +62,35 @@ class CheckoutUseCases(UseCases):
         context: Context,
         payment_token: str | None = None,
         idempotency_key: str | None = None,
+        expected_versions: Mapping[UUID, int] | None = None,
     ) -> Done[CheckedOut]:
-        """Turn a cart into an order with its stock reserved; all or nothing."""
-        order_id = self.new_id()
+        """Turn a cart into an order with its stock reserved; all or nothing.
+
+        With `expected_versions` (stream id to version, for the cart and the stock items of its
+        lines at the location), a stream at another version refuses it at once (STALE_VERSION).
+        """
+        order_id, now, payments = (
+            order_id_for(cart_id),
+            self.clock.now(),
+            PaymentCalls(self.payments),
+        )
 
         async def decide() -> Decision[CheckedOut]:
             cart = await self.repository.get(cart_id, Cart)
             access.require_cart_holder(context.actor, cart.id, cart.customer_id)
-            if not cart.is_open:
-                raise CartClosed(cart_id=cart_id, status=cart.status.value)
-            if not cart.lines:
-                raise EmptyCart(cart_id=cart_id)
+            cart.require_checkout_possible()
             location = await self._fulfillment_location(fulfillment)
             await self._require_current_prices(cart)
-            items = await self._reserve(cart, location, order_id)
-            order = self._place(order_id, cart, fulfillment)
-            await self._authorize(order, payment_token)
-            cart.check_out(order_id)
-            changed: list = [cart, order, *items]
+            items = await self._stock_items(location.id, list(cart.lines))
+            require_expected_versions(expected_versions, cart, items)
+            await self._reserve(cart, location, order_id, items)
+            order = self._place(order_id, cart, fulfillment, now)
+            if payment_token is not None:
+                reference = await payments.authorize(order_id, order.total, payment_token)
+                order.authorize_payment(reference)
+            cart.check_out(order_id, now)
+            changed: list[Aggregate] = [cart, order, *items.values()]
+            changed += await self._closing(cart, CurrentCartClosedBecause.CHECKED_OUT, now)
             pickup_id = None
             if fulfillment.method is FulfillmentMethod.PICKUP:
                 pickup = self._request_pickup(order, location)
@@ -125,8 +117,9 @@ class CheckoutUseCases(UseCases):
         if changed:
             raise PricesChanged(cart_id=cart.id, skus=changed)
 
-    async def _reserve(self, cart: Cart, location: Location, order_id: UUID) -> list[StockItem]:
-        items = await self._stock_items(location.id, list(cart.lines))
+    async def _reserve(
+        self, cart: Cart, location: Location, order_id: UUID, items: dict[str, StockItem]
+    ) -> None:
         short = [
             ShortLine(sku, line.quantity, max(items[sku].available, 0))
             for sku, line in cart.lines.items()
@@ -136,7 +129,6 @@ class CheckoutUseCases(UseCases):
             raise OutOfStock(location.id, await self._with_alternatives(location, short))
         for sku, line in cart.lines.items():
             items[sku].reserve(order_id, line.quantity)
-        return list(items.values())
 
     async def _with_alternatives(self, here: Location, short: list[ShortLine]) -> list[ShortLine]:
         """Nearest locations of the same kind that could serve each short line on their own."""
@@ -154,23 +146,14 @@ class CheckoutUseCases(UseCases):
             described.append(msgspec.structs.replace(line, available_at=at))
         return described
 
-    def _place(self, order_id: UUID, cart: Cart, fulfillment: Fulfillment) -> Order:
+    def _place(self, order_id: UUID, cart: Cart, fulfillment: Fulfillment, now: datetime) -> Order:
         lines = [
             OrderLine(f"L{number}", line.sku, line.quantity, line.unit_price)
             for number, line in enumerate(cart.lines.values(), start=1)
         ]
         return Order.place(
-            order_id, cart.id, cart.customer_id, cart.channel, lines, fulfillment, self.clock.now()
+            order_id, cart.id, cart.customer_id, cart.channel, lines, fulfillment, now
         )
-
-    async def _authorize(self, order: Order, payment_token: str | None) -> None:
-        if payment_token is None:
-            return  # to be paid later (authorize_payment) or at the counter
-        try:
-            reference = await self.payments.authorize(order.id, order.total, payment_token)
-        except PaymentDeclined as declined:
-            raise PaymentRejected(declined.reason, order_id=order.id) from None
-        order.authorize_payment(reference)
 
     def _request_pickup(self, order: Order, store: Location) -> Pickup:
         lines = [PickupLine(line.line_id, line.sku, line.quantity) for line in order.lines]
@@ -194,10 +177,12 @@ class CheckoutUseCases(UseCases):
         self, order_id: UUID, payment_token: str, context: Context
     ) -> Done[OrderChanged]:
         """Pay for an order placed without payment, or after a decline."""
+        payments = PaymentCalls(self.payments)
 
         async def decide() -> Decision[OrderChanged]:
             order = await self._owned_order(order_id, context)
-            await self._authorize(order, payment_token)
+            order.require_payable()
+            order.authorize_payment(await payments.authorize(order_id, order.total, payment_token))
             return Decision([order], OrderChanged(order_id))
 
         return await self._execute(decide, OrderChanged, context)

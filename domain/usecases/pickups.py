@@ -12,9 +12,10 @@ from domain import access
 from domain.access import Capability
 from domain.errors import DomainError, ErrorCode
 from domain.order.model import Order, OrderStatus
-from domain.pickup.model import Pickup, PickupStatus
+from domain.pickup.model import READY_NOTICE_CHANNEL, Pickup, PickupStatus
 from domain.stock.model import StockItem
 from domain.usecases.base import Decision, Done, UseCases
+from domain.usecases.payments import PaymentCalls
 from domain.values import Context, stock_item_id
 
 
@@ -116,20 +117,20 @@ class PickupUseCases(UseCases):
         collected_by: str | None = None,
     ) -> Done[PickupChanged]:
         """Hand over against the code: stock leaves, payment is captured, the order completes."""
-        now = self.clock.now()
+        now, payments = self.clock.now(), PaymentCalls(self.payments)
 
         async def decide() -> Decision[PickupChanged]:
             pickup = await self._pickup_at(pickup_id, context, Capability.HAND_OVER)
+            pickup.collect(code, staff_id, now, collected_by)  # a second collect: PICKUP_CLOSED
             order = await self.repository.get(pickup.order_id, Order)
             if order.status is not OrderStatus.PAYMENT_AUTHORIZED:
                 raise PaymentRequired(order_id=order.id, status=order.status.value)
-            pickup.collect(code, staff_id, now, collected_by)
             items = await self._stock_items(pickup.store_id, [line.sku for line in pickup.lines])
             for item in items.values():
                 item.consume(order.id)
             assert order.authorization is not None
             order.capture_payment(
-                await self.payments.capture(order.authorization, order.amount_to_capture)
+                await payments.capture(order.id, order.authorization, order.amount_to_capture)
             )
             order.complete(now)
             return Decision([pickup, order, *items.values()], _changed(pickup))
@@ -146,13 +147,32 @@ class PickupUseCases(UseCases):
         self, pickup_id: UUID, at: datetime, context: Context
     ) -> Done[PickupChanged]:
         """The pickup window passed: the order is cancelled and its stock released."""
+        return await self._not_collected(pickup_id, at, context, None)
 
+    async def mark_no_show(
+        self, pickup_id: UUID, staff_id: str, context: Context
+    ) -> Done[PickupChanged]:
+        """Staff close a pickup whose window has passed without the customer (a no-show),
+        before the scheduler does: the same consequences as the expiry."""
+        return await self._not_collected(pickup_id, self.clock.now(), context, staff_id)
+
+    async def _not_collected(
+        self, pickup_id: UUID, at: datetime, context: Context, staff_id: str | None
+    ) -> Done[PickupChanged]:
         async def decide() -> Decision[PickupChanged]:
             pickup = await self._pickup_at(pickup_id, context)
-            pickup.expire(at)
+            pickup.expire(at, staff_id)
             order = await self.repository.get(pickup.order_id, Order)
             order.cancel("not collected", at)
             items = await self._release_reservations(order, "not collected")
             return Decision([pickup, order, *items], _changed(pickup))
 
         return await self._execute(decide, PickupChanged, context)
+
+    async def notify_ready(
+        self, pickup_id: UUID, at: datetime, context: Context
+    ) -> Done[PickupChanged]:
+        """The rule fired when a pickup is ready: the customer is to be e-mailed, once."""
+        return await self._on_pickup(
+            pickup_id, context, lambda p: p.notify_when_ready(READY_NOTICE_CHANNEL, at)
+        )

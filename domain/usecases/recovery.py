@@ -4,13 +4,17 @@ stock, every change reported so the shopper can be told."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from uuid import UUID
 
 import msgspec
 
-from domain.cart.model import Cart, LineRecovery, NotCartOwner, Shopper
-from domain.usecases.base import Decision, Done, UseCases
-from domain.values import Context
+from domain import access
+from domain.cart.model import Cart, LineRecovery, Shopper
+from domain.customer.model import CartBecameCurrentBecause
+from domain.usecases.base import Decision, Done
+from domain.usecases.current_cart import CurrentCarts
+from domain.values import Actor, ActorKind, Context
 
 
 class CartRecovered(msgspec.Struct, frozen=True):
@@ -24,34 +28,39 @@ class CartRecovered(msgspec.Struct, frozen=True):
     capped_skus: list[str] = []
 
 
-class RecoveryUseCases(UseCases):
-    async def recover_cart(
-        self,
-        cart_id: UUID,
-        shopper: Shopper,
-        context: Context,
-        open_cart_id: UUID | None = None,
-    ) -> Done[CartRecovered]:
-        """Reopen an abandoned cart for its owner. A customer who has another open cart
-        (`open_cart_id`) carries on in that one: the recovered lines merge into it as at
-        sign-in, so they never hold two open carts."""
+class RecoveryUseCases(CurrentCarts):
+    async def recover_cart(self, cart_id: UUID, context: Context) -> Done[CartRecovered]:
+        """Reopen an abandoned cart for its owner, from any device. A customer whose current
+        cart is another one carries on in it: the recovered lines merge in as at sign-in, so
+        they never hold two open carts; with none, the recovered cart becomes current."""
+        now = self.clock.now()
 
         async def decide() -> Decision[CartRecovered]:
             cart = await self.repository.get(cart_id, Cart)
-            cart.require_owned_by(shopper)
+            if context.actor.kind not in access.UNRESTRICTED:
+                cart.require_owned_by(shopper_of(context.actor))
             skus = list(cart.lines)
             products = await self.catalog.products(skus)
             prices = {sku: product.price for sku, product in products.items()}
-            changes = cart.recover(prices, await self._obtainable(skus), self.clock.now())
-            target = await self._open_cart_to_join(cart, open_cart_id)
-            if target is None:
+            changes = cart.recover(prices, await self._obtainable(skus), now)
+            if cart.customer_id is None:
                 return Decision([cart], CartRecovered(cart.id, cart.id, changes))
-            capped = target.absorb(cart)
-            cart.merge_into(target.id)
-            result = CartRecovered(target.id, cart.id, changes, target.id, capped)
-            return Decision([target, cart], result)
+            return await self._into_current(cart, cart.customer_id, changes, now)
 
         return await self._execute(decide, CartRecovered, context)
+
+    async def _into_current(
+        self, cart: Cart, customer_id: str, changes: list[LineRecovery], now: datetime
+    ) -> Decision[CartRecovered]:
+        carts = await self._customer_carts(customer_id, now)
+        current = await self._current_cart(carts, now)
+        if current is None:
+            carts.make_current(cart.id, CartBecameCurrentBecause.RECOVERED, now)
+            return Decision([cart, carts], CartRecovered(cart.id, cart.id, changes))
+        capped = current.absorb(cart, now)
+        cart.merge_into(current.id, now)
+        result = CartRecovered(current.id, cart.id, changes, current.id, capped)
+        return Decision([current, cart, carts], result)
 
     async def _obtainable(self, skus: list[str]) -> dict[str, int]:
         """Per SKU, the most units any one location (store or warehouse) has available: an
@@ -66,12 +75,8 @@ class RecoveryUseCases(UseCases):
             sku: max((items[sku].available for items in per_location), default=0) for sku in skus
         }
 
-    async def _open_cart_to_join(self, cart: Cart, open_cart_id: UUID | None) -> Cart | None:
-        if cart.customer_id is None or open_cart_id is None or open_cart_id == cart.id:
-            return None  # a guest holds one cart
-        target = await self.repository.find(open_cart_id, Cart)
-        if target is None or not target.is_open:
-            return None
-        if target.customer_id != cart.customer_id:
-            raise NotCartOwner(cart_id=open_cart_id)
-        return target
+
+def shopper_of(actor: Actor) -> Shopper:
+    """Who asks, as the cart's ownership rule sees them: a customer, or a guest by its cart."""
+    customer_id = actor.id if actor.kind is ActorKind.CUSTOMER else None
+    return Shopper(customer_id=customer_id, guest_cart_id=actor.cart_id)

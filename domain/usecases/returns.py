@@ -15,6 +15,7 @@ from domain.order.model import Order
 from domain.returns.model import Inspection, NotPurchased, Return, ReturnChannel, ReturnLine
 from domain.sale.model import Sale, parse_receipt
 from domain.usecases.base import Decision, Done, UseCases
+from domain.usecases.payments import PaymentCalls
 from domain.values import Context, Money
 
 RETURN_WINDOW_DAYS = 30
@@ -124,12 +125,12 @@ class ReturnUseCases(UseCases):
 
     async def refund_return(self, return_id: UUID, context: Context) -> Done[ReturnChanged]:
         """Pay the returned units back at the price paid."""
-        now = self.clock.now()
+        now, payments = self.clock.now(), PaymentCalls(self.payments)
 
         async def decide() -> Decision[ReturnChanged]:
             item = await self._return_at(return_id, context, Capability.REFUND)
             item.require_refundable()
-            reference = await self.payments.refund(item.purchase_id, item.refund_due)
+            reference = await payments.refund(return_id, item.purchase_id, item.refund_due)
             item.refund(reference, now)
             return Decision([item], _changed(item))
 

@@ -10,6 +10,7 @@ import pytest
 
 from adapters.clock import ManualClock
 from adapters.payments import SimulatedPaymentGateway
+from adapters.postgres.cart_history import PostgresCartHistory
 from adapters.postgres.catalog import PostgresCatalog, upsert_catalog
 from adapters.postgres.customers import PostgresCustomers, upsert_customers
 from adapters.postgres.database import Database
@@ -51,6 +52,7 @@ async def shop(database: Database) -> AsyncIterator[Shop]:
         clock=clock,
         new_code=lambda: next(codes),
         customers=PostgresCustomers(database.pool),
+        cart_history=PostgresCartHistory(database.pool),
     )
     supervisor = ProjectionSupervisor(
         database.store, all_projections(), database.dsn, database.schema, poll_interval=0.1

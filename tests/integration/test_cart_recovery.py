@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from domain.cart.model import Cart, CartLine, Shopper
+from domain.cart.model import Cart, CartLine
 from domain.values import Money
 from projections import cart_continuity, cart_recovery
 from projections.cart_continuity import CartContinuity
@@ -90,11 +90,11 @@ async def test_a_cart_recovered_into_an_open_cart_counts_as_recovered(shop: Shop
     await service.receive_stock("AMS-ZUID", "LAVA-LAMP", 5, "delivery-1", STAFF)
     old = (await service.start_cart(LAPTOP, customer_id="cust-ada")).result.cart_id
     await service.add_to_cart(old, "LAVA-LAMP", 3, LAPTOP)
-    idle_since = (await service.repository.get(old, Cart)).modified_on
+    idle_since = (await service.repository.get(old, Cart)).last_active_at
     clock.current = idle_since + timedelta(days=31)
     await service.abandon_cart(old, clock.now(), LAPTOP)
     new = (await service.start_cart(LAPTOP, customer_id="cust-ada")).result.cart_id
-    await service.recover_cart(old, Shopper(customer_id="cust-ada"), LAPTOP, open_cart_id=new)
+    await service.recover_cart(old, LAPTOP)
     await shop.settled()
 
     day = clock.now().date()

@@ -8,11 +8,11 @@ from uuid import UUID
 
 from domain.order.model import Fulfillment, FulfillmentMethod
 from domain.usecases.carts import CART_IDLE_LIMIT
-from domain.values import Channel
+from domain.values import Channel, event_id
 from projections import cart_continuity, deadlines, fulfillment_times, orders, store_inventory
 from projections.rebuild import rebuild
 from tests.integration.conftest import Shop
-from tests.shop import STAFF, as_uuid, ctx
+from tests.shop import OPENING, STAFF, as_uuid, ctx
 
 PHONE = ctx(Channel.MOBILE, "phone-ada")
 LAPTOP = ctx(Channel.WEB, "laptop-ada")
@@ -33,7 +33,7 @@ async def test_cart_continuity_follows_the_customer_across_devices_and_merges(
     await shop.settled()
     assert await cart_continuity.current_cart_id(shop.pool, "cust-ada") == web
 
-    signed_in = await service.sign_in(guest, "cust-ada", web, PHONE)
+    signed_in = await service.sign_in(guest, "cust-ada", PHONE)
     await shop.settled(signed_in.position)
 
     current = await cart_continuity.current_cart(shop.pool, "cust-ada")
@@ -208,8 +208,8 @@ async def test_deadlines_hold_exactly_what_the_scheduler_must_fire_live_and_rebu
     service, store = shop.service, shop.database.store
     await service.receive_stock("AMS-CENTRAAL", "RETRO-CLOCK", 5, "delivery-1", STAFF)
 
-    async def cart_with_a_line() -> UUID:
-        cart_id = (await service.start_cart(LAPTOP, customer_id="cust-ada")).result.cart_id
+    async def cart_with_a_line(customer_id: str = "cust-ada") -> UUID:
+        cart_id = (await service.start_cart(LAPTOP, customer_id=customer_id)).result.cart_id
         await service.add_to_cart(cart_id, "RETRO-CLOCK", 1, LAPTOP)
         return cart_id
 
@@ -219,7 +219,7 @@ async def test_deadlines_hold_exactly_what_the_scheduler_must_fire_live_and_rebu
         )
         return as_uuid(placed.result.pickup_id)
 
-    idle = await cart_with_a_line()
+    idle = await cart_with_a_line("cust-bob")
     waiting = await picked_up_order()
     ready = await picked_up_order()
     await service.start_picking(ready, "staff-bo", STAFF)
@@ -233,15 +233,19 @@ async def test_deadlines_hold_exactly_what_the_scheduler_must_fire_live_and_rebu
     idle_events, waiting_events, ready_events = [
         await store.read_stream(stream) for stream in (idle, waiting, ready)
     ]
+    last_line, requested, made_ready = idle_events[-1], waiting_events[0], ready_events[-1]
+    # Due times are the service clock's (`at`), never the library's wall-clock timestamps.
+    assert last_line.at == OPENING and last_line.timestamp != OPENING
     expected = {
-        (idle, deadlines.ABANDON_CART, idle_events[-1].timestamp + CART_IDLE_LIMIT),
-        (waiting, deadlines.PICKUP_OVERDUE, waiting_events[0].promised_ready_at),
-        (ready, deadlines.PICKUP_EXPIRY, ready_events[-1].collect_by),
+        (idle, deadlines.ABANDON_CART, OPENING + CART_IDLE_LIMIT, event_id(idle, 2)),
+        (waiting, deadlines.PICKUP_OVERDUE, requested.promised_ready_at, event_id(waiting, 1)),
+        (ready, deadlines.PICKUP_EXPIRY, made_ready.collect_by, event_id(ready, 3)),
+        (ready, deadlines.NOTIFY_READY, made_ready.at, event_id(ready, 3)),
     }
 
-    async def rows() -> set[tuple[UUID, str, datetime]]:
-        found = await shop.pool.fetch("SELECT aggregate_id, kind, due_at FROM deadlines")
-        return {(r["aggregate_id"], r["kind"], r["due_at"]) for r in found}
+    async def rows() -> set[tuple[UUID, str, datetime, UUID]]:
+        found = await shop.pool.fetch("SELECT aggregate_id, kind, due_at, cause_id FROM deadlines")
+        return {(r["aggregate_id"], r["kind"], r["due_at"], r["cause_id"]) for r in found}
 
     assert await rows() == expected
     # One window then holds every change to each deadline: the batch must keep the last.

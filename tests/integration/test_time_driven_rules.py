@@ -7,18 +7,19 @@ import asyncio
 import os
 import re
 import sys
-from datetime import timedelta
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from adapters.clock import ManualClock
+import msgspec
+
 from api.scheduler import tick
 from domain.cart.model import Cart, CartStatus
 from domain.order.model import Fulfillment, FulfillmentMethod, Order, OrderStatus
 from domain.pickup.model import Pickup, PickupStatus
+from domain.ports import Position
 from domain.service import CommerceService
 from domain.stock.model import StockItem
-from domain.values import stock_item_id
+from domain.values import Channel, event_id, stock_item_id
 from tests.integration.conftest import Shop
 from tests.shop import STAFF, as_uuid, ctx
 
@@ -61,9 +62,11 @@ async def test_overdue_and_uncollected_pickups_are_handled_once_by_two_scheduler
     await shop.settled()
     third = await tick(shop.pool, service, clock)
 
-    assert sum(r.fired for r in first) == 2 and sum(r.fired for r in second) == 1
+    # First: the two unready ones overdue, and the ready one's customer told; then its expiry.
+    assert sum(r.fired for r in first) == 3 and sum(r.fired for r in second) == 1
     assert third.fired == 0
     assert await events_of(shop, late, Pickup.Overdue) == 1
+    assert await events_of(shop, ready, Pickup.CustomerNotified) == 1
     assert await events_of(shop, ready, Pickup.NotCollected) == 1
     expired = await service.repository.get(ready, Pickup)
     assert expired.status is PickupStatus.NOT_COLLECTED
@@ -74,16 +77,16 @@ async def test_overdue_and_uncollected_pickups_are_handled_once_by_two_scheduler
 
 
 async def test_an_idle_cart_is_abandoned_once(shop: Shop) -> None:
-    service = shop.service
+    service, clock = shop.service, shop.clock
     idle = (await service.start_cart(ctx())).result.cart_id
+    clock.advance(days=2)
     await service.add_to_cart(idle, "RETRO-CLOCK", 1, ctx())
     await shop.settled()
-    real_now = (await service.repository.get(idle, Cart)).modified_on
-    early = ManualClock(real_now + timedelta(days=29))
-    assert (await tick(shop.pool, service, early)).fired == 0
+    clock.advance(days=29)  # 31 days after the cart started, 29 after its last line
+    assert (await tick(shop.pool, service, clock)).fired == 0
 
-    later = ManualClock(real_now + timedelta(days=31))
-    reports = await asyncio.gather(*(tick(shop.pool, service, later) for _ in range(2)))
+    clock.advance(days=2)
+    reports = await asyncio.gather(*(tick(shop.pool, service, clock) for _ in range(2)))
     await shop.settled()
 
     assert sum(r.fired for r in reports) == 1
@@ -119,7 +122,52 @@ async def test_two_omni_tick_processes_at_once_fire_each_rule_once(shop: Shop) -
     assert [t.returncode for t in ticks] == [0, 0]
     fired = sum(int(re.search(r"fired (\d+)", out)[1]) for out in outputs)  # type: ignore[index]
 
-    assert fired == 3, outputs
+    assert fired == 4, outputs  # two overdue, one told it is ready, one not collected
     assert await events_of(shop, late, Pickup.Overdue) == 1
     assert await events_of(shop, also_late, Pickup.Overdue) == 1
+    assert await events_of(shop, ready, Pickup.CustomerNotified) == 1
     assert await events_of(shop, ready, Pickup.NotCollected) == 1
+
+
+async def test_a_fired_rule_is_caused_by_the_event_that_set_its_deadline(shop: Shop) -> None:
+    service, clock, store = shop.service, shop.clock, shop.database.store
+    checkout_flow = uuid4()
+    await service.receive_stock("AMS-CENTRAAL", "LAVA-LAMP", 2, "delivery", STAFF)
+    cart_id = (await service.start_cart(ctx(), customer_id="cust-ada")).result.cart_id
+    await service.add_to_cart(cart_id, "LAVA-LAMP", 1, ctx())
+    placed = await service.checkout(
+        cart_id,
+        Fulfillment(FulfillmentMethod.PICKUP, "AMS-CENTRAAL"),
+        msgspec.structs.replace(ctx(), correlation_id=checkout_flow),
+        "tok",
+    )
+    pickup_id = as_uuid(placed.result.pickup_id)
+    await shop.settled()
+    clock.advance(hours=2)
+
+    assert (await tick(shop.pool, service, clock)).fired == 1
+    await shop.settled()  # the global order shows it once no earlier transaction is open
+    [overdue] = [r for r in await store.read_all(Position()) if isinstance(r.event, Pickup.Overdue)]
+    assert overdue.context.causation_id == event_id(pickup_id, 1)  # Pickup.Requested
+    assert overdue.context.correlation_id == checkout_flow
+    assert overdue.context.channel is Channel.SYSTEM
+
+
+async def test_the_customer_is_told_once_that_the_order_is_ready(shop: Shop) -> None:
+    service, clock, store = shop.service, shop.clock, shop.database.store
+    [pickup_id] = await pickups_at_centraal(service, 1)
+    await service.start_picking(pickup_id, "staff-bo", STAFF)
+    ready = await service.mark_ready(pickup_id, "B2", STAFF)
+    await shop.settled()
+
+    fired = [await tick(shop.pool, service, clock) for _ in range(2)]  # due at once
+    await shop.settled()
+    later = await tick(shop.pool, service, clock)
+
+    assert [r.fired for r in fired] == [1, 0] and later.fired == 0
+    told = [r for r in await store.read_all(ready.position) if r.stream_id == pickup_id]
+    assert [type(r.event) for r in told] == [Pickup.CustomerNotified]
+    notified = told[0].event
+    assert isinstance(notified, Pickup.CustomerNotified)
+    assert (notified.channel, notified.at) == ("email", clock.now())
+    assert told[0].context.causation_id == event_id(pickup_id, 3)  # ReadyForPickup

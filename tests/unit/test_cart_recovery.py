@@ -27,14 +27,27 @@ MORNING = datetime(2026, 12, 9, 8, 0, tzinfo=UTC)
 TODAY = {"RETRO-CLOCK": CLOCK_PRICE, "LAVA-LAMP": LAMP_PRICE, "VINYL-PLAYER": Money.of("149")}
 PLENTY = {"RETRO-CLOCK": 50, "LAVA-LAMP": 50, "VINYL-PLAYER": 50}
 
+EVENING = NIGHT - timedelta(days=31)
 ADA_CART = event(
-    Cart.Created, channel=Channel.WEB, device_id="laptop", customer_id="cust-ada", currency="EUR"
+    Cart.Created,
+    channel=Channel.WEB,
+    device_id="laptop",
+    customer_id="cust-ada",
+    currency="EUR",
+    at=EVENING,
 )
 GUEST_CART = event(
-    Cart.Created, channel=Channel.MOBILE, device_id="phone", customer_id=None, currency="EUR"
+    Cart.Created,
+    channel=Channel.MOBILE,
+    device_id="phone",
+    customer_id=None,
+    currency="EUR",
+    at=EVENING,
 )
-TWO_CLOCKS = event(Cart.LineAdded, sku="RETRO-CLOCK", quantity=2, unit_price=CLOCK_PRICE)
-THREE_LAMPS = event(Cart.LineAdded, sku="LAVA-LAMP", quantity=3, unit_price=LAMP_PRICE)
+TWO_CLOCKS = event(
+    Cart.LineAdded, sku="RETRO-CLOCK", quantity=2, unit_price=CLOCK_PRICE, at=EVENING
+)
+THREE_LAMPS = event(Cart.LineAdded, sku="LAVA-LAMP", quantity=3, unit_price=LAMP_PRICE, at=EVENING)
 ABANDONED = event(Cart.Abandoned, at=NIGHT)
 
 
@@ -104,7 +117,7 @@ class TestRecovering:
     def test_a_recovered_cart_takes_changes_again(self) -> None:
         cart = given(ADA_CART, TWO_CLOCKS, ABANDONED, recovered([], [])).aggregate
         assert cart.is_open
-        cart.add_line("LAVA-LAMP", 1, LAMP_PRICE)
+        cart.add_line("LAVA-LAMP", 1, LAMP_PRICE, MORNING)
         assert cart.item_count == 1
 
     def test_an_open_cart_is_not_recovered(self) -> None:
@@ -114,7 +127,7 @@ class TestRecovering:
 
     def test_a_checked_out_cart_is_not_recovered(self) -> None:
         order = UUID("0c0c0c0c-0000-4000-8000-000000000001")
-        checked_out = event(Cart.CheckedOut, order_id=order)
+        checked_out = event(Cart.CheckedOut, order_id=order, at=EVENING)
         given(ADA_CART, TWO_CLOCKS, checked_out).when(recover()).then_raises(
             CartNotAbandoned, status="checked_out"
         )

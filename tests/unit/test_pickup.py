@@ -12,6 +12,7 @@ from eventsourcing.utils import get_topic
 from adapters.codec import EventCodec
 from domain.pickup.model import (
     AlreadyMarkedOverdue,
+    AlreadyNotified,
     CustomerNotification,
     EmptyPickup,
     InvalidPickupCode,
@@ -55,7 +56,7 @@ READY = event(
 COLLECTED = event(
     Pickup.Collected, staff_id="staff-bo", at=COLLECTED_AT, verified_code=True, proof=None
 )
-NOT_COLLECTED = event(Pickup.NotCollected, at=COLLECT_BY)
+NOT_COLLECTED = event(Pickup.NotCollected, at=COLLECT_BY, staff_id=None)
 CANCELLED = event(Pickup.Cancelled, reason="customer asked", at=PICKING_AT)
 
 
@@ -242,6 +243,30 @@ class TestNotifyingTheCustomer:
         ).then_raises(PickupClosed, status="collected")
 
 
+class TestTheReadyNotice:
+    def test_the_rule_tells_the_customer_by_email(self) -> None:
+        given(REQUESTED, PICKING, READY).when(
+            lambda p: p.notify_when_ready("email", READY_AT)
+        ).then(event(Pickup.CustomerNotified, channel="email", at=READY_AT))
+
+    def test_the_rule_sends_it_once(self) -> None:
+        emailed = event(Pickup.CustomerNotified, channel="email", at=READY_AT)
+        given(REQUESTED, PICKING, READY, emailed).when(
+            lambda p: p.notify_when_ready("email", READY_AT)
+        ).then_raises(AlreadyNotified, channel="email")
+
+    def test_a_text_message_from_staff_does_not_replace_the_email(self) -> None:
+        sms = event(Pickup.CustomerNotified, channel="sms", at=READY_AT)
+        given(REQUESTED, PICKING, READY, sms).when(
+            lambda p: p.notify_when_ready("email", READY_AT)
+        ).then(event(Pickup.CustomerNotified, channel="email", at=READY_AT))
+
+    def test_not_once_it_was_collected(self) -> None:
+        given(REQUESTED, PICKING, READY, COLLECTED).when(
+            lambda p: p.notify_when_ready("email", COLLECTED_AT)
+        ).then_raises(PickupClosed, status="collected")
+
+
 class TestHandOver:
     def test_pickup_is_handed_over_only_with_the_right_code(self) -> None:
         pickup = (
@@ -314,6 +339,26 @@ class TestExpiry:
             lambda p: p.expire(COLLECT_BY - timedelta(seconds=1))
         ).then_raises(PickupWindowStillOpen, pickup_id=STREAM_ID, collect_by=COLLECT_BY)
 
+    def test_staff_mark_a_no_show_once_the_window_has_passed(self) -> None:
+        after = COLLECT_BY + timedelta(minutes=5)
+        pickup = (
+            given(REQUESTED, PICKING, READY)
+            .when(lambda p: p.expire(after, "staff-bo"))
+            .then(event(Pickup.NotCollected, at=after, staff_id="staff-bo"))
+        )
+        assert pickup.status is PickupStatus.NOT_COLLECTED
+
+    def test_no_show_refused_while_the_customer_may_still_come(self) -> None:
+        error = (
+            given(REQUESTED, PICKING, READY)
+            .when(lambda p: p.expire(READY_AT + timedelta(days=1), "staff-bo"))
+            .then_raises(PickupWindowStillOpen, collect_by=COLLECT_BY)
+        )
+        assert str(error) == (
+            "The customer can still collect this order until 2026-11-09 10:50 UTC; "
+            "it is not a no-show yet."
+        )
+
     def test_only_a_ready_pickup_expires(self) -> None:
         given(REQUESTED, PICKING).when(lambda p: p.expire(COLLECT_BY)).then_raises(
             NotReadyForPickup, status="picking"
@@ -359,6 +404,12 @@ class TestStoredForm:
             True,
             COLLECTED_AT,
         )
+
+    def test_a_version_1_not_collected_event_was_the_rule_not_staff(self) -> None:
+        stored = b'{"timestamp":"2026-11-09T10:50:01Z","at":"2026-11-09T10:50:00Z"}'
+        expired = EventCodec().decode(STREAM_ID, 4, get_topic(Pickup.NotCollected), 1, stored)
+        assert isinstance(expired, Pickup.NotCollected)
+        assert (expired.at, expired.staff_id) == (COLLECT_BY, None)
 
     def test_every_state_attribute_survives_a_snapshot(self) -> None:
         sms = event(Pickup.CustomerNotified, channel="sms", at=READY_AT)

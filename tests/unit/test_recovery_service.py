@@ -18,17 +18,16 @@ from domain.cart.model import (
     LineRecovery,
     NotCartOwner,
     RecoveryChange,
-    Shopper,
 )
 from domain.errors import NotFound
 from domain.ports import Product
 from domain.service import CommerceService
-from domain.values import Channel, Money
+from domain.values import Actor, ActorKind, Channel, Money
 from tests.shop import LOCATIONS, OPENING, PRODUCTS, STAFF, ctx, make_service
 
 LAPTOP = ctx(Channel.WEB, "laptop")
 PHONE = ctx(Channel.MOBILE, "phone")
-ADA = Shopper(customer_id="cust-ada")
+ADA = ctx(Channel.MOBILE, "phone", Actor(ActorKind.CUSTOMER, "cust-ada"))
 SYSTEM = ctx(Channel.SYSTEM, None)
 
 
@@ -39,7 +38,7 @@ async def abandoned_cart(
     cart_id = (await service.start_cart(LAPTOP, customer_id=customer_id)).result.cart_id
     await service.add_to_cart(cart_id, "LAVA-LAMP", 2, LAPTOP)
     await service.add_to_cart(cart_id, "RETRO-CLOCK", 1, LAPTOP)
-    idle_since = (await service.repository.get(cart_id, Cart)).modified_on
+    idle_since = (await service.repository.get(cart_id, Cart)).last_active_at
     clock.current = idle_since + timedelta(days=31)
     await service.abandon_cart(cart_id, clock.now(), SYSTEM)
     return cart_id
@@ -63,7 +62,7 @@ async def test_an_abandoned_cart_comes_back_on_another_device_with_every_change_
     service.catalog = InMemoryCatalog(cheaper_clocks, LOCATIONS)
     clock.advance(hours=2)
 
-    done = await service.recover_cart(cart_id, ADA, PHONE)
+    done = await service.recover_cart(cart_id, ADA)
 
     lamp, clock_price = Money.of("39.00"), Money.of("24.95")
     assert done.result.cart_id == cart_id and done.result.merged_into is None
@@ -79,13 +78,13 @@ async def test_an_abandoned_cart_comes_back_on_another_device_with_every_change_
     }
 
 
-async def test_recovered_lines_join_the_customers_open_cart() -> None:
+async def test_recovered_lines_join_the_customers_current_cart() -> None:
     service, _, clock = await shop()
     abandoned = await abandoned_cart(service, clock)
     current = (await service.start_cart(PHONE, customer_id="cust-ada")).result.cart_id
     await service.add_to_cart(current, "RETRO-CLOCK", 2, PHONE)
 
-    done = await service.recover_cart(abandoned, ADA, PHONE, open_cart_id=current)
+    done = await service.recover_cart(abandoned, ADA)
 
     assert (done.result.cart_id, done.result.merged_into) == (current, current)
     assert done.result.recovered_cart_id == abandoned
@@ -100,34 +99,42 @@ async def test_recovered_lines_join_the_customers_open_cart() -> None:
 async def test_a_guest_recovers_the_cart_their_token_holds() -> None:
     service, _, clock = await shop()
     cart_id = await abandoned_cart(service, clock, customer_id=None)
-    done = await service.recover_cart(cart_id, Shopper(guest_cart_id=cart_id), PHONE)
+    guest = Actor(ActorKind.GUEST, f"guest-{cart_id}", cart_id=cart_id)
+    done = await service.recover_cart(cart_id, ctx(Channel.MOBILE, "phone", guest))
     assert done.result.cart_id == cart_id
     assert (await service.repository.get(cart_id, Cart)).is_open
 
 
 @pytest.mark.parametrize(
     "stranger",
-    [Shopper(customer_id="cust-bob"), Shopper(), Shopper(guest_cart_id=UUID(int=7))],
-    ids=["another customer", "nobody", "a guest with another cart"],
+    [
+        Actor(ActorKind.CUSTOMER, "cust-bob"),
+        Actor(ActorKind.GUEST, "anonymous"),
+        Actor(ActorKind.GUEST, "guest-7", cart_id=UUID(int=7)),
+        Actor(ActorKind.POS_TERMINAL, "till-1", stores=("AMS-CENTRAAL",)),
+    ],
+    ids=["another customer", "nobody", "a guest with another cart", "a till"],
 )
-async def test_nobody_else_recovers_a_customers_cart(stranger: Shopper) -> None:
+async def test_nobody_else_recovers_a_customers_cart(stranger: Actor) -> None:
     service, store, clock = await shop()
     cart_id = await abandoned_cart(service, clock)
     head = await store.last_position()
     with pytest.raises(NotCartOwner):
-        await service.recover_cart(cart_id, stranger, PHONE)
+        await service.recover_cart(cart_id, ctx(Channel.MOBILE, "phone", stranger))
     assert await store.last_position() == head
     assert (await service.repository.get(cart_id, Cart)).status is CartStatus.ABANDONED
 
 
-async def test_another_customers_open_cart_is_never_joined() -> None:
-    service, store, clock = await shop()
+async def test_a_recovered_cart_becomes_current_when_the_customer_has_none() -> None:
+    service, _, clock = await shop()
     abandoned = await abandoned_cart(service, clock)
-    bobs = (await service.start_cart(PHONE, customer_id="cust-bob")).result.cart_id
-    head = await store.last_position()
-    with pytest.raises(NotCartOwner):
-        await service.recover_cart(abandoned, ADA, PHONE, open_cart_id=bobs)
-    assert await store.last_position() == head
+    await service.start_cart(PHONE, customer_id="cust-bob")  # another customer's cart
+
+    done = await service.recover_cart(abandoned, ADA)
+
+    assert (done.result.cart_id, done.result.merged_into) == (abandoned, None)
+    resumed = (await service.start_cart(ADA, customer_id="cust-ada")).result
+    assert (resumed.cart_id, resumed.resumed) == (abandoned, True)
 
 
 async def test_only_an_abandoned_cart_is_recovered() -> None:
@@ -135,7 +142,7 @@ async def test_only_an_abandoned_cart_is_recovered() -> None:
     cart_id = (await service.start_cart(LAPTOP, customer_id="cust-ada")).result.cart_id
     head = await store.last_position()
     with pytest.raises(CartNotAbandoned):
-        await service.recover_cart(cart_id, ADA, PHONE)
+        await service.recover_cart(cart_id, ADA)
     with pytest.raises(NotFound):
-        await service.recover_cart(UUID(int=42), ADA, PHONE)
+        await service.recover_cart(UUID(int=42), ADA)
     assert await store.last_position() == head

@@ -11,7 +11,7 @@ from adapters.memory import InMemoryEventStore
 from domain.cart.model import Cart
 from domain.repository import Repository
 from domain.values import Channel, Money
-from tests.shop import ctx
+from tests.shop import OPENING, ctx
 
 
 class SnapshotsFail(InMemoryEventStore):
@@ -25,8 +25,8 @@ class SnapshotsFail(InMemoryEventStore):
 async def test_a_save_whose_snapshot_fails_is_still_acknowledged_and_kept() -> None:
     store = SnapshotsFail()
     repository = Repository(store, snapshot_every=2)  # the save below crosses a mark
-    cart = Cart.create(uuid4(), Channel.WEB, "laptop", "cust-ada", "EUR")
-    cart.add_line("RETRO-CLOCK", 1, Money.of("24.95"))
+    cart = Cart.create(uuid4(), Channel.WEB, "laptop", "cust-ada", "EUR", at=OPENING)
+    cart.add_line("RETRO-CLOCK", 1, Money.of("24.95"), OPENING)
 
     saved = await repository.save(cart, context=ctx())
 

@@ -30,7 +30,7 @@ async def test_phone_to_laptop_to_store_and_back_through_another_store() -> None
     await service.add_to_cart(guest, "RETRO-CLOCK", 1, phone_ctx)
     await service.add_to_cart(guest, "LAVA-LAMP", 2, phone_ctx)
 
-    signed_in = (await service.sign_in(guest, "cust-ada", web, ctx())).result
+    signed_in = (await service.sign_in(guest, "cust-ada", ctx())).result
     assert signed_in.cart_id == web and signed_in.merged_from == guest
     merged = await service.repository.get(web, Cart)
     assert {sku: line.quantity for sku, line in merged.lines.items()} == {

@@ -54,6 +54,10 @@ def item_after(*history: EventSpec) -> StockItem:
     return item
 
 
+def oversold(uncovered: int, reserved: int, on_hand: int) -> EventSpec:
+    return event(StockItem.Oversold, uncovered=uncovered, reserved=reserved, on_hand=on_hand)
+
+
 def counted(number: int, previous: int, reason: str = "cycle count") -> EventSpec:
     return event(
         StockItem.Adjusted,
@@ -251,10 +255,30 @@ class TestCounting:
         item = (
             given(*with_reserved(5, 4))
             .when(lambda s: s.adjust(2, "broken"))
-            .then(counted(2, previous=5, reason="broken"))
+            .then(counted(2, previous=5, reason="broken"), oversold(2, reserved=4, on_hand=2))
         )
         # Reality wins over reservations: they stay, and available shows the missing units.
-        assert (item.on_hand, item.reserved, item.available) == (2, 4, -2)
+        assert (item.on_hand, item.reserved, item.available, item.oversold) == (2, 4, -2, 2)
+
+    def test_a_count_that_covers_the_reservations_flags_nothing(self) -> None:
+        given(*with_reserved(5, 4)).when(lambda s: s.adjust(4, "count")).then(
+            counted(4, previous=5, reason="count")
+        )
+
+    def test_an_oversold_item_counted_lower_again_is_flagged_again(self) -> None:
+        history = [*with_reserved(5, 4), counted(3, previous=5), oversold(1, reserved=4, on_hand=3)]
+        given(*history).when(lambda s: s.adjust(1, "count")).then(
+            counted(1, previous=3, reason="count"), oversold(3, reserved=4, on_hand=1)
+        )
+
+    def test_an_oversold_item_counted_no_lower_is_not_flagged_again(self) -> None:
+        history = [*with_reserved(5, 4), counted(3, previous=5), oversold(1, reserved=4, on_hand=3)]
+        item = (
+            given(*history)
+            .when(lambda s: s.adjust(3, "recount"))
+            .then(counted(3, previous=3, reason="recount"))
+        )
+        assert item.oversold == 1
 
     def test_a_count_that_matches_is_recorded_as_a_confirmation(self) -> None:
         given(*with_on_hand(5)).when(lambda s: s.adjust(5, "cycle count")).then(
@@ -305,9 +329,18 @@ class TestPosSales:
         item = (
             given(*with_reserved(2, 2))
             .when(lambda s: s.sell_at_pos("S-4", "till-3", 1))
-            .then(sold("S-4", 1, believed=2))
+            .then(sold("S-4", 1, believed=2), oversold(1, reserved=2, on_hand=1))
         )
-        assert (item.on_hand, item.reserved, item.available) == (1, 2, -1)
+        # The sale stands; the reservation it ate is flagged, as a discrepancy staff can see.
+        assert (item.on_hand, item.reserved, item.available, item.oversold) == (1, 2, -1, 1)
+
+    def test_a_sale_of_unreserved_units_flags_nothing(self) -> None:
+        item = (
+            given(*with_reserved(3, 2))
+            .when(lambda s: s.sell_at_pos("S-5", "till-3", 1))
+            .then(sold("S-5", 1, believed=3))
+        )
+        assert item.oversold == 0
 
     def test_a_retried_upload_of_the_same_sale_records_nothing(self) -> None:
         given(*with_on_hand(5), sold("S-1", 2, believed=5)).when(

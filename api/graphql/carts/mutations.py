@@ -15,8 +15,7 @@ from api.graphql.common import Payload, attempt
 from api.graphql.context import Info, RequestContext, path_of
 from api.graphql.errors import UserError, invalid
 from domain.usecases.base import Done
-from domain.usecases.carts import CartChanged, SignedIn
-from projections.cart_continuity import current_cart_id
+from domain.usecases.carts import CartChanged, CartStarted, SignedIn
 
 
 @strawberry.type
@@ -40,7 +39,9 @@ class SignInPayload(CartPayload):
     capped_skus: list[str] | None = None
 
 
-def cart_payload(context: RequestContext, outcome: Done[CartChanged] | UserError) -> CartPayload:
+def cart_payload(
+    context: RequestContext, outcome: Done[CartChanged] | Done[CartStarted] | UserError
+) -> CartPayload:
     if isinstance(outcome, UserError):
         return CartPayload(user_errors=[outcome])
     cart_id = outcome.result.cart_id
@@ -113,10 +114,9 @@ class CartMutations:
             return SignInPayload(user_errors=[invalid("guestCartToken", str(error))])
         if guest.role is not Role.GUEST or guest.cart_id is None:
             return SignInPayload(user_errors=[invalid("guestCartToken", "not a cart token")])
-        current = await current_cart_id(context.services.database.pool, customer.subject)
         signed_in = await attempt(
             context.services.service.sign_in(
-                guest.cart_id, customer.subject, current, context.command(device_id)
+                guest.cart_id, customer.subject, context.command(device_id)
             )
         )
         return _signed_in(signed_in)

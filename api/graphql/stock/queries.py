@@ -103,11 +103,12 @@ class StockQueries:
     ) -> Connection[StockLevel]:
         context = info.context
         context.require_store(location_id)
-        size, key = page_size(first), decode_cursor(after, tuple[int, str])
+        size = page_size(first)
+        key = decode_cursor(after, store_inventory.LowStockCursor)
         levels = await store_inventory.low_stock(
             context.services.database.pool, location_id, limit=size + 1, after=key
         )
-        return connection(levels, size, lambda lv: (lv.available, lv.sku), StockLevel.of, after)
+        return connection(levels, size, store_inventory.low_stock_cursor, StockLevel.of, after)
 
     @strawberry.field(description="Every movement of a SKU's stock at a location, newest first.")
     async def stock_movements(

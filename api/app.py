@@ -111,7 +111,12 @@ def create_app(settings: Settings) -> Litestar:
         await services.projections.prepare()
         if settings.seed_demo and await seed_demo(services.database.pool, services.service):
             log.info("demo catalog, stores and stock loaded")
-        scheduler = Scheduler(services.database.pool, services.service, services.clock)
+        scheduler = Scheduler(
+            services.database.pool,
+            services.service,
+            services.clock,
+            outage=services.database.outage,
+        )
         if settings.run_projections:
             services.projections.start()
         if settings.run_scheduler:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import msgspec
 from litestar import get
 from litestar.datastructures import State
@@ -10,19 +12,49 @@ from litestar.response import Response
 MAX_SALES_PER_SYNC = 500
 
 
+# /health answers within this even when the database does not.
+HEALTH_TIMEOUT_SECONDS = 5.0
+# Projection states that mean its read model is not being kept current.
+UNHEALTHY_PROJECTION_STATES = ("failed", "stalled")
+
+
 @get("/health")
 async def health(state: State) -> Response[dict[str, object]]:
+    """For monitoring: the database, the event store's visible head (and the transaction
+    holding it back), every projection's state and lag. 200 "ok"; 503 "degraded" while a
+    projection is failed or stalled or the head is held back, "down" when the database
+    cannot be reached."""
     services = state.services
     try:
-        report = await services.database.health()
-        projections = await services.projections.status()
+        async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
+            report = await services.database.health()
+            projections = await services.projections.status()
     except Exception as error:  # noqa: BLE001 - health must answer, whatever failed
-        return Response({"status": "down", "error": type(error).__name__}, status_code=503)
+        services.database.outage.observe(error, "answering /health")
+        body: dict[str, object] = {"status": "down", "database": "unreachable"}
+        body["error"] = type(error).__name__
+        return Response(body, status_code=503)
     report["projections"] = [msgspec.structs.asdict(p) for p in projections]
-    failed = [p.name for p in projections if p.state == "failed"]
+    unhealthy = [p.name for p in projections if p.state in UNHEALTHY_PROJECTION_STATES]
     held_back = "held_back_by" in report["event_store"]  # type: ignore[operator]
-    report["status"] = "degraded" if failed or held_back else "ok"
-    return Response(report, status_code=200)
+    degraded = bool(unhealthy) or held_back
+    report["status"] = "degraded" if degraded else "ok"
+    return Response(report, status_code=503 if degraded else 200)
+
+
+@get("/health/live")
+async def live() -> dict[str, str]:
+    """Liveness: the process answers. Touches no database, so a database outage never gets
+    a healthy process restarted."""
+    return {"status": "alive"}
+
+
+@get("/health/ready")
+async def ready(state: State) -> Response[dict[str, object]]:
+    """Readiness, for load balancers: 503 while the database is unreachable or migrations
+    are pending; the body says which."""
+    report = await state.services.database.readiness()
+    return Response(report, status_code=200 if report["status"] == "ready" else 503)
 
 
 @get("/ping")
@@ -42,10 +74,13 @@ async def metrics(state: State) -> bytes:
         "omni_projection_failed": [
             ({"projection": s.name}, int(s.state == "failed")) for s in statuses
         ],
+        "omni_projection_stalled": [
+            ({"projection": s.name}, int(s.state == "stalled")) for s in statuses
+        ],
         "omni_events_head_position": [({}, head.position)],
     }
     return services.metrics.render(gauges)  # type: ignore[no-any-return]
 
 
 def rest_handlers() -> list:  # type: ignore[type-arg]
-    return [health, ping, metrics]
+    return [health, live, ready, ping, metrics]

@@ -17,6 +17,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from adapters.postgres.outage import Outage
 from domain.errors import DomainError
 from domain.ports import Clock
 from domain.service import CommerceService
@@ -56,12 +57,21 @@ async def tick(pool: asyncpg.Pool, service: CommerceService, clock: Clock) -> Ti
 
 
 class Scheduler:
-    """Ticks every `interval` seconds until stopped."""
+    """Ticks every `interval` seconds until stopped; a tick that fails is logged and the next
+    one comes anyway. A database outage is one warning for the process (through `outage`),
+    not a traceback every tick."""
 
     def __init__(
-        self, pool: asyncpg.Pool, service: CommerceService, clock: Clock, interval: float = 15.0
+        self,
+        pool: asyncpg.Pool,
+        service: CommerceService,
+        clock: Clock,
+        interval: float = 15.0,
+        outage: Outage | None = None,
     ) -> None:
         self.pool, self.service, self.clock, self.interval = pool, service, clock, interval
+        self.outage = outage or Outage(pool)
+        self.ticks = 0
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -77,8 +87,10 @@ class Scheduler:
         while True:
             try:
                 report = await tick(self.pool, self.service, self.clock)
+                self.ticks += 1
                 if report.fired:
                     log.info("scheduler fired %d rules", report.fired)
-            except Exception:
-                log.exception("scheduler tick failed")
+            except Exception as error:
+                if not self.outage.observe(error, "firing time-driven rules"):
+                    log.exception("scheduler tick failed")
             await asyncio.sleep(self.interval)

@@ -18,12 +18,12 @@ import logging
 import time
 from collections.abc import AsyncIterator
 
+from adapters.postgres.outage import is_transient
 from adapters.postgres.store import PostgresEventStore
 from adapters.subscription import COALESCE_SECONDS, Window
 from domain.ports import Position, RecordedEvent
 from projections.rebuild import Progress, RebuildInProgress, format_progress, rebuild
 from projections.tracking import (
-    TRANSIENT_ERRORS,
     CheckpointMoved,
     Lease,
     Projection,
@@ -47,12 +47,16 @@ FOREIGN_CHECKPOINT_SECONDS = 0.25
 IDLE_SECONDS = 0.05
 HIDDEN_RETRY_SECONDS = 0.002
 RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
+UNEXPECTED_RETRY_SECONDS = (1.0, 5.0, 30.0)
 OUTDATED_RETRY_SECONDS = 5.0
 REBUILD_LOG_SECONDS = 10.0
 REMOTE_POLL_SECONDS = 0.2  # subscribers watching a projection another process runs
 
-# Not a handler's fault: start over from the checkpoint (and, for outages, after a pause).
-RESTART_ERRORS: tuple[type[BaseException], ...] = (CheckpointMoved, *TRANSIENT_ERRORS)
+
+def not_the_handlers_fault(error: Exception) -> bool:
+    """Start over from the checkpoint (after a pause, for outages) rather than record a
+    handler failure: the checkpoint moved elsewhere, or the database failed under the batch."""
+    return isinstance(error, CheckpointMoved) or is_transient(error)
 
 
 class LeaseLost(Exception):
@@ -94,6 +98,8 @@ class ProjectionRunner:
         self._persisted_at = 0.0
         self._writes = 0
         self._backoff = 0.0
+        self._failures = 0
+        self._writes_at_failure = 0
         self._logged_at = 0.0
         self._reported_head = False
         self._changed = asyncio.Event()
@@ -106,12 +112,13 @@ class ProjectionRunner:
         return self.projection.name
 
     async def run(self) -> None:
-        """Hold the lease and apply batches until stopped, cancelled or a handler fails;
-        database outages are waited out."""
+        """Hold the lease and apply batches until stopped, cancelled or a handler fails.
+
+        Nothing else ends it: database outages are waited out, and any other error (a bug
+        outside the handlers) is logged and the run starts over from the checkpoint."""
         self._task = asyncio.current_task()
         self._stop.clear()
         self.error = None
-        failures, writes = 0, self._writes
         try:
             while not self._stop.is_set() and self.error is None:
                 try:
@@ -124,16 +131,31 @@ class ProjectionRunner:
                     log.warning("projection %s: %s; standing by", self.name, error)
                     self._set_state("outdated")
                     await self._sleep(OUTDATED_RETRY_SECONDS)
-                except TRANSIENT_ERRORS as error:
-                    if self._writes != writes:  # batches got through since the last one
-                        failures, writes = 0, self._writes
-                    pause = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
-                    failures += 1
-                    log.warning("projection %s: %r; retrying in %ss", self.name, error, pause)
-                    self._set_state("retrying")
-                    await self._sleep(pause)
+                except Exception as error:  # noqa: BLE001 - the runner outlives every error
+                    await self._pause_after(error)
         finally:
             self._set_state("failed" if self.error else "stopped")
+
+    async def _pause_after(self, error: Exception) -> None:
+        """Back off before starting over: longer with each failure in a row, from the start
+        again once a batch got through. An outage is logged once for the whole process."""
+        if self._writes != self._writes_at_failure:
+            self._failures, self._writes_at_failure = 0, self._writes
+        if is_transient(error):
+            pause = RETRY_SECONDS[min(self._failures, len(RETRY_SECONDS) - 1)]
+            if not self.store.outage.observe(error, f"running projection {self.name}"):
+                log.warning("projection %s: %r; retrying in %ss", self.name, error, pause)
+        else:
+            pause = UNEXPECTED_RETRY_SECONDS[min(self._failures, len(UNEXPECTED_RETRY_SECONDS) - 1)]
+            log.error(
+                "projection %s: unexpected error, starting over in %ss",
+                self.name,
+                pause,
+                exc_info=error,
+            )
+        self._failures += 1
+        self._set_state("retrying")
+        await self._sleep(pause)
 
     async def stop(self, grace: float = 5.0) -> None:
         """Finish the batch in hand, record 'stopped' and release the lease; cancel the run
@@ -163,7 +185,7 @@ class ProjectionRunner:
             finally:
                 # Still the lease holder here: say so before letting the next worker in.
                 if lease.alive and self.state in ("running", "rebuilding"):
-                    with contextlib.suppress(*TRANSIENT_ERRORS):
+                    with contextlib.suppress(Exception):  # best effort: the row is advisory
                         await asyncio.wait_for(set_state(self.pool, self.name, "stopped"), 2)
         finally:
             await lease.release()
@@ -253,9 +275,9 @@ class ProjectionRunner:
             return True
         try:
             await self._write(window.end, window.events, caught_up=at_head)
-        except RESTART_ERRORS:
-            raise
-        except Exception:  # noqa: BLE001 - a broken handler stops only its projection
+        except Exception as error:  # a broken handler stops only its projection
+            if not_the_handlers_fault(error):
+                raise
             if await load_checkpoint(self.pool, self.name) != self.persisted:
                 raise CheckpointMoved("moved during the batch") from None
             return await self._find_and_record_failure(window.events)
@@ -278,9 +300,9 @@ class ProjectionRunner:
         for recorded in relevant:
             try:
                 await self._write(recorded.position, [recorded])
-            except RESTART_ERRORS:
-                raise
             except Exception as error:  # a handler's bug or a poison event
+                if not_the_handlers_fault(error):
+                    raise
                 self.error = f"{type(error).__name__}: {error}"
                 await record_failure(self.pool, self.name, recorded.position, self.error)
                 log.error(

@@ -1,9 +1,12 @@
-"""Runs every projection as a task of its own; reports their state and lag; awaits positions."""
+"""Runs every projection as a task of its own; reports their state and lag, and which are
+stalled; awaits positions."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import logging
 import time
 from collections.abc import Sequence
 
@@ -14,8 +17,16 @@ from adapters.postgres.store import PostgresEventStore
 from domain.ports import Position
 from projections.runner import Projection, ProjectionRunner, ensure_projection
 
+log = logging.getLogger(__name__)
+
 # Counting a huge backlog exactly costs more than it tells: past this, say "at least".
 LAG_COUNT_LIMIT = 100_000
+# A projection whose checkpoint is behind the head and has not moved for this long is stalled,
+# whatever its state says: its runner hangs, died, or lost every worker.
+STALL_SECONDS = 10.0
+# A runner's task that ended by surprise (it should not: see ProjectionRunner.run) is started
+# again after this long.
+RELAUNCH_SECONDS = 1.0
 
 STATUS = """
 SELECT c.name, c.transaction_id, c.position, c.state, c.error, c.failed_at, c.version,
@@ -28,8 +39,11 @@ SELECT c.name, c.transaction_id, c.position, c.state, c.error, c.failed_at, c.ve
             SELECT recorded_at FROM events e
             WHERE (e.transaction_id, e.position) > (c.transaction_id::text::xid8, c.position)
               AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-            ORDER BY e.transaction_id, e.position LIMIT 1) AS e) AS lag_seconds
+            ORDER BY e.transaction_id, e.position LIMIT 1) AS e) AS lag_seconds,
+       -- a rebuild moves its own row while the live one waits for the swap
+       extract(epoch FROM now() - greatest(c.updated_at, r.updated_at)) AS still_seconds
 FROM projection_checkpoints c
+LEFT JOIN projection_checkpoints r ON r.name = c.name || '__rebuild'
 WHERE c.name = ANY($1::text[])
 ORDER BY c.name
 """
@@ -45,20 +59,35 @@ class ProjectionStatus(msgspec.Struct, frozen=True):
     failed_at: str | None = None
 
 
-async def projection_status(pool: asyncpg.Pool, names: Sequence[str]) -> list[ProjectionStatus]:
+async def projection_status(
+    pool: asyncpg.Pool, names: Sequence[str], stall_seconds: float = STALL_SECONDS
+) -> list[ProjectionStatus]:
+    """Each projection's checkpoint, lag and state; "stalled" replaces the recorded state
+    (unless "failed") when it is behind and has moved for neither events nor seconds."""
     rows = await pool.fetch(STATUS, list(names), LAG_COUNT_LIMIT)
-    return [
-        ProjectionStatus(
-            name=row["name"],
-            state=row["state"],
-            position=Position(row["transaction_id"], row["position"]).token(),
-            lag_events=row["lag_events"],
-            lag_seconds=round(float(row["lag_seconds"] or 0.0), 3),
-            error=row["error"],
-            failed_at=row["failed_at"],
+    return [_status(row, stall_seconds) for row in rows]
+
+
+def _status(row: asyncpg.Record, stall_seconds: float) -> ProjectionStatus:
+    lag_seconds = float(row["lag_seconds"] or 0.0)
+    still_seconds = float(row["still_seconds"] or 0.0)
+    state, error = row["state"], row["error"]
+    stalled = row["lag_events"] > 0 and min(lag_seconds, still_seconds) > stall_seconds
+    if stalled and state != "failed":
+        error = (
+            f"no progress for {still_seconds:.0f} s with {row['lag_events']} events to apply "
+            f"(recorded state: {state})"
         )
-        for row in rows
-    ]
+        state = "stalled"
+    return ProjectionStatus(
+        name=row["name"],
+        state=state,
+        position=Position(row["transaction_id"], row["position"]).token(),
+        lag_events=row["lag_events"],
+        lag_seconds=round(lag_seconds, 3),
+        error=error,
+        failed_at=row["failed_at"],
+    )
 
 
 class ProjectionSupervisor:
@@ -77,7 +106,9 @@ class ProjectionSupervisor:
             p.name: ProjectionRunner(store, p, dsn, schema, poll_interval=poll_interval)
             for p in projections
         }
-        self._tasks: list[asyncio.Task[None]] = []
+        self.stall_seconds = STALL_SECONDS
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._stopping = False
 
     async def prepare(self) -> None:
         """Create every read model's tables before the first query can arrive."""
@@ -85,18 +116,43 @@ class ProjectionSupervisor:
             await ensure_projection(self.store.pool, runner.projection)
 
     def start(self) -> None:
-        self._tasks = [asyncio.create_task(r.run(), name=n) for n, r in self.runners.items()]
+        self._stopping = False
+        for name in self.runners:
+            self._launch(name)
+
+    def _launch(self, name: str) -> None:
+        if self._stopping:
+            return
+        task = asyncio.create_task(self.runners[name].run(), name=name)
+        task.add_done_callback(functools.partial(self._ended, name))
+        self._tasks[name] = task
+
+    def _ended(self, name: str, task: asyncio.Task[None]) -> None:
+        """A run that ends with an error is started again; one that ends without (stopped,
+        or a handler failure recorded in its checkpoint) stays ended."""
+        if self._stopping or task.cancelled() or task.exception() is None:
+            return
+        log.error(
+            "projection %s: runner ended unexpectedly; starting it again in %ss",
+            name,
+            RELAUNCH_SECONDS,
+            exc_info=task.exception(),
+        )
+        asyncio.get_running_loop().call_later(RELAUNCH_SECONDS, self._launch, name)
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        self._stopping = True
+        tasks = list(self._tasks.values())
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 
     async def status(self) -> list[ProjectionStatus]:
         """From the checkpoints, plus runners that have not written one yet."""
-        recorded = {s.name: s for s in await projection_status(self.store.pool, list(self.runners))}
+        statuses = await projection_status(self.store.pool, list(self.runners), self.stall_seconds)
+        recorded = {s.name: s for s in statuses}
         return [
             recorded.get(name) or ProjectionStatus(name, runner.state, Position().token(), 0, 0.0)
             for name, runner in self.runners.items()

@@ -10,28 +10,23 @@ lock) keeps a second worker from even trying while the first one lives.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from typing import ClassVar
 
 import asyncpg
 import msgspec
 
+from adapters.postgres.outage import RACE_ERRORS, UNAVAILABLE_ERRORS
 from adapters.postgres.pool import connect
 from domain.ports import Position, RecordedEvent
 
-# Errors of the database or the network, not of a handler: the batch rolled back and can be
-# tried again. Anything else a handler raises stops its projection (a poison event).
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    asyncpg.InterfaceError,  # includes a connection closed under the query
-    asyncpg.PostgresConnectionError,  # class 08
-    asyncpg.exceptions.InsufficientResourcesError,  # class 53: too many connections, disk full
-    asyncpg.exceptions.OperatorInterventionError,  # class 57: shutdown, statement timeout
-    asyncpg.exceptions.TransactionRollbackError,  # class 40: deadlock, serialization failure
-    asyncpg.exceptions.LockNotAvailableError,  # lock_timeout
-)
+# Kept for callers that catch a tuple; `is_transient` (adapters/postgres/outage.py) is exact:
+# it also leaves out driver misuse such as a DataError, which retrying cannot cure.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (*UNAVAILABLE_ERRORS, *RACE_ERRORS)
 
 POLL_SECONDS = 0.05
+RELEASE_TIMEOUT_SECONDS = 2.0
 
 # Advisory locks are cluster-wide: the schema keeps two deployments on one server apart.
 LEASE_KEY = "hashtext(current_schema() || ':projection:' || $1::text)"
@@ -149,7 +144,10 @@ async def move_checkpoint(
     *,
     caught_up: bool = False,
 ) -> None:
-    """Compare-and-set: move from `start` to `end`, or raise CheckpointMoved (roll back)."""
+    """Compare-and-set: move from `start` to `end`, or raise CheckpointMoved (roll back).
+
+    `updated_at` records when the checkpoint last moved (only moves write it): a projection
+    behind the head whose row has not moved for a while is stalled, whatever its state."""
     status = await connection.execute(
         """UPDATE projection_checkpoints
            SET transaction_id = $4, position = $5, error = NULL, failed_at = NULL,
@@ -171,7 +169,7 @@ async def move_checkpoint(
 async def set_state(pool: asyncpg.Pool, name: str, state: str) -> None:
     """Record what the lease holder is doing; a failure's error stays until the next batch."""
     await pool.execute(
-        """UPDATE projection_checkpoints SET state = $2, updated_at = now()
+        """UPDATE projection_checkpoints SET state = $2
            WHERE name = $1 AND (state <> 'failed' OR $2 = 'running')""",
         name,
         state,
@@ -180,8 +178,8 @@ async def set_state(pool: asyncpg.Pool, name: str, state: str) -> None:
 
 async def record_failure(pool: asyncpg.Pool, name: str, position: Position, error: str) -> None:
     await pool.execute(
-        """UPDATE projection_checkpoints SET state = 'failed', error = $2, failed_at = $3,
-           updated_at = now() WHERE name = $1""",
+        """UPDATE projection_checkpoints SET state = 'failed', error = $2, failed_at = $3
+           WHERE name = $1""",
         name,
         error,
         position.token(),
@@ -245,17 +243,20 @@ class Lease:
         if connection is None:
             return
         connection.remove_termination_listener(self._closed)
+        if self.dsn is not None:
+            with contextlib.suppress(Exception):  # a session that ends takes its lock along
+                await connection.close(timeout=RELEASE_TIMEOUT_SECONDS)
+            return
         try:
-            if self.dsn is None:
-                # Pooled connections are not reset on release (adapters/postgres/pool.py).
-                await connection.execute(f"SELECT pg_advisory_unlock({LEASE_KEY})", self.name)
-        except TRANSIENT_ERRORS:
-            pass
+            # Pooled connections are not reset on release (adapters/postgres/pool.py).
+            await asyncio.wait_for(
+                connection.execute(f"SELECT pg_advisory_unlock({LEASE_KEY})", self.name),
+                RELEASE_TIMEOUT_SECONDS,
+            )
+        except Exception:  # noqa: BLE001 - never hand the pool a connection still holding it
+            connection.terminate()
         finally:
-            if self.dsn is None:
-                await self.pool.release(connection)
-            else:
-                await connection.close()
+            await self.pool.release(connection)
 
 
 async def lease_holder(pool: asyncpg.Pool, name: str) -> int | None:

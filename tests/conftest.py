@@ -3,6 +3,7 @@ a fresh schema per test, and the event store contract run against every implemen
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ from adapters.memory import InMemoryEventStore
 from adapters.postgres.database import Database
 from adapters.settings import Settings
 from domain.ports import EventStore
+from tests.private_cluster import PrivateCluster
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,6 +50,17 @@ async def fresh_database(settings: Settings) -> AsyncIterator[Database]:
 async def database(settings: Settings) -> AsyncIterator[Database]:
     async with fresh_database(settings) as database:
         yield database
+
+
+@pytest.fixture
+async def private_cluster() -> AsyncIterator[PrivateCluster]:
+    """A PostgreSQL of the test's own, for tests that restart or stop it."""
+    cluster = PrivateCluster()
+    await asyncio.to_thread(cluster.start)
+    try:
+        yield cluster
+    finally:
+        await asyncio.to_thread(cluster.remove)
 
 
 @pytest.fixture(params=["memory", "postgres"])

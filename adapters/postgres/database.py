@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 from dataclasses import dataclass, field
@@ -9,13 +10,16 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from adapters.embedded import EmbeddedPostgres
-from adapters.postgres.migrate import migrate
+from adapters.postgres.migrate import applied_migrations, available_migrations, migrate
+from adapters.postgres.outage import Outage, describe
 from adapters.postgres.pool import connect, create_pool
 from adapters.postgres.store import PostgresEventStore
 from adapters.settings import Settings
 
 # A transaction open this long holds back every follower of the global order.
 LONG_TRANSACTION_SECONDS = 5.0
+# A readiness probe answers within this, whatever the database does.
+READY_TIMEOUT_SECONDS = 2.0
 
 
 def server_for(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
@@ -52,6 +56,31 @@ class Database:
         store = PostgresEventStore(pool)
         await store.start_listening(functools.partial(connect, dsn, schema=schema))
         return cls(dsn, pool, store, schema, embedded)
+
+    @property
+    def outage(self) -> Outage:
+        return self.store.outage
+
+    async def readiness(self, timeout: float = READY_TIMEOUT_SECONDS) -> dict[str, object]:
+        """Can this process serve requests? Not while the database is unreachable or its
+        schema lacks migrations this code expects (a database restored from an old backup,
+        a failover to an empty server). The report says which."""
+        try:
+            async with asyncio.timeout(timeout), self.pool.acquire() as connection:
+                applied = set(await applied_migrations(connection))
+        except Exception as error:  # noqa: BLE001 - a probe answers, whatever failed
+            self.outage.observe(error, "checking readiness")
+            return {
+                "status": "not_ready",
+                "database": "unreachable",
+                "error": describe(error),
+            }
+        pending = [version for version, _, _ in available_migrations() if version not in applied]
+        return {
+            "status": "not_ready" if pending else "ready",
+            "database": "ok",
+            "pending_migrations": pending,
+        }
 
     async def close(self) -> None:
         await self.store.stop_listening()

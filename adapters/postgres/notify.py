@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 # later, and PostgreSQL is spared a notifying transaction per round trip.
 NOTIFY_INTERVAL_SECONDS = 0.005
 RECONNECT_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)
+# How often the listening connection is looked at, in case it closed without telling us.
+WATCH_SECONDS = 5.0
 
 Connect = Callable[[], Awaitable[asyncpg.Connection]]
 
@@ -42,6 +44,7 @@ class AppendNotifier:
         self._pending = False
         self._sender: asyncio.Task[None] | None = None
         self._reconnecting: asyncio.Task[None] | None = None
+        self._watch: asyncio.Task[None] | None = None
         self._connect: Connect | None = None
         self._connection: asyncpg.Connection | None = None
         self._own_pid = 0
@@ -58,6 +61,7 @@ class AppendNotifier:
         """Listen on a connection of our own, opened again whenever it is lost."""
         self._connect = connect
         await self._open()
+        self._watch = asyncio.get_running_loop().create_task(self._keep_listening())
 
     async def subscribe(self, suffix: str, changed: Callable[[], None]) -> None:
         """Call `changed` on every NOTIFY to `<schema>_<suffix>` from any process (and after
@@ -75,7 +79,7 @@ class AppendNotifier:
 
     async def stop(self) -> None:
         self._connect = None
-        for task in (self._sender, self._reconnecting):
+        for task in (self._sender, self._reconnecting, self._watch):
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
@@ -92,7 +96,7 @@ class AppendNotifier:
             for suffix, changed in self._subscribers.items():
                 await self._listen(connection, suffix, changed)
         except BaseException:
-            await connection.close()
+            connection.terminate()
             raise
         self._own_pid = connection.get_server_pid()
         connection.add_termination_listener(self._lost)
@@ -103,9 +107,13 @@ class AppendNotifier:
         and wake followers now, since notifications may have been missed meanwhile."""
         if self._connect is None or connection is not self._connection:
             return  # stopping, or an old connection
+        self._start_reconnecting()
+
+    def _start_reconnecting(self) -> None:
         self._connection, self.channel = None, ""
         self._wake_everyone()
-        self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect())
+        if self._reconnecting is None or self._reconnecting.done():
+            self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect())
 
     async def _reconnect(self) -> None:
         for attempt in itertools.count():
@@ -115,12 +123,23 @@ class AppendNotifier:
                 return
             try:
                 await self._open()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                log.warning("append listener not reconnected (retrying in %ss): %s", pause, error)
+            except Exception as error:  # noqa: BLE001 - whatever it was, try again
+                log.warning("append listener not reconnected (retrying in %ss): %r", pause, error)
                 continue
             log.info("append listener reconnected")
             self._wake_everyone()
             return
+
+    async def _keep_listening(self) -> None:
+        """A closed connection normally reports itself (`_lost`); this catches one that did
+        not, and a reconnect that ended without a connection, so listening never stops."""
+        while self._connect is not None:
+            await asyncio.sleep(WATCH_SECONDS)
+            connection = self._connection
+            reconnecting = self._reconnecting is not None and not self._reconnecting.done()
+            if not reconnecting and (connection is None or connection.is_closed()):
+                log.warning("append listener found closed; reconnecting")
+                self._start_reconnecting()
 
     def _wake_everyone(self) -> None:
         """Followers and subscribers, after notifications may have been missed."""
@@ -146,7 +165,7 @@ class AppendNotifier:
             self._pending = False
             try:
                 await self._connection.execute("SELECT pg_notify($1, '')", self.channel)
-            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
-                log.warning("append notification not sent (followers will poll): %s", error)
+            except Exception as error:  # noqa: BLE001 - the listener's own watch mends it
+                log.warning("append notification not sent (followers will poll): %r", error)
                 return
             await asyncio.sleep(NOTIFY_INTERVAL_SECONDS)

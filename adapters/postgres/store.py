@@ -11,6 +11,7 @@ import msgspec
 
 from adapters.codec import EncodedEvent, EventCodec
 from adapters.postgres.notify import AppendNotifier, Connect
+from adapters.postgres.outage import Outage
 from adapters.postgres.recent_states import RecentState, RecentStates
 from adapters.subscription import AppendSignal, Window, follow, follow_windows
 from domain.errors import ConcurrencyError
@@ -108,6 +109,8 @@ class PostgresEventStore:
         self.signal = AppendSignal()
         self.notifier = AppendNotifier(self.signal)
         self.recent = RecentStates()
+        # This process's view of database outages, shared by all that use the pool.
+        self.outage = Outage(pool)
 
     async def start_listening(self, connect: Connect) -> None:
         """Wake this process's followers on appends committed by any process; `connect` opens
@@ -116,6 +119,7 @@ class PostgresEventStore:
 
     async def stop_listening(self) -> None:
         await self.notifier.stop()
+        await self.outage.close()
 
     async def append(
         self,

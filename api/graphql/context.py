@@ -119,6 +119,13 @@ class RequestContext:
         if not reached:
             self.stale_reads.append(StaleRead(path, token, tuple(projections)))
 
+    async def caught_up(self, projections: Sequence[str]) -> None:
+        """Wait (bounded) until the projections reached everything committed so far: before
+        saying something does not exist, make sure it is not merely unprojected yet."""
+        head = await self.services.database.store.committed_head()
+        wait = self.services.settings.consistency_wait
+        await self.services.projections.wait_for(head, wait, projections)
+
     def _channel(self) -> Channel:
         caller = self.caller
         by_role = CHANNELS_BY_ROLE.get(caller.role) if caller else None

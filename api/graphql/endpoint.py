@@ -21,7 +21,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from adapters.settings import Settings
 from api.graphql.context import RequestContext
-from api.graphql.errors import as_client_error
+from api.graphql.errors import ApiError
 from api.graphql.http import graphql_post_handler
 from api.graphql.schema import LIMIT_RULES, MAX_TOKENS, schema
 
@@ -31,7 +31,7 @@ def _hides(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         return False
-    return as_client_error(original) is None
+    return not isinstance(original, ApiError)
 
 
 # Subscriptions run through strawberry's schema.subscribe, which runs these extensions once

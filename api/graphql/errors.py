@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 import strawberry
 from graphql import GraphQLError
 
+from adapters.postgres.outage import Outage
 from domain.errors import DomainError, ErrorCode, NotAllowed
 from domain.usecases.checkout import OutOfStock
 
@@ -51,26 +51,13 @@ class Unavailable(ApiError):
     retryable = True
 
 
-# The database is down, restarting or refusing connections: nothing the client did wrong.
-DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.AdminShutdownError,
-    asyncpg.CrashShutdownError,
-    asyncpg.TooManyConnectionsError,
-    ConnectionError,
-    OSError,
-    TimeoutError,
-)
-
-
-def as_client_error(original: BaseException | None) -> ApiError | None:
+def as_client_error(original: BaseException | None, outage: Outage) -> ApiError | None:
     """What a client may be told about an exception raised while resolving a field: an
-    ApiError as it is, an outage as Unavailable, anything else (a bug) nothing."""
+    ApiError as it is, an outage (adapters/postgres/outage.py decides; it logs one warning per
+    outage and renews the pool) as Unavailable, anything else (a bug) nothing."""
     if isinstance(original, ApiError):
         return original
-    if isinstance(original, DATABASE_UNAVAILABLE):
+    if original is not None and outage.observe(original, "answering GraphQL"):
         return Unavailable("the service is briefly unavailable; try again in a moment")
     return None
 

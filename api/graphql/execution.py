@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,7 +38,6 @@ log = logging.getLogger("omnicommerce.graphql")
 
 MAX_CACHED_DOCUMENTS = 1000
 MAX_PERSISTED_QUERIES = 10_000
-OUTAGE_REPORT_SECONDS = 10.0
 RULES = (*specified_rules, *LIMIT_RULES)
 
 
@@ -74,27 +72,12 @@ class LRU(OrderedDict[str, Any]):
             self.popitem(last=False)
 
 
-class Throttle:
-    """True at most once per `seconds`: an outage is reported, not every request it fails."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds, self._last = seconds, -seconds
-
-    def __call__(self) -> bool:
-        now = time.monotonic()
-        if now - self._last < self.seconds:
-            return False
-        self._last = now
-        return True
-
-
 class GraphQLExecutor:
     def __init__(self) -> None:
         self._documents = LRU(MAX_CACHED_DOCUMENTS)
         self._persisted = LRU(MAX_PERSISTED_QUERIES)
         self._schema = schema._schema
         self._context_class = schema.execution_context_class
-        self._outage_report = Throttle(OUTAGE_REPORT_SECONDS)
 
     async def run(
         self,
@@ -124,7 +107,7 @@ class GraphQLExecutor:
                 is_awaitable=is_awaitable,
             )
         )
-        return _answer(result, context, operation_name, self._outage_report)
+        return _answer(result, context, operation_name)
 
     def _query_text(self, query: str | None, extensions: dict[str, Any] | None) -> str | None:
         """Automatic persisted queries: a client sends the sha256 of a document; the first
@@ -182,15 +165,13 @@ def _operation(prepared: Prepared, name: str | None) -> tuple[str | None, Operat
     return name, operations[name]
 
 
-def _answer(
-    result: ExecutionResult, context: RequestContext, name: str | None, outage_report: Throttle
-) -> Answer:
+def _answer(result: ExecutionResult, context: RequestContext, name: str | None) -> Answer:
     body: dict[str, Any] = {"data": result.data}
     errors, unavailable = [], False
     for error in result.errors or ():
-        shown = as_client_error(error.original_error)
+        shown = as_client_error(error.original_error, context.services.database.outage)
         unavailable = unavailable or isinstance(shown, Unavailable)
-        _log(error, shown, outage_report)
+        _log(error, shown)
         errors.append(formatted(error, shown))
     errors += [_stale(read) for read in context.stale_reads]
     if errors:
@@ -207,16 +188,13 @@ def _stale(read: Any) -> dict[str, Any]:
     }
 
 
-def _log(error: GraphQLError, shown: Any, outage_report: Throttle) -> None:
-    """A bug with its traceback; an outage as one warning per 10 s; a refusal at INFO."""
+def _log(error: GraphQLError, shown: Any) -> None:
+    """A bug with its traceback; a refusal at INFO. (An outage was reported by the Outage.)"""
     original = error.original_error
-    if original is None or isinstance(original, GraphQLError):
+    if original is None or isinstance(original, GraphQLError) or isinstance(shown, Unavailable):
         return
     if shown is None:
         log.error("internal error at %s", error.path, exc_info=original)
-    elif isinstance(shown, Unavailable):
-        if outage_report():
-            log.warning("database unavailable, answering retry-later: %r", original)
     else:
         log.info("refused at %s: %s", error.path, shown)
 

@@ -6,6 +6,7 @@ import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import msgspec
 import pytest
 
 from adapters.clock import ManualClock
@@ -14,10 +15,12 @@ from adapters.postgres.cart_history import PostgresCartHistory
 from adapters.postgres.catalog import PostgresCatalog, upsert_catalog
 from adapters.postgres.customers import PostgresCustomers, upsert_customers
 from adapters.postgres.database import Database
+from adapters.settings import Settings
 from domain.ports import Position
 from domain.service import CommerceService
 from projections.catalog import all_projections
 from projections.supervisor import ProjectionSupervisor
+from tests.private_cluster import PrivateCluster
 from tests.shop import CUSTOMERS, LOCATIONS, OPENING, PRODUCTS
 
 
@@ -36,6 +39,19 @@ class Shop:
         """Wait until every read model has caught up with `position` (default: everything)."""
         target = position or await self.database.store.committed_head()
         assert await self.projections.wait_for(target, timeout=10), "projections lag"
+
+
+@pytest.fixture
+async def private_database(
+    private_cluster: PrivateCluster, settings: Settings
+) -> AsyncIterator[Database]:
+    """A database on the test's own cluster (tests/private_cluster.py), which it may restart."""
+    on_cluster = msgspec.structs.replace(settings, database_url=private_cluster.dsn)
+    database = await Database.open(on_cluster, schema="shop", pool_size=20)
+    try:
+        yield database
+    finally:
+        await database.close()
 
 
 @pytest.fixture

@@ -30,7 +30,11 @@ async def readable_cart(context: RequestContext, cart_id: UUID) -> Cart | None:
     caller = context.caller
     if caller is None or (caller.role is Role.GUEST and caller.cart_id != cart_id):
         raise Forbidden("this cart is not yours")  # a guest's token names its one cart
-    view = await cart_continuity.cart(context.services.database.pool, cart_id)
+    pool = context.services.database.pool
+    view = await cart_continuity.cart(pool, cart_id)
+    if view is None:  # perhaps not projected yet: answer from everything committed so far
+        await context.caught_up(CART_VIEWS)
+        view = await cart_continuity.cart(pool, cart_id)
     if view is None:
         return None
     if not may_read(context.caller, view):

@@ -36,6 +36,9 @@ def is_shopper(caller: Principal | None, customer_id: str | None, cart_id: UUID)
 async def readable_order(context: RequestContext, order_id: UUID) -> Order | None:
     caller = context.require()
     view = await context.loaders.orders.load(order_id)
+    if view is None:  # perhaps not projected yet: answer from everything committed so far
+        await context.caught_up(ORDER_VIEWS)
+        view = (await orders.orders_by_id(context.services.database.pool, [order_id])).get(order_id)
     if view is None:
         return None
     if not may_read(caller, view):

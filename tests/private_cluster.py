@@ -1,0 +1,113 @@
+"""A throwaway PostgreSQL cluster of a test's own, which the test may restart or stop.
+
+The machine's shared server must never be restarted (other test runs use it), so outage
+tests start their own: `initdb` in a temporary folder, a free TCP port on 127.0.0.1, with the
+binaries the embedded adapter uses (the pgserver wheel's, else the machine's). PostgreSQL
+refuses to run as root; as root the cluster runs as pgserver's own system user, as the
+embedded server does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import warnings
+from pathlib import Path
+
+import pytest
+
+from adapters.embedded import INSTALL_HINT, _find_postgres_binaries
+
+SYSTEM_USER_WHEN_ROOT = "pgserver"
+
+
+def postgres_binaries() -> Path:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR
+            from pgserver._commands import POSTGRES_BIN_PATH
+    except ImportError:
+        found = _find_postgres_binaries()
+        if found is None:
+            pytest.skip(INSTALL_HINT)
+        return Path(found)
+    return POSTGRES_BIN_PATH
+
+
+def _user_when_root(bin_dir: Path, data_dir: Path) -> str | None:
+    """As root, the system user the server runs as, with access to the binaries and data."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from pgserver import utils
+    except ImportError:
+        pytest.skip("PostgreSQL does not run as root: run the tests as another user")
+    utils.ensure_user_exists(SYSTEM_USER_WHEN_ROOT)
+    utils.ensure_prefix_permissions(bin_dir)
+    utils.ensure_folder_permissions(bin_dir.parent, 0o555)
+    shutil.chown(data_dir, SYSTEM_USER_WHEN_ROOT, SYSTEM_USER_WHEN_ROOT)
+    return SYSTEM_USER_WHEN_ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class PrivateCluster:
+    """initdb + pg_ctl in a temporary folder; `dsn` reaches it over TCP."""
+
+    def __init__(self) -> None:
+        self.bin_dir = postgres_binaries()
+        self.root = Path(tempfile.mkdtemp(prefix="omni-outage-"))
+        self.root.chmod(0o755)
+        self.data = self.root / "data"
+        self.port = free_port()
+        self.dsn = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self.user = _user_when_root(self.bin_dir, self.root)
+
+    def _run(self, tool: str, *args: str) -> None:
+        command = [str(self.bin_dir / tool), *args]
+        done = subprocess.run(command, capture_output=True, text=True, user=self.user, timeout=60)
+        if done.returncode != 0:
+            log = self.root / "server.log"
+            tail = log.read_text()[-2000:] if log.exists() else ""
+            raise RuntimeError(f"{tool} {args[0]} failed: {done.stderr}\n{tail}")
+
+    def start(self) -> str:
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync")
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write(
+                f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
+                "unix_socket_directories = ''\nfsync = off\nshared_buffers = 32MB\n"
+                "max_connections = 200\n"
+            )
+        self._pg_ctl("start")
+        return self.dsn
+
+    def _pg_ctl(self, *action: str) -> None:
+        log = str(self.root / "server.log")
+        self._run("pg_ctl", "-D", str(self.data), "-l", log, "-w", *action)
+
+    def restart(self) -> None:
+        """What an operator's `pg_ctl restart -m fast` does: every session is cut."""
+        self._pg_ctl("-m", "fast", "restart")
+
+    def stop(self) -> None:
+        self._pg_ctl("-m", "fast", "stop")
+
+    def resume(self) -> None:
+        """Start it again after stop()."""
+        self._pg_ctl("start")
+
+    def remove(self) -> None:
+        with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+            self._pg_ctl("-m", "immediate", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -18,14 +18,13 @@ import logging
 import time
 from collections.abc import AsyncIterator
 
+from adapters.postgres.lease import TRANSIENT_ERRORS, Lease
 from adapters.postgres.store import PostgresEventStore
 from adapters.subscription import COALESCE_SECONDS, Window
 from domain.ports import Position, RecordedEvent
 from projections.rebuild import Progress, RebuildInProgress, format_progress, rebuild
 from projections.tracking import (
-    TRANSIENT_ERRORS,
     CheckpointMoved,
-    Lease,
     Projection,
     apply_batch,
     ensure_projection,

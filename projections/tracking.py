@@ -16,25 +16,13 @@ from typing import ClassVar
 import asyncpg
 import msgspec
 
-from adapters.postgres.pool import connect
+# The lease and the transient errors moved to adapters (the outbox relay leases too).
+from adapters.postgres.lease import TRANSIENT_ERRORS as TRANSIENT_ERRORS
+from adapters.postgres.lease import Lease as Lease
+from adapters.postgres.lease import lease_holder as lease_holder
 from domain.ports import Position, RecordedEvent
 
-# Errors of the database or the network, not of a handler: the batch rolled back and can be
-# tried again. Anything else a handler raises stops its projection (a poison event).
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    asyncpg.InterfaceError,  # includes a connection closed under the query
-    asyncpg.PostgresConnectionError,  # class 08
-    asyncpg.exceptions.InsufficientResourcesError,  # class 53: too many connections, disk full
-    asyncpg.exceptions.OperatorInterventionError,  # class 57: shutdown, statement timeout
-    asyncpg.exceptions.TransactionRollbackError,  # class 40: deadlock, serialization failure
-    asyncpg.exceptions.LockNotAvailableError,  # lock_timeout
-)
-
 POLL_SECONDS = 0.05
-
-# Advisory locks are cluster-wide: the schema keeps two deployments on one server apart.
-LEASE_KEY = "hashtext(current_schema() || ':projection:' || $1::text)"
 
 
 class Projection:
@@ -202,72 +190,3 @@ async def wait_for_checkpoint(
         if left <= 0:
             return False
         await asyncio.sleep(min(POLL_SECONDS, left))
-
-
-class Lease:
-    """One active worker per projection across processes: a session advisory lock, held on a
-    connection of its own (opened from `dsn`, else taken from the pool), that goes with the
-    connection when its process dies. `lost` is set when that connection closes."""
-
-    def __init__(
-        self, pool: asyncpg.Pool, name: str, dsn: str | None = None, schema: str | None = None
-    ) -> None:
-        self.pool, self.name, self.dsn, self.schema = pool, name, dsn, schema
-        self.lost = asyncio.Event()
-        self._connection: asyncpg.Connection | None = None
-
-    async def try_acquire(self) -> bool:
-        if self._connection is None or self._connection.is_closed():
-            await self.release()
-            await self._open()
-        assert self._connection is not None
-        return bool(
-            await self._connection.fetchval(f"SELECT pg_try_advisory_lock({LEASE_KEY})", self.name)
-        )
-
-    async def _open(self) -> None:
-        self.lost.clear()
-        if self.dsn is not None:
-            self._connection = await connect(self.dsn, schema=self.schema)
-        else:
-            self._connection = await self.pool.acquire()
-        self._connection.add_termination_listener(self._closed)
-
-    def _closed(self, _: object) -> None:
-        self.lost.set()
-
-    @property
-    def alive(self) -> bool:
-        return self._connection is not None and not self._connection.is_closed()
-
-    async def release(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is None:
-            return
-        connection.remove_termination_listener(self._closed)
-        try:
-            if self.dsn is None:
-                # Pooled connections are not reset on release (adapters/postgres/pool.py).
-                await connection.execute(f"SELECT pg_advisory_unlock({LEASE_KEY})", self.name)
-        except TRANSIENT_ERRORS:
-            pass
-        finally:
-            if self.dsn is None:
-                await self.pool.release(connection)
-            else:
-                await connection.close()
-
-
-async def lease_holder(pool: asyncpg.Pool, name: str) -> int | None:
-    """The backend pid holding the projection's lease (None: no worker is active), so a
-    'running' row left by a killed worker can be told from a live one."""
-    return await pool.fetchval(
-        """SELECT pid FROM pg_locks
-           WHERE locktype = 'advisory' AND granted AND objsubid = 1
-             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-             AND ((classid::bigint << 32) | objid::bigint)
-                 = """
-        + LEASE_KEY
-        + "::bigint",
-        name,
-    )

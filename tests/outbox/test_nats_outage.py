@@ -96,9 +96,11 @@ async def test_while_nats_is_down_the_api_serves_and_the_relay_catches_up_after(
                 await db.close()
         received = await read_all(server.url, outbox)
     finally:
-        await drop(app_settings)
-        await delete_stream(server.url, outbox.stream)
-        server.stop()
+        try:
+            await drop(app_settings)
+            await delete_stream(server.url, outbox.stream)
+        finally:
+            server.stop()
 
     assert len(received) == before + 6
     ids = [r.msg_id for r in received]

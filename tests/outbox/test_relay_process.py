@@ -24,10 +24,8 @@ ITEMS = [(location.id, product.sku) for location in LOCATIONS for product in PRO
 COUNTS_PER_ITEM = 40  # counted 2, 0, 2, 0, ...: every count crosses into low or out
 
 
-async def start_relay(
-    database: Database, nats_url: str, config: RelayConfig
-) -> asyncio.subprocess.Process:
-    env = {
+def relay_env(database: Database, nats_url: str, config: RelayConfig) -> dict[str, str]:
+    return {
         **os.environ,
         "DATABASE_URL": database.dsn,
         "OMNI_DATABASE_SCHEMA": database.schema or "",
@@ -36,10 +34,15 @@ async def start_relay(
         "OMNI_OUTBOX_SUBJECT_PREFIX": config.subject_prefix,
         "OMNI_OUTBOX_BATCH_SIZE": "16",  # many small batches: the kill lands between two
     }
+
+
+async def start_relay(
+    database: Database, nats_url: str, config: RelayConfig, command: str = "run"
+) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "api.cli", "outbox", "run"),
+        *(sys.executable, "-m", "api.cli", "outbox", command),
         cwd=ROOT,
-        env=env,
+        env=relay_env(database, nats_url, config),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
     )
@@ -90,3 +93,9 @@ async def test_a_relay_killed_mid_stream_and_restarted_loses_and_repeats_nothing
     for stream_versions in versions.values():
         assert stream_versions == sorted(stream_versions)
         assert len(stream_versions) == COUNTS_PER_ITEM
+
+    status = await start_relay(database, nats_url, outbox, "status")
+    printed, _ = await status.communicate()
+    state, _, lag_events, _, published = printed.decode().splitlines()[-1].split()[:5]
+    # Only committed batches count, and each commits once, however often it was sent.
+    assert (state, lag_events, int(published)) == ("stopped", "0", expected)

@@ -30,6 +30,22 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     run_projections: bool = True
     run_scheduler: bool = True
     seed_demo: bool = True
+    # The outbox (adapters/outbox/): off unless NATS_URL is set. `omni serve` runs the relay
+    # in the API process unless OMNI_RUN_OUTBOX=false (then `omni outbox run` does).
+    nats_url: str | None = None
+    run_outbox: bool = True
+    outbox_stream: str = "OMNI"
+    outbox_subject_prefix: str = "omni"
+    outbox_batch_size: int = 500
+    # How long JetStream remembers a message id (ARCHITECTURE "The outbox" says why 30 min).
+    outbox_duplicate_window: float = 1800.0
+    # The pickup-ready notifier (`omni notify run`): where it sends mail, and as whom.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "omnicommerce <orders@omnicommerce.example>"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
 
     @property
     def data_path(self) -> Path:
@@ -50,6 +66,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         values: dict[str, object] = {}
         if env.get("DATABASE_URL"):
             values["database_url"] = env["DATABASE_URL"]
+        if env.get("NATS_URL"):
+            values["nats_url"] = env["NATS_URL"]
         for field in cls.__struct_fields__:
             key = f"OMNI_{field.upper()}"
             if key in env:

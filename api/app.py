@@ -22,6 +22,7 @@ from api.auth import TokenService
 from api.demo_seed import seed_demo
 from api.graphql.endpoint import graphql_handlers
 from api.metrics import Metrics
+from api.outbox_cli import outbox_relay
 from api.pos_sync import pos_sync
 from api.rest import rest_handlers
 from api.scheduler import Scheduler
@@ -121,9 +122,16 @@ def create_app(settings: Settings) -> Litestar:
             services.projections.start()
         if settings.run_scheduler:
             scheduler.start()
+        # The outbox relay (when NATS_URL is set) runs as a task of its own: NATS being down
+        # or the relay failing never reaches a request.
+        relay = outbox_relay(services.database, settings) if settings.run_outbox else None
+        if relay is not None:
+            relay.start()
         try:
             yield
         finally:
+            if relay is not None:
+                await relay.stop()
             await scheduler.stop()
             await services.projections.stop()
             await services.database.close()

@@ -13,6 +13,7 @@ from adapters.postgres.database import Database
 from adapters.postgres.migrate import applied_migrations, available_migrations
 from adapters.settings import Settings
 from api.auth import Principal, Role, StaffRole, TokenService
+from api.outbox_cli import add_commands as add_outbox_commands
 
 DAY = 24 * 3600
 
@@ -79,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--customers", type=Path)
     load.add_argument("--staff", type=Path, help="staff_id, stores (A;B), staff_role, pin")
     load.set_defaults(handler=lambda s, a: asyncio.run(_catalog_import(s, a)))
+
+    add_outbox_commands(commands)  # outbox status|run, notify run (api/outbox_cli.py)
 
     bench = commands.add_parser("bench", help="run benchmarks (see bench/)")
     bench.add_argument("names", nargs="*", default=["all"])

@@ -1,4 +1,5 @@
-"""python -m bench [append|codec|load|projections|api|staff-board|all ...] [--seconds S] [--profile]
+"""python -m bench [append|codec|load|projections|api|staff-board|outbox|all ...]
+    [--seconds S] [--profile]
 
 projections is projection-replay and projection-lag, which also run alone.
 
@@ -22,7 +23,7 @@ from datetime import UTC, datetime
 
 from adapters.settings import Settings
 
-NAMES = ("append", "codec", "load", "projections", "api", "staff-board")
+NAMES = ("append", "codec", "load", "projections", "api", "staff-board", "outbox")
 # The issues' names for the two halves of `projections`: (module, its function).
 PARTS = {
     "projection-replay": ("projections", "run_replay"),

@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 
+from adapters.postgres.lease import Lease
 from adapters.postgres.outage import is_transient
 from adapters.postgres.store import PostgresEventStore
 from adapters.subscription import COALESCE_SECONDS, Window
@@ -25,7 +26,6 @@ from domain.ports import Position, RecordedEvent
 from projections.rebuild import Progress, RebuildInProgress, format_progress, rebuild
 from projections.tracking import (
     CheckpointMoved,
-    Lease,
     Projection,
     apply_batch,
     ensure_projection,

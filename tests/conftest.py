@@ -31,6 +31,7 @@ def settings() -> Settings:
         environment="test",
         seed_demo=False,
         poll_interval=0.5,
+        nats_url=None,  # the outbox only where a test turns it on (tests/outbox/)
     )
 
 

@@ -1,0 +1,117 @@
+"""`omni outbox status|run` and `omni notify run`: the outbox relay and its example consumer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from adapters.outbox.relay import OutboxRelay, RelayConfig
+from adapters.outbox.storage import outbox_status
+from adapters.postgres.database import Database
+from adapters.settings import Settings
+
+NO_NATS = "NATS_URL is not set: the outbox is off (set it to e.g. nats://127.0.0.1:4222)"
+
+
+def relay_config(settings: Settings) -> RelayConfig:
+    return RelayConfig(
+        stream=settings.outbox_stream,
+        subject_prefix=settings.outbox_subject_prefix,
+        duplicate_window=settings.outbox_duplicate_window,
+        batch_size=settings.outbox_batch_size,
+        poll_interval=settings.poll_interval,
+    )
+
+
+def outbox_relay(database: Database, settings: Settings) -> OutboxRelay | None:
+    """The relay for this database, or None when NATS_URL is not set."""
+    if not settings.nats_url:
+        return None
+    config = relay_config(settings)
+    return OutboxRelay(database.store, settings.nats_url, config, database.dsn, database.schema)
+
+
+def add_commands(commands: Any) -> None:
+    outbox = commands.add_parser("outbox", help="events to NATS JetStream").add_subparsers(
+        required=True, metavar="WHAT"
+    )
+    outbox.add_parser("status", help="position, lag and state of the relay").set_defaults(
+        handler=lambda s, a: asyncio.run(_status(s))
+    )
+    outbox.add_parser("run", help="run the relay alone until interrupted").set_defaults(
+        handler=lambda s, a: asyncio.run(_run_relay(s))
+    )
+    notify = commands.add_parser("notify", help="notification consumers").add_subparsers(
+        required=True, metavar="WHAT"
+    )
+    notify.add_parser("run", help="e-mail customers when a pickup is ready").set_defaults(
+        handler=lambda s, a: asyncio.run(_run_notifier(s))
+    )
+
+
+async def _status(settings: Settings) -> None:
+    database = await Database.open(settings, schema=settings.database_schema)
+    try:
+        status = await outbox_status(database.pool, relay_config(settings).name)
+    finally:
+        await database.close()
+    print(f"NATS: {settings.nats_url or 'not set (the outbox is off)'}")
+    print(f"stream {settings.outbox_stream}, subjects {settings.outbox_subject_prefix}.>")
+    print(f"{'state':10} {'position':>16} {'lag events':>11} {'lag s':>8} {'published':>10}")
+    print(
+        f"{status.state:10} {status.position:>16} {status.lag_events:>11} "
+        f"{status.lag_seconds:>8.1f} {status.published:>10}  {status.error or ''}"
+    )
+
+
+async def _run_relay(settings: Settings) -> None:
+    if not settings.nats_url:
+        sys.exit(NO_NATS)
+    database = await Database.open(settings, schema=settings.database_schema)
+    relay = outbox_relay(database, settings)
+    assert relay is not None
+    await _until_signalled(
+        relay.start, relay.stop, f"outbox relay running: {settings.nats_url} (Ctrl-C stops)"
+    )
+    await database.close()
+
+
+async def _run_notifier(settings: Settings) -> None:
+    from adapters.outbox.notifier import PickupReadyNotifier, SmtpMailer
+
+    if not settings.nats_url:
+        sys.exit(NO_NATS)
+    database = await Database.open(settings, schema=settings.database_schema)
+    mailer = SmtpMailer(
+        settings.smtp_host,
+        settings.smtp_port,
+        settings.smtp_sender,
+        settings.smtp_username,
+        settings.smtp_password,
+        settings.smtp_starttls,
+    )
+    notifier = PickupReadyNotifier(
+        database.store, mailer, settings.nats_url, relay_config(settings)
+    )
+    await _until_signalled(
+        notifier.start, notifier.stop, f"pickup-ready notifier running: mail via {mailer.where}"
+    )
+    await database.close()
+
+
+async def _until_signalled(
+    start: Callable[[], object], stop: Callable[[], Awaitable[None]], banner: str
+) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    start()
+    print(banner, flush=True)
+    await stopping.wait()
+    await stop()

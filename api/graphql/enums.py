@@ -11,6 +11,7 @@ from domain.errors import ErrorCode
 from domain.order.model import FulfillmentMethod, OrderStatus
 from domain.pickup.model import PickupStatus
 from domain.returns.model import ReturnChannel, ReturnStatus
+from domain.usecases.carts import MergeChange
 from domain.values import Channel
 
 ErrorCodeEnum = strawberry.enum(ErrorCode, name="ErrorCode")
@@ -21,6 +22,7 @@ ReturnStatusEnum = strawberry.enum(ReturnStatus, name="ReturnStatus")
 ReturnChannelEnum = strawberry.enum(ReturnChannel, name="ReturnChannel")
 FulfillmentMethodEnum = strawberry.enum(FulfillmentMethod, name="FulfillmentMethod")
 ChannelEnum = strawberry.enum(Channel, name="Channel")
+MergeChangeEnum = strawberry.enum(MergeChange, name="MergeChange")
 
 __all__ = [
     "CartStatus",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -30,12 +31,29 @@ class CartStarted(msgspec.Struct, frozen=True):
     resumed: bool = False
 
 
+class MergeChange(enum.StrEnum):
+    ADDED = "added"  # the current cart did not hold the SKU
+    COMBINED = "combined"  # quantities summed
+    CAPPED = "capped"  # summed beyond the line maximum: held at it
+
+
+class MergedLine(msgspec.Struct, frozen=True):
+    """One guest line as it landed in the customer's cart, for the app to tell the shopper."""
+
+    sku: str
+    change: MergeChange
+    guest_quantity: int
+    quantity_before: int
+    quantity_after: int
+
+
 class SignedIn(msgspec.Struct, frozen=True):
-    """The customer's current cart after sign-in, and what the merge did."""
+    """The customer's current cart after sign-in, and what the merge did, line by line."""
 
     cart_id: UUID
     merged_from: UUID | None = None
     capped_skus: list[str] = []
+    lines: list[MergedLine] = []
 
 
 class CartUseCases(CurrentCarts):
@@ -140,10 +158,13 @@ class CartUseCases(CurrentCarts):
                 guest.assign_to(customer_id, now)
                 carts.make_current(guest.id, CartBecameCurrentBecause.SIGNED_IN, now)
                 return Decision([guest, carts], SignedIn(guest.id))
+            before = {sku: line.quantity for sku, line in current.lines.items()}
             capped = current.absorb(guest, now)
             guest.merge_into(current.id, now)
             carts.merge_guest_cart(guest.id, now)
-            return Decision([current, guest, carts], SignedIn(current.id, guest.id, capped))
+            lines = _merged_lines(guest, current, before, capped)
+            result = SignedIn(current.id, guest.id, capped, lines)
+            return Decision([current, guest, carts], result)
 
         return await self._execute(decide, SignedIn, context)
 
@@ -162,3 +183,17 @@ class CartUseCases(CurrentCarts):
 
 
 __all__ = ["CartChanged", "CartStarted", "CartUseCases", "Channel", "SignedIn"]
+
+
+def _merged_lines(
+    guest: Cart, current: Cart, before: dict[str, int], capped: list[str]
+) -> list[MergedLine]:
+    def change(sku: str) -> MergeChange:
+        if sku in capped:
+            return MergeChange.CAPPED
+        return MergeChange.COMBINED if sku in before else MergeChange.ADDED
+
+    return [
+        MergedLine(sku, change(sku), line.quantity, before.get(sku, 0), current.lines[sku].quantity)
+        for sku, line in guest.lines.items()
+    ]

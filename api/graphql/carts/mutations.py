@@ -15,7 +15,7 @@ from api.graphql.common import Payload, attempt
 from api.graphql.context import Info, RequestContext, path_of
 from api.graphql.errors import UserError, invalid
 from domain.usecases.base import Done
-from domain.usecases.carts import CartChanged, CartStarted, SignedIn
+from domain.usecases.carts import CartChanged, CartStarted, MergeChange, SignedIn
 
 
 @strawberry.type
@@ -33,10 +33,22 @@ class CartPayload(Payload):
         return await readable_cart(info.context, self.cart_id)
 
 
+@strawberry.type(description="One guest line as it landed in the customer's cart.")
+class MergedLine:
+    sku: str
+    change: MergeChange
+    guest_quantity: int
+    quantity_before: int
+    quantity_after: int
+
+
 @strawberry.type
 class SignInPayload(CartPayload):
     merged_from: UUID | None = None
     capped_skus: list[str] | None = None
+    merged_lines: list[MergedLine] | None = strawberry.field(
+        default=None, description="What the merge did to each guest line, to tell the shopper."
+    )
 
 
 def cart_payload(
@@ -132,4 +144,14 @@ def _signed_in(outcome: Done[SignedIn] | UserError) -> SignInPayload:
         cart_id=result.cart_id,
         merged_from=result.merged_from,
         capped_skus=list(result.capped_skus),
+        merged_lines=[
+            MergedLine(
+                sku=line.sku,
+                change=line.change,
+                guest_quantity=line.guest_quantity,
+                quantity_before=line.quantity_before,
+                quantity_after=line.quantity_after,
+            )
+            for line in result.lines
+        ],
     )

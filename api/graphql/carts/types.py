@@ -42,6 +42,7 @@ class Cart:
     order_id: UUID | None
     merged_into: UUID | None
     last_activity_at: datetime
+    version: int = strawberry.field(description="For checkout's expectedVersions.")
 
     @classmethod
     def of(cls, view: CartView) -> Cart:
@@ -77,4 +78,5 @@ class Cart:
             order_id=view.order_id,
             merged_into=view.merged_into,
             last_activity_at=view.last_activity_at,
+            version=view.version,
         )

@@ -19,6 +19,12 @@ from domain.usecases.checkout import CheckedOut, OrderChanged
 IDEMPOTENCY_KEY_LENGTH = range(8, 101)
 
 
+@strawberry.input(description="A stream (the cart, a stock item) at the version the client saw.")
+class ExpectedVersion:
+    stream_id: UUID
+    version: int
+
+
 @strawberry.input
 class CheckoutInput:
     cart_id: UUID
@@ -27,6 +33,12 @@ class CheckoutInput:
     payment_token: str | None = None
     idempotency_key: str | None = strawberry.field(
         default=None, description="8 to 100 characters: a retry returns the first outcome."
+    )
+    expected_versions: list[ExpectedVersion] | None = strawberry.field(
+        default=None,
+        description="Optimistic concurrency made explicit: the cart's version and its lines' "
+        "stock items' versions (Cart.version, StockLevel.version) as the client saw them; any "
+        "other is refused with STALE_VERSION, nothing decided again.",
     )
 
 
@@ -65,6 +77,7 @@ class CheckoutMutations:
                 context.command(device_id),
                 input.payment_token,
                 _scoped_key(context, key),
+                _versions(input.expected_versions),
             )
         )
         return _checked_out(placed)
@@ -84,6 +97,12 @@ class CheckoutMutations:
         context.require()
         use_case = context.services.service.cancel_order
         return _order(await attempt(use_case(order_id, reason, context.command())))
+
+
+def _versions(expected: list[ExpectedVersion] | None) -> dict[UUID, int] | None:
+    if expected is None:
+        return None
+    return {item.stream_id: item.version for item in expected}
 
 
 def _scoped_key(context: RequestContext, key: str | None) -> str | None:

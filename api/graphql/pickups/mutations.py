@@ -82,6 +82,16 @@ class PickupMutations:
         use_case = context.services.service.notify_customer
         return pickup_payload(await attempt(use_case(pickup_id, channel, context.command())))
 
+    @strawberry.mutation(
+        description="The pickup window passed without the customer: a no-show. Its stock is "
+        "released and the order cancelled; refused while the customer may still come."
+    )
+    async def mark_no_show(self, info: Info, pickup_id: UUID) -> PickupPayload:
+        context = info.context
+        staff = context.require()
+        use_case = context.services.service.mark_no_show
+        return pickup_payload(await attempt(use_case(pickup_id, staff.subject, context.command())))
+
     @strawberry.mutation(description="Hand over against the code the customer shows.")
     async def collect_pickup(
         self, info: Info, pickup_id: UUID, code: str, proof: str | None = None

@@ -19,7 +19,12 @@ class StockLevel:
     on_hand: int
     reserved: int
     available: int = strawberry.field(description="On hand less reserved; negative when short.")
+    oversold: int = strawberry.field(
+        description="Reserved units with no stock behind them (a count or a till sale took "
+        "them): promised to customers, not on the shelf. Listed first in lowStock."
+    )
     discrepancy: int = strawberry.field(description="Units sold beyond what the books held.")
+    version: int = strawberry.field(description="The stock item's version, for expectedVersions.")
     updated_at: datetime
 
     @classmethod
@@ -30,7 +35,9 @@ class StockLevel:
             on_hand=level.on_hand,
             reserved=level.reserved,
             available=level.available,
+            oversold=level.oversold,
             discrepancy=level.discrepancy,
+            version=level.version,
             updated_at=level.updated_at,
         )
 

@@ -68,31 +68,3 @@ class Window(msgspec.Struct, frozen=True):
     events: list[RecordedEvent]
     end: Position | None
     scanned: int
-
-
-ReadWindow = Callable[[Position, int, Sequence[str]], Awaitable[Window]]
-
-
-async def follow_windows(
-    read_window: ReadWindow,
-    signal: AppendSignal,
-    after: Position,
-    topics: Sequence[str],
-    batch_size: int,
-    poll_interval: float,
-) -> AsyncIterator[Window]:
-    """Like follow, for a reader that filters by topic: each window tells how far it read.
-
-    After a partial window it sleeps until the next append instead of reading an empty one,
-    and once woken it lets a burst of commits gather for COALESCE_SECONDS.
-    """
-    while True:
-        seen = signal.generation
-        window = await read_window(after, batch_size, topics)
-        if window.end is not None:
-            after = window.end
-            yield window
-            if window.scanned == batch_size:
-                continue
-        if await signal.wait_beyond(seen, poll_interval):
-            await asyncio.sleep(COALESCE_SECONDS)

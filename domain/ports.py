@@ -55,9 +55,6 @@ class Position(msgspec.Struct, frozen=True, order=True):
         return cls(int(transaction_id), int(position))
 
 
-ORIGIN = Position()
-
-
 class RecordedEvent(msgspec.Struct, frozen=True):
     """A domain event as the global log holds it: where it sits, who caused it, when."""
 

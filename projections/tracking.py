@@ -43,9 +43,6 @@ class Projection:
     async def create_tables(self, connection: asyncpg.Connection, suffix: str = "") -> None:
         await connection.execute(self.schema.format(s=suffix))
 
-    def handles(self, recorded: RecordedEvent) -> bool:
-        return recorded.topic.startswith(self.topics)
-
     async def apply(
         self, connection: asyncpg.Connection, batch: Sequence[RecordedEvent], suffix: str
     ) -> None:

@@ -13,7 +13,7 @@ from adapters.codec import EncodedEvent, EventCodec
 from adapters.postgres.notify import AppendNotifier, Connect
 from adapters.postgres.outage import Outage
 from adapters.postgres.recent_states import RecentState, RecentStates
-from adapters.subscription import AppendSignal, Window, follow, follow_windows
+from adapters.subscription import AppendSignal, Window, follow
 from domain.errors import ConcurrencyError
 from domain.ports import AppendResult, DomainEvent, Position, RecordedEvent, Snapshot
 from domain.values import Context
@@ -341,18 +341,6 @@ class PostgresEventStore:
             return None
         position = Position(row["transaction_id"], row["position"])
         return AppendResult(position, replayed=True, outcome=bytes(row["outcome"]))
-
-    def follow_windows(
-        self,
-        after: Position,
-        topics: Sequence[str],
-        *,
-        batch_size: int = 1000,
-        poll_interval: float = 1.0,
-    ) -> AsyncIterator[Window]:
-        return follow_windows(
-            self.read_window, self.signal, after, topics, batch_size, poll_interval
-        )
 
     def follow(
         self,

@@ -7,6 +7,7 @@ binaries found on the machine are used. Failing both, the error says what to ins
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+HANDLES_FILE = ".handle_pids.json"  # pgserver's list of the processes using its server
 INSTALL_HINT = (
     "no embedded PostgreSQL available: use Python 3.11 or 3.12 (the pgserver wheel), "
     "or install PostgreSQL (initdb and pg_ctl on PATH), or set DATABASE_URL to a server"
@@ -41,6 +43,7 @@ class EmbeddedPostgres:
                 import pgserver
         except ImportError:
             return self._start_with_machine_binaries()
+        _forget_dead_users(self.data_dir / HANDLES_FILE)
         self._server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
         self.dsn = self._server.get_uri()
         return self.dsn
@@ -88,6 +91,29 @@ class EmbeddedPostgres:
             )
         self.dsn = f"postgresql://postgres@/postgres?host={self.data_dir}"
         return self.dsn
+
+
+def _forget_dead_users(handles: Path) -> None:
+    """pgserver stops its server when the last process using it exits, counting users in a
+    file; a process that was killed never takes itself off, and the server then outlives
+    every test run. Take off the processes that are gone, so the last live user stops it."""
+    try:
+        pids = json.loads(handles.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and _alive(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _find_postgres_binaries() -> str | None:

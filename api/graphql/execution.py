@@ -32,6 +32,8 @@ from strawberry.utils.await_maybe import await_maybe
 
 from api.graphql.context import RequestContext
 from api.graphql.errors import Unavailable, as_client_error, formatted
+from api.graphql.fast_fields import FastLeafExecutor
+from api.graphql.plans import Plan, PlanRun, compile_plan
 from api.graphql.schema import LIMIT_RULES, MAX_TOKENS, schema
 
 log = logging.getLogger("omnicommerce.graphql")
@@ -52,6 +54,7 @@ class Prepared:
     document: DocumentNode | None
     errors: tuple[GraphQLError, ...] = ()
     operations: Mapping[str | None, OperationType] = field(default_factory=dict)
+    plans: Mapping[str | None, Plan | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -77,7 +80,7 @@ class GraphQLExecutor:
         self._documents = LRU(MAX_CACHED_DOCUMENTS)
         self._persisted = LRU(MAX_PERSISTED_QUERIES)
         self._schema = schema._schema
-        self._context_class = schema.execution_context_class
+        self._context_class = FastLeafExecutor
 
     async def run(
         self,
@@ -96,18 +99,44 @@ class GraphQLExecutor:
         operation_name, operation = _operation(prepared, operation_name)
         if operation is OperationType.SUBSCRIPTION:
             raise RequestError("subscriptions are not allowed over POST: use the WebSocket")
-        result = await await_maybe(
-            execute(
-                self._schema,
-                prepared.document,
-                context_value=context,
-                variable_values=variables,
-                operation_name=operation_name,
-                executor_class=self._context_class,
-                is_awaitable=is_awaitable,
+        plan = prepared.plans.get(operation_name)
+        if plan is None:  # what plans leave to graphql-core
+            result = await await_maybe(
+                execute(
+                    self._schema,
+                    prepared.document,
+                    context_value=context,
+                    variable_values=variables,
+                    operation_name=operation_name,
+                    executor_class=self._context_class,
+                    is_awaitable=is_awaitable,
+                )
             )
-        )
+        else:
+            result = await self._run_plan(
+                plan, prepared.document, variables, operation_name, context
+            )
         return _answer(result, context, operation_name)
+
+    async def _run_plan(
+        self,
+        plan: Plan,
+        document: DocumentNode,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: RequestContext,
+    ) -> ExecutionResult:
+        executor = self._context_class.build(
+            self._schema,
+            document,
+            context_value=context,
+            raw_variable_values=variables,
+            operation_name=operation_name,
+            is_awaitable=is_awaitable,
+        )
+        if isinstance(executor, list):  # variables that cannot be coerced
+            return ExecutionResult(None, executor)
+        return await await_maybe(PlanRun(executor).run(plan))
 
     def _query_text(self, query: str | None, extensions: dict[str, Any] | None) -> str | None:
         """Automatic persisted queries: a client sends the sha256 of a document; the first
@@ -145,12 +174,13 @@ def _parse_and_validate(query: str, graphql_schema: Any) -> Prepared:
     errors = validate(graphql_schema, document, RULES)
     if errors:
         return Prepared(None, tuple(errors))
-    operations = {
-        (d.name.value if d.name else None): d.operation
-        for d in document.definitions
-        if isinstance(d, OperationDefinitionNode)
+    definitions = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    operations = {(d.name.value if d.name else None): d.operation for d in definitions}
+    plans = {
+        (d.name.value if d.name else None): compile_plan(graphql_schema, document, d)
+        for d in definitions
     }
-    return Prepared(document, (), operations)
+    return Prepared(document, (), operations, plans)
 
 
 def _operation(prepared: Prepared, name: str | None) -> tuple[str | None, OperationType]:

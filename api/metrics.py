@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, values
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -44,10 +45,17 @@ class Metrics:
             buckets=BUCKETS,
             registry=self.registry,
         )
+        self._children: dict[tuple[str, str], tuple[Any, Any]] = {}
 
     def observe(self, operation: str, outcome: str, started: float) -> None:
-        self.requests.labels(operation, outcome).inc()
-        self.latency.labels(operation).observe(time.perf_counter() - started)
+        # labels() hashes and locks on every call: each (operation, outcome) child is kept.
+        children = self._children.get((operation, outcome))
+        if children is None:
+            children = self.requests.labels(operation, outcome), self.latency.labels(operation)
+            self._children[operation, outcome] = children
+        counter, histogram = children
+        counter.inc()
+        histogram.observe(time.perf_counter() - started)
 
     def render(self, gauges: Gauges) -> bytes:
         scrape = CollectorRegistry()

@@ -13,6 +13,7 @@ from adapters.codec import EncodedEvent, EventCodec
 from adapters.postgres.notify import AppendNotifier, Connect
 from adapters.postgres.outage import Outage
 from adapters.postgres.recent_states import RecentState, RecentStates
+from adapters.postgres.shared_reads import SharedReads
 from adapters.subscription import AppendSignal, Window, follow
 from domain.errors import ConcurrencyError
 from domain.ports import AppendResult, DomainEvent, Position, RecordedEvent, Snapshot
@@ -80,9 +81,7 @@ LIMIT $3
 # so a follower decodes what it handles and still learns how far it has read.
 READ_WINDOW = """
 SELECT transaction_id::text::bigint AS transaction_id, position, stream_id, version, topic,
-       schema_version, recorded_at,
-       CASE WHEN topic ^@ ANY ($4::text[]) THEN state END AS state,
-       CASE WHEN topic ^@ ANY ($4::text[]) THEN context END AS context
+       schema_version, recorded_at, state, context
 FROM events e
 WHERE (e.transaction_id, e.position) > ($1::text::xid8, $2)
   AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -95,6 +94,9 @@ SELECT e.transaction_id::text::bigint AS transaction_id, e.position FROM events 
 WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
 ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1
 """
+
+# How long a window read answers followers asking for the same window (shared_reads.py).
+WINDOW_SHARED_SECONDS = 0.05
 
 decode_context = msgspec.json.Decoder(Context).decode
 encode_context = msgspec.json.Encoder().encode
@@ -111,6 +113,9 @@ class PostgresEventStore:
         self.recent = RecentStates()
         # This process's view of database outages, shared by all that use the pool.
         self.outage = Outage(pool)
+        self._windows: SharedReads[list[asyncpg.Record]] = SharedReads(WINDOW_SHARED_SECONDS)
+        # Only reads in flight (and of the same generation of appends signalled).
+        self._heads: SharedReads[asyncpg.Record | None] = SharedReads(0.0)
 
     async def start_listening(self, connect: Connect) -> None:
         """Wake this process's followers on appends committed by any process; `connect` opens
@@ -294,14 +299,17 @@ class PostgresEventStore:
 
     async def read_window(self, after: Position, limit: int, topics: Sequence[str]) -> Window:
         """The events of `topics` among the next `limit` in global order, and where that
-        window ends (None when there is nothing past `after`)."""
-        rows = await self.pool.fetch(
-            READ_WINDOW, str(after.transaction_id), after.position, limit, list(topics)
+        window ends (None when there is nothing past `after`). The rows are read once for
+        every follower of this process asking for the same window (shared_reads.py)."""
+        rows = await self._windows.read(
+            (after, limit, self.signal.generation),
+            lambda: self.pool.fetch(READ_WINDOW, str(after.transaction_id), after.position, limit),
         )
         if not rows:
             return Window([], None, 0)
         end = Position(rows[-1]["transaction_id"], rows[-1]["position"])
-        events = [self._recorded(row) for row in rows if row["state"] is not None]
+        wanted = tuple(topics)
+        events = [self._recorded(row) for row in rows if row["topic"].startswith(wanted)]
         return Window(events, end, len(rows))
 
     def _recorded(self, row: asyncpg.Record) -> RecordedEvent:
@@ -324,10 +332,14 @@ class PostgresEventStore:
 
     async def committed_head(self) -> Position:
         """The newest committed event, even if an older open transaction still hides it from
-        followers: what "everything so far" means when waiting for projections."""
-        row = await self.pool.fetchrow(
-            """SELECT e.transaction_id::text::bigint AS transaction_id, e.position FROM events e
-               ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1"""
+        followers: what "everything so far" means when waiting for projections. Followers of
+        this process asking at the same moment share one query."""
+        row = await self._heads.read(
+            self.signal.generation,
+            lambda: self.pool.fetchrow(
+                """SELECT e.transaction_id::text::bigint AS transaction_id, e.position
+                   FROM events e ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1"""
+            ),
         )
         return Position(row["transaction_id"], row["position"]) if row else Position()
 

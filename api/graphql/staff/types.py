@@ -6,7 +6,7 @@ from datetime import date
 
 import strawberry
 
-from projections import fulfillment_times as fulfillment
+from projections import fulfillment_stats as fulfillment
 
 
 @strawberry.type(description="Durations in seconds.")

@@ -25,7 +25,8 @@ class FulfillmentStats(msgspec.Struct, frozen=True):
     placed_to_ready: TimeStats
     ready_to_collected: TimeStats
     placed_to_collected: TimeStats
-    ready_within_promise: float | None
+    made_ready: int
+    ready_within_promise: float | None  # a share of made_ready
     collected: int
     no_shows: int
     short_picked_units: int
@@ -66,7 +67,7 @@ SELECT store_id, day, count(*) AS pickups,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY to_hand_over) AS handed_p50,
        percentile_cont(0.9) WITHIN GROUP (ORDER BY to_hand_over) AS handed_p90,
        max(to_hand_over) AS handed_max,
-       avg(on_time) AS on_time_share,
+       count(on_time) AS made_ready, avg(on_time) AS on_time_share,
        sum(collected) AS collected, sum(no_show) AS no_shows, sum(short_units) AS short_units
 FROM timed
 WHERE day BETWEEN $2 AND $3 AND ($4::text IS NULL OR (store_id, day) > ($4, $5::date))
@@ -128,6 +129,7 @@ def _row(row: asyncpg.Record) -> FulfillmentStats:
         placed_to_ready=_stats(row, "ready"),
         ready_to_collected=_stats(row, "collected"),
         placed_to_collected=_stats(row, "handed"),
+        made_ready=row["made_ready"],
         ready_within_promise=_float(row["on_time_share"]),
         collected=row["collected"],
         no_shows=row["no_shows"],

@@ -37,7 +37,7 @@ async def running_server(
     schema: str | None = None,
     **overrides: str,
 ) -> AsyncIterator[str]:
-    """Start `uvicorn api.app:from_environment`, wait until /health answers, yield its base
+    """Start `uvicorn api.app:from_environment`, wait until /health/ready answers, yield its base
     URL; stop it and drop its schema afterwards. `overrides` are OMNI_* settings. With
     `projection_worker`, the read models run in an `omni projections run` process of their
     own instead of in the API processes. A caller that names the schema owns it (a restart
@@ -103,7 +103,9 @@ async def _until_healthy(base: str, process: asyncio.subprocess.Process) -> None
             if process.returncode is not None:
                 raise RuntimeError("the server exited during start-up")
             try:
-                if (await client.get("/health")).status_code == 200:
+                # /health/ready, not /health: a long transaction elsewhere on a shared server makes
+                # /health report degraded, which says nothing about this server having started.
+                if (await client.get("/health/ready")).status_code == 200:
                     return
             except httpx.TransportError:
                 pass

@@ -12,7 +12,7 @@ from tests.api.test_mutations import CHECKOUT, PICKUP_ACTION, code_for_customer,
 
 FIGURES = """fragment figures on FulfillmentStatsConnection {
   pageInfo { hasNextPage endCursor }
-  nodes { storeId day pickups collected noShows shortPicks readyWithinPromise
+  nodes { storeId day pickups madeReady collected noShows shortPicks readyWithinPromise
     placedToReady { p50 p90 max } readyToCollected { p50 p90 max }
     placedToCollected { p50 p90 max } } }"""
 BY_STORE = (
@@ -85,8 +85,10 @@ async def test_an_admin_reads_every_store_in_one_query_with_each_stores_own_figu
     assert [(r["storeId"], r["pickups"]) for r in rows] == [("AMS-CENTRAAL", 2), ("AMS-ZUID", 1)]
     centraal, zuid = rows
     assert (centraal["collected"], centraal["noShows"], centraal["shortPicks"]) == (1, 0, 0)
+    assert (centraal["madeReady"], centraal["readyWithinPromise"]) == (1, 1.0)
     assert centraal["placedToCollected"]["p50"] is not None
     assert (zuid["collected"], zuid["shortPicks"]) == (0, 1)
+    assert (zuid["madeReady"], zuid["readyWithinPromise"]) == (0, None)
     assert zuid["placedToCollected"] == {"p50": None, "p90": None, "max": None}
     for row in rows:
         own = await api.data(ONE_STORE, admin, store=row["storeId"], **DAYS)

@@ -169,6 +169,7 @@ async def test_the_board_and_the_click_to_collect_times(shop: Shop) -> None:
         78 * 60,
         90 * 60,
     )
+    assert day.made_ready == 4
     assert day.ready_within_promise == 0.75  # 3 of the 4 ready ones within 60 minutes
     [chain] = await fulfillment_stats.fulfillment_stats(
         shop.pool, None, date(2026, 11, 2), date(2026, 11, 2)

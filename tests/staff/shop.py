@@ -1,5 +1,5 @@
-"""The rest of the world around a staff page: customers checking out, other devices and tills
-acting on pickups, all over HTTP against a real server."""
+"""The rest of the world around a staff page: customers checking out, colleagues acting on
+pickups from other devices, all over HTTP against a real server."""
 
 from __future__ import annotations
 

@@ -44,10 +44,18 @@ STORE_DAYS = """query($store: String!, $first: Date!, $last: Date!) {
   fulfillmentStats(storeId: $store, firstDay: $first, lastDay: $last) {
     nodes { day pickups collected noShows shortPicks placedToCollected { p50 p90 } } } }"""
 
-# What a subscription sends, for the bench's baseline: the same board the page subscribes to.
+# The bench's baseline: the board the page subscribes to, with the same fields (a copy of
+# operations.js's BOARD_SUBSCRIPTION), so the two differ only by what the page itself does.
 BOARD_SUBSCRIPTION = """subscription($store: String!) {
-  pickupBoard(storeId: $store) {
-    toPick { id } picking { id } ready { id } collectedToday { id } } }"""
+  pickupBoard(storeId: $store) { storeId asOf
+    toPick { ...card } picking { ...card } ready { ...card }
+    collectedToday { ...card } notCollected { ...card } } }
+fragment card on Pickup {
+  id orderId orderNumber status customerFirstName
+  placedAt promisedReadyAt pickerId pickingStartedAt readyAt collectBy shelfSpot
+  finishedAt collectedBy overdue
+  lines { lineId sku quantity productName }
+  shortPicks { lineId sku quantityShort } }"""
 
 RECEIVE_STOCK = """mutation($store: String!, $sku: String!, $quantity: Int!) {
   receiveStock(locationId: $store, sku: $sku, quantity: $quantity, reference: "bench") {

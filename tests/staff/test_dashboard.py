@@ -59,7 +59,7 @@ async def test_a_store_sees_what_waits_and_its_click_to_collect_time_per_day(
         await expect(tile(page, "within-promise")).to_have_text("100 %", timeout=SHOWN_WITHIN_MS)
         assert await page.locator("#chart circle").count() == 0  # ready is not collected
 
-        code = (await shop.pickup_of("cust-alan", order_id))["pickupCode"]
+        code = (await shop.pickup_of("cust-alan", order_id, "READY"))["pickupCode"]
         await shop.act(documents.COLLECT, associate, id=pickup_id, code=code)
         await expect(tile(page, "collected")).to_have_text("1", timeout=SHOWN_WITHIN_MS)
         await expect(tile(page, "collected-today")).to_have_text("1")

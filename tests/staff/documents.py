@@ -57,6 +57,9 @@ fragment card on Pickup {
   lines { lineId sku quantity productName }
   shortPicks { lineId sku quantityShort } }"""
 
+# Typed into GraphiQL by the offline test: a public read, no token needed.
+GRAPHIQL_QUERY = '{ products(search: "LAVA") { nodes { sku name } } }'
+
 RECEIVE_STOCK = """mutation($store: String!, $sku: String!, $quantity: Int!) {
   receiveStock(locationId: $store, sku: $sku, quantity: $quantity, reference: "bench") {
     userErrors { code } } }"""

@@ -2,9 +2,9 @@
 
 200 moves (start picking, mark ready, collect) against a real server, one at a time. The page
 records when each card lands in its new column (a MutationObserver, wall clock in the page);
-a graphql-transport-ws client subscribed to the same board records when the subscription's
-message arrives: the baseline, measured in the same run. Both are counted from the moment
-the mutation's HTTP response reached this process (same machine, same clock).
+a graphql-transport-ws client subscribed to the same board with the same fields records when
+the subscription's message arrives: the baseline, measured in the same run. Both are counted
+from the moment the mutation's HTTP response reached this process (same machine, same clock).
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ from tests.staff import documents
 from tests.staff.browser import CHROMIUM_FLAGS, chromium_executable, signed_in
 from tests.staff.shop import Shop
 
-SECRET = "bench-secret"
+SECRET = "bench-secret-for-the-staff-board-benchmark"
 STORE = "AMS-CENTRAAL"
 MOVES = 200
 TARGET_MS = 1000.0  # the issue's "within 1 s"
+COLUMNS = ("toPick", "picking", "ready", "collectedToday", "notCollected")
 
 OBSERVE = """() => {
   window.__landed = new Map();
@@ -65,8 +66,8 @@ class BoardFollower:
             async for raw in ws:
                 at = time.time() * 1000
                 board = json.loads(raw)["payload"]["data"]["pickupBoard"]
-                for column, cards in board.items():
-                    for card in cards:
+                for column in COLUMNS:
+                    for card in board[column]:
                         if self.where.get(card["id"]) != column:
                             self.where[card["id"]] = column
                             self.arrived[f"{card['id']}/{column}"] = at
@@ -90,7 +91,7 @@ async def _moves(shop: Shop, staff: str, order_id: str, pickup_id: str) -> Any:
     """The three moves of one pickup: (mutation, variables, column it lands in)."""
     yield documents.START_PICKING, {"id": pickup_id}, "picking"
     yield documents.MARK_READY, {"id": pickup_id, "shelf": "B1"}, "ready"
-    code = (await shop.pickup_of("cust-ada", order_id))["pickupCode"]
+    code = (await shop.pickup_of("cust-ada", order_id, "READY"))["pickupCode"]
     yield documents.COLLECT, {"id": pickup_id, "code": code}, "collectedToday"
 
 

@@ -1,4 +1,4 @@
-"""Fulfillment times: each store's pickup board, and click-to-collect times per store and day.
+"""Fulfillment times: each store's pickup board (its statistics: fulfillment_stats.py).
 
 Times are kept as facts (placed, picking started, ready, collected); "overdue" and "today"
 are decided at query time against the caller's clock and the store's time zone.
@@ -7,7 +7,7 @@ are decided at query time against the caller's clock and the store's time zone.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -282,90 +282,3 @@ async def pickups_at(
         limit,
     )
     return [_card(row) for row in rows]
-
-
-class TimeStats(msgspec.Struct, frozen=True):
-    p50: float | None
-    p90: float | None
-    max: float | None
-
-
-class FulfillmentStats(msgspec.Struct, frozen=True):
-    """Click-to-collect times of pickups placed on one day (store-local), in seconds."""
-
-    store_id: str | None
-    day: date
-    pickups: int
-    placed_to_ready: TimeStats
-    ready_to_collected: TimeStats
-    placed_to_collected: TimeStats
-    ready_within_promise: float | None
-    collected: int
-    no_shows: int
-    short_picked_units: int
-
-
-STATS = """
-WITH timed AS (
-    SELECT {store} AS store_id,
-           (v.placed_at AT TIME ZONE l.time_zone)::date AS day,
-           extract(epoch FROM v.ready_at - v.placed_at) AS to_ready,
-           CASE WHEN v.status = 'collected'
-                THEN extract(epoch FROM v.finished_at - v.ready_at) END AS to_collected,
-           CASE WHEN v.status = 'collected'
-                THEN extract(epoch FROM v.finished_at - v.placed_at) END AS to_hand_over,
-           CASE WHEN v.ready_at IS NOT NULL
-                THEN (v.ready_at <= v.promised_ready_at)::int END AS on_time,
-           (v.status = 'collected')::int AS collected,
-           (v.status = 'not_collected')::int AS no_show,
-           (SELECT coalesce(sum((s->>'quantity')::int), 0)
-              FROM jsonb_array_elements(v.shorts) AS s) AS short_units
-    FROM pickup_view v JOIN locations l ON l.id = v.store_id
-    WHERE ($1::text IS NULL OR v.store_id = $1)
-)
-SELECT store_id, day, count(*) AS pickups,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY to_ready) AS ready_p50,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY to_ready) AS ready_p90,
-       max(to_ready) AS ready_max,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY to_collected) AS collected_p50,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY to_collected) AS collected_p90,
-       max(to_collected) AS collected_max,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY to_hand_over) AS handed_p50,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY to_hand_over) AS handed_p90,
-       max(to_hand_over) AS handed_max,
-       avg(on_time) AS on_time_share,
-       sum(collected) AS collected, sum(no_show) AS no_shows, sum(short_units) AS short_units
-FROM timed WHERE day BETWEEN $2 AND $3
-GROUP BY store_id, day ORDER BY store_id, day
-"""
-
-
-async def fulfillment_stats(
-    pool: asyncpg.Pool, store_id: str | None, first_day: date, last_day: date
-) -> list[FulfillmentStats]:
-    """Per store and day; with no store, the whole chain per day."""
-    store = "v.store_id" if store_id is not None else "NULL::text"
-    rows = await pool.fetch(STATS.format(store=store), store_id, first_day, last_day)
-    return [
-        FulfillmentStats(
-            store_id=row["store_id"],
-            day=row["day"],
-            pickups=row["pickups"],
-            placed_to_ready=_stats(row, "ready"),
-            ready_to_collected=_stats(row, "collected"),
-            placed_to_collected=_stats(row, "handed"),
-            ready_within_promise=_float(row["on_time_share"]),
-            collected=row["collected"],
-            no_shows=row["no_shows"],
-            short_picked_units=row["short_units"],
-        )
-        for row in rows
-    ]
-
-
-def _stats(row: asyncpg.Record, prefix: str) -> TimeStats:
-    return TimeStats(*(_float(row[f"{prefix}_{k}"]) for k in ("p50", "p90", "max")))
-
-
-def _float(value: object) -> float | None:
-    return round(float(value), 3) if value is not None else None  # type: ignore[arg-type]

@@ -103,6 +103,8 @@ async def _until_healthy(base: str, process: asyncio.subprocess.Process) -> None
             if process.returncode is not None:
                 raise RuntimeError("the server exited during start-up")
             try:
+                # /health/ready, not /health: a long transaction elsewhere on a shared server makes
+                # /health report degraded, which says nothing about this server having started.
                 if (await client.get("/health/ready")).status_code == 200:
                     return
             except httpx.TransportError:

@@ -9,7 +9,14 @@ from uuid import UUID
 from domain.order.model import Fulfillment, FulfillmentMethod
 from domain.usecases.carts import CART_IDLE_LIMIT
 from domain.values import Channel, event_id
-from projections import cart_continuity, deadlines, fulfillment_times, orders, store_inventory
+from projections import (
+    cart_continuity,
+    deadlines,
+    fulfillment_stats,
+    fulfillment_times,
+    orders,
+    store_inventory,
+)
 from projections.rebuild import rebuild
 from tests.integration.conftest import Shop
 from tests.shop import OPENING, STAFF, as_uuid, ctx
@@ -145,7 +152,7 @@ async def test_the_board_and_the_click_to_collect_times(shop: Shop) -> None:
     assert {c.pickup_id for c in board.collected_today} == {pickups[0], pickups[1], pickups[3]}
     assert board.not_collected == []
 
-    [day] = await fulfillment_times.fulfillment_stats(
+    [day] = await fulfillment_stats.fulfillment_stats(
         shop.pool, "AMS-CENTRAAL", date(2026, 11, 2), date(2026, 11, 2)
     )
     # By hand, with linear interpolation (percentile_cont), in seconds:
@@ -162,8 +169,9 @@ async def test_the_board_and_the_click_to_collect_times(shop: Shop) -> None:
         78 * 60,
         90 * 60,
     )
+    assert day.made_ready == 4
     assert day.ready_within_promise == 0.75  # 3 of the 4 ready ones within 60 minutes
-    [chain] = await fulfillment_times.fulfillment_stats(
+    [chain] = await fulfillment_stats.fulfillment_stats(
         shop.pool, None, date(2026, 11, 2), date(2026, 11, 2)
     )
     assert chain.store_id is None and chain.pickups == 6

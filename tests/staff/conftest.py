@@ -19,7 +19,7 @@ from tests.server_process import drop_schema, free_port, running_server
 from tests.staff.browser import CHROMIUM_FLAGS, HOW_TO_ENABLE, chromium_executable
 from tests.staff.shop import Shop
 
-SECRET = "staff-pages-secret"
+SECRET = "staff-pages-secret-for-the-browser-tests"
 SET_ASIDE = pytest.StashKey[int]()
 SERVER_SETTINGS = {
     "OMNI_SECRET_KEY": SECRET,

@@ -1,8 +1,9 @@
-"""The rest of the world around a staff page: customers checking out, other devices and tills
-acting on pickups, all over HTTP against a real server."""
+"""The rest of the world around a staff page: customers checking out, colleagues acting on
+pickups from other devices, all over HTTP against a real server."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -10,6 +11,8 @@ import httpx
 
 from api.auth import Principal, Role, StaffRole, TokenService
 from tests.staff import documents
+
+CAUGHT_UP_WITHIN_S = 15
 
 
 class Shop:
@@ -56,11 +59,20 @@ class Shop:
         assert placed["userErrors"] == [], placed
         return placed["orderId"], placed["pickupId"]
 
-    async def pickup_of(self, customer: str, order_id: str) -> dict:
-        """What the customer's own order query says about the pickup."""
+    async def pickup_of(self, customer: str, order_id: str, status: str) -> dict:
+        """What the customer's own order query says about the pickup, once it says `status`.
+
+        Their order is another read model than the board: a page showing a move does not mean
+        it has caught up yet, so this waits for it (bounded), as the customer's app would."""
         token = self.token(Role.CUSTOMER, customer)
-        order = (await self.data(documents.ORDER_PICKUP, token, id=order_id))["order"]
-        return order["pickup"]  # type: ignore[no-any-return]
+        pickup = None
+        for _ in range(int(CAUGHT_UP_WITHIN_S / 0.05)):
+            order = (await self.data(documents.ORDER_PICKUP, token, id=order_id))["order"]
+            pickup = order and order["pickup"]
+            if pickup is not None and pickup["status"] == status:
+                return pickup  # type: ignore[no-any-return]
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"the customer's order never showed the pickup {status}: {pickup}")
 
     async def act(self, document: str, token: str, **variables: Any) -> dict:
         """A mutation from another device or channel; its payload, refused or not."""

@@ -49,7 +49,10 @@ async def test_a_pickup_travels_the_board_from_checkout_to_hand_over(
         order_id, pickup_id = await shop.order_for_pickup("cust-ada", "AMS-CENTRAAL", quantity=2)
         card = board.card(pickup_id, "toPick")
         await expect(card).to_be_visible(timeout=SHOWN_WITHIN_MS)
-        await expect(card).to_contain_text("2 \u00d7 RETRO-CLOCK")
+        await expect(card.locator('[data-sku="RETRO-CLOCK"]')).to_have_text(
+            "2 \u00d7 Retro alarm clock RETRO-CLOCK"
+        )
+        await expect(card.locator(".customer")).to_have_text("Ada")
 
         await card.get_by_role("button", name="Start picking").click()
         card = board.card(pickup_id, "picking")
@@ -59,8 +62,8 @@ async def test_a_pickup_travels_the_board_from_checkout_to_hand_over(
         card = board.card(pickup_id, "ready")
         await expect(card).to_contain_text("shelf B3", timeout=SHOWN_WITHIN_MS)
 
-        pickup = await shop.pickup_of("cust-ada", order_id)
-        assert pickup["status"] == "ready" and pickup["shelfSpot"] == "B3"
+        pickup = await shop.pickup_of("cust-ada", order_id, "READY")
+        assert pickup["shelfSpot"] == "B3"
         wrong = "AAAAAA" if pickup["pickupCode"] != "AAAAAA" else "BBBBBB"
         await card.get_by_label("Pickup code").fill(wrong)
         await card.get_by_role("button", name="Collect").click()
@@ -71,11 +74,12 @@ async def test_a_pickup_travels_the_board_from_checkout_to_hand_over(
 
         await card.get_by_label("Pickup code").fill(pickup["pickupCode"])
         await card.get_by_role("button", name="Collect").click()
-        await expect(board.card(pickup_id, "collectedToday")).to_be_visible(timeout=SHOWN_WITHIN_MS)
+        collected = board.card(pickup_id, "collectedToday")
+        await expect(collected).to_contain_text("handed over by staff-bo", timeout=SHOWN_WITHIN_MS)
         await expect(await tile(dashboard.page, "collected-today")).to_have_text(
             str(collected_before + 1), timeout=SHOWN_WITHIN_MS
         )
-        assert (await shop.pickup_of("cust-ada", order_id))["status"] == "collected"
+        await shop.pickup_of("cust-ada", order_id, "COLLECTED")  # the customer sees it too
         assert await still_same_document(board.page)
         await board.screenshot("board-after-hand-over")
         await dashboard.screenshot("dashboard-after-hand-over")
@@ -86,7 +90,7 @@ async def test_two_associates_see_each_others_moves_live(
     browser: Any, staff_server: StaffServer
 ) -> None:
     shop = staff_server.shop
-    till = shop.token(Role.POS, "till-2", "AMS-ZUID")
+    handheld = shop.token(Role.STAFF, "staff-ed", "AMS-ZUID")
     async with (
         signed_in(browser, shop.base, shop.token(Role.STAFF, "staff-cy", "AMS-ZUID")) as first,
         signed_in(browser, shop.base, shop.token(Role.STAFF, "staff-di", "AMS-ZUID")) as second,
@@ -108,13 +112,13 @@ async def test_two_associates_see_each_others_moves_live(
             "shelf C7", timeout=SHOWN_WITHIN_MS
         )
 
-        # The till at the counter hands it over: another channel, same boards.
-        code = (await shop.pickup_of("cust-grace", order_id))["pickupCode"]
-        handed = await shop.act(documents.COLLECT, till, id=pickup_id, code=code)
+        # A third colleague hands it over from a handheld at the counter: same boards.
+        code = (await shop.pickup_of("cust-grace", order_id, "READY"))["pickupCode"]
+        handed = await shop.act(documents.COLLECT, handheld, id=pickup_id, code=code)
         assert handed["userErrors"] == []
         for page in (first, second):
-            await expect(page.card(pickup_id, "collectedToday")).to_be_visible(
-                timeout=SHOWN_WITHIN_MS
+            await expect(page.card(pickup_id, "collectedToday")).to_contain_text(
+                "handed over by staff-ed", timeout=SHOWN_WITHIN_MS
             )
             assert await still_same_document(page.page)
         assert first.errors == [] and second.errors == []

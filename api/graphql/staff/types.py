@@ -6,7 +6,7 @@ from datetime import date
 
 import strawberry
 
-from projections import fulfillment_times as fulfillment
+from projections import fulfillment_stats as fulfillment
 
 
 @strawberry.type(description="Durations in seconds.")
@@ -30,6 +30,9 @@ class FulfillmentStats:
     placed_to_collected: DurationStats = strawberry.field(
         description="Click-to-collect: from the order to the hand-over."
     )
+    made_ready: int = strawberry.field(
+        description="Pickups put ready for collection: readyWithinPromise is a share of these."
+    )
     ready_within_promise: float | None = strawberry.field(description="A share, 0 to 1.")
     collected: int
     no_shows: int = strawberry.field(description="Pickups not collected in their window.")
@@ -44,6 +47,7 @@ class FulfillmentStats:
             placed_to_ready=DurationStats.of(stats.placed_to_ready),
             ready_to_collected=DurationStats.of(stats.ready_to_collected),
             placed_to_collected=DurationStats.of(stats.placed_to_collected),
+            made_ready=stats.made_ready,
             ready_within_promise=stats.ready_within_promise,
             collected=stats.collected,
             no_shows=stats.no_shows,

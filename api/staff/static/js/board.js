@@ -1,24 +1,27 @@
 // /staff: the pickup board of one store, moved live by the pickupBoard subscription.
 import { cardContent, refreshSla } from "./cards.js";
 import { clear, h } from "./dom.js";
+import { ServerClock } from "./format.js";
 import { LiveConnection, Refused, request } from "./graphql.js";
-import { boardQuery, boardSubscription, readBoard, readOutcome } from "./operations.js";
+import { BOARD_QUERY, BOARD_SUBSCRIPTION, readBoard, readOutcome } from "./operations.js";
 import { openSession, showRefusal, showStatus, storePicker } from "./page.js";
 
 const COLUMNS = ["toPick", "picking", "ready", "collectedToday", "notCollected"];
 const TICK_MS = 15_000;
 
 class BoardView {
-  constructor({ token, can, timeZone, onRefused }) {
-    Object.assign(this, { token, can, timeZone, onRefused });
+  constructor({ token, storeId, timeZone, onRefused }) {
+    Object.assign(this, { token, storeId, timeZone, onRefused });
     this.cards = new Map(); // pickup id -> {element, json, card}
+    this.clock = new ServerClock();
     this.live = null;
   }
 
   /** Cards keep their element across updates: a half-typed code is not lost. */
   render(board) {
     const seen = new Set();
-    const now = Date.now();
+    this.clock.heard(board.asOf);
+    const now = this.clock.now();
     for (const column of COLUMNS) {
       const list = document.querySelector(`[data-column="${column}"] .cards`);
       const cards = board[column] || [];
@@ -47,10 +50,9 @@ class BoardView {
     }
     if (entry.json !== json) {
       const { element } = entry;
-      element.dataset.status = card.status.toLowerCase();
+      element.dataset.status = card.status;
       clear(element).append(...cardContent(card, {
-        act: (doc, vars) => this.act(element, doc, vars),
-        can: this.can, timeZone: this.timeZone, now,
+        act: (doc, vars) => this.act(element, doc, vars), timeZone: this.timeZone, now,
       }));
       entry.json = json;
       entry.card = card;
@@ -60,7 +62,7 @@ class BoardView {
   }
 
   tick() {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const { element, card } of this.cards.values()) refreshSla(element, card, this.timeZone, now);
   }
 
@@ -85,7 +87,7 @@ class BoardView {
   }
 
   async refresh() {
-    const data = await request(this.token, boardQuery(this.can), { store: this.storeId });
+    const data = await request(this.token, BOARD_QUERY, { store: this.storeId });
     this.render(readBoard(data));
   }
 }
@@ -93,15 +95,14 @@ class BoardView {
 async function main() {
   const session = await openSession({ needsOneStore: true });
   if (!session) return;
-  const { token, me, store, can } = session;
+  const { token, me, store } = session;
   const info = me.stores.find((s) => s.id === store.id);
   document.querySelector("#store-name").textContent = info.name;
   document.title = `Pickups · ${info.name}`;
   document.querySelector("#dashboard-link").href = `/staff/dashboard?store=${encodeURIComponent(store.id)}`;
   storePicker(me, store.id);
   const refused = (message) => showRefusal(`No access to ${store.id}`, message);
-  const view = new BoardView({ token, can, timeZone: info.timeZone, onRefused: refused });
-  view.storeId = store.id;
+  const view = new BoardView({ token, storeId: store.id, timeZone: info.timeZone, onRefused: refused });
   try {
     await view.refresh();
   } catch (failure) {
@@ -112,7 +113,7 @@ async function main() {
     onStatus: showStatus,
     onResync: () => view.refresh().catch(() => {}),
   });
-  live.subscribe(boardSubscription(can), { store: store.id }, {
+  live.subscribe(BOARD_SUBSCRIPTION, { store: store.id }, {
     next: (data) => view.render(readBoard(data)),
     error: (failure) => (failure instanceof Refused ? refused(failure.message) : null),
   });

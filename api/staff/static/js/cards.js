@@ -1,25 +1,27 @@
-// One pickup card: what to hand over, against which promise, and the buttons for its step.
+// One pickup card: whose order, what to hand over, against which promise, and the buttons for
+// its step.
 import { h } from "./dom.js";
-import { clockTime, slaOf } from "./format.js";
+import { clockTime, slaOf, windowClosed } from "./format.js";
 import { COLLECT, MARK_NO_SHOW, MARK_READY, REPORT_SHORT, START_PICKING } from "./operations.js";
 
-function orderLabel(card) {
-  return card.orderNumber ? `Order ${card.orderNumber}` : `Order ${card.orderId.slice(0, 8)}`;
+function lineItem(line, short) {
+  return h("li", { "data-sku": line.sku },
+    h("span", { class: "qty" }, `${line.quantity} ×`), " ",
+    line.productName ? [h("span", { class: "product" }, line.productName), " "] : null,
+    h("span", { class: "sku" }, line.sku),
+    short ? [" ", h("span", { class: "short" }, `short ${short.quantityShort}`)] : null);
 }
 
+/** The lines still to hand over, each with what the shelf could not supply; lines that were
+ * short altogether are listed after them. */
 function lineList(card) {
-  const shortBy = new Map((card.shortPicks || []).map((s) => [s.lineId, s]));
-  return h("ul", { class: "lines" }, card.lines.map((line) => {
-    const short = shortBy.get(line.lineId);
-    return h("li", { "data-sku": line.sku },
-      h("span", { class: "qty" }, `${line.quantity} ×`), " ",
-      line.productName ? h("span", { class: "product" }, line.productName) : null,
-      h("span", { class: "sku" }, line.sku),
-      short ? h("span", { class: "short" }, `short ${short.quantityShort}`) : null);
-  }), (card.shortPicks || [])
-    .filter((s) => !card.lines.some((l) => l.lineId === s.lineId))
-    .map((s) => h("li", { class: "short-line" },
-      h("span", { class: "short" }, `short ${s.quantityShort}`), " ", h("span", { class: "sku" }, s.sku))));
+  const shortBy = new Map(card.shortPicks.map((s) => [s.lineId, s]));
+  const gone = card.shortPicks.filter((s) => !card.lines.some((l) => l.lineId === s.lineId));
+  return h("ul", { class: "lines" },
+    card.lines.map((line) => lineItem(line, shortBy.get(line.lineId))),
+    gone.map((s) => h("li", { class: "short-line", "data-sku": s.sku },
+      h("span", { class: "short" }, `short ${s.quantityShort}`), " ",
+      h("span", { class: "sku" }, s.sku))));
 }
 
 function inlineForm(label, placeholder, buttonText, onSubmit, attributes = {}) {
@@ -42,49 +44,61 @@ function shortForm(card, act) {
   return h("div", { class: "short-form", hidden: true }, rows);
 }
 
-function actions(card, act, can) {
-  const status = card.status.toLowerCase();
-  if (status === "requested") {
+function pickingActions(card, act) {
+  const short = shortForm(card, act);
+  return [
+    inlineForm("Shelf spot", "Shelf spot, e.g. B3", "Mark ready",
+      (shelf) => act(MARK_READY, { id: card.id, shelf })),
+    h("button", { class: "secondary", onclick: () => { short.hidden = !short.hidden; } },
+      "Report short"),
+    short,
+  ];
+}
+
+/** Ready: hand over against the code, or, once the window has closed, record a no-show. The
+ * button is there before too: the API decides, and its refusal says until when. */
+function readyActions(card, act, now) {
+  const closed = windowClosed(card, now);
+  return [
+    inlineForm("Pickup code", "Customer's code", "Collect",
+      (code) => act(COLLECT, { id: card.id, code })),
+    h("button", {
+      class: closed ? "no-show" : "secondary",
+      "data-action": "no-show",
+      onclick: () => act(MARK_NO_SHOW, { id: card.id }),
+    }, "Mark no-show"),
+  ];
+}
+
+function actions(card, act, now) {
+  if (card.status === "REQUESTED") {
     return [h("button", { onclick: () => act(START_PICKING, { id: card.id }) }, "Start picking")];
   }
-  if (status === "picking") {
-    const short = shortForm(card, act);
-    return [
-      inlineForm("Shelf spot", "Shelf spot, e.g. B3", "Mark ready",
-        (shelf) => act(MARK_READY, { id: card.id, shelf })),
-      h("button", { class: "secondary", onclick: () => { short.hidden = !short.hidden; } },
-        "Report short"),
-      short,
-    ];
-  }
-  if (status === "ready") {
-    return [
-      inlineForm("Pickup code", "Customer's code", "Collect",
-        (code) => act(COLLECT, { id: card.id, code })),
-      can.markNoShow
-        ? h("button", { class: "secondary", onclick: () => act(MARK_NO_SHOW, { id: card.id }) },
-          "Mark no-show")
-        : null,
-    ];
-  }
+  if (card.status === "PICKING") return pickingActions(card, act);
+  if (card.status === "READY") return readyActions(card, act, now);
   return [];
 }
 
+function who(card) {
+  if (card.status === "PICKING" && card.pickerId) return ` · ${card.pickerId}`;
+  if (card.status === "COLLECTED" && card.collectedBy) return ` · handed over by ${card.collectedBy}`;
+  return null;
+}
+
 /** The card's content (the <li> itself is kept across updates by the board). */
-export function cardContent(card, { act, can, timeZone, now }) {
+export function cardContent(card, { act, timeZone, now }) {
   const sla = slaOf(card, now, timeZone);
-  const status = card.status.toLowerCase();
   return [
     h("header", {},
-      h("strong", { class: "order" }, orderLabel(card)),
+      h("strong", { class: "order" }, `Order ${card.orderNumber}`),
       card.customerFirstName ? h("span", { class: "customer" }, card.customerFirstName) : null),
     h("p", { class: "window" },
       `promised ${clockTime(card.promisedReadyAt, timeZone)}`,
       card.shelfSpot ? h("span", { class: "shelf" }, ` · shelf ${card.shelfSpot}`) : null,
-      card.pickerId && status === "picking" ? ` · ${card.pickerId}` : null),
+      who(card)),
     lineList(card),
     h("p", { class: "sla", "data-level": sla.level }, sla.text),
-    h("div", { class: "actions" }, actions(card, act, can)),
+    h("div", { class: "actions" }, actions(card, act, now)),
     h("p", { class: "card-error", role: "alert", "data-testid": "card-error" }),
   ];
 }
@@ -95,4 +109,6 @@ export function refreshSla(element, card, timeZone, now) {
   line.textContent = sla.text;
   line.dataset.level = sla.level;
   element.dataset.sla = sla.level;
+  const noShow = element.querySelector('[data-action="no-show"]');
+  if (noShow) noShow.className = windowClosed(card, now) ? "no-show" : "secondary";
 }

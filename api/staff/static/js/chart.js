@@ -42,8 +42,11 @@ export function drawChart(container, days, series) {
     if (path) chart.append(svg("path", { d: path, class: `series ${s.key}` }));
     points.forEach((p, i) => {
       if (!p) return;
-      chart.append(svg("circle", { cx: p[0], cy: p[1], r: 3.5, class: `point ${s.key}` },
-        svg("title", {}, `${days[i]} ${s.name}: ${duration(s.values[i])}`)));
+      const label = `${days[i]} ${s.name}: ${duration(s.values[i])}`;
+      chart.append(svg("circle", {
+        cx: p[0], cy: p[1], r: 3.5, class: `point ${s.key}`,
+        "data-day": days[i], "data-series": s.key, "data-seconds": s.values[i],
+      }, svg("title", {}, label)));
     });
   }
   const legend = h("p", { class: "legend" }, series.map((s) =>

@@ -1,12 +1,14 @@
-// /staff/dashboard: click-to-collect per day over 14 days, what waits now, and for several
-// stores (an admin) a comparison. Now-figures follow the boards live; the daily figures are
-// re-read after every board change.
+// /staff/dashboard: click-to-collect per day over 14 days and what waits now, for one store,
+// or for an admin the chain with every store compared. The now-figures follow the boards
+// live; the daily figures are re-read after every board change.
 import { drawChart } from "./chart.js";
 import { clear, h } from "./dom.js";
-import { duration, percent } from "./format.js";
+import { ServerClock, duration, percent } from "./format.js";
 import { LiveConnection, Refused, request } from "./graphql.js";
-import { boardQuery, boardSubscription, readBoard, readStats, statsQuery } from "./operations.js";
-import { openSession, showRefusal, showStatus } from "./page.js";
+import {
+  BOARD_SUBSCRIPTION, CHAIN_STATS, STATS_BY_STORE, STORE_STATS, readBoard, readStats,
+} from "./operations.js";
+import { openSession, showRefusal, showStatus, storePicker } from "./page.js";
 
 const DAYS = 14;
 const RELOAD_AFTER_MS = 500;
@@ -25,30 +27,29 @@ function median(values) {
   return known.length ? known[Math.floor((known.length - 1) / 2)] : null;
 }
 
-/** The pickups-weighted share over stores; null (shown as "–") when there were none. */
-function shareOf(figures) {
-  const pickups = sum(figures.map((f) => f.pickups));
-  return pickups ? sum(figures.map((f) => (f.withinPromise ?? 0) * f.pickups)) / pickups : null;
+/** The 14 days' figures of one store or of the chain. */
+function ofDays(days) {
+  const ready = sum(days.map((d) => d.madeReady));
+  const readyInTime = sum(days.map((d) => (d.readyWithinPromise ?? 0) * d.madeReady));
+  return {
+    pickups: sum(days.map((d) => d.pickups)),
+    withinPromise: ready ? readyInTime / ready : null,
+    medianP50: median(days.map((d) => d.placedToCollected.p50)),
+    collected: sum(days.map((d) => d.collected)),
+    noShows: sum(days.map((d) => d.noShows)),
+    shortPicks: sum(days.map((d) => d.shortPicks)),
+  };
 }
 
-/** Per store: the figures of the last 14 days and of its board right now. */
-function summarize(stats, board, can, now) {
-  const headline = (d) => (can.placedToCollected ? d.placedToCollected : d.placedToReady);
-  const waiting = board ? [...board.toPick, ...board.picking, ...board.ready] : [];
+/** What waits on the boards right now, and what finished today. */
+function ofBoards(boards, now) {
+  const waiting = boards.flatMap((b) => [...b.toPick, ...b.picking, ...b.ready]);
   const oldest = Math.min(...waiting.map((c) => Date.parse(c.placedAt)));
-  const pickups = sum(stats.map((d) => d.pickups));
-  const share = can.collectedWithinPromise ? "collectedWithinPromise" : "readyWithinPromise";
-  const weighted = sum(stats.map((d) => (d[share] ?? 0) * d.pickups));
   return {
-    pickups,
-    withinPromise: pickups ? weighted / pickups : null,
-    medianP50: median(stats.map((d) => headline(d).p50)),
     waiting: waiting.length,
     oldestSeconds: waiting.length ? (now - oldest) / 1000 : null,
-    collectedToday: board ? board.collectedToday.length : 0,
-    noShowsToday: board ? board.notCollected.length : 0,
-    noShows: can.noShows ? sum(stats.map((d) => d.noShows)) : null,
-    shortPicks: can.shortPickCount ? sum(stats.map((d) => d.shortPicks)) : null,
+    collectedToday: sum(boards.map((b) => b.collectedToday.length)),
+    noShowsToday: sum(boards.map((b) => b.notCollected.length)),
   };
 }
 
@@ -57,125 +58,138 @@ function tile(id, label, value) {
     h("span", { class: "value" }, value), h("span", { class: "label" }, label));
 }
 
-function drawTiles(total, can) {
-  const shareLabel = can.collectedWithinPromise ? "Collected within promise" : "Ready within promise";
-  const tiles = [
-    tile("pickups", `Pickups, last ${DAYS} days`, String(total.pickups)),
-    tile("within-promise", shareLabel, percent(total.withinPromise)),
-    tile("waiting", "Waiting now", String(total.waiting)),
-    tile("oldest", "Oldest waiting", duration(total.oldestSeconds)),
-    tile("collected-today", "Collected today", String(total.collectedToday)),
-    tile("no-shows-today", "No-shows today", String(total.noShowsToday)),
-    total.noShows === null ? null : tile("no-shows", `No-shows, ${DAYS} days`, String(total.noShows)),
-    total.shortPicks === null ? null : tile("short-picks", `Short picks, ${DAYS} days`, String(total.shortPicks)),
-  ];
-  clear(document.querySelector(".tiles")).append(...tiles.filter(Boolean));
+function drawTiles(days, now) {
+  clear(document.querySelector(".tiles")).append(
+    tile("pickups", `Pickups, last ${DAYS} days`, String(days.pickups)),
+    tile("within-promise", "Ready within promise", percent(days.withinPromise)),
+    tile("collected", `Collected, ${DAYS} days`, String(days.collected)),
+    tile("no-shows", `No-shows, ${DAYS} days`, String(days.noShows)),
+    tile("short-picks", `Units short-picked, ${DAYS} days`, String(days.shortPicks)),
+    tile("waiting", "Waiting now", String(now.waiting)),
+    tile("oldest", "Oldest waiting", duration(now.oldestSeconds)),
+    tile("collected-today", "Collected today", String(now.collectedToday)),
+    tile("no-shows-today", "No-shows today", String(now.noShowsToday)),
+  );
 }
 
-function drawComparison(stores, figures) {
-  const table = document.querySelector("#comparison");
-  const head = ["Store", "Pickups", "Within promise", "Median daily p50", "Waiting", "Oldest",
-    "Collected today", "No-shows today"];
-  clear(table).append(
-    h("thead", {}, h("tr", {}, head.map((t) => h("th", {}, t)))),
-    h("tbody", {}, stores.map((store) => {
-      const f = figures.get(store.id);
-      return h("tr", { "data-store": store.id },
-        h("td", {}, store.name), h("td", {}, String(f.pickups)), h("td", {}, percent(f.withinPromise)),
-        h("td", {}, duration(f.medianP50)), h("td", {}, String(f.waiting)),
-        h("td", {}, duration(f.oldestSeconds)), h("td", {}, String(f.collectedToday)),
-        h("td", {}, String(f.noShowsToday)));
-    })));
-  document.querySelector("#comparison-panel").hidden = stores.length < 2;
+const COMPARED = ["Store", "Pickups", "Ready within promise", "Median daily p50", "Collected",
+  "No-shows", "Short-picked", "Waiting", "Oldest", "Collected today"];
+
+function comparisonRow(store, days, now) {
+  const cells = [store.name, String(days.pickups), percent(days.withinPromise),
+    duration(days.medianP50), String(days.collected), String(days.noShows),
+    String(days.shortPicks), String(now.waiting), duration(now.oldestSeconds),
+    String(now.collectedToday)];
+  return h("tr", { "data-store": store.id }, cells.map((text) => h("td", {}, text)));
 }
 
-function drawDays(days, stats, can, chain) {
-  const byDay = new Map(days.map((d) => [d, []]));
-  for (const d of stats) if (byDay.has(d.day)) byDay.get(d.day).push(d);
-  const pick = (key, p) => days.map((day) => {
-    const rows = byDay.get(day);
-    return chain ? median(rows.map((r) => r[key][p])) : (rows[0] ? rows[0][key][p] : null);
-  });
-  const key = can.placedToCollected ? "placedToCollected" : "placedToReady";
-  const label = can.placedToCollected ? "placed → collected" : "placed → ready";
+function drawComparison(rows) {
+  clear(document.querySelector("#comparison")).append(
+    h("thead", {}, h("tr", {}, COMPARED.map((t) => h("th", {}, t)))),
+    h("tbody", {}, rows));
+  document.querySelector("#comparison-panel").hidden = false;
+}
+
+function drawDays(days, rows, scope) {
+  const byDay = new Map(rows.map((d) => [d.day, d.placedToCollected]));
+  const series = (p) => days.map((day) => (byDay.has(day) ? byDay.get(day)[p] : null));
   document.querySelector("#chart-title").textContent =
-    `${can.placedToCollected ? "Click-to-collect" : "Placed to ready"} per day, last ${DAYS} days`;
-  document.querySelector("#chart-note").textContent = can.placedToCollected ? ""
-    : "Placed → collected per day appears here once the API offers it (placedToCollected).";
+    `Click-to-collect (placed → collected) per day, last ${DAYS} days: ${scope}`;
   drawChart(document.querySelector("#chart"), days, [
-    { name: `p50 ${label}`, key: "p50", values: pick(key, "p50") },
-    { name: `p90 ${label}`, key: "p90", values: pick(key, "p90") },
+    { name: "p50 placed → collected", key: "p50", values: series("p50") },
+    { name: "p90 placed → collected", key: "p90", values: series("p90") },
   ]);
 }
 
-async function main() {
-  const session = await openSession({ needsOneStore: false });
-  if (!session) return;
-  const { token, me, store, can } = session;
-  if (store.id && !store.allowed) {
-    return showRefusal(`No access to ${store.id}`, `${me.subject} does not work at ${store.id}.`);
+/** Which stores the page covers: one, or for an admin who asked for no store, every store. */
+function scopeOf(me, store) {
+  const chain = me.role === "admin" && !new URLSearchParams(window.location.search).get("store");
+  const stores = chain ? me.stores : me.stores.filter((s) => s.id === store.id);
+  return { chain, stores, name: chain ? `all ${stores.length} stores` : stores[0].name };
+}
+
+class Dashboard {
+  constructor(token, scope) {
+    Object.assign(this, { token, scope });
+    this.days = lastDays(scope.stores[0].timeZone);
+    this.boards = new Map();
+    this.stats = null;
+    this.clock = new ServerClock();
   }
-  const asked = new URLSearchParams(window.location.search).get("store");
-  const stores = asked ? me.stores.filter((s) => s.id === asked) : me.stores;
-  const heading = stores.length === 1 ? stores[0].name : `${stores.length} stores`;
-  document.querySelector("#store-name").textContent = heading;
-  document.querySelector("#board-link").href = `/staff?store=${encodeURIComponent(stores[0].id)}`;
-  const days = lastDays(stores[0].timeZone);
-  const boards = new Map();
-  const stats = new Map();
 
-  const redraw = () => {
-    const now = Date.now();
-    const figures = new Map(stores.map((s) =>
-      [s.id, summarize(stats.get(s.id) || [], boards.get(s.id), can, now)]));
-    const all = [...figures.values()];
-    const oldest = all.map((f) => f.oldestSeconds).filter((v) => v !== null);
-    drawTiles({
-      pickups: sum(all.map((f) => f.pickups)),
-      withinPromise: shareOf(all),
-      waiting: sum(all.map((f) => f.waiting)),
-      oldestSeconds: oldest.length ? Math.max(...oldest) : null,
-      collectedToday: sum(all.map((f) => f.collectedToday)),
-      noShowsToday: sum(all.map((f) => f.noShowsToday)),
-      noShows: can.noShows ? sum(all.map((f) => f.noShows)) : null,
-      shortPicks: can.shortPickCount ? sum(all.map((f) => f.shortPicks)) : null,
-    }, can);
-    drawComparison(stores, figures);
-    drawDays(days, stores.flatMap((s) => stats.get(s.id) || []), can, stores.length > 1);
+  async loadStats() {
+    const range = { first: this.days[0], last: this.days.at(-1) };
+    if (!this.scope.chain) {
+      const { id } = this.scope.stores[0];
+      this.stats = readStats(await request(this.token, STORE_STATS, { store: id, ...range }));
+    } else {
+      const stats = readStats(await request(this.token, CHAIN_STATS, { ...range, after: null }));
+      for (let next = stats.next; next;) {
+        const page = readStats(await request(this.token, STATS_BY_STORE, { ...range, after: next }));
+        stats.byStore.push(...page.byStore);
+        next = page.next;
+      }
+      this.stats = stats;
+    }
+    this.redraw();
+  }
+
+  heard(storeId, board) {
+    this.clock.heard(board.asOf);
+    this.boards.set(storeId, board);
+    this.redraw();
+  }
+
+  redraw() {
+    const { stores, chain, name } = this.scope;
+    if (!this.stats || stores.some((s) => !this.boards.has(s.id))) return; // not all in yet
+    const now = this.clock.now();
+    drawTiles(ofDays(this.stats.days), ofBoards([...this.boards.values()], now));
+    drawDays(this.days, this.stats.days, name);
+    if (chain) {
+      drawComparison(stores.map((s) => comparisonRow(s,
+        ofDays(this.stats.byStore.filter((d) => d.storeId === s.id)),
+        ofBoards([this.boards.get(s.id)], now))));
+    }
     document.body.dataset.state = "ready";
-  };
+  }
+}
 
-  const loadStats = async () => {
-    for (const s of stores) {
-      const data = await request(token, statsQuery(can), { store: s.id, first: days[0], last: days.at(-1) });
-      stats.set(s.id, readStats(data));
-    }
-    redraw();
-  };
-  let pending = null;
-  const reloadSoon = () => {
-    clearTimeout(pending);
-    pending = setTimeout(() => loadStats().catch(() => {}), RELOAD_AFTER_MS);
-  };
-
+async function main() {
+  const session = await openSession({ needsOneStore: true });
+  if (!session) return;
+  const { token, me, store } = session;
+  const scope = scopeOf(me, store);
+  document.querySelector("#store-name").textContent = scope.name;
+  document.querySelector("#board-link").href =
+    `/staff?store=${encodeURIComponent(scope.stores[0].id)}`;
+  storePicker(me, scope.chain ? "" : store.id, { everyStore: me.role === "admin" });
+  const dashboard = new Dashboard(token, scope);
   try {
-    for (const s of stores) {
-      boards.set(s.id, readBoard(await request(token, boardQuery(can), { store: s.id })));
-    }
-    await loadStats();
+    await dashboard.loadStats();
   } catch (failure) {
     if (failure instanceof Refused) return showRefusal("No access", failure.message);
     throw failure;
   }
+  let pending = null;
+  const reloadSoon = () => {
+    clearTimeout(pending);
+    pending = setTimeout(() => dashboard.loadStats().catch(() => {}), RELOAD_AFTER_MS);
+  };
+  // Each subscription's first message is the board as it is: on (re)connection too.
   const live = new LiveConnection(token, { onStatus: showStatus, onResync: reloadSoon });
-  for (const s of stores) {
-    live.subscribe(boardSubscription(can), { store: s.id }, {
-      next: (data) => { boards.set(s.id, readBoard(data)); redraw(); reloadSoon(); },
+  for (const s of scope.stores) {
+    live.subscribe(BOARD_SUBSCRIPTION, { store: s.id }, {
+      next: (data) => {
+        const moved = dashboard.boards.has(s.id); // the first message is the board at load
+        dashboard.heard(s.id, readBoard(data));
+        if (moved) reloadSoon();
+      },
       error: (failure) => showRefusal("No access", failure.message),
     });
   }
   live.start();
-  setInterval(redraw, 15_000);
+  setInterval(() => dashboard.redraw(), 15_000);
 }
 
 main().catch((failure) => showRefusal("The dashboard could not load", String(failure.message || failure)));

@@ -31,21 +31,27 @@ export function percent(share) {
 
 const NEAR_SHARE = 0.75; // amber once three quarters of the promised time are gone
 
+/** A ready pickup whose collect-by time has passed: the customer did not come. */
+export function windowClosed(card, now) {
+  return card.status === "READY" && now > Date.parse(card.collectBy);
+}
+
 /**
- * Where an open pickup stands against its promise: "ok", "near" or "late", with the text.
+ * Where a pickup stands against its promise: "ok", "near", "late" or "done", with the text.
  * Ready pickups are measured against collect-by instead (the customer's window).
  */
 export function slaOf(card, now, timeZone) {
-  const status = card.status.toLowerCase();
   const placed = Date.parse(card.placedAt);
-  if (status === "ready") {
-    const by = Date.parse(card.collectBy);
-    const late = now > by;
-    return { level: late ? "late" : "ok", text: `collect by ${dayAndTime(card.collectBy, timeZone)}` };
+  if (card.status === "READY") {
+    const by = dayAndTime(card.collectBy, timeZone);
+    return windowClosed(card, now)
+      ? { level: "late", text: `window closed ${by}: not collected` }
+      : { level: "ok", text: `collect by ${by}` };
   }
-  if (status === "collected" || status === "not_collected") {
+  if (card.status === "COLLECTED" || card.status === "NOT_COLLECTED") {
     const finished = Date.parse(card.finishedAt);
-    return { level: "done", text: `${duration((finished - placed) / 1000)} after the order` };
+    const what = card.status === "COLLECTED" ? "handed over" : "closed";
+    return { level: "done", text: `${what} ${duration((finished - placed) / 1000)} after the order` };
   }
   const promised = Date.parse(card.promisedReadyAt);
   const used = (now - placed) / Math.max(1, promised - placed);
@@ -55,4 +61,23 @@ export function slaOf(card, now, timeZone) {
   }
   const left = `${duration((promised - now) / 1000)} left`;
   return { level: used >= NEAR_SHARE ? "near" : "ok", text: `${age} · ${left}` };
+}
+
+/**
+ * The API's clock as this page sees it. Ages and windows are judged against the time the
+ * server computed the board at (PickupBoard.asOf), not the tablet's own clock, which may be
+ * off by minutes; the API decides overdue and no-show by its clock too.
+ */
+export class ServerClock {
+  constructor() {
+    this.offset = 0;
+  }
+
+  heard(asOf) {
+    if (asOf) this.offset = Date.parse(asOf) - Date.now();
+  }
+
+  now() {
+    return Date.now() + this.offset;
+  }
 }

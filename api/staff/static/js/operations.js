@@ -1,73 +1,34 @@
-// Every GraphQL document the staff pages send, and how their answers are read. Adapting the
-// pages to a new schema is a change in this file.
-//
-// Fields marked "when present" are asked for only when the schema has them (one
-// introspection query at start-up), so the pages work against today's API and show more as
-// soon as the API grows those fields.
+// Every GraphQL document the staff pages send, and how their answers are read. The API lives
+// in the same repository (schema.graphql is the contract, guarded by tests/api/test_schema.py):
+// when the schema changes, this file changes with it.
 
-export const SCHEMA_PROBE = `query StaffSchemaProbe {
-  pickup: __type(name: "Pickup") { fields { name } }
-  pickupLine: __type(name: "PickupLine") { fields { name } }
-  stats: __type(name: "FulfillmentStats") { fields { name } }
-  mutation: __type(name: "Mutation") { fields { name } }
+const CARD = `fragment StaffCard on Pickup {
+  id orderId orderNumber status customerFirstName
+  placedAt promisedReadyAt pickerId pickingStartedAt readyAt collectBy shelfSpot
+  finishedAt collectedBy overdue
+  lines { lineId sku quantity productName }
+  shortPicks { lineId sku quantityShort }
 }`;
 
-const names = (type) => new Set(((type && type.fields) || []).map((f) => f.name));
+const BOARD = `storeId asOf
+  toPick { ...StaffCard } picking { ...StaffCard } ready { ...StaffCard }
+  collectedToday { ...StaffCard } notCollected { ...StaffCard }`;
 
-/** What the API offers, from the probe's answer (nothing optional when introspection is off). */
-export function capabilities(probe) {
-  const pickup = names(probe && probe.pickup);
-  const line = names(probe && probe.pickupLine);
-  const stats = names(probe && probe.stats);
-  const mutation = names(probe && probe.mutation);
-  return {
-    customerFirstName: pickup.has("customerFirstName"),
-    orderNumber: pickup.has("orderNumber"),
-    shortPicks: pickup.has("shortPicks"),
-    productName: line.has("productName"),
-    markNoShow: mutation.has("markNoShow"),
-    placedToCollected: stats.has("placedToCollected"),
-    collectedWithinPromise: stats.has("collectedWithinPromise"),
-    noShows: stats.has("noShows"),
-    shortPickCount: stats.has("shortPicks"),
-  };
-}
+export const BOARD_QUERY = `query StaffBoard($store: String!) {
+  pickupBoard(storeId: $store) { ${BOARD} } }
+${CARD}`;
 
-function when(flag, text) {
-  return flag ? text : "";
-}
-
-function cardFragment(can) {
-  return `fragment StaffCard on Pickup {
-    id orderId status placedAt promisedReadyAt pickerId pickingStartedAt readyAt collectBy
-    shelfSpot finishedAt overdue
-    lines { lineId sku quantity ${when(can.productName, "productName")} }
-    ${when(can.customerFirstName, "customerFirstName")}
-    ${when(can.orderNumber, "orderNumber")}
-    ${when(can.shortPicks, "shortPicks { lineId sku quantityShort }")}
-  }`;
-}
-
-const COLUMNS = "storeId toPick { ...StaffCard } picking { ...StaffCard } ready { ...StaffCard } "
-  + "collectedToday { ...StaffCard } notCollected { ...StaffCard }";
-
-export function boardQuery(can) {
-  return `query StaffBoard($store: String!) { pickupBoard(storeId: $store) { ${COLUMNS} } }
-  ${cardFragment(can)}`;
-}
-
-export function boardSubscription(can) {
-  return `subscription StaffBoardLive($store: String!) {
-    pickupBoard(storeId: $store) { ${COLUMNS} } }
-  ${cardFragment(can)}`;
-}
+export const BOARD_SUBSCRIPTION = `subscription StaffBoardLive($store: String!) {
+  pickupBoard(storeId: $store) { ${BOARD} } }
+${CARD}`;
 
 /** The board from a query's or a subscription's data. */
 export function readBoard(data) {
   return data.pickupBoard;
 }
 
-const OUTCOME = "position userErrors { code field message }";
+// The pages move cards from the subscription, so a mutation asks only for its outcome.
+const OUTCOME = "position status userErrors { code field message }";
 
 export const START_PICKING = `mutation StartPicking($id: UUID!) {
   startPicking(pickupId: $id) { ${OUTCOME} } }`;
@@ -81,28 +42,48 @@ export const MARK_READY = `mutation MarkReady($id: UUID!, $shelf: String!) {
 export const COLLECT = `mutation Collect($id: UUID!, $code: String!) {
   collectPickup(pickupId: $id, code: $code) { ${OUTCOME} } }`;
 
-// Only sent when the schema has it (see capabilities).
 export const MARK_NO_SHOW = `mutation MarkNoShow($id: UUID!) {
   markNoShow(pickupId: $id) { ${OUTCOME} } }`;
 
-/** {errors: [{code, field, message}]} from any of the mutations above. */
+/** {errors: [{code, field, message}], position} from any of the mutations above. */
 export function readOutcome(data) {
   const payload = Object.values(data)[0];
   return { errors: payload.userErrors || [], position: payload.position };
 }
 
-export function statsQuery(can) {
-  return `query StaffStats($store: String, $first: Date!, $last: Date!) {
-    fulfillmentStats(storeId: $store, firstDay: $first, lastDay: $last) {
-      storeId day pickups readyWithinPromise
-      placedToReady { p50 p90 } readyToCollected { p50 p90 }
-      ${when(can.placedToCollected, "placedToCollected { p50 p90 }")}
-      ${when(can.collectedWithinPromise, "collectedWithinPromise")}
-      ${when(can.noShows, "noShows")}
-      ${when(can.shortPickCount, "shortPicks")}
-    } }`;
-}
+const FIGURES = `fragment StaffFigures on FulfillmentStatsConnection {
+  pageInfo { hasNextPage endCursor }
+  nodes {
+    storeId day pickups madeReady readyWithinPromise collected noShows shortPicks
+    placedToCollected { p50 p90 max }
+  }
+}`;
 
+/** One store's 14 days. */
+export const STORE_STATS = `query StaffStoreStats($store: String!, $first: Date!, $last: Date!) {
+  days: fulfillmentStats(storeId: $store, firstDay: $first, lastDay: $last, first: 100) {
+    ...StaffFigures } }
+${FIGURES}`;
+
+/** An admin's chain-wide days and, in the same request, a page of every store's days. */
+export const CHAIN_STATS = `query StaffChainStats($first: Date!, $last: Date!, $after: String) {
+  days: fulfillmentStats(firstDay: $first, lastDay: $last, first: 100) { ...StaffFigures }
+  byStore: fulfillmentStatsByStore(firstDay: $first, lastDay: $last, first: 100, after: $after) {
+    ...StaffFigures } }
+${FIGURES}`;
+
+/** The next pages of every store's days, when there are more stores than one page holds. */
+export const STATS_BY_STORE = `query StaffStatsByStore($first: Date!, $last: Date!, $after: String) {
+  byStore: fulfillmentStatsByStore(firstDay: $first, lastDay: $last, first: 100, after: $after) {
+    ...StaffFigures } }
+${FIGURES}`;
+
+/** {days, byStore, next}: nodes of each connection, and the cursor of a further page. */
 export function readStats(data) {
-  return data.fulfillmentStats;
+  const page = data.byStore;
+  return {
+    days: data.days ? data.days.nodes : [],
+    byStore: page ? page.nodes : [],
+    next: page && page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null,
+  };
 }

@@ -1,8 +1,6 @@
-// What both staff pages do first: find the token, ask who it is, pick the store(s), probe
-// the schema; or show a clear page saying why not.
+// What both staff pages do first: find the token, ask who it is, pick the store(s); or show a
+// clear page saying why not.
 import { h, showNotice } from "./dom.js";
-import { request } from "./graphql.js";
-import { SCHEMA_PROBE, capabilities } from "./operations.js";
 import { chosenStore, currentToken, signOut, toSignIn, whoIsSignedIn } from "./session.js";
 
 export function signOutButton() {
@@ -14,7 +12,7 @@ export function showRefusal(title, message) {
     signOutButton());
 }
 
-/** {token, me, store, can} or null when the page already shows why it cannot go on. */
+/** {token, me, store} or null when the page already shows why it cannot go on. */
 export async function openSession({ needsOneStore }) {
   const token = currentToken();
   if (!token) {
@@ -39,21 +37,24 @@ export async function openSession({ needsOneStore }) {
   }
   document.querySelector("#who").textContent = `${me.subject} (${me.staffRole || me.role})`;
   document.querySelector("#header-actions").append(signOutButton());
-  const probe = await request(token, SCHEMA_PROBE).catch(() => null);
-  return { token, me, store, can: capabilities(probe) };
+  return { token, me, store };
 }
 
-/** A store picker in the header for anyone who works at more than one store (or an admin). */
-export function storePicker(me, current) {
+/** A store picker in the header for anyone who works at more than one store; an admin's
+ * dashboard offers every store at once too (value ""). */
+export function storePicker(me, current, { everyStore = false } = {}) {
   if (me.stores.length < 2) return;
+  const options = me.stores.map((s) => h("option", { value: s.id, selected: s.id === current }, s.name));
+  if (everyStore) options.unshift(h("option", { value: "", selected: current === "" }, "All stores"));
   const select = h("select", {
     "aria-label": "Store",
     onchange: () => {
       const query = new URLSearchParams(window.location.search);
-      query.set("store", select.value);
+      if (select.value) query.set("store", select.value);
+      else query.delete("store");
       window.location.search = query.toString();
     },
-  }, me.stores.map((s) => h("option", { value: s.id, selected: s.id === current }, s.name)));
+  }, options);
   document.querySelector("#header-actions").prepend(select);
 }
 

@@ -135,6 +135,25 @@ async def test_offline_pos_sales_sync_once_each_and_bad_ones_are_named(api: Api)
     assert await api.event_count() == before
 
 
+async def test_an_upload_with_a_sale_of_no_lines_is_refused_whole(api: Api) -> None:
+    till = api.token(Role.POS, "till-5", "AMS-ZUID")
+    upload = {
+        "sales": [
+            {"saleId": "OFF-7", "lines": [{"sku": "PLANT-POT", "quantity": 1}]},
+            {"saleId": "OFF-8", "lines": []},
+        ]
+    }
+    before = await api.event_count()
+
+    answer = await api.client.post(
+        "/pos/sync", json=upload, headers={"authorization": f"Bearer {till}"}
+    )
+
+    assert answer.status_code == 400
+    assert "lines" in answer.text and "length" in answer.text
+    assert await api.event_count() == before  # the good sale was not recorded either
+
+
 async def test_metrics_count_operations_and_show_projection_lag(api: Api) -> None:
     await api.data('query Stock { storeStock(locationId: "AMS-ZUID") { nodes { sku } } }')
     text = (await api.client.get("/metrics")).text

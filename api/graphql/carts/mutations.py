@@ -21,9 +21,14 @@ from domain.usecases.carts import CartChanged, CartStarted, MergeChange, SignedI
 @strawberry.type
 class CartPayload(Payload):
     cart_id: UUID | None = None
-    cart_token: str | None = strawberry.field(
-        default=None, description="For a guest: the token that holds this cart (renewed)."
-    )
+    held_by_guest: strawberry.Private[bool] = False
+
+    @strawberry.field(description="For a guest: the token that holds this cart (renewed).")
+    def cart_token(self, info: Info) -> str | None:
+        # Minted only when asked for: signing is most of a small mutation's own work.
+        if not self.held_by_guest or self.cart_id is None:
+            return None
+        return info.context.services.tokens.mint_guest(self.cart_id, time.time())
 
     @strawberry.field(description="The cart after this change (waits until it is readable).")
     async def cart(self, info: Info) -> Cart | None:
@@ -61,15 +66,13 @@ def cart_payload(
         user_errors=[],
         position=outcome.position.token(),
         cart_id=cart_id,
-        cart_token=_guest_token(context, cart_id),
+        held_by_guest=_held_by_guest(context),
     )
 
 
-def _guest_token(context: RequestContext, cart_id: UUID) -> str | None:
+def _held_by_guest(context: RequestContext) -> bool:
     caller = context.caller
-    if caller is not None and caller.role is not Role.GUEST:
-        return None
-    return context.services.tokens.mint_guest(cart_id, time.time())
+    return caller is None or caller.role is Role.GUEST
 
 
 @strawberry.type

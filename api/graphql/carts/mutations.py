@@ -61,11 +61,11 @@ def cart_payload(
         user_errors=[],
         position=outcome.position.token(),
         cart_id=cart_id,
-        cart_token=_guest_token(context, cart_id),
+        cart_token=guest_token(context, cart_id),
     )
 
 
-def _guest_token(context: RequestContext, cart_id: UUID) -> str | None:
+def guest_token(context: RequestContext, cart_id: UUID) -> str | None:
     caller = context.caller
     if caller is not None and caller.role is not Role.GUEST:
         return None

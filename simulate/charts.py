@@ -17,7 +17,8 @@ figure { margin: 0; padding: .8em; border: 1px solid #dde3ea; border-radius: 8px
 figcaption { font-weight: 600; margin-bottom: .5em; }
 table { border-collapse: collapse; width: 100%; font-size: .92em; }
 td, th { padding: .28em .6em; border-bottom: 1px solid #eef1f4; text-align: left; }
-td:nth-child(2), td:nth-child(3) { text-align: right; font-variant-numeric: tabular-nums; }
+.figures td:nth-child(2), .figures td:nth-child(3) { text-align: right;
+                                                      font-variant-numeric: tabular-nums; }
 tr.group th { background: #f4f6f9; }
 .ok { color: #2b7a3d; font-weight: 700; } .bad { color: #b3261e; font-weight: 700; }
 svg text { font: 13px system-ui, sans-serif; fill: #1d2430; }

@@ -64,6 +64,7 @@ class Plan:
     starts_after: float  # minutes after the stores open
     ships: bool | None  # None: decided at checkout (three in ten have it shipped)
     collects: bool  # comes for a pickup (else a no-show)
+    comes_back: bool  # a recoverer who returns for the cart left a month ago
     leaves: bool  # a recoverer who looks at the recovered cart and leaves it
     returns: str | None  # orders: "store" or "online"; till sales: "store" or "mail"
     also_in_store: bool  # buys at a till too
@@ -76,7 +77,7 @@ class Plan:
 # The fixed first customers' plans, so that a small simulation has every kind of journey.
 OVERRIDES: dict[int, dict[str, object]] = {
     0: {"ships": False, "collects": True, "returns": "store", "also_in_store": False},
-    1: {"ships": False, "collects": True, "leaves": False, "returns": "online"},
+    1: {"ships": False, "collects": True, "comes_back": True, "leaves": False, "returns": "online"},
     2: {"also_in_store": True},
     3: {"ships": False, "collects": False},
     4: {"returns": "mail"},
@@ -97,6 +98,7 @@ def make_plans(shoppers: list[Shopper], seed: int, can_skip: bool) -> list[Plan]
             "starts_after": 60.0 if n == 0 else rng.uniform(0, 600),
             "ships": None,
             "collects": rng.random() < 0.85,
+            "comes_back": rng.random() < 0.6,
             "leaves": rng.random() < 0.3,
             "returns": returns,
             "also_in_store": rng.random() < 0.25,
@@ -172,6 +174,8 @@ async def _browser(sim: Sim, plan: Plan, rng: random.Random) -> None:
 
 async def _recoverer(sim: Sim, plan: Plan, rng: random.Random) -> None:
     who, token = plan.shopper, sim.api.token("customer", plan.shopper.id)
+    if not plan.comes_back:
+        return  # the cart left a month ago stays given up
     month_ago_device = sim.tally.journeys_of(who.id)[0].device
     device = next(d for d in devices(who.id) if d.id != month_ago_device)
     journey = await recover(sim, token, device)

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from simulate.charts import hbars, page
-from simulate.report import Report
+from simulate.report import Figure, Report
 
 
 def to_terminal(report: Report, console: Console) -> None:
@@ -129,10 +129,22 @@ def _charts(report: Report) -> str:
         hbars("Returns by channel", rows("Returns", returns)),
         hbars(
             "Units on hand at the end",
-            [(n.split(":")[0], v, t) for n, v, t in rows("Stock", stock)],
+            [
+                (
+                    n.split(":")[0],
+                    _number(figures["Stock", n].reported),
+                    figures["Stock", n].reported,
+                )
+                for n in stock
+            ],
         ),
     ]
     return '<div class="charts">' + "".join(charts) + "</div>"
+
+
+def _labelled(figure: Figure) -> tuple[str, float, str]:
+    """A location's figure, labelled by the location."""
+    return figure.name.split(":")[0], _number(figure.reported), figure.reported
 
 
 def _per_day(report: Report) -> list[tuple[str, float, str]]:
@@ -153,7 +165,8 @@ def _figures_table(report: Report) -> str:
                 f"<td>{escape(f.counted)}</td>{mark}</tr>"
             )
     head = "<tr><th>figure</th><th>read models</th><th>simulator</th><th></th></tr>"
-    return f"<h2>Every figure, both ways</h2><table>{head}{''.join(body)}</table>"
+    table = f'<table class="figures">{head}{"".join(body)}</table>'
+    return f"<h2>Every figure, both ways</h2>{table}"
 
 
 def _timeline_table(report: Report) -> str:

@@ -52,6 +52,8 @@ class Pickers:
         self.token = api.token("staff", f"sim-picker-{store}", store, staff_role="picker")
         self.rng = random.Random(f"{seed}:pickers:{store}")
         self.due: dict[str, datetime] = {}  # pickup id -> when its next step is due
+        # What this team did last to each pickup: the list they read may not show it yet.
+        self.done: dict[str, str] = {}
         self.day_over = asyncio.Event()
         self.made_ready = 0
 
@@ -70,21 +72,23 @@ class Pickers:
                 return
             await self.clock.sleep(minutes=4)
 
-    async def _step(self, pickup_id: str, status: str) -> None:
+    async def _step(self, pickup_id: str, listed: str) -> None:
+        status = self.done.get(pickup_id, listed)
         now = self.clock.now()
         if pickup_id not in self.due:  # first seen: picked in 5 to 40 minutes
             self.due[pickup_id] = now + _minutes(self.rng.uniform(5, 40))
-        if now < self.due[pickup_id]:
+        if now < self.due[pickup_id] or status == "READY":
             return
         if status == "REQUESTED":
             await self.api.mutate("startPicking", act("startPicking"), self.token, id=pickup_id)
+            self.done[pickup_id] = "PICKING"
             self.due[pickup_id] = now + _minutes(self.rng.uniform(4, 25))
         elif status == "PICKING":
             spot = f"{self.rng.choice('ABCDEF')}{self.rng.randint(1, 20)}"
             ready = await self.api.mutate(
                 "markReady", act("markReady", f', shelfSpot: "{spot}"'), self.token, id=pickup_id
             )
-            self.due[pickup_id] = now + _minutes(24 * 60)  # until the board shows it ready
+            self.done[pickup_id] = "READY"
             self.made_ready += 1
             self.notices.made_ready(pickup_id, ready["position"])
 

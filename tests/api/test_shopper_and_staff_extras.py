@@ -61,7 +61,7 @@ async def test_checkout_with_expected_versions_refuses_a_cart_that_moved_on(api:
     cart_id = (await api.data("mutation { startCart { cartId } }", ada))["startCart"]["cartId"]
     added = (await api.data(ADD, ada, cart=cart_id, sku="LAVA-LAMP", qty=1))["addToCart"]
     seen = (await api.data(CART_VERSION, ada, after=added["position"]))["myCart"]
-    await api.data(ADD, ada, cart=cart_id, sku="LAVA-LAMP", qty=1)  # another device, meanwhile
+    moved = (await api.data(ADD, ada, cart=cart_id, sku="LAVA-LAMP", qty=1))["addToCart"]
     before = await api.event_count()
 
     stale = await _checkout(api, ada, cart_id, [{"streamId": cart_id, "version": seen["version"]}])
@@ -69,7 +69,8 @@ async def test_checkout_with_expected_versions_refuses_a_cart_that_moved_on(api:
 
     assert error["code"] == "STALE_VERSION" and error["field"] == "expectedVersions"
     assert await api.event_count() == before
-    current = (await api.data(CART_VERSION, ada))["myCart"]["version"]
+    # Read after the other device's change, not before the cart view has it.
+    current = (await api.data(CART_VERSION, ada, after=moved["position"]))["myCart"]["version"]
     placed = await _checkout(api, ada, cart_id, [{"streamId": cart_id, "version": current}])
     assert placed["userErrors"] == [] and placed["orderId"]
 

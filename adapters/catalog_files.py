@@ -24,6 +24,8 @@ from domain.values import Money
 
 URL_PATTERN = re.compile(r"^(https?://[^\s]+|/[^\s]*)$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Customer ids come from the retailer's identity provider: printable text without spaces.
+CUSTOMER_ID_PATTERN = re.compile(r"[^\s\x00-\x1f\x7f]{1,128}")
 SKU_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,39}$")
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
 T = TypeVar("T")
@@ -61,6 +63,11 @@ def parse_locations(text: str, name: str, json: bool) -> list[Location]:
 
 def parse_customers(text: str, name: str, json: bool) -> list[Customer]:
     return _parse_rows(_rows(text, json), name, _customer)
+
+
+def customers_from_rows(rows: Iterable[dict[str, Any]], name: str) -> list[Customer]:
+    """Customers from rows already decoded (an API request's input), checked as a file's are."""
+    return _parse_rows(rows, name, _customer)
 
 
 def parse_staff(text: str, name: str, json: bool) -> list[StaffCredential]:
@@ -208,8 +215,11 @@ def _customer(row: dict[str, Any]) -> Customer:
     email = _optional(row, "email")
     if email is not None and not EMAIL_PATTERN.match(email):
         raise _FieldError("email", f"{email!r} is not an e-mail address")
+    customer_id = _required(row, "id")
+    if not CUSTOMER_ID_PATTERN.fullmatch(customer_id):
+        raise _FieldError("id", f"{customer_id!r} is not a customer id (1 to 128, no spaces)")
     return Customer(
-        id=_required(row, "id"),
+        id=customer_id,
         first_name=_required(row, "first_name"),
         last_name=_optional(row, "last_name") or "",
         email=email,

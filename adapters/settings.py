@@ -29,6 +29,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     pool_size: int = 32
     run_projections: bool = True
     run_scheduler: bool = True
+    # Seconds between two firings of the time-driven rules by the service's scheduler.
+    scheduler_interval: float = 15.0
+    # A simulated clock (`omni simulate` starts its server with one; refused in production):
+    # business time starts at OMNI_CLOCK_START (ISO 8601 with an offset; default: now) and
+    # runs OMNI_CLOCK_SPEED times faster than real time, and an admin may skip it ahead.
+    clock_start: str | None = None
+    clock_speed: float = 1.0
     seed_demo: bool = True
     # The outbox (adapters/outbox/): off unless NATS_URL is set. `omni serve` runs the relay
     # in the API process unless OMNI_RUN_OUTBOX=false (then `omni outbox run` does).
@@ -60,6 +67,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def simulated_clock(self) -> bool:
+        return self.clock_start is not None or self.clock_speed != 1.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

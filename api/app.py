@@ -7,11 +7,12 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from litestar import Litestar
 from litestar.config.app import AppConfig
 
-from adapters.clock import SystemClock
+from adapters.clock import AcceleratedClock, SystemClock
 from adapters.payments import SimulatedPaymentGateway
 from adapters.postgres.cart_history import PostgresCartHistory
 from adapters.postgres.catalog import CATALOG_CHANNEL, CachedCatalog, PostgresCatalog
@@ -28,6 +29,7 @@ from api.rest import rest_handlers
 from api.scheduler import Scheduler
 from api.services import Services
 from api.staff import staff_handlers
+from domain.ports import Clock
 from domain.service import CommerceService
 from projections.catalog import all_projections
 from projections.supervisor import ProjectionSupervisor
@@ -52,7 +54,7 @@ async def build_services(settings: Settings, schema: str | None = None) -> Servi
     database = await Database.open(settings, schema=schema, pool_size=settings.pool_size)
     catalog = CachedCatalog(PostgresCatalog(database.pool))
     await database.store.notifier.subscribe(CATALOG_CHANNEL, catalog.invalidate)
-    clock = SystemClock()
+    clock = clock_of(settings)
     service = CommerceService(
         store=database.store,
         catalog=catalog,
@@ -73,6 +75,16 @@ async def build_services(settings: Settings, schema: str | None = None) -> Servi
         clock=clock,
         metrics=Metrics(),
     )
+
+
+def clock_of(settings: Settings) -> Clock:
+    """The real clock; or, for simulations, one that starts where told and runs faster."""
+    if not settings.simulated_clock:
+        return SystemClock()
+    if settings.production:
+        raise ValueError("a simulated clock (OMNI_CLOCK_START, OMNI_CLOCK_SPEED) in production")
+    start = datetime.fromisoformat(settings.clock_start) if settings.clock_start else None
+    return AcceleratedClock(start or datetime.now(UTC), settings.clock_speed)
 
 
 def projection_supervisor(database: Database, settings: Settings) -> ProjectionSupervisor:
@@ -103,6 +115,7 @@ def from_environment() -> Litestar:
 def create_app(settings: Settings) -> Litestar:
     # Refuse a weak signing key in production before anything starts, not at the first request.
     TokenService.for_deployment(settings.secret_keys, settings.production)
+    clock_of(settings)  # and a simulated clock
     schema = settings.database_schema
 
     @asynccontextmanager
@@ -116,6 +129,7 @@ def create_app(settings: Settings) -> Litestar:
             services.database.pool,
             services.service,
             services.clock,
+            interval=settings.scheduler_interval,
             outage=services.database.outage,
         )
         if settings.run_projections:

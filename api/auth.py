@@ -41,6 +41,9 @@ class Role(enum.StrEnum):
 class StaffRole(enum.StrEnum):
     PICKER = "picker"
     MANAGER = "manager"
+    # Looks any customer up by id (a customer service desk), not only those with business
+    # at the staff member's stores.
+    SERVICE_DESK = "service_desk"
 
 
 ACTOR_KIND = {

@@ -14,6 +14,8 @@ from adapters.postgres.migrate import applied_migrations, available_migrations
 from adapters.settings import Settings
 from api.auth import Principal, Role, StaffRole, TokenService
 from api.outbox_cli import add_commands as add_outbox_commands
+from api.simulate_cli import add_command as add_simulate_command
+from api.simulate_cli import run_simulation
 
 DAY = 24 * 3600
 
@@ -82,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     load.set_defaults(handler=lambda s, a: asyncio.run(_catalog_import(s, a)))
 
     add_outbox_commands(commands)  # outbox status|run, notify run (api/outbox_cli.py)
+
+    add_simulate_command(commands)  # simulate (api/simulate_cli.py)
+    commands.choices["simulate"].set_defaults(
+        handler=lambda s, a: run_simulation(s, a, dict(os.environ))
+    )
 
     bench = commands.add_parser("bench", help="run benchmarks (see bench/)")
     bench.add_argument("names", nargs="*", default=["all"])

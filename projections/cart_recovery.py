@@ -207,21 +207,43 @@ class RecoveryStats(msgspec.Struct, frozen=True):
         return self.recovered / self.abandoned if self.abandoned else None
 
 
+RecoveryKey = tuple[date, str, str]  # day, channel, currency: a row's place in the order
+
+
+def recovery_key(stats: RecoveryStats) -> RecoveryKey:
+    return (stats.day, stats.channel, stats.currency)
+
+
 async def recovery_stats(
-    pool: asyncpg.Pool, first_day: date, last_day: date, time_zone: str = "UTC"
+    pool: asyncpg.Pool,
+    first_day: date,
+    last_day: date,
+    time_zone: str = "UTC",
+    *,
+    after: RecoveryKey | None = None,
+    limit: int | None = None,
 ) -> list[RecoveryStats]:
-    """Per day of abandonment (in `time_zone`: carts belong to no store) and channel."""
+    """Per day of abandonment (in `time_zone`: carts belong to no store) and channel, by
+    (day, channel, currency); `limit` of them after the key `after`."""
+    day, channel, currency = after or (None, None, None)
     rows = await pool.fetch(
-        """SELECT day, channel, currency, count(*) AS abandoned, sum(value) AS value,
-                  count(recovered_at) AS recovered,
-                  coalesce(sum(recovered_value), 0.00) AS value_recovered
-           FROM (SELECT *, (abandoned_at AT TIME ZONE $3)::date AS day FROM abandonment
-                 WHERE abandoned_at >= $1::date - 1 AND abandoned_at < $2::date + 2) AS a
-           WHERE day BETWEEN $1 AND $2
-           GROUP BY day, channel, currency ORDER BY day, channel, currency""",
+        """SELECT * FROM (
+             SELECT day, channel, currency, count(*) AS abandoned, sum(value) AS value,
+                    count(recovered_at) AS recovered,
+                    coalesce(sum(recovered_value), 0.00) AS value_recovered
+             FROM (SELECT *, (abandoned_at AT TIME ZONE $3)::date AS day FROM abandonment
+                   WHERE abandoned_at >= $1::date - 1 AND abandoned_at < $2::date + 2) AS a
+             WHERE day BETWEEN $1 AND $2
+             GROUP BY day, channel, currency) AS s
+           WHERE $4::date IS NULL OR (day, channel, currency) > ($4, $5, $6)
+           ORDER BY day, channel, currency LIMIT $7""",
         first_day,
         last_day,
         time_zone,
+        day,
+        channel,
+        currency,
+        limit,
     )
     return [RecoveryStats(**dict(row)) for row in rows]
 
@@ -244,12 +266,33 @@ def _recoverable(row: asyncpg.Record) -> RecoverableCart:
     return RecoverableCart(**values, lines=decode_lines(row["lines"]))
 
 
-async def recoverable_carts(pool: asyncpg.Pool, customer_id: str) -> list[RecoverableCart]:
-    """A customer's abandoned carts that still hold lines, most recently abandoned first."""
+RecoverableKey = tuple[datetime, UUID]  # abandoned_at (newest first), then cart id
+
+
+def recoverable_key(cart: RecoverableCart) -> RecoverableKey:
+    return (cart.abandoned_at, cart.cart_id)
+
+
+async def recoverable_carts(
+    pool: asyncpg.Pool,
+    customer_id: str,
+    *,
+    after: RecoverableKey | None = None,
+    limit: int | None = None,
+) -> list[RecoverableCart]:
+    """A customer's abandoned carts that still hold lines, most recently abandoned first;
+    `limit` of them after the key `after`."""
+    at, cart_id = after or (None, None)
     rows = await pool.fetch(
         """SELECT * FROM recovery_cart WHERE customer_id = $1 AND status = 'abandoned'
-             AND lines <> '[]'::jsonb ORDER BY abandoned_at DESC, cart_id""",
+             AND lines <> '[]'::jsonb
+             AND ($2::timestamptz IS NULL OR abandoned_at < $2
+                  OR (abandoned_at = $2 AND cart_id > $3))
+           ORDER BY abandoned_at DESC, cart_id LIMIT $4""",
         customer_id,
+        at,
+        cart_id,
+        limit,
     )
     return [_recoverable(row) for row in rows]
 

@@ -8,12 +8,38 @@ the counter) counts as paid. Shipped orders end at "paid" (nothing later is reco
 
 from __future__ import annotations
 
+import enum
 from datetime import date
 
 import asyncpg
 import msgspec
 
-STEPS = ("started", "first_line", "checked_out", "paid", "ready", "collected")
+
+class JourneyStep(enum.StrEnum):
+    """The funnel's steps, in order."""
+
+    STARTED = "started"
+    FIRST_LINE = "first_line"
+    CHECKED_OUT = "checked_out"
+    PAID = "paid"
+    READY = "ready"
+    COLLECTED = "collected"
+
+
+STEPS = tuple(step.value for step in JourneyStep)
+
+# A row's place in the order: (day, store, channel), stores first and the chain (None) last.
+StatsKey = tuple[date, str | None, str]
+
+# Rows of a grouped query `g` in key order, after a key ($5 day, $6 store, $7 channel).
+PAGED = """
+SELECT * FROM ({grouped}) AS g
+WHERE $5::date IS NULL
+   OR (g.day, g.store_id IS NULL, coalesce(g.store_id, ''), g.channel)
+      > ($5, $6::text IS NULL, coalesce($6::text, ''), $7::text)
+ORDER BY g.day, g.store_id IS NULL, coalesce(g.store_id, ''), g.channel
+LIMIT $8
+"""
 
 JOURNEYS = """
 WITH j AS (
@@ -40,7 +66,7 @@ SELECT day, store_id, channel,
        count(*) FILTER (WHERE crossed) AS cross_channel,
        count(*) FILTER (WHERE no_show) AS no_shows
 FROM j WHERE day BETWEEN $1 AND $2
-GROUP BY day, store_id, channel ORDER BY day, store_id NULLS LAST, channel
+GROUP BY day, store_id, channel
 """
 
 RETURNS = """
@@ -55,7 +81,7 @@ FROM (SELECT r.refunded_at, r.channel, r.cross_channel, {store} AS store_id,
       WHERE ($4::text IS NULL OR r.store_id = $4)
         AND r.requested_at >= $1::date - 1 AND r.requested_at < $2::date + 2) AS x
 WHERE day BETWEEN $1 AND $2
-GROUP BY day, store_id, channel ORDER BY day, store_id NULLS LAST, channel
+GROUP BY day, store_id, channel
 """
 
 
@@ -103,12 +129,22 @@ async def journey_stats(
     time_zone: str = "UTC",
     store_id: str | None = None,
     chain_wide: bool = False,
+    *,
+    after: StatsKey | None = None,
+    limit: int | None = None,
 ) -> list[JourneyStats]:
     """Per day, store and channel (per day and channel with `chain_wide`); `time_zone` is
-    the day of journeys without a store."""
+    the day of journeys without a store. `limit` rows after the key `after`."""
     store = "NULL::text" if chain_wide else "j.store_id"
-    rows = await pool.fetch(JOURNEYS.format(store=store), first_day, last_day, time_zone, store_id)
+    query = PAGED.format(grouped=JOURNEYS.format(store=store))
+    rows = await pool.fetch(
+        query, first_day, last_day, time_zone, store_id, *(after or (None, None, None)), limit
+    )
     return [_journey_stats(row) for row in rows]
+
+
+def stats_key(stats: JourneyStats | ReturnStats) -> StatsKey:
+    return (stats.day, stats.store_id, stats.channel)
 
 
 def _journey_stats(row: asyncpg.Record) -> JourneyStats:
@@ -138,10 +174,17 @@ async def return_stats(
     time_zone: str = "UTC",
     store_id: str | None = None,
     chain_wide: bool = False,
+    *,
+    after: StatsKey | None = None,
+    limit: int | None = None,
 ) -> list[ReturnStats]:
-    """Time to resolve a return (requested -> refunded), p50 and p90, per day of request."""
+    """Time to resolve a return (requested -> refunded), p50 and p90, per day of request;
+    `limit` rows after the key `after`."""
     store = "NULL::text" if chain_wide else "r.store_id"
-    rows = await pool.fetch(RETURNS.format(store=store), first_day, last_day, time_zone, store_id)
+    query = PAGED.format(grouped=RETURNS.format(store=store))
+    rows = await pool.fetch(
+        query, first_day, last_day, time_zone, store_id, *(after or (None, None, None)), limit
+    )
     return [
         ReturnStats(
             day=row["day"],

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.cart.model import CartStatus
+from domain.cart.model import CartStatus, RecoveryChange
 from domain.errors import ErrorCode
 from domain.order.model import FulfillmentMethod, OrderStatus
 from domain.pickup.model import PickupStatus
 from domain.returns.model import ReturnChannel, ReturnStatus
 from domain.usecases.carts import MergeChange
 from domain.values import Channel
+from projections.journey_queries import JourneyStep
+from projections.touchpoints import Kind as TouchpointKind
 
 ErrorCodeEnum = strawberry.enum(ErrorCode, name="ErrorCode")
 CartStatusEnum = strawberry.enum(CartStatus, name="CartStatus")
@@ -23,14 +25,20 @@ ReturnChannelEnum = strawberry.enum(ReturnChannel, name="ReturnChannel")
 FulfillmentMethodEnum = strawberry.enum(FulfillmentMethod, name="FulfillmentMethod")
 ChannelEnum = strawberry.enum(Channel, name="Channel")
 MergeChangeEnum = strawberry.enum(MergeChange, name="MergeChange")
+RecoveryChangeEnum = strawberry.enum(RecoveryChange, name="RecoveryChange")
+TouchpointKindEnum = strawberry.enum(TouchpointKind, name="TouchpointKind")
+JourneyStepEnum = strawberry.enum(JourneyStep, name="JourneyStep")
 
 __all__ = [
     "CartStatus",
     "Channel",
     "ErrorCode",
     "FulfillmentMethod",
+    "JourneyStep",
     "OrderStatus",
     "PickupStatus",
+    "RecoveryChange",
     "ReturnChannel",
     "ReturnStatus",
+    "TouchpointKind",
 ]

@@ -8,12 +8,15 @@ from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.tools import merge_types
 
 from api.graphql import enums  # noqa: F401 - registers the domain's enums before any type uses them
+from api.graphql.analytics.queries import AnalyticsQueries
 from api.graphql.carts.mutations import CartMutations
 from api.graphql.carts.queries import CartQueries
 from api.graphql.carts.subscriptions import CartSubscriptions
 from api.graphql.catalog.queries import CatalogQueries
 from api.graphql.checkout.mutations import CheckoutMutations
 from api.graphql.checkout.queries import OrderQueries
+from api.graphql.customers.mutations import CustomerMutations
+from api.graphql.customers.queries import CustomerQueries
 from api.graphql.pickups.mutations import PickupMutations
 from api.graphql.pickups.queries import PickupQueries
 from api.graphql.pickups.subscriptions import PickupSubscriptions
@@ -24,6 +27,7 @@ from api.graphql.staff.queries import StaffQueries
 from api.graphql.stock.mutations import StockMutations
 from api.graphql.stock.queries import StockQueries
 from api.graphql.stock.subscriptions import StockSubscriptions
+from api.graphql.system.mutations import SystemMutations
 from api.graphql.system.queries import SystemQueries
 
 MAX_DEPTH = 10
@@ -41,6 +45,8 @@ Query = merge_types(
         StockQueries,
         StaffQueries,
         SystemQueries,
+        CustomerQueries,
+        AnalyticsQueries,
     ),
 )
 Mutation = merge_types(
@@ -52,6 +58,8 @@ Mutation = merge_types(
         ReturnMutations,
         StockMutations,
         PosMutations,
+        CustomerMutations,
+        SystemMutations,
     ),
 )
 Subscription = merge_types(

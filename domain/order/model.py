@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -61,6 +62,17 @@ class UnknownOrderLine(DomainError):
     message = "order line {line_id} cannot be changed that way"
 
 
+class PaymentDated:
+    """Version 2 of a payment or line-cancellation event carries `at`, the service clock's
+    time of the fact; in version 1 its `timestamp` (the wall clock then) was that time."""
+
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["at"] = state["timestamp"]
+
+
 class Order(Aggregate):
     """An order placed from a cart; payment is authorized at checkout and captured on hand-over.
 
@@ -93,23 +105,27 @@ class Order(Aggregate):
         fulfillment: Fulfillment
         placed_at: datetime
 
-    class PaymentAuthorized(Aggregate.Event):
+    class PaymentAuthorized(PaymentDated, Aggregate.Event):
         reference: str
         amount: Money
+        at: datetime
 
-    class PaymentCaptured(Aggregate.Event):
+    class PaymentCaptured(PaymentDated, Aggregate.Event):
         reference: str
         amount: Money
+        at: datetime
 
-    class PaymentFailed(Aggregate.Event):
+    class PaymentFailed(PaymentDated, Aggregate.Event):
         reason: str
+        at: datetime
 
-    class LineCancelled(Aggregate.Event):
+    class LineCancelled(PaymentDated, Aggregate.Event):
         line_id: str
         sku: str
         quantity: int
         amount_due_back: Money
         reason: str
+        at: datetime
 
     class Cancelled(Aggregate.Event):
         reason: str
@@ -201,35 +217,35 @@ class Order(Aggregate):
         """Waiting for a payment: checked before the provider is asked for one."""
         self._require_status(OrderStatus.PLACED, OrderStatus.PAYMENT_FAILED)
 
-    def authorize_payment(self, reference: str) -> None:
+    def authorize_payment(self, reference: str, at: datetime) -> None:
         """The provider holds the order's total on the customer's card."""
         self.require_payable()
-        self._payment_authorized(reference=reference, amount=self.total)
+        self._payment_authorized(reference=reference, amount=self.total, at=at)
 
     @event(PaymentAuthorized)
-    def _payment_authorized(self, reference: str, amount: Money) -> None:
+    def _payment_authorized(self, reference: str, amount: Money, at: datetime) -> None:
         self.status = OrderStatus.PAYMENT_AUTHORIZED
         self.authorization = reference
 
-    def fail_payment(self, reason: str) -> None:
+    def fail_payment(self, reason: str, at: datetime) -> None:
         """The provider declined."""
         self._require_status(OrderStatus.PLACED, OrderStatus.PAYMENT_FAILED)
-        self._payment_failed(reason=reason)
+        self._payment_failed(reason=reason, at=at)
 
     @event(PaymentFailed)
-    def _payment_failed(self, reason: str) -> None:
+    def _payment_failed(self, reason: str, at: datetime) -> None:
         self.status = OrderStatus.PAYMENT_FAILED
 
-    def capture_payment(self, reference: str) -> None:
+    def capture_payment(self, reference: str, at: datetime) -> None:
         """Take the money held, less anything cancelled since."""
         self._require_status(OrderStatus.PAYMENT_AUTHORIZED)
-        self._payment_captured(reference=reference, amount=self.amount_to_capture)
+        self._payment_captured(reference=reference, amount=self.amount_to_capture, at=at)
 
     @event(PaymentCaptured)
-    def _payment_captured(self, reference: str, amount: Money) -> None:
+    def _payment_captured(self, reference: str, amount: Money, at: datetime) -> None:
         self.status = OrderStatus.PAID
 
-    def cancel_line(self, line_id: str, quantity: int, reason: str) -> None:
+    def cancel_line(self, line_id: str, quantity: int, reason: str, at: datetime) -> None:
         """Some units of a line cannot be supplied (shelf empty): they are owed back."""
         self._require_not_closed()
         line = self.line(line_id)
@@ -241,11 +257,18 @@ class Order(Aggregate):
             quantity=quantity,
             amount_due_back=line.unit_price.times(quantity),
             reason=reason,
+            at=at,
         )
 
     @event(LineCancelled)
     def _line_cancelled(
-        self, line_id: str, sku: str, quantity: int, amount_due_back: Money, reason: str
+        self,
+        line_id: str,
+        sku: str,
+        quantity: int,
+        amount_due_back: Money,
+        reason: str,
+        at: datetime,
     ) -> None:
         self.cancelled_quantities[sku] = self.cancelled_quantities.get(sku, 0) + quantity
         self.amount_due_back = self.amount_due_back + amount_due_back

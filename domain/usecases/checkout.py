@@ -87,7 +87,7 @@ class CheckoutUseCases(CurrentCarts):
             order = self._place(order_id, cart, fulfillment, now)
             if payment_token is not None:
                 reference = await payments.authorize(order_id, order.total, payment_token)
-                order.authorize_payment(reference)
+                order.authorize_payment(reference, now)
             cart.check_out(order_id, now)
             changed: list[Aggregate] = [cart, order, *items.values()]
             changed += await self._closing(cart, CurrentCartClosedBecause.CHECKED_OUT, now)
@@ -177,12 +177,13 @@ class CheckoutUseCases(CurrentCarts):
         self, order_id: UUID, payment_token: str, context: Context
     ) -> Done[OrderChanged]:
         """Pay for an order placed without payment, or after a decline."""
-        payments = PaymentCalls(self.payments)
+        payments, now = PaymentCalls(self.payments), self.clock.now()
 
         async def decide() -> Decision[OrderChanged]:
             order = await self._owned_order(order_id, context)
             order.require_payable()
-            order.authorize_payment(await payments.authorize(order_id, order.total, payment_token))
+            reference = await payments.authorize(order_id, order.total, payment_token)
+            order.authorize_payment(reference, now)
             return Decision([order], OrderChanged(order_id))
 
         return await self._execute(decide, OrderChanged, context)

@@ -99,7 +99,7 @@ class PickupUseCases(UseCases):
             pickup = await self._pickup_at(pickup_id, context)
             line = pickup.report_short(line_id, quantity_short, now)
             order = await self.repository.get(pickup.order_id, Order)
-            order.cancel_line(line_id, quantity_short, reason="shelf short")
+            order.cancel_line(line_id, quantity_short, "shelf short", now)
             item = await self.repository.get(stock_item_id(pickup.store_id, line.sku), StockItem)
             item.release(order.id, "shelf short", quantity_short)
             if pickup.status is PickupStatus.CANCELLED:  # every line's stock is released by now
@@ -130,7 +130,7 @@ class PickupUseCases(UseCases):
                 item.consume(order.id)
             assert order.authorization is not None
             order.capture_payment(
-                await payments.capture(order.id, order.authorization, order.amount_to_capture)
+                await payments.capture(order.id, order.authorization, order.amount_to_capture), now
             )
             order.complete(now)
             return Decision([pickup, order, *items.values()], _changed(pickup))

@@ -66,11 +66,11 @@ def cart_payload(
         user_errors=[],
         position=outcome.position.token(),
         cart_id=cart_id,
-        held_by_guest=_held_by_guest(context),
+        held_by_guest=caller_is_guest(context),
     )
 
 
-def _held_by_guest(context: RequestContext) -> bool:
+def caller_is_guest(context: RequestContext) -> bool:
     caller = context.caller
     return caller is None or caller.role is Role.GUEST
 

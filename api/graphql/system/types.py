@@ -1,9 +1,13 @@
-"""The service about itself: where each read model stands."""
+"""The service about itself: where each read model stands, and what time it is."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
+from adapters.clock import AcceleratedClock
+from domain.ports import Clock
 from projections.supervisor import ProjectionStatus as Status
 
 
@@ -28,3 +32,18 @@ class ProjectionStatus:
             error=status.error,
             failed_at=status.failed_at,
         )
+
+
+@strawberry.type(description="The business clock every rule and time on record follows.")
+class ServerClock:
+    now: datetime
+    speed: float = strawberry.field(description="Seconds of business time per real second.")
+    can_skip: bool = strawberry.field(
+        description="A simulation's clock (OMNI_CLOCK_SPEED/_START): skipClock moves it ahead."
+    )
+
+    @classmethod
+    def of(cls, clock: Clock) -> ServerClock:
+        simulated = isinstance(clock, AcceleratedClock)
+        speed = clock.speed if isinstance(clock, AcceleratedClock) else 1.0
+        return cls(now=clock.now(), speed=speed, can_skip=simulated)

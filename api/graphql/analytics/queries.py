@@ -1,0 +1,116 @@
+"""Cart recovery and journey analytics, for admins: chain-wide figures about every customer."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import strawberry
+
+from api.auth import Role
+from api.graphql.analytics.types import JourneyStats, RecoveryStats, ReturnStats
+from api.graphql.context import Info, RequestContext
+from api.graphql.errors import BadInput
+from api.graphql.relay import Connection, connection, decode_cursor, page_size
+from projections import cart_recovery, journey_queries
+
+MAX_DAYS = 366
+Zone = Annotated[
+    str,
+    strawberry.argument(
+        description="The day's time zone where a row has no store (carts have none)."
+    ),
+]
+
+
+def _checked(context: RequestContext, first_day: date, last_day: date, time_zone: str) -> None:
+    context.require(Role.ADMIN)
+    if not 0 <= (last_day - first_day).days < MAX_DAYS:
+        raise BadInput(f"lastDay: on or after firstDay, at most {MAX_DAYS} days")
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadInput(f"timeZone: {time_zone!r} is not an IANA time zone") from None
+
+
+@strawberry.type
+class AnalyticsQueries:
+    @strawberry.field(
+        description="Abandoned carts per day and channel, and what came back (admin)."
+    )
+    async def recovery_stats(
+        self,
+        info: Info,
+        first_day: date,
+        last_day: date,
+        time_zone: Zone = "UTC",
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[RecoveryStats]:
+        _checked(info.context, first_day, last_day, time_zone)
+        size, key = page_size(first), decode_cursor(after, cart_recovery.RecoveryKey)
+        rows = await cart_recovery.recovery_stats(
+            info.context.services.database.pool,
+            first_day,
+            last_day,
+            time_zone,
+            after=key,
+            limit=size + 1,
+        )
+        return connection(rows, size, cart_recovery.recovery_key, RecoveryStats.of, after)
+
+    @strawberry.field(
+        description="The journey funnel per day, store and starting channel, with cross-channel "
+        "journeys and no-shows (admin); `chainWide` adds the stores up."
+    )
+    async def journey_stats(
+        self,
+        info: Info,
+        first_day: date,
+        last_day: date,
+        time_zone: Zone = "UTC",
+        store_id: str | None = None,
+        chain_wide: bool = False,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[JourneyStats]:
+        _checked(info.context, first_day, last_day, time_zone)
+        size, key = page_size(first), decode_cursor(after, journey_queries.StatsKey)
+        rows = await journey_queries.journey_stats(
+            info.context.services.database.pool,
+            first_day,
+            last_day,
+            time_zone,
+            store_id,
+            chain_wide,
+            after=key,
+            limit=size + 1,
+        )
+        return connection(rows, size, journey_queries.stats_key, JourneyStats.of, after)
+
+    @strawberry.field(description="Returns per day of request: refunded, p50/p90 time (admin).")
+    async def return_stats(
+        self,
+        info: Info,
+        first_day: date,
+        last_day: date,
+        time_zone: Zone = "UTC",
+        store_id: str | None = None,
+        chain_wide: bool = False,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ReturnStats]:
+        _checked(info.context, first_day, last_day, time_zone)
+        size, key = page_size(first), decode_cursor(after, journey_queries.StatsKey)
+        rows = await journey_queries.return_stats(
+            info.context.services.database.pool,
+            first_day,
+            last_day,
+            time_zone,
+            store_id,
+            chain_wide,
+            after=key,
+            limit=size + 1,
+        )
+        return connection(rows, size, journey_queries.stats_key, ReturnStats.of, after)

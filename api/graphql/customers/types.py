@@ -1,0 +1,162 @@
+"""The single customer view as clients see it: who, a header of what they bought and what is
+open, every touchpoint newest first, and the carts they can still recover.
+
+A `Customer` is only ever handed out by `me` or `customer(id)`, which decide who may see it;
+its fields read the read models for that one customer id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import strawberry
+
+from api.graphql.carts.types import CartLine
+from api.graphql.common import Money
+from api.graphql.context import Info
+from api.graphql.enums import Channel, TouchpointKind
+from api.graphql.errors import BadInput
+from api.graphql.relay import Connection, Edge, PageInfo, connection, decode_cursor, page_size
+from domain.values import Money as DomainMoney
+from projections import cart_recovery, timeline_queries
+from projections.cart_recovery import RecoverableCart as RecoverableCartView
+from projections.timeline_queries import TimelineHeader, TimelinePage
+from projections.timeline_queries import Touchpoint as TouchpointView
+
+
+@strawberry.type(description="One thing the customer did, or that happened to their business.")
+class Touchpoint:
+    at: datetime
+    kind: TouchpointKind
+    channel: Channel = strawberry.field(description="web, mobile, pos (a till), staff, ...")
+    device_id: str | None
+    store_id: str | None
+    cart_id: UUID | None
+    order_id: UUID | None
+    pickup_id: UUID | None
+    return_id: UUID | None
+    sale_id: UUID | None
+    summary: str = strawberry.field(description="One line for a person to read.")
+
+    @classmethod
+    def of(cls, view: TouchpointView) -> Touchpoint:
+        return cls(
+            at=view.at,
+            kind=TouchpointKind(view.kind),
+            channel=Channel(view.channel),
+            device_id=view.device_id,
+            store_id=view.store_id,
+            cart_id=view.cart_id,
+            order_id=view.order_id,
+            pickup_id=view.pickup_id,
+            return_id=view.return_id,
+            sale_id=view.sale_id,
+            summary=view.summary,
+        )
+
+
+@strawberry.type(description="Purchases on one channel (online orders, or till sales as POS).")
+class ChannelPurchases:
+    channel: Channel
+    purchases: int
+    value: Money = strawberry.field(description="Not cancelled, less cancelled lines.")
+
+
+@strawberry.type(description="The header of the customer view: lifetime figures, what is open.")
+class CustomerSummary:
+    purchases: list[ChannelPurchases]
+    refunded: list[Money] = strawberry.field(description="Per currency.")
+    open_carts: int
+    open_pickups: int
+    open_returns: int
+
+    @classmethod
+    def of(cls, header: TimelineHeader) -> CustomerSummary:
+        return cls(
+            purchases=[
+                ChannelPurchases(
+                    channel=Channel(p.channel),
+                    purchases=p.purchases,
+                    value=Money(amount=p.value, currency=p.currency),
+                )
+                for p in header.purchases
+            ],
+            refunded=[Money(amount=v, currency=c) for c, v in sorted(header.refunded.items())],
+            open_carts=header.open_carts,
+            open_pickups=header.open_pickups,
+            open_returns=header.open_returns,
+        )
+
+
+@strawberry.type(description="An abandoned cart its owner can still recover (recoverCart).")
+class RecoverableCart:
+    cart_id: UUID
+    channel: Channel = strawberry.field(description="Where it was started.")
+    abandoned_at: datetime
+    lines: list[CartLine] = strawberry.field(description="As they were: recovery re-checks them.")
+    value: Money
+
+    @classmethod
+    def of(cls, view: RecoverableCartView) -> RecoverableCart:
+        return cls(
+            cart_id=view.cart_id,
+            channel=Channel(view.channel),
+            abandoned_at=view.abandoned_at,
+            lines=[
+                CartLine(
+                    sku=line.sku,
+                    quantity=line.quantity,
+                    unit_price=Money.of(line.unit_price),
+                    subtotal=Money.of(line.subtotal),
+                )
+                for line in view.lines
+            ],
+            value=Money.of(DomainMoney(view.value, view.currency)),
+        )
+
+
+@strawberry.type(description="One customer's view, across every channel.")
+class Customer:
+    id: str
+    first_name: str | None = strawberry.field(description="From the customer directory.")
+
+    @strawberry.field(description="Lifetime purchases by channel; open carts, pickups, returns.")
+    async def summary(self, info: Info) -> CustomerSummary:
+        pool = info.context.services.database.pool
+        return CustomerSummary.of(await timeline_queries.timeline_header(pool, self.id))
+
+    @strawberry.field(description="Every touchpoint on every channel, newest first.")
+    async def timeline(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Touchpoint]:
+        size = page_size(first)
+        try:
+            page = await timeline_queries.timeline(
+                info.context.services.database.pool, self.id, size, after
+            )
+        except timeline_queries.InvalidCursor:
+            raise BadInput("after: not a cursor of this list") from None
+        return _timeline_connection(page, after)
+
+    @strawberry.field(description="Abandoned carts that still hold lines, newest first.")
+    async def recoverable_carts(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[RecoverableCart]:
+        size, key = page_size(first), decode_cursor(after, cart_recovery.RecoverableKey)
+        views = await cart_recovery.recoverable_carts(
+            info.context.services.database.pool, self.id, after=key, limit=size + 1
+        )
+        return connection(views, size, cart_recovery.recoverable_key, RecoverableCart.of, after)
+
+
+def _timeline_connection(page: TimelinePage, after: str | None) -> Connection[Touchpoint]:
+    edges = [Edge(cursor=t.cursor, node=Touchpoint.of(t)) for t in page.touchpoints]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_more,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )

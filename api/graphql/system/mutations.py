@@ -1,0 +1,40 @@
+"""Skipping a simulation's clock ahead (a night, a month): never the real one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from adapters.clock import AcceleratedClock, ClockCannotGoBack
+from api.auth import Role
+from api.graphql.common import Payload
+from api.graphql.context import Info
+from api.graphql.errors import Forbidden, invalid
+from api.graphql.system.types import ServerClock
+
+
+@strawberry.type
+class ClockPayload(Payload):
+    clock: ServerClock | None = None
+
+
+@strawberry.type
+class SystemMutations:
+    @strawberry.mutation(
+        description="Move a simulation's clock ahead to `to` (admin); the rules then due fire "
+        "at the scheduler's next tick. Refused on a server that runs on the real clock."
+    )
+    async def skip_clock(self, info: Info, to: datetime) -> ClockPayload:
+        context = info.context
+        context.require(Role.ADMIN)
+        clock = context.services.clock
+        if not isinstance(clock, AcceleratedClock):
+            raise Forbidden("this server runs on the real clock, which nobody moves")
+        if to.tzinfo is None:
+            return ClockPayload(user_errors=[invalid("to", "give the time with its offset")])
+        try:
+            clock.skip_to(to)
+        except ClockCannotGoBack as error:
+            return ClockPayload(user_errors=[invalid("to", str(error))])
+        return ClockPayload(user_errors=[], clock=ServerClock.of(clock))

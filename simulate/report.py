@@ -1,0 +1,112 @@
+"""The report: every figure read from the read models through the API, beside what the
+simulator itself counted, and one customer's timeline across every channel."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from simulate.client import Api
+from simulate.figures import Reported, measures, text
+from simulate.run import Outcome
+from simulate.world import stock_at
+
+JOURNEYS = """query($from: Date!, $to: Date!, $zone: String!, $after: String) {
+  journeyStats(firstDay: $from, lastDay: $to, timeZone: $zone, chainWide: true, first: 100,
+    after: $after) { nodes { day channel crossChannel noShows funnel { step reached } }
+    pageInfo { hasNextPage endCursor } } }"""
+RECOVERY = """query($from: Date!, $to: Date!, $zone: String!, $after: String) {
+  recoveryStats(firstDay: $from, lastDay: $to, timeZone: $zone, first: 100, after: $after) {
+    nodes { day channel abandoned value { amount } recovered valueRecovered { amount } }
+    pageInfo { hasNextPage endCursor } } }"""
+RETURNS = """query($from: Date!, $to: Date!, $zone: String!, $after: String) {
+  returnStats(firstDay: $from, lastDay: $to, timeZone: $zone, chainWide: true, first: 100,
+    after: $after) { nodes { day channel requested refunded crossChannel
+    secondsToRefundP50 secondsToRefundP90 } pageInfo { hasNextPage endCursor } } }"""
+SUMMARY = """query($id: String!) { customer(id: $id) { summary {
+  purchases { channel purchases value { amount } } refunded { amount }
+  openCarts openPickups openReturns } } }"""
+TIMELINE = """query($id: String!) { customer(id: $id) { id firstName timeline(first: 100) {
+  nodes { at kind channel deviceId storeId summary } } } }"""
+
+
+@dataclass(frozen=True)
+class Figure:
+    group: str
+    name: str
+    reported: str  # from the read models, through the API
+    counted: str  # by the simulator, from the answers to its own requests
+
+    @property
+    def equal(self) -> bool:
+        return self.reported == self.counted
+
+
+@dataclass
+class Report:
+    figures: list[Figure]
+    showcase: dict[str, Any]
+    outcome: Outcome
+    reported: Reported
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def all_equal(self) -> bool:
+        return all(figure.equal for figure in self.figures)
+
+    def by_group(self) -> dict[str, list[Figure]]:
+        groups: dict[str, list[Figure]] = {}
+        for figure in self.figures:
+            groups.setdefault(figure.group, []).append(figure)
+        return groups
+
+
+async def build_report(api: Api, admin: str, outcome: Outcome, time_zone: str) -> Report:
+    first, last = outcome.days[0] - timedelta(days=1), outcome.days[1] + timedelta(days=1)
+    window = {"from": first.isoformat(), "to": last.isoformat(), "zone": time_zone}
+    reported = Reported(
+        journeys=await _pages(api, admin, JOURNEYS, "journeyStats", window),
+        recovery=await _pages(api, admin, RECOVERY, "recoveryStats", window),
+        returns=await _pages(api, admin, RETURNS, "returnStats", window),
+        customers=await _summaries(api, admin, [s.id for s in outcome.world.shoppers]),
+        stock={loc: await stock_at(api, admin, loc) for loc in outcome.world.locations},
+    )
+    figures = [
+        Figure(m.group, m.name, text(m.reported(reported)), text(m.counted(outcome)))
+        for m in measures(outcome.world.locations)
+    ]
+    showcase = (await api.query(TIMELINE, admin, id=outcome.showcase))["customer"]
+    notes = list(outcome.notes) + _stock_differences(outcome, reported)
+    return Report(figures, showcase, outcome, reported, notes)
+
+
+def _stock_differences(outcome: Outcome, reported: Reported) -> list[str]:
+    found = []
+    for location, levels in reported.stock.items():
+        levels_of = {level["sku"]: (level["onHand"], level["reserved"]) for level in levels}
+        found += outcome.ledger.differences(location, levels_of)
+    return found
+
+
+async def _pages(api: Api, admin: str, query: str, field: str, window: dict) -> list[dict]:
+    nodes: list[dict] = []
+    after = None
+    while True:
+        page = (await api.query(query, admin, **window, after=after))[field]
+        nodes += page["nodes"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return nodes
+        after = page["pageInfo"]["endCursor"]
+
+
+async def _summaries(api: Api, admin: str, ids: list[str]) -> list[dict]:
+    limit = asyncio.Semaphore(16)
+
+    async def one(customer_id: str) -> dict:
+        async with limit:
+            answer = await api.query(SUMMARY, admin, id=customer_id)
+        return answer["customer"]["summary"]  # type: ignore[no-any-return]
+
+    return list(await asyncio.gather(*(one(customer_id) for customer_id in ids)))

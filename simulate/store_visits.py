@@ -1,0 +1,154 @@
+"""In the store: a till sells (to a walk-in, or to a customer who shows a loyalty card or their
+app's token), and returns come back at a counter or by post, each settled by the staff of the
+location that receives them."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import count
+
+from simulate.client import Device
+from simulate.shopping import Order, Sim
+from simulate.staff import settle_return
+from simulate.tally import Purchase, ReturnRecord
+from simulate.world import Shopper
+
+SALE = """mutation($id: String!, $lines: [SaleLineInput!]!, $loyalty: String, $me: String,
+  $pay: String) { recordPosSale(saleId: $id, lines: $lines, loyaltyId: $loyalty,
+  customerToken: $me, paymentReference: $pay) {
+  receipt customerId position userErrors { code message } } }"""
+RETURN = """mutation($lines: [SkuQuantity!]!, $via: ReturnChannel!, $order: UUID,
+  $receipt: String) { requestReturn(lines: $lines, reason: "changed my mind", via: $via,
+  orderId: $order, receipt: $receipt) { returnId position userErrors { code message } } }"""
+_sale_numbers = count(1)
+
+
+@dataclass
+class Sale:
+    receipt: str
+    store: str
+    lines: list[tuple[str, int]]
+    customer: str | None
+
+
+async def till_sale(
+    sim: Sim, store: str, rng: random.Random, shopper: Shopper | None = None, app: str = ""
+) -> Sale | None:
+    """One to two products off the shelf; the shopper scans a card or their app, or neither."""
+    skus = rng.sample(sim.world.skus, rng.randint(1, 2))
+    lines = [(sku, 1) for sku in skus]
+    if not sim.ledger.claim(store, lines):
+        return None
+    till = sim.api.token("pos", f"sim-till-{store}", store)
+    number = f"sim-{sim.world.run}-{next(_sale_numbers):05d}"
+    loyalty = shopper.loyalty_id if shopper and not app else None
+    sold = await sim.api.mutate(
+        "recordPosSale",
+        SALE,
+        till,
+        id=number,
+        loyalty=loyalty,
+        me=app or None,
+        lines=[{"sku": sku, "quantity": units} for sku, units in lines],
+        pay=f"card-{number}" if rng.random() < 0.7 else None,
+    )
+    sim.ledger.sold(store, lines)
+    customer = sold["customerId"]
+    if customer is None:
+        sim.tally.anonymous_sales += 1
+    else:
+        value = sum((sim.world.prices[sku] * units for sku, units in lines), Decimal("0.00"))
+        sim.tally.purchases[sold["receipt"]] = Purchase(customer, "POS", value)
+    return Sale(sold["receipt"], store, lines, customer)
+
+
+async def return_order_in_store(sim: Sim, order: Order, store: str, rng: random.Random) -> None:
+    """Bought online, brought back to a store's counter: a cross-channel return."""
+    sku, _ = order.lines[0]
+    till = sim.api.token("pos", f"sim-till-{store}", store)
+    returned = await sim.api.mutate(
+        "requestReturn",
+        RETURN,
+        till,
+        lines=[{"sku": sku, "quantity": 1}],
+        via="STORE",
+        order=order.order_id,
+    )
+    record = _record(sim, "STORE", True, order.journey.customer, sku)
+    order.journey.returned_in_store = True
+    await settle_return(
+        sim.api,
+        sim.ledger,
+        store,
+        returned["returnId"],
+        [(sku, 1)],
+        record,
+        damaged=rng.random() < 0.2,
+    )
+
+
+async def return_order_online(
+    sim: Sim, order: Order, token: str, device: Device, rng: random.Random
+) -> None:
+    """Sent back from the web shop to the warehouse."""
+    sku, _ = order.lines[0]
+    returned = await sim.api.mutate(
+        "requestReturn",
+        RETURN,
+        token,
+        device,
+        lines=[{"sku": sku, "quantity": 1}],
+        via="WEB",
+        order=order.order_id,
+    )
+    record = _record(sim, "WEB", False, order.journey.customer, sku)
+    await sim.clock.sleep(minutes=rng.uniform(90, 240))  # in the post
+    await settle_return(
+        sim.api,
+        sim.ledger,
+        sim.world.warehouse,
+        returned["returnId"],
+        [(sku, 1)],
+        record,
+        damaged=False,
+    )
+
+
+async def return_sale(sim: Sim, sale: Sale, rng: random.Random, by_mail: str | None = None) -> None:
+    """A till sale comes back by its receipt: at the store's counter, or (with the customer's
+    own token) by post to the warehouse, which is a cross-channel return."""
+    sku, _ = sale.lines[0]
+    lines = [{"sku": sku, "quantity": 1}]
+    if by_mail:
+        returned = await sim.api.mutate(
+            "requestReturn", RETURN, by_mail, lines=lines, via="MAIL", receipt=sale.receipt
+        )
+        record = _record(sim, "MAIL", True, sale.customer, sku)
+        await sim.clock.sleep(minutes=rng.uniform(90, 240))
+        location = sim.world.warehouse
+    else:
+        till = sim.api.token("pos", f"sim-till-{sale.store}", sale.store)
+        returned = await sim.api.mutate(
+            "requestReturn", RETURN, till, lines=lines, via="STORE", receipt=sale.receipt
+        )
+        record = _record(sim, "STORE", False, sale.customer, sku)
+        location = sale.store
+    await settle_return(
+        sim.api,
+        sim.ledger,
+        location,
+        returned["returnId"],
+        [(sku, 1)],
+        record,
+        damaged=rng.random() < 0.2,
+    )
+
+
+def _record(sim: Sim, channel: str, cross: bool, customer: str | None, sku: str) -> ReturnRecord:
+    """A return the server accepted: one unit, refunded at the price paid (the simulation
+    sells at catalog prices)."""
+    record = ReturnRecord(channel, cross, customer, refund=sim.world.prices[sku])
+    sim.tally.returns.append(record)
+    return record

@@ -17,28 +17,31 @@ COALESCE_SECONDS = 0.002
 
 
 class AppendSignal:
-    """Counts appends seen; a waiter sleeps until the count moves past what it last saw."""
+    """Counts appends seen; a waiter sleeps until the count moves past what it last saw.
+
+    Each fire sets the event waiters hold and hangs up a fresh one. No lock: an
+    asyncio.Condition here deadlocked when many of its waiters were cancelled at once (a
+    cancelled waiter must take the lock back, and Python 3.11's Lock can lose that wakeup),
+    which hung every shutdown that cancelled subscriptions and runners together."""
 
     def __init__(self) -> None:
         self.generation = 0
-        self._changed = asyncio.Condition()
+        self._next = asyncio.Event()
 
     def fire(self) -> None:
         self.generation += 1
-        asyncio.get_running_loop().create_task(self._notify_waiters())
-
-    async def _notify_waiters(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
+        fired, self._next = self._next, asyncio.Event()
+        fired.set()
 
     async def wait_beyond(self, generation: int, timeout: float) -> bool:
-        async with self._changed:
-            try:
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: self.generation > generation), timeout
-                )
-            except TimeoutError:
-                return False
+        if self.generation > generation:
+            return True
+        try:
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation.
+            async with asyncio.timeout(timeout):
+                await self._next.wait()
+        except TimeoutError:
+            return False
         return True
 
 

@@ -118,3 +118,19 @@ class OtlpReceiver:
                 """Quiet: a test's output is its assertions."""
 
         return Handler
+
+
+def main() -> None:
+    """`python -m tests.otlp_receiver PORT_FILE`: receive until killed, in a process of its own
+    (the telemetry bench keeps its decoding off the load generator's CPU); the endpoint is
+    written to PORT_FILE once it listens."""
+    import sys
+    from pathlib import Path
+
+    receiver = OtlpReceiver()
+    Path(sys.argv[1]).write_text(receiver.endpoint)
+    receiver._server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -55,8 +55,11 @@ async def run(settings: Settings, seconds: float) -> list[str]:
         bases = {label: await stack.enter_async_context(s) for label, s in servers.items()}
         adds: dict[str, list[Rate]] = {label: [] for label in bases}
         reads: dict[str, list[Rate]] = {label: [] for label in bases}
-        for _ in range(ROUNDS):  # interleaved, so drift on a shared machine hits all three
-            for label, base in bases.items():
+        order = list(bases.items())
+        for round_number in range(ROUNDS):
+            # Interleaved, so drift on a shared machine hits all three; rotated, so none
+            # always goes first.
+            for label, base in order[round_number:] + order[:round_number]:
                 add, read = await _mix(base, seconds)
                 adds[label].append(add)
                 reads[label].append(read)

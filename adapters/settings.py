@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 import msgspec
 
@@ -53,6 +54,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    # Observability (api/telemetry.py): traces go over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT,
+    # and nothing of OpenTelemetry is loaded when it is unset. OTEL_SERVICE_NAME names us.
+    otlp_endpoint: str | None = None
+    service_name: str = "omnicommerce"
+    # "console" (human lines) or "json" (one object per line, with the request id).
+    log_format: Literal["console", "json"] = "console"
 
     @property
     def data_path(self) -> Path:
@@ -79,6 +86,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             values["database_url"] = env["DATABASE_URL"]
         if env.get("NATS_URL"):
             values["nats_url"] = env["NATS_URL"]
+        if env.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+            values["otlp_endpoint"] = env["OTEL_EXPORTER_OTLP_ENDPOINT"]
+        if env.get("OTEL_SERVICE_NAME"):
+            values["service_name"] = env["OTEL_SERVICE_NAME"]
         for field in cls.__struct_fields__:
             key = f"OMNI_{field.upper()}"
             if key in env:

@@ -8,9 +8,11 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from litestar import Litestar
 from litestar.config.app import AppConfig
+from litestar.types import Empty
 
 from adapters.clock import AcceleratedClock, SystemClock
 from adapters.payments import SimulatedPaymentGateway
@@ -22,9 +24,11 @@ from adapters.settings import Settings
 from api.auth import TokenService
 from api.demo_seed import seed_demo
 from api.graphql.endpoint import graphql_handlers
+from api.logs import use_json_lines
 from api.metrics import Metrics
 from api.outbox_cli import outbox_relay
 from api.pos_sync import pos_sync
+from api.request_ids import RequestIdMiddleware
 from api.rest import rest_handlers
 from api.scheduler import Scheduler
 from api.services import Services
@@ -33,6 +37,9 @@ from domain.ports import Clock
 from domain.service import CommerceService
 from projections.catalog import all_projections
 from projections.supervisor import ProjectionSupervisor
+
+if TYPE_CHECKING:
+    from api.telemetry import Tracing
 
 log = logging.getLogger("omnicommerce")
 
@@ -107,7 +114,10 @@ def tune_garbage_collector() -> None:
 
 def from_environment() -> Litestar:
     """The ASGI app for `uvicorn --factory api.app:from_environment`."""
-    app = create_app(Settings.from_env(os.environ))
+    settings = Settings.from_env(os.environ)
+    if settings.log_format == "json":
+        use_json_lines()
+    app = create_app(settings)
     tune_garbage_collector()
     return app
 
@@ -117,6 +127,8 @@ def create_app(settings: Settings) -> Litestar:
     TokenService.for_deployment(settings.secret_keys, settings.production)
     clock_of(settings)  # and a simulated clock
     schema = settings.database_schema
+    tracing = install_tracing(settings) if settings.otlp_endpoint else None
+    tracer = tracing.tracer if tracing is not None else None
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -149,14 +161,16 @@ def create_app(settings: Settings) -> Litestar:
             await scheduler.stop()
             await services.projections.stop()
             await services.database.close()
+            if tracing is not None:
+                tracing.shutdown()
 
     def configure(config: AppConfig) -> AppConfig:
         config.debug = False  # errors never leak a stack trace to a client
         return config
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
-            *graphql_handlers(settings),
+            *graphql_handlers(settings, tracer),
             *rest_handlers(),
             pos_sync,
             *staff_handlers(),
@@ -164,4 +178,16 @@ def create_app(settings: Settings) -> Litestar:
         lifespan=[lifespan],
         request_max_body_size=MAX_BODY_BYTES,
         on_app_init=[configure],
+        # Litestar sets up the root logger its own way unless told not to: JSON lines stay ours.
+        logging_config=None if settings.log_format == "json" else Empty,
     )
+    # Around everything Litestar does for a request, as plain ASGI (request_ids.py says why).
+    app.asgi_handler = RequestIdMiddleware(app.asgi_handler, tracer)
+    return app
+
+
+def install_tracing(settings: Settings) -> Tracing:
+    """OpenTelemetry's SDK is imported here, only when traces are to be exported."""
+    from api.telemetry import install_tracing as install
+
+    return install(settings)

@@ -100,7 +100,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     """Start quietly, then say where everything is, last, so it is what a newcomer reads."""
     from api.logs import configure
 
-    log_file = configure(settings.data_path)
+    log_file = configure(settings.data_path, log_format=settings.log_format)
     host, port = args.host or settings.host, args.port or settings.port
     if settings.database_url is None:
         print(
@@ -118,8 +118,17 @@ async def _run_server(settings: Settings, host: str, port: int) -> None:
 
     app = create_app(settings)
     tune_garbage_collector()
+    # With JSON logs, uvicorn's lines go through ours rather than its own console format.
+    logging_setup = None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG
     server = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            log_config=logging_setup,
+        )
     )
     serving = asyncio.create_task(server.serve())
     while not server.started and not serving.done():

@@ -35,6 +35,7 @@ async def running_server(
     projection_worker: bool = False,
     port: int | None = None,
     schema: str | None = None,
+    factory: str = "api.app:from_environment",
     **overrides: str,
 ) -> AsyncIterator[str]:
     """Start `uvicorn api.app:from_environment`, wait until /health/ready answers, yield its base
@@ -42,7 +43,7 @@ async def running_server(
     `projection_worker`, the read models run in an `omni projections run` process of their
     own instead of in the API processes. A caller that names the schema owns it (a restart
     test starts a second server on the same port and schema) and drops it with
-    `drop_schema`."""
+    `drop_schema`. `factory` builds the app (the telemetry bench's baseline is another)."""
     owns_schema = schema is None
     schema, port = schema or f"srv_{uuid4().hex[:10]}", port or free_port()
     env = {
@@ -59,7 +60,7 @@ async def running_server(
         "-m",
         "uvicorn",
         "--factory",
-        "api.app:from_environment",
+        factory,
         "--host",
         "127.0.0.1",
         "--port",

@@ -6,7 +6,7 @@ error masking."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError
 from litestar import MediaType, Request, WebSocket, get
@@ -24,6 +24,9 @@ from api.graphql.context import RequestContext
 from api.graphql.errors import ApiError
 from api.graphql.http import graphql_post_handler
 from api.graphql.schema import LIMIT_RULES, MAX_TOKENS, schema
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 
 def _hides(error: GraphQLError) -> bool:
@@ -65,7 +68,7 @@ async def graphiql_page() -> bytes:
     return (GRAPHIQL / "index.html").read_bytes()
 
 
-def graphql_handlers(settings: Settings) -> list[Any]:
+def graphql_handlers(settings: Settings, tracer: Tracer | None = None) -> list[Any]:
     base = make_graphql_controller(
         schema,
         path="/graphql",
@@ -88,7 +91,7 @@ def graphql_handlers(settings: Settings) -> list[Any]:
             "context_ws": Provide(websocket_context),
         }
 
-    handlers = [Subscriptions, graphql_post_handler("/graphql")]
+    handlers = [Subscriptions, graphql_post_handler("/graphql", tracer)]
     if not settings.production:
         static = create_static_files_router(path="/graphiql", directories=[GRAPHIQL])
         handlers += [graphiql_page, static]

@@ -14,7 +14,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import (
     DocumentNode,
@@ -35,6 +35,10 @@ from api.graphql.errors import Unavailable, as_client_error, formatted
 from api.graphql.fast_fields import FastLeafExecutor
 from api.graphql.plans import Plan, PlanRun, compile_plan
 from api.graphql.schema import LIMIT_RULES, MAX_TOKENS, schema
+from api.graphql.tracing import ResolverSpans, operation_span
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 log = logging.getLogger("omnicommerce.graphql")
 
@@ -76,11 +80,14 @@ class LRU(OrderedDict[str, Any]):
 
 
 class GraphQLExecutor:
-    def __init__(self) -> None:
+    def __init__(self, tracer: Tracer | None = None) -> None:
         self._documents = LRU(MAX_CACHED_DOCUMENTS)
         self._persisted = LRU(MAX_PERSISTED_QUERIES)
         self._schema = schema._schema
         self._context_class = FastLeafExecutor
+        # With tracing on (api/telemetry.py): spans per operation and resolver (tracing.py).
+        self._tracer = tracer
+        self._middleware = [ResolverSpans(tracer)] if tracer is not None else None
 
     async def run(
         self,
@@ -99,24 +106,36 @@ class GraphQLExecutor:
         operation_name, operation = _operation(prepared, operation_name)
         if operation is OperationType.SUBSCRIPTION:
             raise RequestError("subscriptions are not allowed over POST: use the WebSocket")
+        if self._tracer is None:
+            result = await self._execute(prepared, variables, operation_name, context)
+        else:
+            with operation_span(self._tracer, prepared.document, operation, operation_name):
+                result = await self._execute(prepared, variables, operation_name, context)
+        return _answer(result, context, operation_name)
+
+    async def _execute(
+        self,
+        prepared: Prepared,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: RequestContext,
+    ) -> ExecutionResult:
+        assert prepared.document is not None
         plan = prepared.plans.get(operation_name)
         if plan is None:  # what plans leave to graphql-core
-            result = await await_maybe(
+            return await await_maybe(  # type: ignore[no-any-return]
                 execute(
                     self._schema,
                     prepared.document,
                     context_value=context,
                     variable_values=variables,
                     operation_name=operation_name,
+                    middleware=self._middleware,
                     executor_class=self._context_class,
                     is_awaitable=is_awaitable,
                 )
             )
-        else:
-            result = await self._run_plan(
-                plan, prepared.document, variables, operation_name, context
-            )
-        return _answer(result, context, operation_name)
+        return await self._run_plan(plan, prepared.document, variables, operation_name, context)
 
     async def _run_plan(
         self,
@@ -136,7 +155,7 @@ class GraphQLExecutor:
         )
         if isinstance(executor, list):  # variables that cannot be coerced
             return ExecutionResult(None, executor)
-        return await await_maybe(PlanRun(executor).run(plan))
+        return await await_maybe(PlanRun(executor, self._tracer).run(plan))
 
     def _query_text(self, query: str | None, extensions: dict[str, Any] | None) -> str | None:
         """Automatic persisted queries: a client sends the sha256 of a document; the first

@@ -10,7 +10,7 @@ strawberry's controller.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from litestar import Request, post
@@ -19,6 +19,9 @@ from litestar.response import Response
 
 from api.graphql.context import RequestContext
 from api.graphql.execution import GraphQLExecutor, RequestError
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 
 class GraphQLRequest(msgspec.Struct, frozen=True):
@@ -34,8 +37,8 @@ decode_request = msgspec.json.Decoder(GraphQLRequest).decode
 encode_json = msgspec.json.Encoder().encode
 
 
-def graphql_post_handler(path: str) -> Any:
-    executor = GraphQLExecutor()
+def graphql_post_handler(path: str, tracer: Tracer | None = None) -> Any:
+    executor = GraphQLExecutor(tracer)
 
     @post(path, status_code=200, media_type="application/json", include_in_schema=False)
     async def execute_graphql_post(

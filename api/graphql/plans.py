@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from graphql import (
     DocumentNode,
@@ -51,6 +51,10 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, gather_with_cancel
 
 from api.graphql.fast_fields import BASIC_RESOLVER
+from api.graphql.tracing import traced_resolve
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 
 class Unsupported(Exception):
@@ -232,8 +236,9 @@ _STRING: Any = _TypeName
 class PlanRun:
     """One request's run of a plan, on graphql-core's executor (built for this request)."""
 
-    def __init__(self, executor: Any) -> None:
+    def __init__(self, executor: Any, tracer: Tracer | None = None) -> None:
         self.executor = executor
+        self.tracer = tracer  # resolver spans (tracing.py), when tracing is on
         self.errors = executor.collected_errors
         self.is_awaitable = executor.is_awaitable
 
@@ -318,6 +323,8 @@ class PlanRun:
             if plan.has_args
             else {}
         )
+        if self.tracer is not None:
+            return traced_resolve(self.tracer, field.resolve, source, info, args)
         return field.resolve(source, info, **args)
 
     async def _awaited(self, plan: FieldPlan, value: Awaitable[Any], path: Path) -> Any:

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from litestar import Litestar
 from litestar.config.app import AppConfig
-from litestar.types import Empty
 
 from adapters.clock import AcceleratedClock, SystemClock
 from adapters.payments import SimulatedPaymentGateway
@@ -24,7 +23,7 @@ from adapters.settings import Settings
 from api.auth import TokenService
 from api.demo_seed import seed_demo
 from api.graphql.endpoint import graphql_handlers
-from api.logs import use_json_lines
+from api.logs import configure_console
 from api.metrics import Metrics
 from api.outbox_cli import outbox_relay
 from api.pos_sync import pos_sync
@@ -115,8 +114,7 @@ def tune_garbage_collector() -> None:
 def from_environment() -> Litestar:
     """The ASGI app for `uvicorn --factory api.app:from_environment`."""
     settings = Settings.from_env(os.environ)
-    if settings.log_format == "json":
-        use_json_lines()
+    configure_console(settings.log_format)
     app = create_app(settings)
     tune_garbage_collector()
     return app
@@ -178,8 +176,8 @@ def create_app(settings: Settings) -> Litestar:
         lifespan=[lifespan],
         request_max_body_size=MAX_BODY_BYTES,
         on_app_init=[configure],
-        # Litestar sets up the root logger its own way unless told not to: JSON lines stay ours.
-        logging_config=None if settings.log_format == "json" else Empty,
+        # Logging is the process's (api/logs.py): Litestar would install a format of its own.
+        logging_config=None,
     )
     # Around everything Litestar does for a request, as plain ASGI (request_ids.py says why).
     app.asgi_handler = RequestIdMiddleware(app.asgi_handler, tracer)

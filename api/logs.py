@@ -48,13 +48,18 @@ def use_json_lines(level: int = logging.INFO) -> None:
     logging.basicConfig(level=level, handlers=[handler], force=True)
 
 
-def configure(data_dir: Path, level: int = logging.INFO, log_format: str = "console") -> Path:
-    """Console logging at `level` (human lines or JSON lines); returns the file the embedded
-    database logs to."""
+def configure_console(log_format: str = "console", level: int = logging.INFO) -> None:
+    """Human lines or JSON lines on stderr, at `level`."""
     if log_format == "json":
         use_json_lines(level)
     else:
         logging.basicConfig(level=level, format=CONSOLE_FORMAT, force=True)
+
+
+def configure(data_dir: Path, level: int = logging.INFO, log_format: str = "console") -> Path:
+    """Console logging at `level` (human lines or JSON lines); returns the file the embedded
+    database logs to."""
+    configure_console(log_format, level)
     log_file = data_dir / "logs" / "embedded-postgres.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(log_file)

@@ -249,3 +249,34 @@ async def test_a_remembered_state_never_hides_what_another_process_appended(
     assert loaded_here.version == 4
     assert loaded_here.taken == Money.of("17.50")
     assert loaded_here.__dict__ == from_the_database.__dict__
+
+
+async def test_appends_to_the_same_streams_in_opposite_orders_conflict_and_never_deadlock(
+    database: Database,
+) -> None:
+    """A sign-in writes the guest cart, the customer's cart and the customer's cart list in
+    one append; another device writes the same streams in another order. Each pair must end
+    with one winner and one ConcurrencyError (retried by the use case), never a deadlock."""
+    store = database.store
+    for _ in range(30):
+        first, second = await saved_till(store, payments=1), await saved_till(store, payments=1)
+        forwards, backwards = [], []
+        for till, other in ((first, second), (second, first)):
+            a = await Repository(store).get(till.id, Till)
+            b = await Repository(store).get(other.id, Till)
+            for _ in range(100):  # long enough for the two inserts to overlap
+                a.take(Money.of("1.00"), uuid4())
+                b.take(Money.of("1.00"), uuid4())
+            (forwards if till is first else backwards).extend(
+                [*a.collect_events(), *b.collect_events()]
+            )
+
+        outcomes = await asyncio.gather(
+            store.append(forwards, CONTEXT),
+            store.append(backwards, CONTEXT),
+            return_exceptions=True,
+        )
+
+        failures = [o for o in outcomes if isinstance(o, Exception)]
+        assert len(failures) == 1, outcomes
+        assert isinstance(failures[0], ConcurrencyError), failures[0]

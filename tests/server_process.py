@@ -75,7 +75,7 @@ async def running_server(
     base = f"http://127.0.0.1:{port}"
     worker = None
     try:
-        await _until_healthy(base, process)
+        await until_healthy(base, process)
         if projection_worker:  # after the server migrated and seeded the schema
             worker = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -97,7 +97,7 @@ async def running_server(
             await drop_schema(settings, schema)
 
 
-async def _until_healthy(base: str, process: asyncio.subprocess.Process) -> None:
+async def until_healthy(base: str, process: asyncio.subprocess.Process) -> None:
     async with httpx.AsyncClient(base_url=base) as client:
         for _ in range(START_TIMEOUT_SECONDS * 10):
             if process.returncode is not None:

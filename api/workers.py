@@ -45,7 +45,9 @@ def reuse_port_available() -> bool:
 def shared_socket(host: str, port: int) -> socket.socket:
     """A listening socket that other processes bind too, each taking a share of connections."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
+    # and without it Nagle held each response's body for the client's delayed ACK (~45 ms).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
@@ -54,8 +56,9 @@ def shared_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def serve_api_worker(settings: Settings, host: str, port: int) -> None:
-    """One API worker: uvicorn on its own SO_REUSEPORT socket (`python -m api.workers`)."""
+def serve_api_worker(settings: Settings, host: str, port: int) -> None:
+    """One API worker: uvicorn on its own SO_REUSEPORT socket (`python -m api.workers`).
+    `Server.run` picks uvloop as `uvicorn` on the command line does."""
     import uvicorn
 
     from api.app import create_app, tune_garbage_collector
@@ -64,7 +67,7 @@ async def serve_api_worker(settings: Settings, host: str, port: int) -> None:
     tune_garbage_collector()
     config = uvicorn.Config(app, log_level="warning", access_log=False, backlog=LISTEN_BACKLOG)
     server = uvicorn.Server(config)
-    await server.serve(sockets=[shared_socket(host, port)])
+    server.run(sockets=[shared_socket(host, port)])
 
 
 @dataclass
@@ -240,7 +243,7 @@ def main() -> None:
     """The API worker's entry point: python -m api.workers HOST PORT."""
     host, port = sys.argv[1], int(sys.argv[2])
     logging.basicConfig(level=logging.WARNING)
-    asyncio.run(serve_api_worker(Settings.from_env(os.environ), host, port))
+    serve_api_worker(Settings.from_env(os.environ), host, port)
 
 
 if __name__ == "__main__":

@@ -4,18 +4,15 @@ reporting them as one, and SIGTERM stopping everything."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import re
 import signal
-import sys
-from uuid import uuid4
 
 import httpx
 
 from adapters.settings import Settings
-from tests.scale.cluster import SECRET, stop_process
-from tests.server_process import ROOT, drop_schema, free_port
+from tests.scale.cluster import SECRET
+from tests.server_process import running_supervisor
 
 WORKERS = 2
 WAIT_SECONDS = 30
@@ -62,60 +59,39 @@ def requests_counted(metrics: str) -> float:
 async def test_two_workers_share_the_port_a_killed_one_is_replaced_and_metrics_add_up(
     settings: Settings,
 ) -> None:
-    schema, port = f"srv_{uuid4().hex[:10]}", free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "OMNI_DATABASE_SCHEMA": schema,
-        "OMNI_DATA_DIR": settings.data_dir,
-        "OMNI_SECRET_KEY": SECRET,
-        "OMNI_RUN_SCHEDULER": "false",
-        "OMNI_POOL_SIZE": "8",
-    }
-    command = ["-m", "api.cli", "serve", "--workers", str(WORKERS), "--port", str(port)]
-    supervisor = await asyncio.create_subprocess_exec(
-        *(sys.executable, *command),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        start_new_session=True,  # its workers too can be killed as a group, whatever happens
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(timeout=10) as client:
-            first = await until(lambda pids: len(pids) == WORKERS, client, base)
-            metrics = (await client.get(f"{base}/metrics")).text
-            assert metric_pids(metrics) == first
+    overrides = {"OMNI_SECRET_KEY": SECRET, "OMNI_RUN_SCHEDULER": "false", "OMNI_POOL_SIZE": "8"}
+    async with (
+        running_supervisor(settings, os.environ, WORKERS, **overrides) as (base, supervisor),
+        httpx.AsyncClient(timeout=10) as client,
+    ):
+        first = await until(lambda pids: len(pids) == WORKERS, client, base)
+        metrics = (await client.get(f"{base}/metrics")).text
+        assert metric_pids(metrics) == first
 
-            for _ in range(10):  # GraphQL answered by both, counted once in any scrape
-                response = await client.post(
-                    f"{base}/graphql",
-                    json={"query": "{ __typename }"},
-                    headers={"connection": "close"},
-                )
-                assert response.status_code == 200
-            counted = requests_counted((await client.get(f"{base}/metrics")).text)
-            assert counted == requests_counted(metrics) + 10
-
-            killed = min(first)
-            os.kill(killed, signal.SIGKILL)
-            replaced = await until(
-                lambda pids: len(pids) == WORKERS and killed not in pids, client, base
+        for _ in range(10):  # GraphQL answered by both, counted once in any scrape
+            response = await client.post(
+                f"{base}/graphql",
+                json={"query": "{ __typename }"},
+                headers={"connection": "close"},
             )
-            assert replaced & first == first - {killed}
-            metrics = (await client.get(f"{base}/metrics")).text
-            assert metric_pids(metrics) == replaced
-            assert requests_counted(metrics) >= counted  # the dead worker's counts remain
+            assert response.status_code == 200
+        counted = requests_counted((await client.get(f"{base}/metrics")).text)
+        assert counted == requests_counted(metrics) + 10
+
+        killed = min(first)
+        os.kill(killed, signal.SIGKILL)
+        replaced = await until(
+            lambda pids: len(pids) == WORKERS and killed not in pids, client, base
+        )
+        assert replaced & first == first - {killed}
+        metrics = (await client.get(f"{base}/metrics")).text
+        assert metric_pids(metrics) == replaced
+        assert requests_counted(metrics) >= counted  # the dead worker's counts remain
 
         supervisor.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(supervisor.wait(), WAIT_SECONDS) == 0
         for pid in replaced:
             assert not _alive(pid)
-    finally:
-        await stop_process(supervisor)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(supervisor.pid, signal.SIGKILL)
-        await drop_schema(settings, schema)
 
 
 def _alive(pid: int) -> bool:

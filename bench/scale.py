@@ -33,6 +33,7 @@ from tests.server_process import running_server, running_supervisor
 CLIENTS = (8, 32)
 API_WORKERS = 2
 PUSH_SAMPLES = 200
+ROUNDS = 2  # turns per layout and client count
 PUSH_TIMEOUT_SECONDS = 10
 OVERRIDES = {
     "OMNI_SECRET_KEY": SECRET,
@@ -42,10 +43,21 @@ OVERRIDES = {
 
 
 async def run(settings: Settings, seconds: float) -> list[str]:
-    async with running_server(settings, os.environ, **OVERRIDES) as base:
-        one = {clients: await _add_to_cart(base, clients, seconds) for clients in CLIENTS}
-    async with running_supervisor(settings, os.environ, API_WORKERS, **OVERRIDES) as (base, _):
-        several = {clients: await _add_to_cart(base, clients, seconds) for clients in CLIENTS}
+    """Both layouts run side by side and are measured in turns (one, several, one, several),
+    so a drift in the shared machine's speed touches both alike."""
+    one: dict[int, Rate] = {}
+    several: dict[int, Rate] = {}
+    async with (
+        running_server(settings, os.environ, **OVERRIDES) as single,
+        running_supervisor(settings, os.environ, API_WORKERS, **OVERRIDES) as (supervised, _),
+    ):
+        for clients in CLIENTS:
+            runs: dict[str, list[Rate]] = {single: [], supervised: []}
+            for _ in range(ROUNDS):
+                for base in runs:
+                    runs[base].append(await _add_to_cart(base, clients, seconds / ROUNDS))
+            one[clients] = Rate.merged(runs[single])
+            several[clients] = Rate.merged(runs[supervised])
     delays = await _push_delays(settings)
     return _report(one, several, delays)
 

@@ -133,6 +133,7 @@ def create_app(settings: Settings) -> Litestar:
         services = await build_services(settings, schema)
         app.state.services = services
         await services.projections.prepare()
+        await services.projections.follow_other_processes()
         if settings.seed_demo and await seed_demo(services.database.pool, services.service):
             log.info("demo catalog, stores and stock loaded")
         scheduler = Scheduler(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import sys
 import time
@@ -33,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the service (embedded PostgreSQL by default)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="API processes sharing the port (SO_REUSEPORT, Linux) beside one projection worker",
+    )
     serve.set_defaults(handler=_serve)
 
     commands.add_parser("migrate", help="apply pending schema migrations").set_defaults(
@@ -108,6 +115,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
             f"(its log: {log_file})",
             flush=True,
         )
+    if args.workers > 1:
+        from api.workers import supervise
+
+        welcome = functools.partial(_print_welcome, settings, host, port, args.workers)
+        sys.exit(asyncio.run(supervise(settings, args.workers, host, port, welcome)))
     asyncio.run(_run_server(settings, host, port))
 
 
@@ -138,7 +150,7 @@ async def _run_server(settings: Settings, host: str, port: int) -> None:
     await serving
 
 
-def _print_welcome(settings: Settings, host: str, port: int) -> None:
+def _print_welcome(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     tokens = TokenService(*settings.secret_keys)
     expires = int(time.time() + 30 * DAY)
     samples = {
@@ -156,6 +168,8 @@ def _print_welcome(settings: Settings, host: str, port: int) -> None:
         "admin": Principal(role=Role.ADMIN, subject="admin", expires_at=expires),
     }
     print(f"\nomnicommerce is serving on http://{host}:{port} (Ctrl-C stops)")
+    if workers > 1:
+        print(f"  processes: {workers} API workers on the port, 1 projection worker")
     print(f"  GraphiQL:  http://{host}:{port}/graphql")
     print(f"  health:    http://{host}:{port}/health    metrics: /metrics")
     print("  REST:      POST /pos/sync for offline tills; its schema: /schema/openapi.json")

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, values
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, values
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -46,6 +46,14 @@ class Metrics:
             registry=self.registry,
         )
         self._children: dict[tuple[str, str], tuple[Any, Any]] = {}
+        # One sample per live process (a `pid` label in multiprocess mode): which processes
+        # the scrape of any one of them covers.
+        Gauge(
+            "omni_api_process",
+            "API processes serving, 1 each",
+            registry=self.registry,
+            multiprocess_mode="liveall",
+        ).set(1)
 
     def observe(self, operation: str, outcome: str, started: float) -> None:
         # labels() hashes and locks on every call: each (operation, outcome) child is kept.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import msgspec
 from litestar import get
@@ -43,10 +44,11 @@ async def health(state: State) -> Response[dict[str, object]]:
 
 
 @get("/health/live")
-async def live() -> dict[str, str]:
+async def live() -> Response[dict[str, str]]:
     """Liveness: the process answers. Touches no database, so a database outage never gets
-    a healthy process restarted."""
-    return {"status": "alive"}
+    a healthy process restarted. The header names the process that answered, one of several
+    behind one port with `omni serve --workers N`."""
+    return Response({"status": "alive"}, headers={"x-omni-pid": str(os.getpid())})
 
 
 @get("/health/ready")

@@ -1,4 +1,4 @@
-"""python -m bench [append|codec|load|projections|api|staff-board|outbox|telemetry|all ...]
+"""python -m bench [append|codec|load|projections|api|staff-board|outbox|telemetry|scale|all ...]
     [--seconds S] [--profile]
 
 projections is projection-replay and projection-lag, which also run alone.
@@ -23,7 +23,17 @@ from datetime import UTC, datetime
 
 from adapters.settings import Settings
 
-NAMES = ("append", "codec", "load", "projections", "api", "staff-board", "outbox", "telemetry")
+NAMES = (
+    "append",
+    "codec",
+    "load",
+    "projections",
+    "api",
+    "staff-board",
+    "outbox",
+    "telemetry",
+    "scale",
+)
 # The issues' names for the two halves of `projections`: (module, its function).
 PARTS = {
     "projection-replay": ("projections", "run_replay"),

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from adapters.postgres.lease import Lease
 from adapters.postgres.outage import is_transient
@@ -33,7 +33,6 @@ from projections.tracking import (
     read_checkpoint,
     record_failure,
     set_state,
-    wait_for_checkpoint,
 )
 
 __all__ = ["CheckpointMoved", "Projection", "ProjectionRunner", "apply_batch", "ensure_projection"]
@@ -103,6 +102,8 @@ class ProjectionRunner:
         self._logged_at = 0.0
         self._reported_head = False
         self._changed = asyncio.Event()
+        # The checkpoint as another process's notifications last told it (moved_elsewhere).
+        self.elsewhere = Position()
         self._stop = asyncio.Event()
         self._lease: Lease | None = None
         self._task: asyncio.Task[None] | None = None
@@ -365,7 +366,7 @@ class ProjectionRunner:
         """Read-your-writes: True once the read model reflects every event up to `position`.
 
         Answered from memory while this runner is active; otherwise (another process holds
-        the lease, or this one is not running) from the checkpoint row."""
+        the lease, or this one is not running) from the checkpoint row and its notifications."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while self.position < position:
@@ -373,26 +374,46 @@ class ProjectionRunner:
             if left <= 0 or self.state == "failed":
                 return False
             if self.state != "running":
-                return await wait_for_checkpoint(self.pool, self.name, position, left)
+                return await self._wait_elsewhere(lambda at: at >= position, left) >= position
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), left)
         return True
 
     async def wait_beyond(self, position: Position, timeout: float) -> Position:
         """Sleep until the projection moves past `position` (or the timeout); where it is.
-        For subscriptions: from memory while this runner is active, else from the row."""
+        For subscriptions: from memory while this runner is active, else from the row and
+        its notifications."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while True:
-            if self.state == "running":
-                current = self.position
-            else:
-                current = max(self.position, await load_checkpoint(self.pool, self.name))
+        while self.state == "running":
             left = deadline - loop.time()
-            if current > position or left <= 0:
-                return current
-            if self.state == "running":
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), left)
-            else:
-                await asyncio.sleep(min(REMOTE_POLL_SECONDS, left))
+            if self.position > position or left <= 0:
+                return self.position
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), left)
+        return await self._wait_elsewhere(lambda at: at > position, deadline - loop.time())
+
+    async def _wait_elsewhere(self, done: Callable[[Position], bool], timeout: float) -> Position:
+        """Where the projection another process runs is, once `done` says so or the timeout
+        passes. Woken by that process's checkpoint notifications (`moved_elsewhere`); the
+        row is read at the start and after REMOTE_POLL_SECONDS without a notification, in
+        case one was lost."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        current = max(self.position, self.elsewhere, await load_checkpoint(self.pool, self.name))
+        while not done(current):
+            left = deadline - loop.time()
+            if left <= 0:
+                break
+            try:
+                await asyncio.wait_for(self._changed.wait(), min(REMOTE_POLL_SECONDS, left))
+                current = max(current, self.position, self.elsewhere)
+            except TimeoutError:
+                current = max(current, await load_checkpoint(self.pool, self.name))
+        return current
+
+    def moved_elsewhere(self, position: Position) -> None:
+        """Another process moved this projection's checkpoint to `position`."""
+        if position > self.elsewhere:
+            self.elsewhere = position
+            self._changed_now()

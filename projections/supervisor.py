@@ -16,6 +16,7 @@ import msgspec
 from adapters.postgres.store import PostgresEventStore
 from domain.ports import Position
 from projections.runner import Projection, ProjectionRunner, ensure_projection
+from projections.tracking import CHECKPOINT_CHANNEL, load_checkpoints
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +110,37 @@ class ProjectionSupervisor:
         self.stall_seconds = STALL_SECONDS
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._stopping = False
+        self._refreshing: asyncio.Task[None] | None = None
+        self._refresh_again = False
 
     async def prepare(self) -> None:
         """Create every read model's tables before the first query can arrive."""
         for runner in self.runners.values():
             await ensure_projection(self.store.pool, runner.projection)
+
+    async def follow_other_processes(self) -> None:
+        """Hear the checkpoint moves of projections that other processes run, so that
+        subscriptions and read-your-writes here wake as soon as they commit."""
+        await self.store.notifier.subscribe(CHECKPOINT_CHANNEL, self._checkpoints_moved)
+
+    def _checkpoints_moved(self) -> None:
+        """One read of every checkpoint per burst of notifications, not one per waiter."""
+        if self._refreshing is None or self._refreshing.done():
+            self._refreshing = asyncio.create_task(self._refresh_checkpoints())
+        else:
+            self._refresh_again = True
+
+    async def _refresh_checkpoints(self) -> None:
+        self._refresh_again = True
+        while self._refresh_again:
+            self._refresh_again = False
+            try:
+                checkpoints = await load_checkpoints(self.store.pool, list(self.runners))
+            except Exception:  # the waiters poll the row themselves: a missed read costs little
+                log.debug("reading checkpoints after a notification failed", exc_info=True)
+                return
+            for name, position in checkpoints.items():
+                self.runners[name].moved_elsewhere(position)
 
     def start(self) -> None:
         self._stopping = False
@@ -143,6 +170,8 @@ class ProjectionSupervisor:
     async def stop(self) -> None:
         self._stopping = True
         tasks = list(self._tasks.values())
+        if self._refreshing is not None:
+            tasks.append(self._refreshing)
         for task in tasks:
             task.cancel()
         for task in tasks:

@@ -23,6 +23,10 @@ from adapters.postgres.lease import lease_holder as lease_holder
 from domain.ports import Position, RecordedEvent
 
 POLL_SECONDS = 0.05
+# Every checkpoint move is announced on `<schema>_checkpoints` when it commits, so that API
+# processes that run no projections wake their subscriptions and read-your-writes waits at
+# once instead of at their next poll (ProjectionSupervisor.follow_other_processes).
+CHECKPOINT_CHANNEL = "checkpoints"
 
 
 class Projection:
@@ -95,6 +99,15 @@ async def read_checkpoint(pool: asyncpg.Pool, name: str) -> Checkpoint | None:
     )
 
 
+async def load_checkpoints(pool: asyncpg.Pool, names: Sequence[str]) -> dict[str, Position]:
+    rows = await pool.fetch(
+        """SELECT name, transaction_id, position FROM projection_checkpoints
+           WHERE name = ANY($1::text[])""",
+        list(names),
+    )
+    return {row["name"]: Position(row["transaction_id"], row["position"]) for row in rows}
+
+
 async def load_checkpoint(pool: asyncpg.Pool, name: str) -> Position:
     row = await pool.fetchrow(
         "SELECT transaction_id, position FROM projection_checkpoints WHERE name = $1", name
@@ -137,14 +150,19 @@ async def move_checkpoint(
     """Compare-and-set: move from `start` to `end`, or raise CheckpointMoved (roll back).
 
     `updated_at` records when the checkpoint last moved (only moves write it): a projection
-    behind the head whose row has not moved for a while is stalled, whatever its state."""
+    behind the head whose row has not moved for a while is stalled, whatever its state.
+    The move is announced on CHECKPOINT_CHANNEL in the same statement: no round trip more,
+    and delivered only if the batch commits."""
     status = await connection.execute(
-        """UPDATE projection_checkpoints
-           SET transaction_id = $4, position = $5, error = NULL, failed_at = NULL,
-               state = CASE WHEN state = 'failed' THEN 'running' ELSE state END,
-               updated_at = now(),
-               caught_up_at = CASE WHEN $6 THEN now() ELSE caught_up_at END
-           WHERE name = $1 AND transaction_id = $2 AND position = $3""",
+        f"""WITH moved AS (
+              UPDATE projection_checkpoints
+              SET transaction_id = $4, position = $5, error = NULL, failed_at = NULL,
+                  state = CASE WHEN state = 'failed' THEN 'running' ELSE state END,
+                  updated_at = now(),
+                  caught_up_at = CASE WHEN $6 THEN now() ELSE caught_up_at END
+              WHERE name = $1 AND transaction_id = $2 AND position = $3
+              RETURNING name)
+            SELECT pg_notify(current_schema() || '_{CHECKPOINT_CHANNEL}', name) FROM moved""",
         name,
         start.transaction_id,
         start.position,
@@ -152,7 +170,7 @@ async def move_checkpoint(
         end.position,
         caught_up,
     )
-    if status != "UPDATE 1":
+    if status != "SELECT 1":
         raise CheckpointMoved(name)
 
 

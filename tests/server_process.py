@@ -4,6 +4,9 @@ tests and the API benchmark talk to over HTTP and WebSocket."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
 import socket
 import sys
 from collections.abc import AsyncIterator, Mapping
@@ -76,7 +79,7 @@ async def running_server(
     base = f"http://127.0.0.1:{port}"
     worker = None
     try:
-        await _until_healthy(base, process)
+        await until_healthy(base, process)
         if projection_worker:  # after the server migrated and seeded the schema
             worker = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -98,7 +101,7 @@ async def running_server(
             await drop_schema(settings, schema)
 
 
-async def _until_healthy(base: str, process: asyncio.subprocess.Process) -> None:
+async def until_healthy(base: str, process: asyncio.subprocess.Process) -> None:
     async with httpx.AsyncClient(base_url=base) as client:
         for _ in range(START_TIMEOUT_SECONDS * 10):
             if process.returncode is not None:
@@ -119,3 +122,40 @@ async def drop_schema(settings: Settings, schema: str) -> None:
     connection = await connect(dsn)
     await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     await connection.close()
+
+
+@asynccontextmanager
+async def running_supervisor(
+    settings: Settings, base_env: Mapping[str, str], workers: int, **overrides: str
+) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
+    """`omni serve --workers N` on a free port and a schema of its own, once /health/ready
+    answers: yields its base URL and the supervisor. Afterwards SIGTERM, and SIGKILL to its
+    whole process group if anything is left, then the schema is dropped."""
+    schema, port = f"srv_{uuid4().hex[:10]}", free_port()
+    env = {
+        **base_env,
+        "PYTHONPATH": str(ROOT),
+        "OMNI_DATABASE_SCHEMA": schema,
+        "OMNI_DATA_DIR": settings.data_dir,
+        **overrides,
+    }
+    command = ["-m", "api.cli", "serve", "--workers", str(workers), "--port", str(port)]
+    supervisor = await asyncio.create_subprocess_exec(
+        *(sys.executable, *command),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        start_new_session=True,  # its workers can be killed as a group, whatever happens
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await until_healthy(base, supervisor)
+        yield base, supervisor
+    finally:
+        if supervisor.returncode is None:
+            supervisor.terminate()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(supervisor.wait(), 20)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(supervisor.pid, signal.SIGKILL)
+        await drop_schema(settings, schema)

@@ -1,0 +1,1 @@
+"""Several API processes and projection workers on one database, as real processes."""

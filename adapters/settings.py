@@ -10,6 +10,14 @@ import msgspec
 
 DEV_SECRET = "omnicommerce-development-secret-change-me"
 
+# Settings other tools name too; an empty value counts as unset for these.
+CONVENTIONAL_NAMES = {
+    "database_url": "DATABASE_URL",
+    "nats_url": "NATS_URL",
+    "otlp_endpoint": "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "service_name": "OTEL_SERVICE_NAME",
+}
+
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str | None = None
@@ -80,18 +88,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return self.clock_start is not None or self.clock_speed != 1.0
 
     @classmethod
+    def environment_names(cls) -> dict[str, str]:
+        """Each setting's environment variable: the conventional name where there is one."""
+        return {
+            field: CONVENTIONAL_NAMES.get(field, f"OMNI_{field.upper()}")
+            for field in cls.__struct_fields__
+        }
+
+    @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
-        values: dict[str, object] = {}
-        if env.get("DATABASE_URL"):
-            values["database_url"] = env["DATABASE_URL"]
-        if env.get("NATS_URL"):
-            values["nats_url"] = env["NATS_URL"]
-        if env.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
-            values["otlp_endpoint"] = env["OTEL_EXPORTER_OTLP_ENDPOINT"]
-        if env.get("OTEL_SERVICE_NAME"):
-            values["service_name"] = env["OTEL_SERVICE_NAME"]
-        for field in cls.__struct_fields__:
-            key = f"OMNI_{field.upper()}"
-            if key in env:
-                values[field] = env[key]
+        values = {
+            field: env[name]
+            for field, name in cls.environment_names().items()
+            if env.get(name) or (name.startswith("OMNI_") and name in env)
+        }
         return msgspec.convert(values, cls, strict=False)

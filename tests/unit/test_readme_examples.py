@@ -8,6 +8,7 @@ from pathlib import Path
 
 from graphql import parse, validate
 
+from adapters.settings import Settings
 from api.graphql.schema import schema
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -41,3 +42,11 @@ def test_every_graphql_example_in_the_readme_is_valid() -> None:
         for operation in readme_operations()
     }
     assert {op: errors for op, errors in invalid.items() if errors} == {}
+
+
+def test_every_setting_is_in_the_readmes_settings_table_and_nothing_else() -> None:
+    table = README.read_text().split("## Settings", 1)[1].split("\n## ", 1)[0]
+    first_cells = [row.split("|")[1] for row in table.splitlines() if row.startswith("| `")]
+    documented = {name for cell in first_cells for name in re.findall(r"`([A-Z0-9_]+)`", cell)}
+
+    assert documented == set(Settings.environment_names().values())

@@ -28,6 +28,9 @@ STALL_SECONDS = 10.0
 # A runner's task that ended by surprise (it should not: see ProjectionRunner.run) is started
 # again after this long.
 RELAUNCH_SECONDS = 1.0
+# A read of the checkpoints after a notification gives up after this long: the waiters poll
+# the rows themselves meanwhile.
+REFRESH_TIMEOUT_SECONDS = 5.0
 
 STATUS = """
 SELECT c.name, c.transaction_id, c.position, c.state, c.error, c.failed_at, c.version,
@@ -124,7 +127,10 @@ class ProjectionSupervisor:
         await self.store.notifier.subscribe(CHECKPOINT_CHANNEL, self._checkpoints_moved)
 
     def _checkpoints_moved(self) -> None:
-        """One read of every checkpoint per burst of notifications, not one per waiter."""
+        """One read of every checkpoint per burst of notifications, not one per waiter; none
+        once stopping, when the pool is about to close."""
+        if self._stopping:
+            return
         if self._refreshing is None or self._refreshing.done():
             self._refreshing = asyncio.create_task(self._refresh_checkpoints())
         else:
@@ -135,7 +141,9 @@ class ProjectionSupervisor:
         while self._refresh_again:
             self._refresh_again = False
             try:
-                checkpoints = await load_checkpoints(self.store.pool, list(self.runners))
+                checkpoints = await asyncio.wait_for(
+                    load_checkpoints(self.store.pool, list(self.runners)), REFRESH_TIMEOUT_SECONDS
+                )
             except Exception:  # the waiters poll the row themselves: a missed read costs little
                 log.debug("reading checkpoints after a notification failed", exc_info=True)
                 return

@@ -66,6 +66,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # and nothing of OpenTelemetry is loaded when it is unset. OTEL_SERVICE_NAME names us.
     otlp_endpoint: str | None = None
     service_name: str = "omnicommerce"
+    # The share of requests traced (by trace id), from 0 to 1.
+    trace_sample_ratio: float = 1.0
     # "console" (human lines) or "json" (one object per line, with the request id).
     log_format: Literal["console", "json"] = "console"
 

@@ -10,6 +10,10 @@ from litestar import get
 from litestar.datastructures import State
 from litestar.response import Response
 
+from adapters.outbox.storage import OutboxStatus, outbox_status
+from api.outbox_cli import relay_config
+from api.services import Services
+
 MAX_SALES_PER_SYNC = 500
 
 
@@ -17,19 +21,25 @@ MAX_SALES_PER_SYNC = 500
 HEALTH_TIMEOUT_SECONDS = 5.0
 # Projection states that mean its read model is not being kept current.
 UNHEALTHY_PROJECTION_STATES = ("failed", "stalled")
+# Relay states that mean integration events are held up: NATS unreachable, or given up.
+UNHEALTHY_OUTBOX_STATES = ("failed", "waiting")
+# A relay nobody runs (no process holds its lease) is reported once it is this far behind:
+# a restart or a lease changing hands takes a few seconds.
+UNRUN_OUTBOX_SECONDS = 30.0
 
 
 @get("/health")
 async def health(state: State) -> Response[dict[str, object]]:
     """For monitoring: the database, the event store's visible head (and the transaction
-    holding it back), every projection's state and lag. 200 "ok"; 503 "degraded" while a
-    projection is failed or stalled or the head is held back, "down" when the database
-    cannot be reached."""
+    holding it back), every projection's state and lag, and the outbox relay's when NATS_URL
+    is set. 200 "ok"; 503 "degraded" while a projection is failed or stalled, the head is
+    held back, or the relay cannot publish; "down" when the database cannot be reached."""
     services = state.services
     try:
         async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
             report = await services.database.health()
             projections = await services.projections.status()
+            outbox = await _outbox(services)
     except Exception as error:  # noqa: BLE001 - health must answer, whatever failed
         services.database.outage.observe(error, "answering /health")
         body: dict[str, object] = {"status": "down", "database": "unreachable"}
@@ -39,8 +49,22 @@ async def health(state: State) -> Response[dict[str, object]]:
     unhealthy = [p.name for p in projections if p.state in UNHEALTHY_PROJECTION_STATES]
     held_back = "held_back_by" in report["event_store"]  # type: ignore[operator]
     degraded = bool(unhealthy) or held_back
+    if outbox is not None:
+        report["outbox"] = msgspec.structs.asdict(outbox)
+        degraded = degraded or _outbox_unhealthy(outbox)
     report["status"] = "degraded" if degraded else "ok"
     return Response(report, status_code=503 if degraded else 200)
+
+
+async def _outbox(services: Services) -> OutboxStatus | None:
+    if not services.settings.nats_url:
+        return None
+    return await outbox_status(services.database.pool, relay_config(services.settings).name)
+
+
+def _outbox_unhealthy(outbox: OutboxStatus) -> bool:
+    unrun = not outbox.active and outbox.lag_seconds > UNRUN_OUTBOX_SECONDS
+    return outbox.state in UNHEALTHY_OUTBOX_STATES or unrun
 
 
 @get("/health/live")

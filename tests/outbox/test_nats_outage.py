@@ -87,11 +87,17 @@ async def test_while_nats_is_down_the_api_serves_and_the_relay_catches_up_after(
                 server.stop()
                 for counted in (0, 2, 0, 2, 0, 2):  # out, low, out, ...: six messages owed
                     await count(counted)
-                assert (await client.get("/health")).status_code == 200
                 await eventually(lambda: relay_state(db, outbox, "waiting"), "the relay waiting")
+                # Served all along; monitoring hears that integration events are held up.
+                health = await client.get("/health")
+                assert health.status_code == 503, health.text
+                assert health.json()["outbox"]["state"] == "waiting"
 
                 server.start()
                 await eventually(lambda: caught_up(db, outbox), "the relay to catch up")
+                health = await client.get("/health")
+                assert health.status_code == 200, health.text
+                assert health.json()["outbox"]["state"] == "running"
             finally:
                 await db.close()
         received = await read_all(server.url, outbox)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -204,8 +205,22 @@ async def test_without_an_otlp_endpoint_nothing_of_opentelemetry_is_installed(ap
     assert len(generated) == 16 and int(generated, 16) >= 0
 
     assert isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
-    assert "api.telemetry" not in sys.modules  # the module that imports the SDK
     assert not hasattr(asyncpg.Connection.fetch, "__wrapped__")  # no SQL instrumentation
+    # In a process of its own: this one has imported the tracing module for other tests.
+    loaded = subprocess.run(
+        [sys.executable, "-c", APP_WITHOUT_ENDPOINT], cwd=ROOT, capture_output=True, text=True
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.split() == ["False", "False"]  # neither our module nor the SDK
+
+
+APP_WITHOUT_ENDPOINT = """
+import sys
+from adapters.settings import Settings
+from api.app import create_app
+create_app(Settings())
+print("api.telemetry" in sys.modules, "opentelemetry.sdk" in sys.modules)
+"""
 
 
 @pytest.mark.parametrize(

@@ -67,10 +67,7 @@ async def _measure(base: str, seconds: float) -> list[str]:
     tokens = TokenService(SECRET)
     customer = tokens.mint(Principal(role=Role.CUSTOMER, subject="cust-bench"))
     setup = await Connection.open(base)
-    started = await _gql(setup, "mutation { startCart { cartId } }", customer)
-    cart_id = started["data"]["startCart"]["cartId"]
-    for sku in SKUS[:CART_LINES]:
-        await _gql(setup, ADD, customer, cart=cart_id, sku=sku)
+    await five_line_cart(setup, customer)
     await setup.close()
     lines = []
     for clients in (1, 8, 32):
@@ -121,24 +118,16 @@ async def _at_concurrency(
 ) -> tuple[Rate, Rate, Rate]:
     """/ping, addToCart and myCart, each client on a keep-alive connection of its own."""
     connections = [await Connection.open(base) for _ in range(clients)]
-    carts = [await _guest_cart(c) for c in connections]
-    sku = count()
+    carts = await GuestCarts.open(connections)
 
     async def ping(worker: int) -> int:
         return await _get(connections[worker], "/ping")
 
-    async def add(worker: int) -> int:
-        cart_id, token = carts[worker]
-        body = await _gql(connections[worker], ADD, token, cart=cart_id, sku=SKUS[next(sku) % 12])
-        if body["data"]["addToCart"]["userErrors"]:  # a line reached its maximum
-            carts[worker] = await _guest_cart(connections[worker])
-        return 1
-
     async def my_cart(worker: int) -> int:
-        await _gql(connections[worker], MY_CART, customer)
+        await gql(connections[worker], MY_CART, customer)
         return 1
 
-    rates = [await timed_workers(clients, seconds, work) for work in (ping, add, my_cart)]
+    rates = [await timed_workers(clients, seconds, work) for work in (ping, carts.add, my_cart)]
     for connection in connections:
         await connection.close()
     return rates[0], rates[1], rates[2]
@@ -150,7 +139,7 @@ async def _get(connection: Connection, path: str) -> int:
     return 1
 
 
-async def _gql(
+async def gql(
     connection: Connection, query: str, token: str | None = None, **variables: object
 ) -> dict:  # type: ignore[type-arg]
     headers = {"authorization": f"Bearer {token}"} if token else {}
@@ -161,6 +150,38 @@ async def _gql(
     return body
 
 
-async def _guest_cart(connection: Connection) -> tuple[str, str]:
-    started = (await _gql(connection, "mutation { startCart { cartId cartToken } }"))["data"]
+async def guest_cart(connection: Connection) -> tuple[str, str]:
+    started = (await gql(connection, "mutation { startCart { cartId cartToken } }"))["data"]
     return started["startCart"]["cartId"], started["startCart"]["cartToken"]
+
+
+async def five_line_cart(connection: Connection, customer: str) -> None:
+    """The customer's cart as `myCart` reads it in every benchmark: five lines, once."""
+    if (await gql(connection, MY_CART, customer))["data"]["myCart"] is not None:
+        return
+    started = await gql(connection, "mutation { startCart { cartId } }", customer)
+    cart_id = started["data"]["startCart"]["cartId"]
+    for sku in SKUS[:CART_LINES]:
+        await gql(connection, ADD, customer, cart=cart_id, sku=sku)
+
+
+class GuestCarts:
+    """Each client adds to a guest cart of its own, and starts another when a line is full;
+    `add(worker)` is a `timed_workers` job."""
+
+    def __init__(self, connections: list[Connection], carts: list[tuple[str, str]]) -> None:
+        self.connections, self.carts = connections, carts
+        self._sku = count()
+
+    @classmethod
+    async def open(cls, connections: list[Connection]) -> GuestCarts:
+        return cls(connections, [await guest_cart(c) for c in connections])
+
+    async def add(self, worker: int) -> int:
+        connection = self.connections[worker]
+        cart_id, token = self.carts[worker]
+        sku = SKUS[next(self._sku) % len(SKUS)]
+        body = await gql(connection, ADD, token, cart=cart_id, sku=sku)
+        if body["data"]["addToCart"]["userErrors"]:  # a line reached its maximum
+            self.carts[worker] = await guest_cart(connection)
+        return 1

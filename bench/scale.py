@@ -19,12 +19,11 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from itertools import count
 from typing import Any
 
 from adapters.settings import Settings
 from api.auth import Principal, Role, TokenService
-from bench.api import ADD, SKUS, _gql, _guest_cart
+from bench.api import ADD, SKUS, GuestCarts, gql
 from bench.common import Rate, ratio_line, timed_workers
 from bench.http import Connection
 from tests.scale.cluster import SECRET, running_cluster, subscribe
@@ -104,18 +103,9 @@ def _report(one: dict[int, Rate], several: dict[int, Rate], delays: Rate) -> lis
 async def _add_to_cart(base: str, clients: int, seconds: float) -> Rate:
     """Each client adds to a guest cart of its own on a keep-alive connection of its own."""
     connections = [await Connection.open(base) for _ in range(clients)]
-    carts = [await _guest_cart(c) for c in connections]
-    sku = count()
-
-    async def add(worker: int) -> int:
-        cart_id, token = carts[worker]
-        body = await _gql(connections[worker], ADD, token, cart=cart_id, sku=SKUS[next(sku) % 12])
-        if body["data"]["addToCart"]["userErrors"]:  # a line reached its maximum
-            carts[worker] = await _guest_cart(connections[worker])
-        return 1
-
+    carts = await GuestCarts.open(connections)
     try:
-        return await timed_workers(clients, seconds, add, warmup=3)
+        return await timed_workers(clients, seconds, carts.add, warmup=3)
     finally:
         for connection in connections:
             await connection.close()
@@ -127,7 +117,7 @@ async def _push_delays(settings: Settings) -> Rate:
         a, b = cluster.apis
         token = TokenService(SECRET).mint(Principal(role=Role.CUSTOMER, subject="cust-push"))
         sender = await Connection.open(a)
-        cart = (await _gql(sender, "mutation { startCart { cartId } }", token))["data"]
+        cart = (await gql(sender, "mutation { startCart { cartId } }", token))["data"]
         cart_id = cart["startCart"]["cartId"]
         updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         watching = asyncio.create_task(
@@ -138,7 +128,7 @@ async def _push_delays(settings: Settings) -> Rate:
             delays = []
             for sample in range(PUSH_SAMPLES):
                 started = time.perf_counter()
-                await _gql(sender, ADD, token, cart=cart_id, sku=SKUS[sample % len(SKUS)])
+                await gql(sender, ADD, token, cart=cart_id, sku=SKUS[sample % len(SKUS)])
                 await asyncio.wait_for(_until_items(updates, sample + 1), PUSH_TIMEOUT_SECONDS)
                 delays.append(time.perf_counter() - started)
         finally:

@@ -19,12 +19,11 @@ import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from itertools import count
 from pathlib import Path
 from typing import Any
 
 from adapters.settings import Settings
-from bench.api import ADD, MY_CART, SECRET, SKUS, _gql, _guest_cart
+from bench.api import MY_CART, SECRET, GuestCarts, five_line_cart, gql
 from bench.common import Rate, ratio_line, timed_workers
 from bench.http import Connection
 from tests.server_process import ROOT, running_server
@@ -121,41 +120,20 @@ async def _mix(base: str, seconds: float) -> tuple[Rate, Rate]:
     customer = TokenService(SECRET).mint(Principal(role=Role.CUSTOMER, subject="cust-bench"))
     connections = [await Connection.open(base) for _ in range(CLIENTS)]
     try:
-        await _five_lines(connections[0], customer)
-        carts = [await _guest_cart(c) for c in connections]
-        sku = count()
-
-        async def add(worker: int) -> int:
-            cart_id, token = carts[worker]
-            body = await _gql(
-                connections[worker], ADD, token, cart=cart_id, sku=SKUS[next(sku) % 12]
-            )
-            if body["data"]["addToCart"]["userErrors"]:  # a line reached its maximum
-                carts[worker] = await _guest_cart(connections[worker])
-            return 1
+        await five_line_cart(connections[0], customer)
+        carts = await GuestCarts.open(connections)
 
         async def my_cart(worker: int) -> int:
-            await _gql(connections[worker], MY_CART, customer)
+            await gql(connections[worker], MY_CART, customer)
             return 1
 
         return (
-            await timed_workers(CLIENTS, seconds, add, warmup=2),
+            await timed_workers(CLIENTS, seconds, carts.add, warmup=2),
             await timed_workers(CLIENTS, seconds, my_cart, warmup=2),
         )
     finally:
         for connection in connections:
             await connection.close()
-
-
-async def _five_lines(connection: Connection, customer: str) -> None:
-    """The customer's cart, once per server: five lines, as bench/api.py reads it."""
-    body = await _gql(connection, MY_CART, customer)
-    if body["data"]["myCart"] is not None:
-        return
-    started = await _gql(connection, "mutation { startCart { cartId } }", customer)
-    cart_id = started["data"]["startCart"]["cartId"]
-    for sku in SKUS[:5]:
-        await _gql(connection, ADD, customer, cart=cart_id, sku=sku)
 
 
 @asynccontextmanager

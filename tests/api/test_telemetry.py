@@ -26,7 +26,7 @@ from adapters.settings import Settings
 from api.request_ids import REQUEST_ID_ATTRIBUTE
 from tests.api.conftest import Api
 from tests.otlp_receiver import OtlpReceiver, ReceivedSpan
-from tests.server_process import ROOT, START_TIMEOUT_SECONDS, drop_schema, free_port
+from tests.server_process import ROOT, drop_schema, free_port, until_healthy
 
 START_CART = "mutation { startCart { cartId cartToken } }"
 ADD = """mutation Add($cart: UUID!, $sku: String!) {
@@ -68,7 +68,7 @@ async def omni_serve(settings: Settings, log_file: Path, **env: str) -> AsyncIte
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        await _until_ready(base, process)
+        await until_healthy(base, process)
         yield base
     finally:
         if process.returncode is None:
@@ -79,20 +79,6 @@ async def omni_serve(settings: Settings, log_file: Path, **env: str) -> AsyncIte
                 process.kill()
                 await process.wait()
         await drop_schema(settings, schema)
-
-
-async def _until_ready(base: str, process: asyncio.subprocess.Process) -> None:
-    async with httpx.AsyncClient(base_url=base) as client:
-        for _ in range(START_TIMEOUT_SECONDS * 10):
-            if process.returncode is not None:
-                raise RuntimeError("omni serve exited during start-up")
-            try:
-                if (await client.get("/health/ready")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError("omni serve did not become ready")
 
 
 @pytest.fixture(scope="module")

@@ -129,7 +129,7 @@ class ProjectionSupervisor:
     def _checkpoints_moved(self) -> None:
         """One read of every checkpoint per burst of notifications, not one per waiter; none
         once stopping, when the pool is about to close."""
-        if self._stopping:
+        if self._stopping or not self._run_elsewhere():
             return
         if self._refreshing is None or self._refreshing.done():
             self._refreshing = asyncio.create_task(self._refresh_checkpoints())
@@ -140,15 +140,23 @@ class ProjectionSupervisor:
         self._refresh_again = True
         while self._refresh_again:
             self._refresh_again = False
+            names = self._run_elsewhere()
+            if not names:
+                return
             try:
                 checkpoints = await asyncio.wait_for(
-                    load_checkpoints(self.store.pool, list(self.runners)), REFRESH_TIMEOUT_SECONDS
+                    load_checkpoints(self.store.pool, names), REFRESH_TIMEOUT_SECONDS
                 )
             except Exception:  # the waiters poll the row themselves: a missed read costs little
                 log.debug("reading checkpoints after a notification failed", exc_info=True)
                 return
             for name, position in checkpoints.items():
                 self.runners[name].moved_elsewhere(position)
+
+    def _run_elsewhere(self) -> list[str]:
+        """Projections this process does not run now: only their checkpoints are news. (A
+        running runner knows its position already; most notifications are its own batches.)"""
+        return [name for name, runner in self.runners.items() if runner.state != "running"]
 
     def start(self) -> None:
         self._stopping = False

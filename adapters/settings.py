@@ -102,6 +102,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         values = {
             field: env[name]
             for field, name in cls.environment_names().items()
-            if env.get(name) or (name.startswith("OMNI_") and name in env)
+            if name in env and (env[name] or field not in CONVENTIONAL_NAMES)
         }
         return msgspec.convert(values, cls, strict=False)

@@ -20,7 +20,7 @@ from domain.repository import Repository
 from domain.values import Money
 from tests.integration.test_event_store_contract import CONTEXT, Till, new_till, saved_till
 
-APPEND_ONE = "SELECT * FROM omni_append($1, $2, $3, $4, $5, $6, NULL, ''::bytea)"
+APPEND_ONE = "SELECT * FROM omni_append($1, $2, $3, $4, $5, $6, NULL, ''::bytea, ''::bytea)"
 
 
 async def append_in_open_transaction(database: Database, till: Till):  # type: ignore[no-untyped-def]

@@ -6,10 +6,9 @@
 -- without rewriting the table.
 ALTER TABLE idempotency_keys ADD COLUMN fingerprint bytea NOT NULL DEFAULT ''::bytea;
 
--- The return type changes, which CREATE OR REPLACE cannot do: the old signature goes.
-DROP FUNCTION omni_append(uuid[], integer[], text[], smallint[], jsonb[], jsonb[], text, bytea);
-
--- As 0015, plus the fingerprint: recorded with a new key, returned with a replayed one.
+-- As 0015, plus the fingerprint: recorded with a new key, returned with a replayed one. A new
+-- overload (one more argument): the 8-argument function of 0015 stays for API processes of
+-- the previous version during a rolling restart (their keys get no fingerprint, as before).
 CREATE FUNCTION omni_append(
     p_stream_ids      uuid[],
     p_versions        integer[],

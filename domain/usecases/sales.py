@@ -93,7 +93,9 @@ class SaleUseCases(UseCases):
             sale_lines = await self._priced(lines)
             shopper = await self._identified(loyalty_id, customer_id)
             earlier = await self.repository.find(receipt.sale_id, Sale)
-            if earlier is not None:  # only if its key were ever purged: one number, one sale
+            if earlier is not None:
+                # A racing upload committed it after our look-up (the append below then
+                # answers that upload's key), or its key was purged: one number, one sale.
                 return Decision([], _recorded(earlier))
             sale = Sale.record(receipt, sale_lines, payment_reference, shopper, sold_at)
             sold = sale.sold_quantities()

@@ -46,33 +46,32 @@ class InMemoryEventStore:
         context: Context,
         idempotency_key: str | None = None,
         outcome: bytes = b"",
+        fingerprint: bytes = b"",
     ) -> AppendResult:
         encoded = [self.codec.encode(domain_event) for domain_event in events]
         async with self._lock:
             if idempotency_key is not None and idempotency_key in self._outcomes:
                 return self._outcomes[idempotency_key]
             self._check_expected_versions(encoded)
-            if not encoded:
-                result = AppendResult(Position(), outcome=outcome)
-                if idempotency_key is not None:
-                    self._outcomes[idempotency_key] = AppendResult(
-                        Position(), replayed=True, outcome=outcome
-                    )
-                return result
-            transaction_id = next(self._transaction_ids)
-            now = datetime.now(UTC)
-            for item in encoded:
-                position = Position(transaction_id, len(self._log) + 1)
-                stored = StoredEvent(position, item, context, now)
-                self._log.append(stored)
-                self._streams.setdefault(item.stream_id, []).append(stored)
-            result = AppendResult(self._log[-1].position, outcome=outcome)
+            last = self._write(encoded, context) if encoded else Position()
             if idempotency_key is not None:
                 self._outcomes[idempotency_key] = AppendResult(
-                    result.last_position, replayed=True, outcome=outcome
+                    last, replayed=True, outcome=outcome, fingerprint=fingerprint
                 )
-        self.signal.fire()
-        return result
+        if encoded:
+            self.signal.fire()
+        return AppendResult(last, outcome=outcome, fingerprint=fingerprint)
+
+    def _write(self, encoded: list[EncodedEvent], context: Context) -> Position:
+        """One transaction: every event gets the same transaction id and the next position."""
+        transaction_id = next(self._transaction_ids)
+        now = datetime.now(UTC)
+        for item in encoded:
+            position = Position(transaction_id, len(self._log) + 1)
+            stored = StoredEvent(position, item, context, now)
+            self._log.append(stored)
+            self._streams.setdefault(item.stream_id, []).append(stored)
+        return self._log[-1].position
 
     def _check_expected_versions(self, encoded: list[EncodedEvent]) -> None:
         next_versions: dict[UUID, int] = {}

@@ -258,6 +258,7 @@ async def _omni_append_only(settings: Settings, concurrency: int, seconds: float
                 [row.context],
                 None,
                 b"",
+                b"",
             )
             return 1
 

@@ -22,6 +22,7 @@ class ErrorCode(enum.StrEnum):
     NOT_FOUND = "NOT_FOUND"
     CONCURRENT_MODIFICATION = "CONCURRENT_MODIFICATION"
     STALE_VERSION = "STALE_VERSION"  # an expected version the client gave is not the stream's
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"  # one key, other arguments
     NOT_IN_CHECKOUT = "NOT_IN_CHECKOUT"
     INVALID_QUANTITY = "INVALID_QUANTITY"
     UNKNOWN_PRODUCT = "UNKNOWN_PRODUCT"

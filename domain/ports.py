@@ -68,11 +68,13 @@ class RecordedEvent(msgspec.Struct, frozen=True):
 
 
 class AppendResult(msgspec.Struct, frozen=True):
-    """The position of the last event written, or of the first outcome when a key was replayed."""
+    """The position of the last event written, or of the first outcome when a key was replayed
+    (with the fingerprint of the request that key first named)."""
 
     last_position: Position
     replayed: bool = False
     outcome: bytes = b""
+    fingerprint: bytes = b""
 
 
 class EventStore(Protocol):
@@ -82,12 +84,15 @@ class EventStore(Protocol):
         context: Context,
         idempotency_key: str | None = None,
         outcome: bytes = b"",
+        fingerprint: bytes = b"",
     ) -> AppendResult:
         """Write all events atomically, each stream at its expected version, or nothing.
 
         The expected version of a stream is one less than the first new event's version.
-        Raises ConcurrencyError naming the first stale stream. With an idempotency key seen
-        before, writes nothing and returns the first append's outcome and position.
+        Raises ConcurrencyError naming the first stale stream. A key is recorded with the
+        outcome and the request's fingerprint in the same transaction as the events; a key
+        seen before writes nothing and returns the first append's outcome, position and
+        fingerprint (whatever this one's fingerprint: comparing them is the caller's rule).
         """
         ...
 
@@ -117,7 +122,9 @@ class EventStore(Protocol):
 
     async def last_position(self) -> Position: ...
 
-    async def outcome_of(self, idempotency_key: str) -> AppendResult | None: ...
+    async def outcome_of(self, idempotency_key: str) -> AppendResult | None:
+        """What the first append under the key recorded (replayed=True), or None."""
+        ...
 
     def follow(
         self,
@@ -227,7 +234,8 @@ class PaymentUnavailable(Exception):
 class PaymentGateway(Protocol):
     """A payment provider. Every call carries an idempotency key (Stripe's Idempotency-Key,
     Adyen's idempotency-key): a request repeated with the same key is carried out once and
-    answered with the first outcome, so a retry after a timeout can never charge twice."""
+    answered with the first outcome, so a retry after a timeout can never charge twice; the
+    same key with other parameters raises domain.idempotency.IdempotencyKeyReused."""
 
     async def authorize(
         self, order_id: UUID, amount: Money, payment_token: str, idempotency_key: str

@@ -52,10 +52,11 @@ class Repository:
         context: Context,
         idempotency_key: str | None = None,
         outcome: bytes = b"",
+        fingerprint: bytes = b"",
     ) -> AppendResult:
         pending = [(aggregate, aggregate.collect_events()) for aggregate in aggregates]
         events = [domain_event for _, new_events in pending for domain_event in new_events]
-        result = await self.store.append(events, context, idempotency_key, outcome)
+        result = await self.store.append(events, context, idempotency_key, outcome, fingerprint)
         if not result.replayed:
             for aggregate, new_events in pending:
                 if new_events:

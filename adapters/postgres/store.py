@@ -22,7 +22,7 @@ from domain.values import Context
 STALE_VERSION = "OC001"
 DUPLICATE_KEY_DETAIL = re.compile(r"\(stream_id, version\)=\(([0-9a-f-]{36}), (\d+)\)")
 
-APPEND = "SELECT * FROM omni_append($1, $2, $3, $4, $5, $6, $7, $8)"
+APPEND = "SELECT * FROM omni_append($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 
 # The common command changes one stream and carries no idempotency key (a cart line, a stock
 # movement): one INSERT whose guard is evaluated once, on scalars. Only the first new version
@@ -132,6 +132,7 @@ class PostgresEventStore:
         context: Context,
         idempotency_key: str | None = None,
         outcome: bytes = b"",
+        fingerprint: bytes = b"",
     ) -> AppendResult:
         if not events and idempotency_key is None:
             return AppendResult(Position())
@@ -141,7 +142,9 @@ class PostgresEventStore:
             if idempotency_key is None and _one_stream_in_order(encoded):
                 result = await self._append_to_stream(encoded, context_bytes)
             else:
-                result = await self._append(encoded, context_bytes, idempotency_key, outcome)
+                result = await self._append(
+                    encoded, context_bytes, idempotency_key, outcome, fingerprint
+                )
         except asyncpg.UniqueViolationError as error:
             raise _concurrency_error(error) from None
         if not result.replayed:
@@ -183,6 +186,7 @@ class PostgresEventStore:
         context_bytes: bytes,
         idempotency_key: str | None,
         outcome: bytes,
+        fingerprint: bytes,
     ) -> AppendResult:
         """Several streams, or an idempotency key: omni_append, in one round trip."""
         try:
@@ -196,6 +200,7 @@ class PostgresEventStore:
                 [context_bytes] * len(encoded),
                 idempotency_key,
                 outcome,
+                fingerprint,
             )
         except asyncpg.PostgresError as error:
             if error.sqlstate == STALE_VERSION:
@@ -206,6 +211,7 @@ class PostgresEventStore:
             Position(row["transaction_id"], row["last_position"]),
             replayed=row["replayed"],
             outcome=bytes(row["outcome"]),
+            fingerprint=bytes(row["fingerprint"]),
         )
 
     async def read_stream(self, stream_id: UUID, after_version: int = 0) -> list[DomainEvent]:
@@ -345,14 +351,20 @@ class PostgresEventStore:
 
     async def outcome_of(self, idempotency_key: str) -> AppendResult | None:
         row = await self.pool.fetchrow(
-            """SELECT transaction_id::text::bigint AS transaction_id, position, outcome
+            """SELECT transaction_id::text::bigint AS transaction_id, position, outcome,
+                      fingerprint
                FROM idempotency_keys WHERE key = $1""",
             idempotency_key,
         )
         if row is None:
             return None
         position = Position(row["transaction_id"], row["position"])
-        return AppendResult(position, replayed=True, outcome=bytes(row["outcome"]))
+        return AppendResult(
+            position,
+            replayed=True,
+            outcome=bytes(row["outcome"]),
+            fingerprint=bytes(row["fingerprint"]),
+        )
 
     def follow(
         self,

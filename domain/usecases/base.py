@@ -14,9 +14,11 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
 from domain.cart.model import Cart
-from domain.errors import ConcurrencyError, DomainError, ErrorCode
+from domain.errors import ConcurrencyError, DomainError, ErrorCode, NotAllowed
+from domain.idempotency import Idempotent
 from domain.order.model import Order
 from domain.ports import (
+    AppendResult,
     CartHistory,
     Catalog,
     Clock,
@@ -115,35 +117,59 @@ class UseCases:
         decide: Callable[[], Awaitable[Decision[R]]],
         result_type: type[R],
         context: Context,
-        idempotency_key: str | None = None,
+        request: Idempotent | None = None,
     ) -> Done[R]:
-        """Run `decide` against fresh state and save; a stale version means decide again."""
-        if idempotency_key is not None:
-            earlier = await self.store.outcome_of(idempotency_key)
-            if earlier is not None:
-                return self._replay(earlier.outcome, earlier.last_position, result_type)
+        """Run `decide` against fresh state and save; a stale version means decide again.
+
+        With a key, the first outcome is looked up before every decision and again after a
+        refusal (the first request's success may be what refused this one, e.g. CART_CLOSED):
+        every retry of one request answers the same outcome, however they raced.
+        """
         for attempt in range(1, self.max_attempts + 1):
-            decision = await decide()
+            if request is not None and (earlier := await self._earlier(request, result_type)):
+                return earlier
             try:
-                saved = await self.repository.save(
-                    *decision.changed,
-                    context=context,
-                    idempotency_key=idempotency_key,
-                    outcome=msgspec.msgpack.encode(decision.result),
-                )
+                decision = await decide()
+            except NotAllowed:
+                raise  # never answer an outcome to whom may not ask for it
+            except DomainError:
+                if request is not None and (earlier := await self._earlier(request, result_type)):
+                    return earlier
+                raise
+            try:
+                saved = await self._save(decision, context, request)
             except ConcurrencyError:
                 if attempt == self.max_attempts:
                     raise
                 await asyncio.sleep(random.uniform(0, 0.002 * attempt))
                 continue
-            if saved.replayed:
-                return self._replay(saved.outcome, saved.last_position, result_type)
+            if saved.replayed:  # a retry committed the key between our look-up and our append
+                return self._replay(request, saved, result_type)
             return Done(decision.result, saved.last_position)
         raise AssertionError("unreachable")
 
+    async def _save(
+        self, decision: Decision[R], context: Context, request: Idempotent | None
+    ) -> AppendResult:
+        return await self.repository.save(
+            *decision.changed,
+            context=context,
+            idempotency_key=request.key if request else None,
+            outcome=msgspec.msgpack.encode(decision.result),
+            fingerprint=request.fingerprint if request else b"",
+        )
+
+    async def _earlier(self, request: Idempotent, result_type: type[R]) -> Done[R] | None:
+        """The key's first outcome, if it has one; IdempotencyKeyReused for other arguments."""
+        first = await self.store.outcome_of(request.key)
+        return None if first is None else self._replay(request, first, result_type)
+
     @staticmethod
-    def _replay(outcome: bytes, position: Position, result_type: type[R]) -> Done[R]:
-        return Done(msgspec.msgpack.decode(outcome, type=result_type), position, replayed=True)
+    def _replay(request: Idempotent | None, first: AppendResult, result_type: type[R]) -> Done[R]:
+        if request is not None:
+            request.require_same_request(first)
+        outcome = msgspec.msgpack.decode(first.outcome, type=result_type)
+        return Done(outcome, first.last_position, replayed=True)
 
     async def _location(self, location_id: str) -> Location:
         location = await self.catalog.location(location_id)

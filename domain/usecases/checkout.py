@@ -14,6 +14,7 @@ from eventsourcing.domain import Aggregate
 from domain import access
 from domain.cart.model import Cart
 from domain.customer.model import CurrentCartClosedBecause
+from domain.idempotency import idempotent
 from domain.order.model import Fulfillment, FulfillmentMethod, Order, OrderLine
 from domain.pickup.model import FINISHED, Pickup, PickupLine
 from domain.ports import Location
@@ -98,7 +99,15 @@ class CheckoutUseCases(CurrentCarts):
                 pickup_id = pickup.id
             return Decision(changed, CheckedOut(order_id, pickup_id, order.total))
 
-        return await self._execute(decide, CheckedOut, context, idempotency_key)
+        request = idempotent(
+            idempotency_key,
+            "checkout",
+            cart_id=cart_id,
+            fulfillment=fulfillment,
+            payment_token=payment_token,
+            expected_versions=expected_versions,
+        )
+        return await self._execute(decide, CheckedOut, context, request)
 
     async def _fulfillment_location(self, fulfillment: Fulfillment) -> Location:
         location = await self._location(fulfillment.location_id)

@@ -10,6 +10,7 @@ import msgspec
 from domain import access
 from domain.access import Capability
 from domain.errors import DomainError, ErrorCode, NotFound
+from domain.idempotency import idempotent
 from domain.sale.model import Receipt, Sale, SaleLine, parse_receipt
 from domain.usecases.base import Decision, Done, UnknownProduct, UseCases
 from domain.values import Context, Money
@@ -83,14 +84,18 @@ class SaleUseCases(UseCases):
         (store, till and sale number are the key). An unknown shopper records nothing."""
         access.require(context.actor, Capability.SELL, location_id)
         receipt = Receipt(location_id, terminal_id, sale_number)
-        await self._location(location_id)
-        sale_lines = await self._priced(lines)
-        shopper = await self._identified(loyalty_id, customer_id)
         sold_at = self.clock.now()
 
         async def decide() -> Decision[SaleRecorded]:
+            # Checked here, not before: a till sending a recorded sale again is answered with
+            # it even if a product or a loyalty card has since gone (the key comes first).
+            await self._location(location_id)
+            sale_lines = await self._priced(lines)
+            shopper = await self._identified(loyalty_id, customer_id)
             earlier = await self.repository.find(receipt.sale_id, Sale)
-            if earlier is not None:  # recorded under a key that has since gone: same answer
+            if earlier is not None:
+                # A racing upload committed it after our look-up (the append below then
+                # answers that upload's key), or its key was purged: one number, one sale.
                 return Decision([], _recorded(earlier))
             sale = Sale.record(receipt, sale_lines, payment_reference, shopper, sold_at)
             sold = sale.sold_quantities()
@@ -100,8 +105,17 @@ class SaleUseCases(UseCases):
                 items[sku].sell_at_pos(sale_number, terminal_id, quantity)
             return Decision([sale, *items.values()], _recorded(sale))
 
-        key = f"pos-sale:{location_id}:{terminal_id}:{sale_number}"
-        return await self._execute(decide, SaleRecorded, context, idempotency_key=key)
+        # The till's own numbering is the key: the same number with other lines, payment or
+        # shopper is another sale under a number already used (IDEMPOTENCY_KEY_REUSED).
+        request = idempotent(
+            f"pos-sale:{location_id}:{terminal_id}:{sale_number}",
+            "record_pos_sale",
+            lines=lines,
+            payment_reference=payment_reference,
+            loyalty_id=loyalty_id,
+            customer_id=customer_id,
+        )
+        return await self._execute(decide, SaleRecorded, context, request)
 
     async def sale_of_receipt(self, receipt: str) -> Sale:
         """The sale a printed receipt number names (no lookup: its id derives from it)."""

@@ -6,6 +6,7 @@ import msgspec
 
 from domain import access
 from domain.access import Capability
+from domain.idempotency import idempotent
 from domain.usecases.base import Decision, Done, UnknownProduct, UseCases
 from domain.usecases.sales import PosSaleLine
 from domain.values import Context
@@ -30,14 +31,24 @@ class StockUseCases(UseCases):
     ) -> Done[StockChanged]:
         """Goods arrived at a location (a delivery note id makes a good idempotency key)."""
         access.require(context.actor, Capability.MANAGE_STOCK, location_id)
-        await self._require_known(location_id, [sku])
 
         async def decide() -> Decision[StockChanged]:
+            # Checked here, not before: a retry after the SKU left the catalog still answers
+            # the receipt it made (the key is looked up before every decision).
+            await self._require_known(location_id, [sku])
             item = await self._stock_item(location_id, sku)
             item.receive(quantity, reference)
             return Decision([item], StockChanged(location_id, [sku]))
 
-        return await self._execute(decide, StockChanged, context, idempotency_key)
+        request = idempotent(
+            idempotency_key,
+            "receive_stock",
+            location_id=location_id,
+            sku=sku,
+            quantity=quantity,
+            reference=reference,
+        )
+        return await self._execute(decide, StockChanged, context, request)
 
     async def count_stock(
         self, location_id: str, sku: str, counted: int, reason: str, context: Context

@@ -137,6 +137,55 @@ async def test_a_retried_idempotency_key_appends_once_and_returns_the_first_outc
     assert (await store.outcome_of("pay-1")).outcome == b"receipt-0"  # type: ignore[union-attr]
 
 
+async def test_a_key_keeps_the_fingerprint_of_its_first_request_and_a_replay_returns_it(
+    store: EventStore,
+) -> None:
+    till = await saved_till(store)
+    results = []
+    for request in (b"request-a", b"request-b"):
+        retry = await Repository(store).get(till.id, Till)
+        retry.take(Money.of("5.00"), uuid4())
+        results.append(
+            await store.append(
+                retry.collect_events(), CONTEXT, "pay-2", b"receipt", fingerprint=request
+            )
+        )
+    head = await store.last_position()
+
+    first, again = results
+    assert (first.replayed, first.fingerprint) == (False, b"request-a")
+    assert (again.replayed, again.fingerprint, again.outcome) == (True, b"request-a", b"receipt")
+    assert again.last_position == first.last_position == head
+    assert len(await store.read_stream(till.id)) == 2
+    recorded = await store.outcome_of("pay-2")
+    assert recorded is not None and recorded.fingerprint == b"request-a"
+
+
+async def test_a_refused_append_records_neither_its_key_nor_its_fingerprint(
+    store: EventStore,
+) -> None:
+    till = await saved_till(store)
+    stale = await Repository(store).get(till.id, Till)
+    moved_on = await Repository(store).get(till.id, Till)
+    moved_on.take(Money.of("1.00"), uuid4())
+    await store.append(moved_on.collect_events(), CONTEXT)
+    stale.take(Money.of("5.00"), uuid4())
+
+    with pytest.raises(ConcurrencyError):
+        await store.append(
+            stale.collect_events(), CONTEXT, "pay-3", b"never", fingerprint=b"request-a"
+        )
+
+    assert await store.outcome_of("pay-3") is None
+    fresh = await Repository(store).get(till.id, Till)
+    fresh.take(Money.of("5.00"), uuid4())
+    kept = await store.append(
+        fresh.collect_events(), CONTEXT, "pay-3", b"receipt", fingerprint=b"request-b"
+    )
+    assert (kept.replayed, kept.fingerprint) == (False, b"request-b")
+    assert (await store.outcome_of("pay-3")).fingerprint == b"request-b"  # type: ignore[union-attr]
+
+
 async def test_concurrent_retries_of_one_key_append_once(store: EventStore) -> None:
     tills = [new_till(payments=1) for _ in range(5)]
     results = await asyncio.gather(

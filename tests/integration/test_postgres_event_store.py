@@ -20,7 +20,7 @@ from domain.repository import Repository
 from domain.values import Money
 from tests.integration.test_event_store_contract import CONTEXT, Till, new_till, saved_till
 
-APPEND_ONE = "SELECT * FROM omni_append($1, $2, $3, $4, $5, $6, NULL, ''::bytea)"
+APPEND_ONE = "SELECT * FROM omni_append($1, $2, $3, $4, $5, $6, NULL, ''::bytea, ''::bytea)"
 
 
 async def append_in_open_transaction(database: Database, till: Till):  # type: ignore[no-untyped-def]
@@ -280,3 +280,37 @@ async def test_appends_to_the_same_streams_in_opposite_orders_conflict_and_never
         failures = [o for o in outcomes if isinstance(o, Exception)]
         assert len(failures) == 1, outcomes
         assert isinstance(failures[0], ConcurrencyError), failures[0]
+
+
+# How an API process of the version before migration 0017 appends with a key.
+PREVIOUS_VERSION_APPEND = "SELECT * FROM omni_append($1, $2, $3, $4, $5, $6, $7, $8)"
+
+
+async def test_a_key_from_a_process_of_the_previous_version_is_kept_and_honoured(
+    database: Database,
+) -> None:
+    """During a rolling restart the old omni_append still records keys, without a
+    fingerprint; the new one replays such a key whatever fingerprint it is sent with."""
+    store, till = database.store, new_till(payments=1)
+    encoded = [store.codec.encode(e) for e in till.collect_events()]
+    old = await database.pool.fetchrow(
+        PREVIOUS_VERSION_APPEND,
+        [e.stream_id for e in encoded],
+        [e.version for e in encoded],
+        [e.topic for e in encoded],
+        [e.schema_version for e in encoded],
+        [e.state for e in encoded],
+        [b'{"channel":"web"}'] * len(encoded),
+        "order-from-before",
+        b"first",
+    )
+    retry = new_till(payments=1)
+
+    again = await store.append(
+        retry.collect_events(), CONTEXT, "order-from-before", b"second", fingerprint=b"request"
+    )
+
+    assert not old["replayed"]
+    assert (again.replayed, again.outcome, again.fingerprint) == (True, b"first", b"")
+    assert again.last_position.position == old["last_position"]
+    assert await store.read_stream(retry.id) == []

@@ -6,7 +6,8 @@ from uuid import UUID
 
 import pytest
 
-from adapters.payments import IdempotencyKeyReused, SimulatedPaymentGateway
+from adapters.payments import SimulatedPaymentGateway
+from domain.idempotency import IdempotencyKeyReused
 from domain.ports import PaymentDeclined, PaymentUnavailable
 from domain.usecases.payments import payment_key
 from domain.values import Money

@@ -32,7 +32,10 @@ class CheckoutInput:
     location_id: str
     payment_token: str | None = None
     idempotency_key: str | None = strawberry.field(
-        default=None, description="8 to 100 characters: a retry returns the first outcome."
+        default=None,
+        description="8 to 100 characters, one per request: a retry with the same input returns "
+        "the first outcome; the same key with other input is refused (IDEMPOTENCY_KEY_REUSED). "
+        "A refused checkout binds nothing: its retry runs as new.",
     )
     expected_versions: list[ExpectedVersion] | None = strawberry.field(
         default=None,

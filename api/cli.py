@@ -12,9 +12,9 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from adapters.postgres.database import Database
+from adapters.postgres.database import Database, require_usable
 from adapters.postgres.migrate import applied_migrations, available_migrations
-from adapters.settings import Settings
+from adapters.settings import Settings, StartupError
 from api.auth import Principal, Role, StaffRole, TokenService
 from api.outbox_cli import add_commands as add_outbox_commands
 from api.simulate_cli import add_command as add_simulate_command
@@ -24,9 +24,15 @@ DAY = 24 * 3600
 
 
 def main(argv: list[str] | None = None) -> int:
+    """A setting, a database or a file that cannot be used is one sentence on stderr and
+    exit status 1, never a traceback: what to fix is all the operator needs."""
     args = _parser().parse_args(argv)
-    settings = Settings.from_env(os.environ)
-    return int(args.handler(settings, args) or 0)
+    try:
+        settings = Settings.from_env(os.environ)
+        return int(args.handler(settings, args) or 0)
+    except StartupError as refusal:
+        print(refusal, file=sys.stderr)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -107,8 +113,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
     """Start quietly, then say where everything is, last, so it is what a newcomer reads."""
+    from api.app import check_settings
     from api.logs import configure
 
+    check_settings(settings)
     log_file = configure(settings.data_path, log_format=settings.log_format)
     host, port = args.host or settings.host, args.port or settings.port
     if settings.database_url is None:
@@ -117,6 +125,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
             f"(its log: {log_file})",
             flush=True,
         )
+    asyncio.run(require_usable(settings))  # a wrong DATABASE_URL: one sentence, not a server
     if args.workers > 1:
         from api.workers import supervise
 
@@ -162,6 +171,8 @@ async def _run_server(settings: Settings, host: str, port: int) -> None:
     if server.started:
         _print_welcome(settings, host, port)
     await serving
+    if not server.started:
+        raise SystemExit(3)  # uvicorn said why; its own command line exits 3 too
 
 
 def _print_welcome(settings: Settings, host: str, port: int, workers: int = 1) -> None:

@@ -19,6 +19,7 @@ DATABASE_COMMANDS = [
     ("db", "url"),
     ("db", "status"),
     ("tick",),
+    ("token", "staff", "staff-bo", "--stores", "AMS-CENTRAAL"),
     ("projections", "status"),
     ("projections", "run"),
     ("projections", "rebuild", "cart_continuity"),

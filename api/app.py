@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import os
+import sys
 from collections.abc import AsyncIterator, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -55,6 +56,7 @@ MAX_BODY_BYTES = 1024 * 1024
 # collection; (10,000, 10, 10) keeps both young and middle passes short (add-to-cart p99 at
 # 32 clients 35-54 ms against 62-95 ms, three interleaved runs), for the same total.
 GC_THRESHOLDS = (10_000, 10, 10)
+STARTUP_FAILURE = 3
 
 
 async def build_services(settings: Settings, schema: str | None = None) -> Services:
@@ -125,7 +127,10 @@ def from_environment() -> Litestar:
         check_settings(settings)
         _run_apart(require_usable(settings))
     except StartupError as refusal:
-        raise SystemExit(str(refusal)) from None
+        print(refusal, file=sys.stderr)
+        # uvicorn's status for a failed start: its `--workers` supervisor then stops instead
+        # of restarting workers that would fail the same way.
+        raise SystemExit(STARTUP_FAILURE) from None
     configure_console(settings.log_format)
     app = create_app(settings)
     tune_garbage_collector()

@@ -1,13 +1,12 @@
 """Reading products, locations, customers and staff from CSV or JSON files, all or nothing.
 
 Every row is checked before anything is written; the first problem is reported with the
-file, the row number and the field.
+file, the line and the field (adapters/catalog_records.py reads the lines and checks the
+columns).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
@@ -17,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
+from adapters.catalog_records import CatalogFileError, Columns, Record, records
 from adapters.postgres.staff_credentials import StaffCredential
 from adapters.staff_pins import InvalidPin, hash_pin
 from domain.ports import Customer, Location, LocationKind, Product
@@ -28,75 +28,84 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CUSTOMER_ID_PATTERN = re.compile(r"[^\s\x00-\x1f\x7f]{1,128}")
 SKU_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,39}$")
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
+# numeric(12, 2) in the products table
+MAX_PRICE = Decimal("9999999999.99")
+TRUE_WORDS, FALSE_WORDS = frozenset({"true", "1"}), frozenset({"false", "0", ""})
 T = TypeVar("T")
 
-
-class CatalogFileError(ValueError):
-    def __init__(self, path: str, row: int, field: str, problem: str) -> None:
-        self.path, self.row, self.field = path, row, field
-        super().__init__(f"{path}, row {row}, field {field!r}: {problem}")
+PRODUCT_COLUMNS = Columns(
+    required=("sku", "name", "price", "currency"),
+    optional=("low_stock_threshold", "description", "attributes", "image_urls", "discontinued"),
+)
+LOCATION_COLUMNS = Columns(
+    required=(
+        *("id", "name", "kind", "time_zone", "latitude", "longitude"),
+        *("pickup_service_minutes", "pickup_window_days"),
+    ),
+    optional=("opens_at", "closes_at"),
+)
+CUSTOMER_COLUMNS = Columns(
+    required=("id", "first_name"), optional=("last_name", "email", "phone", "loyalty_id")
+)
+STAFF_COLUMNS = Columns(required=("staff_id", "stores"), optional=("staff_role", "pin", "pin_hash"))
 
 
 def read_products(path: Path) -> list[Product]:
-    return _read(path, _product)
+    return _read(path, PRODUCT_COLUMNS, _product)
 
 
 def read_locations(path: Path) -> list[Location]:
-    return _read(path, _location)
+    return _read(path, LOCATION_COLUMNS, _location)
 
 
 def read_customers(path: Path) -> list[Customer]:
-    return _read(path, _customer)
+    return _read(path, CUSTOMER_COLUMNS, _customer)
 
 
 def read_staff(path: Path) -> list[StaffCredential]:
-    return _read(path, _staff)
+    return _read(path, STAFF_COLUMNS, _staff)
 
 
 def parse_products(text: str, name: str, json: bool) -> list[Product]:
-    return _parse_rows(_rows(text, json), name, _product)
+    return _parse_rows(records(text, name, json, PRODUCT_COLUMNS), name, _product)
 
 
 def parse_locations(text: str, name: str, json: bool) -> list[Location]:
-    return _parse_rows(_rows(text, json), name, _location)
+    return _parse_rows(records(text, name, json, LOCATION_COLUMNS), name, _location)
 
 
 def parse_customers(text: str, name: str, json: bool) -> list[Customer]:
-    return _parse_rows(_rows(text, json), name, _customer)
+    return _parse_rows(records(text, name, json, CUSTOMER_COLUMNS), name, _customer)
 
 
 def customers_from_rows(rows: Iterable[dict[str, Any]], name: str) -> list[Customer]:
     """Customers from rows already decoded (an API request's input), checked as a file's are."""
-    return _parse_rows(rows, name, _customer)
+    return _parse_rows((Record(None, row) for row in rows), name, _customer)
 
 
 def parse_staff(text: str, name: str, json: bool) -> list[StaffCredential]:
-    return _parse_rows(_rows(text, json), name, _staff)
+    return _parse_rows(records(text, name, json, STAFF_COLUMNS), name, _staff)
 
 
-def _read(path: Path, build: Callable[[dict[str, Any]], T]) -> list[T]:
-    text = path.read_text(encoding="utf-8")
-    return _parse_rows(_rows(text, path.suffix.lower() == ".json"), str(path), build)
+def _read(path: Path, columns: Columns, build: Callable[[dict[str, Any]], T]) -> list[T]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        problem = f"not UTF-8 text (byte {error.start} cannot be read)"
+        raise CatalogFileError(str(path), 0, "", problem, 1) from None
+    except OSError as error:
+        raise CatalogFileError(str(path), 0, "", f"cannot be read ({error.strerror})") from None
+    is_json = path.suffix.lower() == ".json"
+    return _parse_rows(records(text, str(path), is_json, columns), str(path), build)
 
 
-def _rows(text: str, json: bool) -> list[dict[str, Any]]:
-    if json:
-        rows = msgspec.json.decode(text)
-        if not isinstance(rows, list):
-            raise ValueError("a JSON catalog file holds a list of objects")
-        return rows
-    return list(csv.DictReader(io.StringIO(text)))
-
-
-def _parse_rows(
-    rows: Iterable[dict[str, Any]], name: str, build: Callable[[dict[str, Any]], T]
-) -> list[T]:
+def _parse_rows(rows: Iterable[Record], name: str, build: Callable[[dict[str, Any]], T]) -> list[T]:
     parsed = []
-    for number, row in enumerate(rows, start=1):
+    for number, (line, row) in enumerate(rows, start=1):
         try:
             parsed.append(build(row))
         except _FieldError as error:
-            raise CatalogFileError(name, number, error.field, error.problem) from None
+            raise CatalogFileError(name, number, error.field, error.problem, line) from None
     return parsed
 
 
@@ -109,6 +118,8 @@ def _required(row: dict[str, Any], field: str) -> str:
     value = row.get(field)
     if value is None or str(value).strip() == "":
         raise _FieldError(field, "is required")
+    if isinstance(value, dict | list):
+        raise _FieldError(field, f"must be a single value, not {type(value).__name__}")
     return str(value).strip()
 
 
@@ -136,22 +147,38 @@ def _product(row: dict[str, Any]) -> Product:
     currency = _required(row, "currency")
     if not CURRENCY_PATTERN.match(currency):
         raise _FieldError("currency", f"{currency!r} is not a 3-letter currency code")
-    raw_price = _required(row, "price")
-    try:
-        price = Decimal(raw_price)
-    except InvalidOperation:
-        raise _FieldError("price", f"{raw_price!r} is not a price") from None
-    if price < 0 or price != price.quantize(Decimal("0.01")):
-        raise _FieldError("price", f"{raw_price} must be zero or more, with at most 2 decimals")
     return Product(
         sku=sku,
         name=_required(row, "name"),
-        price=Money.of(price, currency),
+        price=Money.of(_price(row), currency),
         low_stock_threshold=_optional_int(row, "low_stock_threshold"),
         description=_optional(row, "description") or "",
         attributes=_attributes(row.get("attributes")),
         image_urls=_image_urls(row.get("image_urls")),
+        discontinued=_flag(row, "discontinued"),
     )
+
+
+def _price(row: dict[str, Any]) -> Decimal:
+    raw = _required(row, "price")
+    try:
+        price = Decimal(raw)
+    except InvalidOperation:
+        raise _FieldError("price", f"{raw!r} is not a price") from None
+    if not price.is_finite() or not 0 <= price <= MAX_PRICE:
+        raise _FieldError("price", f"{raw} is not a price from 0 to {MAX_PRICE}")
+    if price != price.quantize(Decimal("0.01")):
+        raise _FieldError("price", f"{raw} has more than 2 decimals")
+    return price
+
+
+def _flag(row: dict[str, Any], field: str) -> bool:
+    """true or false (also 1 or 0, any case); empty or absent is false."""
+    raw = row.get(field)
+    word = "" if raw is None else str(raw).strip().lower()
+    if word not in TRUE_WORDS | FALSE_WORDS:
+        raise _FieldError(field, f"{raw!r} is neither true nor false")
+    return word in TRUE_WORDS
 
 
 def _attributes(raw: Any) -> dict[str, str]:

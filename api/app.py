@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import os
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -18,8 +21,8 @@ from adapters.payments import SimulatedPaymentGateway
 from adapters.postgres.cart_history import PostgresCartHistory
 from adapters.postgres.catalog import CATALOG_CHANNEL, CachedCatalog, PostgresCatalog
 from adapters.postgres.customers import PostgresCustomers
-from adapters.postgres.database import Database
-from adapters.settings import Settings
+from adapters.postgres.database import Database, require_usable
+from adapters.settings import Settings, SettingsError, StartupError
 from api.auth import TokenService
 from api.demo_seed import seed_demo
 from api.graphql.endpoint import graphql_handlers
@@ -53,6 +56,7 @@ MAX_BODY_BYTES = 1024 * 1024
 # collection; (10,000, 10, 10) keeps both young and middle passes short (add-to-cart p99 at
 # 32 clients 35-54 ms against 62-95 ms, three interleaved runs), for the same total.
 GC_THRESHOLDS = (10_000, 10, 10)
+STARTUP_FAILURE = 3
 
 
 async def build_services(settings: Settings, schema: str | None = None) -> Services:
@@ -88,7 +92,10 @@ def clock_of(settings: Settings) -> Clock:
     if not settings.simulated_clock:
         return SystemClock()
     if settings.production:
-        raise ValueError("a simulated clock (OMNI_CLOCK_START, OMNI_CLOCK_SPEED) in production")
+        raise SettingsError(
+            "OMNI_CLOCK_START and OMNI_CLOCK_SPEED are for simulations, and OMNI_ENVIRONMENT "
+            "is production: unset them."
+        )
     start = datetime.fromisoformat(settings.clock_start) if settings.clock_start else None
     return AcceleratedClock(start or datetime.now(UTC), settings.clock_speed)
 
@@ -112,18 +119,40 @@ def tune_garbage_collector() -> None:
 
 
 def from_environment() -> Litestar:
-    """The ASGI app for `uvicorn --factory api.app:from_environment`."""
-    settings = Settings.from_env(os.environ)
+    """The ASGI app for `uvicorn --factory api.app:from_environment`. A setting or a database
+    that cannot be used ends the process with one sentence before uvicorn serves: in the
+    lifespan, uvicorn would print the whole traceback."""
+    try:
+        settings = Settings.from_env(os.environ)
+        check_settings(settings)
+        _run_apart(require_usable(settings))
+    except StartupError as refusal:
+        print(refusal, file=sys.stderr)
+        # uvicorn's status for a failed start: its `--workers` supervisor then stops instead
+        # of restarting workers that would fail the same way.
+        raise SystemExit(STARTUP_FAILURE) from None
     configure_console(settings.log_format)
     app = create_app(settings)
     tune_garbage_collector()
     return app
 
 
-def create_app(settings: Settings) -> Litestar:
-    # Refuse a weak signing key in production before anything starts, not at the first request.
+def _run_apart(work: Coroutine[object, object, None]) -> None:
+    """uvicorn calls its factory inside its running event loop, which cannot wait for a
+    coroutine here: this one runs to its end on a loop of its own, in a thread."""
+    with ThreadPoolExecutor(max_workers=1) as apart:
+        apart.submit(asyncio.run, work).result()
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse a weak signing key in production, and a simulated clock there, before anything
+    starts, not at the first request."""
     TokenService.for_deployment(settings.secret_keys, settings.production)
-    clock_of(settings)  # and a simulated clock
+    clock_of(settings)
+
+
+def create_app(settings: Settings) -> Litestar:
+    check_settings(settings)
     schema = settings.database_schema
     tracing = install_tracing(settings) if settings.otlp_endpoint else None
     tracer = tracing.tracer if tracing is not None else None

@@ -19,7 +19,7 @@ from uuid import UUID
 import jwt
 import msgspec
 
-from adapters.settings import DEV_SECRET
+from adapters.settings import DEV_SECRET, StartupError
 from domain.values import Actor, ActorKind
 
 ALGORITHM = "HS256"
@@ -93,7 +93,7 @@ class InvalidToken(Exception):
     """The token is malformed, forged or expired."""
 
 
-class WeakSecret(Exception):
+class WeakSecret(StartupError):
     """The signing key may not be used here (the development key, or too short)."""
 
 
@@ -121,8 +121,9 @@ class TokenService:
             for secret in secrets:
                 if secret == DEV_SECRET or len(secret.encode()) < MIN_KEY_LENGTH:
                     raise WeakSecret(
-                        "production needs OMNI_SECRET_KEY of at least 32 bytes, not the "
-                        "development key"
+                        "OMNI_ENVIRONMENT is production, so OMNI_SECRET_KEY (and each of "
+                        "OMNI_PREVIOUS_SECRET_KEYS) must be at least 32 bytes, not the "
+                        "development key."
                     )
         return cls(*secrets)
 

@@ -12,11 +12,13 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from adapters.postgres.database import Database
+from adapters.catalog_files import CatalogFileError
+from adapters.postgres.database import Database, require_usable
 from adapters.postgres.migrate import applied_migrations, available_migrations
-from adapters.settings import Settings
+from adapters.settings import Settings, StartupError
 from api.auth import Principal, Role, StaffRole, TokenService
 from api.outbox_cli import add_commands as add_outbox_commands
+from api.reference_cli import Refused, catalog_import, mint_token
 from api.simulate_cli import add_command as add_simulate_command
 from api.simulate_cli import run_simulation
 
@@ -24,9 +26,15 @@ DAY = 24 * 3600
 
 
 def main(argv: list[str] | None = None) -> int:
+    """A setting, a database or a file that cannot be used is one sentence on stderr and
+    exit status 1, never a traceback: what to fix is all the operator needs."""
     args = _parser().parse_args(argv)
-    settings = Settings.from_env(os.environ)
-    return int(args.handler(settings, args) or 0)
+    try:
+        settings = Settings.from_env(os.environ)
+        return int(args.handler(settings, args) or 0)
+    except (StartupError, CatalogFileError, Refused) as refusal:
+        print(refusal, file=sys.stderr)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--stores", default="", help="comma-separated stores (staff, pos)")
     token.add_argument("--staff-role", choices=[r.value for r in StaffRole], default="picker")
     token.add_argument("--days", type=float, default=30)
-    token.set_defaults(handler=_token)
+    token.set_defaults(handler=lambda s, a: asyncio.run(mint_token(s, a)))
 
     projections = commands.add_parser("projections", help="read models").add_subparsers(
         required=True, metavar="WHAT"
@@ -90,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--locations", type=Path)
     load.add_argument("--customers", type=Path)
     load.add_argument("--staff", type=Path, help="staff_id, stores (A;B), staff_role, pin")
-    load.set_defaults(handler=lambda s, a: asyncio.run(_catalog_import(s, a)))
+    load.set_defaults(handler=lambda s, a: asyncio.run(catalog_import(s, a)))
 
     add_outbox_commands(commands)  # outbox status|run, notify run (api/outbox_cli.py)
 
@@ -107,8 +115,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
     """Start quietly, then say where everything is, last, so it is what a newcomer reads."""
+    from api.app import check_settings
     from api.logs import configure
 
+    check_settings(settings)
     log_file = configure(settings.data_path, log_format=settings.log_format)
     host, port = args.host or settings.host, args.port or settings.port
     if settings.database_url is None:
@@ -117,6 +127,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
             f"(its log: {log_file})",
             flush=True,
         )
+    asyncio.run(require_usable(settings))  # a wrong DATABASE_URL: one sentence, not a server
     if args.workers > 1:
         from api.workers import supervise
 
@@ -162,6 +173,8 @@ async def _run_server(settings: Settings, host: str, port: int) -> None:
     if server.started:
         _print_welcome(settings, host, port)
     await serving
+    if not server.started:
+        raise SystemExit(3)  # uvicorn said why; its own command line exits 3 too
 
 
 def _print_welcome(settings: Settings, host: str, port: int, workers: int = 1) -> None:
@@ -198,21 +211,6 @@ def _print_welcome(settings: Settings, host: str, port: int, workers: int = 1) -
     print(f"    pickup board: http://{host}:{port}/staff")
     print(f"    dashboard:    http://{host}:{port}/staff/dashboard")
     print(flush=True)
-
-
-def _token(settings: Settings, args: argparse.Namespace) -> None:
-    stores = tuple(s for s in args.stores.split(",") if s)
-    role = Role(args.role)
-    if role in (Role.STAFF, Role.POS) and not stores:
-        sys.exit("staff and POS tokens need --stores")
-    principal = Principal(
-        role=role,
-        subject=args.subject,
-        stores=stores,
-        staff_role=StaffRole(args.staff_role) if role is Role.STAFF else None,
-        expires_at=int(time.time() + args.days * DAY),
-    )
-    print(TokenService(*settings.secret_keys).mint(principal))
 
 
 async def _migrate(settings: Settings) -> None:
@@ -296,28 +294,6 @@ async def _rebuild(settings: Settings, name: str) -> None:
     database = await Database.open(settings, schema=settings.database_schema)
     progress = await rebuild(database.store, chosen[0], print_progress_bar)
     print(f"\nrebuilt {name}: {progress.done:,} events at {progress.rate:,.0f}/s, swapped in")
-    await database.close()
-
-
-async def _catalog_import(settings: Settings, args: argparse.Namespace) -> None:
-    from adapters.catalog_files import read_customers, read_locations, read_products, read_staff
-    from adapters.postgres.catalog import upsert_catalog
-    from adapters.postgres.customers import upsert_customers
-    from adapters.postgres.staff_credentials import upsert_staff_credentials
-
-    products = read_products(args.products) if args.products else []
-    locations = read_locations(args.locations) if args.locations else []
-    customers = read_customers(args.customers) if args.customers else []
-    staff = read_staff(args.staff) if args.staff else []
-    database = await Database.open(settings, schema=settings.database_schema)
-    async with database.pool.acquire() as connection, connection.transaction():
-        await upsert_catalog(connection, products, locations)
-        await upsert_customers(connection, customers)
-        await upsert_staff_credentials(connection, staff)
-    print(
-        f"imported {len(products)} products, {len(locations)} locations, "
-        f"{len(customers)} customers and {len(staff)} staff"
-    )
     await database.close()
 
 

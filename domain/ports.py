@@ -162,6 +162,10 @@ class Product(msgspec.Struct, frozen=True, kw_only=True):
     description: str = ""
     attributes: dict[str, str] = {}
     image_urls: tuple[str, ...] = ()
+    # No longer sold: no cart takes it and no order is placed for it, but units already on a
+    # shelf are still sold at the till and returned
+    # (docs/decisions/2026-12-06-discontinued-products.md).
+    discontinued: bool = False
 
 
 class Location(msgspec.Struct, frozen=True, kw_only=True):

@@ -226,12 +226,12 @@ async def low_stock(
 ) -> list[StockLevel]:
     """Items at or under their product's threshold (or the default), oversold ones first
     (those have promised units the shelf does not hold), then emptiest first; `after` is the
-    last row's `low_stock_cursor`."""
+    last row's `low_stock_cursor`. A discontinued product is not reordered: never low."""
     oversold, available, sku = after if after is not None else (None, None, None)
     rows = await pool.fetch(
         f"""SELECT {", ".join("v." + c for c in STOCK_COLUMNS.split(", "))}
             FROM stock_view v LEFT JOIN products p ON p.sku = v.sku
-            WHERE v.location_id = $1
+            WHERE v.location_id = $1 AND NOT coalesce(p.discontinued, false)
               AND v.available <= coalesce(p.low_stock_threshold, $2)
               AND ($3::int IS NULL OR (-v.oversold, v.available, v.sku) > (-$3, $4::int, $5::text))
             ORDER BY v.oversold DESC, v.available, v.sku LIMIT $6""",

@@ -62,15 +62,18 @@ def free_port() -> int:
 
 
 class PrivateCluster:
-    """initdb + pg_ctl in a temporary folder; `dsn` reaches it over TCP."""
+    """initdb + pg_ctl in a temporary folder; `dsn` reaches it over TCP. With a `password`,
+    the server asks for it (scram-sha-256) instead of trusting every connection."""
 
-    def __init__(self) -> None:
+    def __init__(self, password: str | None = None) -> None:
         self.bin_dir = postgres_binaries()
         self.root = Path(tempfile.mkdtemp(prefix="omni-outage-"))
         self.root.chmod(0o755)
         self.data = self.root / "data"
         self.port = free_port()
-        self.dsn = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self.password = password
+        signed_in = f"postgres:{password}" if password else "postgres"
+        self.dsn = f"postgresql://{signed_in}@127.0.0.1:{self.port}/postgres"
         self.user = _user_when_root(self.bin_dir, self.root)
 
     def _run(self, tool: str, *args: str) -> None:
@@ -82,7 +85,12 @@ class PrivateCluster:
             raise RuntimeError(f"{tool} {args[0]} failed: {done.stderr}\n{tail}")
 
     def start(self) -> str:
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync")
+        auth = ["--auth=trust"]
+        if self.password is not None:
+            password_file = self.root / "password"
+            password_file.write_text(self.password)
+            auth = ["--auth=scram-sha-256", f"--pwfile={password_file}"]
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", *auth, "--no-sync")
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.write(
                 f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"

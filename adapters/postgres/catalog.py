@@ -100,12 +100,13 @@ async def upsert_catalog(
     """Insert or update every row, in the caller's transaction."""
     await connection.executemany(
         """INSERT INTO products (sku, name, price, currency, low_stock_threshold, description,
-             attributes, image_urls)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             attributes, image_urls, discontinued)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
            ON CONFLICT (sku) DO UPDATE SET name = excluded.name, price = excluded.price,
              currency = excluded.currency, low_stock_threshold = excluded.low_stock_threshold,
              description = excluded.description, attributes = excluded.attributes,
-             image_urls = excluded.image_urls, updated_at = now()""",
+             image_urls = excluded.image_urls, discontinued = excluded.discontinued,
+             updated_at = now()""",
         [
             (
                 p.sku,
@@ -116,6 +117,7 @@ async def upsert_catalog(
                 p.description,
                 msgspec.json.encode(p.attributes),
                 list(p.image_urls),
+                p.discontinued,
             )
             for p in products
         ],
@@ -160,6 +162,7 @@ def _product(row: asyncpg.Record) -> Product:
         description=row["description"],
         attributes=decode_attributes(row["attributes"]),
         image_urls=tuple(row["image_urls"]),
+        discontinued=row["discontinued"],
     )
 
 
@@ -172,11 +175,11 @@ ProductCursor = tuple[str]
 async def search_products(
     pool: asyncpg.Pool, search: str | None, limit: int, after: ProductCursor | None = None
 ) -> list[Product]:
-    """Products whose SKU or name contains `search` (any case), by SKU."""
+    """Products on sale whose SKU or name contains `search` (any case), by SKU."""
     pattern = None if not search else "%" + _escape_like(search.strip()) + "%"
     rows = await pool.fetch(
         """SELECT * FROM products
-           WHERE ($1::text IS NULL OR sku ILIKE $1 OR name ILIKE $1)
+           WHERE NOT discontinued AND ($1::text IS NULL OR sku ILIKE $1 OR name ILIKE $1)
              AND ($2::text IS NULL OR sku > $2)
            ORDER BY sku LIMIT $3""",
         pattern,

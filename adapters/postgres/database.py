@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from adapters.embedded import EmbeddedPostgres
+from adapters.postgres.first_connection import first_connection
 from adapters.postgres.migrate import applied_migrations, available_migrations, migrate
 from adapters.postgres.outage import Outage, describe
 from adapters.postgres.pool import connect, create_pool
@@ -30,6 +31,20 @@ def server_for(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
     return embedded.start(), embedded
 
 
+def source_of(settings: Settings) -> str:
+    """Whom to blame when the database cannot be used, in the words an operator set."""
+    if settings.database_url is not None:
+        return "DATABASE_URL"
+    return f"the embedded PostgreSQL in {settings.data_path / 'postgres'}"
+
+
+async def require_usable(settings: Settings) -> None:
+    """Connect once, so that a wrong DATABASE_URL is one sentence before a server starts."""
+    dsn, _ = server_for(settings)
+    connection = await first_connection(dsn, source_of(settings))
+    await connection.close()
+
+
 @dataclass
 class Database:
     dsn: str
@@ -45,7 +60,7 @@ class Database:
         cls, settings: Settings, *, schema: str | None = None, pool_size: int = 10
     ) -> Database:
         dsn, embedded = server_for(settings)
-        connection = await connect(dsn, schema=schema)
+        connection = await first_connection(dsn, source_of(settings), schema=schema)
         try:
             if schema is not None:
                 await _create_schema(connection, schema)

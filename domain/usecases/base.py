@@ -50,6 +50,12 @@ class UnknownProduct(DomainError):
     message = "there is no product {sku}"
 
 
+class ProductDiscontinued(DomainError):
+    code = ErrorCode.PRODUCT_DISCONTINUED
+    subject = "sku"
+    message = "{sku} is no longer sold"
+
+
 class Decision(msgspec.Struct, Generic[R]):
     """What a use case decided: the aggregates it changed and the result to hand back."""
 

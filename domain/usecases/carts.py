@@ -12,7 +12,7 @@ import msgspec
 from domain import access
 from domain.cart.model import Cart, CartBelongsToAnotherCustomer
 from domain.customer.model import CartBecameCurrentBecause, CurrentCartClosedBecause
-from domain.usecases.base import Decision, Done, UnknownProduct
+from domain.usecases.base import Decision, Done, ProductDiscontinued, UnknownProduct
 from domain.usecases.current_cart import CurrentCarts
 from domain.values import Channel, Context
 
@@ -95,6 +95,8 @@ class CartUseCases(CurrentCarts):
             products = await self.catalog.products([sku])
             if sku not in products:
                 raise UnknownProduct(sku=sku)
+            if products[sku].discontinued:
+                raise ProductDiscontinued(sku=sku)
             cart.add_line(sku, quantity, products[sku].price, now)
             return Decision([cart], CartChanged(cart_id))
 
@@ -103,11 +105,20 @@ class CartUseCases(CurrentCarts):
     async def change_cart_quantity(
         self, cart_id: UUID, sku: str, quantity: int, context: Context
     ) -> Done[CartChanged]:
-        """Set a line's quantity; zero removes it."""
+        """Set a line's quantity; zero removes it. A discontinued product's line may shrink,
+        never grow."""
         now = self.clock.now()
-        return await self._on_cart(
-            cart_id, context, lambda c: c.change_quantity(sku, quantity, now)
-        )
+
+        async def decide() -> Decision[CartChanged]:
+            cart = await self._held_cart(cart_id, context)
+            if sku in cart.lines and quantity > cart.lines[sku].quantity:
+                products = await self.catalog.products([sku])
+                if sku in products and products[sku].discontinued:
+                    raise ProductDiscontinued(sku=sku)
+            cart.change_quantity(sku, quantity, now)
+            return Decision([cart], CartChanged(cart_id))
+
+        return await self._execute(decide, CartChanged, context)
 
     async def remove_from_cart(
         self, cart_id: UUID, sku: str, context: Context

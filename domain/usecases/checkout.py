@@ -22,6 +22,7 @@ from domain.stock.model import StockItem
 from domain.usecases.base import Decision, Done, UnknownProduct
 from domain.usecases.checkout_rules import (
     CheckedOut,
+    DiscontinuedLines,
     NotInCheckout,
     OrderChanged,
     OutOfStock,
@@ -40,6 +41,7 @@ from domain.values import Context
 __all__ = [
     "CheckedOut",
     "CheckoutUseCases",
+    "DiscontinuedLines",
     "NotInCheckout",
     "OrderChanged",
     "OutOfStock",
@@ -120,6 +122,9 @@ class CheckoutUseCases(CurrentCarts):
         for sku in cart.lines:
             if sku not in products:
                 raise UnknownProduct(sku=sku)
+        discontinued = [sku for sku in cart.lines if products[sku].discontinued]
+        if discontinued:
+            raise DiscontinuedLines(cart_id=cart.id, skus=discontinued)
         changed = [
             sku for sku, line in cart.lines.items() if line.unit_price != products[sku].price
         ]

@@ -38,6 +38,14 @@ class PricesChanged(DomainError):
     message = "prices changed since these were added: {skus}; review the cart"
 
 
+class DiscontinuedLines(DomainError):
+    """The cart holds products no longer sold: no order is placed until they are removed."""
+
+    code = ErrorCode.PRODUCT_DISCONTINUED
+    subject = "lines"
+    message = "no longer sold: {skus}; remove them from the cart to check out"
+
+
 class PickupNotOffered(DomainError):
     code = ErrorCode.PICKUP_NOT_OFFERED
     subject = "location_id"

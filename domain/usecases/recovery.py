@@ -41,7 +41,7 @@ class RecoveryUseCases(CurrentCarts):
                 cart.require_owned_by(shopper_of(context.actor))
             skus = list(cart.lines)
             products = await self.catalog.products(skus)
-            prices = {sku: product.price for sku, product in products.items()}
+            prices = {sku: p.price for sku, p in products.items() if not p.discontinued}
             changes = cart.recover(prices, await self._obtainable(skus), now)
             if cart.customer_id is None:
                 return Decision([cart], CartRecovered(cart.id, cart.id, changes))

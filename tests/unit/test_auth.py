@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from uuid import UUID
 
 import jwt
@@ -18,7 +17,6 @@ from api.auth import (
     TokenService,
     WeakSecret,
 )
-from api.cli import main
 
 NOW = 1_800_000_000.0
 SECRET = "test-secret-long-enough-for-hs256-keys"
@@ -105,17 +103,3 @@ def test_production_refuses_the_development_key_and_short_keys() -> None:
             TokenService.for_deployment([weak], production=True)
     TokenService.for_deployment([DEV_SECRET], production=False)
     TokenService.for_deployment(["k" * 32], production=True)
-
-
-def test_omni_token_mints_a_service_desk_token(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("OMNI_SECRET_KEY", raising=False)
-    main(["token", "staff", "desk-1", "--stores", "UTR-CENTRUM", "--staff-role", "service_desk"])
-    minted = capsys.readouterr().out.strip()
-    principal = TokenService(DEV_SECRET).verify(minted, time.time())
-    assert (principal.role, principal.staff_role, principal.stores) == (
-        Role.STAFF,
-        StaffRole.SERVICE_DESK,
-        ("UTR-CENTRUM",),
-    )

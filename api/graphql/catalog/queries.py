@@ -13,7 +13,10 @@ from api.graphql.relay import Connection, connection, decode_cursor, page_size
 
 @strawberry.type
 class CatalogQueries:
-    @strawberry.field(description="Products whose SKU or name contains `search`, by SKU.")
+    @strawberry.field(
+        description="Products on sale whose SKU or name contains `search`, by SKU "
+        "(discontinued ones are left out; `product(sku:)` still answers them)."
+    )
     async def products(
         self,
         info: Info,
@@ -25,7 +28,7 @@ class CatalogQueries:
         found = await search_products(info.context.services.database.pool, search, size + 1, key)
         return connection(found, size, lambda p: (p.sku,), Product.of, after)
 
-    @strawberry.field(description="One product; an unknown SKU is an error.")
+    @strawberry.field(description="One product, discontinued or not; an unknown SKU is an error.")
     async def product(self, info: Info, sku: str) -> Product:
         products = await info.context.services.catalog.products([sku])
         if sku not in products:

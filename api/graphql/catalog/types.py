@@ -27,6 +27,10 @@ class Product:
     price: Money
     attributes: list[Attribute]
     image_urls: list[str]
+    discontinued: bool = strawberry.field(
+        description="No longer sold: carts refuse it, checkout refuses a cart holding it, no "
+        "store offers it, and `products` leaves it out."
+    )
 
     @strawberry.field(description="Stores near a point that can serve a pickup of it now.")
     async def availability(
@@ -56,4 +60,5 @@ class Product:
             price=Money.of(product.price),
             attributes=[Attribute(name=k, value=v) for k, v in product.attributes.items()],
             image_urls=list(product.image_urls),
+            discontinued=product.discontinued,
         )

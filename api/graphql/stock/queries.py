@@ -12,6 +12,7 @@ from api.graphql.errors import BadInput, NotFoundError
 from api.graphql.relay import Connection, connection, decode_cursor, page_size
 from api.graphql.stock.ledger import movement
 from api.graphql.stock.types import StockLevel, StockMovement, StoreAvailability
+from domain.ports import Product
 from domain.values import stock_item_id
 from projections import store_inventory
 
@@ -23,11 +24,12 @@ async def require_location(context: RequestContext, location_id: str) -> None:
         raise NotFoundError(f"there is no store or warehouse {location_id}")
 
 
-async def require_products(context: RequestContext, skus: list[str]) -> None:
+async def require_products(context: RequestContext, skus: list[str]) -> dict[str, Product]:
     known = await context.services.catalog.products(skus)
     unknown = [sku for sku in skus if sku not in known]
     if unknown:
         raise NotFoundError(f"there is no product {', '.join(unknown)}")
+    return known
 
 
 @dataclass(frozen=True)
@@ -43,16 +45,18 @@ async def stores_near(
     size, key = page_size(first), decode_cursor(after, tuple[float, str])
     if near.quantity < 1:
         raise BadInput("quantity: at least 1")
-    await require_products(context, [sku])
-    found = await store_inventory.stores_with(
-        context.services.database.pool,
-        sku,
-        near.quantity,
-        near.latitude,
-        near.longitude,
-        size + 1,
-        key,
-    )
+    products = await require_products(context, [sku])
+    found: list[store_inventory.StoreAvailability] = []
+    if not products[sku].discontinued:  # checkout would refuse it: no store can serve it
+        found = await store_inventory.stores_with(
+            context.services.database.pool,
+            sku,
+            near.quantity,
+            near.latitude,
+            near.longitude,
+            size + 1,
+            key,
+        )
     return connection(
         found, size, lambda s: (s.distance_km, s.location_id), StoreAvailability.of, after
     )

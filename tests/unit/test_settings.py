@@ -1,0 +1,58 @@
+"""Settings from the environment: each variable checked on its own, and a value that cannot
+be used is a SettingsError naming the variable and what it expects."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.settings import Settings, SettingsError
+
+
+def test_values_are_read_as_their_types() -> None:
+    settings = Settings.from_env(
+        {"OMNI_PORT": "8001", "OMNI_RUN_SCHEDULER": "false", "OMNI_ENVIRONMENT": "production"}
+    )
+    assert (settings.port, settings.run_scheduler, settings.production) == (8001, False, True)
+
+
+def test_an_empty_conventional_variable_is_unset_but_an_empty_omni_one_is_refused() -> None:
+    assert Settings.from_env({"DATABASE_URL": ""}).database_url is None
+    with pytest.raises(SettingsError, match=r"^OMNI_PORT is empty, but it must be a whole"):
+        Settings.from_env({"OMNI_PORT": ""})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("OMNI_PORT", "0", "OMNI_PORT is '0', but it must be a whole number from 1 to 65535."),
+        ("OMNI_SMTP_STARTTLS", "on", "OMNI_SMTP_STARTTLS is 'on', but it must be true or false."),
+        (
+            "OMNI_TRACE_SAMPLE_RATIO",
+            "1.5",
+            "OMNI_TRACE_SAMPLE_RATIO is '1.5', but it must be a number from 0 to 1.",
+        ),
+        (
+            "OMNI_LOG_FORMAT",
+            "xml",
+            "OMNI_LOG_FORMAT is 'xml', but it must be one of console, json.",
+        ),
+        (
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "127.0.0.1:4318",
+            "OTEL_EXPORTER_OTLP_ENDPOINT is '127.0.0.1:4318', but it must be an http(s) URL "
+            "such as http://127.0.0.1:4318.",
+        ),
+        (
+            "DATABASE_URL",
+            "postgresql://omni:s3cret@db:port/shop",
+            "DATABASE_URL is 'postgresql://omni:***@db:port/shop', but it must be a PostgreSQL "
+            "URL such as postgresql://user:password@127.0.0.1:5432/omnicommerce.",
+        ),
+    ],
+)
+def test_a_value_that_cannot_be_used_is_named_with_what_is_expected(
+    variable: str, value: str, message: str
+) -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({variable: value})
+    assert str(refused.value) == message

@@ -19,6 +19,7 @@ import msgspec
 
 from adapters.postgres.staff_credentials import StaffCredential
 from adapters.staff_pins import InvalidPin, hash_pin
+from domain.bounds import MAX_ID_LENGTH, MAX_TEXT_LENGTH
 from domain.ports import Customer, Location, LocationKind, Product
 from domain.values import Money
 
@@ -29,6 +30,7 @@ CUSTOMER_ID_PATTERN = re.compile(r"[^\s\x00-\x1f\x7f]{1,128}")
 SKU_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,39}$")
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
 T = TypeVar("T")
+S = TypeVar("S", str, str | None)
 
 
 class CatalogFileError(ValueError):
@@ -193,7 +195,7 @@ def _location(row: dict[str, Any]) -> Location:
     if kind not in {k.value for k in LocationKind}:
         raise _FieldError("kind", f"{kind!r} is neither 'store' nor 'warehouse'")
     values = {
-        "id": _required(row, "id"),
+        "id": _bounded(_required(row, "id"), "id", MAX_ID_LENGTH),
         "name": _required(row, "name"),
         "kind": kind,
         "time_zone": zone,
@@ -220,12 +222,19 @@ def _customer(row: dict[str, Any]) -> Customer:
         raise _FieldError("id", f"{customer_id!r} is not a customer id (1 to 128, no spaces)")
     return Customer(
         id=customer_id,
-        first_name=_required(row, "first_name"),
-        last_name=_optional(row, "last_name") or "",
-        email=email,
-        phone=_optional(row, "phone"),
-        loyalty_id=_optional(row, "loyalty_id"),
+        first_name=_bounded(_required(row, "first_name"), "first_name", MAX_TEXT_LENGTH),
+        last_name=_bounded(_optional(row, "last_name") or "", "last_name", MAX_TEXT_LENGTH),
+        email=_bounded(email, "email", MAX_TEXT_LENGTH),
+        phone=_bounded(_optional(row, "phone"), "phone", MAX_ID_LENGTH),
+        loyalty_id=_bounded(_optional(row, "loyalty_id"), "loyalty_id", MAX_ID_LENGTH),
     )
+
+
+def _bounded(value: S, field: str, limit: int) -> S:
+    """Within the bound the write side has for such a value (domain/bounds.py)."""
+    if value is not None and len(value) > limit:
+        raise _FieldError(field, f"{len(value):,} characters; at most {limit:,}")
+    return value
 
 
 def _optional(row: dict[str, Any], field: str) -> str | None:
@@ -246,5 +255,8 @@ def _staff(row: dict[str, Any]) -> StaffCredential:
         except InvalidPin as error:
             raise _FieldError("pin", str(error)) from None
     return StaffCredential(
-        staff_id=_required(row, "staff_id"), stores=stores, staff_role=role, pin_hash=pin_hash
+        staff_id=_bounded(_required(row, "staff_id"), "staff_id", MAX_ID_LENGTH),
+        stores=stores,
+        staff_role=role,
+        pin_hash=pin_hash,
     )

@@ -13,6 +13,7 @@ import msgspec
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
+from domain import bounds
 from domain.cart.model import Cart
 from domain.errors import ConcurrencyError, DomainError, ErrorCode
 from domain.order.model import Order
@@ -118,6 +119,7 @@ class UseCases:
         idempotency_key: str | None = None,
     ) -> Done[R]:
         """Run `decide` against fresh state and save; a stale version means decide again."""
+        bounds.require_context(context)
         if idempotency_key is not None:
             earlier = await self.store.outcome_of(idempotency_key)
             if earlier is not None:
@@ -146,6 +148,7 @@ class UseCases:
         return Done(msgspec.msgpack.decode(outcome, type=result_type), position, replayed=True)
 
     async def _location(self, location_id: str) -> Location:
+        bounds.require_id(location_id, "location_id")
         location = await self.catalog.location(location_id)
         if location is None:
             raise UnknownLocation(location_id=location_id)

@@ -49,7 +49,7 @@ class OutOfBounds(DomainError):
 
     code = ErrorCode.INVALID_INPUT
 
-    def __init__(self, subject: str, message: str, code: ErrorCode | None = None) -> None:
+    def __init__(self, subject: str | None, message: str, code: ErrorCode | None = None) -> None:
         self.subject = subject
         if code is not None:
             self.code = code
@@ -87,13 +87,14 @@ def require_context(context: Context) -> None:
 
 
 def require_count(count: int, limit: int, subject: str) -> None:
-    """At most `limit` items (lines of a sale, results of an inspection)."""
+    """At most `limit` items (the lines of a sale)."""
     if count > limit:
-        raise OutOfBounds(subject, f"{subject.replace('_', ' ')}: {count:,}; at most {limit:,}")
+        raise OutOfBounds(subject, f"{subject}: {count:,}; at most {limit:,}")
 
 
-def require_stock_level(level: int, subject: str = "quantity") -> None:
-    """On hand after a receipt, a restock or a count: at most MAX_STOCK."""
+def require_stock_level(level: int, subject: str | None = "quantity") -> None:
+    """On hand after a receipt, a restock or a count: at most MAX_STOCK (no subject when
+    the request did not name the quantity, e.g. a restock of a return)."""
     if level > MAX_STOCK:
         raise OutOfBounds(
             subject,

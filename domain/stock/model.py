@@ -270,7 +270,7 @@ class StockItem(Aggregate):
     def restock(self, return_id: UUID, quantity: int) -> None:
         """Resellable units came back from a return."""
         self._require_positive(quantity)
-        require_stock_level(self.on_hand + quantity)
+        require_stock_level(self.on_hand + quantity, subject=None)
         self._restocked(return_id=return_id, quantity=quantity)
 
     @event(Restocked)

@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import uuid4
 
+import msgspec
 import pytest
 
+from adapters.catalog_files import CatalogFileError, parse_locations, parse_staff
 from adapters.memory import InMemoryEventStore
 from domain import bounds
 from domain.bounds import MAX_ID_LENGTH, MAX_SKU_LENGTH, MAX_STOCK, MAX_TEXT_LENGTH, OutOfBounds
@@ -105,3 +107,16 @@ async def test_every_use_case_refuses_a_value_past_its_bound_and_records_nothing
             await call
         assert refused.value.subject == subject, (subject, refused.value)
     assert await store.read_all(Position()) == []  # not one event, of any stream
+
+
+def test_an_import_refuses_an_id_past_its_bound_naming_the_row_and_field() -> None:
+    store = {"id": LONG_ID, "name": "Long", "kind": "store", "time_zone": "Europe/Amsterdam"}
+    store |= {"latitude": 52.0, "longitude": 4.0, "pickup_service_minutes": 60}
+    store |= {"pickup_window_days": 7}
+    staff = f"staff_id,stores,staff_role,pin_hash\n{LONG_ID},AMS-ZUID,picker,scrypt$x\n"
+    with pytest.raises(CatalogFileError) as location:
+        parse_locations(msgspec.json.encode([store]).decode(), "locations.json", json=True)
+    with pytest.raises(CatalogFileError) as member:
+        parse_staff(staff, "staff.csv", json=False)
+    assert (location.value.row, location.value.field) == (1, "id")
+    assert (member.value.row, member.value.field) == (1, "staff_id")

@@ -19,6 +19,7 @@ import msgspec
 from adapters.catalog_records import CatalogFileError, Columns, Record, records
 from adapters.postgres.staff_credentials import StaffCredential
 from adapters.staff_pins import InvalidPin, hash_pin
+from domain.bounds import MAX_ID_LENGTH, MAX_TEXT_LENGTH
 from domain.ports import Customer, Location, LocationKind, Product
 from domain.values import Money
 
@@ -32,6 +33,7 @@ CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
 MAX_PRICE = Decimal("9999999999.99")
 TRUE_WORDS, FALSE_WORDS = frozenset({"true", "1"}), frozenset({"false", "0", ""})
 T = TypeVar("T")
+S = TypeVar("S", str, str | None)
 
 PRODUCT_COLUMNS = Columns(
     required=("sku", "name", "price", "currency"),
@@ -220,7 +222,7 @@ def _location(row: dict[str, Any]) -> Location:
     if kind not in {k.value for k in LocationKind}:
         raise _FieldError("kind", f"{kind!r} is neither 'store' nor 'warehouse'")
     values = {
-        "id": _required(row, "id"),
+        "id": _bounded(_required(row, "id"), "id", MAX_ID_LENGTH),
         "name": _required(row, "name"),
         "kind": kind,
         "time_zone": zone,
@@ -247,12 +249,19 @@ def _customer(row: dict[str, Any]) -> Customer:
         raise _FieldError("id", f"{customer_id!r} is not a customer id (1 to 128, no spaces)")
     return Customer(
         id=customer_id,
-        first_name=_required(row, "first_name"),
-        last_name=_optional(row, "last_name") or "",
-        email=email,
-        phone=_optional(row, "phone"),
-        loyalty_id=_optional(row, "loyalty_id"),
+        first_name=_bounded(_required(row, "first_name"), "first_name", MAX_TEXT_LENGTH),
+        last_name=_bounded(_optional(row, "last_name") or "", "last_name", MAX_TEXT_LENGTH),
+        email=_bounded(email, "email", MAX_TEXT_LENGTH),
+        phone=_bounded(_optional(row, "phone"), "phone", MAX_ID_LENGTH),
+        loyalty_id=_bounded(_optional(row, "loyalty_id"), "loyalty_id", MAX_ID_LENGTH),
     )
+
+
+def _bounded(value: S, field: str, limit: int) -> S:
+    """Within the bound the write side has for such a value (domain/bounds.py)."""
+    if value is not None and len(value) > limit:
+        raise _FieldError(field, f"{len(value):,} characters; at most {limit:,}")
+    return value
 
 
 def _optional(row: dict[str, Any], field: str) -> str | None:
@@ -273,5 +282,8 @@ def _staff(row: dict[str, Any]) -> StaffCredential:
         except InvalidPin as error:
             raise _FieldError("pin", str(error)) from None
     return StaffCredential(
-        staff_id=_required(row, "staff_id"), stores=stores, staff_role=role, pin_hash=pin_hash
+        staff_id=_bounded(_required(row, "staff_id"), "staff_id", MAX_ID_LENGTH),
+        stores=stores,
+        staff_role=role,
+        pin_hash=pin_hash,
     )

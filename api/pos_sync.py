@@ -16,6 +16,12 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import Body
 
 from api.auth import InvalidToken, Principal, Role
+from domain import bounds
+from domain.bounds import (
+    MAX_SALE_LINE_QUANTITY,
+    MAX_SALE_LINES,
+    MAX_SALE_NUMBER_LENGTH,
+)
 from domain.errors import DomainError
 from domain.usecases.stock import PosSaleLine
 from domain.values import Channel, Context, Money
@@ -24,17 +30,24 @@ MAX_SALES_PER_SYNC = 500
 
 
 class SoldLine(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+    # Past its bound, a SKU is refused by the sale (INVALID_INPUT), not the whole upload.
     sku: Annotated[str, msgspec.Meta(min_length=1, description="The product sold")]
-    quantity: Annotated[int, msgspec.Meta(gt=0, le=10_000, description="Units, at least 1")]
-    # msgspec cannot bound a Decimal: the sale refuses a negative price (INVALID_SALE_LINE).
+    quantity: Annotated[
+        int, msgspec.Meta(gt=0, le=MAX_SALE_LINE_QUANTITY, description="Units, at least 1")
+    ]
+    # msgspec cannot bound a Decimal: the sale refuses a negative price (INVALID_SALE_LINE)
+    # and one past MAX_UNIT_PRICE, or not a number (INVALID_INPUT).
     unit_price: Annotated[Decimal | None, msgspec.Meta(description="What the till charged")] = None
 
 
 class OfflineSale(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     sale_id: Annotated[
-        str, msgspec.Meta(min_length=1, max_length=100, description="The till's sale number")
+        str,
+        msgspec.Meta(
+            min_length=1, max_length=MAX_SALE_NUMBER_LENGTH, description="The till's sale number"
+        ),
     ]
-    lines: Annotated[list[SoldLine], msgspec.Meta(min_length=1, max_length=200)]
+    lines: Annotated[list[SoldLine], msgspec.Meta(min_length=1, max_length=MAX_SALE_LINES)]
     payment_reference: str | None = None
     loyalty_id: Annotated[
         str | None, msgspec.Meta(description="The shopper's loyalty card, when scanned")
@@ -72,13 +85,12 @@ async def pos_sync(
 async def _record(
     state: State, till: Principal, sale: OfflineSale, context: Context
 ) -> SaleOutcome:
-    lines = [PosSaleLine(line.sku, line.quantity, _price(line.unit_price)) for line in sale.lines]
     try:
         done = await state.services.service.record_pos_sale(
             till.stores[0],
             till.subject,
             sale.sale_id,
-            lines,
+            [PosSaleLine(line.sku, line.quantity, _price(line.unit_price)) for line in sale.lines],
             context,
             payment_reference=sale.payment_reference,
             loyalty_id=sale.loyalty_id,
@@ -93,7 +105,7 @@ async def _record(
 
 
 def _price(amount: Decimal | None) -> Money | None:
-    return Money.of(amount) if amount is not None else None
+    return bounds.price(amount, subject="lines") if amount is not None else None
 
 
 def _till(request: Request[Any, Any, Any], state: State) -> Principal:

@@ -32,6 +32,7 @@ decode_lines = msgspec.json.Decoder(list[CartLine]).decode
 
 class CartRecovery(Projection):
     name = "cart_recovery"
+    version = 2  # v2: cart values in `numeric`, which holds any total a cart can reach
     topics = ("domain.cart.model:Cart.",)
     tables = ("recovery_cart", "abandonment")
     schema = """
@@ -54,10 +55,10 @@ class CartRecovery(Projection):
         channel            text NOT NULL,
         customer_id        text,
         currency           text NOT NULL,
-        value              numeric(12, 2) NOT NULL,
+        value              numeric NOT NULL,
         items              integer NOT NULL,
         recovered_at       timestamptz,
-        recovered_value    numeric(12, 2),
+        recovered_value    numeric,
         recovered_channel  text,
         recovered_device   text,
         PRIMARY KEY (cart_id, number)

@@ -44,6 +44,7 @@ ROW_TYPES = "bigint text timestamptz text text text text uuid uuid uuid uuid uui
 
 class CustomerTimeline(Projection):
     name = "customer_timeline"
+    version = 2  # v2: amounts in `numeric`, which holds any total an order or a sale reaches
     topics = (
         "domain.cart.model:Cart.",
         "domain.order.model:Order.",
@@ -77,7 +78,7 @@ class CustomerTimeline(Projection):
         state        text NOT NULL,
         store_id     text,
         channel      text,
-        amount       numeric(12, 2),
+        amount       numeric,
         currency     text,
         cart_id      uuid,
         order_id     uuid,

@@ -19,8 +19,9 @@ from projections.runner import Projection
 class Orders(Projection):
     name = "orders"
     # v2: return_view.sale_id (a return may be of a till sale); statuses exactly the
-    # aggregates' (a refunded and restocked return closes)
-    version = 2
+    # aggregates' (a refunded and restocked return closes); v3: amounts in `numeric`, which
+    # holds any total the write side accepts (numeric(12, 2) stopped at 10^10)
+    version = 3
     topics = ("domain.order.model:Order.", "domain.returns.model:Return.")
     tables = ("order_view", "return_view")
     schema = """
@@ -34,8 +35,8 @@ class Orders(Projection):
         location_id      text NOT NULL,
         lines            jsonb NOT NULL,
         currency         text NOT NULL,
-        total            numeric(12, 2) NOT NULL,
-        amount_due_back  numeric(12, 2) NOT NULL DEFAULT 0,
+        total            numeric NOT NULL,
+        amount_due_back  numeric NOT NULL DEFAULT 0.00,
         placed_at        timestamptz NOT NULL,
         completed_at     timestamptz,
         updated_at       timestamptz NOT NULL
@@ -51,7 +52,7 @@ class Orders(Projection):
         reason        text NOT NULL,
         lines         jsonb NOT NULL,
         location_id   text,
-        refunded      numeric(12, 2),
+        refunded      numeric,
         resellable    integer,
         restocked     boolean NOT NULL DEFAULT false,
         requested_at  timestamptz NOT NULL,

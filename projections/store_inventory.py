@@ -35,7 +35,10 @@ class _Row:
 
 class StoreInventory(Projection):
     name = "store_inventory"
-    version = 2  # v2: oversold (reserved units with no stock behind them) and stream versions
+    # v2: oversold (reserved units with no stock behind them) and stream versions; v3: the
+    # discrepancy, a running total of shortfalls with no bound, in a bigint (on hand, reserved
+    # and counts are bounded by the write side to what an integer holds: domain/bounds.py)
+    version = 3
     topics = ("domain.stock.model:StockItem.",)
     tables = ("stock_view",)
     schema = """
@@ -47,7 +50,7 @@ class StoreInventory(Projection):
         reserved     integer NOT NULL,
         available    integer GENERATED ALWAYS AS (on_hand - reserved) STORED,
         oversold     integer GENERATED ALWAYS AS (greatest(reserved - on_hand, 0)) STORED,
-        discrepancy  integer NOT NULL,
+        discrepancy  bigint NOT NULL,
         version      integer NOT NULL,
         updated_at   timestamptz NOT NULL
     );

@@ -14,6 +14,7 @@ from uuid import UUID, uuid5
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
+from domain.bounds import require_unit_price
 from domain.errors import DomainError, ErrorCode
 from domain.stock.model import InvalidPosSale
 from domain.values import OMNI_NAMESPACE, Money
@@ -207,6 +208,7 @@ class Sale(Aggregate):
 def _require_valid_lines(receipt: Receipt, lines: list[SaleLine]) -> None:
     currency = lines[0].unit_price.currency
     for line in lines:
+        require_unit_price(line.unit_price.amount, "lines")
         if line.quantity <= 0 or line.unit_price.amount < 0:
             raise InvalidSaleLine(
                 receipt=receipt.number, sku=line.sku, quantity=line.quantity, price=line.unit_price

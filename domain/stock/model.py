@@ -8,6 +8,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.bounds import require_stock_level
 from domain.errors import DomainError, ErrorCode
 from domain.values import stock_item_id
 
@@ -31,6 +32,10 @@ class InvalidStockQuantity(DomainError):
     code = ErrorCode.INVALID_QUANTITY
     subject = "quantity"
     message = "{quantity} is not a valid quantity of {sku} at {location_id}"
+
+
+class InvalidCount(InvalidStockQuantity):
+    subject = "counted"
 
 
 class ReservationNotFound(DomainError):
@@ -173,8 +178,10 @@ class StockItem(Aggregate):
         return self.reservations.get(str(order_id), 0)
 
     def receive(self, quantity: int, reference: str) -> None:
-        """Goods in (a delivery, a transfer from another location)."""
+        """Goods in (a delivery, a transfer from another location); on hand stays within
+        MAX_STOCK, which every read model holds."""
         self._require_positive(quantity)
+        require_stock_level(self.on_hand + quantity)
         self._received(quantity=quantity, reference=reference)
 
     @event(Received)
@@ -184,7 +191,8 @@ class StockItem(Aggregate):
     def adjust(self, counted: int, reason: str) -> None:
         """A stock count: reality wins, even below what is reserved."""
         if counted < 0:
-            raise InvalidStockQuantity(location_id=self.location_id, sku=self.sku, quantity=counted)
+            raise InvalidCount(location_id=self.location_id, sku=self.sku, quantity=counted)
+        require_stock_level(counted, "counted")
         # A count that confirms the books is recorded too: it is when stock was last verified.
         previous, oversold_before = self.on_hand, self.oversold
         self._adjusted(
@@ -262,6 +270,7 @@ class StockItem(Aggregate):
     def restock(self, return_id: UUID, quantity: int) -> None:
         """Resellable units came back from a return."""
         self._require_positive(quantity)
+        require_stock_level(self.on_hand + quantity, subject=None)
         self._restocked(return_id=return_id, quantity=quantity)
 
     @event(Restocked)

@@ -13,6 +13,7 @@ import msgspec
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
+from domain import bounds
 from domain.cart.model import Cart
 from domain.errors import ConcurrencyError, DomainError, ErrorCode, NotAllowed
 from domain.idempotency import Idempotent
@@ -131,6 +132,7 @@ class UseCases:
         refusal (the first request's success may be what refused this one, e.g. CART_CLOSED):
         every retry of one request answers the same outcome, however they raced.
         """
+        bounds.require_context(context)
         for attempt in range(1, self.max_attempts + 1):
             if request is not None and (earlier := await self._earlier(request, result_type)):
                 return earlier
@@ -178,6 +180,7 @@ class UseCases:
         return Done(outcome, first.last_position, replayed=True)
 
     async def _location(self, location_id: str) -> Location:
+        bounds.require_id(location_id, "location_id")
         location = await self.catalog.location(location_id)
         if location is None:
             raise UnknownLocation(location_id=location_id)

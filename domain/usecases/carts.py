@@ -9,7 +9,7 @@ from uuid import UUID
 
 import msgspec
 
-from domain import access
+from domain import access, bounds
 from domain.cart.model import Cart, CartBelongsToAnotherCustomer
 from domain.customer.model import CartBecameCurrentBecause, CurrentCartClosedBecause
 from domain.usecases.base import Decision, Done, ProductDiscontinued, UnknownProduct
@@ -67,6 +67,7 @@ class CartUseCases(CurrentCarts):
         """Open a cart on the caller's channel and device; a customer with an open cart gets
         that one back (one cart per customer, whichever device asks)."""
         access.require(context.actor, access.Capability.SHOP)
+        bounds.require_id(customer_id, "customer_id")
         new_cart_id, now = cart_id or self.new_id(), self.clock.now()
 
         async def decide() -> Decision[CartStarted]:
@@ -88,6 +89,7 @@ class CartUseCases(CurrentCarts):
         self, cart_id: UUID, sku: str, quantity: int, context: Context
     ) -> Done[CartChanged]:
         """Add units of a product at today's catalog price."""
+        bounds.require_sku(sku)
         now = self.clock.now()
 
         async def decide() -> Decision[CartChanged]:
@@ -107,6 +109,7 @@ class CartUseCases(CurrentCarts):
     ) -> Done[CartChanged]:
         """Set a line's quantity; zero removes it. A discontinued product's line may shrink,
         never grow."""
+        bounds.require_sku(sku)
         now = self.clock.now()
 
         async def decide() -> Decision[CartChanged]:
@@ -124,6 +127,7 @@ class CartUseCases(CurrentCarts):
         self, cart_id: UUID, sku: str, context: Context
     ) -> Done[CartChanged]:
         """Take a product out of the cart."""
+        bounds.require_sku(sku)
         now = self.clock.now()
         return await self._on_cart(cart_id, context, lambda cart: cart.remove_line(sku, now))
 
@@ -153,6 +157,7 @@ class CartUseCases(CurrentCarts):
         always leave exactly one open cart.
         """
         access.require_customer(context.actor, customer_id)
+        bounds.require_id(customer_id, "customer_id")
         now = self.clock.now()
 
         async def decide() -> Decision[SignedIn]:

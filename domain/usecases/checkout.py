@@ -11,7 +11,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import Aggregate
 
-from domain import access
+from domain import access, bounds
 from domain.cart.model import Cart
 from domain.customer.model import CurrentCartClosedBecause
 from domain.idempotency import idempotent
@@ -72,6 +72,7 @@ class CheckoutUseCases(CurrentCarts):
         With `expected_versions` (stream id to version, for the cart and the stock items of its
         lines at the location), a stream at another version refuses it at once (STALE_VERSION).
         """
+        bounds.require_id(payment_token, "payment_token")
         order_id, now, payments = (
             order_id_for(cart_id),
             self.clock.now(),
@@ -191,6 +192,7 @@ class CheckoutUseCases(CurrentCarts):
         self, order_id: UUID, payment_token: str, context: Context
     ) -> Done[OrderChanged]:
         """Pay for an order placed without payment, or after a decline."""
+        bounds.require_id(payment_token, "payment_token")
         payments, now = PaymentCalls(self.payments), self.clock.now()
 
         async def decide() -> Decision[OrderChanged]:
@@ -206,6 +208,7 @@ class CheckoutUseCases(CurrentCarts):
         self, order_id: UUID, reason: str, context: Context
     ) -> Done[OrderChanged]:
         """Cancel before hand-over: reservations are released and the pickup is cancelled."""
+        bounds.require_text(reason, "reason")
 
         async def decide() -> Decision[OrderChanged]:
             order = await self._owned_order(order_id, context)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from domain import access
+from domain import access, bounds
 from domain.access import Capability
 from domain.errors import DomainError, ErrorCode
 from domain.order.model import Order, OrderStatus
@@ -62,6 +62,7 @@ class PickupUseCases(UseCases):
         self, pickup_id: UUID, staff_id: str, context: Context
     ) -> Done[PickupChanged]:
         """A staff member takes the pickup to the shelves."""
+        bounds.require_id(staff_id, "staff_id")
         now = self.clock.now()
         return await self._on_pickup(pickup_id, context, lambda p: p.start_picking(staff_id, now))
 
@@ -69,6 +70,7 @@ class PickupUseCases(UseCases):
         self, pickup_id: UUID, channel: str, context: Context
     ) -> Done[PickupChanged]:
         """Record that the customer was told the order is ready."""
+        bounds.require_id(channel, "channel")
         now = self.clock.now()
         return await self._on_pickup(pickup_id, context, lambda p: p.notify_customer(channel, now))
 
@@ -76,6 +78,7 @@ class PickupUseCases(UseCases):
         self, pickup_id: UUID, shelf_spot: str, context: Context
     ) -> Done[PickupChanged]:
         """Everything is on a shelf spot; a one-time pickup code is issued."""
+        bounds.require_id(shelf_spot, "shelf_spot")
         code, now = self.new_code(), self.clock.now()
 
         async def decide() -> Decision[PickupChanged]:
@@ -93,6 +96,7 @@ class PickupUseCases(UseCases):
         context: Context,
     ) -> Done[PickupChanged]:
         """The shelf is short: the order line is cancelled, its amount owed back, stock released."""
+        bounds.require_id(line_id, "line_id")
         now = self.clock.now()
 
         async def decide() -> Decision[PickupChanged]:
@@ -117,6 +121,9 @@ class PickupUseCases(UseCases):
         collected_by: str | None = None,
     ) -> Done[PickupChanged]:
         """Hand over against the code: stock leaves, payment is captured, the order completes."""
+        bounds.require_id(code, "code")
+        bounds.require_id(staff_id, "staff_id")
+        bounds.require_text(collected_by, "proof")
         now, payments = self.clock.now(), PaymentCalls(self.payments)
 
         async def decide() -> Decision[PickupChanged]:
@@ -154,6 +161,7 @@ class PickupUseCases(UseCases):
     ) -> Done[PickupChanged]:
         """Staff close a pickup whose window has passed without the customer (a no-show),
         before the scheduler does: the same consequences as the expiry."""
+        bounds.require_id(staff_id, "staff_id")
         return await self._not_collected(pickup_id, self.clock.now(), context, staff_id)
 
     async def _not_collected(

@@ -8,7 +8,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import Aggregate
 
-from domain import access
+from domain import access, bounds
 from domain.access import Capability
 from domain.errors import NotFound
 from domain.order.model import Order
@@ -47,6 +47,9 @@ class ReturnUseCases(UseCases):
     ) -> Done[ReturnChanged]:
         """Ask to bring back units of an order or a till sale (by its id); the purchase counts
         them, in the same append, so no later return can exceed it."""
+        for sku in quantities:
+            bounds.require_sku(sku, "lines")
+        bounds.require_text(reason, "reason")
         return_id = self.new_id()
 
         async def decide() -> Decision[ReturnChanged]:
@@ -114,6 +117,8 @@ class ReturnUseCases(UseCases):
         self, return_id: UUID, results: list[Inspection], context: Context
     ) -> Done[ReturnChanged]:
         """Each unit judged resellable or damaged."""
+        for result in results:
+            bounds.require_sku(result.sku, "results")
         now = self.clock.now()
 
         async def decide() -> Decision[ReturnChanged]:

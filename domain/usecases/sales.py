@@ -7,7 +7,7 @@ from uuid import UUID
 
 import msgspec
 
-from domain import access
+from domain import access, bounds
 from domain.access import Capability
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.idempotency import idempotent
@@ -56,6 +56,29 @@ class CustomerMismatch(DomainError):
     message = "loyalty card {loyalty_id} is not customer {customer_id}'s"
 
 
+def _require_bounded(
+    terminal_id: str,
+    sale_number: str,
+    lines: list[PosSaleLine],
+    payment_reference: str | None,
+    loyalty_id: str | None,
+) -> None:
+    bounds.require_id(terminal_id, "terminal_id")
+    bounds.require_length(sale_number, bounds.MAX_SALE_NUMBER_LENGTH, "sale_id")
+    bounds.require_id(payment_reference, "payment_reference")
+    bounds.require_id(loyalty_id, "loyalty_id")
+    bounds.require_count(len(lines), bounds.MAX_SALE_LINES, "lines")
+    for line in lines:
+        bounds.require_sku(line.sku, "lines")
+        if line.quantity > bounds.MAX_SALE_LINE_QUANTITY:
+            raise bounds.OutOfBounds(
+                "lines",
+                f"{line.quantity:,} of {line.sku} on one line; at most "
+                f"{bounds.MAX_SALE_LINE_QUANTITY:,}",
+                ErrorCode.INVALID_QUANTITY,
+            )
+
+
 def _recorded(sale: Sale) -> SaleRecorded:
     return SaleRecorded(
         sale.store_id,
@@ -83,6 +106,8 @@ class SaleUseCases(UseCases):
         """A sale that happened at a till, with its stock movements; safe to upload again
         (store, till and sale number are the key). An unknown shopper records nothing."""
         access.require(context.actor, Capability.SELL, location_id)
+        _require_bounded(terminal_id, sale_number, lines, payment_reference, loyalty_id)
+        bounds.require_id(customer_id, "customer_id")
         receipt = Receipt(location_id, terminal_id, sale_number)
         sold_at = self.clock.now()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from domain import access
+from domain import access, bounds
 from domain.access import Capability
 from domain.idempotency import idempotent
 from domain.usecases.base import Decision, Done, UnknownProduct, UseCases
@@ -31,6 +31,7 @@ class StockUseCases(UseCases):
     ) -> Done[StockChanged]:
         """Goods arrived at a location (a delivery note id makes a good idempotency key)."""
         access.require(context.actor, Capability.MANAGE_STOCK, location_id)
+        bounds.require_id(reference, "reference")
 
         async def decide() -> Decision[StockChanged]:
             # Checked here, not before: a retry after the SKU left the catalog still answers
@@ -55,6 +56,7 @@ class StockUseCases(UseCases):
     ) -> Done[StockChanged]:
         """A stock count sets what is on hand."""
         access.require(context.actor, Capability.MANAGE_STOCK, location_id)
+        bounds.require_text(reason, "reason")
         await self._require_known(location_id, [sku])
 
         async def decide() -> Decision[StockChanged]:
@@ -65,6 +67,8 @@ class StockUseCases(UseCases):
         return await self._execute(decide, StockChanged, context)
 
     async def _require_known(self, location_id: str, skus: list[str]) -> None:
+        for sku in skus:
+            bounds.require_sku(sku)
         await self._location(location_id)
         known = await self.catalog.products(skus)
         for sku in skus:

@@ -12,6 +12,7 @@ from api.auth import Role
 from api.graphql.analytics.types import JourneyStats, RecoveryStats, ReturnStats
 from api.graphql.context import Info, RequestContext
 from api.graphql.errors import BadInput
+from api.graphql.limits import BoundedArguments
 from api.graphql.relay import Connection, connection, decode_cursor, page_size
 from projections import cart_recovery, journey_queries
 
@@ -30,14 +31,15 @@ def _checked(context: RequestContext, first_day: date, last_day: date, time_zone
         raise BadInput(f"lastDay: on or after firstDay, at most {MAX_DAYS} days")
     try:
         ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         raise BadInput(f"timeZone: {time_zone!r} is not an IANA time zone") from None
 
 
 @strawberry.type
 class AnalyticsQueries:
     @strawberry.field(
-        description="Abandoned carts per day and channel, and what came back (admin)."
+        description="Abandoned carts per day and channel, and what came back (admin).",
+        extensions=[BoundedArguments()],
     )
     async def recovery_stats(
         self,
@@ -62,7 +64,8 @@ class AnalyticsQueries:
 
     @strawberry.field(
         description="The journey funnel per day, store and starting channel, with cross-channel "
-        "journeys and no-shows (admin); `chainWide` adds the stores up."
+        "journeys and no-shows (admin); `chainWide` adds the stores up.",
+        extensions=[BoundedArguments()],
     )
     async def journey_stats(
         self,
@@ -89,7 +92,10 @@ class AnalyticsQueries:
         )
         return connection(rows, size, journey_queries.stats_key, JourneyStats.of, after)
 
-    @strawberry.field(description="Returns per day of request: refunded, p50/p90 time (admin).")
+    @strawberry.field(
+        description="Returns per day of request: refunded, p50/p90 time (admin).",
+        extensions=[BoundedArguments()],
+    )
     async def return_stats(
         self,
         info: Info,

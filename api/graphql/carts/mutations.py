@@ -14,6 +14,7 @@ from api.graphql.carts.types import Cart
 from api.graphql.common import Payload, attempt
 from api.graphql.context import Info, RequestContext, path_of
 from api.graphql.errors import UserError, invalid
+from api.graphql.limits import DeviceId, Sku
 from domain.usecases.base import Done
 from domain.usecases.carts import CartChanged, CartStarted, MergeChange, SignedIn
 
@@ -78,7 +79,7 @@ def caller_is_guest(context: RequestContext) -> bool:
 @strawberry.type
 class CartMutations:
     @strawberry.mutation(description="Start a cart; a guest gets a cart token to hold it by.")
-    async def start_cart(self, info: Info, device_id: str | None = None) -> CartPayload:
+    async def start_cart(self, info: Info, device_id: DeviceId = None) -> CartPayload:
         context = info.context
         caller = context.caller
         customer_id = caller.subject if caller and caller.role is Role.CUSTOMER else None
@@ -89,7 +90,7 @@ class CartMutations:
 
     @strawberry.mutation
     async def add_to_cart(
-        self, info: Info, cart_id: UUID, sku: str, quantity: int = 1, device_id: str | None = None
+        self, info: Info, cart_id: UUID, sku: Sku, quantity: int = 1, device_id: DeviceId = None
     ) -> CartPayload:
         context = info.context
         use_case = context.services.service.add_to_cart
@@ -99,7 +100,7 @@ class CartMutations:
 
     @strawberry.mutation(description="Set a line's quantity; zero removes it.")
     async def change_cart_quantity(
-        self, info: Info, cart_id: UUID, sku: str, quantity: int, device_id: str | None = None
+        self, info: Info, cart_id: UUID, sku: Sku, quantity: int, device_id: DeviceId = None
     ) -> CartPayload:
         context = info.context
         use_case = context.services.service.change_cart_quantity
@@ -109,7 +110,7 @@ class CartMutations:
 
     @strawberry.mutation
     async def remove_from_cart(
-        self, info: Info, cart_id: UUID, sku: str, device_id: str | None = None
+        self, info: Info, cart_id: UUID, sku: Sku, device_id: DeviceId = None
     ) -> CartPayload:
         context = info.context
         use_case = context.services.service.remove_from_cart
@@ -119,7 +120,7 @@ class CartMutations:
 
     @strawberry.mutation(description="After sign-in: merge the guest cart into the current one.")
     async def sign_in(
-        self, info: Info, guest_cart_token: str, device_id: str | None = None
+        self, info: Info, guest_cart_token: str, device_id: DeviceId = None
     ) -> SignInPayload:
         context = info.context
         customer = context.require(Role.CUSTOMER)

@@ -11,6 +11,7 @@ from api.auth import Principal, Role
 from api.graphql.carts.types import Cart
 from api.graphql.context import Info, RequestContext, path_of
 from api.graphql.errors import Forbidden, NotFoundError
+from api.graphql.limits import BoundedArguments
 from projections import cart_continuity
 from projections.cart_continuity import CartView
 
@@ -60,7 +61,10 @@ class CartQueries:
         await info.context.consistent_with(consistent_with, CART_VIEWS, path_of(info))
         return await current_cart_of(info.context, caller.subject)
 
-    @strawberry.field(description="A till scans a loyalty card to serve the shopper's cart.")
+    @strawberry.field(
+        description="A till scans a loyalty card to serve the shopper's cart.",
+        extensions=[BoundedArguments()],
+    )
     async def pos_customer_cart(self, info: Info, loyalty_id: str) -> Cart | None:
         info.context.require(Role.POS)
         customer = await info.context.services.customers.by_loyalty_id(loyalty_id)

@@ -8,6 +8,7 @@ from adapters.postgres.catalog import ProductCursor, search_products
 from api.graphql.catalog.types import Product
 from api.graphql.context import Info
 from api.graphql.errors import NotFoundError
+from api.graphql.limits import BoundedArguments
 from api.graphql.relay import Connection, connection, decode_cursor, page_size
 
 
@@ -15,7 +16,8 @@ from api.graphql.relay import Connection, connection, decode_cursor, page_size
 class CatalogQueries:
     @strawberry.field(
         description="Products on sale whose SKU or name contains `search`, by SKU "
-        "(discontinued ones are left out; `product(sku:)` still answers them)."
+        "(discontinued ones are left out; `product(sku:)` still answers them).",
+        extensions=[BoundedArguments()],
     )
     async def products(
         self,
@@ -28,7 +30,10 @@ class CatalogQueries:
         found = await search_products(info.context.services.database.pool, search, size + 1, key)
         return connection(found, size, lambda p: (p.sku,), Product.of, after)
 
-    @strawberry.field(description="One product, discontinued or not; an unknown SKU is an error.")
+    @strawberry.field(
+        description="One product, discontinued or not; an unknown SKU is an error.",
+        extensions=[BoundedArguments()],
+    )
     async def product(self, info: Info, sku: str) -> Product:
         products = await info.context.services.catalog.products([sku])
         if sku not in products:

@@ -12,6 +12,7 @@ from api.graphql.common import Money, Payload, attempt
 from api.graphql.context import Info, RequestContext, path_of
 from api.graphql.enums import FulfillmentMethod
 from api.graphql.errors import UserError, invalid
+from api.graphql.limits import ID_LIMIT, BoundedId, DeviceId, Reason
 from domain.order.model import Fulfillment
 from domain.usecases.base import Done
 from domain.usecases.checkout import CheckedOut, OrderChanged
@@ -29,8 +30,10 @@ class ExpectedVersion:
 class CheckoutInput:
     cart_id: UUID
     method: FulfillmentMethod
-    location_id: str
-    payment_token: str | None = None
+    location_id: str = strawberry.field(description=f"A store or warehouse. {ID_LIMIT}")
+    payment_token: str | None = strawberry.field(
+        default=None, description=f"The payment provider's token. {ID_LIMIT}"
+    )
     idempotency_key: str | None = strawberry.field(
         default=None,
         description="8 to 100 characters, one per request: a retry with the same input returns "
@@ -67,7 +70,7 @@ class CheckoutPayload(OrderPayload):
 class CheckoutMutations:
     @strawberry.mutation(description="Place the order: ship, or pick up at a store.")
     async def checkout(
-        self, info: Info, input: CheckoutInput, device_id: str | None = None
+        self, info: Info, input: CheckoutInput, device_id: DeviceId = None
     ) -> CheckoutPayload:
         context = info.context
         key = input.idempotency_key
@@ -87,7 +90,7 @@ class CheckoutMutations:
 
     @strawberry.mutation(description="Pay for an order placed without payment, or declined.")
     async def authorize_payment(
-        self, info: Info, order_id: UUID, payment_token: str
+        self, info: Info, order_id: UUID, payment_token: BoundedId
     ) -> OrderPayload:
         context = info.context
         context.require()
@@ -95,7 +98,7 @@ class CheckoutMutations:
         return _order(await attempt(use_case(order_id, payment_token, context.command())))
 
     @strawberry.mutation(description="Cancel before hand-over: the stock held is released.")
-    async def cancel_order(self, info: Info, order_id: UUID, reason: str) -> OrderPayload:
+    async def cancel_order(self, info: Info, order_id: UUID, reason: Reason) -> OrderPayload:
         context = info.context
         context.require()
         use_case = context.services.service.cancel_order

@@ -16,6 +16,7 @@ from api.graphql.common import Money, Payload, attempt
 from api.graphql.context import Info, RequestContext
 from api.graphql.enums import RecoveryChange
 from api.graphql.errors import Forbidden, UserError, invalid
+from api.graphql.limits import ID_LIMIT, TEXT_LIMIT, DeviceId
 from domain.errors import ErrorCode
 from domain.usecases.base import Done
 from domain.usecases.recovery import CartRecovered
@@ -51,12 +52,14 @@ class RecoverCartPayload(CartPayload):
 
 @strawberry.input
 class CustomerInput:
-    id: str
-    first_name: str
-    last_name: str = ""
-    email: str | None = None
-    phone: str | None = None
-    loyalty_id: str | None = None
+    id: str = strawberry.field(description="Printable, no spaces: 1 to 128 characters.")
+    first_name: str = strawberry.field(description=TEXT_LIMIT)
+    last_name: str = strawberry.field(default="", description=TEXT_LIMIT)
+    email: str | None = strawberry.field(default=None, description=TEXT_LIMIT)
+    phone: str | None = strawberry.field(default=None, description=ID_LIMIT)
+    loyalty_id: str | None = strawberry.field(
+        default=None, description=f"What a till scans. {ID_LIMIT}"
+    )
 
 
 @strawberry.type
@@ -71,7 +74,7 @@ class CustomerMutations:
         "with another open cart carries on in that one."
     )
     async def recover_cart(
-        self, info: Info, cart_id: UUID, device_id: str | None = None
+        self, info: Info, cart_id: UUID, device_id: DeviceId = None
     ) -> RecoverCartPayload:
         context = info.context
         caller = context.require(Role.CUSTOMER, Role.GUEST)

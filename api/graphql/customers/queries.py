@@ -20,6 +20,7 @@ from api.auth import Principal, Role, StaffRole
 from api.graphql.context import Info, RequestContext, path_of
 from api.graphql.customers.types import Customer
 from api.graphql.errors import BadInput, Forbidden, NotFoundError
+from api.graphql.limits import BoundedArguments
 from projections import timeline_queries
 
 CUSTOMER_VIEWS = ("customer_timeline", "cart_recovery")
@@ -97,7 +98,8 @@ class CustomerQueries:
 
     @strawberry.field(
         description="A customer's view, for staff of a store they have business with, the "
-        "service desk and admins."
+        "service desk and admins.",
+        extensions=[BoundedArguments()],
     )
     async def customer(self, info: Info, id: str, consistent_with: str | None = None) -> Customer:
         require_lookup(info.context, id)  # before waiting on anyone's behalf

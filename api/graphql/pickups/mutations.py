@@ -3,6 +3,7 @@ against the customer's code. The use cases check the staff member's store."""
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -11,6 +12,7 @@ from api.graphql.common import Payload, attempt
 from api.graphql.context import Info, path_of
 from api.graphql.enums import PickupStatus
 from api.graphql.errors import UserError, invalid
+from api.graphql.limits import TEXT_LIMIT, BoundedId, described
 from api.graphql.pickups.queries import BOARD_VIEWS, readable_pickup
 from api.graphql.pickups.types import Pickup
 from domain.usecases.base import Done
@@ -53,7 +55,7 @@ class PickupMutations:
 
     @strawberry.mutation(description="The shelf is short: cancel those units of the order line.")
     async def report_short(
-        self, info: Info, pickup_id: UUID, line_id: str, quantity: int
+        self, info: Info, pickup_id: UUID, line_id: BoundedId, quantity: int
     ) -> PickupPayload:
         context = info.context
         context.require()
@@ -63,7 +65,7 @@ class PickupMutations:
         )
 
     @strawberry.mutation(description="On a shelf spot: the customer gets a one-time code.")
-    async def mark_ready(self, info: Info, pickup_id: UUID, shelf_spot: str) -> PickupPayload:
+    async def mark_ready(self, info: Info, pickup_id: UUID, shelf_spot: BoundedId) -> PickupPayload:
         context = info.context
         context.require()
         if not shelf_spot.strip():
@@ -75,7 +77,7 @@ class PickupMutations:
 
     @strawberry.mutation(description="Record that the customer was told it is ready.")
     async def notify_customer(
-        self, info: Info, pickup_id: UUID, channel: str = "sms"
+        self, info: Info, pickup_id: UUID, channel: BoundedId = "sms"
     ) -> PickupPayload:
         context = info.context
         context.require()
@@ -94,7 +96,13 @@ class PickupMutations:
 
     @strawberry.mutation(description="Hand over against the code the customer shows.")
     async def collect_pickup(
-        self, info: Info, pickup_id: UUID, code: str, proof: str | None = None
+        self,
+        info: Info,
+        pickup_id: UUID,
+        code: BoundedId,
+        proof: Annotated[
+            str | None, described(f"Who collected, or an id document's number. {TEXT_LIMIT}")
+        ] = None,
     ) -> PickupPayload:
         context = info.context
         staff = context.require()

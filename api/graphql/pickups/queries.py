@@ -8,6 +8,7 @@ import strawberry
 
 from api.graphql.context import Info, RequestContext, path_of
 from api.graphql.enums import PickupStatus
+from api.graphql.limits import BoundedArguments
 from api.graphql.pickups.types import Pickup, PickupBoard
 from api.graphql.relay import Connection, connection, decode_cursor, page_size
 from projections import fulfillment_times
@@ -32,7 +33,10 @@ async def readable_pickup(context: RequestContext, pickup_id: UUID) -> Pickup | 
 
 @strawberry.type
 class PickupQueries:
-    @strawberry.field(description="A store's pickup board (staff and tills of the store).")
+    @strawberry.field(
+        description="A store's pickup board (staff and tills of the store).",
+        extensions=[BoundedArguments()],
+    )
     async def pickup_board(
         self, info: Info, store_id: str, consistent_with: str | None = None
     ) -> PickupBoard:
@@ -47,7 +51,9 @@ class PickupQueries:
         await info.context.consistent_with(consistent_with, BOARD_VIEWS, path_of(info))
         return await readable_pickup(info.context, id)
 
-    @strawberry.field(description="A store's pickups of any day, newest first.")
+    @strawberry.field(
+        description="A store's pickups of any day, newest first.", extensions=[BoundedArguments()]
+    )
     async def pickups(
         self,
         info: Info,

@@ -14,6 +14,16 @@ from api.auth import InvalidToken, Role
 from api.graphql.common import Money, Payload, attempt
 from api.graphql.context import Info, RequestContext
 from api.graphql.errors import UserError, invalid
+from api.graphql.limits import (
+    SALE_LINES_LIMIT,
+    SALE_NUMBER_LIMIT,
+    SALE_QUANTITY_LIMIT,
+    SKU_LIMIT,
+    UNIT_PRICE_LIMIT,
+    OptionalId,
+    described,
+)
+from domain import bounds
 from domain.usecases.base import Done
 from domain.usecases.sales import PosSaleLine, SaleRecorded
 from domain.values import Money as DomainMoney
@@ -21,11 +31,9 @@ from domain.values import Money as DomainMoney
 
 @strawberry.input
 class SaleLineInput:
-    sku: str
-    quantity: int
-    unit_price: Decimal | None = strawberry.field(
-        default=None, description="What the till charged; without it, today's catalog price."
-    )
+    sku: str = strawberry.field(description=SKU_LIMIT)
+    quantity: int = strawberry.field(description=SALE_QUANTITY_LIMIT)
+    unit_price: Decimal | None = strawberry.field(default=None, description=UNIT_PRICE_LIMIT)
 
 
 @strawberry.type
@@ -43,10 +51,10 @@ class PosMutations:
     async def record_pos_sale(
         self,
         info: Info,
-        sale_id: str,
-        lines: list[SaleLineInput],
-        payment_reference: str | None = None,
-        loyalty_id: str | None = None,
+        sale_id: Annotated[str, described(SALE_NUMBER_LIMIT)],
+        lines: Annotated[list[SaleLineInput], described(SALE_LINES_LIMIT)],
+        payment_reference: OptionalId = None,
+        loyalty_id: OptionalId = None,
         customer_token: Annotated[
             str | None,
             strawberry.argument(description="The shopper's own token, scanned from their app."),
@@ -57,10 +65,12 @@ class PosMutations:
         customer_id = _customer_of(context, customer_token)
         if isinstance(customer_id, UserError):
             return PosSalePayload(user_errors=[customer_id])
-        sold = [PosSaleLine(line.sku, line.quantity, _price(line.unit_price)) for line in lines]
         store = till.stores[0] if till.stores else ""
-        recorded = await attempt(
-            context.services.service.record_pos_sale(
+
+        async def record() -> Done[SaleRecorded]:
+            # The lines' prices are checked as the use case runs: a refusal is a userError.
+            sold = [PosSaleLine(line.sku, line.quantity, _price(line.unit_price)) for line in lines]
+            return await context.services.service.record_pos_sale(
                 store,
                 till.subject,
                 sale_id,
@@ -70,8 +80,8 @@ class PosMutations:
                 loyalty_id=loyalty_id,
                 customer_id=customer_id,
             )
-        )
-        return _sale_payload(recorded)
+
+        return _sale_payload(await attempt(record()))
 
 
 def _customer_of(context: RequestContext, token: str | None) -> str | UserError | None:
@@ -87,7 +97,7 @@ def _customer_of(context: RequestContext, token: str | None) -> str | UserError 
 
 
 def _price(amount: Decimal | None) -> DomainMoney | None:
-    return DomainMoney.of(amount) if amount is not None else None
+    return bounds.price(amount, subject="lines") if amount is not None else None
 
 
 def _sale_payload(outcome: Done[SaleRecorded] | UserError) -> PosSalePayload:

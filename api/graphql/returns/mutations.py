@@ -11,6 +11,7 @@ from api.graphql.common import Payload, attempt
 from api.graphql.context import Info, path_of
 from api.graphql.enums import ReturnChannel, ReturnStatus
 from api.graphql.errors import UserError, invalid
+from api.graphql.limits import SKU_LIMIT, LocationId, Reason
 from api.graphql.returns.queries import RETURN_VIEWS, readable_return
 from api.graphql.returns.types import Return
 from domain.returns.model import InspectionResult
@@ -20,13 +21,13 @@ from domain.usecases.returns import ReturnChanged
 
 @strawberry.input
 class SkuQuantity:
-    sku: str
+    sku: str = strawberry.field(description=SKU_LIMIT)
     quantity: int
 
 
 @strawberry.input
 class InspectionInput:
-    sku: str
+    sku: str = strawberry.field(description=SKU_LIMIT)
     resellable: int
     damaged: int
 
@@ -65,7 +66,7 @@ class ReturnMutations:
         self,
         info: Info,
         lines: list[SkuQuantity],
-        reason: str,
+        reason: Reason,
         via: ReturnChannel,
         order_id: UUID | None = None,
         receipt: str | None = None,
@@ -86,7 +87,9 @@ class ReturnMutations:
         return return_payload(await attempt(requested))
 
     @strawberry.mutation(description="The goods arrived here; they will be restocked here.")
-    async def receive_return(self, info: Info, return_id: UUID, location_id: str) -> ReturnPayload:
+    async def receive_return(
+        self, info: Info, return_id: UUID, location_id: LocationId
+    ) -> ReturnPayload:
         context = info.context
         context.require()
         use_case = context.services.service.receive_return

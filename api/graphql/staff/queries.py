@@ -9,6 +9,7 @@ import strawberry
 from api.auth import Principal, Role
 from api.graphql.context import Info, RequestContext
 from api.graphql.errors import BadInput, Forbidden
+from api.graphql.limits import BoundedArguments
 from api.graphql.relay import Connection, connection, decode_cursor, page_size
 from api.graphql.staff.types import FulfillmentStats
 from projections import fulfillment_stats as statistics
@@ -36,7 +37,10 @@ def _stores_in_scope(context: RequestContext, store_ids: list[str] | None) -> li
 
 @strawberry.type
 class StaffQueries:
-    @strawberry.field(description="Click-to-collect times per day; without a store, the chain.")
+    @strawberry.field(
+        description="Click-to-collect times per day; without a store, the chain.",
+        extensions=[BoundedArguments()],
+    )
     async def fulfillment_stats(
         self,
         info: Info,
@@ -64,7 +68,8 @@ class StaffQueries:
     @strawberry.field(
         description="Click-to-collect times per store and day, by store then day: the stores "
         "named, else every store the caller works at (an admin: every store). One query for a "
-        "comparison of stores."
+        "comparison of stores.",
+        extensions=[BoundedArguments()],
     )
     async def fulfillment_stats_by_store(
         self,

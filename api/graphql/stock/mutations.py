@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from api.graphql.common import Payload, attempt
 from api.graphql.context import Info, path_of
 from api.graphql.errors import UserError
+from api.graphql.limits import (
+    COUNTED_LIMIT,
+    ID_LIMIT,
+    RECEIVED_LIMIT,
+    LocationId,
+    Reason,
+    Sku,
+    described,
+)
 from api.graphql.stock.queries import STOCK_VIEWS
 from api.graphql.stock.types import StockLevel
 from domain.usecases.base import Done
@@ -44,7 +55,12 @@ def stock_payload(outcome: Done[StockChanged] | UserError) -> StockPayload:
 class StockMutations:
     @strawberry.mutation(description="Goods in at a location.")
     async def receive_stock(
-        self, info: Info, location_id: str, sku: str, quantity: int, reference: str
+        self,
+        info: Info,
+        location_id: LocationId,
+        sku: Sku,
+        quantity: Annotated[int, described(RECEIVED_LIMIT)],
+        reference: Annotated[str, described(f"A delivery note's number. {ID_LIMIT}")],
     ) -> StockPayload:
         context = info.context
         context.require()
@@ -55,7 +71,12 @@ class StockMutations:
 
     @strawberry.mutation(description="A stock count sets what is on hand.")
     async def count_stock(
-        self, info: Info, location_id: str, sku: str, counted: int, reason: str
+        self,
+        info: Info,
+        location_id: LocationId,
+        sku: Sku,
+        counted: Annotated[int, described(COUNTED_LIMIT)],
+        reason: Reason,
     ) -> StockPayload:
         context = info.context
         context.require()

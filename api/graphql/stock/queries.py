@@ -9,6 +9,7 @@ import strawberry
 
 from api.graphql.context import Info, RequestContext, path_of
 from api.graphql.errors import BadInput, NotFoundError
+from api.graphql.limits import BoundedArguments
 from api.graphql.relay import Connection, connection, decode_cursor, page_size
 from api.graphql.stock.ledger import movement
 from api.graphql.stock.types import StockLevel, StockMovement, StoreAvailability
@@ -64,7 +65,10 @@ async def stores_near(
 
 @strawberry.type
 class StockQueries:
-    @strawberry.field(description="On hand, reserved and available at a location, by SKU.")
+    @strawberry.field(
+        description="On hand, reserved and available at a location, by SKU.",
+        extensions=[BoundedArguments()],
+    )
     async def store_stock(
         self,
         info: Info,
@@ -85,7 +89,10 @@ class StockQueries:
         )
         return connection(levels, size, lambda level: (level.sku,), StockLevel.of, after)
 
-    @strawberry.field(description="Stores that can serve a pickup of a SKU now, nearest first.")
+    @strawberry.field(
+        description="Stores that can serve a pickup of a SKU now, nearest first.",
+        extensions=[BoundedArguments()],
+    )
     async def availability(
         self,
         info: Info,
@@ -101,7 +108,10 @@ class StockQueries:
         near = Near(latitude, longitude, quantity)
         return await stores_near(info.context, sku, near, first, after)
 
-    @strawberry.field(description="Items at or under their low-stock threshold (staff).")
+    @strawberry.field(
+        description="Items at or under their low-stock threshold (staff).",
+        extensions=[BoundedArguments()],
+    )
     async def low_stock(
         self, info: Info, location_id: str, first: int | None = None, after: str | None = None
     ) -> Connection[StockLevel]:
@@ -114,7 +124,10 @@ class StockQueries:
         )
         return connection(levels, size, store_inventory.low_stock_cursor, StockLevel.of, after)
 
-    @strawberry.field(description="Every movement of a SKU's stock at a location, newest first.")
+    @strawberry.field(
+        description="Every movement of a SKU's stock at a location, newest first.",
+        extensions=[BoundedArguments()],
+    )
     async def stock_movements(
         self,
         info: Info,

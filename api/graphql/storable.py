@@ -25,7 +25,7 @@ class StorableTextRule(ValidationRule):
         character = unstorable_character(node.value)
         if character is not None:
             message = refusal("A string in the document", character)
-            self.report_error(GraphQLError(message, node, extensions=INVALID_INPUT))
+            self.report_error(GraphQLError(message, node, extensions=dict(INVALID_INPUT)))
 
 
 class StorableTextExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -51,4 +51,4 @@ def unstorable_variable(coerced: dict[str, Any]) -> GraphQLError | None:
         return None
     (name, *inner), character = found
     where = f'Variable "${name}"' + (f" at {dotted(tuple(inner))}" if inner else "")
-    return GraphQLError(refusal(where, character), extensions=INVALID_INPUT)
+    return GraphQLError(refusal(where, character), extensions=dict(INVALID_INPUT))

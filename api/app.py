@@ -26,6 +26,7 @@ from adapters.settings import Settings, SettingsError, StartupError
 from api.auth import TokenService
 from api.demo_seed import seed_demo
 from api.graphql.endpoint import graphql_handlers
+from api.http_errors import internal_error
 from api.logs import configure_console
 from api.metrics import Metrics
 from api.outbox_cli import outbox_relay
@@ -205,6 +206,9 @@ def create_app(settings: Settings) -> Litestar:
         ],
         lifespan=[lifespan],
         request_max_body_size=MAX_BODY_BYTES,
+        # Any exception that is not an HTTPException is a bug: logged with its traceback and
+        # answered as INTERNAL_ERROR with the request id (Litestar's own logs nothing here).
+        exception_handlers={500: internal_error},
         on_app_init=[configure],
         # Logging is the process's (api/logs.py): Litestar would install a format of its own.
         logging_config=None,

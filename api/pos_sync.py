@@ -12,21 +12,24 @@ import msgspec
 from litestar import Request, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import ClientException, NotAuthorizedException, SerializationException
 from litestar.params import Body
 
 from api.auth import InvalidToken, Principal, Role
+from api.http_errors import UNREADABLE, unreadable
+from api.storable_text import dotted, find_unstorable, refusal
 from domain import bounds
 from domain.bounds import (
     MAX_SALE_LINE_QUANTITY,
     MAX_SALE_LINES,
     MAX_SALE_NUMBER_LENGTH,
 )
-from domain.errors import DomainError
+from domain.errors import DomainError, ErrorCode
 from domain.usecases.stock import PosSaleLine
 from domain.values import Channel, Context, Money
 
 MAX_SALES_PER_SYNC = 500
+INVALID_INPUT = ErrorCode.INVALID_INPUT.value
 
 
 class SoldLine(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
@@ -69,7 +72,17 @@ class SaleOutcome(msgspec.Struct, frozen=True, rename="camel", omit_defaults=Tru
     message: str | None = None
 
 
-@post("/pos/sync", status_code=200, tags=["pos"])
+async def _readable_json(request: Request[Any, Any, Any]) -> None:
+    """Reads the body as JSON before Litestar validates it into PosSync (which reuses what was
+    read): a body that is not UTF-8 or nests past msgspec's limit escapes Litestar's own
+    validation as a 500. Here it is the 400 that malformed JSON already gets."""
+    try:
+        await request.json()
+    except (SerializationException, *UNREADABLE) as error:
+        raise ClientException(unreadable(error)) from None
+
+
+@post("/pos/sync", status_code=200, tags=["pos"], before_request=_readable_json)
 async def pos_sync(
     request: Request[Any, Any, Any],
     state: State,
@@ -85,6 +98,11 @@ async def pos_sync(
 async def _record(
     state: State, till: Principal, sale: OfflineSale, context: Context
 ) -> SaleOutcome:
+    unstorable = find_unstorable(sale)
+    if unstorable is not None:
+        where, character = unstorable
+        message = refusal(dotted(where), character)
+        return SaleOutcome(sale.sale_id, "rejected", error_code=INVALID_INPUT, message=message)
     try:
         done = await state.services.service.record_pos_sale(
             till.stores[0],

@@ -1,5 +1,5 @@
-"""python -m bench [append|codec|load|projections|api|staff-board|outbox|telemetry|scale|all ...]
-    [--seconds S] [--profile]
+"""python -m bench [append|codec|load|projections|api|staff-board|outbox|telemetry|scale|edge
+    |all ...] [--seconds S] [--profile]
 
 projections is projection-replay and projection-lag, which also run alone.
 
@@ -33,6 +33,7 @@ NAMES = (
     "outbox",
     "telemetry",
     "scale",
+    "edge",
 )
 # The issues' names for the two halves of `projections`: (module, its function).
 PARTS = {

@@ -18,6 +18,8 @@ class ErrorCode(enum.StrEnum):
     UNAVAILABLE = "UNAVAILABLE"  # retry later: the database or a provider is down
     STALE_READ = "STALE_READ"  # a read model had not reached the requested position in time
     PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    BAD_REQUEST = "BAD_REQUEST"  # an HTTP request the API cannot read: not UTF-8, not JSON...
+    INTERNAL_ERROR = "INTERNAL_ERROR"  # a bug, logged with its traceback: never a refusal
     # Shared
     NOT_FOUND = "NOT_FOUND"
     CONCURRENT_MODIFICATION = "CONCURRENT_MODIFICATION"

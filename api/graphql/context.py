@@ -20,6 +20,7 @@ from api.auth import InvalidToken, Principal, Role
 from api.graphql.errors import BadInput, Forbidden, NotAuthenticated
 from api.graphql.loaders import Loaders
 from api.services import Services
+from api.storable_text import refusal, unstorable_character
 from domain.ports import Position
 from domain.values import Actor, ActorKind, Channel, Context
 
@@ -86,14 +87,14 @@ class RequestContext:
         """The metadata every event written by this request carries."""
         return Context(
             channel=self._channel(),
-            device_id=device_id or self.headers.get("x-omni-device"),
+            device_id=device_id or self._header("x-omni-device"),
             actor=self.actor,
             correlation_id=self.correlation_id,
         )
 
     @cached_property
     def correlation_id(self) -> UUID:
-        raw = self.headers.get("x-correlation-id")
+        raw = self._header("x-correlation-id")
         try:
             return UUID(raw) if raw else uuid4()
         except ValueError:
@@ -125,6 +126,15 @@ class RequestContext:
         head = await self.services.database.store.committed_head()
         wait = self.services.settings.consistency_wait
         await self.services.projections.wait_for(head, wait, projections)
+
+    def _header(self, name: str) -> str | None:
+        """A header whose value goes into the events a command writes: refused, like an
+        argument, when it holds text PostgreSQL cannot store."""
+        value = self.headers.get(name)
+        character = unstorable_character(value) if value else None
+        if character is not None:
+            raise BadInput(refusal(f"The {name.title()} header", character))
+        return value
 
     def _channel(self) -> Channel:
         caller = self.caller

@@ -5,6 +5,7 @@ error masking."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.response import Response
 from litestar.static_files import create_static_files_router
-from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter
+from strawberry.extensions import MaskErrors, MaxTokensLimiter
 from strawberry.litestar import make_graphql_controller
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
@@ -23,7 +24,8 @@ from adapters.settings import Settings
 from api.graphql.context import RequestContext
 from api.graphql.errors import ApiError
 from api.graphql.http import graphql_post_handler
-from api.graphql.schema import LIMIT_RULES, MAX_TOKENS, schema
+from api.graphql.schema import MAX_TOKENS, schema
+from api.graphql.validation import ValidateInOrder
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
@@ -38,9 +40,9 @@ def _hides(error: GraphQLError) -> bool:
 
 
 # Subscriptions run through strawberry's schema.subscribe, which runs these extensions once
-# per subscription; POST requests never do (execution.py applies the same rules itself).
+# per subscription; POST requests never do (execution.py validates the same way itself).
 schema.extensions = (
-    lambda: AddValidationRules(list(LIMIT_RULES)),
+    ValidateInOrder,
     lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
     lambda: MaskErrors(should_mask_error=_hides, error_message="internal error"),
 )
@@ -90,6 +92,14 @@ def graphql_handlers(settings: Settings, tracer: Tracer | None = None) -> list[A
             "context": Provide(http_context),
             "context_ws": Provide(websocket_context),
         }
+
+        def decode_json(self, data: str | bytes) -> object:
+            """A message nested past json's recursion limit is not JSON this API reads: the
+            protocol closes the socket with 4400, not 4500 as if the server had failed."""
+            try:
+                return json.loads(data)
+            except RecursionError:
+                raise json.JSONDecodeError("nested too deeply", "", 0) from None
 
     handlers = [Subscriptions, graphql_post_handler("/graphql", tracer)]
     if not settings.production:

@@ -10,6 +10,7 @@ import strawberry
 from graphql import GraphQLError
 
 from adapters.postgres.outage import Outage
+from api.request_ids import current_request
 from domain.errors import DomainError, ErrorCode, NotAllowed
 from domain.usecases.checkout import OutOfStock
 
@@ -74,7 +75,9 @@ def formatted(error: GraphQLError, shown: ApiError | None) -> dict[str, Any]:
         body["extensions"] = shown.extensions
     elif original is not None and not isinstance(original, GraphQLError):
         body["message"] = "internal error"
-        body["extensions"] = {"code": "INTERNAL_ERROR"}
+        body["extensions"] = {"code": ErrorCode.INTERNAL_ERROR.value}
+        if (ids := current_request.get()) is not None:  # to find the traceback in the log
+            body["extensions"]["requestId"] = ids.request_id
     return body
 
 

@@ -24,8 +24,6 @@ from graphql import (
     OperationType,
     execute,
     parse,
-    specified_rules,
-    validate,
 )
 from graphql.pyutils import is_awaitable
 from strawberry.utils.await_maybe import await_maybe
@@ -34,8 +32,9 @@ from api.graphql.context import RequestContext
 from api.graphql.errors import Unavailable, as_client_error, formatted
 from api.graphql.fast_fields import FastLeafExecutor
 from api.graphql.plans import Plan, PlanRun, compile_plan
-from api.graphql.schema import LIMIT_RULES, MAX_TOKENS, schema
+from api.graphql.schema import MAX_TOKENS, schema
 from api.graphql.tracing import ResolverSpans, operation_span
+from api.graphql.validation import validate_in_order
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
@@ -44,7 +43,6 @@ log = logging.getLogger("omnicommerce.graphql")
 
 MAX_CACHED_DOCUMENTS = 1000
 MAX_PERSISTED_QUERIES = 10_000
-RULES = (*specified_rules, *LIMIT_RULES)
 
 
 class RequestError(Exception):
@@ -190,7 +188,7 @@ def _parse_and_validate(query: str, graphql_schema: Any) -> Prepared:
         document = parse(query, max_tokens=MAX_TOKENS)
     except GraphQLError as error:
         return Prepared(None, (error,))
-    errors = validate(graphql_schema, document, RULES)
+    errors = validate_in_order(graphql_schema, document)
     if errors:
         return Prepared(None, tuple(errors))
     definitions = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]

@@ -23,7 +23,8 @@ from graphql import (
     is_leaf_type,
 )
 from graphql.pyutils import Path
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from api.graphql.storable import StorableTextExecutor
 
 # strawberry's resolver for a field with no resolver, no extensions and no permissions
 # (schema_converter.from_resolver): it ignores the info it is given.
@@ -59,7 +60,7 @@ def _work_out(field: GraphQLField) -> LeafShortcut | None:
     return LeafShortcut(kind, non_null) if is_leaf_type(kind) else None
 
 
-class FastLeafExecutor(StrawberryGraphQLCoreExecutionContext):
+class FastLeafExecutor(StorableTextExecutor):
     def execute_field(
         self,
         parent_type: GraphQLObjectType,

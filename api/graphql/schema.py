@@ -1,5 +1,5 @@
-"""The schema: every feature's queries, mutations and subscriptions, merged; and the
-validation rules every document passes once (depth and aliases)."""
+"""The schema: every feature's queries, mutations and subscriptions, merged; and the limits
+every valid document passes once (depth and aliases; api/graphql/validation.py)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from api.graphql.staff.queries import StaffQueries
 from api.graphql.stock.mutations import StockMutations
 from api.graphql.stock.queries import StockQueries
 from api.graphql.stock.subscriptions import StockSubscriptions
+from api.graphql.storable import StorableTextExecutor
 from api.graphql.system.mutations import SystemMutations
 from api.graphql.system.queries import SystemQueries
 
@@ -66,7 +67,13 @@ Subscription = merge_types(
     "Subscription", (CartSubscriptions, PickupSubscriptions, StockSubscriptions)
 )
 
-schema = strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription)
+# Operations strawberry runs (the WebSocket) refuse variables PostgreSQL cannot store, as POST.
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    execution_context_class=StorableTextExecutor,
+)
 
 # Built once: the rules are the same objects for every document, so a document validated
 # once is never validated again (execution.py caches by the document's text).

@@ -19,6 +19,8 @@ from adapters.postgres.staff_credentials import (
 )
 from adapters.staff_pins import burn_time, pin_matches
 from api.auth import InvalidToken, Principal, Role, StaffRole
+from api.http_errors import UNREADABLE, unreadable
+from api.storable_text import dotted, find_unstorable, refusal
 from domain.ports import LocationKind
 
 SHIFT_SECONDS = 12 * 3600
@@ -83,8 +85,10 @@ async def exchange_credentials(request: Request, state: State) -> Response[Any]:
     """Store, staff id and PIN in; a bearer token for that store, for one shift, out."""
     try:
         sign_in = msgspec.json.decode(await request.body(), type=SignIn)
-    except msgspec.DecodeError as error:
-        return _refusal(400, f"send storeId, staffId and pin: {error}")
+    except UNREADABLE as error:
+        return _refusal(400, f"send storeId, staffId and pin: {unreadable(error)}")
+    if (unstorable := find_unstorable(sign_in)) is not None:
+        return _refusal(400, refusal(dotted(unstorable[0]), unstorable[1]))
     pool = state.services.database.pool
     credential = await staff_credential(pool, sign_in.staff_id)
     if credential is None:

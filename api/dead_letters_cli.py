@@ -91,9 +91,10 @@ async def _list(settings: Settings, names: list[str]) -> int:
         f"{'events':>6}  {'parked at':19}  error"
     )
     for p in parked:
+        error = " ".join(p.error.split())  # one line per stream
         print(
             f"{p.projection:18} {p.stream_id!s:36} {p.first_position:>16} {p.first_version:>7} "
-            f"{p.events:>6}  {p.parked_at:%Y-%m-%d %H:%M:%S}  {p.topic}: {p.error}"
+            f"{p.events:>6}  {p.parked_at:%Y-%m-%d %H:%M:%S}  {p.topic}: {error}"
         )
     return 0
 

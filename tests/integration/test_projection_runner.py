@@ -1,6 +1,7 @@
 """The runner contract (DESIGN §5): exactly once across crashes and kill -9, one worker at a
-time across processes, poison events parked with their stream alone, rebuilds that never interrupt readers, versions
-that rebuild themselves, read-your-writes.
+time across processes, a poison event parks its stream alone (tests/integration/
+test_dead_letters.py says more), rebuilds that never interrupt readers, versions that rebuild
+themselves, read-your-writes.
 
 The toy read model (tests/integration/till_projection.py) keeps one row per payment keyed by
 (stream_id, version): applying an event twice fails on the primary key.

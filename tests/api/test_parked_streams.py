@@ -10,7 +10,7 @@ written straight through the event store (the API will refuse such a device id s
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from uuid import uuid4
@@ -23,8 +23,12 @@ from api.auth import Role
 from domain.cart.model import Cart
 from domain.ports import Position
 from domain.values import Actor, ActorKind, Channel, Context
-from tests.api.conftest import Api
+from projections.catalog import all_projections
+from projections.dead_letter_actions import request
+from projections.supervisor import ProjectionSupervisor
+from tests.api.conftest import Api, app_under_test
 from tests.api.test_health import health, health_until
+from tests.integration.test_projection_runner import until
 
 START = 'mutation { startCart(deviceId: "phone") { cartId cartToken position } }'
 ADD = """mutation($cart: UUID!, $sku: String!) {
@@ -101,8 +105,6 @@ async def test_a_poison_cart_parks_alone_and_reads_stale_while_other_carts_move(
 async def test_health_is_ok_again_once_the_parked_stream_is_skipped(
     api: Api, settings: Settings
 ) -> None:
-    from projections.dead_letter_actions import request
-
     async with event_store_of(api, settings) as database:
         poisoned, _ = await start_poisoned_cart(database)
         await health_until(api, "degraded")
@@ -113,3 +115,40 @@ async def test_health_is_ok_again_once_the_parked_stream_is_skipped(
     skipped = await api.db.fetchrow("SELECT * FROM projection_dead_letter_actions")
     assert (skipped["outcome"], skipped["requested_by"]) == ("skipped", "ops-ada")
     assert skipped["skipped_topic"].endswith("Cart.Created")
+
+
+async def test_an_api_process_running_no_projections_hears_what_is_parked_and_released(
+    settings: Settings,
+) -> None:
+    """The read models run elsewhere (here: a supervisor on a pool of its own): this API
+    process learns of the parked stream, and of its release, from the notifications alone."""
+    without_projections = msgspec.structs.replace(settings, run_projections=False)
+    async with app_under_test(without_projections) as api, event_store_of(api, settings) as db:
+        supervisor = ProjectionSupervisor(
+            db.store, all_projections(), db.dsn, db.schema, poll_interval=0.1
+        )
+        await supervisor.follow_other_processes()
+        supervisor.start()
+        try:
+            poisoned, at = await start_poisoned_cart(db)
+            await until(lambda: supervisor.parked.head("cart_continuity", poisoned.id), 20)
+            admin = api.token(Role.ADMIN, "ops")
+
+            async def read() -> dict:
+                return await api.gql(CART, admin, id=str(poisoned.id), after=at.token())
+
+            await until(lambda: _has_stale(read()), 10)
+            await request(db.pool, "cart_continuity", poisoned.id, "skip", "ops-ada")
+            await until(lambda: _has_no_errors(read()), 10)
+        finally:
+            await supervisor.stop()
+    assert not api.services.projections.parked
+
+
+async def _has_stale(answer: Awaitable[dict]) -> bool:
+    errors = (await answer).get("errors", [])
+    return [e["extensions"]["code"] for e in errors] == ["STALE_READ"]
+
+
+async def _has_no_errors(answer: Awaitable[dict]) -> bool:
+    return "errors" not in await answer

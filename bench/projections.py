@@ -3,7 +3,8 @@
 replay: 200,000 stored events of a realistic mix (carts, orders, stock, pickups; till sales,
 returns, abandoned and recovered carts) rebuilt into fresh tables per read model; beside it,
 the eventsourcing library's ProjectionRunner with a counting projection (one transaction per
-event, its design) over a sample of events.
+event, its design) over a sample of events. Then the same events replayed with the
+dead-letter policy against without it (bench/dead_letters.py).
 lag: a writer process appends at half its measured ceiling while this process, the projection
 worker, runs every read model live; the delay from an append's commit to its read model's
 checkpoint passing it, p50 and p99.

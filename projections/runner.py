@@ -210,9 +210,7 @@ class ProjectionRunner:
             self._set_state("running")
             await set_state(self.pool, self.name, "running")
             self.position = self.persisted = await load_checkpoint(self.pool, self.name)
-            await self.parking.load(self.pool)
-            self.on_parked(self.name, self.parking.parked)
-            self._actions_wanted = True
+            self._actions_wanted = True  # which also loads what is parked, before any batch
             self._reported_head = False
             self._changed_now()
             try:

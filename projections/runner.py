@@ -311,8 +311,10 @@ class ProjectionRunner:
         self._actions_requested.clear()
         self._actions_checked_at = time.monotonic()
         await self.parking.load(self.pool)
-        await perform_pending(self.store, self.parking)
+        performed = await perform_pending(self.store, self.parking)
         self.on_parked(self.name, self.parking.parked)
+        if performed:
+            self._changed_now()  # subscriptions read the retried rows
 
     def _actions_due(self) -> bool:
         """Parked streams: look for requests now and then, in case a notification was lost."""

@@ -22,7 +22,7 @@ from adapters.settings import Settings
 from api.auth import Role
 from domain.cart.model import Cart
 from domain.ports import Position
-from domain.values import Actor, ActorKind, Channel, Context
+from domain.values import Actor, ActorKind, Channel, Context, stock_item_id
 from projections.catalog import all_projections
 from projections.dead_letter_actions import request
 from projections.supervisor import ProjectionSupervisor
@@ -152,3 +152,33 @@ async def _has_stale(answer: Awaitable[dict]) -> bool:
 
 async def _has_no_errors(answer: Awaitable[dict]) -> bool:
     return "errors" not in await answer
+
+
+MY_CART = "query($after: String) { myCart(consistentWith: $after) { id } }"
+RECEIVE = """mutation($qty: Int!) { receiveStock(locationId: "AMS-ZUID", sku: "DESK-FAN",
+  quantity: $qty, reference: "delivery 17") { position userErrors { code } } }"""
+STOCK = """query($after: String) { storeStock(locationId: "AMS-ZUID",
+  skus: ["DESK-FAN", "LAVA-LAMP"], consistentWith: $after) { nodes { sku onHand } } }"""
+
+
+async def test_my_cart_and_stock_levels_of_parked_streams_read_stale(api: Api) -> None:
+    """Read models that cannot hold what the write side accepts (a constraint stands in for
+    the bug): the customer's current cart and one stock item park; their reads say so."""
+    await api.db.execute("ALTER TABLE cart_line_view ADD CONSTRAINT few CHECK (quantity <= 5)")
+    await api.db.execute("ALTER TABLE stock_view ADD CONSTRAINT small CHECK (on_hand < 1000)")
+    ada, admin = api.token(Role.CUSTOMER, "cust-ada"), api.token(Role.ADMIN, "ops")
+    cart = (await api.data(START, ada))["startCart"]["cartId"]
+    added = await add(api, cart, ada, "RETRO-CLOCK")
+    body = await api.gql(MY_CART, ada, after=added)
+    assert "errors" not in body and body["data"]["myCart"]["id"] == cart
+    for _ in range(6):
+        added = await add(api, cart, ada, "RETRO-CLOCK")
+    received = (await api.data(RECEIVE, admin, qty=5000))["receiveStock"]["position"]
+
+    body = await api.gql(MY_CART, ada, after=added)
+    assert [e["extensions"]["parkedStream"] for e in body["errors"]] == [cart], body
+    body = await api.gql(STOCK, admin, after=received)
+    [stale] = body["errors"]
+    assert stale["extensions"]["parkedStream"] == str(stock_item_id("AMS-ZUID", "DESK-FAN"))
+    assert stale["extensions"]["projections"] == ["store_inventory"]
+    assert [n["sku"] for n in body["data"]["storeStock"]["nodes"]] == ["DESK-FAN", "LAVA-LAMP"]

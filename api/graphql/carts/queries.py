@@ -50,9 +50,12 @@ async def current_cart_of(
     context: RequestContext, customer_id: str, path: tuple[str | int, ...]
 ) -> Cart | None:
     """The customer's current cart; stale if their carts stream or that cart is parked."""
-    view = await cart_continuity.current_cart(context.services.database.pool, customer_id)
-    streams = (customer_carts_id(customer_id), *((view.cart_id,) if view else ()))
-    context.flag_parked(CART_VIEWS, streams, path)
+    pool = context.services.database.pool
+    view = await cart_continuity.current_cart(pool, customer_id)
+    if context.services.projections.parked:  # else nothing to flag: no query more
+        cart_id = view.cart_id if view else await cart_continuity.current_cart_id(pool, customer_id)
+        streams = (customer_carts_id(customer_id), *((cart_id,) if cart_id else ()))
+        context.flag_parked(CART_VIEWS, streams, path)
     return Cart.of(view) if view else None
 
 

@@ -20,6 +20,7 @@ import asyncpg
 import pytest
 
 from adapters.postgres.database import Database
+from adapters.subscription import Window
 from domain.ports import Position, RecordedEvent
 from domain.values import Money
 from projections import parking as parking_module
@@ -350,3 +351,23 @@ async def perform(database: Database, stream_id: UUID, verb: str, by: str):  # t
 
     await until(done, timeout=10)
     return await action(database.pool, number)
+
+
+async def test_a_rebuild_parks_in_the_swaps_own_transaction_too(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Events that arrive while a rebuild swaps are applied under its locks: a poison one
+    among them parks there. (The replay's own reads, of 3 events, are made to see nothing,
+    so every event reaches the swap's tail.)"""
+    await append(database, till_taking("1.00"))
+    await append(database, till_taking("2.50", "6.66", "3.00"))
+    store = database.store
+    read_window = store.read_window
+
+    async def only_the_swap_reads(after, limit, topics):  # type: ignore[no-untyped-def]
+        return Window([], None, 0) if limit == 3 else await read_window(after, limit, topics)
+
+    monkeypatch.setattr(store, "read_window", only_the_swap_reads)
+    await rebuild(store, PickyTakings(), batch_size=3)
+    assert len(await parked(database)) == 2
+    await assert_as_the_log_says(database)

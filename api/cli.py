@@ -17,6 +17,7 @@ from adapters.postgres.database import Database, require_usable
 from adapters.postgres.migrate import applied_migrations, available_migrations
 from adapters.settings import Settings, StartupError
 from api.auth import Principal, Role, StaffRole, TokenService
+from api.dead_letters_cli import add_command as add_dead_letters_command
 from api.outbox_cli import add_commands as add_outbox_commands
 from api.reference_cli import Refused, catalog_import, mint_token
 from api.simulate_cli import add_command as add_simulate_command
@@ -89,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     rebuild = projections.add_parser("rebuild", help="replay into fresh tables and swap")
     rebuild.add_argument("name")
     rebuild.set_defaults(handler=lambda s, a: asyncio.run(_rebuild(s, a.name)))
+    add_dead_letters_command(projections)  # dead-letters [NAME] | retry | skip
 
     catalog = commands.add_parser("catalog", help="reference data").add_subparsers(
         required=True, metavar="WHAT"
@@ -252,11 +254,14 @@ async def _projections_status(settings: Settings) -> None:
 
     database = await Database.open(settings, schema=settings.database_schema)
     names = [p.name for p in all_projections()]
-    print(f"{'projection':20} {'state':9} {'position':>16} {'lag events':>11} {'lag s':>8}")
+    print(
+        f"{'projection':20} {'state':9} {'position':>16} {'lag events':>11} {'lag s':>8} "
+        f"{'parked':>6}"
+    )
     for s in await projection_status(database.pool, names):
         print(
             f"{s.name:20} {s.state:9} {s.position:>16} {s.lag_events:>11} "
-            f"{s.lag_seconds:>8.1f}  {s.error or ''}"
+            f"{s.lag_seconds:>8.1f} {s.parked_streams:>6}  {s.error or ''}"
         )
     await database.close()
 
@@ -273,6 +278,7 @@ async def _projections_run(settings: Settings) -> None:
     database = await Database.open(settings, schema=settings.database_schema)
     supervisor = projection_supervisor(database, settings)
     await supervisor.prepare()
+    await supervisor.follow_other_processes()  # and operators' retries and skips
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -31,9 +31,10 @@ UNRUN_OUTBOX_SECONDS = 30.0
 @get("/health")
 async def health(state: State) -> Response[dict[str, object]]:
     """For monitoring: the database, the event store's visible head (and the transaction
-    holding it back), every projection's state and lag, and the outbox relay's when NATS_URL
-    is set. 200 "ok"; 503 "degraded" while a projection is failed or stalled, the head is
-    held back, or the relay cannot publish; "down" when the database cannot be reached."""
+    holding it back), every projection's state, lag and parked streams, and the outbox
+    relay's when NATS_URL is set. 200 "ok"; 503 "degraded" while a projection is failed or
+    stalled or has parked a stream, the head is held back, or the relay cannot publish;
+    "down" when the database cannot be reached."""
     services = state.services
     try:
         async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
@@ -47,8 +48,13 @@ async def health(state: State) -> Response[dict[str, object]]:
         return Response(body, status_code=503)
     report["projections"] = [msgspec.structs.asdict(p) for p in projections]
     unhealthy = [p.name for p in projections if p.state in UNHEALTHY_PROJECTION_STATES]
+    parked = {p.name: p.parked_streams for p in projections if p.parked_streams}
+    if parked:
+        # Every other stream is current; these wait for an operator (README: "When a read
+        # model parks a stream").
+        report["parked_streams"] = parked
     held_back = "held_back_by" in report["event_store"]  # type: ignore[operator]
-    degraded = bool(unhealthy) or held_back
+    degraded = bool(unhealthy) or bool(parked) or held_back
     if outbox is not None:
         report["outbox"] = msgspec.structs.asdict(outbox)
         degraded = degraded or _outbox_unhealthy(outbox)
@@ -102,6 +108,13 @@ async def metrics(state: State) -> bytes:
         ],
         "omni_projection_stalled": [
             ({"projection": s.name}, int(s.state == "stalled")) for s in statuses
+        ],
+        # Streams parked behind an event the projection could not apply, and their events.
+        "omni_projection_dead_letters": [
+            ({"projection": s.name}, s.parked_streams) for s in statuses
+        ],
+        "omni_projection_dead_letter_events": [
+            ({"projection": s.name}, s.parked_events) for s in statuses
         ],
         "omni_events_head_position": [({}, head.position)],
     }

@@ -1,7 +1,8 @@
 """python -m bench [append|codec|load|projections|api|staff-board|outbox|telemetry|scale|edge
     |all ...] [--seconds S] [--profile]
 
-projections is projection-replay and projection-lag, which also run alone.
+projections is projection-replay and projection-lag, which also run alone;
+projection-deadletters is the dead-letter comparison that projection-replay ends with.
 
 Settings.from_env is read here and nowhere else in bench/: DATABASE_URL for a
 server, otherwise the embedded PostgreSQL in the data folder. Every benchmark works in
@@ -39,6 +40,7 @@ NAMES = (
 PARTS = {
     "projection-replay": ("projections", "run_replay"),
     "projection-lag": ("projections", "run_lag"),
+    "projection-deadletters": ("projections", "run_dead_letters"),
     "staff-board": ("staff_board", "run"),
 }
 

@@ -3,7 +3,8 @@
 replay: 200,000 stored events of a realistic mix (carts, orders, stock, pickups; till sales,
 returns, abandoned and recovered carts) rebuilt into fresh tables per read model; beside it,
 the eventsourcing library's ProjectionRunner with a counting projection (one transaction per
-event, its design) over a sample of events.
+event, its design) over a sample of events. Then the same events replayed with the
+dead-letter policy against without it (bench/dead_letters.py).
 lag: a writer process appends at half its measured ceiling while this process, the projection
 worker, runs every read model live; the delay from an append's commit to its read model's
 checkpoint passing it, p50 and p99.
@@ -30,6 +31,7 @@ from bench.common import (
     libpq_environment,
     ratio_line,
 )
+from bench.dead_letters import run_comparison
 from domain.cart.model import Cart
 from domain.customer.model import (
     CartBecameCurrentBecause,
@@ -68,6 +70,7 @@ async def run_replay(settings: Settings, seconds: float = 0.0) -> list[str]:
             progress = await rebuild(database.store, projection)
             rates[projection.name] = progress.rate
             lines.append(f"  {projection.name:22} {progress.rate:10,.0f}/s")
+        dead_letters = await run_comparison(database.store)
     library = await _library_rate(settings)
     lines.append(
         f"  {'eventsourcing runner':22} {library:10,.0f}/s  "
@@ -75,7 +78,14 @@ async def run_replay(settings: Settings, seconds: float = 0.0) -> list[str]:
     )
     for name, rate in rates.items():
         lines.append(ratio_line(f"{name} / eventsourcing ProjectionRunner", rate / library, 10))
-    return lines
+    return lines + dead_letters
+
+
+async def run_dead_letters(settings: Settings, seconds: float = 0.0) -> list[str]:
+    """Only the replay with the dead-letter policy against the same replay without it."""
+    async with fresh_database(settings) as database:
+        await _write_history(database.store, REPLAY_EVENTS)
+        return await run_comparison(database.store)
 
 
 async def _write_history(store, target: int) -> int:  # type: ignore[no-untyped-def]
@@ -318,4 +328,4 @@ def _delays(commits: list, timeline: list[tuple[Position, float]]) -> list[float
     return delays
 
 
-__all__ = ["run", "run_lag", "run_replay"]
+__all__ = ["run", "run_dead_letters", "run_lag", "run_replay"]

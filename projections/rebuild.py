@@ -6,7 +6,9 @@ rebuild resumes where it stopped. Then one transaction locks the live tables, ap
 events that arrived meanwhile, drops the old tables, renames the new ones (and their indexes)
 to the live names and moves the live checkpoint: readers see the old tables or the new ones,
 never neither. A live runner elsewhere keeps the old tables current until then; its next
-compare-and-set fails and it carries on from the swapped-in checkpoint.
+compare-and-set fails and it carries on from the swapped-in checkpoint. A rebuild parks
+streams as the runner does (projections/parking.py), under its shadow's name; the swap puts
+its dead letters in place of the live ones.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ import asyncpg
 
 from adapters.postgres.store import PostgresEventStore
 from domain.ports import Position
-from projections.tracking import Projection, apply_batch, ensure_projection, read_checkpoint
+from projections import dead_letters
+from projections.parking import StreamParking
+from projections.tracking import Projection, ensure_projection, read_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +74,10 @@ async def rebuild(
     pool = store.pool
     await ensure_projection(pool, projection)
     shadow = projection.name + SUFFIX
+    parking = StreamParking(projection, shadow, SUFFIX)
     async with _exclusive(pool, projection.name):
         position = await _prepare_shadow(pool, projection, shadow)
+        await parking.load(pool)
         total = await pool.fetchval(
             """SELECT count(*) FROM events e
                WHERE (e.transaction_id, e.position) > ($1::text::xid8, $2)""",
@@ -80,12 +86,12 @@ async def rebuild(
         )
         progress = Progress(0, total, time.monotonic())
         while (window := await store.read_window(position, batch_size, projection.topics)).end:
-            await apply_batch(pool, projection, position, window.end, window.events, SUFFIX, shadow)
+            await parking.write(pool, position, window.end, window.events)
             position = window.end
             progress.done += window.scanned
             progress.total = max(progress.total, progress.done)
             on_progress(progress)
-        await _swap(store, projection, shadow, position)
+        await _swap(store, parking, position)
     return progress
 
 
@@ -115,6 +121,7 @@ async def _prepare_shadow(pool: asyncpg.Pool, projection: Projection, shadow: st
         for table in tables:
             await connection.execute(f"DROP TABLE IF EXISTS {table}")
         await projection.create_tables(connection, SUFFIX)
+        await dead_letters.discard(connection, shadow)
         await connection.execute("DELETE FROM projection_checkpoints WHERE name = $1", shadow)
         await connection.execute(
             """INSERT INTO projection_checkpoints (name, version, state)
@@ -125,32 +132,26 @@ async def _prepare_shadow(pool: asyncpg.Pool, projection: Projection, shadow: st
     return Position()
 
 
-async def _swap(
-    store: PostgresEventStore, projection: Projection, shadow: str, position: Position
-) -> None:
+async def _swap(store: PostgresEventStore, parking: StreamParking, position: Position) -> None:
+    projection = parking.projection
     for attempt in itertools.count():
         lock_timeout = SWAP_LOCK_TIMEOUTS[min(attempt, len(SWAP_LOCK_TIMEOUTS) - 1)]
         try:
-            await _swap_once(store, projection, shadow, position, lock_timeout)
+            await _swap_once(store, parking, position, lock_timeout)
             return
         except (asyncpg.exceptions.LockNotAvailableError, asyncpg.DeadlockDetectedError):
             log.warning("rebuild of %s: tables busy, trying the swap again", projection.name)
         # Catch up outside the locks again, so the next attempt holds them for less time.
         while (window := await store.read_window(position, REBUILD_BATCH, projection.topics)).end:
-            await apply_batch(
-                store.pool, projection, position, window.end, window.events, SUFFIX, shadow
-            )
+            await parking.write(store.pool, position, window.end, window.events)
             position = window.end
 
 
 async def _swap_once(
-    store: PostgresEventStore,
-    projection: Projection,
-    shadow: str,
-    position: Position,
-    lock_timeout: str,
+    store: PostgresEventStore, parking: StreamParking, position: Position, lock_timeout: str
 ) -> None:
     """Catch up the last events and rename, in one transaction: readers see old or new."""
+    projection, shadow = parking.projection, parking.name
     async with store.pool.acquire() as connection, connection.transaction():
         await connection.execute(f"SET LOCAL lock_timeout = '{lock_timeout}'")
         # Tables first, then the checkpoint: the order the live runner takes them in.
@@ -164,9 +165,10 @@ async def _swap_once(
         await connection.execute(
             "SELECT 1 FROM projection_checkpoints WHERE name = $1 FOR UPDATE", projection.name
         )
+        parked = parking.parked  # the shadow's, with what the tail parks (if this commits)
         while (tail := await store.read_window(position, REBUILD_BATCH, projection.topics)).end:
             if tail.events:
-                await projection.apply(connection, tail.events, SUFFIX)
+                parked = await parking.apply_in(connection, tail.events, parked)
             position = tail.end
         for table in projection.tables:
             await connection.execute(f"DROP TABLE IF EXISTS {table}")
@@ -184,6 +186,7 @@ async def _swap_once(
             projection.version,
         )
         await connection.execute("DELETE FROM projection_checkpoints WHERE name = $1", shadow)
+        await dead_letters.swap_in(connection, shadow, projection.name)
 
 
 async def _rename_shadow_indexes(connection: asyncpg.Connection, tables: tuple[str, ...]) -> None:

@@ -6,8 +6,9 @@ checkpoint: each window's events of its topics are applied and the checkpoint mo
 window's end in one compare-and-set transaction (projections/tracking.py). At the head it
 sleeps until an append is signalled (LISTEN/NOTIFY; polling is only the fallback). A second
 runner for the same projection, in any process, waits for the lease and takes over when the
-first one's connection closes. A handler error stops only its projection, recording the
-error and the failing event's position.
+first one's connection closes. An event a handler cannot apply parks only its own stream
+(projections/parking.py): every other stream goes on, and operators retry or skip the parked
+one (projections/dead_letter_actions.py), which this runner performs between two batches.
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
+from uuid import UUID
 
 from adapters.postgres.lease import Lease
 from adapters.postgres.outage import is_transient
 from adapters.postgres.store import PostgresEventStore
 from adapters.subscription import COALESCE_SECONDS, Window
 from domain.ports import Position, RecordedEvent
+from projections.dead_letter_actions import perform_pending
+from projections.parking import StreamParking, not_the_handlers_fault
 from projections.rebuild import Progress, RebuildInProgress, format_progress, rebuild
 from projections.tracking import (
     CheckpointMoved,
@@ -31,11 +35,17 @@ from projections.tracking import (
     ensure_projection,
     load_checkpoint,
     read_checkpoint,
-    record_failure,
     set_state,
 )
 
-__all__ = ["CheckpointMoved", "Projection", "ProjectionRunner", "apply_batch", "ensure_projection"]
+__all__ = [
+    "CheckpointMoved",
+    "Projection",
+    "ProjectionRunner",
+    "apply_batch",
+    "ensure_projection",
+    "not_the_handlers_fault",
+]
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +60,9 @@ UNEXPECTED_RETRY_SECONDS = (1.0, 5.0, 30.0)
 OUTDATED_RETRY_SECONDS = 5.0
 REBUILD_LOG_SECONDS = 10.0
 REMOTE_POLL_SECONDS = 0.2  # subscribers watching a projection another process runs
-
-
-def not_the_handlers_fault(error: Exception) -> bool:
-    """Start over from the checkpoint (after a pause, for outages) rather than record a
-    handler failure: the checkpoint moved elsewhere, or the database failed under the batch."""
-    return isinstance(error, CheckpointMoved) or is_transient(error)
+# While streams are parked, operators' requests are looked for this often even if their
+# notification was lost (with nothing parked there is nothing to retry or skip).
+ACTIONS_POLL_SECONDS = 1.0
 
 
 class LeaseLost(Exception):
@@ -67,7 +74,7 @@ class OutdatedWorker(Exception):
 
 
 class ProjectionRunner:
-    """Runs one projection: `run()` until `stop()`, cancellation or a handler failure.
+    """Runs one projection: `run()` until `stop()` or cancellation.
 
     `dsn`/`schema` open the lease's dedicated connection; without a dsn the lease is held on a
     connection taken from the store's pool for as long as the runner runs.
@@ -91,9 +98,14 @@ class ProjectionRunner:
         self.poll_interval = poll_interval
         self.position = Position()  # applied to the read model (what waits are answered by)
         self.persisted = Position()  # the checkpoint row; behind only over foreign events
-        # starting, standby, running, rebuilding, retrying, outdated, stopped or failed
+        # starting, standby, running, rebuilding, retrying, outdated or stopped
         self.state = "starting"
-        self.error: str | None = None
+        self.parking = StreamParking(projection)
+        # Told the parked streams whenever they change here (the supervisor's index).
+        self.on_parked: Callable[[str, Mapping[UUID, Position]], None] = lambda *_: None
+        self._actions_wanted = True
+        self._actions_checked_at = 0.0
+        self._actions_requested = asyncio.Event()
         self._persisted_at = 0.0
         self._writes = 0
         self._backoff = 0.0
@@ -113,15 +125,15 @@ class ProjectionRunner:
         return self.projection.name
 
     async def run(self) -> None:
-        """Hold the lease and apply batches until stopped, cancelled or a handler fails.
+        """Hold the lease and apply batches until stopped or cancelled.
 
-        Nothing else ends it: database outages are waited out, and any other error (a bug
-        outside the handlers) is logged and the run starts over from the checkpoint."""
+        Nothing else ends it: a poison event parks its stream, database outages are waited
+        out, and any other error (a bug outside the handlers) is logged and the run starts
+        over from the checkpoint."""
         self._task = asyncio.current_task()
         self._stop.clear()
-        self.error = None
         try:
-            while not self._stop.is_set() and self.error is None:
+            while not self._stop.is_set():
                 try:
                     async with self._leased() as held:
                         if held:
@@ -135,7 +147,7 @@ class ProjectionRunner:
                 except Exception as error:  # noqa: BLE001 - the runner outlives every error
                     await self._pause_after(error)
         finally:
-            self._set_state("failed" if self.error else "stopped")
+            self._set_state("stopped")
 
     async def _pause_after(self, error: Exception) -> None:
         """Back off before starting over: longer with each failure in a row, from the start
@@ -198,6 +210,7 @@ class ProjectionRunner:
             self._set_state("running")
             await set_state(self.pool, self.name, "running")
             self.position = self.persisted = await load_checkpoint(self.pool, self.name)
+            self._actions_wanted = True  # which also loads what is parked, before any batch
             self._reported_head = False
             self._changed_now()
             try:
@@ -229,11 +242,12 @@ class ProjectionRunner:
         after = self.position
         while not self._stop.is_set():
             self._check_lease()
+            if self._actions_wanted or self._actions_due():
+                await self._perform_actions()
             seen = self.store.signal.generation
             window = await self.store.read_window(after, self.batch_size, self.projection.topics)
             if window.end is not None:
-                if not await self._apply(window, at_head=window.scanned < self.batch_size):
-                    return
+                await self._apply(window, at_head=window.scanned < self.batch_size)
                 after = window.end
                 if window.scanned == self.batch_size:
                     continue
@@ -265,57 +279,52 @@ class ProjectionRunner:
             # Let a burst of commits gather so it is read as one window.
             await asyncio.sleep(COALESCE_SECONDS)
 
-    async def _apply(self, window: Window, at_head: bool) -> bool:
+    async def _apply(self, window: Window, at_head: bool) -> None:
         """Apply the window's events and move the checkpoint to its end, even past events of
-        other topics, so a wait for any position is answered. False once a handler failed."""
+        other topics, so a wait for any position is answered."""
         assert window.end is not None
         foreign_only = not window.events
         if foreign_only and time.monotonic() - self._persisted_at < FOREIGN_CHECKPOINT_SECONDS:
             # Nothing of ours: re-reading these after a crash changes nothing.
             self._advance(window.end)
-            return True
-        try:
-            await self._write(window.end, window.events, caught_up=at_head)
-        except Exception as error:  # a broken handler stops only its projection
-            if not_the_handlers_fault(error):
-                raise
-            if await load_checkpoint(self.pool, self.name) != self.persisted:
-                raise CheckpointMoved("moved during the batch") from None
-            return await self._find_and_record_failure(window.events)
-        return True
+            return
+        await self._write(window.end, window.events, caught_up=at_head)
 
     async def _write(
         self, end: Position, events: list[RecordedEvent], *, caught_up: bool = False
     ) -> None:
-        await apply_batch(
-            self.pool, self.projection, self.persisted, end, events, "", caught_up=caught_up
-        )
+        parked = self.parking.parked
+        await self.parking.write(self.pool, self.persisted, end, events, caught_up=caught_up)
+        if self.parking.parked is not parked:
+            self.on_parked(self.name, self.parking.parked)
         self.persisted = end
         self._writes += 1
         self._persisted_at = time.monotonic()
         self._reported_head = caught_up
         self._advance(end)
 
-    async def _find_and_record_failure(self, relevant: list[RecordedEvent]) -> bool:
-        """Apply the batch one event at a time to commit what works and name what fails."""
-        for recorded in relevant:
-            try:
-                await self._write(recorded.position, [recorded])
-            except Exception as error:  # a handler's bug or a poison event
-                if not_the_handlers_fault(error):
-                    raise
-                self.error = f"{type(error).__name__}: {error}"
-                await record_failure(self.pool, self.name, recorded.position, self.error)
-                log.error(
-                    "projection %s stopped at event %s (%s): %s",
-                    self.name,
-                    recorded.position.token(),
-                    recorded.topic,
-                    self.error,
-                    exc_info=error,
-                )
-                return False
-        return True  # only the batch as a whole failed; applied one by one, all went in
+    async def _perform_actions(self) -> None:
+        """Operators' retries and skips of parked streams, between two batches: this runner
+        is the only writer of its read model while it holds the lease. The parked streams are
+        read again too: a rebuild's swap may have put others in place."""
+        self._actions_wanted = False
+        self._actions_requested.clear()
+        self._actions_checked_at = time.monotonic()
+        await self.parking.load(self.pool)
+        performed = await perform_pending(self.store, self.parking)
+        self.on_parked(self.name, self.parking.parked)
+        if performed:
+            self._changed_now()  # subscriptions read the retried rows
+
+    def _actions_due(self) -> bool:
+        """Parked streams: look for requests now and then, in case a notification was lost."""
+        waited = time.monotonic() - self._actions_checked_at
+        return bool(self.parking.parked) and waited >= ACTIONS_POLL_SECONDS
+
+    def actions_requested(self) -> None:
+        """An operator asked for a retry or skip (the dead letters' notification)."""
+        self._actions_wanted = True
+        self._actions_requested.set()
 
     def _advance(self, position: Position) -> None:
         self.position = position
@@ -352,6 +361,7 @@ class ProjectionRunner:
         """True when an append was signalled (or stop() called) within `timeout`."""
         appended = asyncio.ensure_future(self.store.signal.wait_beyond(seen, timeout))
         waits = {appended, asyncio.ensure_future(self._stop.wait())}
+        waits.add(asyncio.ensure_future(self._actions_requested.wait()))
         if self._lease is not None:
             waits.add(asyncio.ensure_future(self._lease.lost.wait()))
         try:
@@ -359,7 +369,7 @@ class ProjectionRunner:
         finally:
             for wait in waits:
                 wait.cancel()
-        interrupted = self._stop.is_set() or self._lease_lost()
+        interrupted = self._stop.is_set() or self._lease_lost() or self._actions_requested.is_set()
         return interrupted or (appended.done() and not appended.cancelled() and appended.result())
 
     async def wait_for(self, position: Position, timeout: float) -> bool:
@@ -371,7 +381,7 @@ class ProjectionRunner:
         deadline = loop.time() + timeout
         while self.position < position:
             left = deadline - loop.time()
-            if left <= 0 or self.state == "failed":
+            if left <= 0:
                 return False
             if self.state != "running":
                 return await self._wait_elsewhere(lambda at: at >= position, left) >= position

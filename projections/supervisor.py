@@ -1,5 +1,5 @@
-"""Runs every projection as a task of its own; reports their state and lag, and which are
-stalled; awaits positions."""
+"""Runs every projection as a task of its own; reports their state and lag, which are stalled
+and which streams they parked; awaits positions."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ import msgspec
 
 from adapters.postgres.store import PostgresEventStore
 from domain.ports import Position
+from projections.dead_letters import DEAD_LETTER_CHANNEL, parked_everywhere
+from projections.parked_index import ParkedIndex
 from projections.runner import Projection, ProjectionRunner, ensure_projection
 from projections.tracking import CHECKPOINT_CHANNEL, load_checkpoints
 
@@ -45,8 +47,12 @@ SELECT c.name, c.transaction_id, c.position, c.state, c.error, c.failed_at, c.ve
               AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
             ORDER BY e.transaction_id, e.position LIMIT 1) AS e) AS lag_seconds,
        -- a rebuild moves its own row while the live one waits for the swap
-       extract(epoch FROM now() - greatest(c.updated_at, r.updated_at)) AS still_seconds
+       extract(epoch FROM now() - greatest(c.updated_at, r.updated_at)) AS still_seconds,
+       d.parked_streams, d.parked_events
 FROM projection_checkpoints c
+CROSS JOIN LATERAL (
+    SELECT count(DISTINCT stream_id) AS parked_streams, count(*) AS parked_events
+    FROM projection_dead_letters WHERE projection = c.name) AS d
 LEFT JOIN projection_checkpoints r ON r.name = c.name || '__rebuild'
 WHERE c.name = ANY($1::text[])
 ORDER BY c.name
@@ -61,6 +67,9 @@ class ProjectionStatus(msgspec.Struct, frozen=True):
     lag_seconds: float
     error: str | None = None
     failed_at: str | None = None
+    # Streams parked behind an event the projection could not apply, and their events.
+    parked_streams: int = 0
+    parked_events: int = 0
 
 
 async def projection_status(
@@ -91,6 +100,8 @@ def _status(row: asyncpg.Record, stall_seconds: float) -> ProjectionStatus:
         lag_seconds=round(lag_seconds, 3),
         error=error,
         failed_at=row["failed_at"],
+        parked_streams=row["parked_streams"],
+        parked_events=row["parked_events"],
     )
 
 
@@ -110,11 +121,17 @@ class ProjectionSupervisor:
             p.name: ProjectionRunner(store, p, dsn, schema, poll_interval=poll_interval)
             for p in projections
         }
+        # Streams parked by any process's runners, for reads to flag (parked_index.py).
+        self.parked = ParkedIndex()
+        for runner in self.runners.values():
+            runner.on_parked = self.parked.update
         self.stall_seconds = STALL_SECONDS
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._stopping = False
         self._refreshing: asyncio.Task[None] | None = None
         self._refresh_again = False
+        self._reloading: asyncio.Task[None] | None = None
+        self._reload_again = False
 
     async def prepare(self) -> None:
         """Create every read model's tables before the first query can arrive."""
@@ -123,8 +140,36 @@ class ProjectionSupervisor:
 
     async def follow_other_processes(self) -> None:
         """Hear the checkpoint moves of projections that other processes run, so that
-        subscriptions and read-your-writes here wake as soon as they commit."""
+        subscriptions and read-your-writes here wake as soon as they commit; and every change
+        of the dead letters, so the parked index stays current and the lease holders here
+        perform operators' requests."""
         await self.store.notifier.subscribe(CHECKPOINT_CHANNEL, self._checkpoints_moved)
+        self.parked.replace(await parked_everywhere(self.store.pool))
+        await self.store.notifier.subscribe(DEAD_LETTER_CHANNEL, self._dead_letters_changed)
+
+    def _dead_letters_changed(self) -> None:
+        """One reload of the index per burst of notifications; the runners look for requests."""
+        if self._stopping:
+            return
+        for runner in self.runners.values():
+            runner.actions_requested()
+        if self._reloading is None or self._reloading.done():
+            self._reloading = asyncio.create_task(self._reload_parked())
+        else:
+            self._reload_again = True
+
+    async def _reload_parked(self) -> None:
+        self._reload_again = True
+        while self._reload_again:
+            self._reload_again = False
+            try:
+                parked = await asyncio.wait_for(
+                    parked_everywhere(self.store.pool), REFRESH_TIMEOUT_SECONDS
+                )
+            except Exception:  # the next change or reconnect reloads it
+                log.warning("reading the parked streams after a notification failed", exc_info=True)
+                return
+            self.parked.replace(parked)
 
     def _checkpoints_moved(self) -> None:
         """One read of every checkpoint per burst of notifications, not one per waiter; none
@@ -186,8 +231,7 @@ class ProjectionSupervisor:
     async def stop(self) -> None:
         self._stopping = True
         tasks = list(self._tasks.values())
-        if self._refreshing is not None:
-            tasks.append(self._refreshing)
+        tasks += [t for t in (self._refreshing, self._reloading) if t is not None]
         for task in tasks:
             task.cancel()
         for task in tasks:

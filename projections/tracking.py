@@ -21,6 +21,7 @@ from adapters.postgres.lease import TRANSIENT_ERRORS as TRANSIENT_ERRORS
 from adapters.postgres.lease import Lease as Lease
 from adapters.postgres.lease import lease_holder as lease_holder
 from domain.ports import Position, RecordedEvent
+from projections.dead_letters import DeadLetter, DeadLettersChanged, record
 
 POLL_SECONDS = 0.05
 # Every checkpoint move is announced on `<schema>_checkpoints` when it commits, so that API
@@ -125,18 +126,24 @@ async def apply_batch(
     checkpoint_name: str | None = None,
     *,
     caught_up: bool = False,
+    dead_letters: Sequence[DeadLetter] = (),
 ) -> None:
-    """Apply `relevant` and move the checkpoint from `start` to `end`, in one transaction."""
+    """Apply `relevant`, park `dead_letters` (behind their streams' parked heads) and move the
+    checkpoint from `start` to `end`, in one transaction."""
     async with pool.acquire() as connection, connection.transaction():
         # A read model can always be replayed, and its checkpoint commits with its rows: a
         # database crash may lose the last batches together, never one without the other.
         # So the projection does not wait for its commit to reach the disk.
         await connection.execute("SET LOCAL synchronous_commit = off")
+        name = checkpoint_name or projection.name
         if relevant:
             await projection.apply(connection, relevant, suffix)
-        await move_checkpoint(
-            connection, checkpoint_name or projection.name, start, end, caught_up=caught_up
-        )
+        if dead_letters:
+            try:
+                await record(connection, name, dead_letters, behind_parked=True)
+            except DeadLettersChanged:
+                raise CheckpointMoved(f"{name}: dead letters swapped in") from None
+        await move_checkpoint(connection, name, start, end, caught_up=caught_up)
 
 
 async def move_checkpoint(
@@ -181,16 +188,6 @@ async def set_state(pool: asyncpg.Pool, name: str, state: str) -> None:
            WHERE name = $1 AND (state <> 'failed' OR $2 = 'running')""",
         name,
         state,
-    )
-
-
-async def record_failure(pool: asyncpg.Pool, name: str, position: Position, error: str) -> None:
-    await pool.execute(
-        """UPDATE projection_checkpoints SET state = 'failed', error = $2, failed_at = $3
-           WHERE name = $1""",
-        name,
-        error,
-        position.token(),
     )
 
 

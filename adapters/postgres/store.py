@@ -89,6 +89,15 @@ ORDER BY e.transaction_id, e.position
 LIMIT $3
 """
 
+# Chosen events of one stream as the global log holds them (to re-apply parked ones).
+READ_RECORDED = """
+SELECT transaction_id::text::bigint AS transaction_id, position, stream_id, version, topic,
+       schema_version, recorded_at, state, context
+FROM events e
+WHERE e.stream_id = $1 AND e.version = ANY($2::int[])
+ORDER BY e.version
+"""
+
 LAST_POSITION = """
 SELECT e.transaction_id::text::bigint AS transaction_id, e.position FROM events e
 WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -317,6 +326,11 @@ class PostgresEventStore:
         wanted = tuple(topics)
         events = [self._recorded(row) for row in rows if row["topic"].startswith(wanted)]
         return Window(events, end, len(rows))
+
+    async def read_recorded(self, stream_id: UUID, versions: Sequence[int]) -> list[RecordedEvent]:
+        """The events of `stream_id` with these versions, in stream order."""
+        rows = await self.pool.fetch(READ_RECORDED, stream_id, list(versions))
+        return [self._recorded(row) for row in rows]
 
     def _recorded(self, row: asyncpg.Record) -> RecordedEvent:
         stream_id, version = row["stream_id"], row["version"]

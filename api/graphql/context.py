@@ -8,7 +8,7 @@ Built once per HTTP request, and once per WebSocket connection (whose token arri
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeAlias
@@ -31,11 +31,13 @@ SHOPPER_CHANNELS = frozenset({Channel.WEB, Channel.MOBILE, Channel.KIOSK, Channe
 
 @dataclass(frozen=True)
 class StaleRead:
-    """A read that waited for a position longer than allowed and answered anyway."""
+    """A read that waited for a position longer than allowed and answered anyway; or, with
+    `parked_stream`, a read of a row whose stream the projection parked at `position`."""
 
     path: tuple[str | int, ...]
     position: str
     projections: tuple[str, ...]
+    parked_stream: UUID | None = None
 
 
 _UNVERIFIED: Any = object()
@@ -119,6 +121,18 @@ class RequestContext:
         reached = await self.services.projections.wait_for(position, wait, projections)
         if not reached:
             self.stale_reads.append(StaleRead(path, token, tuple(projections)))
+
+    def flag_parked(
+        self, projections: Sequence[str], stream_ids: Iterable[UUID], path: tuple[str | int, ...]
+    ) -> None:
+        """Rows keyed by a stream that a projection parked are answered as stale, naming the
+        projection. From memory (projections/parked_index.py); `stream_ids` is not even
+        iterated while nothing is parked."""
+        parked = self.services.projections.parked
+        if not parked:
+            return
+        for name, stream_id, head in parked.parked_in(projections, stream_ids):
+            self.stale_reads.append(StaleRead(path, head.token(), (name,), stream_id))
 
     async def caught_up(self, projections: Sequence[str]) -> None:
         """Wait (bounded) until the projections reached everything committed so far: before

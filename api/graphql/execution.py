@@ -28,7 +28,7 @@ from graphql import (
 from graphql.pyutils import is_awaitable
 from strawberry.utils.await_maybe import await_maybe
 
-from api.graphql.context import RequestContext
+from api.graphql.context import RequestContext, StaleRead
 from api.graphql.errors import Unavailable, as_client_error, formatted
 from api.graphql.fast_fields import FastLeafExecutor
 from api.graphql.plans import Plan, PlanRun, compile_plan
@@ -226,12 +226,28 @@ def _answer(result: ExecutionResult, context: RequestContext, name: str | None) 
     return Answer(body, 503 if unavailable else 200, name or "anonymous")
 
 
-def _stale(read: Any) -> dict[str, Any]:
+def _stale(read: StaleRead) -> dict[str, Any]:
+    names = ", ".join(read.projections)
+    extensions: dict[str, Any] = {
+        "code": "STALE_READ",
+        "position": read.position,
+        "projections": list(read.projections),
+    }
+    if read.parked_stream is None:
+        message = f"read models {names} had not reached {read.position} in time"
+        extensions["retryable"] = True
+    else:
+        # Asking again does not help: the stream waits for an operator (README, "When a
+        # read model parks a stream").
+        message = (
+            f"read model {names} parked stream {read.parked_stream} at {read.position}: it "
+            "could not apply an event of it"
+        )
+        extensions.update(retryable=False, parkedStream=str(read.parked_stream))
     return {
-        "message": f"read models {', '.join(read.projections)} had not reached {read.position} "
-        "in time; this answer may be stale",
+        "message": f"{message}; this answer may be stale",
         "path": list(read.path),
-        "extensions": {"code": "STALE_READ", "retryable": True, "position": read.position},
+        "extensions": extensions,
     }
 
 

@@ -51,7 +51,7 @@ async def test_a_connection_cut_under_a_batch_is_retried_not_recorded_as_a_failu
     runner = runner_for(database, projection)
     async with running(runner):
         assert await runner.wait_for(await pay(database, tills=2), timeout=10)
-        assert (runner.state, runner.error) == ("running", None)
+        assert runner.state == "running"
     assert projection.cuts == 0
     await assert_equals_a_fresh_rebuild(database)
 
@@ -74,7 +74,7 @@ async def test_an_unexpected_error_outside_the_handlers_starts_the_run_over(
         async with running(runner) as task:
             assert await runner.wait_for(await pay(database), timeout=10)
             assert not task.done()
-            assert (runner.state, runner.error) == ("running", None)
+            assert runner.state == "running"
     assert not surprises
     assert any("unexpected error, starting over" in r.getMessage() for r in caplog.records)
     await assert_equals_a_fresh_rebuild(database)

@@ -36,7 +36,7 @@ class CartPayload(Payload):
         if self.cart_id is None:
             return None
         await info.context.consistent_with(self.position, CART_VIEWS, path_of(info))
-        return await readable_cart(info.context, self.cart_id)
+        return await readable_cart(info.context, self.cart_id, path_of(info))
 
 
 @strawberry.type(description="One guest line as it landed in the customer's cart.")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import strawberry
 
 from api.graphql.common import Money
-from api.graphql.context import Info
+from api.graphql.context import Info, path_of
 from api.graphql.relay import Connection
-from api.graphql.stock.queries import Near, stores_near
+from api.graphql.stock.queries import STOCK_VIEWS, Near, stores_near
 from api.graphql.stock.types import StockLevel, StoreAvailability
 from domain.ports import Product as CatalogProduct
+from domain.values import stock_item_id
 from projections import store_inventory
 
 
@@ -43,12 +44,15 @@ class Product:
         after: str | None = None,
     ) -> Connection[StoreAvailability]:
         near = Near(latitude, longitude, quantity)
-        return await stores_near(info.context, self.sku, near, first, after)
+        return await stores_near(info.context, self.sku, near, first, after, path_of(info))
 
     @strawberry.field(description="Its stock at one location.")
     async def stock_at(self, info: Info, location_id: str) -> StockLevel | None:
         pool = info.context.services.database.pool
         levels = await store_inventory.stock_at(pool, location_id, [self.sku])
+        # Keyed by its stream even when missing: the stream's first event may be the parked one.
+        stream = (stock_item_id(location_id, self.sku),)
+        info.context.flag_parked(STOCK_VIEWS, stream, path_of(info))
         return StockLevel.of(levels[0]) if levels else None
 
     @classmethod

@@ -52,7 +52,9 @@ class OrderQueries:
     async def order(self, info: Info, id: UUID, consistent_with: str | None = None) -> Order | None:
         info.context.require()
         await info.context.consistent_with(consistent_with, ORDER_VIEWS, path_of(info))
-        return await readable_order(info.context, id)
+        order = await readable_order(info.context, id)
+        info.context.flag_parked(("orders",), (id,), path_of(info))
+        return order
 
     @strawberry.field(description="The customer's orders, newest first.")
     async def my_orders(
@@ -68,4 +70,5 @@ class OrderQueries:
         views = await orders.orders_of_customer(
             info.context.services.database.pool, caller.subject, size + 1, key
         )
+        info.context.flag_parked(("orders",), (v.order_id for v in views[:size]), path_of(info))
         return connection(views, size, orders.order_cursor, Order.of, after)

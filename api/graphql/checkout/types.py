@@ -8,7 +8,7 @@ from uuid import UUID
 import strawberry
 
 from api.graphql.common import Money
-from api.graphql.context import Info
+from api.graphql.context import Info, path_of
 from api.graphql.enums import Channel, FulfillmentMethod, OrderStatus, PickupStatus
 from projections.fulfillment_times import PickupCard
 from projections.orders import OrderView
@@ -56,6 +56,7 @@ class Order:
         card = await info.context.loaders.pickups_by_order.load(self.id)
         if card is None:
             return None
+        info.context.flag_parked(("fulfillment_times",), (card.pickup_id,), path_of(info))
         shopper = is_shopper(info.context.caller, self.customer_id, self.cart_id)
         return customer_pickup(card, show_code=shopper)
 

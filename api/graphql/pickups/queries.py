@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from uuid import UUID
 
 import strawberry
@@ -16,10 +17,20 @@ from projections import fulfillment_times
 BOARD_VIEWS = ("fulfillment_times",)
 
 
-async def read_board(context: RequestContext, store_id: str) -> PickupBoard:
+async def read_board(
+    context: RequestContext, store_id: str, path: tuple[str | int, ...] = ()
+) -> PickupBoard:
     now = context.services.clock.now()
     board = await fulfillment_times.board(context.services.database.pool, store_id, now)
+    context.flag_parked(BOARD_VIEWS, (card.pickup_id for card in cards_of(board)), path)
     return PickupBoard.of(board, now)
+
+
+def cards_of(board: fulfillment_times.Board) -> Iterator[fulfillment_times.PickupCard]:
+    for column in (board.to_pick, board.picking, board.ready, board.overdue):
+        yield from column
+    for column in (board.collected_today, board.not_collected, board.cancelled):
+        yield from column
 
 
 async def readable_pickup(context: RequestContext, pickup_id: UUID) -> Pickup | None:
@@ -42,14 +53,16 @@ class PickupQueries:
     ) -> PickupBoard:
         info.context.require_store(store_id)
         await info.context.consistent_with(consistent_with, BOARD_VIEWS, path_of(info))
-        return await read_board(info.context, store_id)
+        return await read_board(info.context, store_id, path_of(info))
 
     @strawberry.field(description="One pickup, for staff and tills of its store.")
     async def pickup(
         self, info: Info, id: UUID, consistent_with: str | None = None
     ) -> Pickup | None:
         await info.context.consistent_with(consistent_with, BOARD_VIEWS, path_of(info))
-        return await readable_pickup(info.context, id)
+        pickup = await readable_pickup(info.context, id)
+        info.context.flag_parked(BOARD_VIEWS, (id,), path_of(info))
+        return pickup
 
     @strawberry.field(
         description="A store's pickups of any day, newest first.", extensions=[BoundedArguments()]
@@ -70,6 +83,7 @@ class PickupQueries:
         cards = await fulfillment_times.pickups_at(
             context.services.database.pool, store_id, statuses, size + 1, key
         )
+        context.flag_parked(BOARD_VIEWS, (c.pickup_id for c in cards[:size]), path_of(info))
         now = context.services.clock.now()
         return connection(
             cards, size, fulfillment_times.pickup_cursor, lambda c: Pickup.of(c, now), after

@@ -34,4 +34,6 @@ class ReturnQueries:
     ) -> Return | None:
         info.context.require()
         await info.context.consistent_with(consistent_with, RETURN_VIEWS, path_of(info))
-        return await readable_return(info.context, id)
+        found = await readable_return(info.context, id)
+        info.context.flag_parked(RETURN_VIEWS, (id,), path_of(info))
+        return found

@@ -33,6 +33,22 @@ async def require_products(context: RequestContext, skus: list[str]) -> dict[str
     return known
 
 
+def flag_parked_levels(
+    context: RequestContext,
+    levels: list[store_inventory.StockLevel],
+    path: tuple[str | int, ...],
+    location_id: str = "",
+    skus: list[str] | None = None,
+) -> None:
+    """Stock levels are rows of stock item streams: a parked one reads as stale, and so does
+    a SKU asked for by name that has no row (its stream's first event may be the parked one)."""
+    if not context.services.projections.parked:
+        return
+    keys = {(level.location_id, level.sku) for level in levels}
+    keys |= {(location_id, sku) for sku in skus or ()}
+    context.flag_parked(STOCK_VIEWS, (stock_item_id(*key) for key in keys), path)
+
+
 @dataclass(frozen=True)
 class Near:
     latitude: float
@@ -41,7 +57,12 @@ class Near:
 
 
 async def stores_near(
-    context: RequestContext, sku: str, near: Near, first: int | None, after: str | None
+    context: RequestContext,
+    sku: str,
+    near: Near,
+    first: int | None,
+    after: str | None,
+    path: tuple[str | int, ...] = (),
 ) -> Connection[StoreAvailability]:
     size, key = page_size(first), decode_cursor(after, tuple[float, str])
     if near.quantity < 1:
@@ -58,6 +79,8 @@ async def stores_near(
             size + 1,
             key,
         )
+    streams = (stock_item_id(store.location_id, sku) for store in found[:size])
+    context.flag_parked(STOCK_VIEWS, streams, path)
     return connection(
         found, size, lambda s: (s.distance_km, s.location_id), StoreAvailability.of, after
     )
@@ -87,6 +110,7 @@ class StockQueries:
         levels = await store_inventory.stock_at(
             context.services.database.pool, location_id, skus, size + 1, key[0] if key else None
         )
+        flag_parked_levels(context, levels[:size], path_of(info), location_id, skus)
         return connection(levels, size, lambda level: (level.sku,), StockLevel.of, after)
 
     @strawberry.field(
@@ -106,7 +130,7 @@ class StockQueries:
     ) -> Connection[StoreAvailability]:
         await info.context.consistent_with(consistent_with, STOCK_VIEWS, path_of(info))
         near = Near(latitude, longitude, quantity)
-        return await stores_near(info.context, sku, near, first, after)
+        return await stores_near(info.context, sku, near, first, after, path_of(info))
 
     @strawberry.field(
         description="Items at or under their low-stock threshold (staff).",
@@ -122,6 +146,7 @@ class StockQueries:
         levels = await store_inventory.low_stock(
             context.services.database.pool, location_id, limit=size + 1, after=key
         )
+        flag_parked_levels(context, levels[:size], path_of(info))
         return connection(levels, size, store_inventory.low_stock_cursor, StockLevel.of, after)
 
     @strawberry.field(

@@ -56,7 +56,7 @@ class MailRetry(msgspec.Struct, frozen=True):
     again, `attempts` sends in all."""
 
     delays: tuple[float, ...] = (10.0, 60.0, 300.0, 1800.0)
-    attempts: int = 12  # ~4.5 hours of tries: past that a person must tell the customer
+    attempts: int = 12  # ~4 hours of tries: past that a person must tell the customer
 
     def delay_after(self, attempt: int) -> float | None:
         """Seconds before the next send, or None when this was the last attempt."""

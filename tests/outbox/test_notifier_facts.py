@@ -24,7 +24,7 @@ from domain.ports import Position
 from domain.values import event_id
 from projections.fulfillment_times import NotificationState, PickupCard, board
 from projections.timeline_queries import timeline, timeline_header
-from tests.integration.conftest import Shop, shop  # noqa: F401 - the fixture
+from tests.integration.conftest import Shop
 from tests.outbox.test_notifier import CUSTOMERS, drained, eventually, ready_pickup
 from tests.shop import STAFF
 
@@ -59,7 +59,7 @@ def smtp() -> Iterator[tuple[Server, int]]:
         controller.stop()
 
 
-async def ready_for_ada(shop: Shop) -> UUID:  # noqa: F811
+async def ready_for_ada(shop: Shop) -> UUID:
     async with shop.pool.acquire() as connection:
         await upsert_customers(connection, CUSTOMERS)
     await shop.service.receive_stock(STORE, "RETRO-CLOCK", 5, "delivery", STAFF)
@@ -70,7 +70,7 @@ async def ready_for_ada(shop: Shop) -> UUID:  # noqa: F811
 
 
 async def run_notifier(
-    shop: Shop,  # noqa: F811
+    shop: Shop,
     nats_url: str,
     outbox: RelayConfig,
     port: int,
@@ -97,25 +97,25 @@ async def run_notifier(
     return notifier
 
 
-async def since_ready(shop: Shop, pickup_id: UUID) -> list[object]:  # noqa: F811
+async def since_ready(shop: Shop, pickup_id: UUID) -> list[object]:
     events = await shop.database.store.read_stream(pickup_id)
     ready_at = next(i for i, e in enumerate(events) if isinstance(e, Pickup.ReadyForPickup))
     return events[ready_at + 1 :]
 
 
-async def card_of(shop: Shop, pickup_id: UUID) -> PickupCard:  # noqa: F811
+async def card_of(shop: Shop, pickup_id: UUID) -> PickupCard:
     [card] = (await board(shop.pool, STORE, shop.clock.now())).ready
     assert card.pickup_id == pickup_id
     return card
 
 
-async def kinds_on_timeline(shop: Shop) -> list[str]:  # noqa: F811
+async def kinds_on_timeline(shop: Shop) -> list[str]:
     page = await timeline(shop.pool, "cust-ada", 50)
     return [t.kind for t in reversed(page.touchpoints)]
 
 
 async def test_a_ready_pickup_is_mailed_once_and_shown_notified(
-    shop: Shop,  # noqa: F811
+    shop: Shop,
     nats_url: str,
     outbox: RelayConfig,
     smtp: tuple[Server, int],
@@ -146,7 +146,7 @@ async def test_a_ready_pickup_is_mailed_once_and_shown_notified(
 
 
 async def test_a_refused_mail_is_recorded_failed_then_notified_when_accepted_on_retry(
-    shop: Shop,  # noqa: F811
+    shop: Shop,
     nats_url: str,
     outbox: RelayConfig,
     smtp: tuple[Server, int],
@@ -176,7 +176,7 @@ async def test_a_refused_mail_is_recorded_failed_then_notified_when_accepted_on_
 
 
 async def test_a_mail_refused_at_every_attempt_stays_failed_with_its_reason(
-    shop: Shop,  # noqa: F811
+    shop: Shop,
     nats_url: str,
     outbox: RelayConfig,
     smtp: tuple[Server, int],
@@ -199,7 +199,7 @@ async def test_a_mail_refused_at_every_attempt_stays_failed_with_its_reason(
 
 
 async def test_without_a_notifier_the_board_and_timeline_say_not_notified(
-    shop: Shop,  # noqa: F811
+    shop: Shop,
 ) -> None:
     pickup_id = await ready_for_ada(shop)
     await tick(shop.pool, shop.service, shop.clock)  # the clock's rules, as the service ticks

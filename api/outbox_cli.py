@@ -11,8 +11,11 @@ from typing import Any
 
 from adapters.outbox.relay import OutboxRelay, RelayConfig
 from adapters.outbox.storage import outbox_status
+from adapters.payments import SimulatedPaymentGateway
+from adapters.postgres.catalog import PostgresCatalog
 from adapters.postgres.database import Database
 from adapters.settings import Settings
+from domain.service import CommerceService
 
 NO_NATS = "NATS_URL is not set: the outbox is off (set it to e.g. nats://127.0.0.1:4222)"
 
@@ -82,10 +85,19 @@ async def _run_relay(settings: Settings) -> None:
 
 async def _run_notifier(settings: Settings) -> None:
     from adapters.outbox.notifier import PickupReadyNotifier, SmtpMailer
+    from api.app import clock_of  # api.app imports this module's outbox_relay
 
     if not settings.nats_url:
         sys.exit(NO_NATS)
     database = await Database.open(settings, schema=settings.database_schema)
+    # It records what it sent (or failed to) through the pickup's use cases; it takes no
+    # payment, the gateway only completes the service.
+    service = CommerceService(
+        store=database.store,
+        catalog=PostgresCatalog(database.pool),
+        payments=SimulatedPaymentGateway(),
+        clock=clock_of(settings),
+    )
     mailer = SmtpMailer(
         settings.smtp_host,
         settings.smtp_port,
@@ -95,7 +107,7 @@ async def _run_notifier(settings: Settings) -> None:
         settings.smtp_starttls,
     )
     notifier = PickupReadyNotifier(
-        database.store, mailer, settings.nats_url, relay_config(settings)
+        database.store, service, mailer, settings.nats_url, relay_config(settings)
     )
     await _until_signalled(
         notifier.start, notifier.stop, f"pickup-ready notifier running: mail via {mailer.where}"

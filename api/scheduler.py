@@ -1,5 +1,4 @@
-"""Fires the time-driven rules that are due: abandoned carts, overdue and uncollected pickups,
-the customer told that a pickup is ready.
+"""Fires the time-driven rules that are due: abandoned carts, overdue and uncollected pickups.
 
 Each rule is a use case the aggregate accepts once; a second firing (another process, or a
 deadline not yet removed by its projection) is refused by the aggregate and only counted.
@@ -22,7 +21,7 @@ from domain.errors import DomainError
 from domain.ports import Clock
 from domain.service import CommerceService
 from domain.values import SYSTEM_ACTOR, Channel, Context
-from projections.deadlines import ABANDON_CART, NOTIFY_READY, PICKUP_EXPIRY, PICKUP_OVERDUE, due
+from projections.deadlines import ABANDON_CART, PICKUP_EXPIRY, PICKUP_OVERDUE, due
 
 log = logging.getLogger(__name__)
 CLOCK_CONTEXT = Context(channel=Channel.SYSTEM, actor=SYSTEM_ACTOR)
@@ -39,7 +38,6 @@ async def tick(pool: asyncpg.Pool, service: CommerceService, clock: Clock) -> Ti
         ABANDON_CART: service.abandon_cart,
         PICKUP_OVERDUE: service.mark_pickup_overdue,
         PICKUP_EXPIRY: service.expire_pickup,
-        NOTIFY_READY: service.notify_ready,
     }
     report = TickReport()
     for item in await due(pool, now):

@@ -39,7 +39,7 @@ class PickupStatus(enum.StrEnum):
 WAITING = frozenset({PickupStatus.REQUESTED, PickupStatus.PICKING})
 FINISHED = frozenset({PickupStatus.COLLECTED, PickupStatus.NOT_COLLECTED, PickupStatus.CANCELLED})
 ALL_LINES_SHORT = "all lines short"
-READY_NOTICE_CHANNEL = "email"  # how the ready rule tells the customer (docs/ARCHITECTURE.md)
+READY_NOTICE_CHANNEL = "email"  # how the notifier tells the customer (omni notify run)
 
 __all__ = [
     "ALL_LINES_SHORT",
@@ -54,6 +54,7 @@ __all__ = [
     "InvalidPickupQuantity",
     "NotOverdue",
     "NotReadyForPickup",
+    "NotificationFailure",
     "Pickup",
     "PickupClosed",
     "PickupLine",
@@ -75,6 +76,13 @@ class PickupLine(msgspec.Struct, frozen=True):
 
 class CustomerNotification(msgspec.Struct, frozen=True):
     channel: str
+    at: datetime
+
+
+class NotificationFailure(msgspec.Struct, frozen=True):
+    channel: str
+    reason: str
+    attempt: int
     at: datetime
 
 
@@ -100,6 +108,8 @@ class Pickup(Aggregate):
     ready_at: datetime | None
     collected_at: datetime | None
     finished_at: datetime | None  # collected, not collected or cancelled: off the board
+    # A default as well as in __init__: snapshots taken before failures were recorded lack it.
+    notification_failures: tuple[NotificationFailure, ...] = ()
 
     class Requested(Aggregate.Created):
         order_id: UUID
@@ -131,6 +141,12 @@ class Pickup(Aggregate):
 
     class CustomerNotified(Aggregate.Event):
         channel: str
+        at: datetime
+
+    class NotificationFailed(Aggregate.Event):
+        channel: str
+        reason: str
+        attempt: int  # 1 for the first failed send on this channel
         at: datetime
 
     class Collected(Aggregate.Event):
@@ -210,6 +226,7 @@ class Pickup(Aggregate):
         self.pickup_code = None
         self.collect_by = None
         self.notifications = []
+        self.notification_failures = ()
         self.overdue_at = None
         self.placed_at = placed_at
         self.picking_started_at = None
@@ -290,16 +307,34 @@ class Pickup(Aggregate):
         self._require_ready()
         self._notified(channel=channel, at=at)
 
-    def notify_when_ready(self, channel: str, at: datetime) -> None:
-        """The automatic notice that it is ready: once per channel, unless staff sent one."""
-        self._require_ready()
-        if any(sent.channel == channel for sent in self.notifications):
+    def record_notified(self, channel: str, at: datetime) -> None:
+        """The mail server accepted the ready notice: recorded once per channel. It is a fact
+        by then, so a pickup collected or cancelled since the send still records it."""
+        self._require_made_ready()
+        if self.was_notified_by(channel):
             raise AlreadyNotified(self.id, channel)
         self._notified(channel=channel, at=at)
+
+    def record_notification_failed(self, channel: str, reason: str, at: datetime) -> int:
+        """A send of the ready notice failed; returns which attempt on this channel it was."""
+        self._require_made_ready()
+        if self.was_notified_by(channel):
+            raise AlreadyNotified(self.id, channel)
+        attempt = 1 + sum(failure.channel == channel for failure in self.notification_failures)
+        self._notification_failed(channel=channel, reason=reason, attempt=attempt, at=at)
+        return attempt
+
+    def was_notified_by(self, channel: str) -> bool:
+        return any(sent.channel == channel for sent in self.notifications)
 
     @event(CustomerNotified)
     def _notified(self, channel: str, at: datetime) -> None:
         self.notifications = [*self.notifications, CustomerNotification(channel, at)]
+
+    @event(NotificationFailed)
+    def _notification_failed(self, channel: str, reason: str, attempt: int, at: datetime) -> None:
+        failure = NotificationFailure(channel, reason, attempt, at)
+        self.notification_failures = (*self.notification_failures, failure)
 
     def collect(self, code: str, staff_id: str, at: datetime, proof: str | None = None) -> None:
         """Hand over, only when ready and only against the right code."""
@@ -361,6 +396,10 @@ class Pickup(Aggregate):
         if self.status in FINISHED:
             raise PickupClosed(pickup_id=self.id, status=self.status.value)
         raise PickupStateError(pickup_id=self.id, status=self.status.value)
+
+    def _require_made_ready(self) -> None:
+        if self.ready_at is None:  # never on a shelf: nobody was to be told
+            self._require_ready()
 
     def _require_ready(self) -> None:
         if self.status is PickupStatus.READY:

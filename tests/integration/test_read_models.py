@@ -248,7 +248,6 @@ async def test_deadlines_hold_exactly_what_the_scheduler_must_fire_live_and_rebu
         (idle, deadlines.ABANDON_CART, OPENING + CART_IDLE_LIMIT, event_id(idle, 2)),
         (waiting, deadlines.PICKUP_OVERDUE, requested.promised_ready_at, event_id(waiting, 1)),
         (ready, deadlines.PICKUP_EXPIRY, made_ready.collect_by, event_id(ready, 3)),
-        (ready, deadlines.NOTIFY_READY, made_ready.at, event_id(ready, 3)),
     }
 
     async def rows() -> set[tuple[UUID, str, datetime, UUID]]:

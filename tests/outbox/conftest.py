@@ -13,6 +13,7 @@ import pytest
 
 from adapters.nats.server import LOCAL_URL, NatsServer, answers
 from adapters.outbox.relay import RelayConfig
+from tests.integration.conftest import shop  # noqa: F401 - a running shop, for the notifier's facts
 
 
 @pytest.fixture(scope="session")

@@ -85,6 +85,17 @@ function who(card) {
   return null;
 }
 
+/** On a ready card: whether the customer was told, as recorded (a mail the server accepted,
+ * or staff's word), never as intended. */
+function notice(card, timeZone) {
+  if (card.status !== "READY" || !card.notification) return null;
+  const { state, channel, at, reason } = card.notification;
+  const text = state === "NOTIFIED" ? `Customer told by ${channel} at ${clockTime(at, timeZone)}`
+    : state === "FAILED" ? `Customer not told: ${reason}`
+    : "Customer not told yet";
+  return h("p", { class: "told", "data-state": state }, text);
+}
+
 /** The card's content (the <li> itself is kept across updates by the board). */
 export function cardContent(card, { act, timeZone, now }) {
   const sla = slaOf(card, now, timeZone);
@@ -97,6 +108,7 @@ export function cardContent(card, { act, timeZone, now }) {
       card.shelfSpot ? h("span", { class: "shelf" }, ` · shelf ${card.shelfSpot}`) : null,
       who(card)),
     lineList(card),
+    notice(card, timeZone),
     h("p", { class: "sla", "data-level": sla.level }, sla.text),
     h("div", { class: "actions" }, actions(card, act, now)),
     h("p", { class: "card-error", role: "alert", "data-testid": "card-error" }),

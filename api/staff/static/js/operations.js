@@ -6,6 +6,7 @@ const CARD = `fragment StaffCard on Pickup {
   id orderId orderNumber status customerFirstName
   placedAt promisedReadyAt pickerId pickingStartedAt readyAt collectBy shelfSpot
   finishedAt collectedBy overdue
+  notification { state channel at reason }
   lines { lineId sku quantity productName }
   shortPicks { lineId sku quantityShort }
 }`;

@@ -103,7 +103,10 @@ class Database:
         # The embedded server stays up for other processes; pgserver stops it when the last exits.
 
     async def health(self) -> dict[str, object]:
+        """The head followers see, and the newest committed event: a gap between the two is
+        what an open transaction somewhere on the server holds back (named once it is long)."""
         head = await self.store.last_position()
+        committed = await self.store.committed_head()
         oldest = await self.pool.fetchrow(
             """
             SELECT pid, state, extract(epoch FROM now() - xact_start)::float AS seconds,
@@ -116,11 +119,12 @@ class Database:
         )
         report: dict[str, object] = {
             "database": "ok",
-            "event_store": {"visible_head": head.token()},
+            "event_store": {"visible_head": head.token(), "committed_head": committed.token()},
         }
         if oldest is not None and oldest["seconds"] > self.long_transaction_seconds:
             report["event_store"] = {
                 "visible_head": head.token(),
+                "committed_head": committed.token(),
                 "held_back_by": {
                     "pid": oldest["pid"],
                     "state": oldest["state"],

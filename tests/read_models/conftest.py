@@ -1,4 +1,9 @@
-"""Read-model specs: each on a database of its own, with the small shop's reference data."""
+"""Read-model specs on PostgreSQL, with the small shop's reference data.
+
+They share one schema per run: every spec drops and creates its read model's tables before
+each batching, and every test starts from the shop's catalog, so none sees another's rows
+(a schema of its own per test cost more than the spec itself).
+"""
 
 from __future__ import annotations
 
@@ -8,22 +13,31 @@ import pytest
 
 from adapters.postgres.catalog import upsert_catalog
 from adapters.postgres.database import Database
+from adapters.settings import Settings
 from projections.runner import Projection
+from tests.conftest import fresh_database
 from tests.projection_spec import ProjectionSpec
 from tests.shop import LOCATIONS, PRODUCTS
 
 SpecOf = Callable[[Projection], ProjectionSpec]
 
 
+@pytest.fixture(scope="session")
+async def spec_database(settings: Settings) -> AsyncIterator[Database]:
+    async with fresh_database(settings) as database:
+        yield database
+
+
 @pytest.fixture
-async def spec_of(database: Database) -> AsyncIterator[SpecOf]:
+async def spec_of(spec_database: Database) -> AsyncIterator[SpecOf]:
     """`spec_of(projection)`; afterwards, every scenario a test began must have been run."""
-    async with database.pool.acquire() as connection, connection.transaction():
+    async with spec_database.pool.acquire() as connection, connection.transaction():
+        await connection.execute("DELETE FROM products; DELETE FROM locations")
         await upsert_catalog(connection, PRODUCTS, LOCATIONS)
     specs: list[ProjectionSpec] = []
 
     def spec_of(projection: Projection) -> ProjectionSpec:
-        specs.append(ProjectionSpec(database.pool, projection))
+        specs.append(ProjectionSpec(spec_database.pool, projection))
         return specs[-1]
 
     yield spec_of

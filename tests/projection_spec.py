@@ -184,9 +184,14 @@ Batching = Callable[[list[RecordedEvent], int], list[list[RecordedEvent]]]
 BATCHINGS: dict[str, tuple[Batching, bool]] = {
     "in one batch": (lambda events, _: [events], False),
     "one event per batch": (lambda events, _: [[e] for e in events], False),
+    "three events per batch": (lambda events, _: _chunks(events, 3), False),
     "given, then when": (lambda events, given: [events[:given], events[given:]], False),
     "rebuilt in one batch": (lambda events, _: [events], True),
 }
+
+
+def _chunks(events: list[RecordedEvent], size: int) -> list[list[RecordedEvent]]:
+    return [events[start : start + size] for start in range(0, len(events), size)]
 
 
 class ProjectionSpec:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from uuid import UUID
 
 import asyncpg
 import pytest
@@ -173,6 +174,38 @@ async def recoverable_values(pool: asyncpg.Pool, customer_id: str) -> list[Decim
     return [cart.value for cart in carts]
 
 
+async def test_a_cart_recovered_into_the_customers_open_cart_counts_as_recovered(
+    spec: ProjectionSpec,
+) -> None:
+    # Bob started another cart meanwhile: the recovered lines merge into it (as at sign-in).
+    back, newer = GIVEN_UP + timedelta(hours=5), stream(3, BOBS_LAPTOP)
+    lines = [CartLine("VINYL-PLAYER", 1, VINYL), CartLine("LAVA-LAMP", 1, LAMP)]
+    await (
+        spec.given(
+            *left_with_a_vinyl_player_and_a_lamp(),
+            cart_started(newer, GIVEN_UP + timedelta(hours=1), "cust-bob"),
+        )
+        .when(
+            newer.recorded(
+                Cart.LinesMerged, source_cart_id=BOBS.id, lines=lines, capped_skus=[], at=back
+            ),
+            recovered(BOBS, back, *lines),
+            BOBS.recorded(Cart.MergedInto, target_cart_id=newer.id, at=back),
+        )
+        .then(
+            answer(cart_recovery.recovery_stats, TUESDAY, TUESDAY).equals(
+                [RecoveryStats(TUESDAY, "web", "EUR", 1, Decimal("188.00"), 1, Decimal("188.00"))]
+            ),
+            rows(
+                "recovery_cart",
+                "cart_id status abandonments",
+                [(BOBS.id, "closed", 1), (newer.id, "open", 0)],
+            ),
+            answer(cart_recovery.recoverable_carts, "cust-bob").equals([]),
+        )
+    )
+
+
 async def test_a_guests_cart_is_recoverable_by_its_id(spec: ProjectionSpec) -> None:
     start = GIVEN_UP - timedelta(days=31)
     await (
@@ -306,3 +339,25 @@ async def shares(
 ) -> list[tuple[date, str, float | None]]:
     stats = await cart_recovery.recovery_stats(pool, first, first + timedelta(days=1), time_zone)
     return [(s.day, s.channel, s.recovered_share) for s in stats]
+
+
+async def test_a_customers_recoverable_carts_most_recently_left_first(
+    spec: ProjectionSpec,
+) -> None:
+    earlier, same_time = stream(3, BOBS_LAPTOP), stream(4, BOBS_LAPTOP)
+    await spec.given(
+        *left_with_a_vinyl_player_and_a_lamp(),
+        *left_with_a_vinyl_player_and_a_lamp(same_time)[:-1],
+        abandoned(same_time, GIVEN_UP),
+        *left_with_a_vinyl_player_and_a_lamp(earlier)[:-1],
+        abandoned(earlier, GIVEN_UP - timedelta(days=1)),
+    ).then(
+        answer(recoverable_ids).equals([BOBS.id, same_time.id, earlier.id]),
+        answer(recoverable_ids, after=(GIVEN_UP, BOBS.id), limit=1).equals([same_time.id]),
+        answer(recoverable_ids, after=(GIVEN_UP, same_time.id)).equals([earlier.id]),
+    )
+
+
+async def recoverable_ids(pool: asyncpg.Pool, **paging: object) -> list[UUID]:
+    carts = await cart_recovery.recoverable_carts(pool, "cust-bob", **paging)  # type: ignore[arg-type]
+    return [cart.cart_id for cart in carts]

@@ -188,6 +188,7 @@ async def test_the_stores_that_can_serve_a_pickup_now_nearest_first(
         ),
         answer(near_museumplein, "LAVA-LAMP", 4).equals([("UTR-CENTRUM", 8, 120)]),
         answer(near_museumplein, "RETRO-CLOCK", 1).equals([]),
+        answer(low_at_zuid).equals([("LAVA-LAMP", 0, 0)]),
     )
 
 

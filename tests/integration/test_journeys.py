@@ -56,10 +56,11 @@ async def test_the_funnel_cross_channel_journeys_no_shows_and_returns(shop: Shop
     seconds = {
         name: (refunded - asked).total_seconds() for name, (asked, refunded) in day.returns.items()
     }
-    assert [
+    # By store: the two returns fall on two days when the script runs late in the evening.
+    assert sorted(
         (r.store_id, r.channel, r.requested, r.refunded, r.seconds_to_refund_p50, r.cross_channel)
         for r in returns
-    ] == [
+    ) == [
         ("AMS-CENTRAAL", "web", 1, 1, seconds["till sale, by web"], 1),
         ("AMS-ZUID", "store", 1, 1, seconds["online order, in store"], 1),
     ]

@@ -287,3 +287,18 @@ async def days_and_stores(
         pool, None, first, last, limit=10, after=after
     )
     return [(s.store_id, s.day, s.pickups, s.no_shows) for s in stats]
+
+
+async def test_ready_at_the_promised_minute_is_within_the_promise(spec: ProjectionSpec) -> None:
+    on_time, late = stream(1, STAFF), stream(2, STAFF)
+    await spec.given(
+        requested(on_time, 0),
+        ready(on_time, 60),  # promised within 60 minutes
+        requested(late, 0),
+        ready(late, 60.5),
+    ).then(answer(share_within_promise).equals((2, 0.5)))
+
+
+async def share_within_promise(pool: asyncpg.Pool) -> tuple[int, float | None]:
+    [day] = await fulfillment_stats.fulfillment_stats(pool, "AMS-CENTRAAL", MONDAY, MONDAY)
+    return day.made_ready, day.ready_within_promise

@@ -302,3 +302,38 @@ async def test_ready_at_the_promised_minute_is_within_the_promise(spec: Projecti
 async def share_within_promise(pool: asyncpg.Pool) -> tuple[int, float | None]:
     [day] = await fulfillment_stats.fulfillment_stats(pool, "AMS-CENTRAAL", MONDAY, MONDAY)
     return day.made_ready, day.ready_within_promise
+
+
+async def test_a_stores_pickups_of_any_day_newest_first_by_status(spec: ProjectionSpec) -> None:
+    first, second, third = stream(1, STAFF), stream(2, STAFF), stream(3, STAFF)
+    await spec.given(
+        requested(first, 0),
+        requested(second, 10),
+        requested(third, 10),  # the same instant: the larger id first
+        ready(third, 30),
+        requested(stream(4, STAFF), 20, store_id="AMS-ZUID"),
+    ).then(
+        answer(pickup_ids_at, None).equals([third.id, second.id, first.id]),
+        answer(pickup_ids_at, ["requested"]).equals([second.id, first.id]),
+        answer(pickup_ids_at, None, limit=1, after=(t(10), third.id)).equals([second.id]),
+        answer(pickups_of_orders, [order_of(first), order_of(third), UUID(int=404)]).equals(
+            {order_of(first): first.id, order_of(third): third.id}
+        ),
+    )
+
+
+async def pickup_ids_at(
+    pool: asyncpg.Pool,
+    statuses: list[str] | None,
+    limit: int = 10,
+    after: tuple[datetime, UUID] | None = None,
+) -> list[UUID]:
+    cards = await fulfillment_times.pickups_at(pool, "AMS-CENTRAAL", statuses, limit, after)
+    return [card.pickup_id for card in cards]
+
+
+async def pickups_of_orders(pool: asyncpg.Pool, order_ids: list[UUID]) -> dict[UUID, UUID]:
+    cards = await fulfillment_times.pickups_of_orders(pool, order_ids)
+    by_id = await fulfillment_times.pickups_by_id(pool, [c.pickup_id for c in cards.values()])
+    assert set(by_id) == {card.pickup_id for card in cards.values()}
+    return {order_id: card.pickup_id for order_id, card in cards.items()}

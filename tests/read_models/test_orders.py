@@ -169,6 +169,7 @@ async def test_a_customers_orders_newest_first_a_page_at_a_time(spec: Projection
         answer(order_ids, "cust-ada", 1, after=(t(30), third.id)).equals([second.id]),
         answer(order_ids, "cust-ada", 10, after=(t(30), second.id)).equals([first.id]),
         answer(order_ids, "cust-bob", 10).equals([bobs.id]),
+        answer(ids_of_orders, [first.id, bobs.id, UUID(int=404)]).equals({first.id, bobs.id}),
     )
 
 
@@ -177,6 +178,12 @@ async def order_ids(
 ) -> list[UUID]:
     found = await orders.orders_of_customer(pool, customer_id, limit, after)
     return [order.order_id for order in found]
+
+
+async def ids_of_orders(pool: asyncpg.Pool, order_ids: list[UUID]) -> set[UUID]:
+    found = await orders.orders_by_id(pool, order_ids)
+    assert all(key == view.order_id for key, view in found.items())
+    return set(found)
 
 
 def requested(order_id: UUID | None = ORDER.id, sale_id: UUID | None = None) -> Fact:

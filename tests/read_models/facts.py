@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from domain.cart.model import Cart
+from domain.customer.model import CartBecameCurrentBecause, CustomerCarts
 from domain.order.model import Fulfillment, FulfillmentMethod, Order, OrderLine
 from domain.pickup.model import Pickup, PickupLine
-from domain.values import Actor, ActorKind, Channel, Context, Money
+from domain.values import Actor, ActorKind, Channel, Context, Money, customer_carts_id
 from tests.projection_spec import Fact, Stream
 
 # Monday 2 November 2026, 09:00 UTC: 10:00 in the Amsterdam stores.
@@ -76,6 +77,27 @@ def line_added(
         at=at,
         context=context,
     )
+
+
+# The stream that names Ada's current cart (the write side's decision).
+ADAS_CARTS = Stream(customer_carts_id("cust-ada"), LAPTOP)
+
+
+def became_current(cart: Stream, at: float, because: CartBecameCurrentBecause) -> Fact:
+    return ADAS_CARTS.recorded(
+        CustomerCarts.CartBecameCurrent, cart_id=cart.id, because=because, at=t(at)
+    )
+
+
+def adas_first_cart(cart: Stream, at: float) -> list[Fact]:
+    """Ada starts a cart while she has no customer stream: both written in one append."""
+    return [
+        cart_started(cart, t(at), "cust-ada"),
+        ADAS_CARTS.recorded(
+            CustomerCarts.Created, customer_id="cust-ada", adopted_cart_id=None, at=t(at)
+        ),
+        became_current(cart, at, CartBecameCurrentBecause.STARTED),
+    ]
 
 
 def order_lines(**quantities: int) -> list[OrderLine]:

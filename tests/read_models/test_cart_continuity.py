@@ -1,6 +1,5 @@
-"""Cart continuity: given cart and customer-carts facts, then each cart's row, lines in the order
-they were added, the devices that touched it, and the customer's current cart as the write
-side decided it."""
+"""Cart continuity: given cart facts, then each cart's row, its lines in the order they were
+added and the devices that touched it (the current cart: test_current_carts.py)."""
 
 from __future__ import annotations
 
@@ -16,16 +15,19 @@ from domain.customer.model import (
     CurrentCartClosedBecause,
     CustomerCarts,
 )
-from domain.values import Money, customer_carts_id
+from domain.values import Money
 from projections import cart_continuity
 from projections.cart_continuity import CartContinuity, CartLineView, CartTouch, CartView
-from tests.projection_spec import Fact, ProjectionSpec, Stream, answer, rows
+from tests.projection_spec import ProjectionSpec, answer, rows
 from tests.read_models.conftest import SpecOf
 from tests.read_models.facts import (
+    ADAS_CARTS,
     LAPTOP,
     PHONE,
     PRICES,
     SCHEDULER,
+    adas_first_cart,
+    became_current,
     cart_started,
     days,
     line_added,
@@ -34,7 +36,6 @@ from tests.read_models.facts import (
 )
 
 WEB, GUEST = stream(1, LAPTOP), stream(2, PHONE)
-ADAS_CARTS = Stream(customer_carts_id("cust-ada"), LAPTOP)
 ORDER = UUID(int=7)
 CLOCK, LAMP, VINYL = PRICES["RETRO-CLOCK"], PRICES["LAVA-LAMP"], PRICES["VINYL-PLAYER"]
 CART_COLUMNS = "cart_id customer_id status channel order_id merged_into created_at "
@@ -45,23 +46,6 @@ LINE_COLUMNS = "cart_id sku quantity unit_price position"
 @pytest.fixture
 def spec(spec_of: SpecOf) -> ProjectionSpec:
     return spec_of(CartContinuity())
-
-
-def became_current(cart: Stream, at: float, because: CartBecameCurrentBecause) -> Fact:
-    return ADAS_CARTS.recorded(
-        CustomerCarts.CartBecameCurrent, cart_id=cart.id, because=because, at=t(at)
-    )
-
-
-def adas_first_cart(cart: Stream, at: float) -> list[Fact]:
-    """Ada starts a cart while she has no customer stream: both written in one append."""
-    return [
-        cart_started(cart, t(at), "cust-ada"),
-        ADAS_CARTS.recorded(
-            CustomerCarts.Created, customer_id="cust-ada", adopted_cart_id=None, at=t(at)
-        ),
-        became_current(cart, at, CartBecameCurrentBecause.STARTED),
-    ]
 
 
 def lines(*quantities: tuple[str, int]) -> list[CartLine]:
@@ -152,24 +136,6 @@ async def test_each_device_that_touched_a_cart_with_its_first_and_last_touch(
     )
 
 
-async def test_the_customers_current_cart_is_the_one_their_stream_names_not_a_guest_cart(
-    spec: ProjectionSpec,
-) -> None:
-    await spec.given(
-        *adas_first_cart(WEB, 0),
-        line_added(WEB, "RETRO-CLOCK", 1, t(1)),
-        cart_started(GUEST, t(5)),  # Ada's phone, before she signs in there
-        line_added(GUEST, "RETRO-CLOCK", 2, t(6)),
-    ).then(
-        answer(current_cart_id).equals(WEB.id),
-        rows(
-            "current_cart_view",
-            "stream_id customer_id cart_id",
-            [(ADAS_CARTS.id, "cust-ada", WEB.id)],
-        ),
-    )
-
-
 async def test_a_guest_cart_merged_at_sign_in_continues_in_the_customers_cart(
     spec: ProjectionSpec,
 ) -> None:
@@ -231,61 +197,6 @@ async def test_a_guest_cart_merged_at_sign_in_continues_in_the_customers_cart(
     )
 
 
-async def test_a_guest_cart_signed_in_without_a_cart_becomes_the_customers_current_one(
-    spec: ProjectionSpec,
-) -> None:
-    await (
-        spec.given(
-            cart_started(GUEST, t(0)),
-            line_added(GUEST, "LAVA-LAMP", 1, t(1)),
-        )
-        .when(
-            GUEST.recorded(Cart.AssignedToCustomer, customer_id="cust-ada", at=t(2)),
-            ADAS_CARTS.recorded(
-                CustomerCarts.Created, customer_id="cust-ada", adopted_cart_id=None, at=t(2)
-            ),
-            became_current(GUEST, 2, CartBecameCurrentBecause.SIGNED_IN),
-        )
-        .then(
-            rows(
-                "cart_view",
-                CART_COLUMNS,
-                [(GUEST.id, "cust-ada", "open", "mobile", None, None, t(0), t(2), 3)],
-            ),
-            answer(current_cart_id).equals(GUEST.id),
-        )
-    )
-
-
-async def test_a_checked_out_cart_leaves_the_customer_without_a_current_cart(
-    spec: ProjectionSpec,
-) -> None:
-    await (
-        spec.given(
-            *adas_first_cart(WEB, 0),
-            line_added(WEB, "RETRO-CLOCK", 1, t(1)),
-        )
-        .when(
-            WEB.recorded(Cart.CheckedOut, order_id=ORDER, at=t(9)),
-            ADAS_CARTS.recorded(
-                CustomerCarts.CurrentCartClosed,
-                cart_id=WEB.id,
-                because=CurrentCartClosedBecause.CHECKED_OUT,
-                at=t(9),
-            ),
-        )
-        .then(
-            answer(current_cart_id).equals(None),
-            answer(cart_continuity.current_cart, "cust-ada").equals(None),
-            rows(
-                "cart_view",
-                CART_COLUMNS,
-                [(WEB.id, "cust-ada", "checked_out", "web", ORDER, None, t(0), t(9), 3)],
-            ),
-        )
-    )
-
-
 async def test_a_recovered_cart_holds_its_rechecked_lines_in_their_old_places(
     spec: ProjectionSpec,
 ) -> None:
@@ -336,100 +247,3 @@ async def test_a_recovered_cart_holds_its_rechecked_lines_in_their_old_places(
             answer(current_cart_id).equals(WEB.id),
         )
     )
-
-
-async def test_an_abandoned_cart_is_nobodys_current_cart(spec: ProjectionSpec) -> None:
-    given_up = t(1) + days(31)
-    await (
-        spec.given(
-            *adas_first_cart(WEB, 0),
-            line_added(WEB, "RETRO-CLOCK", 1, t(1)),
-        )
-        .when(
-            WEB.recorded(Cart.Abandoned, at=given_up, context=SCHEDULER),
-            ADAS_CARTS.recorded(
-                CustomerCarts.CurrentCartClosed,
-                cart_id=WEB.id,
-                because=CurrentCartClosedBecause.ABANDONED,
-                at=given_up,
-                context=SCHEDULER,
-            ),
-        )
-        .then(
-            rows("cart_view", "cart_id status last_activity_at", [(WEB.id, "abandoned", given_up)]),
-            # The scheduler's touch is recorded like any other: channel system, no device.
-            rows(
-                "cart_touch_view",
-                "channel device_id first_at touches",
-                [("web", "laptop-ada", t(0), 2), ("system", "", given_up, 1)],
-            ),
-            answer(current_cart_id).equals(None),
-        )
-    )
-
-
-class TestCartsFromBeforeTheCustomersStream:
-    """Carts written before CustomerCarts existed: their customer has no stream yet."""
-
-    OLDER, NEWER, DONE = stream(11), stream(12), stream(13)
-
-    def carts(self) -> list[Fact]:
-        return [
-            cart_started(self.OLDER, t(0), "cust-ada"),
-            line_added(self.OLDER, "RETRO-CLOCK", 1, t(10)),
-            cart_started(self.NEWER, t(20), "cust-ada"),
-            cart_started(self.DONE, t(30), "cust-ada"),
-            self.DONE.recorded(Cart.CheckedOut, order_id=ORDER, at=t(40)),
-        ]
-
-    async def test_the_most_recently_active_open_cart_is_current(
-        self, spec: ProjectionSpec
-    ) -> None:
-        await spec.given(*self.carts()).then(answer(current_cart_id).equals(self.NEWER.id))
-
-    async def test_of_two_as_recently_active_the_larger_id_is_current(
-        self, spec: ProjectionSpec
-    ) -> None:
-        await spec.given(*self.carts(), line_added(self.OLDER, "LAVA-LAMP", 1, t(20))).then(
-            answer(current_cart_id).equals(self.NEWER.id)
-        )
-        await spec.given(*self.carts(), line_added(self.OLDER, "LAVA-LAMP", 1, t(21))).then(
-            answer(current_cart_id).equals(self.OLDER.id)
-        )
-
-    async def test_once_the_stream_exists_it_decides_even_that_there_is_none(
-        self, spec: ProjectionSpec
-    ) -> None:
-        await (
-            spec.given(
-                *self.carts(),
-                ADAS_CARTS.recorded(
-                    CustomerCarts.Created,
-                    customer_id="cust-ada",
-                    adopted_cart_id=self.NEWER.id,
-                    at=t(50),
-                ),
-            )
-            .when(
-                # Checked out by code that did not know the stream; the write side lets it go.
-                self.NEWER.recorded(Cart.CheckedOut, order_id=UUID(int=8), at=t(55)),
-                ADAS_CARTS.recorded(
-                    CustomerCarts.CurrentCartClosed,
-                    cart_id=self.NEWER.id,
-                    because=CurrentCartClosedBecause.FOUND_CLOSED,
-                    at=t(60),
-                ),
-            )
-            .then(
-                answer(current_cart_id).equals(None),  # though the older cart is still open
-                rows(
-                    "cart_view",
-                    "cart_id status",
-                    [
-                        (self.OLDER.id, "open"),
-                        (self.NEWER.id, "checked_out"),
-                        (self.DONE.id, "checked_out"),
-                    ],
-                ),
-            )
-        )

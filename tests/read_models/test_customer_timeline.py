@@ -1,11 +1,8 @@
 """The customer timeline: given facts of carts, orders, pickups, returns and till sales, then
-each customer's touchpoints newest first (a guest cart's become the customer's at sign-in,
-earlier ones too), the header, and which customers have business with a store."""
+each customer's touchpoints newest first; a guest cart's become the customer's at sign-in,
+earlier ones too (the header and the store scope: test_timeline_queries.py)."""
 
 from __future__ import annotations
-
-from decimal import Decimal
-from uuid import UUID
 
 import asyncpg
 import pytest
@@ -13,33 +10,35 @@ import pytest
 from domain.cart.model import Cart, CartLine
 from domain.order.model import Order
 from domain.pickup.model import Pickup
-from domain.returns.model import Return, ReturnChannel, ReturnLine
-from domain.sale.model import Sale, SaleLine
 from domain.values import Money
 from projections import customer_timeline
-from projections.customer_timeline import ChannelPurchases, CustomerTimeline, Touchpoint
+from projections.customer_timeline import CustomerTimeline, Touchpoint
 from tests.projection_spec import Fact, ProjectionSpec, answer, rows
 from tests.read_models.conftest import SpecOf
 from tests.read_models.facts import (
-    LAPTOP,
     PHONE,
-    PRICES,
     SCHEDULER,
-    TILL,
     cart_started,
     line_added,
-    order_lines,
     order_placed,
     pickup_requested,
     stream,
     t,
 )
+from tests.read_models.timeline_facts import (
+    LAMP,
+    LINES,
+    ORDER,
+    PICKUP,
+    RETURN,
+    WEB,
+    collected_order,
+    returned_a_clock,
+    sale,
+)
 from tests.shop import STAFF
 
-WEB, GUEST = stream(1, LAPTOP), stream(2, PHONE)
-ORDER, PICKUP, RETURN = stream(3, LAPTOP), stream(4, STAFF), stream(5, STAFF)
-CLOCK, LAMP = PRICES["RETRO-CLOCK"], PRICES["LAVA-LAMP"]
-LINES = order_lines(RETRO_CLOCK=2, LAVA_LAMP=1)  # 88.90 EUR
+GUEST = stream(2, PHONE)
 
 
 @pytest.fixture
@@ -182,56 +181,6 @@ async def test_a_guest_cart_merged_at_sign_in_is_claimed_and_closed(spec: Projec
     )
 
 
-def collected_order() -> list[Fact]:
-    """Ada's order to collect at Centraal, paid and handed over; then she brings a clock back."""
-    ready = PICKUP.recorded(
-        Pickup.ReadyForPickup, shelf_spot="A1", pickup_code="CODE01", at=t(30), collect_by=t(9000)
-    )
-    return [
-        cart_started(WEB, t(0), "cust-ada"),
-        WEB.recorded(Cart.CheckedOut, order_id=ORDER.id, at=t(10)),
-        order_placed(ORDER, WEB.id, LINES, t(10)),
-        ORDER.recorded(
-            Order.PaymentAuthorized, reference="auth-1", amount=Money.of("88.90"), at=t(10)
-        ),
-        pickup_requested(PICKUP, ORDER.id, LINES, t(10)),
-        PICKUP.recorded(Pickup.PickingStarted, staff_id="staff-bo", at=t(20)),
-        ready,
-        PICKUP.recorded(Pickup.CustomerNotified, channel="email", at=t(31), context=SCHEDULER),
-        PICKUP.recorded(
-            Pickup.Collected, staff_id="staff-bo", at=t(90), verified_code=True, proof=None
-        ),
-        ORDER.recorded(
-            Order.PaymentCaptured,
-            reference="capture-1",
-            amount=Money.of("88.90"),
-            at=t(90),
-            context=STAFF,
-        ),
-        ORDER.recorded(Order.Completed, at=t(90), context=STAFF),
-    ]
-
-
-def returned_a_clock(at: float) -> list[Fact]:
-    return [
-        RETURN.recorded(
-            Return.Requested,
-            order_id=ORDER.id,
-            customer_id="cust-ada",
-            lines=[ReturnLine("RETRO-CLOCK", 1, CLOCK)],
-            reason="too loud",
-            channel=ReturnChannel.STORE,
-            requested_at=t(at),
-            sale_id=None,
-            context=TILL,
-        ),
-        RETURN.recorded(Return.Received, location_id="AMS-ZUID", at=t(at + 1)),
-        RETURN.recorded(
-            Return.Refunded, amount=Money.of("24.95"), reference="refund-1", at=t(at + 2)
-        ),
-    ]
-
-
 async def test_an_order_its_pickup_and_its_return_each_step_a_touchpoint(
     spec: ProjectionSpec,
 ) -> None:
@@ -319,22 +268,6 @@ async def test_what_goes_wrong_with_an_order_is_on_the_timeline(spec: Projection
     )
 
 
-def sale(number: int, customer_id: str | None, at: float) -> Fact:
-    till_sale = stream(100 + number, TILL)
-    lines = [SaleLine("LAVA-LAMP", 1, LAMP), SaleLine("RETRO-CLOCK", 1, CLOCK)]
-    return till_sale.recorded(
-        Sale.Recorded,
-        store_id="AMS-ZUID",
-        till_id="till-1",
-        sale_number=f"{number:06d}",
-        lines=lines,
-        total=Money.of("63.95"),
-        payment_reference="card-4411",
-        customer_id=customer_id,
-        sold_at=t(at),
-    )
-
-
 async def test_a_till_sale_with_a_loyalty_card_is_the_customers(spec: ProjectionSpec) -> None:
     await spec.given(sale(1, "cust-ada", at=60), sale(2, None, at=61)).then(
         rows(
@@ -363,94 +296,4 @@ async def test_a_till_sale_with_a_loyalty_card_is_the_customers(spec: Projection
                 ),
             ],
         )
-    )
-
-
-async def test_the_header_counts_what_was_bought_refunded_and_is_still_open(
-    spec: ProjectionSpec,
-) -> None:
-    bobs_cart, bobs_order, bobs_pickup = stream(11), stream(12), stream(13, STAFF)
-    await spec.given(
-        *collected_order(),
-        *returned_a_clock(at=3000),
-        sale(1, "cust-ada", at=60),
-        cart_started(stream(7), t(4000), "cust-ada"),  # her next cart, still open
-        cart_started(bobs_cart, t(0), "cust-bob"),
-        bobs_cart.recorded(Cart.CheckedOut, order_id=bobs_order.id, at=t(5)),
-        order_placed(bobs_order, bobs_cart.id, LINES, t(5), customer_id="cust-bob"),
-        pickup_requested(bobs_pickup, bobs_order.id, LINES, t(5), customer_id="cust-bob"),
-    ).then(
-        answer(customer_timeline.timeline_header, "cust-ada").equals(
-            customer_timeline.TimelineHeader(
-                "cust-ada",
-                [
-                    ChannelPurchases("pos", 1, Decimal("63.95"), "EUR"),
-                    ChannelPurchases("web", 1, Decimal("88.90"), "EUR"),
-                ],
-                {"EUR": Decimal("24.95")},
-                open_carts=1,
-                open_pickups=0,
-                open_returns=0,
-            )
-        ),
-        answer(customer_timeline.timeline_header, "cust-bob").equals(
-            customer_timeline.TimelineHeader(
-                "cust-bob",
-                [ChannelPurchases("web", 1, Decimal("88.90"), "EUR")],
-                {},
-                open_carts=0,
-                open_pickups=1,
-                open_returns=0,
-            )
-        ),
-    )
-
-
-async def test_staff_see_the_customers_with_business_at_their_store(spec: ProjectionSpec) -> None:
-    bobs_cart, bobs_order = stream(11), stream(12)
-    await spec.given(
-        *collected_order(),  # picked up at Centraal
-        *returned_a_clock(at=3000),  # brought back to Zuid
-        cart_started(bobs_cart, t(0), "cust-bob"),  # a cart: no store yet
-        order_placed(bobs_order, bobs_cart.id, LINES, t(5), customer_id="cust-bob"),
-        cart_started(stream(21), t(0), "cust-cy"),
-        sale(1, "cust-cy", at=60),  # at the Zuid till
-    ).then(
-        answer(customer_timeline.customers_of_store, "AMS-ZUID").equals(["cust-ada", "cust-cy"]),
-        answer(customer_timeline.customers_of_store, "AMS-CENTRAAL").equals(
-            ["cust-ada", "cust-bob"]
-        ),
-        answer(customer_timeline.customers_of_store, "AMS-ZUID", after="cust-ada").equals(
-            ["cust-cy"]
-        ),
-        answer(customer_timeline.customers_of_store, "AMS-ZUID", first=1).equals(["cust-ada"]),
-        answer(customer_timeline.customers_of_store, "UTR-CENTRUM").equals([]),
-        answer(customer_timeline.has_business_with, "cust-cy", "AMS-ZUID").equals(True),
-        answer(customer_timeline.has_business_with, "cust-cy", "AMS-CENTRAAL").equals(False),
-        answer(
-            customer_timeline.has_business_at, "cust-bob", ["UTR-CENTRUM", "AMS-CENTRAAL"]
-        ).equals(True),
-        answer(customer_timeline.has_business_at, "cust-bob", ["AMS-ZUID"]).equals(False),
-        answer(customer_timeline.is_known, "cust-bob").equals(True),
-        answer(customer_timeline.is_known, "cust-nobody").equals(False),
-    )
-
-
-async def test_a_timeline_reads_the_same_a_page_at_a_time(spec: ProjectionSpec) -> None:
-    async def in_pages(pool: asyncpg.Pool, size: int) -> list[list[UUID | None]]:
-        pages, after = [], None
-        while True:
-            page = await customer_timeline.timeline(pool, "cust-ada", first=size, after=after)
-            pages.append([t.order_id for t in page.touchpoints])
-            after = page.end_cursor
-            if not page.has_more:
-                return pages
-
-    orders = [stream(30 + n, LAPTOP) for n in range(3)]
-    await spec.given(
-        *(order_placed(order, WEB.id, LINES, t(10)) for order in orders),  # the same instant
-        orders[0].recorded(Order.Completed, at=t(11)),
-    ).then(
-        answer(in_pages, 2).equals([[orders[0].id, orders[2].id], [orders[1].id, orders[0].id]]),
-        answer(in_pages, 4).equals([[orders[0].id, orders[2].id, orders[1].id, orders[0].id]]),
     )

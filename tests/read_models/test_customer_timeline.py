@@ -4,6 +4,8 @@ earlier ones too (the header and the store scope: test_timeline_queries.py)."""
 
 from __future__ import annotations
 
+import itertools
+
 import asyncpg
 import pytest
 
@@ -297,3 +299,36 @@ async def test_a_till_sale_with_a_loyalty_card_is_the_customers(spec: Projection
             ],
         )
     )
+
+
+async def test_a_ready_pickup_nobody_could_tell_them_of_is_in_the_header(
+    spec: ProjectionSpec,
+) -> None:
+    facts = collected_order()
+    ready_but_not_told = list(
+        itertools.takewhile(lambda fact: fact.event.cls is not Pickup.CustomerNotified, facts)
+    )
+    failed = PICKUP.recorded(
+        Pickup.NotificationFailed, channel="email", reason="mailbox full", attempt=1, at=t(31)
+    )
+    await spec.given(*ready_but_not_told, failed).then(
+        answer(touchpoints, "cust-ada").equals(
+            [
+                (
+                    "pickup_notification_failed",
+                    "staff",
+                    "Not told it is ready: email failed (mailbox full), attempt 1",
+                ),
+                ("pickup_ready", "staff", "Ready for pickup at AMS-CENTRAAL"),
+                ("payment_authorized", "web", "Payment of 88.90 EUR authorized"),
+                ("checkout", "web", "Ordered 3 items for 88.90 EUR, pick up at AMS-CENTRAAL"),
+                ("cart_started", "web", "Started a cart"),
+            ]
+        ),
+        answer(not_notified, "cust-ada").equals(1),
+    )
+    await spec.given(*facts).then(answer(not_notified, "cust-ada").equals(0))
+
+
+async def not_notified(pool: asyncpg.Pool, customer_id: str) -> int:
+    return (await customer_timeline.timeline_header(pool, customer_id)).not_notified

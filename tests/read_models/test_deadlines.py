@@ -9,13 +9,12 @@ import msgspec
 import pytest
 
 from domain.cart.model import Cart
-from domain.pickup.model import READY_NOTICE_CHANNEL, Pickup
+from domain.pickup.model import Pickup
 from domain.usecases.carts import CART_IDLE_LIMIT
 from domain.values import event_id
 from projections import deadlines
 from projections.deadlines import (
     ABANDON_CART,
-    NOTIFY_READY,
     PICKUP_EXPIRY,
     PICKUP_OVERDUE,
     Deadlines,
@@ -132,7 +131,7 @@ async def test_a_pickup_marked_overdue_is_not_marked_again(spec: ProjectionSpec)
     )
 
 
-async def test_a_ready_pickup_expires_when_its_window_closes_and_is_announced_at_once(
+async def test_a_ready_pickup_expires_when_its_window_closes(
     spec: ProjectionSpec,
 ) -> None:
     await (
@@ -145,37 +144,34 @@ async def test_a_ready_pickup_expires_when_its_window_closes_and_is_announced_at
             rows(
                 "deadlines",
                 COLUMNS,
-                [
-                    (PICKUP.id, PICKUP_EXPIRY, t(30) + days(7), event_id(PICKUP.id, 3)),
-                    (PICKUP.id, NOTIFY_READY, t(30), event_id(PICKUP.id, 3)),
-                ],
+                [(PICKUP.id, PICKUP_EXPIRY, t(30) + days(7), event_id(PICKUP.id, 3))],
             )
         )
     )
 
 
 @pytest.mark.parametrize(
-    ("channel", "still_to_tell"),
-    [(READY_NOTICE_CHANNEL, False), ("sms", True)],
-    ids=["by the ready rule's channel", "by another channel"],
+    "notice",
+    [
+        PICKUP.recorded(Pickup.CustomerNotified, channel="email", at=t(31), context=SCHEDULER),
+        PICKUP.recorded(
+            Pickup.NotificationFailed, channel="email", reason="refused", attempt=1, at=t(31)
+        ),
+    ],
+    ids=["notified", "notice failed"],
 )
-async def test_the_ready_notice_is_fired_until_the_customer_is_told_on_its_channel(
-    spec: ProjectionSpec, channel: str, still_to_tell: bool
-) -> None:
-    notice = [(PICKUP.id, NOTIFY_READY, t(30), event_id(PICKUP.id, 2))] if still_to_tell else []
+async def test_telling_the_customer_is_no_clock_rule(spec: ProjectionSpec, notice: Fact) -> None:
     await (
         spec.given(
             pickup_requested(PICKUP, ORDER, CLOCKS, t(0)),
             ready(at=30, collect_by=30 + 7 * 24 * 60),
         )
-        .when(
-            PICKUP.recorded(Pickup.CustomerNotified, channel=channel, at=t(31), context=SCHEDULER)
-        )
+        .when(notice)
         .then(
             rows(
                 "deadlines",
                 COLUMNS,
-                [(PICKUP.id, PICKUP_EXPIRY, t(30) + days(7), event_id(PICKUP.id, 2)), *notice],
+                [(PICKUP.id, PICKUP_EXPIRY, t(30) + days(7), event_id(PICKUP.id, 2))],
             )
         )
     )
@@ -219,20 +215,17 @@ async def test_the_scheduler_is_handed_what_is_due_by_now_soonest_first(
     ).then(
         answer(deadlines.due, t(100)).equals(
             [
-                Due(on_the_shelf.id, NOTIFY_READY, t(30), event_id(on_the_shelf.id, 2), None),
                 Due(on_the_shelf.id, PICKUP_EXPIRY, t(90), event_id(on_the_shelf.id, 2), None),
             ]
         ),
         answer(deadlines.due, t(200), limit=3).equals(
             [
-                Due(on_the_shelf.id, NOTIFY_READY, t(30), event_id(on_the_shelf.id, 2), None),
                 Due(on_the_shelf.id, PICKUP_EXPIRY, t(90), event_id(on_the_shelf.id, 2), None),
                 Due(waiting.id, PICKUP_OVERDUE, t(120), event_id(waiting.id, 1), None),
             ]
         ),
         answer(deadlines.due, t(0) + CART_IDLE_LIMIT).equals(
             [
-                Due(on_the_shelf.id, NOTIFY_READY, t(30), event_id(on_the_shelf.id, 2), None),
                 Due(on_the_shelf.id, PICKUP_EXPIRY, t(90), event_id(on_the_shelf.id, 2), None),
                 Due(waiting.id, PICKUP_OVERDUE, t(120), event_id(waiting.id, 1), None),
                 Due(idle.id, ABANDON_CART, t(0) + CART_IDLE_LIMIT, event_id(idle.id, 1), None),

@@ -337,3 +337,53 @@ async def pickups_of_orders(pool: asyncpg.Pool, order_ids: list[UUID]) -> dict[U
     by_id = await fulfillment_times.pickups_by_id(pool, [c.pickup_id for c in cards.values()])
     assert set(by_id) == {card.pickup_id for card in cards.values()}
     return {order_id: card.pickup_id for order_id, card in cards.items()}
+
+
+def notice_failed(pickup: Stream, attempt: int, at: float) -> Fact:
+    return pickup.recorded(
+        Pickup.NotificationFailed,
+        channel="email",
+        reason="mailbox full",
+        attempt=attempt,
+        at=t(at),
+        context=SCHEDULER,
+    )
+
+
+async def notification_of(pool: asyncpg.Pool, pickup_id: UUID) -> str:
+    cards = await fulfillment_times.pickups_by_id(pool, [pickup_id])
+    return cards[pickup_id].notification.value
+
+
+NOTICE = "notified_at notified_channel notice_failed_at notice_failure notice_attempts"
+
+
+async def test_a_ready_pickup_nobody_was_told_of_is_not_notified(spec: ProjectionSpec) -> None:
+    pickup = stream(1, STAFF)
+    await spec.given(requested(pickup, 0), ready(pickup, 25)).then(
+        rows("pickup_view", NOTICE, [(None, None, None, None, 0)]),
+        answer(notification_of, pickup.id).equals("not_notified"),
+    )
+
+
+async def test_failed_sends_are_counted_until_one_is_accepted(spec: ProjectionSpec) -> None:
+    pickup = stream(1, STAFF)
+    failed_twice = [
+        requested(pickup, 0),
+        ready(pickup, 25),
+        *(notice_failed(pickup, attempt, 25 + attempt) for attempt in (1, 2)),
+    ]
+    await spec.given(*failed_twice).then(
+        rows("pickup_view", NOTICE, [(None, None, t(27), "mailbox full", 2)]),
+        answer(notification_of, pickup.id).equals("failed"),
+    )
+    await (
+        spec.given(*failed_twice)
+        .when(
+            pickup.recorded(Pickup.CustomerNotified, channel="email", at=t(40), context=SCHEDULER)
+        )
+        .then(
+            rows("pickup_view", NOTICE, [(t(40), "email", t(27), "mailbox full", 2)]),
+            answer(notification_of, pickup.id).equals("notified"),
+        )
+    )

@@ -101,6 +101,8 @@ async def test_drop_off_cross_channel_share_and_no_show_rate(spec: ProjectionSpe
                     cross_channel_share=0.5,
                     no_shows=1,
                     no_show_rate=0.5,
+                    notified=0,
+                    notified_share=0.0,
                 )
             ]
         )
@@ -133,7 +135,7 @@ async def test_a_journey_counts_on_its_stores_day_or_in_the_zone_asked_for(
             FunnelStep("started", 1, 1, 1.0), FunnelStep("first_line", 0, 0, None),
             FunnelStep("checked_out", 0, 0, None), FunnelStep("paid", 0, 0, None),
             FunnelStep("ready", 0, 0, None), FunnelStep("collected", 0, 0, None),
-        ], 0, None, 0, None)]),
+        ], 0, None, 0, None, 0, None)]),
     )  # fmt: skip
 
 

@@ -4,15 +4,19 @@ day, store and channel: test_journey_queries.py)."""
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
+import asyncpg
 import pytest
 
 from domain.cart.model import Cart, CartLine
 from domain.order.model import Order
+from domain.pickup.model import Pickup
 from domain.returns.model import ReturnChannel
+from projections import journey_queries
 from projections.journeys import Journeys
-from tests.projection_spec import ProjectionSpec, answer, rows
+from tests.projection_spec import Fact, ProjectionSpec, answer, rows
 from tests.read_models.conftest import SpecOf
 from tests.read_models.facts import (
     LAPTOP,
@@ -188,3 +192,35 @@ async def test_a_returns_first_store_and_first_refund_stay(spec: ProjectionSpec)
         .when(received(item, "AMS-CENTRAAL", 3100), refunded(item, 3200))
         .then(rows("journey_return", "store_id refunded_at", [("AMS-ZUID", t(3045))]))
     )
+
+
+async def test_a_journey_knows_when_the_customer_was_told_their_pickup_is_ready(
+    spec: ProjectionSpec,
+) -> None:
+    def told(at: float) -> Fact:
+        return ADAS.pickup.recorded(Pickup.CustomerNotified, channel="email", at=t(at))
+
+    bobs = Journey(2, LAPTOP)
+    await (
+        spec.given(
+            *ADAS.with_a_line(),
+            *ADAS.checkout(),
+            ADAS.ready(at=30),
+            *bobs.with_a_line(),
+            *bobs.checkout(),
+            bobs.ready(at=30),
+            ADAS.pickup.recorded(
+                Pickup.NotificationFailed, channel="email", reason="refused", attempt=1, at=t(31)
+            ),
+        )
+        .when(told(35), told(36))
+        .then(
+            rows("journey", "cart_id notified_at", [(ADAS.cart.id, t(35)), (bobs.cart.id, None)]),
+            answer(notified_share, MONDAY).equals((1, 0.5)),
+        )
+    )
+
+
+async def notified_share(pool: asyncpg.Pool, day: date) -> tuple[int, float | None]:
+    [stats] = await journey_queries.journey_stats(pool, day, day)
+    return stats.notified, stats.notified_share

@@ -14,6 +14,7 @@ import pytest
 
 from adapters.clock import ManualClock
 from adapters.nats.cluster import NatsCluster
+from adapters.nats.jetstream import JetStreamPublisher
 from adapters.outbox.relay import OutboxRelay, RelayConfig
 from adapters.outbox.storage import outbox_status
 from adapters.postgres.database import Database
@@ -90,3 +91,29 @@ def assert_once_in_order(received: list[Received], owed: Owed) -> None:
     assert arrived == dict(owed.per_aggregate), "a message was lost (or one came from nowhere)"
     for aggregate, numbers in versions.items():
         assert numbers == sorted(numbers), f"{aggregate} out of order: {numbers}"
+
+
+async def test_a_stream_made_with_one_copy_is_moved_to_three_when_the_setting_says_so(
+    nats_cluster: NatsCluster, outbox: RelayConfig
+) -> None:
+    url = nats_cluster.url
+    single = await JetStreamPublisher.connect(url, outbox.stream_spec)  # replicas=1: R1
+    await single.close()
+
+    moved = await JetStreamPublisher.connect(url, replace(outbox, replicas=REPLICAS).stream_spec)
+    try:
+        assert (await moved.js.stream_info(outbox.stream)).config.num_replicas == REPLICAS
+        deadline = time.monotonic() + 20
+        while len(await current_peers(moved, outbox.stream)) < REPLICAS:  # copies catch up
+            assert time.monotonic() < deadline, await current_peers(moved, outbox.stream)
+            await asyncio.sleep(0.2)
+    finally:
+        await moved.close()
+
+
+async def current_peers(publisher: JetStreamPublisher, stream: str) -> set[str]:
+    """The leader and every replica that is current."""
+    cluster = (await publisher.js.stream_info(stream)).cluster
+    if cluster is None or cluster.leader is None:
+        return set()
+    return {cluster.leader} | {peer.name for peer in cluster.replicas or [] if peer.current}

@@ -64,6 +64,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     outbox_batch_size: AtLeastOne = 500
     # How long JetStream remembers a message id (ARCHITECTURE "The outbox" says why 30 min).
     outbox_duplicate_window: Seconds = 1800.0
+    # The stream's copies: 3 on a three-node JetStream cluster (NATS_URL naming every node).
+    outbox_replicas: Annotated[int, msgspec.Meta(ge=1, le=5)] = 1
     # The pickup-ready notifier (`omni notify run`): where it sends mail, and as whom.
     smtp_host: str = "127.0.0.1"
     smtp_port: Port = 25

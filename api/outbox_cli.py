@@ -25,6 +25,7 @@ def relay_config(settings: Settings) -> RelayConfig:
         stream=settings.outbox_stream,
         subject_prefix=settings.outbox_subject_prefix,
         duplicate_window=settings.outbox_duplicate_window,
+        replicas=settings.outbox_replicas,
         batch_size=settings.outbox_batch_size,
         poll_interval=settings.poll_interval,
     )

@@ -29,6 +29,7 @@ import msgspec
 import nats
 from nats.js.api import ConsumerConfig
 
+from adapters.nats.jetstream import server_urls
 from adapters.outbox.contract import EventType, IntegrationEvent, PickupReady, decode, subject_of
 from adapters.outbox.mail import SmtpMailer, failure_reason, ready_for_pickup_mail
 from adapters.outbox.relay import RETRY_SECONDS, RelayConfig
@@ -118,7 +119,9 @@ class PickupReadyNotifier:
                     await asyncio.wait_for(self._stop.wait(), pause)
 
     async def _consume(self) -> None:
-        connection = await nats.connect(self.nats_url, connect_timeout=2, max_reconnect_attempts=3)
+        connection = await nats.connect(
+            server_urls(self.nats_url), connect_timeout=2, max_reconnect_attempts=3
+        )
         try:
             subscription = await self._subscribe(connection.jetstream())
             while not self._stop.is_set():

@@ -48,13 +48,15 @@ class RelayConfig:
     stream: str = "OMNI"
     subject_prefix: str = "omni"
     duplicate_window: float = 1800.0
+    replicas: int = 1  # the stream's copies: 3 on a three-node JetStream cluster
     batch_size: int = 500
     poll_interval: float = 1.0
     name: str = "outbox"
 
     @property
     def stream_spec(self) -> StreamSpec:
-        return StreamSpec(self.stream, [f"{self.subject_prefix}.>"], self.duplicate_window)
+        subjects = [f"{self.subject_prefix}.>"]
+        return StreamSpec(self.stream, subjects, self.duplicate_window, self.replicas)
 
 
 class LeaseLost(Exception):

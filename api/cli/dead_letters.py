@@ -19,6 +19,7 @@ from uuid import UUID
 from adapters.postgres.database import Database
 from adapters.postgres.lease import Lease
 from adapters.settings import Settings
+from projections.catalog import all_projections
 from projections.dead_letter_actions import Action, action, perform_pending, request
 from projections.dead_letters import list_parked
 from projections.parking import StreamParking
@@ -58,8 +59,6 @@ async def dead_letters(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _all() -> list[Projection]:
-    from projections.catalog import all_projections
-
     return all_projections()
 
 

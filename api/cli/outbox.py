@@ -9,30 +9,13 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from adapters.outbox.relay import OutboxRelay, RelayConfig
+from adapters.outbox.notifier import PickupReadyNotifier, SmtpMailer
 from adapters.outbox.storage import outbox_status
 from adapters.postgres.database import Database
 from adapters.settings import Settings
+from api.server.composition import outbox_relay, relay_config
 
 NO_NATS = "NATS_URL is not set: the outbox is off (set it to e.g. nats://127.0.0.1:4222)"
-
-
-def relay_config(settings: Settings) -> RelayConfig:
-    return RelayConfig(
-        stream=settings.outbox_stream,
-        subject_prefix=settings.outbox_subject_prefix,
-        duplicate_window=settings.outbox_duplicate_window,
-        batch_size=settings.outbox_batch_size,
-        poll_interval=settings.poll_interval,
-    )
-
-
-def outbox_relay(database: Database, settings: Settings) -> OutboxRelay | None:
-    """The relay for this database, or None when NATS_URL is not set."""
-    if not settings.nats_url:
-        return None
-    config = relay_config(settings)
-    return OutboxRelay(database.store, settings.nats_url, config, database.dsn, database.schema)
 
 
 def add_commands(commands: Any) -> None:
@@ -81,8 +64,6 @@ async def _run_relay(settings: Settings) -> None:
 
 
 async def _run_notifier(settings: Settings) -> None:
-    from adapters.outbox.notifier import PickupReadyNotifier, SmtpMailer
-
     if not settings.nats_url:
         sys.exit(NO_NATS)
     database = await Database.open(settings, schema=settings.database_schema)

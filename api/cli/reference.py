@@ -1,13 +1,16 @@
 """`omni token` and `omni catalog import`: what they are given is checked against the
-reference data, and a refusal is one sentence (api/cli.py prints it and exits non-zero)."""
+reference data, and a refusal is one sentence (api/cli/main.py prints it and exits non-zero)."""
 
 from __future__ import annotations
 
 import argparse
 import time
 
-from adapters.postgres.catalog import PostgresCatalog
+from adapters.catalog_files import read_customers, read_locations, read_products, read_staff
+from adapters.postgres.catalog import PostgresCatalog, upsert_catalog
+from adapters.postgres.customers import upsert_customers
 from adapters.postgres.database import Database
+from adapters.postgres.staff_credentials import upsert_staff_credentials
 from adapters.settings import Settings
 from api.auth import Principal, Role, StaffRole, TokenService
 
@@ -62,11 +65,6 @@ async def _require_known(settings: Settings, stores: tuple[str, ...]) -> None:
 
 async def catalog_import(settings: Settings, args: argparse.Namespace) -> None:
     """Every file is read and checked before the database is opened: all or nothing."""
-    from adapters.catalog_files import read_customers, read_locations, read_products, read_staff
-    from adapters.postgres.catalog import upsert_catalog
-    from adapters.postgres.customers import upsert_customers
-    from adapters.postgres.staff_credentials import upsert_staff_credentials
-
     products = read_products(args.products) if args.products else []
     locations = read_locations(args.locations) if args.locations else []
     customers = read_customers(args.customers) if args.customers else []

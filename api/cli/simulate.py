@@ -27,7 +27,7 @@ from simulate.report import build_report
 from simulate.run import Options, simulate
 from simulate.server import answers, private_server
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DAY = 24 * 3600
 
 

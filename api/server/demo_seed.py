@@ -20,7 +20,7 @@ LOW_STOCK = {"VINYL-PLAYER": 1, "HEADPHONES": 2, "LAVA-LAMP": 2}
 
 
 def load_demo_catalog() -> tuple[list[Product], list[Location]]:
-    folder = resources.files("api") / "demo"
+    folder = resources.files("api.server") / "demo"
     products = parse_products((folder / "products.csv").read_text(), "products.csv", json=False)
     locations = parse_locations(
         (folder / "locations.json").read_text(), "locations.json", json=True
@@ -29,13 +29,13 @@ def load_demo_catalog() -> tuple[list[Product], list[Location]]:
 
 
 def load_demo_customers() -> list[Customer]:
-    text = (resources.files("api") / "demo" / "customers.csv").read_text()
+    text = (resources.files("api.server") / "demo" / "customers.csv").read_text()
     return parse_customers(text, "customers.csv", json=False)
 
 
 def load_demo_staff() -> list[StaffCredential]:
-    """Hashed ahead (api/demo/staff.csv), so seeding spends no scrypt time per test."""
-    text = (resources.files("api") / "demo" / "staff.csv").read_text()
+    """Hashed ahead (api/server/demo/staff.csv), so seeding spends no scrypt time per test."""
+    text = (resources.files("api.server") / "demo" / "staff.csv").read_text()
     return parse_staff(text, "staff.csv", json=False)
 
 

@@ -1,4 +1,5 @@
-"""REST beside GraphQL where a client needs it: health and metrics (POS sync: pos_sync.py)."""
+"""Health and metrics for operators and load balancers: /health, /health/live, /health/ready,
+/ping and /metrics."""
 
 from __future__ import annotations
 
@@ -11,11 +12,8 @@ from litestar.datastructures import State
 from litestar.response import Response
 
 from adapters.outbox.storage import OutboxStatus, outbox_status
-from api.outbox_cli import relay_config
+from api.server.composition import relay_config
 from api.services import Services
-
-MAX_SALES_PER_SYNC = 500
-
 
 # /health answers within this even when the database does not.
 HEALTH_TIMEOUT_SECONDS = 5.0
@@ -121,5 +119,5 @@ async def metrics(state: State) -> bytes:
     return services.metrics.render(gauges)  # type: ignore[no-any-return]
 
 
-def rest_handlers() -> list:  # type: ignore[type-arg]
+def health_handlers() -> list:  # type: ignore[type-arg]
     return [health, live, ready, ping, metrics]

@@ -2,7 +2,8 @@
 
 The supervisor migrates and seeds once, then starts N API worker processes that each bind the
 same host:port with SO_REUSEPORT (the kernel spreads new connections over them), plus one
-`omni projections run` process that keeps every read model live. The API workers run no
+projection worker (projection_worker.py, as `omni projections run`) that keeps every read
+model live. The API workers run no
 projections: a request never queues behind a projection batch, and the leases leave the
 read models to exactly one runner whatever happens. A child that dies is started again;
 SIGTERM or SIGINT stops them all. `PROMETHEUS_MULTIPROC_DIR` points at a fresh folder, so
@@ -24,7 +25,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from prometheus_client import multiprocess
+
 from adapters.settings import Settings
+from api.server.composition import prepare_database
 
 log = logging.getLogger("omnicommerce.workers")
 
@@ -57,11 +61,12 @@ def shared_socket(host: str, port: int) -> socket.socket:
 
 
 def serve_api_worker(settings: Settings, host: str, port: int) -> None:
-    """One API worker: uvicorn on its own SO_REUSEPORT socket (`python -m api.workers`).
+    """One API worker: uvicorn on its own SO_REUSEPORT socket (`python -m api.server.workers`).
     `Server.run` picks uvloop as `uvicorn` on the command line does."""
+    # Start-up cost: the supervisor imports this module too, and never loads the web stack.
     import uvicorn
 
-    from api.app import create_app, tune_garbage_collector
+    from api.server.app import create_app, tune_garbage_collector
 
     app = create_app(settings)
     tune_garbage_collector()
@@ -147,8 +152,6 @@ class Supervisor:
 def _forget_metrics_of(pid: int) -> None:
     """A dead worker's live gauges must not be reported; its counters still count."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(pid)
 
 
@@ -159,32 +162,15 @@ ONCE_PER_DEPLOYMENT = ("OMNI_RUN_SCHEDULER", "OMNI_RUN_OUTBOX")
 
 def worker_children(workers: int, host: str, port: int, env: Mapping[str, str]) -> list[Child]:
     """N API workers that run no projections, and one projection worker."""
-    api = [sys.executable, "-m", "api.workers", host, str(port)]
+    api = [sys.executable, "-m", "api.server.workers", host, str(port)]
     shared = {**env, "OMNI_RUN_PROJECTIONS": "false", "OMNI_SEED_DEMO": "false"}
     children = []
     for number in range(workers):
         only_first = {name: "false" for name in ONCE_PER_DEPLOYMENT if number > 0}
         children.append(Child(f"API worker {number}", api, {**shared, **only_first}))
-    projections = [sys.executable, "-m", "api.cli", "projections", "run"]
+    projections = [sys.executable, "-m", "api.server.projection_worker"]
     children.append(Child("projection worker", projections, shared))
     return children
-
-
-async def prepare_database(settings: Settings) -> str:
-    """Migrate, create the read models' tables and seed the demo, once, before any worker;
-    returns the database's address. (The supervisor stays a user of an embedded server for
-    as long as its children run, so pgserver keeps it up.)"""
-    from api.app import build_services
-    from api.demo_seed import seed_demo
-
-    services = await build_services(settings, settings.database_schema)
-    try:
-        await services.projections.prepare()
-        if settings.seed_demo and await seed_demo(services.database.pool, services.service):
-            log.info("demo catalog, stores and stock loaded")
-        return services.database.dsn
-    finally:
-        await services.database.close()
 
 
 async def supervise(
@@ -240,7 +226,7 @@ async def _answers(host: str, port: int) -> bool:
 
 
 def main() -> None:
-    """The API worker's entry point: python -m api.workers HOST PORT."""
+    """The API worker's entry point: python -m api.server.workers HOST PORT."""
     host, port = sys.argv[1], int(sys.argv[2])
     logging.basicConfig(level=logging.WARNING)
     serve_api_worker(Settings.from_env(os.environ), host, port)

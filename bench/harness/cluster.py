@@ -1,5 +1,5 @@
 """A deployment of several real processes on one database schema: API processes started with
-OMNI_RUN_PROJECTIONS=false (uvicorn, as tests/server_process.py starts one) beside
+OMNI_RUN_PROJECTIONS=false (uvicorn, as server_process.py starts one) beside
 `omni projections run` workers. Every process is killed on the way out, whatever happened,
 and every wait has a timeout."""
 
@@ -22,7 +22,7 @@ import websockets
 
 from adapters.settings import Settings
 from api.auth import Principal, Role, StaffRole, TokenService
-from tests.server_process import ROOT, drop_schema, free_port, until_healthy
+from bench.harness.server_process import ROOT, drop_schema, free_port, until_healthy
 
 SECRET = "scale-secret-of-at-least-thirty-two-bytes"
 WORKER_START_SECONDS = 30
@@ -44,7 +44,7 @@ class Cluster:
         port = free_port()
         env = {**self.env, "OMNI_SEED_DEMO": "true" if seed else "false"}
         process = await asyncio.create_subprocess_exec(
-            *(sys.executable, "-m", "uvicorn", "--factory", "api.app:from_environment"),
+            *(sys.executable, "-m", "uvicorn", "--factory", "api.server.app:from_environment"),
             *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
             cwd=ROOT,
             env=env,

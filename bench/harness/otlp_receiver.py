@@ -121,9 +121,9 @@ class OtlpReceiver:
 
 
 def main() -> None:
-    """`python -m tests.otlp_receiver PORT_FILE`: receive until killed, in a process of its own
-    (the telemetry bench keeps its decoding off the load generator's CPU); the endpoint is
-    written to PORT_FILE once it listens."""
+    """`python -m bench.harness.otlp_receiver PORT_FILE`: receive until killed, in a process of
+    its own (the telemetry bench keeps its decoding off the load generator's CPU); the endpoint
+    is written to PORT_FILE once it listens."""
     import sys
     from pathlib import Path
 

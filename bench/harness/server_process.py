@@ -20,7 +20,7 @@ from adapters.postgres.database import server_for
 from adapters.postgres.pool import connect
 from adapters.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 30
 
 
@@ -38,11 +38,11 @@ async def running_server(
     projection_worker: bool = False,
     port: int | None = None,
     schema: str | None = None,
-    factory: str = "api.app:from_environment",
+    factory: str = "api.server.app:from_environment",
     **overrides: str,
 ) -> AsyncIterator[str]:
-    """Start `uvicorn api.app:from_environment`, wait until /health/ready answers, yield its base
-    URL; stop it and drop its schema afterwards. `overrides` are OMNI_* settings. With
+    """Start `uvicorn api.server.app:from_environment`, wait until /health/ready answers, yield
+    its base URL; stop it and drop its schema afterwards. `overrides` are OMNI_* settings. With
     `projection_worker`, the read models run in an `omni projections run` process of their
     own instead of in the API processes. A caller that names the schema owns it (a restart
     test starts a second server on the same port and schema) and drops it with

@@ -1,5 +1,5 @@
 """Every GraphQL document the staff-page tests send (the pages' own are in
-api/staff/static/js/operations.js). schema.graphql is the contract both follow."""
+api/pages/static/js/operations.js). schema.graphql is the contract both follow."""
 
 START_CART = "mutation { startCart { cartId cartToken } }"
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from api.auth import Principal, Role, StaffRole, TokenService
-from tests.staff import documents
+from bench.harness import staff_documents as documents
 
 CAUGHT_UP_WITHIN_S = 15
 

@@ -1,7 +1,7 @@
 """The /graphql routes: POST through our executor (execution.py, http.py); GraphiQL (GET,
 outside production) from files in the package; subscriptions (WebSocket,
 graphql-transport-ws) through strawberry's controller, with the same context, limits and
-error masking."""
+error masking (schema.py)."""
 
 from __future__ import annotations
 
@@ -9,43 +9,22 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLError
 from litestar import MediaType, Request, WebSocket, get
 from litestar.background_tasks import BackgroundTasks
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.response import Response
 from litestar.static_files import create_static_files_router
-from strawberry.extensions import MaskErrors, MaxTokensLimiter
+from strawberry import Schema
 from strawberry.litestar import make_graphql_controller
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from adapters.settings import Settings
 from api.graphql.context import RequestContext
-from api.graphql.errors import ApiError
-from api.graphql.http import graphql_post_handler
-from api.graphql.schema import MAX_TOKENS, schema
-from api.graphql.validation import ValidateInOrder
+from api.graphql.engine.http import graphql_post_handler
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
-
-
-def _hides(error: GraphQLError) -> bool:
-    """Subscriptions show what the client can act on and hide anything unexpected."""
-    original = error.original_error
-    if original is None or isinstance(original, GraphQLError):
-        return False
-    return not isinstance(original, ApiError)
-
-
-# Subscriptions run through strawberry's schema.subscribe, which runs these extensions once
-# per subscription; POST requests never do (execution.py validates the same way itself).
-schema.extensions = (
-    ValidateInOrder,
-    lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-    lambda: MaskErrors(should_mask_error=_hides, error_message="internal error"),
-)
 
 
 async def http_context(state: State, request: Request[Any, Any, Any]) -> RequestContext:
@@ -70,7 +49,8 @@ async def graphiql_page() -> bytes:
     return (GRAPHIQL / "index.html").read_bytes()
 
 
-def graphql_handlers(settings: Settings, tracer: Tracer | None = None) -> list[Any]:
+def graphql_handlers(schema: Schema, settings: Settings, tracer: Tracer | None = None) -> list[Any]:
+    """The routes serving `schema` (built by build_schema)."""
     base = make_graphql_controller(
         schema,
         path="/graphql",
@@ -101,7 +81,7 @@ def graphql_handlers(settings: Settings, tracer: Tracer | None = None) -> list[A
             except RecursionError:
                 raise json.JSONDecodeError("nested too deeply", "", 0) from None
 
-    handlers = [Subscriptions, graphql_post_handler("/graphql", tracer)]
+    handlers = [Subscriptions, graphql_post_handler(schema, "/graphql", tracer)]
     if not settings.production:
         static = create_static_files_router(path="/graphiql", directories=[GRAPHIQL])
         handlers += [graphiql_page, static]

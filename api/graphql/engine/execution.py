@@ -26,15 +26,17 @@ from graphql import (
     parse,
 )
 from graphql.pyutils import is_awaitable
+from strawberry import Schema
 from strawberry.utils.await_maybe import await_maybe
 
 from api.graphql.context import RequestContext, StaleRead
-from api.graphql.errors import Unavailable, as_client_error, formatted
-from api.graphql.fast_fields import FastLeafExecutor
-from api.graphql.plans import Plan, PlanRun, compile_plan
-from api.graphql.schema import MAX_TOKENS, schema
-from api.graphql.tracing import ResolverSpans, operation_span
-from api.graphql.validation import validate_in_order
+from api.graphql.engine.error_format import as_client_error, formatted
+from api.graphql.engine.fast_fields import FastLeafExecutor
+from api.graphql.engine.plan_run import PlanRun
+from api.graphql.engine.plans import Plan, compile_plan
+from api.graphql.engine.tracing import ResolverSpans, operation_span
+from api.graphql.engine.validation import MAX_TOKENS, validate_in_order
+from api.graphql.errors import Unavailable
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
@@ -78,7 +80,7 @@ class LRU(OrderedDict[str, Any]):
 
 
 class GraphQLExecutor:
-    def __init__(self, tracer: Tracer | None = None) -> None:
+    def __init__(self, schema: Schema, tracer: Tracer | None = None) -> None:
         self._documents = LRU(MAX_CACHED_DOCUMENTS)
         self._persisted = LRU(MAX_PERSISTED_QUERIES)
         self._schema = schema._schema

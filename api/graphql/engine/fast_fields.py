@@ -24,7 +24,7 @@ from graphql import (
 )
 from graphql.pyutils import Path
 
-from api.graphql.storable import StorableTextExecutor
+from api.graphql.engine.storable import StorableTextExecutor
 
 # strawberry's resolver for a field with no resolver, no extensions and no permissions
 # (schema_converter.from_resolver): it ignores the info it is given.

@@ -18,9 +18,10 @@ import msgspec
 from litestar import Request, post
 from litestar.datastructures import State
 from litestar.response import Response
+from strawberry import Schema
 
 from api.graphql.context import RequestContext
-from api.graphql.execution import GraphQLExecutor, RequestError
+from api.graphql.engine.execution import GraphQLExecutor, RequestError
 from api.http_errors import UnreadableBody, bad_request, decode_body, read_body
 
 if TYPE_CHECKING:
@@ -43,8 +44,8 @@ encode_json = msgspec.json.Encoder().encode
 MAX_VARIABLES_DEPTH = 64
 
 
-def graphql_post_handler(path: str, tracer: Tracer | None = None) -> Any:
-    executor = GraphQLExecutor(tracer)
+def graphql_post_handler(schema: Schema, path: str, tracer: Tracer | None = None) -> Any:
+    executor = GraphQLExecutor(schema, tracer)
 
     @post(path, status_code=200, media_type="application/json", include_in_schema=False)
     async def execute_graphql_post(

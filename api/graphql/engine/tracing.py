@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from graphql import DocumentNode, FieldNode, OperationDefinitionNode, OperationType
 from graphql.pyutils import is_awaitable
 
-from api.graphql.fast_fields import BASIC_RESOLVER
+from api.graphql.engine.fast_fields import BASIC_RESOLVER
 
 if TYPE_CHECKING:
     from collections.abc import Callable

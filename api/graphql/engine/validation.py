@@ -18,14 +18,23 @@ from graphql import (
     specified_rules,
     validate,
 )
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 
-from api.graphql.schema import LIMIT_RULES
-from api.graphql.storable import StorableTextRule
+from api.graphql.engine.storable import StorableTextRule
 from domain.errors import ErrorCode
 
 log = logging.getLogger("omnicommerce.graphql")
 
+MAX_DEPTH = 10
+MAX_TOKENS = 2000
+MAX_ALIASES = 20
+
+# Built once: the rules are the same objects for every document, so a document validated
+# once is never validated again (execution.py caches by the document's text).
+LIMIT_RULES = (
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+)
 API_RULES: tuple[type[ASTValidationRule], ...] = (*LIMIT_RULES, StorableTextRule)
 
 

@@ -14,9 +14,9 @@ from litestar import get
 from litestar.response import Response
 from litestar.static_files import create_static_files_router
 
-from api.staff.session import exchange_credentials, who_is_signed_in
+from api.pages.session import exchange_credentials, who_is_signed_in
 
-STATIC = resources.files("api.staff") / "static"
+STATIC = resources.files("api.pages") / "static"
 # Every string from the API is put into the page as text; this policy is the second line:
 # no inline script or handler runs, nothing loads from elsewhere, no framing.
 SECURITY_HEADERS = {

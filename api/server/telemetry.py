@@ -3,7 +3,7 @@
 the variable runs with OpenTelemetry's no-op API and pays nothing for it.
 
 A trace is one HTTP request (api/request_ids.py opens its root span), its GraphQL operation
-and resolvers (api/graphql/tracing.py) and the SQL statements they run (the asyncpg
+and resolvers (api/graphql/engine/tracing.py) and the SQL statements they run (the asyncpg
 instrumentation). Spans go over OTLP/HTTP in batches from a background thread.
 """
 

@@ -85,7 +85,7 @@ class GraphQLExecutor:
         self._persisted = LRU(MAX_PERSISTED_QUERIES)
         self._schema = schema._schema
         self._context_class = FastLeafExecutor
-        # With tracing on (api/telemetry.py): spans per operation and resolver (tracing.py).
+        # With tracing on (api/server/telemetry.py): spans per operation and resolver (tracing.py).
         self._tracer = tracer
         self._middleware = [ResolverSpans(tracer)] if tracer is not None else None
 

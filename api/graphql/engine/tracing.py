@@ -6,7 +6,7 @@ are opened by our executor instead: the operation around the execution, and a re
 around each field with a resolver of its own. A plain attribute read (strawberry's basic
 resolver, most fields of a cart) gets none: it takes no time worth seeing, and a span each
 would cost more than the request's execution. Nothing here imports OpenTelemetry: the
-tracer comes from api/telemetry.py, and when it is None none of this runs.
+tracer comes from api/server/telemetry.py, and when it is None none of this runs.
 """
 
 from __future__ import annotations

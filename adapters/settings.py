@@ -73,8 +73,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
-    # Observability (api/telemetry.py): traces go over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT,
-    # and nothing of OpenTelemetry is loaded when it is unset. OTEL_SERVICE_NAME names us.
+    # Observability (api/server/telemetry.py): traces go over OTLP/HTTP to
+    # OTEL_EXPORTER_OTLP_ENDPOINT, and nothing of OpenTelemetry is loaded when it is unset.
+    # OTEL_SERVICE_NAME names us.
     otlp_endpoint: str | None = None
     service_name: str = "omnicommerce"
     # The share of requests traced (by trace id), from 0 to 1.

@@ -1,3 +1,4 @@
+# Over 300 lines: one runner's catch-up, live reading, lease and parked streams together.
 """The projection runner: catch-up then live, exactly once, one active worker per projection.
 
 The runner holds a lease (a session advisory lock on a connection of its own), brings the

@@ -1,3 +1,4 @@
+# Over 300 lines: the event store contract of DESIGN §3, one class over one table.
 """The PostgreSQL event store on asyncpg (DESIGN §3)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Over 300 lines: one aggregate: its events, commands and state read together (STYLE.md).
 """Cart: what a shopper intends to buy, on any channel and device, until checkout."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Over 300 lines: one aggregate: its events, commands and state read together (STYLE.md).
 """Order: what was bought, at what price, how it is fulfilled and paid, and what came back."""
 
 from __future__ import annotations

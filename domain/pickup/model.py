@@ -1,3 +1,4 @@
+# Over 300 lines: one aggregate: its events, commands and state read together (STYLE.md).
 """Pickup: a click-and-collect (BOPIS) order's life in the store, from request to hand-over."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Over 300 lines: one aggregate: its events, commands and state read together (STYLE.md).
 """Return: units of one purchase (an online order or a till sale) coming back through any
 channel: inspected, refunded, restocked."""
 

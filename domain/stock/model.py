@@ -1,3 +1,4 @@
+# Over 300 lines: one aggregate: its events, commands and state read together (STYLE.md).
 """StockItem: the stock of one SKU at one location, and every movement of it."""
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ import websockets
 
 from adapters.settings import Settings
 from api.auth import Principal, Role, TokenService
+from bench.harness.server_process import running_server
 from tests.api.unharmed import assert_unharmed, committed_head
-from tests.server_process import running_server
 
 SECRET = "edge-secret-of-at-least-thirty-two-bytes"
 BOARD = "subscription($store: String!) { pickupBoard(storeId: $store) { toPick { id } } }"

@@ -12,7 +12,7 @@ import pytest
 from tests.omni_command import env_of, omni, uvicorn_factory
 from tests.private_cluster import PrivateCluster, free_port
 
-DEMO_PRODUCTS = str(Path(__file__).resolve().parents[2] / "api" / "demo" / "products.csv")
+DEMO_PRODUCTS = str(Path(__file__).resolve().parents[2] / "api/server/demo/products.csv")
 # Every command that opens the database (bench and simulate are clients of other things).
 DATABASE_COMMANDS = [
     ("migrate",),

@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 
 import msgspec
 
-from api.scheduler import tick
+from api.server.scheduler import tick
 from domain.cart.model import Cart, CartStatus
 from domain.order.model import Fulfillment, FulfillmentMethod, Order, OrderStatus
 from domain.pickup.model import Pickup, PickupStatus

@@ -18,7 +18,7 @@ from adapters.outbox.mail import SmtpMailer
 from adapters.outbox.notifier import MailRetry, PickupReadyNotifier
 from adapters.outbox.relay import OutboxRelay, RelayConfig
 from adapters.postgres.customers import upsert_customers
-from api.scheduler import tick
+from api.server.scheduler import tick
 from domain.pickup.model import Pickup
 from domain.ports import Position
 from domain.values import event_id

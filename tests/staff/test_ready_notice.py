@@ -13,10 +13,10 @@ from adapters.payments import SimulatedPaymentGateway
 from adapters.postgres.catalog import PostgresCatalog
 from adapters.postgres.database import Database
 from api.auth import Role
+from bench.harness import staff_documents as documents
+from bench.harness.browser import signed_in
 from domain.service import CommerceService
 from domain.values import Context
-from tests.staff import documents
-from tests.staff.browser import signed_in
 from tests.staff.conftest import StaffServer
 
 SHOWN_WITHIN_MS = 15_000

@@ -1,3 +1,4 @@
+# Over 300 lines: one read model, its events and its queries; the board and its subscription.
 """Fulfillment times: each store's pickup board (its statistics: fulfillment_stats.py).
 
 Times are kept as facts (placed, picking started, ready, collected); "overdue" and "today"

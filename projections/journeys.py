@@ -1,3 +1,4 @@
+# Over 300 lines: one read model: journeys, their steps and channel switches, folded per batch.
 """Journey analytics: per day, store and channel, the funnel cart started -> first line ->
 checkout -> paid -> ready -> collected with the drop-off at each step; journeys that crossed
 channels; the no-show rate; and how long returns take from request to refund.

@@ -34,6 +34,9 @@ async def db_status(settings: Settings) -> None:
 
 async def tick(settings: Settings) -> None:
     services = await build_services(settings, settings.database_schema)
+    # The rules read the deadlines read model: on a database no worker has served yet (a
+    # deployment's timer may fire first) its table must exist, even if it is still empty.
+    await services.projections.prepare()
     report = await fire_due_rules(services.database.pool, services.service, services.clock)
     print(f"fired {report.fired}, refused {report.refused}")
     await services.database.close()

@@ -108,9 +108,13 @@ def _print_welcome(settings: Settings, host: str, port: int, workers: int = 1) -
         f"  live:      ws://{host}:{port}/graphql (graphql-transport-ws; the token goes in "
         'connection_init: {"Authorization": "Bearer <token>"})'
     )
-    print("  tokens (header 'Authorization: Bearer <token>'; guests get one from startCart):")
-    for label, principal in samples.items():
-        print(f"    {label:28} {tokens.mint(principal)}")
+    if settings.production:
+        # Whatever a service prints lands in the journal: no credentials there.
+        print("  tokens: none printed in production; `omni token ROLE SUBJECT` mints one")
+    else:
+        print("  tokens (header 'Authorization: Bearer <token>'; guests get one from startCart):")
+        for label, principal in samples.items():
+            print(f"    {label:28} {tokens.mint(principal)}")
     print("  staff pages (paste the staff token, or store AMS-CENTRAAL, staff-bo, PIN 1234):")
     print(f"    pickup board: http://{host}:{port}/staff")
     print(f"    dashboard:    http://{host}:{port}/staff/dashboard")

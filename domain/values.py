@@ -8,6 +8,8 @@ from uuid import UUID, uuid5
 
 import msgspec
 
+from domain.personal import Code
+
 CENT = Decimal("0.01")
 
 # Deterministic ids: the same (location, SKU) always names the same stock stream.
@@ -18,7 +20,7 @@ class Money(msgspec.Struct, frozen=True):
     """An amount in one currency, exact to the cent."""
 
     amount: Decimal
-    currency: str
+    currency: Code
 
     @classmethod
     def of(cls, amount: str | int | Decimal, currency: str = "EUR") -> Money:

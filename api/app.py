@@ -17,6 +17,7 @@ from litestar import Litestar
 from litestar.config.app import AppConfig
 
 from adapters.clock import AcceleratedClock, SystemClock
+from adapters.keys.master import MasterKeys
 from adapters.payments import SimulatedPaymentGateway
 from adapters.postgres.cart_history import PostgresCartHistory
 from adapters.postgres.catalog import CATALOG_CHANNEL, CachedCatalog, PostgresCatalog
@@ -149,6 +150,7 @@ def check_settings(settings: Settings) -> None:
     """Refuse a weak signing key in production, and a simulated clock there, before anything
     starts, not at the first request."""
     TokenService.for_deployment(settings.secret_keys, settings.production)
+    MasterKeys.for_deployment(settings.master_keys, settings.production)
     clock_of(settings)
 
 

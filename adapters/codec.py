@@ -92,8 +92,8 @@ class EventCodec:
                 state = _upcast(event_class, schema_version, state)
             payload = msgspec.json.decode(state, type=payload_type)
             values = msgspec.structs.asdict(payload)
-            if unseal is not None:
-                values = _transformed(values, personal_fields(event_class), unseal)
+            if unseal is not None:  # a fresh dict: changed in place
+                _transform(values, personal_fields(event_class), unseal)
         except (msgspec.ValidationError, msgspec.DecodeError, TypeError, KeyError) as error:
             raise EventDecodingError(stream_id, version, f"{topic}: {error}") from None
         except ValueError as error:  # a sealed text that does not open with its key
@@ -165,11 +165,15 @@ def _transformed(
     if not fields:
         return values
     changed = dict(values)
-    for name in fields:
-        value = changed.get(name)
-        if isinstance(value, str):
-            changed[name] = transform(name, value)
+    _transform(changed, fields, transform)
     return changed
+
+
+def _transform(values: dict[str, Any], fields: tuple[str, ...], transform: Transform) -> None:
+    for name in fields:
+        value = values.get(name)
+        if isinstance(value, str):
+            values[name] = transform(name, value)
 
 
 def _resolve(stream_id: UUID, version: int, topic: str) -> type:

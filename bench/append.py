@@ -37,6 +37,7 @@ from eventsourcing.domain import Aggregate, event
 from adapters.codec import EventCodec
 from adapters.postgres.store import APPEND, APPEND_ONE, PostgresEventStore, encode_context
 from adapters.settings import Settings
+from bench import personal_data
 from bench.common import (
     Rate,
     eventsourcing_application_class,
@@ -121,6 +122,7 @@ async def run(settings: Settings, seconds: float, profile: bool = False) -> list
         lines += await _measure(settings, THREE, concurrency, seconds, rates)
     lines.append("append: Python side of one ours append, no database (one task)")
     lines += await _python_side()
+    lines += await personal_data.append_lines(settings, seconds)
 
     lines.append("append: ratios (commands/s)")
     for concurrency in CONCURRENCIES:

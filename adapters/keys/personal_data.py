@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from uuid import UUID
 
 import msgspec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import Snapshot
 
 from adapters.codec import EncodedEvent, EventCodec
@@ -70,7 +71,7 @@ class PersonalData:
     async def keys_for(self, subjects: Iterable[str | None]) -> Keys:
         """The keys to open rows with these subjects (None: nothing sealed)."""
         wanted = {subject for subject in subjects if subject is not None}
-        return await self.keys.for_reading(wanted) if wanted else {}
+        return Opened(await self.keys.for_reading(wanted)) if wanted else {}
 
     def decode(
         self,
@@ -82,7 +83,10 @@ class PersonalData:
         state: bytes,
         data_subject: str | None,
     ) -> DomainEvent:
-        unseal = opener(keys.get(data_subject)) if data_subject is not None else None
+        unseal = None
+        if data_subject is not None:
+            unseal = keys.openers.get(data_subject) if isinstance(keys, Opened) else None
+            unseal = unseal or opener(keys.get(data_subject))
         return self.codec.decode(stream_id, version, topic, schema_version, state, unseal)
 
     async def encode_snapshot(
@@ -112,6 +116,14 @@ class PersonalData:
         if not self.sealing or not any(snapshot.state.get(f) is not None for f in fields):
             return None
         return subject or stream_subject(snapshot.originator_id)
+
+
+class Opened(dict[str, "AESGCM | None"]):
+    """Keys read for a batch of rows, each with its opener made once for the batch."""
+
+    def __init__(self, keys: Keys) -> None:
+        super().__init__(keys)
+        self.openers = {subject: opener(key) for subject, key in keys.items()}
 
 
 def seal_context(context: Context, person: str | None, keys: Keys) -> Context:

@@ -8,7 +8,6 @@ subject is written as `ERASED` directly: nothing personal about them is kept any
 
 from __future__ import annotations
 
-import base64
 import binascii
 import os
 from collections.abc import Collection, Mapping, Sequence
@@ -60,7 +59,7 @@ def sealer(key: AESGCM | None) -> Transform:
     def seal(field: str, text: str) -> str:
         nonce = os.urandom(NONCE_BYTES)
         sealed = key.encrypt(nonce, text.encode(), field.encode())
-        return base64.b64encode(nonce + sealed).decode("ascii")
+        return binascii.b2a_base64(nonce + sealed, newline=False).decode("ascii")
 
     return seal
 
@@ -73,7 +72,7 @@ def opener(key: AESGCM | None) -> Transform:
 
     def open_(field: str, text: str) -> str:
         try:
-            raw = base64.b64decode(text, validate=True)
+            raw = binascii.a2b_base64(text, strict_mode=True)
             return key.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], field.encode()).decode()
         except (InvalidTag, binascii.Error, UnicodeDecodeError):
             raise ValueError(f"the sealed {field} does not open with its subject's key") from None

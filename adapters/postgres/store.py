@@ -260,9 +260,10 @@ class PostgresEventStore:
 
     async def read_stream(self, stream_id: UUID, after_version: int = 0) -> list[DomainEvent]:
         rows = await self.pool.fetch(READ_STREAM, stream_id, after_version)
-        return await self._events(stream_id, rows)
+        return await self.decoded(stream_id, rows)
 
-    async def _events(self, stream_id: UUID, rows: list[asyncpg.Record]) -> list[DomainEvent]:
+    async def decoded(self, stream_id: UUID, rows: list[asyncpg.Record]) -> list[DomainEvent]:
+        """Rows of one stream as events, their personal texts opened."""
         keys = await self.personal.keys_for({r["data_subject"] for r in rows})
         decode = self.personal.decode
         return [
@@ -322,7 +323,7 @@ class PostgresEventStore:
         snapshot = None
         if rows and rows[0]["is_snapshot"]:
             snapshot = await self._snapshot(stream_id, rows.pop(0))
-        return snapshot, await self._events(stream_id, rows)
+        return snapshot, await self.decoded(stream_id, rows)
 
     def remember(self, snapshot: Snapshot, subject: DataSubject | None = None) -> None:
         """Kept sealed, like a stored snapshot; not kept when its key would have to be

@@ -5,6 +5,7 @@ still load and decide."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from adapters.clock import ManualClock
+from adapters.keys.history import seal_history
 from adapters.keys.master import DEV_MASTER_KEY, MasterKeys, UnknownMasterKey
 from adapters.keys.postgres import PostgresKeyStore, rewrap
 from adapters.payments import SimulatedPaymentGateway
@@ -188,23 +190,41 @@ async def test_what_is_written_after_the_key_is_forgotten_is_not_readable_either
     assert (await service.repository.get(journey.order_id, Order)).customer_id == "cust-ada"
 
 
+async def write_as_before_sealing(
+    database: Database, cart_id: UUID, customer_id: str, device_id: str
+) -> None:
+    """A cart created by a customer on their device, as rows were written before 0019."""
+    state = {
+        "channel": "web",
+        "device_id": device_id,
+        "customer_id": customer_id,
+        "currency": "EUR",
+        "at": "2026-01-01T00:00:00Z",
+        "originator_topic": "domain.cart.model:Cart",
+        "timestamp": "2026-01-01T00:00:00Z",
+    }
+    context = {
+        "channel": "web",
+        "device_id": device_id,
+        "actor": {"kind": "customer", "id": customer_id},
+    }
+    await database.pool.execute(
+        """INSERT INTO events (stream_id, version, topic, schema_version, state, context)
+           VALUES ($1, 1, 'domain.cart.model:Cart.Created', 2, $2, $3)""",
+        cart_id,
+        json.dumps(state).encode(),
+        json.dumps(context).encode(),
+    )
+
+
 async def test_events_written_before_sealing_stay_readable_and_forget_cannot_reach_them(
     database: Database,
 ) -> None:
     """Rows from before migration 0019 have no data subject and hold their texts in the clear:
-    no key covers them, so forgetting the customer leaves them as written (the documented
-    limit, docs/decisions/2026-12-06-personal-data-keys.md)."""
+    until seal_history has run, no key covers them and forgetting the customer leaves them as
+    written (docs/decisions/2026-12-06-personal-data-history.md)."""
     stream_id = uuid4()
-    await database.pool.execute(
-        """INSERT INTO events (stream_id, version, topic, schema_version, state, context)
-           VALUES ($1, 1, 'domain.cart.model:Cart.Created', 2, $2, $3)""",
-        stream_id,
-        b'{"channel": "web", "device_id": "old-laptop", "customer_id": "cust-ada",'
-        b' "currency": "EUR", "at": "2026-01-01T00:00:00Z", "originator_topic":'
-        b' "domain.cart.model:Cart", "timestamp": "2026-01-01T00:00:00Z"}',
-        b'{"channel": "web", "device_id": "old-laptop", "actor": {"kind": "customer",'
-        b' "id": "cust-ada"}}',
-    )
+    await write_as_before_sealing(database, stream_id, "cust-ada", "old-laptop")
     assert (await Repository(database.store).get(stream_id, Cart)).device_id == "old-laptop"
 
     await database.store.forget(customer_subject("cust-ada"))
@@ -213,6 +233,26 @@ async def test_events_written_before_sealing_stay_readable_and_forget_cannot_rea
     assert cart.device_id == "old-laptop"
     recorded = await database.store.read_recorded(stream_id, [1])
     assert recorded[0].context.device_id == "old-laptop"
+
+
+async def test_sealing_the_history_brings_old_events_under_the_keys(database: Database) -> None:
+    ada, bob = uuid4(), uuid4()
+    await write_as_before_sealing(database, ada, "cust-ada", "MARKER-ADA-OLD-LAPTOP")
+    await write_as_before_sealing(database, bob, "cust-bob", "MARKER-BOB-OLD-PHONE")
+    await database.store.forget(customer_subject("cust-ada"))  # before the pass
+
+    assert await seal_history(database.store) == 2
+    assert await seal_history(database.store) == 0  # done once
+
+    at_rest = await raw_rows(database)
+    assert b"MARKER-ADA-OLD-LAPTOP" not in at_rest and b"MARKER-BOB-OLD-PHONE" not in at_rest
+    reader = Repository(PostgresEventStore(database.pool))
+    assert (await reader.get(ada, Cart)).device_id == ERASED
+    assert (await reader.get(bob, Cart)).device_id == "MARKER-BOB-OLD-PHONE"
+    await database.store.forget(customer_subject("cust-bob"))
+    assert (await Repository(PostgresEventStore(database.pool)).get(bob, Cart)).device_id == ERASED
+    history = await database.store.history(bob, 10)
+    assert [r.context.device_id for r in history] == [ERASED]
 
 
 READER = Path(__file__).resolve().parent / "key_reader.py"

@@ -33,6 +33,8 @@ from domain.repository import Repository
 from domain.returns.model import Inspection, Return, ReturnChannel, ReturnStatus
 from domain.service import CommerceService
 from domain.values import Actor, ActorKind, Channel, Context, Money
+from projections.fulfillment_times import board
+from tests.integration.conftest import Shop
 from tests.shop import LOCATIONS, OPENING, PRODUCTS, STAFF, as_uuid
 
 MARKERS = {
@@ -327,3 +329,17 @@ async def test_a_sealed_text_that_does_not_open_is_reported_as_damage_not_erasur
     )
     with pytest.raises(EventDecodingError, match="device_id"):
         await Repository(PostgresEventStore(database.pool)).get(cart_id, Cart)
+
+
+async def test_read_models_are_projected_from_the_opened_texts(shop: Shop) -> None:
+    """Projections read sealed events as the aggregates do: in the clear (scrubbing the read
+    models at an erasure is the erasure use case's: issue 20, item 2)."""
+    journey = await ada_buys_collects_and_returns(shop.service)
+    await shop.settled()
+
+    today = await board(shop.pool, STORE, shop.clock.now())
+    assert [card.collection_proof for card in today.collected_today] == [MARKERS["proof"]]
+    reason = await shop.pool.fetchval(
+        "SELECT reason FROM return_view WHERE return_id = $1", journey.return_id
+    )
+    assert reason == MARKERS["reason"]

@@ -154,8 +154,11 @@ class EventCodec:
     @staticmethod
     def personal_payload(domain_event: DomainEvent) -> bool:
         """Whether the event holds a personal text (a declared field that is not None)."""
+        fields = personal_fields(type(domain_event))
+        if not fields:
+            return False
         values = domain_event.__dict__
-        return any(values.get(name) is not None for name in personal_fields(type(domain_event)))
+        return any(values.get(name) is not None for name in fields)
 
 
 def _transformed(

@@ -233,6 +233,7 @@ async def _sql_only(settings: Settings, concurrency: int, seconds: float) -> Rat
                 row.schema_version,
                 row.state,
                 row.context,
+                None,  # no data subject: Basket holds no personal text
             )
             assert inserted, "the stream was not at the expected version"
             return 1
@@ -261,6 +262,7 @@ async def _omni_append_only(settings: Settings, concurrency: int, seconds: float
                 None,
                 b"",
                 b"",
+                [None],
             )
             return 1
 

@@ -47,6 +47,8 @@ class PersonalData:
         person = context_subject(context)
         rows = [(e, self._row_subject(e, person, subjects)) for e in events]
         wanted = {subject for _, subject in rows if subject is not None}
+        if not wanted and person is None and not subjects.links:  # most commands: nothing
+            return [self.codec.encode(e) for e in events], context
         if person is not None:
             wanted.add(person)
         if subjects.links:  # before the keys: a guest's key may be made by its link

@@ -27,16 +27,17 @@ DATA_KEY_BYTES = 32
 
 
 class KeyWrapper(Protocol):
-    """Wraps data keys for storage and unwraps them: the role a KMS can take."""
+    """Wraps data keys for storage and unwraps them: the role a KMS can take. Asynchronous,
+    as a KMS answers over the network; it is asked only for keys a process does not hold."""
 
     @property
     def key_id(self) -> str:
         """The master key that wraps new data keys."""
         ...
 
-    def wrap(self, subject: str, data_key: bytes) -> bytes: ...
+    async def wrap(self, subject: str, data_key: bytes) -> bytes: ...
 
-    def unwrap(self, subject: str, key_id: str, wrapped: bytes) -> bytes: ...
+    async def unwrap(self, subject: str, key_id: str, wrapped: bytes) -> bytes: ...
 
 
 class WeakMasterKey(StartupError):
@@ -76,11 +77,11 @@ class MasterKeys:
     def key_id(self) -> str:
         return self._current
 
-    def wrap(self, subject: str, data_key: bytes) -> bytes:
+    async def wrap(self, subject: str, data_key: bytes) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
         return nonce + self._keys[self._current].encrypt(nonce, data_key, subject.encode())
 
-    def unwrap(self, subject: str, key_id: str, wrapped: bytes) -> bytes:
+    async def unwrap(self, subject: str, key_id: str, wrapped: bytes) -> bytes:
         master = self._keys.get(key_id)
         if master is None:
             raise UnknownMasterKey(

@@ -17,40 +17,46 @@ class InMemoryKeyStore:
         self.master = master or MasterKeys.development()
         self._wrapped: dict[str, tuple[str, bytes] | None] = {}
         self._linked_to: dict[str, str] = {}
+        self._held: dict[str, AESGCM] = {}  # unwrapped, as a process holds them
 
     async def for_writing(self, subjects: Collection[str]) -> Keys:
         for subject in subjects:
             if subject not in self._wrapped:
-                self._wrapped[subject] = self._wrapped_new(subject)
+                self._wrapped[subject] = await self._wrapped_new(subject)
         return await self.for_reading(subjects)
 
     async def for_reading(self, subjects: Collection[str]) -> Keys:
-        return {subject: self._key(subject) for subject in subjects}
+        return {subject: await self._key(subject) for subject in subjects}
 
     def cached(self, subject: str) -> AESGCM | bool | None:
-        return self._key(subject) if subject in self._wrapped else False
+        if subject in self._held:
+            return self._held[subject]
+        return None if subject in self._wrapped and self._wrapped[subject] is None else False
 
     async def link(self, links: Sequence[tuple[str, str]]) -> None:
         for guest, customer in links:
             self._linked_to.setdefault(guest, customer)
             if guest not in self._wrapped:
-                self._wrapped[guest] = self._wrapped_new(guest)
+                self._wrapped[guest] = await self._wrapped_new(guest)
 
     async def forget(self, subject: str) -> list[str]:
         linked = [guest for guest, to in self._linked_to.items() if to == subject]
         for forgotten in (subject, *linked):
             self._wrapped[forgotten] = None
+            self._held.pop(forgotten, None)
         return [subject, *linked]
 
     def clear_cache(self) -> None:
-        """Nothing is cached apart from the keys themselves."""
+        self._held.clear()
 
-    def _wrapped_new(self, subject: str) -> tuple[str, bytes]:
-        return self.master.key_id, self.master.wrap(subject, new_data_key())
+    async def _wrapped_new(self, subject: str) -> tuple[str, bytes]:
+        return self.master.key_id, await self.master.wrap(subject, new_data_key())
 
-    def _key(self, subject: str) -> AESGCM | None:
+    async def _key(self, subject: str) -> AESGCM | None:
         stored = self._wrapped.get(subject)
         if stored is None:
             return None
-        key_id, wrapped = stored
-        return AESGCM(self.master.unwrap(subject, key_id, wrapped))
+        if subject not in self._held:
+            key_id, wrapped = stored
+            self._held[subject] = AESGCM(await self.master.unwrap(subject, key_id, wrapped))
+        return self._held[subject]

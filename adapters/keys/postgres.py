@@ -109,10 +109,10 @@ class PostgresKeyStore:
             if not missing:
                 return keys
             ordered = sorted(missing)
-            made = [self.master.wrap(subject, new_data_key()) for subject in ordered]
+            made = [await self.master.wrap(subject, new_data_key()) for subject in ordered]
             generation = self.cache.generation
             rows = await self.pool.fetch(OBTAIN, ordered, made, self.master.key_id)
-            keys |= self._opened(rows, generation)
+            keys |= await self._opened(rows, generation)
             missing -= set(keys)
         raise RuntimeError(f"no data key could be had for {sorted(missing)}")
 
@@ -120,12 +120,12 @@ class PostgresKeyStore:
         keys, missing = self._from_cache(subjects)
         if missing:
             generation = self.cache.generation
-            keys |= self._opened(await self.pool.fetch(FETCH, list(missing)), generation)
+            keys |= await self._opened(await self.pool.fetch(FETCH, list(missing)), generation)
         return keys
 
     async def link(self, links: Sequence[tuple[str, str]]) -> None:
         guests = [guest for guest, _ in links]
-        made = [self.master.wrap(guest, new_data_key()) for guest in guests]
+        made = [await self.master.wrap(guest, new_data_key()) for guest in guests]
         ids = [self.master.key_id] * len(guests)
         await self.pool.execute(LINK, guests, made, ids, [customer for _, customer in links])
 
@@ -151,13 +151,16 @@ class PostgresKeyStore:
                 keys[subject] = held  # type: ignore[assignment]
         return keys, missing
 
-    def _opened(self, rows: list[asyncpg.Record], generation: int) -> dict[str, AESGCM | None]:
+    async def _opened(
+        self, rows: list[asyncpg.Record], generation: int
+    ) -> dict[str, AESGCM | None]:
         keys: dict[str, AESGCM | None] = {}
         for row in rows:
             subject, wrapped = row["subject"], row["wrapped"]
             key = None
             if wrapped is not None:
-                key = AESGCM(self.master.unwrap(subject, row["master_key_id"], bytes(wrapped)))
+                raw = await self.master.unwrap(subject, row["master_key_id"], bytes(wrapped))
+                key = AESGCM(raw)
             keys[subject] = key
             self.cache.put(subject, key, generation)
         return keys
@@ -182,8 +185,9 @@ async def rewrap(pool: asyncpg.Pool, master: KeyWrapper, batch_size: int = 1000)
                 return done
             subjects = [row["subject"] for row in rows]
             rewrapped = [
-                master.wrap(
-                    r["subject"], master.unwrap(r["subject"], r["master_key_id"], r["wrapped"])
+                await master.wrap(
+                    r["subject"],
+                    await master.unwrap(r["subject"], r["master_key_id"], bytes(r["wrapped"])),
                 )
                 for r in rows
             ]

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from adapters.keys.master import DEV_MASTER_KEY
 from adapters.settings_checks import SettingsError, StartupError, checked
 
 DEV_SECRET = "omnicommerce-development-secret-change-me"
@@ -38,6 +39,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     secret_key: str = DEV_SECRET
     # Keys that signed tokens still in use, while they rotate out (comma-separated).
     previous_secret_keys: str = ""
+    # Wraps every data subject's key (personal data, adapters/keys/); the previous ones
+    # still unwrap while a rotation rewraps them (comma-separated).
+    master_key: str = DEV_MASTER_KEY
+    previous_master_keys: str = ""
     poll_interval: Seconds = 1.0
     # How long a query with `consistentWith` waits for its read models before answering
     # anyway, flagged STALE_READ.
@@ -92,6 +97,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         """The signing key first, then the previous ones that still verify."""
         previous = (key.strip() for key in self.previous_secret_keys.split(","))
         return (self.secret_key, *(key for key in previous if key))
+
+    @property
+    def master_keys(self) -> tuple[str, ...]:
+        """The wrapping master key first, then the previous ones that still unwrap."""
+        previous = (key.strip() for key in self.previous_master_keys.split(","))
+        return (self.master_key, *(key for key in previous if key))
 
     @property
     def production(self) -> bool:

@@ -1,5 +1,5 @@
 """python -m bench [append|codec|load|projections|api|staff-board|outbox|telemetry|scale|edge
-    |all ...] [--seconds S] [--profile] | --list  (`omni bench ...` runs this)
+    |personal-data|all ...] [--seconds S] [--profile] | --list  (`omni bench ...` runs this)
 
 projections is projection-replay and projection-lag, which also run alone;
 projection-deadletters is the dead-letter comparison that projection-replay ends with.
@@ -35,6 +35,7 @@ NAMES = (
     "telemetry",
     "scale",
     "edge",
+    "personal-data",
 )
 # The issues' names for the two halves of `projections`: (module, its function).
 PARTS = {
@@ -42,6 +43,7 @@ PARTS = {
     "projection-lag": ("projections", "run_lag"),
     "projection-deadletters": ("projections", "run_dead_letters"),
     "staff-board": ("staff_board", "run"),
+    "personal-data": ("personal_data", "run"),
 }
 
 

@@ -38,6 +38,7 @@ from eventsourcing.domain import Aggregate, event
 from adapters.codec import EventCodec
 from adapters.postgres.store import APPEND, APPEND_ONE, PostgresEventStore, encode_context
 from adapters.settings import Settings
+from bench import personal_data
 from bench.common import (
     Rate,
     eventsourcing_application_class,
@@ -122,6 +123,7 @@ async def run(settings: Settings, seconds: float, profile: bool = False) -> list
         lines += await _measure(settings, THREE, concurrency, seconds, rates)
     lines.append("append: Python side of one ours append, no database (one task)")
     lines += await _python_side()
+    lines += await personal_data.append_lines(settings, seconds)
 
     lines.append("append: ratios (commands/s)")
     for concurrency in CONCURRENCIES:
@@ -232,6 +234,7 @@ async def _sql_only(settings: Settings, concurrency: int, seconds: float) -> Rat
                 row.schema_version,
                 row.state,
                 row.context,
+                None,  # no data subject: Basket holds no personal text
             )
             assert inserted, "the stream was not at the expected version"
             return 1
@@ -260,6 +263,7 @@ async def _omni_append_only(settings: Settings, concurrency: int, seconds: float
                 None,
                 b"",
                 b"",
+                [None],
             )
             return 1
 

@@ -38,7 +38,8 @@ async def run(settings: Settings, seconds: float) -> list[str]:
             "after 10,000 events": await _written(writer, 10_000),
             "after 10,099 events": await _written(writer, 10_099),
         }
-        cold_store = PostgresEventStore(database.pool)  # only saves remember a state
+        # Only saves remember a state; the same keys, as another process would have.
+        cold_store = PostgresEventStore(database.pool, keys=database.store.keys)
         timings = await _timed_loads(Repository(cold_store), streams)
         assert all(cold_store.recent.get(basket.id) is None for basket in streams.values())
         warm = await _timed_loads(writer, streams)

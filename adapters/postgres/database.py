@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from adapters.embedded import EmbeddedPostgres
+from adapters.keys.master import MasterKeys
+from adapters.keys.postgres import PostgresKeyStore
 from adapters.postgres.first_connection import first_connection
 from adapters.postgres.migrate import applied_migrations, available_migrations, migrate
 from adapters.postgres.outage import Outage, describe
@@ -67,8 +69,9 @@ class Database:
             await migrate(connection)
         finally:
             await connection.close()
+        master = MasterKeys.for_deployment(settings.master_keys, settings.production)
         pool = await create_pool(dsn, schema=schema, min_size=min(2, pool_size), max_size=pool_size)
-        store = PostgresEventStore(pool)
+        store = PostgresEventStore(pool, keys=PostgresKeyStore(pool, master))
         await store.start_listening(functools.partial(connect, dsn, schema=schema))
         return cls(dsn, pool, store, schema, embedded)
 

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from adapters.clock import AcceleratedClock, SystemClock
+from adapters.keys.master import MasterKeys
 from adapters.outbox.relay import OutboxRelay, RelayConfig
 from adapters.payments import SimulatedPaymentGateway
 from adapters.postgres.cart_history import PostgresCartHistory
@@ -76,6 +77,7 @@ def check_settings(settings: Settings) -> None:
     """Refuse a weak signing key in production, and a simulated clock there, before anything
     starts, not at the first request."""
     TokenService.for_deployment(settings.secret_keys, settings.production)
+    MasterKeys.for_deployment(settings.master_keys, settings.production)
     clock_of(settings)
 
 

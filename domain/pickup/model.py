@@ -12,6 +12,15 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
+from domain.personal import (
+    Code,
+    CustomerRef,
+    DataSubject,
+    PersonalText,
+    StaffRef,
+    SystemText,
+    customer_subject,
+)
 from domain.pickup.errors import (
     AlreadyMarkedOverdue,
     AlreadyNotified,
@@ -70,19 +79,19 @@ __all__ = [
 class PickupLine(msgspec.Struct, frozen=True):
     """Units of one order line to hand over; `line_id` is the order's line id."""
 
-    line_id: str
-    sku: str
+    line_id: Code
+    sku: Code
     quantity: int
 
 
 class CustomerNotification(msgspec.Struct, frozen=True):
-    channel: str
+    channel: Code
     at: datetime
 
 
 class NotificationFailure(msgspec.Struct, frozen=True):
-    channel: str
-    reason: str
+    channel: Code
+    reason: SystemText  # the mail server's reply, addresses replaced (adapters/outbox/mail.py)
     attempt: int
     at: datetime
 
@@ -92,15 +101,15 @@ class Pickup(Aggregate):
     over only against that code while ready, or given up when its pickup window passes."""
 
     order_id: UUID
-    store_id: str
-    customer_id: str | None
+    store_id: Code
+    customer_id: CustomerRef | None
     lines: list[PickupLine]  # what will be handed over: the requested lines less shortages
     status: PickupStatus
     promised_ready_at: datetime
     window_days: int
-    picker_id: str | None
-    shelf_spot: str | None
-    pickup_code: str | None  # a short one-time code, kept as issued: staff compare it
+    picker_id: StaffRef | None
+    shelf_spot: Code | None
+    pickup_code: Code | None  # a short one-time code, kept as issued: staff compare it
     collect_by: datetime | None
     notifications: list[CustomerNotification]
     overdue_at: datetime | None
@@ -114,20 +123,20 @@ class Pickup(Aggregate):
 
     class Requested(Aggregate.Created):
         order_id: UUID
-        store_id: str
-        customer_id: str | None
+        store_id: Code
+        customer_id: CustomerRef | None
         lines: list[PickupLine]
         placed_at: datetime
         promised_ready_at: datetime
         window_days: int
 
     class PickingStarted(Aggregate.Event):
-        staff_id: str
+        staff_id: StaffRef
         at: datetime
 
     class LineShort(Aggregate.Event):
-        line_id: str
-        sku: str
+        line_id: Code
+        sku: Code
         quantity_short: int
         at: datetime
 
@@ -135,28 +144,28 @@ class Pickup(Aggregate):
         at: datetime
 
     class ReadyForPickup(Aggregate.Event):
-        shelf_spot: str
-        pickup_code: str
+        shelf_spot: Code
+        pickup_code: Code
         at: datetime
         collect_by: datetime
 
     class CustomerNotified(Aggregate.Event):
-        channel: str
+        channel: Code
         at: datetime
 
     class NotificationFailed(Aggregate.Event):
-        channel: str
-        reason: str
+        channel: Code
+        reason: SystemText  # the mail server's reply, addresses replaced (adapters/outbox/mail.py)
         attempt: int  # 1 for the first failed send on this channel
         at: datetime
 
     class Collected(Aggregate.Event):
         class_version = 2
 
-        staff_id: str
+        staff_id: StaffRef
         at: datetime
         verified_code: bool
-        proof: str | None
+        proof: PersonalText | None  # who collected, as staff noted it (a name, an ID seen)
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -168,14 +177,14 @@ class Pickup(Aggregate):
         class_version = 2
 
         at: datetime
-        staff_id: str | None  # who marked the no-show; None when the window's rule did
+        staff_id: StaffRef | None  # who marked the no-show; None when the window's rule did
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["staff_id"] = None  # only the rule recorded it before staff could
 
     class Cancelled(Aggregate.Event):
-        reason: str
+        reason: PersonalText  # the customer's own words when they cancel the order
         at: datetime
 
     @classmethod
@@ -234,6 +243,12 @@ class Pickup(Aggregate):
         self.ready_at = None
         self.collected_at = None
         self.finished_at = None
+
+    @property
+    def data_subject(self) -> DataSubject | None:
+        """Its customer's; a guest's pickup has none (personal data then falls back to the
+        person acting, or the pickup's own key: domain/personal.py)."""
+        return customer_subject(self.customer_id) if self.customer_id is not None else None
 
     @property
     def remaining_lines(self) -> list[PickupLine]:

@@ -1,0 +1,175 @@
+"""The fuzzer's own parts, without a server: what it calls a failure, how it tells failures
+apart, how a report reads, what it learns from answers and how it shapes requests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import graphql
+import httpx
+from hypothesis import HealthCheck, given, settings
+
+from tests.fuzz.operations import Case, KnownValues, cases
+from tests.fuzz.oracle import (
+    Failure,
+    Failures,
+    Symptom,
+    behind_head,
+    projection_symptoms,
+    symptoms,
+)
+from tests.fuzz.runner import FuzzRun, Identity, ServerLog
+
+SCHEMA = graphql.build_schema(
+    """
+    scalar UUID
+    type Cart { id: UUID! lines(first: Int): [String!]! }
+    type Payload { cartId: UUID position: String cartToken: String }
+    type Query { cart(id: UUID!, consistentWith: String): Cart }
+    type Mutation { addToCart(cartId: UUID!, sku: String!, quantity: Int! = 1): Payload! }
+    """
+)
+CASE = Case("mutation addToCart", 'mutation { addToCart(sku: "A\\u0000") { position } }', {})
+
+
+def test_a_5xx_an_internal_error_and_a_non_json_200_are_failures() -> None:
+    internal = {"errors": [{"message": "internal error", "path": ["addToCart", 0, "cart"],
+                            "extensions": {"code": "INTERNAL_ERROR"}}]}  # fmt: skip
+
+    assert [s.kind for s in symptoms(500, b"Internal Server Error")] == ["HTTP 500"]
+    assert [s.kind for s in symptoms(200, json.dumps(internal).encode())] == [
+        "INTERNAL_ERROR at addToCart.cart"
+    ]
+    assert [s.kind for s in symptoms(200, b"<html>")] == ["an answer that is not JSON"]
+
+
+def test_refusals_the_server_meant_are_not_failures() -> None:
+    refused = {"errors": [{"message": "no", "extensions": {"code": "NOT_AUTHENTICATED"}}]}
+    user_error = {"data": {"addToCart": {"userErrors": [{"code": "UNKNOWN_PRODUCT"}]}}}
+
+    assert symptoms(200, json.dumps(refused).encode()) == []
+    assert symptoms(200, json.dumps(user_error).encode()) == []
+    assert symptoms(400, b"Unable to parse request body as JSON") == []
+    assert symptoms(413, b"Request Entity Too Large") == []
+
+
+def test_a_projection_not_running_or_behind_the_head_is_a_failure() -> None:
+    health = {
+        "event_store": {"visible_head": "9.12"},
+        "projections": [
+            {"name": "orders", "state": "running", "position": "9.12", "lag_events": 0},
+            {"name": "cart_continuity", "state": "failed", "position": "9.10", "lag_events": 2,
+             "error": "ProgramLimitExceededError: index row size 3032 exceeds"},
+            {"name": "journeys", "state": "running", "position": "9.11", "lag_events": 1},
+        ],
+    }  # fmt: skip
+
+    [failed] = projection_symptoms(health)
+    assert failed.kind == "projection cart_continuity failed"
+    assert "ProgramLimitExceededError" in failed.detail and failed.at == "9.10"
+    [behind] = behind_head(health)
+    assert (behind.kind, behind.at) == ("projection journeys behind the head", "9.11")
+
+
+def test_one_failure_per_operation_symptom_and_exception_with_its_smallest_input() -> None:
+    failures = Failures()
+    [symptom] = symptoms(500, b"boom")
+    bigger = Case(CASE.operation, CASE.document + " " * 50, {"sku": "x" * 40})
+    failures.add(Failure("admin", CASE.operation, bigger, symptom, "KeyError: 'Nope'"))
+    failures.add(Failure("anonymous", CASE.operation, CASE, symptom, "KeyError: 'Other'"))
+    failures.add(Failure("admin", CASE.operation, bigger, symptom, "KeyError: 'Nope'"))
+    failures.add(Failure("admin", CASE.operation, CASE, symptom, "ValueError: bad"))
+    failures.add(Failure("admin", "query product", CASE, symptom, "KeyError: 'Nope'"))
+
+    assert len(failures) == 3
+    first = next(iter(failures))
+    assert (first.case, first.seen, first.senders) == (CASE, 3, {"admin", "anonymous"})
+
+
+def test_a_report_shows_the_request_with_control_characters_escaped_and_long_runs_counted() -> None:
+    failures = Failures()
+    case = Case(CASE.operation, CASE.document, {"deviceId": "d" * 3000 + "\x00"}, device="x" * 30)
+    failures.add(Failure("admin", CASE.operation, case, symptoms(502, b"")[0], "", "fuzz-7"))
+
+    report = failures.report("admin: 1 requests")
+
+    assert "[1] mutation addToCart · HTTP 502 (seen 1x, as admin)" in report
+    assert "<'d' x 3000>\\u0000" in report
+    assert "\x00" not in report
+    assert '"X-Omni-Device": "<\'x\' x 30>"' in report
+    assert "sent as admin, request id fuzz-7" in report
+
+
+def test_the_server_log_names_the_exception_raised_while_serving_a_request(tmp_path: Path) -> None:
+    path = tmp_path / "server.log"
+    traceback = "Traceback (most recent call last):\n  File x\nasyncpg.exceptions.DataError: bad"
+    lines = [
+        {"level": "ERROR", "request_id": "fuzz-1", "exception": traceback + "\nDETAIL:  \\0"},
+        {"level": "ERROR", "exception": "Traceback\nRuntimeError: a projection's, not ours"},
+        {"level": "ERROR", "request_id": "fuzz-2", "exception": "Traceback\nKeyError: 'x'"},
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    assert ServerLog(path).causes("fuzz-1") == "asyncpg.exceptions.DataError: bad"
+    with path.open("a") as log:
+        said = {"level": "WARNING", "request_id": "fuzz-4", "message": "database unavailable"}
+        log.write(json.dumps({"level": "INFO", "request_id": "fuzz-4", "message": "refused"}))
+        log.write("\n" + json.dumps(said) + "\n")
+    assert ServerLog(path).causes("fuzz-4") == "database unavailable"
+    with path.open("a") as log:
+        log.write("Traceback (most recent call last):\n  File y\nUnicodeDecodeError: 'utf-8'\n")
+    log = ServerLog(path)
+    assert log.causes("fuzz-3") == "UnicodeDecodeError: 'utf-8'"
+    assert log.causes("fuzz-2") == ""  # already read past
+
+
+def test_a_stopped_projection_is_blamed_on_the_first_accepted_write_past_its_checkpoint(
+    tmp_path: Path,
+) -> None:
+    run = FuzzRun("http://127.0.0.1:9", SCHEMA, KnownValues({}), ServerLog(tmp_path / "log"))
+    writes = {"6.1": "later", "5.8": "culprit", "5.2": "applied", "5.9": "refused"}
+    for position, label in writes.items():
+        payload = {
+            "position": position,
+            "userErrors": [{"code": "NOT_FOUND"}] * (label == "refused"),
+        }
+        answer = httpx.Response(200, json={"data": {"receiveStock": payload}})
+        run.learn(Identity("admin", None), Case("mutation receiveStock", label, {}), answer)
+
+    failure = run.lasting(Symptom("projection store_inventory failed", "DataError", "5.7"), "", "")
+
+    assert failure.case is not None and failure.case.document == "culprit"
+    assert (failure.identity, failure.lasting) == ("admin", True)
+
+
+def test_what_an_answer_names_is_sent_back_later() -> None:
+    known = KnownValues({"sku": ["LAVA-LAMP"]})
+    cart_id = "0b6c1b1e-6c39-4b53-8e53-4c1f0e7d3a11"
+
+    known.harvest({"startCart": {"cartId": cart_id, "cartToken": "eyJ", "position": "5.7"}})
+
+    assert known.values("uuid") == [cart_id]
+    assert known.values("cartToken") == ["eyJ"]
+    assert known.values("position") == ["5.7"]
+    assert known.values("sku") == ["LAVA-LAMP"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cases(
+        SCHEMA,
+        "mutation",
+        "addToCart",
+        KnownValues({"sku": ["LAVA-LAMP"], "uuid": ["0b6c1b1e-6c39-4b53-8e53-4c1f0e7d3a11"]}),
+    )
+)
+def test_every_request_names_its_root_field_and_defines_each_variable_it_sends(
+    case: Case,
+) -> None:
+    document = graphql.parse(case.document)
+    [operation] = document.definitions
+    assert isinstance(operation, graphql.OperationDefinitionNode)
+    assert [f.name.value for f in operation.selection_set.selections] == ["addToCart"]  # type: ignore[attr-defined]
+    defined = {d.variable.name.value for d in operation.variable_definitions or ()}
+    assert defined == set(case.variables)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import io
 import itertools
 import json
 import re
@@ -60,25 +61,26 @@ class Identity:
 
 
 class ServerLog:
-    """The server's log, read as it is written: the exception it logged while serving a
-    request (by request id; a plain-text traceback belongs to the request being served)."""
+    """The server's log, read as it is written: what it logged while serving a request (by
+    request id; a plain-text traceback belongs to the request being served), else what the
+    server's background work (projections, scheduler) logged meanwhile."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self._offset = 0
+        self._log = path.open("rb")
+        self._log.seek(0, io.SEEK_END)  # what the server logged before the run is not ours
 
     def causes(self, request_id: str) -> str:
-        with self.path.open("rb") as log:
-            log.seek(self._offset)
-            written = log.read()
+        written = self._log.read()
         complete = written[: written.rfind(b"\n") + 1]
-        self._offset += len(complete)
+        self._log.seek(len(complete) - len(written), io.SEEK_CUR)  # a line half written
         logged = _exceptions(complete.decode(errors="replace"))
         found = [cause for rid, cause in logged if rid in (request_id, None)]
+        if not found:
+            found = [f"meanwhile: {cause}" for rid, cause in logged if rid == ""]
         return " / ".join(dict.fromkeys(found))
 
-    def skip_to_end(self) -> None:
-        self._offset = self.path.stat().st_size
+    def close(self) -> None:
+        self._log.close()
 
 
 def _exceptions(text: str) -> list[tuple[str | None, str]]:
@@ -137,7 +139,12 @@ class FuzzRun:
             return
         self._check_head()
 
+    def close(self) -> None:
+        self.http.close()
+        self.log.close()
+
     def summary(self) -> str:
+        """Per identity: how many requests, and how they ended (data, an error's code...)."""
         lines = []
         for identity in dict.fromkeys(who for who, _ in self.outcomes):
             seen = {o: n for (who, o), n in self.outcomes.items() if who == identity}

@@ -5,11 +5,12 @@ INTERNAL_ERROR, and any projection that leaves `running` or does not reach the h
 Bounded: OMNI_FUZZ_SECONDS of fuzzing (50 by default, about a minute with the server's
 start), shared by both identities and every root field; set it higher for a longer hunt. The
 report (every distinct failure with its smallest input) is also written to
-.omni/test/fuzz-report.txt."""
+.omni/test/fuzz-report.txt, beside the server's log (fuzz-server.log)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -28,29 +29,33 @@ from tests.server_process import running_server
 
 SECRET = "fuzz-secret-of-at-least-thirty-two-bytes"
 SECONDS = float(os.environ.get("OMNI_FUZZ_SECONDS") or 50)
-SERVER = {
-    "OMNI_SEED_DEMO": "true",
-    "OMNI_SECRET_KEY": SECRET,
-    "OMNI_LOG_FORMAT": "json",
-    "OMNI_POLL_INTERVAL": "0.2",
-    # A read that names a position the read models never reach waits this long: the fuzzer
-    # draws such positions, and the wait is not what it looks for.
-    "OMNI_CONSISTENCY_WAIT": "0.5",
-}
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.slow, pytest.mark.timeout(SECONDS + 240)]
 
 
 async def test_no_request_answers_5xx_internal_error_or_stops_a_read_model(
-    settings: Settings, tmp_path: Path
+    settings: Settings,
 ) -> None:
-    log_path = tmp_path / "server.log"
+    # Beside the report, where an operator finds both after a failed run.
+    data_dir = Path(settings.data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir / "fuzz-server.log"
     with log_path.open("wb") as log:
-        async with running_server(settings, os.environ, stderr=log, **SERVER) as base:
+        async with running_server(
+            settings,
+            os.environ,
+            stderr=log,
+            OMNI_SEED_DEMO="true",
+            OMNI_SECRET_KEY=SECRET,
+            OMNI_LOG_FORMAT="json",  # each line names its request: the report quotes them
+            OMNI_POLL_INTERVAL="0.2",
+            # A read that names a position the read models never reach waits this long: the
+            # fuzzer draws such positions, and the wait is not what it looks for.
+            OMNI_CONSISTENCY_WAIT="0.5",
+        ) as base:
             run = await asyncio.to_thread(fuzz, base, log_path)
     report = run.failures.report(run.summary())
-    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-    (Path(settings.data_dir) / "fuzz-report.txt").write_text(report + "\n")
+    (data_dir / "fuzz-report.txt").write_text(report + "\n")
     print(report)
     assert len(run.failures) == 0, report
     assert run.outcomes, "the fuzzer sent nothing"
@@ -63,10 +68,9 @@ def fuzz(base: str, log_path: Path) -> FuzzRun:
         schema = _served_schema(client, admin)
         known = KnownValues(_demo_values(tokens))
         _shop(client, known)
-    log = ServerLog(log_path)
-    log.skip_to_end()
-    run = FuzzRun(base, schema, known, log)
-    run.run([admin, Identity("anonymous", None)], SECONDS)
+    run = FuzzRun(base, schema, known, ServerLog(log_path))
+    with contextlib.closing(run):
+        run.run([admin, Identity("anonymous", None)], SECONDS)
     return run
 
 

@@ -4,6 +4,7 @@ apart, how a report reads, what it learns from answers and how it shapes request
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import graphql
@@ -101,32 +102,49 @@ def test_a_report_shows_the_request_with_control_characters_escaped_and_long_run
     assert "sent as admin, request id fuzz-7" in report
 
 
-def test_the_server_log_names_the_exception_raised_while_serving_a_request(tmp_path: Path) -> None:
+def test_the_server_log_names_what_went_wrong_while_serving_a_request(tmp_path: Path) -> None:
     path = tmp_path / "server.log"
-    traceback = "Traceback (most recent call last):\n  File x\nasyncpg.exceptions.DataError: bad"
-    lines = [
-        {"level": "ERROR", "request_id": "fuzz-1", "exception": traceback + "\nDETAIL:  \\0"},
-        {"level": "ERROR", "exception": "Traceback\nRuntimeError: a projection's, not ours"},
-        {"level": "ERROR", "request_id": "fuzz-2", "exception": "Traceback\nKeyError: 'x'"},
-    ]
-    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
-
-    assert ServerLog(path).causes("fuzz-1") == "asyncpg.exceptions.DataError: bad"
-    with path.open("a") as log:
-        said = {"level": "WARNING", "request_id": "fuzz-4", "message": "database unavailable"}
-        log.write(json.dumps({"level": "INFO", "request_id": "fuzz-4", "message": "refused"}))
-        log.write("\n" + json.dumps(said) + "\n")
-    assert ServerLog(path).causes("fuzz-4") == "database unavailable"
-    with path.open("a") as log:
-        log.write("Traceback (most recent call last):\n  File y\nUnicodeDecodeError: 'utf-8'\n")
+    write = _appender(path)
+    write({"level": "ERROR", "request_id": "fuzz-1", "exception": "Traceback\nKeyError: 'old'"})
     log = ServerLog(path)
-    assert log.causes("fuzz-3") == "UnicodeDecodeError: 'utf-8'"
-    assert log.causes("fuzz-2") == ""  # already read past
+    raised = "Traceback (most recent call last):\n  File x\nasyncpg.exceptions.DataError: bad"
+
+    write(
+        {"level": "ERROR", "request_id": "fuzz-1", "exception": raised + "\nDETAIL:  \\0"},
+        {"level": "ERROR", "request_id": "fuzz-2", "exception": "Traceback\nKeyError: 'x'"},
+    )
+    assert log.causes("fuzz-1") == "asyncpg.exceptions.DataError: bad"
+    write(
+        {"level": "INFO", "request_id": "fuzz-4", "message": "refused"},
+        {"level": "WARNING", "request_id": "fuzz-4", "message": "database unavailable"},
+    )
+    assert log.causes("fuzz-4") == "database unavailable"
+    write("Traceback (most recent call last):\n  File y\nUnicodeDecodeError: 'utf-8'")
+    assert log.causes("fuzz-5") == "UnicodeDecodeError: 'utf-8'"
+    write({"level": "ERROR", "exception": "Traceback\nRuntimeError: a projection stopped"})
+    assert log.causes("fuzz-6") == "meanwhile: RuntimeError: a projection stopped"
+
+    with path.open("a") as server:
+        server.write('{"level": "ERROR", "request_id": "fuzz-7", "message": "half')
+    assert log.causes("fuzz-7") == ""
+    with path.open("a") as server:
+        server.write(' written"}\n')
+    assert log.causes("fuzz-7") == "half written"
+
+
+def _appender(path: Path) -> Callable[..., None]:
+    def write(*lines: dict[str, str] | str) -> None:
+        with path.open("a") as server:
+            for line in lines:
+                server.write((line if isinstance(line, str) else json.dumps(line)) + "\n")
+
+    return write
 
 
 def test_a_stopped_projection_is_blamed_on_the_first_accepted_write_past_its_checkpoint(
     tmp_path: Path,
 ) -> None:
+    (tmp_path / "log").touch()
     run = FuzzRun("http://127.0.0.1:9", SCHEMA, KnownValues({}), ServerLog(tmp_path / "log"))
     writes = {"6.1": "later", "5.8": "culprit", "5.2": "applied", "5.9": "refused"}
     for position, label in writes.items():

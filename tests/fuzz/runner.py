@@ -13,13 +13,15 @@ import itertools
 import json
 import re
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import graphql
 import httpx
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis.errors import HypothesisWarning
 from hypothesis.strategies import SearchStrategy
 
 from tests.fuzz.operations import Case, KnownValues, cases
@@ -35,6 +37,7 @@ from tests.fuzz.oracle import (
 
 REQUEST_TIMEOUT_SECONDS = 30.0
 HEAD_WAIT_SECONDS = 30.0
+RETRYING_SECONDS = 5.0
 # Transport errors in a row after which the server is taken for gone and the run stops.
 GONE_AFTER = 3
 EXAMPLES_WITHOUT_LIMIT = 1_000_000
@@ -52,6 +55,15 @@ class BudgetSpent(Exception):
 
 class ServerGone(Exception):
     """The server stopped answering."""
+
+
+class Write(NamedTuple):
+    """An accepted write: where its last event went, who sent it, what it was."""
+
+    at: tuple[int, int]
+    identity: str
+    case: Case
+    request_id: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,7 +135,7 @@ class FuzzRun:
         self._request_ids = itertools.count(1)
         self._errors_in_a_row = 0
         self._cases: dict[tuple[str, str], SearchStrategy[Case]] = {}
-        self._writes: list[tuple[tuple[int, int], str, Case]] = []
+        self._writes: list[Write] = []
 
     def run(self, identities: list[Identity], seconds: float) -> None:
         """Every root field for every identity, in `seconds` shared out as it goes (a field
@@ -172,7 +184,7 @@ class FuzzRun:
         else:
             self._errors_in_a_row = 0
             found = symptoms(response.status_code, response.content)
-            self.learn(identity, case, response)
+            self.learn(identity, case, response, request_id)
         if found:
             cause = self.log.causes(request_id)
             for symptom in found:
@@ -205,10 +217,14 @@ class FuzzRun:
                 raise BudgetSpent
             self.send(identity, case)
 
-        with contextlib.suppress(BudgetSpent):
+        with contextlib.suppress(BudgetSpent), warnings.catch_warnings():
+            # Hypothesis notes the example it stopped at; a 70 kB one earns a warning.
+            warnings.simplefilter("ignore", HypothesisWarning)
             send_until_the_deadline()
 
-    def learn(self, identity: Identity, case: Case, response: httpx.Response) -> None:
+    def learn(
+        self, identity: Identity, case: Case, response: httpx.Response, request_id: str = ""
+    ) -> None:
         """Count the outcome, harvest the answer, and remember where an accepted write went."""
         try:
             answer = response.json()
@@ -223,30 +239,39 @@ class FuzzRun:
         for payload in (answer.get("data") or {}).values():
             position = _position(payload.get("position")) if isinstance(payload, dict) else None
             if position is not None and outcome == "data":
-                self._writes.append((position, identity.name, case))
-
-    def _first_write_after(self, token: str) -> tuple[str, Case] | None:
-        """The accepted write with the lowest position past `token`: the request that wrote
-        the event a projection stopped at (or a later one of the same request)."""
-        stopped = _position(token)
-        later = [write for write in self._writes if stopped is not None and write[0] > stopped]
-        if not later:
-            return None
-        _, identity, case = min(later, key=lambda write: write[0])
-        return identity, case
+                self._writes.append(Write(position, identity.name, case, request_id))
 
     def lasting(self, symptom: Symptom, identity: str, operation: str) -> Failure:
-        culprit = self._first_write_after(symptom.at) if symptom.at else None
-        if culprit is not None:
-            identity, case = culprit
-            return Failure(identity, case.operation, case, symptom, symptom.detail, lasting=True)
-        return Failure(identity, operation, None, symptom, symptom.detail, lasting=True)
+        """A projection's lasting failure, blamed on the accepted write with the lowest
+        position past where it stopped: the request that wrote the event it could not apply
+        (or a later one of the same request)."""
+        stopped = _position(symptom.at)
+        later = [write for write in self._writes if stopped is not None and write.at > stopped]
+        if not later:
+            return Failure(identity, operation, None, symptom, symptom.detail, lasting=True)
+        first = min(later)
+        return Failure(
+            first.identity,
+            first.case.operation,
+            first.case,
+            symptom,
+            symptom.detail,
+            first.request_id,
+            lasting=True,
+        )
 
     def _health(self) -> dict[str, Any]:
         return self.http.get("/health").json()  # type: ignore[no-any-return]
 
     def _check_projections(self, identity: Identity, operation: str) -> None:
-        for symptom in projection_symptoms(self._health()):
+        """Every projection running; one that is retrying a transient error (a lost race, a
+        dropped connection) gets a few seconds to be running again."""
+        deadline = time.monotonic() + RETRYING_SECONDS
+        stopped = projection_symptoms(self._health())
+        while any(not s.kind.endswith(" failed") for s in stopped) and time.monotonic() < deadline:
+            time.sleep(0.2)
+            stopped = projection_symptoms(self._health())
+        for symptom in stopped:
             self.failures.add(self.lasting(symptom, identity.name, operation))
 
     def _check_head(self) -> None:

@@ -153,12 +153,17 @@ def test_a_stopped_projection_is_blamed_on_the_first_accepted_write_past_its_che
             "userErrors": [{"code": "NOT_FOUND"}] * (label == "refused"),
         }
         answer = httpx.Response(200, json={"data": {"receiveStock": payload}})
-        run.learn(Identity("admin", None), Case("mutation receiveStock", label, {}), answer)
+        case = Case("mutation receiveStock", label, {})
+        run.learn(Identity("admin", None), case, answer, f"fuzz-{label}")
 
     failure = run.lasting(Symptom("projection store_inventory failed", "DataError", "5.7"), "", "")
 
     assert failure.case is not None and failure.case.document == "culprit"
-    assert (failure.identity, failure.lasting) == ("admin", True)
+    assert (failure.identity, failure.request_id, failure.lasting) == (
+        "admin",
+        "fuzz-culprit",
+        True,
+    )
 
 
 def test_what_an_answer_names_is_sent_back_later() -> None:

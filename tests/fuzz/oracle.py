@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,6 +17,9 @@ from tests.fuzz.operations import Case
 
 INTERNAL_ERROR = "INTERNAL_ERROR"
 SHOWN_CHARACTERS = 160
+# A quoted string (JSON's or GraphQL's) longer than this shows only its start.
+QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+LONGEST_QUOTED, SHOWN_OF_LONG = 120, 40
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,7 +134,7 @@ def _described(number: int, failure: Failure) -> list[str]:
     cause = failure.cause or failure.symptom.detail or "(nothing logged)"
     lines = [
         f"[{number}] {found} · {failure.symptom.kind} (seen {failure.seen}x, as {senders})",
-        f"    cause: {shown(cause)}",
+        f"    cause: {shown(' '.join(cause.split()))}",
     ]
     case = failure.case
     if failure.lasting:
@@ -148,10 +152,18 @@ def _described(number: int, failure: Failure) -> list[str]:
 
 
 def readable(text: str) -> str:
-    """Control characters and lone surrogates escaped; a long run of one character counted."""
+    """Control characters and lone surrogates escaped, a long run of one character counted,
+    and the rest of a long quoted string left out."""
     shown = text.encode("ascii", "backslashreplace").decode()
     shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in shown)
-    return _runs_counted(shown)
+    return QUOTED.sub(_abridged, _runs_counted(shown))
+
+
+def _abridged(quoted: re.Match[str]) -> str:
+    text = quoted.group(1)
+    if len(text) <= LONGEST_QUOTED:
+        return quoted.group(0)
+    return f'"{text[:SHOWN_OF_LONG]}...<{len(text) - SHOWN_OF_LONG} more>"'
 
 
 def _runs_counted(text: str, at_least: int = 20) -> str:

@@ -88,9 +88,10 @@ def test_one_failure_per_operation_symptom_and_exception_with_its_smallest_input
     assert (first.case, first.seen, first.senders) == (CASE, 3, {"admin", "anonymous"})
 
 
-def test_a_report_shows_the_request_with_control_characters_escaped_and_long_runs_counted() -> None:
+def test_a_report_shows_the_request_escaped_with_long_runs_counted_and_long_text_cut() -> None:
     failures = Failures()
-    case = Case(CASE.operation, CASE.document, {"deviceId": "d" * 3000 + "\x00"}, device="x" * 30)
+    variables = {"deviceId": "d" * 3000 + "\x00", "reason": "ab" * 100}
+    case = Case(CASE.operation, CASE.document, variables, device="x" * 30)
     failures.add(Failure("admin", CASE.operation, case, symptoms(502, b"")[0], "", "fuzz-7"))
 
     report = failures.report("admin: 1 requests")
@@ -98,6 +99,7 @@ def test_a_report_shows_the_request_with_control_characters_escaped_and_long_run
     assert "[1] mutation addToCart · HTTP 502 (seen 1x, as admin)" in report
     assert "<'d' x 3000>\\u0000" in report
     assert "\x00" not in report
+    assert f'"reason": "{"ab" * 20}...<160 more>"' in report
     assert '"X-Omni-Device": "<\'x\' x 30>"' in report
     assert "sent as admin, request id fuzz-7" in report
 

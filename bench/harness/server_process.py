@@ -12,6 +12,7 @@ import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import IO
 from uuid import uuid4
 
 import httpx
@@ -39,6 +40,7 @@ async def running_server(
     port: int | None = None,
     schema: str | None = None,
     factory: str = "api.server.app:from_environment",
+    stderr: IO[bytes] | None = None,
     **overrides: str,
 ) -> AsyncIterator[str]:
     """Start `uvicorn api.server.app:from_environment`, wait until /health/ready answers, yield
@@ -46,7 +48,8 @@ async def running_server(
     `projection_worker`, the read models run in an `omni projections run` process of their
     own instead of in the API processes. A caller that names the schema owns it (a restart
     test starts a second server on the same port and schema) and drops it with
-    `drop_schema`. `factory` builds the app (the telemetry bench's baseline is another)."""
+    `drop_schema`. `factory` builds the app (the telemetry bench's baseline is another).
+    `stderr` takes the server's log (the fuzzer reads it), else it goes to the test's."""
     owns_schema = schema is None
     schema, port = schema or f"srv_{uuid4().hex[:10]}", port or free_port()
     env = {
@@ -75,6 +78,7 @@ async def running_server(
         "--no-access-log",
         cwd=ROOT,
         env=env,
+        stderr=stderr,
     )
     base = f"http://127.0.0.1:{port}"
     worker = None

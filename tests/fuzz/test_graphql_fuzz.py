@@ -19,10 +19,10 @@ from typing import Any
 import graphql
 import httpx
 import pytest
-from api.demo_seed import load_demo_catalog, load_demo_customers
 
 from adapters.settings import Settings
 from api.auth import Principal, Role, TokenService
+from api.server.demo_seed import load_demo_catalog, load_demo_customers
 from bench.harness.server_process import running_server
 from tests.fuzz.operations import KnownValues
 from tests.fuzz.runner import FuzzRun, Identity, ServerLog

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from math import cos, radians
 from typing import Generic, TypeVar
 from uuid import UUID, uuid4
 
@@ -71,6 +72,17 @@ class Done(Generic[R]):
     result: R
     position: Position
     replayed: bool = False
+
+
+def nearest_first(here: Location, locations: Iterable[Location]) -> list[Location]:
+    """Locations ranked by distance from `here` (itself first), then by id."""
+    return sorted(locations, key=lambda other: (_distance(here, other), other.id))
+
+
+def _distance(a: Location, b: Location) -> float:
+    # Ranking only: squared degrees, scaled for latitude, are enough to order nearby stores.
+    dx = (a.longitude - b.longitude) * cos(radians((a.latitude + b.latitude) / 2))
+    return dx * dx + (a.latitude - b.latitude) ** 2
 
 
 def new_pickup_code() -> str:

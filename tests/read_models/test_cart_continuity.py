@@ -222,7 +222,7 @@ async def test_a_recovered_cart_holds_its_rechecked_lines_in_their_old_places(
                 Cart.Recovered,
                 lines=[CartLine("LAVA-LAMP", 2, cheaper), CartLine("VINYL-PLAYER", 1, VINYL)],
                 changes=[
-                    LineRecovery("RETRO-CLOCK", RecoveryChange.OUT_OF_STOCK, 1, 0, CLOCK, None),
+                    LineRecovery("RETRO-CLOCK", RecoveryChange.UNAVAILABLE, 1, 0, CLOCK, None),
                     LineRecovery("LAVA-LAMP", RecoveryChange.REPRICED, 2, 2, LAMP, cheaper),
                 ],
                 at=given_up + days(1),

@@ -38,6 +38,7 @@ R = TypeVar("R", bound=msgspec.Struct)
 
 # Enough for the last units of a hot SKU: each round of contenders lets one of them commit.
 MAX_ATTEMPTS = 30
+NOTHING_WRITTEN = Position()
 
 
 class UnknownLocation(DomainError):
@@ -166,6 +167,10 @@ class UseCases:
                 continue
             if saved.replayed:  # a retry committed the key between our look-up and our append
                 return self._replay(request, saved, result_type)
+            if saved.last_position == NOTHING_WRITTEN:
+                # e.g. a customer's cart resumed: reading at this position shows what it was
+                # decided on (the cart's lines), not a read model from before them
+                return Done(decision.result, await self.store.last_position())
             return Done(decision.result, saved.last_position)
         raise AssertionError("unreachable")
 

@@ -23,7 +23,10 @@ class CartLine:
 @strawberry.type(description="A device and channel that touched the cart, and when.")
 class DeviceTouch:
     channel: Channel
-    device_id: str
+    device_id: str | None = strawberry.field(
+        description="None: writes on this channel that named no device (unknown), never "
+        "counted as a device of their own."
+    )
     first_at: datetime
     last_at: datetime
     touches: int

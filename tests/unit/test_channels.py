@@ -3,17 +3,13 @@ cart token, and a device id that is blank is no device (unknown)."""
 
 from __future__ import annotations
 
-import argparse
-import time
 from uuid import UUID
 
 import jwt
 import msgspec
 import pytest
 
-from adapters.settings import Settings
 from api.auth import ISSUER, InvalidToken, Principal, Role, TokenService, key_id
-from api.cli.reference import Refused, mint_token
 from api.graphql.enums import ShopperChannel
 from domain.values import SHOPPER_CHANNELS, Channel, Context
 
@@ -61,20 +57,3 @@ def test_a_blank_device_id_is_no_device(blank: str) -> None:
     stored = msgspec.json.encode({"channel": "web", "device_id": blank})
     assert msgspec.json.decode(stored, type=Context).device_id is None
     assert Context(channel=Channel.WEB, device_id="tab-2").device_id == "tab-2"
-
-
-async def test_omni_token_mints_a_customer_token_for_one_app(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    settings = msgspec.structs.replace(Settings.from_env({}), secret_key=SECRET)
-    arguments = {"stores": "", "staff_role": "picker", "days": 1.0}
-    await mint_token(
-        settings,
-        argparse.Namespace(role="customer", subject="cust-ada", channel="mobile", **arguments),
-    )
-    minted = TokenService(SECRET).verify(capsys.readouterr().out.strip(), time.time())
-    assert (minted.subject, minted.channel) == ("cust-ada", Channel.MOBILE)
-    with pytest.raises(Refused, match="--channel is for guest and customer tokens"):
-        await mint_token(
-            settings, argparse.Namespace(role="admin", subject="boss", channel="web", **arguments)
-        )

@@ -106,7 +106,8 @@ class RequestContext:
         if self.headers.get(RETIRED_CHANNEL_HEADER) is not None:
             raise BadInput(
                 "X-Omni-Channel is not read: a shopper's channel is their token's `channel` "
-                "claim, or startCart(channel:) for a guest without a token (README: Channels)"
+                "claim, or startCart(channel:) for a guest without a token (README: The sales "
+                "channel)"
             )
         return self.shopper_channel or Channel.UNKNOWN
 
@@ -128,7 +129,8 @@ class RequestContext:
 
     @property
     def shopper_channel(self) -> Channel | None:
-        """The channel a shopper's token claims or their startCart declared (None: neither)."""
+        """The channel the caller's role or token sets, else the one their startCart declared
+        (None: neither)."""
         return self._claimed_channel() or self.declared_channel
 
     def _claimed_channel(self) -> Channel | None:

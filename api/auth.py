@@ -3,7 +3,9 @@ expiry and the id of the key that signed it, so keys can be rotated without sign
 everybody out. No session state: any API process verifies any token.
 
 Roles: a guest holds one cart (its token is renewed as the cart is used), a customer, staff
-of some stores (picker or manager), a till of one store, an admin.
+of some stores (picker or manager), a till of one store, an admin. A shopper's token (guest or
+customer) may name the sales channel of the app it was issued to (`channel`: web, mobile,
+kiosk, call_centre): every write it makes is counted there.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import jwt
 import msgspec
 
 from adapters.settings import DEV_SECRET, StartupError
-from domain.values import Actor, ActorKind
+from domain.values import SHOPPER_CHANNELS, Actor, ActorKind, Channel
 
 ALGORITHM = "HS256"
 ISSUER = "omnicommerce"
@@ -74,6 +76,15 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     staff_role: StaffRole | None = None
     cart_id: UUID | None = None
     expires_at: int = 0
+    channel: Channel | None = None  # a shopper's app, as its token claims it
+
+    def __post_init__(self) -> None:
+        shopper = self.role in (Role.GUEST, Role.CUSTOMER)
+        if self.channel is not None and (not shopper or self.channel not in SHOPPER_CHANNELS):
+            raise ValueError(
+                f"a {self.role.value} token cannot claim channel {self.channel.value}: only "
+                "guest and customer tokens claim one, of web, mobile, kiosk, call_centre"
+            )
 
     @property
     def actor(self) -> Actor:
@@ -87,6 +98,15 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         if self.role is Role.ADMIN:
             return True
         return self.role in (Role.STAFF, Role.POS) and store_id in self.stores
+
+
+def guest_of(cart_id: UUID, now: float, channel: Channel | None = None) -> Principal:
+    """The guest holding one cart, for DEFAULT_LIFETIME from `now`."""
+    expires_at = int(now) + DEFAULT_LIFETIME[Role.GUEST]
+    subject = f"guest-{cart_id}"
+    return Principal(
+        role=Role.GUEST, subject=subject, cart_id=cart_id, expires_at=expires_at, channel=channel
+    )
 
 
 class InvalidToken(Exception):
@@ -141,16 +161,15 @@ class TokenService:
             claims["staff_role"] = principal.staff_role.value
         if principal.cart_id is not None:
             claims["cart_id"] = str(principal.cart_id)
+        if principal.channel is not None:
+            claims["channel"] = principal.channel.value
         headers = {"kid": key_id(self._signing)}
         return jwt.encode(claims, self._signing, algorithm=ALGORITHM, headers=headers)
 
-    def mint_guest(self, cart_id: UUID, now: float) -> str:
-        """A guest's cart token, good for DEFAULT_LIFETIME from `now`."""
-        expires_at = int(now) + DEFAULT_LIFETIME[Role.GUEST]
-        guest = Principal(
-            role=Role.GUEST, subject=f"guest-{cart_id}", cart_id=cart_id, expires_at=expires_at
-        )
-        return self.mint(guest)
+    def mint_guest(self, cart_id: UUID, now: float, channel: Channel | None = None) -> str:
+        """A guest's cart token, good for DEFAULT_LIFETIME from `now`, on the channel its
+        cart was started on."""
+        return self.mint(guest_of(cart_id, now, channel))
 
     def verify(self, token: str, now: float) -> Principal:
         principal = self._verified.get(token)
@@ -174,11 +193,12 @@ class TokenService:
                     "staff_role": claims.get("staff_role"),
                     "cart_id": claims.get("cart_id"),
                     "expires_at": claims["exp"],
+                    "channel": claims.get("channel"),
                 },
                 Principal,
                 strict=False,
             )
-        except msgspec.ValidationError:
+        except (msgspec.ValidationError, ValueError):
             raise InvalidToken("invalid token") from None
 
     def _claims(self, token: str) -> dict[str, Any]:

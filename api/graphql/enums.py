@@ -4,6 +4,8 @@ Values go over the wire by their names (`READY`, `PICKUP`), as GraphQL enums do.
 
 from __future__ import annotations
 
+import enum
+
 import strawberry
 
 from domain.cart.model import CartStatus, RecoveryChange
@@ -17,6 +19,19 @@ from projections.fulfillment_times import NotificationState
 from projections.journey_queries import JourneyStep
 from projections.touchpoints import Kind as TouchpointKind
 
+
+@strawberry.enum(
+    description="The sales channel a shopper's client declares: in its token's `channel` "
+    "claim, or in startCart(channel:) for a guest without a token. Tills count as POS and "
+    "staff as STAFF, by their role."
+)
+class ShopperChannel(enum.Enum):
+    WEB = Channel.WEB
+    MOBILE = Channel.MOBILE
+    KIOSK = Channel.KIOSK
+    CALL_CENTRE = Channel.CALL_CENTRE
+
+
 ErrorCodeEnum = strawberry.enum(ErrorCode, name="ErrorCode")
 CartStatusEnum = strawberry.enum(CartStatus, name="CartStatus")
 OrderStatusEnum = strawberry.enum(OrderStatus, name="OrderStatus")
@@ -24,7 +39,12 @@ PickupStatusEnum = strawberry.enum(PickupStatus, name="PickupStatus")
 ReturnStatusEnum = strawberry.enum(ReturnStatus, name="ReturnStatus")
 ReturnChannelEnum = strawberry.enum(ReturnChannel, name="ReturnChannel")
 FulfillmentMethodEnum = strawberry.enum(FulfillmentMethod, name="FulfillmentMethod")
-ChannelEnum = strawberry.enum(Channel, name="Channel")
+ChannelEnum = strawberry.enum(
+    Channel,
+    name="Channel",
+    description="Where a write came from. UNKNOWN: a shopper's client that declared no "
+    "channel (see ShopperChannel); counted apart, and never a switch of channel.",
+)
 MergeChangeEnum = strawberry.enum(MergeChange, name="MergeChange")
 RecoveryChangeEnum = strawberry.enum(RecoveryChange, name="RecoveryChange")
 TouchpointKindEnum = strawberry.enum(TouchpointKind, name="TouchpointKind")
@@ -48,5 +68,6 @@ __all__ = [
     "RecoveryChange",
     "ReturnChannel",
     "ReturnStatus",
+    "ShopperChannel",
     "TouchpointKind",
 ]

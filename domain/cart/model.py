@@ -92,7 +92,7 @@ class LineRecovery(msgspec.Struct, frozen=True):
     new_quantity: int
     old_price: Money
     new_price: Money | None
-    available_at: tuple[str, ...] = ()
+    available_at: tuple[Code, ...] = ()  # location ids
 
 
 class Supply(msgspec.Struct, frozen=True):

@@ -20,7 +20,7 @@ import jwt
 import msgspec
 
 from adapters.settings import DEV_SECRET, StartupError
-from domain.values import Actor, ActorKind
+from domain.values import Actor, ActorKind, StaffRole
 
 ALGORITHM = "HS256"
 ISSUER = "omnicommerce"
@@ -36,14 +36,6 @@ class Role(enum.StrEnum):
     STAFF = "staff"
     POS = "pos"
     ADMIN = "admin"
-
-
-class StaffRole(enum.StrEnum):
-    PICKER = "picker"
-    MANAGER = "manager"
-    # Looks any customer up by id (a customer service desk), not only those with business
-    # at the staff member's stores.
-    SERVICE_DESK = "service_desk"
 
 
 ACTOR_KIND = {
@@ -77,7 +69,13 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 
     @property
     def actor(self) -> Actor:
-        return Actor(ACTOR_KIND[self.role], self.subject, stores=self.stores, cart_id=self.cart_id)
+        return Actor(
+            ACTOR_KIND[self.role],
+            self.subject,
+            stores=self.stores,
+            cart_id=self.cart_id,
+            staff_role=self.staff_role if self.role is Role.STAFF else None,
+        )
 
     @property
     def customer_id(self) -> str | None:

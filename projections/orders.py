@@ -86,7 +86,7 @@ class Orders(Projection):
                 await self._order(connection, recorded, suffix)
             elif recorded.topic.startswith(self.topics[1]):
                 await self._return(connection, recorded, suffix)
-            else:
+            elif isinstance(recorded.event, CustomerProfile.MergedInto):
                 await _follow_merge(connection, recorded.event, suffix)
 
     async def _order(

@@ -17,6 +17,7 @@ import msgspec
 
 from adapters.outbox.contract import (
     Amount,
+    CartAbandoned,
     Data,
     EventType,
     IntegrationEvent,
@@ -30,6 +31,7 @@ from adapters.outbox.contract import (
     ReturnRefunded,
     StockLevel,
 )
+from domain.cart.model import Cart
 from domain.order.model import Order
 from domain.pickup.model import Pickup
 from domain.ports import DomainEvent, RecordedEvent
@@ -47,16 +49,15 @@ def _topic(event_class: type) -> str:
 
 # Exact topics (prefix matching on a whole topic), so the relay decodes only what it maps.
 ORIGINS = (Pickup.Requested, Return.Requested)
-MAPPED = (
-    Order.Placed,
-    Order.Cancelled,
+# The pickup and return events: their ids are on the Requested.
+NEEDS_ORIGIN = (
     Pickup.ReadyForPickup,
     Pickup.Collected,
     Pickup.NotCollected,
     Return.Received,
     Return.Refunded,
 )
-NEEDS_ORIGIN = MAPPED[2:]  # the pickup and return events: their ids are on the Requested
+MAPPED = (Order.Placed, Order.Cancelled, Cart.Abandoned, *NEEDS_ORIGIN)
 TOPICS = (*(_topic(c) for c in (*ORIGINS, *MAPPED)), STOCK_TOPIC)
 
 
@@ -209,6 +210,10 @@ def _order_cancelled(order_id: UUID, e: Any, _: object) -> Data:
     return OrderCancelled(order_id=order_id, reason=e.reason, cancelled_at=e.at)
 
 
+def _cart_abandoned(cart_id: UUID, e: Any, _: object) -> Data:
+    return CartAbandoned(cart_id=cart_id, abandoned_at=e.at)
+
+
 def _pickup(pickup_id: UUID, origin: Any) -> dict[str, Any]:
     if not isinstance(origin, Pickup.Requested):
         raise LookupError(f"pickup {pickup_id}: its Requested event is missing")
@@ -275,6 +280,7 @@ def _return_refunded(return_id: UUID, e: Any, origin: Any) -> Data:
 MAPPERS: dict[type, Callable[[UUID, Any, Any], Data]] = {
     Order.Placed: _order_placed,
     Order.Cancelled: _order_cancelled,
+    Cart.Abandoned: _cart_abandoned,
     Pickup.ReadyForPickup: _pickup_ready,
     Pickup.Collected: _pickup_collected,
     Pickup.NotCollected: _pickup_not_collected,
@@ -285,6 +291,7 @@ MAPPERS: dict[type, Callable[[UUID, Any, Any], Data]] = {
 TYPES: dict[type[Data], EventType] = {
     OrderPlaced: EventType.ORDER_PLACED,
     OrderCancelled: EventType.ORDER_CANCELLED,
+    CartAbandoned: EventType.CART_ABANDONED,
     PickupReady: EventType.PICKUP_READY,
     PickupCollected: EventType.PICKUP_COLLECTED,
     PickupNotCollected: EventType.PICKUP_NOT_COLLECTED,

@@ -83,7 +83,7 @@ class CustomerUseCases(CustomerProfiles, MergeCarts):
         self, customer_id: str, message: MessageKind, channel: MarketingChannel
     ) -> bool:
         """Whether a message may go to the customer now, decided by the surviving profile."""
-        survivor = await self._survivor_of(customer_id)
+        survivor = await self.survivor_of(customer_id)
         found = await self.repository.find(customer_profile_id(survivor), CustomerProfile)
         if found is None:
             return not message.is_marketing
@@ -102,7 +102,7 @@ class CustomerUseCases(CustomerProfiles, MergeCarts):
         now = self.clock.now()
 
         async def decide() -> Decision[ProfileChanged]:
-            profile = await self._profile(await self._survivor_of(customer_id), now)
+            profile = await self._profile(await self.survivor_of(customer_id), now)
             profile.record_marketing_sent(message, channel, about, now)
             return Decision([profile], ProfileChanged(profile.customer_id))
 
@@ -127,7 +127,7 @@ class CustomerUseCases(CustomerProfiles, MergeCarts):
                 outcome = LookupOutcome.AMBIGUOUS if matches else LookupOutcome.NOT_FOUND
                 lookup = ShopperLookup.record(lookup_id, by, store_id, None, outcome, now)
                 return Decision([lookup], ShopperIdentified(outcome, lookup_id))
-            survivor = await self._survivor_of(matches[0].id)
+            survivor = await self.survivor_of(matches[0].id)
             named = await self.customers.customer(survivor) if self.customers else None
             first_name = (named or matches[0]).first_name
             found = LookupOutcome.FOUND

@@ -27,7 +27,7 @@ class CustomerProfiles(UseCases):
         found = await self.repository.find(customer_profile_id(customer_id), CustomerProfile)
         return found if found is not None else CustomerProfile.open(customer_id, at)
 
-    async def _survivor_of(self, customer_id: str) -> str:
+    async def survivor_of(self, customer_id: str) -> str:
         """The profile a customer id stands for now: itself, or the one it was merged into."""
         for _ in range(MAX_MERGE_HOPS):
             profile = await self.repository.find(customer_profile_id(customer_id), CustomerProfile)

@@ -166,9 +166,9 @@ class SaleUseCases(CustomerProfiles):
             found = await self.customers.by_loyalty_id(loyalty_id) if self.customers else None
             if found is None:
                 raise UnknownLoyaltyId(loyalty_id=loyalty_id)
-            by_card = await self._survivor_of(found.id)
+            by_card = await self.survivor_of(found.id)
         if customer_id is not None:
-            by_token = await self._survivor_of(customer_id)
+            by_token = await self.survivor_of(customer_id)
         if by_card and by_token and by_card != by_token:
             raise CustomerMismatch(loyalty_id=loyalty_id, customer_id=customer_id)
         return by_card or by_token

@@ -28,6 +28,11 @@ MIN_KEY_LENGTH = 32
 VERIFIED_TOKENS_KEPT = 10_000
 HOUR = 3600
 DAY = 24 * HOUR
+# A link to download a customer's data (the right of access) works this long after it was
+# asked for: long enough to start a download, short enough that a link forwarded or left in a
+# log soon opens nothing. It names one customer and can do nothing else.
+EXPORT_LINK_SECONDS = 15 * 60
+EXPORT_AUDIENCE = "customer-data"
 
 
 class Role(enum.StrEnum):
@@ -149,6 +154,36 @@ class TokenService:
             role=Role.GUEST, subject=f"guest-{cart_id}", cart_id=cart_id, expires_at=expires_at
         )
         return self.mint(guest)
+
+    def mint_export_link(self, customer_id: str, now: float) -> tuple[str, int]:
+        """A token that downloads one customer's data until it expires (and its expiry).
+
+        Its audience keeps it from ever passing as a bearer token, and a bearer token from
+        passing as it."""
+        expires_at = int(now) + EXPORT_LINK_SECONDS
+        claims = {"iss": ISSUER, "aud": EXPORT_AUDIENCE, "sub": customer_id, "exp": expires_at}
+        headers = {"kid": key_id(self._signing)}
+        return jwt.encode(claims, self._signing, algorithm=ALGORITHM, headers=headers), expires_at
+
+    def verify_export_link(self, token: str, now: float) -> str:
+        """The customer whose data the link downloads; InvalidToken if forged or expired."""
+        try:
+            secret = self._keys.get(jwt.get_unverified_header(token).get("kid", ""))
+            if secret is None:
+                raise InvalidToken("invalid link")
+            claims = jwt.decode(
+                token,
+                secret,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                audience=EXPORT_AUDIENCE,
+                options={"require": ["exp", "sub", "iss", "aud"], "verify_exp": False},
+            )
+        except jwt.PyJWTError:
+            raise InvalidToken("invalid link") from None
+        if claims["exp"] < now:
+            raise InvalidToken("this link has expired: ask for a new one")
+        return str(claims["sub"])
 
     def verify(self, token: str, now: float) -> Principal:
         principal = self._verified.get(token)

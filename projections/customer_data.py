@@ -25,7 +25,7 @@ from adapters.postgres.store import PostgresEventStore
 from domain.customer.profile import CustomerProfile
 from domain.ports import RecordedEvent
 from domain.repository import Repository
-from domain.values import customer_profile_id
+from domain.values import customer_carts_id, customer_profile_id
 from projections import timeline_queries
 
 FORMAT = "omnicommerce.customer-data/1"
@@ -54,6 +54,7 @@ async def customer_data(
             {"id": str(subject_id), "events": await _history(store, subject_id)}
         )
     profile = await Repository(store).find(customer_profile_id(customer_id), CustomerProfile)
+    own_ids = [customer_id, *(profile.merged_from if profile else [])]
     return {
         "format": FORMAT,
         "customerId": customer_id,
@@ -61,6 +62,10 @@ async def customer_data(
         "profile": await _profile(pool, customer_id, profile),
         "consents": _consents(profile, sections["profileHistory"]),
         **sections,
+        "currentCartHistory": [
+            {"customerId": own, "events": await _history(store, customer_carts_id(own))}
+            for own in own_ids
+        ],
         "notifications": await _notifications(pool, subjects),
         "timeline": await _timeline(pool, customer_id),
     }
@@ -118,17 +123,33 @@ async def _profile(
     }
 
 
+DECISIONS = ("CustomerProfile.ConsentGiven", "CustomerProfile.ConsentWithdrawn")
+
+
 def _consents(profile: CustomerProfile | None, history: list[dict[str, Any]]) -> dict[str, Any]:
-    decisions = ("CustomerProfile.ConsentGiven", "CustomerProfile.ConsentWithdrawn")
+    """The last word per channel, and every word, oldest first (a merged profile's too)."""
     current = sorted(profile.consents.values(), key=lambda c: c.channel) if profile else []
+    decisions = [
+        _decision(event)
+        for stream in history
+        for event in stream["events"]
+        if event["type"] in DECISIONS
+    ]
     return {
         "current": [_camel(consent) for consent in current],
-        "history": [
-            {**event["data"], "type": event["type"], "recordedAt": event["recordedAt"]}
-            for stream in history
-            for event in stream["events"]
-            if event["type"] in decisions
-        ],
+        "history": sorted(decisions, key=lambda decision: str(decision["at"])),
+    }
+
+
+def _decision(event: dict[str, Any]) -> dict[str, Any]:
+    data = event["data"]
+    return {
+        "channel": data["channel"],
+        "granted": event["type"] == DECISIONS[0],
+        "source": data["source"],
+        "wordingVersion": data["wording_version"],
+        "at": data["at"],
+        "recordedBy": event["context"]["actor"],
     }
 
 

@@ -11,6 +11,7 @@ import time
 import msgspec
 from litestar import get
 from litestar.datastructures import State
+from litestar.params import FromQuery
 from litestar.response import Response
 
 from api.auth import InvalidToken
@@ -21,8 +22,8 @@ UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 encode_json = msgspec.json.Encoder().encode
 
 
-@get("/customer-data", tags=["customers"], sync_to_thread=False)
-async def download_customer_data(state: State, token: str) -> Response[bytes]:
+@get("/customer-data", tags=["customers"])
+async def download_customer_data(state: State, token: FromQuery[str]) -> Response[bytes]:
     """Everything held about the link's customer, as `customer-data-<id>.json`."""
     services = state.services
     try:

@@ -17,6 +17,8 @@ from domain.customer.profile import CustomerProfile
 from domain.ports import Customer
 from domain.service import CommerceService
 from domain.values import Actor, ActorKind, Channel, Context, customer_profile_id
+from projections.customer_data import customer_data
+from tests.integration.conftest import Shop
 from tests.outbox.test_notifier import Inbox, drained, eventually, ready_pickup
 from tests.outbox.test_notifier import inbox as smtp_sink
 from tests.outbox.test_relay import shop_service
@@ -42,13 +44,12 @@ async def abandoned_cart(service: CommerceService, customer_id: str | None) -> U
 
 
 async def test_a_reminder_goes_only_with_consent_and_a_pickup_notice_always(
-    database: Database, nats_url: str, outbox: RelayConfig, smtp: tuple[Inbox, int]
+    shop: Shop, nats_url: str, outbox: RelayConfig, smtp: tuple[Inbox, int]
 ) -> None:
     mailbox, port = smtp
+    database, service, clock = shop.database, shop.service, shop.clock
     async with database.pool.acquire() as connection:
         await upsert_customers(connection, SHOPPERS)
-    clock = ManualClock(OPENING)
-    service = await shop_service(database, clock)
     await service.receive_stock("AMS-CENTRAAL", "RETRO-CLOCK", 5, "delivery", STAFF)
     await service.set_consent("cust-ada", EMAIL, True, "mkt-v1", as_customer("cust-ada"))
     await service.set_consent("cust-bob", EMAIL, True, "mkt-v1", as_customer("cust-bob"))
@@ -103,6 +104,27 @@ async def test_a_reminder_goes_only_with_consent_and_a_pickup_notice_always(
     assert by_cart[carts["cust-ada"]] == ("sent", "ada@example.com")
     assert by_cart[carts["cust-bob"]] == by_cart[carts["cust-kim"]] == ("skipped", None)
     assert by_cart[guest] == ("skipped", None)
+    # What was sent to Ada, and the decision behind it, are in her data.
+    await shop.settled()
+    exported = await customer_data(database.store, "cust-ada", clock.now())
+    assert exported["notifications"] == [
+        {
+            "messageId": next(
+                r["message_id"]
+                for r in outcomes
+                if r["message_id"].startswith(str(carts["cust-ada"]))
+            ),
+            "outcome": "sent",
+            "recipient": "ada@example.com",
+            "recordedAt": exported["notifications"][0]["recordedAt"],
+        }
+    ]
+    (profile,) = exported["profileHistory"]
+    assert [e["type"] for e in profile["events"]] == [
+        "CustomerProfile.Opened",
+        "CustomerProfile.ConsentGiven",
+        "CustomerProfile.MarketingSent",
+    ]
 
 
 async def test_a_reminder_is_not_sent_once_the_cart_is_recovered(

@@ -49,14 +49,8 @@ def _topic(event_class: type) -> str:
 
 # Exact topics (prefix matching on a whole topic), so the relay decodes only what it maps.
 ORIGINS = (Pickup.Requested, Return.Requested)
-# The pickup and return events: their ids are on the Requested.
-NEEDS_ORIGIN = (
-    Pickup.ReadyForPickup,
-    Pickup.Collected,
-    Pickup.NotCollected,
-    Return.Received,
-    Return.Refunded,
-)
+PICKUP_EVENTS = (Pickup.ReadyForPickup, Pickup.Collected, Pickup.NotCollected)
+NEEDS_ORIGIN = (*PICKUP_EVENTS, Return.Received, Return.Refunded)  # ids on the Requested
 MAPPED = (Order.Placed, Order.Cancelled, Cart.Abandoned, *NEEDS_ORIGIN)
 TOPICS = (*(_topic(c) for c in (*ORIGINS, *MAPPED)), STOCK_TOPIC)
 
@@ -210,10 +204,6 @@ def _order_cancelled(order_id: UUID, e: Any, _: object) -> Data:
     return OrderCancelled(order_id=order_id, reason=e.reason, cancelled_at=e.at)
 
 
-def _cart_abandoned(cart_id: UUID, e: Any, _: object) -> Data:
-    return CartAbandoned(cart_id=cart_id, abandoned_at=e.at)
-
-
 def _pickup(pickup_id: UUID, origin: Any) -> dict[str, Any]:
     if not isinstance(origin, Pickup.Requested):
         raise LookupError(f"pickup {pickup_id}: its Requested event is missing")
@@ -280,7 +270,7 @@ def _return_refunded(return_id: UUID, e: Any, origin: Any) -> Data:
 MAPPERS: dict[type, Callable[[UUID, Any, Any], Data]] = {
     Order.Placed: _order_placed,
     Order.Cancelled: _order_cancelled,
-    Cart.Abandoned: _cart_abandoned,
+    Cart.Abandoned: lambda cart_id, e, _: CartAbandoned(cart_id=cart_id, abandoned_at=e.at),
     Pickup.ReadyForPickup: _pickup_ready,
     Pickup.Collected: _pickup_collected,
     Pickup.NotCollected: _pickup_not_collected,

@@ -22,7 +22,7 @@ import jwt
 import msgspec
 
 from adapters.settings import DEV_SECRET, StartupError
-from domain.values import SHOPPER_CHANNELS, Actor, ActorKind, Channel
+from domain.values import SHOPPER_CHANNELS, Actor, ActorKind, Channel, StaffRole
 
 ALGORITHM = "HS256"
 ISSUER = "omnicommerce"
@@ -30,6 +30,11 @@ MIN_KEY_LENGTH = 32
 VERIFIED_TOKENS_KEPT = 10_000
 HOUR = 3600
 DAY = 24 * HOUR
+# A link to download a customer's data (the right of access) works this long after it was
+# asked for: long enough to start a download, short enough that a link forwarded or left in a
+# log soon opens nothing. It names one customer and can do nothing else.
+EXPORT_LINK_SECONDS = 15 * 60
+EXPORT_AUDIENCE = "customer-data"
 
 
 class Role(enum.StrEnum):
@@ -38,14 +43,6 @@ class Role(enum.StrEnum):
     STAFF = "staff"
     POS = "pos"
     ADMIN = "admin"
-
-
-class StaffRole(enum.StrEnum):
-    PICKER = "picker"
-    MANAGER = "manager"
-    # Looks any customer up by id (a customer service desk), not only those with business
-    # at the staff member's stores.
-    SERVICE_DESK = "service_desk"
 
 
 ACTOR_KIND = {
@@ -88,7 +85,13 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 
     @property
     def actor(self) -> Actor:
-        return Actor(ACTOR_KIND[self.role], self.subject, stores=self.stores, cart_id=self.cart_id)
+        return Actor(
+            ACTOR_KIND[self.role],
+            self.subject,
+            stores=self.stores,
+            cart_id=self.cart_id,
+            staff_role=self.staff_role if self.role is Role.STAFF else None,
+        )
 
     @property
     def customer_id(self) -> str | None:
@@ -170,6 +173,36 @@ class TokenService:
         """A guest's cart token, good for DEFAULT_LIFETIME from `now`, on the channel its
         cart was started on."""
         return self.mint(guest_of(cart_id, now, channel))
+
+    def mint_export_link(self, customer_id: str, now: float) -> tuple[str, int]:
+        """A token that downloads one customer's data until it expires (and its expiry).
+
+        Its audience keeps it from ever passing as a bearer token, and a bearer token from
+        passing as it."""
+        expires_at = int(now) + EXPORT_LINK_SECONDS
+        claims = {"iss": ISSUER, "aud": EXPORT_AUDIENCE, "sub": customer_id, "exp": expires_at}
+        headers = {"kid": key_id(self._signing)}
+        return jwt.encode(claims, self._signing, algorithm=ALGORITHM, headers=headers), expires_at
+
+    def verify_export_link(self, token: str, now: float) -> str:
+        """The customer whose data the link downloads; InvalidToken if forged or expired."""
+        try:
+            secret = self._keys.get(jwt.get_unverified_header(token).get("kid", ""))
+            if secret is None:
+                raise InvalidToken("invalid link")
+            claims = jwt.decode(
+                token,
+                secret,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                audience=EXPORT_AUDIENCE,
+                options={"require": ["exp", "sub", "iss", "aud"], "verify_exp": False},
+            )
+        except jwt.PyJWTError:
+            raise InvalidToken("invalid link") from None
+        if claims["exp"] < now:
+            raise InvalidToken("this link has expired: ask for a new one")
+        return str(claims["sub"])
 
     def verify(self, token: str, now: float) -> Principal:
         principal = self._verified.get(token)

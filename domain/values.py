@@ -77,13 +77,23 @@ class ActorKind(enum.StrEnum):
     SYSTEM = "system"
 
 
+class StaffRole(enum.StrEnum):
+    PICKER = "picker"
+    MANAGER = "manager"
+    # Serves customers at a desk: looks any customer up by id, records consent given in
+    # person, merges duplicate profiles, exports a customer's data.
+    SERVICE_DESK = "service_desk"
+
+
 class Actor(msgspec.Struct, frozen=True, omit_defaults=True):
-    """Who acts: their role and id; a store role's stores; the cart a guest's token names."""
+    """Who acts: their role and id; a store role's stores; the cart a guest's token names;
+    a staff member's job (what they may do beyond the store floor)."""
 
     kind: ActorKind
     id: str
     stores: tuple[str, ...] = ()
     cart_id: UUID | None = None
+    staff_role: StaffRole | None = None
 
 
 SYSTEM_ACTOR = Actor(ActorKind.SYSTEM, "omni")
@@ -113,6 +123,11 @@ def stock_item_id(location_id: str, sku: str) -> UUID:
 def customer_carts_id(customer_id: str) -> UUID:
     """The stream that decides which of a customer's carts is the current one."""
     return uuid5(OMNI_NAMESPACE, f"customer-carts:{customer_id}")
+
+
+def customer_profile_id(customer_id: str) -> UUID:
+    """The stream of a customer's consents, merges and erasure request."""
+    return uuid5(OMNI_NAMESPACE, f"customer-profile:{customer_id}")
 
 
 def event_id(stream_id: UUID, version: int) -> UUID:

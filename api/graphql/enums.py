@@ -9,6 +9,8 @@ import enum
 import strawberry
 
 from domain.cart.model import CartStatus, RecoveryChange
+from domain.customer.consent import ConsentSource, MarketingChannel
+from domain.customer.lookup import IdentifyBy, LookupOutcome
 from domain.errors import ErrorCode
 from domain.order.model import FulfillmentMethod, OrderStatus
 from domain.pickup.model import PickupStatus
@@ -49,6 +51,20 @@ MergeChangeEnum = strawberry.enum(MergeChange, name="MergeChange")
 RecoveryChangeEnum = strawberry.enum(RecoveryChange, name="RecoveryChange")
 TouchpointKindEnum = strawberry.enum(TouchpointKind, name="TouchpointKind")
 JourneyStepEnum = strawberry.enum(JourneyStep, name="JourneyStep")
+MarketingChannelEnum = strawberry.enum(
+    MarketingChannel, name="MarketingChannel", description="How marketing may reach a customer."
+)
+ConsentSourceEnum = strawberry.enum(
+    ConsentSource,
+    name="ConsentSource",
+    description="Where the customer said yes or no: the app, the web, a till, the service desk.",
+)
+IdentifyByEnum = strawberry.enum(IdentifyBy, name="IdentifyBy")
+LookupOutcomeEnum = strawberry.enum(
+    LookupOutcome,
+    name="LookupOutcome",
+    description="FOUND names one customer; AMBIGUOUS (more than one holds it) names nobody.",
+)
 NotificationStateEnum = strawberry.enum(
     NotificationState,
     name="NotificationState",
@@ -59,9 +75,13 @@ NotificationStateEnum = strawberry.enum(
 __all__ = [
     "CartStatus",
     "Channel",
+    "ConsentSource",
     "ErrorCode",
     "FulfillmentMethod",
+    "IdentifyBy",
     "JourneyStep",
+    "LookupOutcome",
+    "MarketingChannel",
     "NotificationState",
     "OrderStatus",
     "PickupStatus",

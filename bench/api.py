@@ -42,8 +42,14 @@ MY_CART = "query MyCart { myCart { id itemCount total { amount } lines { sku qua
 CART_LINES = 5  # the issue's cart read: five lines
 
 
-# (label, projections in a worker process of their own)
-LAYOUTS = (("one process (omni serve)", False), ("API process + projection worker", True))
+# (label, projections in a worker process of their own, the app's factory)
+SERVED = "api.server.app:from_environment"
+LIBRARY = "bench.baseline_app:library_execution"  # graphql-core's execute, no compiled plans
+LAYOUTS = (
+    ("one process (omni serve)", False, SERVED),
+    ("API process + projection worker", True, SERVED),
+    ("one process, graphql-core's execution (no plans)", False, LIBRARY),
+)
 
 
 async def run(settings: Settings, seconds: float) -> list[str]:
@@ -53,17 +59,28 @@ async def run(settings: Settings, seconds: float) -> list[str]:
         "OMNI_RUN_SCHEDULER": "false",
         "OMNI_ENVIRONMENT": "production",
     }
-    lines = []
-    for label, separate in LAYOUTS:
+    lines: list[str] = []
+    reads: dict[str, dict[int, Rate]] = {}
+    for label, separate, factory in LAYOUTS:
         async with running_server(
-            settings, os.environ, workers, projection_worker=separate, **overrides
+            settings, os.environ, workers, separate, factory=factory, **overrides
         ) as base:
             lines.append(f"api: {label}, {workers} API worker(s): requests/s over HTTP (p50, p99)")
-            lines += await _measure(base, seconds)
+            reads[factory] = {}
+            lines += await _measure(base, seconds, reads[factory])
+    return lines + _plans_against_library(reads[SERVED], reads[LIBRARY])
+
+
+def _plans_against_library(plans: dict[int, Rate], library: dict[int, Rate]) -> list[str]:
+    """Issue 18 item 2: compiled plans stay only if they pay >= 20% on the 5-line cart read."""
+    lines = ["api: the 5-line cart read, compiled plans / graphql-core's execution (same run)"]
+    for clients, rate in plans.items():
+        ratio = rate.per_second / library[clients].per_second
+        lines.append(ratio_line(f"myCart with plans / without at c={clients}", ratio, 1.2))
     return lines
 
 
-async def _measure(base: str, seconds: float) -> list[str]:
+async def _measure(base: str, seconds: float, reads_by_clients: dict[int, Rate]) -> list[str]:
     tokens = TokenService(SECRET)
     customer = tokens.mint(Principal(role=Role.CUSTOMER, subject="cust-bench"))
     setup = await Connection.open(base)
@@ -72,6 +89,7 @@ async def _measure(base: str, seconds: float) -> list[str]:
     lines = []
     for clients in (1, 8, 32):
         ping, adds, reads = await _at_concurrency(base, clients, seconds, customer)
+        reads_by_clients[clients] = reads
         for label, rate in (
             ("plain JSON /ping", ping),
             ("addToCart mutation", adds),

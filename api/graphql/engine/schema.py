@@ -23,10 +23,16 @@ class ClientErrors(SchemaExtension):
     subscription's events) is rewritten before it is sent, the last one once."""
 
     def on_operation(self) -> Iterator[None]:
-        self._streamed = False
+        self._streamed, self._refused = False, []
         yield
         if not self._streamed:
             self._rewrite(self.execution_context.result)
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        # What the rules refused (ValidateInOrder); strawberry later files execution errors
+        # under the same name, so they are told apart here.
+        self._refused = list(self.execution_context.pre_execution_errors or ())
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
         self._streamed = True
@@ -42,7 +48,7 @@ class ClientErrors(SchemaExtension):
         context = self.execution_context
         if context.graphql_document is None:
             body = parse_failure(error)
-        elif error in (context.pre_execution_errors or ()):
+        elif error in self._refused:
             body = validation_failure(error)
         else:
             body, _ = execution_error(error, context.context.services.database.outage)

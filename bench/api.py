@@ -12,7 +12,10 @@ per request, more than the server's /ping, and capped /ping at ~850/s with 32 cl
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 from itertools import count
+from pathlib import Path
 
 from adapters.settings import Settings
 from api.auth import Principal, Role, TokenService
@@ -80,38 +83,73 @@ async def _plans_against_library(
             setup = await Connection.open(base)
             await five_line_cart(setup, customer)
             await setup.close()
-        lines = ["api: myCart, compiled plans against graphql-core's execution (alternating)"]
+        lines = [
+            "api: myCart, compiled plans against graphql-core's execution (alternating runs;"
+            " server CPU per read is what load on the shared cores moves least)"
+        ]
         for clients in (1, 8, 32):
-            runs: dict[str, list[float]] = {plans: [], library: []}
+            runs: dict[str, list[tuple[float, float]]] = {plans: [], library: []}
             for _ in range(EXECUTOR_REPS):
                 for base in (plans, library):
-                    rate = await _reads(base, clients, seconds, customer)
-                    runs[base].append(rate.per_second)
-            with_plans, without = median(runs[plans]), median(runs[library])
-            lines.append(
-                f"  c={clients:2d} myCart req/s, median of {EXECUTOR_REPS}: plans {with_plans:,.0f}"
-                f" {_spread(runs[plans])}, graphql-core {without:,.0f} {_spread(runs[library])}"
-            )
-            label = f"myCart with plans / graphql-core's execution at c={clients}"
-            lines.append(ratio_line(label, with_plans / without, 1.2))
+                    runs[base].append(await _reads(base, clients, seconds, customer))
+            lines += _compared(clients, runs[plans], runs[library])
     return lines
 
 
-def _spread(values: list[float]) -> str:
-    return "(" + " / ".join(f"{value:,.0f}" for value in values) + ")"
+def _compared(
+    clients: int, plans: list[tuple[float, float]], library: list[tuple[float, float]]
+) -> list[str]:
+    """(req/s, server CPU us per read) of each run: medians, and the two ratios."""
+    rate, cpu = (
+        (median([r for r, _ in plans]), median([r for r, _ in library])),
+        (
+            median([c for _, c in plans]),
+            median([c for _, c in library]),
+        ),
+    )
+    return [
+        f"  c={clients:2d} myCart median of {EXECUTOR_REPS}: plans {rate[0]:,.0f} req/s"
+        f" {cpu[0]:,.0f} us CPU/read; graphql-core {rate[1]:,.0f} req/s {cpu[1]:,.0f} us CPU/read",
+        ratio_line(f"myCart req/s, plans / graphql-core at c={clients}", rate[0] / rate[1], 1.2),
+        ratio_line(
+            f"myCart server CPU per read, graphql-core / plans at c={clients}",
+            cpu[1] / cpu[0],
+            1.2,
+        ),
+    ]
 
 
-async def _reads(base: str, clients: int, seconds: float, customer: str) -> Rate:
+async def _reads(base: str, clients: int, seconds: float, customer: str) -> tuple[float, float]:
+    """myCart from `clients` clients: req/s, and the server's CPU microseconds per read."""
     connections = [await Connection.open(base) for _ in range(clients)]
+    server = _listening_pid(int(base.rsplit(":", 1)[1]))
 
     async def my_cart(worker: int) -> int:
         await gql(connections[worker], MY_CART, customer)
         return 1
 
+    before = _cpu_seconds(server)
     rate = await timed_workers(clients, seconds, my_cart)
+    used = _cpu_seconds(server) - before
     for connection in connections:
         await connection.close()
-    return rate
+    return rate.per_second, used / max(rate.operations, 1) * 1e6
+
+
+def _listening_pid(port: int) -> int:
+    """The process serving `port` (one uvicorn worker: the server itself)."""
+    found = subprocess.run(
+        ["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True, check=True
+    )
+    match = re.search(r"pid=(\d+)", found.stdout)
+    assert match is not None, found.stdout
+    return int(match.group(1))
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process, from /proc (fields 14 and 15 of its stat line)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _measure(base: str, seconds: float) -> list[str]:

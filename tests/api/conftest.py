@@ -1,9 +1,11 @@
-"""The real app, in process, on a fresh schema with the demo catalog and stock."""
+"""The real app, in process, on a fresh schema with the demo catalog and stock; every
+operation a test sends through a compiled plan is also answered by graphql-core and compared
+(tests/plan_shadow.py)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +20,34 @@ from adapters.postgres.pool import connect
 from adapters.settings import Settings
 from api.auth import Principal, Role, StaffRole, TokenService
 from api.server.app import create_app
+from tests.plan_shadow import PlanShadow, Seen
+
+SEEN_IN_THIS_RUN = Seen()
+
+
+@pytest.fixture(autouse=True)
+def plans_answer_as_graphql_core_does() -> Iterator[PlanShadow]:
+    """The test fails when a plan answered otherwise than graphql-core, or an operation fell
+    back to graphql-core with nothing plans leave to it."""
+    shadow = PlanShadow()
+    shadow.install()
+    try:
+        yield shadow
+    finally:
+        shadow.uninstall()
+    SEEN_IN_THIS_RUN.merge(shadow.seen)
+    problems = shadow.seen.problems()
+    assert not problems, "\n\n".join(problems)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    seen = SEEN_IN_THIS_RUN
+    if seen.compared or seen.left_to_graphql_core:
+        mutations = sum(kind == "mutation" for kind in seen.compared.values())
+        terminalreporter.write_line(
+            f"plans against graphql-core: {len(seen.compared)} distinct operations compared"
+            f" ({mutations} mutations), {len(seen.left_to_graphql_core)} left to graphql-core"
+        )
 
 
 @dataclass

@@ -1,0 +1,353 @@
+"""The differential check of compiled plans on the real schema (issue 18 item 2): while it is
+installed, every operation the API runs through a plan is answered a second time by
+graphql-core's own `execute` (with strawberry's execution context, as the library runs it),
+and the two answers are compared: data (values and key order), errors, their paths and
+locations, and where nulls propagated.
+
+Queries are read-only and run twice. A mutation runs once: its root fields' values (the
+payloads, or the errors they raised) are recorded from the plan's run, and graphql-core then
+executes the same document with a middleware that answers each root field with the recorded
+value, so the payload's selection is completed both ways from the same objects.
+
+It also guards the fast path: an operation with no plan must use something plans leave to
+graphql-core (`fallback_reason`), or the document fell back silently.
+
+tests/api installs it around every test (conftest.py); the servers of tests/staff and
+tests/simulate start through `shadowed_app`, which writes what it saw to OMNI_TEST_SHADOW_LOG.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    TypeInfo,
+    Visitor,
+    execute,
+    get_named_type,
+    is_abstract_type,
+    print_ast,
+    visit,
+)
+from graphql.pyutils import is_awaitable
+from graphql.utilities import TypeInfoVisitor
+
+from api.graphql.context import RequestContext
+from api.graphql.engine.execution import GraphQLExecutor, Prepared
+from api.graphql.engine.plan_run import PlanRun
+from api.graphql.engine.plans import FieldPlan, Plan
+from api.graphql.engine.storable import StorableTextExecutor
+
+
+@dataclass
+class Seen:
+    """What one process's shadow saw: each distinct operation (its printed document and
+    name) and how it ran, and every way a plan answered otherwise than graphql-core."""
+
+    compared: dict[str, str] = field(default_factory=dict)  # operation -> "query"/"mutation"
+    left_to_graphql_core: dict[str, str] = field(default_factory=dict)  # operation -> reason
+    divergences: list[dict[str, Any]] = field(default_factory=list)
+    silent_fallbacks: list[str] = field(default_factory=list)
+
+    def merge(self, other: Seen) -> None:
+        self.compared |= other.compared
+        self.left_to_graphql_core |= other.left_to_graphql_core
+        self.divergences += other.divergences
+        self.silent_fallbacks += other.silent_fallbacks
+
+    def problems(self) -> list[str]:
+        return [
+            *(json.dumps(d, indent=1, default=str) for d in self.divergences),
+            *(
+                f"no plan, and nothing plans leave to graphql-core:\n{doc}"
+                for doc in self.silent_fallbacks
+            ),
+        ]
+
+
+def fallback_reason(schema: GraphQLSchema, document: DocumentNode, name: str | None) -> str | None:
+    """Why an operation is left to graphql-core (plans.py's module docstring lists what plans
+    cover), found independently of plans.py; None when a plan should cover it."""
+    [operation] = [
+        d
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode) and (d.name.value if d.name else None) == name
+    ]
+    if operation.operation is OperationType.SUBSCRIPTION:
+        return "a subscription"
+    reasons: list[str] = []
+    type_info = TypeInfo(schema)
+
+    class Finder(Visitor):
+        def enter(self, node: Any, *_: Any) -> None:
+            if getattr(node, "directives", None):
+                reasons.append("a directive")
+            if isinstance(node, FieldNode) and node.name.value in ("__schema", "__type"):
+                reasons.append("introspection")
+            if isinstance(node, FieldNode):
+                kind = type_info.get_type()
+                if kind is not None and is_abstract_type(get_named_type(kind)):
+                    reasons.append("an abstract type")
+            if isinstance(node, InlineFragmentNode | FragmentSpreadNode):
+                parent = type_info.get_parent_type()
+                if parent is not None and is_abstract_type(parent):
+                    reasons.append("an abstract type")
+
+    visit(document, TypeInfoVisitor(type_info, Finder()))
+    if _key_selected_two_ways(document):
+        reasons.append("a response key selected twice")
+    return reasons[0] if reasons else None
+
+
+def _key_selected_two_ways(document: DocumentNode) -> bool:
+    """The same response key twice in one selection set, not as the same plain leaf."""
+    found = False
+
+    class Keys(Visitor):
+        def enter_selection_set(self, node: Any, *_: Any) -> None:
+            nonlocal found
+            seen: dict[str, FieldNode] = {}
+            for selection in node.selections:
+                if not isinstance(selection, FieldNode):
+                    continue
+                key = selection.alias.value if selection.alias else selection.name.value
+                first = seen.setdefault(key, selection)
+                if first is not selection and (
+                    first.selection_set or selection.selection_set or first.arguments
+                ):
+                    found = True
+
+    visit(document, Keys())
+    return found
+
+
+class RecordingRun(PlanRun):
+    """A plan's run that also keeps what each root field resolved to (or raised)."""
+
+    def __init__(self, executor: Any) -> None:
+        super().__init__(executor)
+        self.roots: dict[str, tuple[bool, Any]] = {}  # key -> (raised, value)
+
+    def _resolve(self, plan: FieldPlan, source: Any, path: Any) -> Any:
+        if path.prev is not None:
+            return super()._resolve(plan, source, path)
+        try:
+            value = super()._resolve(plan, source, path)
+        except Exception as error:
+            self.roots[plan.key] = (True, error)
+            raise
+        if is_awaitable(value):
+            return self._recorded(plan.key, value)
+        self.roots[plan.key] = (False, value)
+        return value
+
+    async def _recorded(self, key: str, pending: Awaitable[Any]) -> Any:
+        try:
+            value = await pending
+        except Exception as error:
+            self.roots[key] = (True, error)
+            raise
+        self.roots[key] = (False, value)
+        return value
+
+
+def _replaying(roots: dict[str, tuple[bool, Any]]) -> Callable[..., Any]:
+    """A graphql-core middleware answering each root field with the plan's recorded value."""
+
+    def middleware(resolve: Callable[..., Any], root: Any, info: Any, **args: Any) -> Any:
+        if info.path.prev is not None:
+            return resolve(root, info, **args)
+        raised, value = roots[info.path.key]
+        if raised:
+            raise value
+        return value
+
+    return middleware
+
+
+def _comparable(result: ExecutionResult) -> dict[str, Any]:
+    formatted = result.formatted
+    errors = sorted(formatted.get("errors") or [], key=lambda e: json.dumps(e, sort_keys=True))
+    return {"data": json.dumps(formatted.get("data")), "errors": errors}
+
+
+class PlanShadow:
+    """Installs itself on GraphQLExecutor (uninstall() puts the original back)."""
+
+    def __init__(self) -> None:
+        self.seen = Seen()
+        self._original = GraphQLExecutor._execute
+
+    def install(self) -> None:
+        shadow = self
+
+        async def _execute(
+            executor: GraphQLExecutor,
+            prepared: Prepared,
+            variables: dict[str, Any] | None,
+            operation_name: str | None,
+            context: RequestContext,
+        ) -> ExecutionResult:
+            return await shadow.execute(executor, prepared, variables, operation_name, context)
+
+        GraphQLExecutor._execute = _execute  # type: ignore[method-assign]
+
+    def uninstall(self) -> None:
+        GraphQLExecutor._execute = self._original  # type: ignore[method-assign]
+
+    async def execute(
+        self,
+        executor: GraphQLExecutor,
+        prepared: Prepared,
+        variables: dict[str, Any] | None,
+        name: str | None,
+        context: RequestContext,
+    ) -> ExecutionResult:
+        document = prepared.document
+        assert document is not None
+        plan = prepared.plans.get(name)
+        operation = f"{name or ''}\n{print_ast(document)}"
+        if plan is None:
+            reason = fallback_reason(executor._schema, document, name)
+            self.seen.left_to_graphql_core[operation] = reason or "?"
+            if reason is None:
+                self.seen.silent_fallbacks.append(operation)
+            return await self._original(executor, prepared, variables, name, context)
+        built = _built(executor, document, variables, name, context)
+        if isinstance(built, list):  # variables that cannot be coerced: nothing runs
+            return ExecutionResult(None, built)
+        run = RecordingRun(built)
+        ours = await _settled(run.run(plan))
+        await self._compare(executor, plan, run, ours, document, variables, name, context)
+        self.seen.compared[operation] = "mutation" if plan.serial else "query"
+        return ours
+
+    async def _compare(
+        self,
+        executor: GraphQLExecutor,
+        plan: Plan,
+        run: RecordingRun,
+        ours: ExecutionResult,
+        document: DocumentNode,
+        variables: dict[str, Any] | None,
+        name: str | None,
+        context: RequestContext,
+    ) -> None:
+        for attempt in range(2):  # a read model may move between the two runs: look twice
+            reference = await self._reference(
+                executor, plan, run, document, variables, name, context
+            )
+            if _comparable(reference) == _comparable(ours):
+                return
+            if plan.serial or attempt == 1:
+                break
+            again = _built(executor, document, variables, name, _aside(context))
+            ours = await _settled(RecordingRun(again).run(plan))
+        self.seen.divergences.append(
+            {
+                "operation": name,
+                "document": print_ast(document),
+                "variables": variables,
+                "plans": _comparable(ours),
+                "graphql-core": _comparable(reference),
+            }
+        )
+
+    async def _reference(
+        self,
+        executor: GraphQLExecutor,
+        plan: Plan,
+        run: RecordingRun,
+        document: DocumentNode,
+        variables: dict[str, Any] | None,
+        name: str | None,
+        context: RequestContext,
+    ) -> ExecutionResult:
+        return await _settled(
+            execute(
+                executor._schema,
+                document,
+                context_value=_aside(context),
+                variable_values=variables,
+                operation_name=name,
+                middleware=[_replaying(run.roots)] if plan.serial else None,
+                executor_class=StorableTextExecutor,
+                is_awaitable=is_awaitable,
+            )
+        )
+
+
+def _built(
+    executor: GraphQLExecutor,
+    document: DocumentNode,
+    variables: dict[str, Any] | None,
+    name: str | None,
+    context: RequestContext,
+) -> Any:
+    """graphql-core's executor for one run of a plan, as execution.py builds it."""
+    return executor._context_class.build(
+        executor._schema,
+        document,
+        context_value=context,
+        raw_variable_values=variables,
+        operation_name=name,
+        is_awaitable=is_awaitable,
+    )
+
+
+def _aside(context: RequestContext) -> RequestContext:
+    """The request's context for a second run: its caller and loaders, but stale reads of
+    its own (the answer's STALE_READ errors come from the first run's)."""
+    twin = copy.copy(context)
+    twin.stale_reads = []
+    return twin
+
+
+async def _settled(result: Any) -> ExecutionResult:
+    return await result if is_awaitable(result) else result  # type: ignore[no-any-return]
+
+
+SHADOWED_APP = "tests.plan_shadow:shadowed_app"
+
+
+def shadowed_app() -> Any:
+    """uvicorn's factory for a server whose every operation is compared: what it saw is
+    written to OMNI_TEST_SHADOW_LOG (one JSON object per line, appended) after each one."""
+    from api.server.app import from_environment
+
+    log = os.environ["OMNI_TEST_SHADOW_LOG"]
+    shadow = PlanShadow()
+    original = shadow.execute
+
+    async def execute_and_write(*args: Any) -> ExecutionResult:
+        shadow.seen = Seen()
+        result = await original(*args)
+        with open(log, "a") as out:
+            out.write(json.dumps(asdict(shadow.seen)) + "\n")
+        return result
+
+    shadow.execute = execute_and_write  # type: ignore[method-assign]
+    shadow.install()
+    return from_environment()
+
+
+def read_log(path: str) -> Seen:
+    seen = Seen()
+    if os.path.exists(path):
+        with open(path) as lines:
+            for line in lines:
+                seen.merge(Seen(**json.loads(line)))
+    return seen

@@ -23,7 +23,8 @@ class ClientErrors(SchemaExtension):
     subscription's events) is rewritten before it is sent, the last one once."""
 
     def on_operation(self) -> Iterator[None]:
-        self._streamed, self._refused = False, []
+        self._streamed = False
+        self._refused: list[GraphQLError] = []
         yield
         if not self._streamed:
             self._rewrite(self.execution_context.result)

@@ -10,7 +10,7 @@ executes the same document with a middleware that answers each root field with t
 value, so the payload's selection is completed both ways from the same objects.
 
 It also guards the fast path: an operation with no plan must use something plans leave to
-graphql-core (`fallback_reason`), or the document fell back silently.
+graphql-core (tests/plan_fallback.py), or the document fell back silently.
 
 tests/api installs it around every test (conftest.py); the servers of tests/staff and
 tests/simulate start through `shadowed_app`, which writes what it saw to OMNI_TEST_SHADOW_LOG.
@@ -25,31 +25,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from graphql import (
-    DocumentNode,
-    ExecutionResult,
-    FieldNode,
-    FragmentSpreadNode,
-    GraphQLSchema,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-    OperationType,
-    TypeInfo,
-    Visitor,
-    execute,
-    get_named_type,
-    is_abstract_type,
-    print_ast,
-    visit,
-)
+from graphql import DocumentNode, ExecutionResult, execute, print_ast
 from graphql.pyutils import is_awaitable
-from graphql.utilities import TypeInfoVisitor
 
 from api.graphql.context import RequestContext
 from api.graphql.engine.execution import GraphQLExecutor, Prepared
 from api.graphql.engine.plan_run import PlanRun
 from api.graphql.engine.plans import FieldPlan, Plan
 from api.graphql.engine.storable import StorableTextExecutor
+from tests.plan_fallback import fallback_reason
 
 
 @dataclass
@@ -76,62 +60,6 @@ class Seen:
                 for doc in self.silent_fallbacks
             ),
         ]
-
-
-def fallback_reason(schema: GraphQLSchema, document: DocumentNode, name: str | None) -> str | None:
-    """Why an operation is left to graphql-core (plans.py's module docstring lists what plans
-    cover), found independently of plans.py; None when a plan should cover it."""
-    [operation] = [
-        d
-        for d in document.definitions
-        if isinstance(d, OperationDefinitionNode) and (d.name.value if d.name else None) == name
-    ]
-    if operation.operation is OperationType.SUBSCRIPTION:
-        return "a subscription"
-    reasons: list[str] = []
-    type_info = TypeInfo(schema)
-
-    class Finder(Visitor):
-        def enter(self, node: Any, *_: Any) -> None:
-            if getattr(node, "directives", None):
-                reasons.append("a directive")
-            if isinstance(node, FieldNode) and node.name.value in ("__schema", "__type"):
-                reasons.append("introspection")
-            if isinstance(node, FieldNode):
-                kind = type_info.get_type()
-                if kind is not None and is_abstract_type(get_named_type(kind)):
-                    reasons.append("an abstract type")
-            if isinstance(node, InlineFragmentNode | FragmentSpreadNode):
-                parent = type_info.get_parent_type()
-                if parent is not None and is_abstract_type(parent):
-                    reasons.append("an abstract type")
-
-    visit(document, TypeInfoVisitor(type_info, Finder()))
-    if _key_selected_two_ways(document):
-        reasons.append("a response key selected twice")
-    return reasons[0] if reasons else None
-
-
-def _key_selected_two_ways(document: DocumentNode) -> bool:
-    """The same response key twice in one selection set, not as the same plain leaf."""
-    found = False
-
-    class Keys(Visitor):
-        def enter_selection_set(self, node: Any, *_: Any) -> None:
-            nonlocal found
-            seen: dict[str, FieldNode] = {}
-            for selection in node.selections:
-                if not isinstance(selection, FieldNode):
-                    continue
-                key = selection.alias.value if selection.alias else selection.name.value
-                first = seen.setdefault(key, selection)
-                if first is not selection and (
-                    first.selection_set or selection.selection_set or first.arguments
-                ):
-                    found = True
-
-    visit(document, Keys())
-    return found
 
 
 class RecordingRun(PlanRun):
@@ -226,6 +154,8 @@ class PlanShadow:
             if reason is None:
                 self.seen.silent_fallbacks.append(operation)
             return await self._original(executor, prepared, variables, name, context)
+        if not plan.serial:  # a mutation may move the clock itself (skipClock)
+            context = _at_one_instant(context)
         built = _built(executor, document, variables, name, context)
         if isinstance(built, list):  # variables that cannot be coerced: nothing runs
             return ExecutionResult(None, built)
@@ -306,6 +236,20 @@ def _built(
         operation_name=name,
         is_awaitable=is_awaitable,
     )
+
+
+def _at_one_instant(context: RequestContext) -> RequestContext:
+    """The request's context (its stale reads shared) with the clock stopped at one instant for
+    both runs: a field computed from now (`secondsToPromise`, `serverClock`) answers alike. A
+    copy of the clock, not a wrapper, so the schema still sees which kind of clock it is."""
+    services = copy.copy(context.services)
+    instant = services.clock.now()
+    clock = copy.copy(services.clock)
+    clock.now = lambda: instant  # type: ignore[method-assign]
+    services.clock = clock
+    twin = copy.copy(context)
+    twin.services = services
+    return twin
 
 
 def _aside(context: RequestContext) -> RequestContext:

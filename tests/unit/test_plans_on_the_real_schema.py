@@ -36,7 +36,7 @@ from api.graphql.engine.fast_fields import BASIC_RESOLVER, FastLeafExecutor
 from api.graphql.engine.plans import FieldPlan, ListOf, NonNull, ObjectPlan, compile_plan
 from api.graphql.engine.storable import StorableTextExecutor
 from api.graphql.schema import schema
-from tests.plan_shadow import fallback_reason
+from tests.plan_fallback import fallback_reason
 from tests.unit.test_readme_examples import readme_operations
 
 GRAPHQL = schema._schema

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import msgspec
@@ -62,6 +64,15 @@ async def private_cluster() -> AsyncIterator[PrivateCluster]:
         yield cluster
     finally:
         await asyncio.to_thread(cluster.remove)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many operations the plans' differential check saw (tests/plan_shadow.py), when a
+    test of this run loaded it."""
+    shadow = sys.modules.get("tests.plan_shadow")
+    line = shadow.summary(shadow.SEEN_IN_THIS_RUN) if shadow is not None else None
+    if line is not None:
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(params=["memory", "postgres"])

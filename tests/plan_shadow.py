@@ -267,6 +267,10 @@ async def _settled(result: Any) -> ExecutionResult:
 SHADOWED_APP = "tests.plan_shadow:shadowed_app"
 
 
+# Everything this pytest run's shadows saw, for its closing summary (tests/conftest.py).
+SEEN_IN_THIS_RUN = Seen()
+
+
 def shadowed_app() -> Any:
     """uvicorn's factory for a server whose every operation is compared: what it saw is
     written to OMNI_TEST_SHADOW_LOG (one JSON object per line, appended) after each one."""
@@ -289,9 +293,21 @@ def shadowed_app() -> Any:
 
 
 def read_log(path: str) -> Seen:
+    """What a shadowed server saw (counted in this run's summary too)."""
     seen = Seen()
     if os.path.exists(path):
         with open(path) as lines:
             for line in lines:
                 seen.merge(Seen(**json.loads(line)))
+    SEEN_IN_THIS_RUN.merge(seen)
     return seen
+
+
+def summary(seen: Seen) -> str | None:
+    if not (seen.compared or seen.left_to_graphql_core):
+        return None
+    mutations = sum(kind == "mutation" for kind in seen.compared.values())
+    return (
+        f"plans against graphql-core: {len(seen.compared)} distinct operations compared"
+        f" ({mutations} mutations), {len(seen.left_to_graphql_core)} left to graphql-core"
+    )

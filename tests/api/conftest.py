@@ -20,9 +20,7 @@ from adapters.postgres.pool import connect
 from adapters.settings import Settings
 from api.auth import Principal, Role, StaffRole, TokenService
 from api.server.app import create_app
-from tests.plan_shadow import PlanShadow, Seen
-
-SEEN_IN_THIS_RUN = Seen()
+from tests.plan_shadow import SEEN_IN_THIS_RUN, PlanShadow
 
 
 @pytest.fixture(autouse=True)
@@ -38,16 +36,6 @@ def plans_answer_as_graphql_core_does() -> Iterator[PlanShadow]:
     SEEN_IN_THIS_RUN.merge(shadow.seen)
     problems = shadow.seen.problems()
     assert not problems, "\n\n".join(problems)
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    seen = SEEN_IN_THIS_RUN
-    if seen.compared or seen.left_to_graphql_core:
-        mutations = sum(kind == "mutation" for kind in seen.compared.values())
-        terminalreporter.write_line(
-            f"plans against graphql-core: {len(seen.compared)} distinct operations compared"
-            f" ({mutations} mutations), {len(seen.left_to_graphql_core)} left to graphql-core"
-        )
 
 
 @dataclass

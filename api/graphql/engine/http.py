@@ -78,8 +78,8 @@ class GraphQLHttp:
         response, cacheable = await self.run(request, state, body, media, "GET")
         # Shared caches may keep a persisted query read by its hash alone, without
         # credentials, answered without errors; everything else is the caller's own.
-        by_hash_only = body.query is None and "authorization" not in request.headers
-        public = cacheable and by_hash_only
+        anonymous_by_hash = body.query is None and "authorization" not in request.headers
+        public = cacheable and anonymous_by_hash
         response.headers["cache-control"] = (
             f"public, max-age={PUBLIC_MAX_AGE_SECONDS}" if public else "no-store"
         )

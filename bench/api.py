@@ -1,3 +1,4 @@
+# Over 300 lines: the API benchmark and its executor comparison share one server harness.
 """api: add-to-cart mutations and myCart queries over HTTP against a real server process,
 at 1, 8 and 32 clients; a plain Litestar JSON endpoint of the same process is the ceiling.
 
@@ -14,13 +15,23 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
+from dataclasses import replace
 from itertools import count
 from pathlib import Path
+from uuid import uuid4
+
+import msgspec
 
 from adapters.settings import Settings
 from api.auth import Principal, Role, TokenService
+from api.graphql.context import RequestContext
+from api.graphql.engine.execution import GraphQLExecutor
+from api.graphql.engine.storable import StorableTextExecutor
+from api.graphql.schema import schema as api_schema
+from api.server.composition import build_services
 from bench.common import Rate, median, ratio_line, timed_workers
-from bench.harness.server_process import running_server
+from bench.harness.server_process import drop_schema, running_server
 from bench.http import Connection
 
 SECRET = "bench-secret-of-at-least-thirty-two-bytes"
@@ -49,6 +60,7 @@ CART_LINES = 5  # the issue's cart read: five lines
 LAYOUTS = (("one process (omni serve)", False), ("API process + projection worker", True))
 LIBRARY = "bench.baseline_app:library_execution"  # graphql-core's execute, no compiled plans
 EXECUTOR_ROUNDS = 8  # pairs of short rounds, one per server: the two cores are shared
+IN_PROCESS_ROUNDS, IN_PROCESS_READS = 7, 300
 
 
 async def run(settings: Settings, seconds: float) -> list[str]:
@@ -76,8 +88,9 @@ async def _plans_against_library(
     short alternating rounds: each pair of rounds meets the same load from the rest of the
     machine, and the median of the pairs' ratios is what is reported."""
     customer = TokenService(SECRET).mint(Principal(role=Role.CUSTOMER, subject="cust-bench"))
+    schema = f"srv_{uuid4().hex[:10]}"
     async with (
-        running_server(settings, os.environ, **overrides) as plans,
+        running_server(settings, os.environ, schema=schema, **overrides) as plans,
         running_server(settings, os.environ, factory=LIBRARY, **overrides) as library,
     ):
         for base in (plans, library):
@@ -96,7 +109,43 @@ async def _plans_against_library(
                 without = await _reads(library, clients, seconds / 4, customer)
                 pairs.append((with_plans, without))
             lines += _compared(clients, pairs)
+        lines += await _in_process(settings, schema, customer)
+    await drop_schema(settings, schema)
     return lines
+
+
+async def _in_process(settings: Settings, schema: str, customer: str) -> list[str]:
+    """The same read executed in this process, by the engine with plans and without, on the
+    served schema: CPU per execution (this process's, asyncpg's client side included, no
+    HTTP), the fastest of interleaved rounds, which load from elsewhere can only slow."""
+    services = await build_services(msgspec.structs.replace(settings, secret_key=SECRET), schema)
+    headers = {"authorization": f"Bearer {customer}"}
+    executors = {"plans": GraphQLExecutor(api_schema), "graphql-core": GraphQLExecutor(api_schema)}
+    library = executors["graphql-core"]
+    library._context_class = StorableTextExecutor
+    prepared = library._prepare(MY_CART)
+    library._documents[MY_CART] = replace(prepared, plans=dict.fromkeys(prepared.plans))
+    fastest = dict.fromkeys(executors, float("inf"))
+    try:
+        for _ in range(IN_PROCESS_ROUNDS):
+            for name, executor in executors.items():
+                started = time.process_time()
+                for _ in range(IN_PROCESS_READS):
+                    context = RequestContext(services, headers)
+                    answer = await executor.run(MY_CART, None, None, None, context)
+                    assert "errors" not in answer.body, answer.body
+                used = (time.process_time() - started) / IN_PROCESS_READS
+                fastest[name] = min(fastest[name], used)
+    finally:
+        await services.database.close()
+    with_plans, without = fastest["plans"], fastest["graphql-core"]
+    return [
+        f"  in process, fastest of {IN_PROCESS_ROUNDS} rounds of {IN_PROCESS_READS}: plans"
+        f" {with_plans * 1e6:,.0f} us CPU/read, graphql-core {without * 1e6:,.0f} us CPU/read",
+        ratio_line(
+            "myCart in-process CPU per read, graphql-core / plans", without / with_plans, 1.2
+        ),
+    ]
 
 
 def _compared(clients: int, pairs: list[tuple[tuple[float, float], ...]]) -> list[str]:

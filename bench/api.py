@@ -8,6 +8,10 @@ generator runs on the same two cores as the server and PostgreSQL, so all three 
 ratios are what this machine can say. Each simulated client holds one
 keep-alive connection of the lean client in bench/http.py (httpx cost 0.7-1.2 ms of CPU
 per request, more than the server's /ping, and capped /ping at ~850/s with 32 clients).
+
+Last, the executor decision (issue 18 item 2): myCart with compiled plans against
+graphql-core's own execution, over HTTP (two servers, alternating rounds) and in process
+(the fastest of interleaved rounds).
 """
 
 from __future__ import annotations

@@ -87,10 +87,10 @@ def test_a_clients_document_compiles_unless_it_uses_what_plans_leave(name: str) 
         label = operation.name.value if operation.name else None
         reason = fallback_reason(GRAPHQL, document, label)
         plan = compile_plan(GRAPHQL, document, operation)
-        if reason is None:
-            assert plan is not None, f"{name}: no plan, and nothing plans leave to graphql-core"
-        else:
-            assert plan is None, f"{name}: compiled, yet it uses {reason}"
+        # Plans may learn more (interfaces, for Relay's Node): only a loss is a failure.
+        assert plan is not None or reason is not None, (
+            f"{name}: no plan, and nothing plans leave to graphql-core"
+        )
 
 
 def test_the_fallback_guard_names_what_plans_leave_to_graphql_core() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from domain.usecases.base import Done
 from domain.usecases.carts import CartUseCases
 from domain.usecases.checkout import CheckoutUseCases
+from domain.usecases.counter import CounterUseCases
 from domain.usecases.pickups import PickupUseCases
 from domain.usecases.recovery import RecoveryUseCases
 from domain.usecases.returns import ReturnUseCases
@@ -20,6 +21,7 @@ from domain.usecases.stock import StockUseCases
 class CommerceService(
     CartUseCases,
     CheckoutUseCases,
+    CounterUseCases,
     PickupUseCases,
     ReturnUseCases,
     StockUseCases,

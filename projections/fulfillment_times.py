@@ -28,7 +28,8 @@ class FulfillmentTimes(Projection):
     version = 4
     topics = ("domain.pickup.model:Pickup.", counter.ORDER_TOPIC)
     tables = ("pickup_view", "pickup_payment")
-    schema = """
+    schema = (
+        """
     CREATE TABLE pickup_view{s} (
         pickup_id           uuid PRIMARY KEY,
         order_id            uuid NOT NULL,
@@ -61,7 +62,9 @@ class FulfillmentTimes(Projection):
     CREATE INDEX pickup_view_board{s} ON pickup_view{s} (store_id, status, promised_ready_at);
     CREATE INDEX pickup_view_placed{s} ON pickup_view{s} (store_id, placed_at);
     CREATE INDEX pickup_view_order{s} ON pickup_view{s} (order_id);
-    """ + counter.PAYMENT_TABLE
+    """
+        + counter.PAYMENT_TABLE
+    )
 
     async def apply(
         self, connection: asyncpg.Connection, batch: Sequence[RecordedEvent], suffix: str
@@ -225,7 +228,7 @@ class PickupCard(msgspec.Struct, frozen=True, kw_only=True):
     notice_failed_at: datetime | None
     notice_failure: str | None  # the last failed send's reason
     notice_attempts: int  # failed sends
-    payment: str = counter.UNPAID  # the order's: paid, authorized or unpaid
+    payment: str = counter.PaymentState.UNPAID.value  # the order's
     arrived_at: datetime | None = None  # the customer said "I'm here" (first time)
     bay_or_car: str | None = None  # where they wait, in their words
 

@@ -8,6 +8,8 @@ starts from it.
 
 from __future__ import annotations
 
+import enum
+
 import asyncpg
 
 from domain.order.model import FulfillmentMethod, Order
@@ -15,8 +17,14 @@ from domain.pickup.model import Pickup
 from domain.ports import RecordedEvent
 
 ORDER_TOPIC = "domain.order.model:Order."
-PAID, AUTHORIZED, UNPAID = "paid", "authorized", "unpaid"
 OPEN = frozenset({"requested", "picking", "ready"})
+
+
+class PaymentState(enum.StrEnum):
+    PAID = "paid"  # captured: handed over, or paid in full
+    AUTHORIZED = "authorized"  # held on the customer's card, captured at hand-over
+    UNPAID = "unpaid"  # nothing held: placed without payment, or declined
+
 
 PAYMENT_TABLE = """
     CREATE TABLE pickup_payment{s} (
@@ -26,9 +34,9 @@ PAYMENT_TABLE = """
 """
 
 PAYMENT_AFTER: dict[type, str] = {
-    Order.PaymentAuthorized: AUTHORIZED,
-    Order.PaymentCaptured: PAID,
-    Order.PaymentFailed: UNPAID,  # declined: nothing is held on a card
+    Order.PaymentAuthorized: PaymentState.AUTHORIZED.value,
+    Order.PaymentCaptured: PaymentState.PAID.value,
+    Order.PaymentFailed: PaymentState.UNPAID.value,  # declined: nothing is held on a card
 }
 
 
@@ -42,7 +50,7 @@ async def apply_order_event(
                 f"""INSERT INTO pickup_payment{suffix} (order_id, payment) VALUES ($1, $2)
                     ON CONFLICT (order_id) DO NOTHING""",
                 order_id,
-                UNPAID,
+                PaymentState.UNPAID.value,
             )
         return
     payment = PAYMENT_AFTER.get(type(e))

@@ -15,6 +15,7 @@ from domain.usecases.carts import MergeChange
 from domain.values import Channel
 from projections.fulfillment_times import NotificationState
 from projections.journey_queries import JourneyStep
+from projections.pickup_counter import PaymentState
 from projections.touchpoints import Kind as TouchpointKind
 
 ErrorCodeEnum = strawberry.enum(ErrorCode, name="ErrorCode")
@@ -29,6 +30,12 @@ MergeChangeEnum = strawberry.enum(MergeChange, name="MergeChange")
 RecoveryChangeEnum = strawberry.enum(RecoveryChange, name="RecoveryChange")
 TouchpointKindEnum = strawberry.enum(TouchpointKind, name="TouchpointKind")
 JourneyStepEnum = strawberry.enum(JourneyStep, name="JourneyStep")
+PaymentStateEnum = strawberry.enum(
+    PaymentState,
+    name="PaymentState",
+    description="Whether a pickup's order is paid: PAID (captured), AUTHORIZED (held on the "
+    "customer's card, captured at hand-over) or UNPAID (take payment at the counter).",
+)
 NotificationStateEnum = strawberry.enum(
     NotificationState,
     name="NotificationState",
@@ -44,6 +51,7 @@ __all__ = [
     "JourneyStep",
     "NotificationState",
     "OrderStatus",
+    "PaymentState",
     "PickupStatus",
     "RecoveryChange",
     "ReturnChannel",

@@ -16,6 +16,7 @@ from api.graphql.checkout.queries import OrderQueries
 from api.graphql.customers.mutations import CustomerMutations
 from api.graphql.customers.queries import CustomerQueries
 from api.graphql.engine import build_schema
+from api.graphql.pickups.counter import CounterMutations
 from api.graphql.pickups.mutations import PickupMutations
 from api.graphql.pickups.queries import PickupQueries
 from api.graphql.pickups.subscriptions import PickupSubscriptions
@@ -55,6 +56,7 @@ Mutation = merge_types(
         PosMutations,
         CustomerMutations,
         SystemMutations,
+        CounterMutations,
     ),
 )
 Subscription = merge_types(

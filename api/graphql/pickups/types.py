@@ -11,6 +11,7 @@ import strawberry
 from api.graphql.checkout.types import Order
 from api.graphql.context import Info
 from api.graphql.enums import NotificationState, PickupStatus
+from api.graphql.pickups.counter_types import CounterFields
 from projections.fulfillment_times import Board, PickupCard
 
 
@@ -63,7 +64,7 @@ class PickupNotification:
 
 
 @strawberry.type
-class Pickup:
+class Pickup(CounterFields):
     id: UUID
     order_id: UUID
     order_number: str
@@ -130,6 +131,7 @@ class Pickup:
             seconds_to_promise=card.seconds_to_promise(now),
             overdue=card.is_overdue(now),
             customer_id=card.customer_id,
+            card=card,
         )
 
 
@@ -143,6 +145,9 @@ class PickupBoard:
     collected_today: list[Pickup]
     not_collected: list[Pickup]
     cancelled_today: list[Pickup]
+    arrived: list[Pickup] = strawberry.field(
+        description="Open pickups whose customer is here (each also in its own column)."
+    )
     as_of: datetime = strawberry.field(description="The clock the ages were computed against.")
 
     @classmethod
@@ -159,5 +164,6 @@ class PickupBoard:
             collected_today=cards(board.collected_today),
             not_collected=cards(board.not_collected),
             cancelled_today=cards(board.cancelled),
+            arrived=cards(board.arrived),
             as_of=now,
         )

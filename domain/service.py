@@ -10,21 +10,21 @@ from __future__ import annotations
 from domain.usecases.base import Done
 from domain.usecases.carts import CartUseCases
 from domain.usecases.checkout import CheckoutUseCases
-from domain.usecases.counter import CounterUseCases
 from domain.usecases.pickups import PickupUseCases
 from domain.usecases.recovery import RecoveryUseCases
 from domain.usecases.returns import ReturnUseCases
 from domain.usecases.sales import SaleUseCases
 from domain.usecases.stock import StockUseCases
+from domain.usecases.store_counter import CounterUseCases
 
 
 class CommerceService(
     CartUseCases,
     CheckoutUseCases,
-    CounterUseCases,
     PickupUseCases,
     ReturnUseCases,
     StockUseCases,
+    CounterUseCases,
     SaleUseCases,
     RecoveryUseCases,
 ):

@@ -30,17 +30,17 @@ MergeChangeEnum = strawberry.enum(MergeChange, name="MergeChange")
 RecoveryChangeEnum = strawberry.enum(RecoveryChange, name="RecoveryChange")
 TouchpointKindEnum = strawberry.enum(TouchpointKind, name="TouchpointKind")
 JourneyStepEnum = strawberry.enum(JourneyStep, name="JourneyStep")
-PaymentStateEnum = strawberry.enum(
-    PaymentState,
-    name="PaymentState",
-    description="Whether a pickup's order is paid: PAID (captured), AUTHORIZED (held on the "
-    "customer's card, captured at hand-over) or UNPAID (take payment at the counter).",
-)
 NotificationStateEnum = strawberry.enum(
     NotificationState,
     name="NotificationState",
     description="Whether the customer was told a pickup is ready: only a notice the mail "
     "server accepted (or staff's own word) counts as NOTIFIED.",
+)
+PaymentStateEnum = strawberry.enum(
+    PaymentState,
+    name="PaymentState",
+    description="Whether a pickup's order is paid: PAID (captured), AUTHORIZED (held on the "
+    "customer's card, captured at hand-over) or UNPAID (take payment at the counter).",
 )
 
 __all__ = [

@@ -14,7 +14,7 @@ from domain.errors import NotAllowed
 from domain.order.model import Fulfillment, FulfillmentMethod, Order, OrderStatus
 from domain.pickup.model import CustomerHasArrived, Pickup, PickupClosed, PickupWindowStillOpen
 from domain.service import CommerceService
-from domain.usecases.counter import AlreadyPaid, NotAPickup
+from domain.usecases.store_counter import AlreadyPaid, NotAPickup
 from domain.usecases.payments import PaymentProviderUnavailable, PaymentRejected
 from domain.usecases.pickups import PaymentRequired
 from domain.values import Actor, ActorKind, Channel, Context

@@ -11,10 +11,10 @@ from domain.errors import DomainError, ErrorCode
 from domain.idempotency import idempotent
 from domain.order.model import Order, OrderStatus
 from domain.pickup.model import FINISHED, Pickup, PickupClosed
-from domain.usecases.base import Decision, Done
+from domain.usecases.base import Decision, Done, UseCases
 from domain.usecases.checkout_rules import pickup_id_for
 from domain.usecases.payments import PaymentCalls
-from domain.usecases.pickups import PickupChanged, PickupUseCases
+from domain.usecases.pickups import PickupChanged
 from domain.values import Context
 
 PAID_ALREADY = frozenset({OrderStatus.PAYMENT_AUTHORIZED, OrderStatus.PAID})
@@ -31,7 +31,7 @@ class NotAPickup(DomainError):
     message = "order {order_id} is not collected at a store"
 
 
-class CounterUseCases(PickupUseCases):
+class CounterUseCases(UseCases):
     async def arrive_for_pickup(
         self, order_id: UUID, bay_or_car: str | None, context: Context
     ) -> Done[PickupChanged]:
@@ -67,7 +67,8 @@ class CounterUseCases(PickupUseCases):
         payments, now = PaymentCalls(self.payments), self.clock.now()
 
         async def decide() -> Decision[PickupChanged]:
-            pickup = await self._pickup_at(pickup_id, context, Capability.HAND_OVER)
+            pickup = await self.repository.get(pickup_id, Pickup)
+            access.require(context.actor, Capability.HAND_OVER, pickup.store_id)
             if pickup.status in FINISHED:
                 raise PickupClosed(pickup_id=pickup.id, status=pickup.status.value)
             order = await self.repository.get(pickup.order_id, Order)

@@ -49,15 +49,15 @@ class FulfillmentTimes(Projection):
         overdue_at          timestamptz,
         finished_at         timestamptz,
         shorts              jsonb NOT NULL DEFAULT '[]',
+        payment             text NOT NULL DEFAULT 'unpaid',
+        arrived_at          timestamptz,
+        bay_or_car          text,
         collected_by        text,
         collection_proof    text,
         notified_channel    text,
         notice_failed_at    timestamptz,
         notice_failure      text,
-        notice_attempts     integer NOT NULL DEFAULT 0,
-        payment             text NOT NULL DEFAULT 'unpaid',
-        arrived_at          timestamptz,
-        bay_or_car          text
+        notice_attempts     integer NOT NULL DEFAULT 0
     );
     CREATE INDEX pickup_view_board{s} ON pickup_view{s} (store_id, status, promised_ready_at);
     CREATE INDEX pickup_view_placed{s} ON pickup_view{s} (store_id, placed_at);
@@ -222,20 +222,15 @@ class PickupCard(msgspec.Struct, frozen=True, kw_only=True):
     overdue_at: datetime | None
     finished_at: datetime | None
     shorts: list[ShortPick]
+    payment: str = counter.PaymentState.UNPAID.value  # the order's
+    arrived_at: datetime | None = None  # the customer said "I'm here" (first time)
+    bay_or_car: str | None = None  # where they wait, in their words
     collected_by: str | None
     collection_proof: str | None
     notified_channel: str | None
     notice_failed_at: datetime | None
     notice_failure: str | None  # the last failed send's reason
     notice_attempts: int  # failed sends
-    payment: str = counter.PaymentState.UNPAID.value  # the order's
-    arrived_at: datetime | None = None  # the customer said "I'm here" (first time)
-    bay_or_car: str | None = None  # where they wait, in their words
-
-    @property
-    def arrived(self) -> bool:
-        """Here to collect, and not handed over yet: the board's arrived lane."""
-        return self.arrived_at is not None and self.status in counter.OPEN
 
     @property
     def notification(self) -> NotificationState:
@@ -244,6 +239,11 @@ class PickupCard(msgspec.Struct, frozen=True, kw_only=True):
         if self.notice_failed_at is not None:
             return NotificationState.FAILED
         return NotificationState.NOT_NOTIFIED
+
+    @property
+    def arrived(self) -> bool:
+        """Here to collect, and not handed over yet: the board's arrived lane."""
+        return self.arrived_at is not None and self.status in counter.OPEN
 
     def seconds_to_promise(self, now: datetime) -> float:
         return (self.promised_ready_at - now).total_seconds()

@@ -16,9 +16,9 @@ from api.graphql.checkout.queries import OrderQueries
 from api.graphql.customers.mutations import CustomerMutations
 from api.graphql.customers.queries import CustomerQueries
 from api.graphql.engine import build_schema
-from api.graphql.pickups.counter import CounterMutations
 from api.graphql.pickups.mutations import PickupMutations
 from api.graphql.pickups.queries import PickupQueries
+from api.graphql.pickups.store_counter import CounterMutations
 from api.graphql.pickups.subscriptions import PickupSubscriptions
 from api.graphql.pos.mutations import PosMutations
 from api.graphql.returns.mutations import ReturnMutations

@@ -49,16 +49,13 @@ STORE_DAYS = """query($store: String!, $first: Date!, $last: Date!) {
 BOARD_SUBSCRIPTION = """subscription($store: String!) {
   pickupBoard(storeId: $store) { storeId asOf
     toPick { ...card } picking { ...card } ready { ...card }
-    collectedToday { ...card } notCollected { ...card }
-    arrived { ...card } cancelledToday { ...card } } }
+    collectedToday { ...card } notCollected { ...card } } }
 fragment card on Pickup {
   id orderId orderNumber status customerFirstName
   placedAt promisedReadyAt pickerId pickingStartedAt readyAt collectBy shelfSpot
   finishedAt collectedBy overdue
-  notification { state channel at reason }
   lines { lineId sku quantity productName }
-  shortPicks { lineId sku quantityShort }
-  payment amountToPay { amount currency } arrived arrivedAt bayOrCar }"""
+  shortPicks { lineId sku quantityShort } }"""
 
 # Typed into GraphiQL by the offline test: a public read, no token needed.
 GRAPHIQL_QUERY = '{ products(search: "LAVA") { nodes { sku name } } }'

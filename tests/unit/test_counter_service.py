@@ -14,9 +14,9 @@ from domain.errors import NotAllowed
 from domain.order.model import Fulfillment, FulfillmentMethod, Order, OrderStatus
 from domain.pickup.model import CustomerHasArrived, Pickup, PickupClosed, PickupWindowStillOpen
 from domain.service import CommerceService
-from domain.usecases.store_counter import AlreadyPaid, NotAPickup
 from domain.usecases.payments import PaymentProviderUnavailable, PaymentRejected
 from domain.usecases.pickups import PaymentRequired
+from domain.usecases.store_counter import AlreadyPaid, NotAPickup
 from domain.values import Actor, ActorKind, Channel, Context
 from tests.shop import OPENING, STAFF, ctx, make_service
 

@@ -144,10 +144,10 @@ class PickupBoard:
     overdue: list[Pickup]
     collected_today: list[Pickup]
     not_collected: list[Pickup]
-    cancelled_today: list[Pickup]
     arrived: list[Pickup] = strawberry.field(
         description="Open pickups whose customer is here (each also in its own column)."
     )
+    cancelled_today: list[Pickup]
     as_of: datetime = strawberry.field(description="The clock the ages were computed against.")
 
     @classmethod
@@ -163,7 +163,7 @@ class PickupBoard:
             overdue=cards(board.overdue),
             collected_today=cards(board.collected_today),
             not_collected=cards(board.not_collected),
-            cancelled_today=cards(board.cancelled),
             arrived=cards(board.arrived),
+            cancelled_today=cards(board.cancelled),
             as_of=now,
         )

@@ -123,6 +123,20 @@ def require_customer(actor: Actor, customer_id: str) -> None:
         raise NotAllowed("only the customer may do this for themself")
 
 
+def require_arrival_reporter(
+    actor: Actor, customer_id: str | None, cart_id: object, store_id: str
+) -> None:
+    """Who may say "I'm here": the order's customer (or the guest holding its cart), or the
+    store's staff who hear it (a call from the car park); a till hands nothing over."""
+    if actor.kind in UNRESTRICTED:
+        return
+    if actor.kind in (ActorKind.GUEST, ActorKind.CUSTOMER):
+        if not _holds(actor, cart_id, customer_id):
+            raise NotAllowed("this order is not yours")
+        return
+    require(actor, Capability.HAND_OVER, store_id)
+
+
 def _holds(actor: Actor, cart_id: object, customer_id: str | None) -> bool:
     if actor.cart_id is not None and actor.cart_id == cart_id:
         return True

@@ -20,6 +20,7 @@ MAX_ID_LENGTH = 200
 MAX_SKU_LENGTH = 64
 MAX_SALE_NUMBER_LENGTH = 100  # a till's own sale number; part of the sale's idempotency key
 MAX_TEXT_LENGTH = 2_000  # free text: reasons, a proof of collection
+MAX_ARRIVAL_NOTE_LENGTH = 200  # where a curbside customer waits ("bay 3, red Golf"): one line
 # On hand, a count, a receipt: what the read models' `integer` columns hold (2^31 - 1).
 MAX_STOCK = 2**31 - 1
 MAX_SALE_LINE_QUANTITY = 10_000

@@ -16,6 +16,7 @@ from domain.usecases.recovery import RecoveryUseCases
 from domain.usecases.returns import ReturnUseCases
 from domain.usecases.sales import SaleUseCases
 from domain.usecases.stock import StockUseCases
+from domain.usecases.store_counter import CounterUseCases
 
 
 class CommerceService(
@@ -24,6 +25,7 @@ class CommerceService(
     PickupUseCases,
     ReturnUseCases,
     StockUseCases,
+    CounterUseCases,
     SaleUseCases,
     RecoveryUseCases,
     CustomerUseCases,

@@ -1,5 +1,6 @@
 """Queries of the fulfillment times read model: click-to-collect per store (or the chain) and
-day. A pickup counts on the day it was placed, in its store's time zone."""
+day. A pickup counts on the day it was placed, in its store's time zone. Click-to-collect has
+two waits: order to ready (the store's), and arrival to hand-over (the curbside customer's)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ class FulfillmentStats(msgspec.Struct, frozen=True):
     collected: int
     no_shows: int
     short_picked_units: int
+    arrivals: int = 0  # pickups whose customer said "I'm here"
+    arrival_to_collected: TimeStats = TimeStats(None, None, None)  # of those handed over
 
 
 StoreDay = tuple[str, date]
@@ -46,6 +49,9 @@ WITH timed AS (
                 THEN extract(epoch FROM v.finished_at - v.ready_at) END AS to_collected,
            CASE WHEN v.status = 'collected'
                 THEN extract(epoch FROM v.finished_at - v.placed_at) END AS to_hand_over,
+           CASE WHEN v.status = 'collected' AND v.arrived_at IS NOT NULL
+                THEN extract(epoch FROM v.finished_at - v.arrived_at) END AS after_arrival,
+           (v.arrived_at IS NOT NULL)::int AS arrived,
            CASE WHEN v.ready_at IS NOT NULL
                 THEN (v.ready_at <= v.promised_ready_at)::int END AS on_time,
            (v.status = 'collected')::int AS collected,
@@ -67,6 +73,9 @@ SELECT store_id, day, count(*) AS pickups,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY to_hand_over) AS handed_p50,
        percentile_cont(0.9) WITHIN GROUP (ORDER BY to_hand_over) AS handed_p90,
        max(to_hand_over) AS handed_max,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY after_arrival) AS arrival_p50,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY after_arrival) AS arrival_p90,
+       max(after_arrival) AS arrival_max, sum(arrived) AS arrivals,
        count(on_time) AS made_ready, avg(on_time) AS on_time_share,
        sum(collected) AS collected, sum(no_show) AS no_shows, sum(short_units) AS short_units
 FROM timed
@@ -134,6 +143,8 @@ def _row(row: asyncpg.Record) -> FulfillmentStats:
         collected=row["collected"],
         no_shows=row["no_shows"],
         short_picked_units=row["short_units"],
+        arrivals=row["arrivals"],
+        arrival_to_collected=_stats(row, "arrival"),
     )
 
 

@@ -17,15 +17,19 @@ import msgspec
 
 from domain.pickup.model import Pickup
 from domain.ports import RecordedEvent
+from projections import pickup_counter as counter
 from projections.runner import Projection
 
 
 class FulfillmentTimes(Projection):
     name = "fulfillment_times"
-    version = 3  # v2: short picks, who collected and the proof; v3: the notice's channel, failures
-    topics = ("domain.pickup.model:Pickup.",)
-    tables = ("pickup_view",)
-    schema = """
+    # v2: short picks, who collected and the proof; v3: the notice's channel, failures;
+    # v4: the order's payment (its own events) and the customer's arrival (curbside)
+    version = 4
+    topics = ("domain.pickup.model:Pickup.", counter.ORDER_TOPIC)
+    tables = ("pickup_view", "pickup_payment")
+    schema = (
+        """
     CREATE TABLE pickup_view{s} (
         pickup_id           uuid PRIMARY KEY,
         order_id            uuid NOT NULL,
@@ -45,6 +49,9 @@ class FulfillmentTimes(Projection):
         overdue_at          timestamptz,
         finished_at         timestamptz,
         shorts              jsonb NOT NULL DEFAULT '[]',
+        payment             text NOT NULL DEFAULT 'unpaid',
+        arrived_at          timestamptz,
+        bay_or_car          text,
         collected_by        text,
         collection_proof    text,
         notified_channel    text,
@@ -56,6 +63,8 @@ class FulfillmentTimes(Projection):
     CREATE INDEX pickup_view_placed{s} ON pickup_view{s} (store_id, placed_at);
     CREATE INDEX pickup_view_order{s} ON pickup_view{s} (order_id);
     """
+        + counter.PAYMENT_TABLE
+    )
 
     async def apply(
         self, connection: asyncpg.Connection, batch: Sequence[RecordedEvent], suffix: str
@@ -67,12 +76,18 @@ class FulfillmentTimes(Projection):
         self, connection: asyncpg.Connection, recorded: RecordedEvent, suffix: str
     ) -> None:
         e, pickup_id = recorded.event, recorded.stream_id
+        if recorded.topic.startswith(counter.ORDER_TOPIC):
+            await counter.apply_order_event(connection, recorded, suffix)
+            return
         match e:
             case Pickup.Requested():
+                # The order's payment events come before the pickup's in checkout's append.
                 await connection.execute(
                     f"""INSERT INTO pickup_view{suffix} (pickup_id, order_id, store_id,
-                          customer_id, status, lines, placed_at, promised_ready_at)
-                        VALUES ($1, $2, $3, $4, 'requested', $5, $6, $7)""",
+                          customer_id, status, lines, placed_at, promised_ready_at, payment)
+                        VALUES ($1, $2, $3, $4, 'requested', $5, $6, $7, coalesce(
+                          (SELECT payment FROM pickup_payment{suffix} WHERE order_id = $2),
+                          'unpaid'))""",
                     pickup_id,
                     e.order_id,
                     e.store_id,
@@ -147,6 +162,8 @@ class FulfillmentTimes(Projection):
                     collected_by=e.staff_id,
                     collection_proof=e.proof,
                 )
+            case Pickup.CustomerArrived():
+                await counter.customer_arrived(connection, suffix, pickup_id, e)
             case Pickup.NotCollected():
                 await _set(connection, suffix, pickup_id, status="not_collected", finished_at=e.at)
             case Pickup.Cancelled():
@@ -184,7 +201,7 @@ class ShortPick(msgspec.Struct, frozen=True):
     quantity: int
 
 
-class PickupCard(msgspec.Struct, frozen=True):
+class PickupCard(msgspec.Struct, frozen=True, kw_only=True):
     """One pickup on a store's board."""
 
     pickup_id: UUID
@@ -205,6 +222,9 @@ class PickupCard(msgspec.Struct, frozen=True):
     overdue_at: datetime | None
     finished_at: datetime | None
     shorts: list[ShortPick]
+    payment: str = counter.PaymentState.UNPAID.value  # the order's
+    arrived_at: datetime | None = None  # the customer said "I'm here" (first time)
+    bay_or_car: str | None = None  # where they wait, in their words
     collected_by: str | None
     collection_proof: str | None
     notified_channel: str | None
@@ -219,6 +239,11 @@ class PickupCard(msgspec.Struct, frozen=True):
         if self.notice_failed_at is not None:
             return NotificationState.FAILED
         return NotificationState.NOT_NOTIFIED
+
+    @property
+    def arrived(self) -> bool:
+        """Here to collect, and not handed over yet: the board's arrived lane."""
+        return self.arrived_at is not None and self.status in counter.OPEN
 
     def seconds_to_promise(self, now: datetime) -> float:
         return (self.promised_ready_at - now).total_seconds()
@@ -236,6 +261,7 @@ class Board(msgspec.Struct, frozen=True):
     collected_today: list[PickupCard]
     not_collected: list[PickupCard]
     cancelled: list[PickupCard]
+    arrived: list[PickupCard]  # open pickups whose customer is here (also in their column)
 
 
 decode_lines = msgspec.json.Decoder(list[PickupLineView]).decode
@@ -286,6 +312,7 @@ async def board(pool: asyncpg.Pool, store_id: str, now: datetime) -> Board:
         collected_today=[c for c in cards if c.status == "collected"],
         not_collected=[c for c in cards if c.status == "not_collected"],
         cancelled=[c for c in cards if c.status == "cancelled"],
+        arrived=[c for c in cards if c.arrived],
     )
 
 

@@ -19,6 +19,7 @@ from domain.usecases.carts import MergeChange
 from domain.values import Channel
 from projections.fulfillment_times import NotificationState
 from projections.journey_queries import JourneyStep
+from projections.pickup_counter import PaymentState
 from projections.touchpoints import Kind as TouchpointKind
 
 
@@ -71,6 +72,12 @@ NotificationStateEnum = strawberry.enum(
     description="Whether the customer was told a pickup is ready: only a notice the mail "
     "server accepted (or staff's own word) counts as NOTIFIED.",
 )
+PaymentStateEnum = strawberry.enum(
+    PaymentState,
+    name="PaymentState",
+    description="Whether a pickup's order is paid: PAID (captured), AUTHORIZED (held on the "
+    "customer's card, captured at hand-over) or UNPAID (take payment at the counter).",
+)
 
 __all__ = [
     "CartStatus",
@@ -84,6 +91,7 @@ __all__ = [
     "MarketingChannel",
     "NotificationState",
     "OrderStatus",
+    "PaymentState",
     "PickupStatus",
     "RecoveryChange",
     "ReturnChannel",

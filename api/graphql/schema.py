@@ -21,6 +21,7 @@ from api.graphql.customers.queries import CustomerQueries
 from api.graphql.engine import build_schema
 from api.graphql.pickups.mutations import PickupMutations
 from api.graphql.pickups.queries import PickupQueries
+from api.graphql.pickups.store_counter import CounterMutations
 from api.graphql.pickups.subscriptions import PickupSubscriptions
 from api.graphql.pos.mutations import PosMutations
 from api.graphql.returns.mutations import ReturnMutations
@@ -61,6 +62,7 @@ Mutation = merge_types(
         ConsentMutations,
         IdentityMutations,
         SystemMutations,
+        CounterMutations,
     ),
 )
 Subscription = merge_types(

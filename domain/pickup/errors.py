@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from domain.errors import DomainError, ErrorCode
 
@@ -42,13 +43,30 @@ class InvalidPickupCode(DomainError):
 class PickupWindowStillOpen(DomainError):
     code = ErrorCode.PICKUP_WINDOW_STILL_OPEN
 
-    def __init__(self, pickup_id: UUID, collect_by: datetime) -> None:
+    def __init__(self, pickup_id: UUID, collect_by: datetime, time_zone: str | None = None) -> None:
         super().__init__(
-            "The customer can still collect this order until "
-            f"{collect_by:%Y-%m-%d %H:%M} UTC; it is not a no-show yet.",
+            f"The customer can still collect this order until {_when(collect_by, time_zone)}; "
+            "it is not a no-show yet.",
             pickup_id=pickup_id,
             collect_by=collect_by,
         )
+
+    def in_store_time(self, time_zone: str) -> PickupWindowStillOpen:
+        """The same refusal, its time as the store's associates read clocks."""
+        return PickupWindowStillOpen(self.ids["pickup_id"], self.ids["collect_by"], time_zone)
+
+
+def _when(at: datetime, time_zone: str | None) -> str:
+    if time_zone is None:  # the aggregate knows no store's zone: the use case adds it
+        return f"{at:%Y-%m-%d %H:%M} UTC"
+    return f"{at.astimezone(ZoneInfo(time_zone)):%a %d %b, %H:%M} (store time)"
+
+
+class CustomerHasArrived(DomainError):
+    """The customer said they are here: whatever keeps them waiting, it is no no-show."""
+
+    code = ErrorCode.CUSTOMER_HAS_ARRIVED
+    message = "the customer has said they are here; hand the order over, or cancel it"
 
 
 class AlreadyNotified(DomainError):

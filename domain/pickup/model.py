@@ -24,6 +24,7 @@ from domain.personal import (
 from domain.pickup.errors import (
     AlreadyMarkedOverdue,
     AlreadyNotified,
+    CustomerHasArrived,
     EmptyPickup,
     InvalidPickupCode,
     InvalidPickupQuantity,
@@ -58,6 +59,7 @@ __all__ = [
     "WAITING",
     "AlreadyMarkedOverdue",
     "AlreadyNotified",
+    "CustomerHasArrived",
     "CustomerNotification",
     "EmptyPickup",
     "InvalidPickupCode",
@@ -118,6 +120,10 @@ class Pickup(Aggregate):
     ready_at: datetime | None
     collected_at: datetime | None
     finished_at: datetime | None  # collected, not collected or cancelled: off the board
+    # Curbside: when the customer first said "I'm here", and where they wait. Defaults as well:
+    # snapshots taken before arrivals were recorded lack them.
+    arrived_at: datetime | None = None
+    bay_or_car: PersonalText | None = None
     # A default as well as in __init__: snapshots taken before failures were recorded lack it.
     notification_failures: tuple[NotificationFailure, ...] = ()
 
@@ -158,6 +164,12 @@ class Pickup(Aggregate):
         reason: SystemText  # the mail server's reply, addresses replaced (adapters/outbox/mail.py)
         attempt: int  # 1 for the first failed send on this channel
         at: datetime
+
+    class CustomerArrived(Aggregate.Event):
+        """The customer says "I'm here" (their app, or the link in the ready mail)."""
+
+        at: datetime
+        bay_or_car: PersonalText | None  # where to find them, in their words: "bay 3, red Golf"
 
     class Collected(Aggregate.Event):
         class_version = 2
@@ -352,6 +364,21 @@ class Pickup(Aggregate):
         failure = NotificationFailure(channel, reason, attempt, at)
         self.notification_failures = (*self.notification_failures, failure)
 
+    def arrive(self, at: datetime, bay_or_car: str | None = None) -> None:
+        """The customer is here for it, at any step before hand-over. Saying so again records
+        only a new place to find them; the first arrival's time stays the wait's start."""
+        if self.status in FINISHED:
+            raise PickupClosed(pickup_id=self.id, status=self.status.value)
+        if self.arrived_at is not None and bay_or_car in (None, self.bay_or_car):
+            return  # nothing new: the app's retry, or a second tap
+        self._customer_arrived(at=at, bay_or_car=bay_or_car)
+
+    @event(CustomerArrived)
+    def _customer_arrived(self, at: datetime, bay_or_car: str | None) -> None:
+        if self.arrived_at is None:
+            self.arrived_at = at
+        self.bay_or_car = bay_or_car
+
     def collect(self, code: str, staff_id: str, at: datetime, proof: str | None = None) -> None:
         """Hand over, only when ready and only against the right code."""
         # The window is enforced by expire(), not at the desk: a late customer whose order
@@ -371,8 +398,12 @@ class Pickup(Aggregate):
 
     def expire(self, at: datetime, staff_id: str | None = None) -> None:
         """The window passed without the customer (found by the rule, or by staff as a
-        no-show): its reservations are to be released."""
+        no-show): its reservations are to be released. Staff record no no-show for a customer
+        who said they are here; the window's rule still closes it, days later, so that stock
+        is never held for ever (docs/decisions/2026-12-06-curbside-arrival.md)."""
         self._require_ready()
+        if staff_id is not None and self.arrived_at is not None:
+            raise CustomerHasArrived(pickup_id=self.id, arrived_at=self.arrived_at)
         assert self.collect_by is not None  # set together with READY
         if at < self.collect_by:
             raise PickupWindowStillOpen(self.id, self.collect_by)

@@ -12,7 +12,7 @@ from domain import access, bounds
 from domain.access import Capability
 from domain.errors import DomainError, ErrorCode
 from domain.order.model import Order, OrderStatus
-from domain.pickup.model import Pickup, PickupStatus
+from domain.pickup.model import Pickup, PickupStatus, PickupWindowStillOpen
 from domain.stock.model import StockItem
 from domain.usecases.base import Decision, Done, UseCases
 from domain.usecases.payments import PaymentCalls
@@ -21,7 +21,7 @@ from domain.values import Context, stock_item_id
 
 class PaymentRequired(DomainError):
     code = ErrorCode.PAYMENT_REQUIRED
-    message = "this order is not paid ({status}); take payment before hand-over"
+    message = "this order is not paid yet; take payment before hand-over"
 
 
 class PickupChanged(msgspec.Struct, frozen=True):
@@ -175,13 +175,21 @@ class PickupUseCases(UseCases):
     ) -> Done[PickupChanged]:
         async def decide() -> Decision[PickupChanged]:
             pickup = await self._pickup_at(pickup_id, context)
-            pickup.expire(at, staff_id)
+            try:
+                pickup.expire(at, staff_id)
+            except PickupWindowStillOpen as still_open:
+                raise still_open.in_store_time(await self._time_zone(pickup.store_id)) from None
             order = await self.repository.get(pickup.order_id, Order)
             order.cancel("not collected", at)
             items = await self._release_reservations(order, "not collected")
             return Decision([pickup, order, *items], _changed(pickup))
 
         return await self._execute(decide, PickupChanged, context)
+
+    async def _time_zone(self, store_id: str) -> str:
+        """The store's zone, for times in refusals an associate reads; UTC if unknown."""
+        location = await self.catalog.location(store_id)
+        return location.time_zone if location is not None else "UTC"
 
     async def record_customer_notified(
         self, pickup_id: UUID, channel: str, context: Context

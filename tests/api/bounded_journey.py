@@ -111,9 +111,10 @@ async def check_out(
 
 
 async def pick_short_and_make_ready(
-    api: Api, staff: str, placed: Placed, cart: GuestCart, shelf: str, channel: str
+    api: Api, staff: str, placed: Placed, cart: GuestCart, shelf: str, channel: str, where: str
 ) -> str:
-    """Picked one unit short, put on a shelf, the customer told: the pickup code."""
+    """Picked one unit short, put on a shelf, the customer told and here (curbside, saying
+    where they wait): the pickup code."""
     pickup = "$id: UUID!, $v: String!"
     await accepted(api, staff, "$id: UUID!", "startPicking(pickupId: $id)", id=placed.pickup_id)
     await accepted(
@@ -127,6 +128,10 @@ async def pick_short_and_make_ready(
     await accepted(
         api, staff, pickup, "notifyCustomer(pickupId: $id, channel: $v)",
         id=placed.pickup_id, v=channel,
+    )  # fmt: skip
+    await accepted(
+        api, cart.token, "$id: UUID!, $v: String", "arriveForPickup(orderId: $id, bayOrCar: $v)",
+        id=placed.order_id, v=where,
     )  # fmt: skip
     return code
 

@@ -9,6 +9,7 @@ from uuid import uuid4
 
 from api.auth import Role
 from domain.bounds import (
+    MAX_ARRIVAL_NOTE_LENGTH,
     MAX_ID_LENGTH,
     MAX_SALE_LINE_QUANTITY,
     MAX_SALE_LINES,
@@ -60,6 +61,10 @@ SIGN_IN = mutation("$t: String!, $d: String", "signIn(guestCartToken: $t, device
 RECOVER = mutation("$id: UUID!, $d: String", "recoverCart(cartId: $id, deviceId: $d)")
 PAY = mutation("$id: UUID!, $v: String!", "authorizePayment(orderId: $id, paymentToken: $v)")
 CANCEL = mutation("$id: UUID!, $v: String!", "cancelOrder(orderId: $id, reason: $v)")
+ARRIVE = mutation("$id: UUID!, $v: String!", "arriveForPickup(orderId: $id, bayOrCar: $v)")
+TAKE_PAYMENT = mutation(
+    "$id: UUID!, $v: String!", "takePaymentAtCounter(pickupId: $id, paymentToken: $v)"
+)
 ASK_RETURN = mutation(
     "$id: UUID!, $lines: [SkuQuantity!]!, $v: String!",
     "requestReturn(orderId: $id, lines: $lines, reason: $v, via: WEB)",
@@ -132,6 +137,7 @@ async def test_what_a_customer_sends_is_bounded(api: Api) -> None:
             (RECOVER, {**order, "d": ID}, _input("deviceId")),
             (PAY, {**order, "v": ID}, _input("paymentToken")),
             (CANCEL, {**order, "v": TEXT}, _input("reason")),
+            (ARRIVE, {**order, "v": "€" * (MAX_ARRIVAL_NOTE_LENGTH + 1)}, _input("bayOrCar")),
             (
                 ASK_RETURN,
                 {**order, "lines": [{"sku": SKU, "quantity": 1}], "v": "x"},
@@ -155,6 +161,7 @@ async def test_what_staff_send_is_bounded(api: Api) -> None:
             (NOTIFY, {**pickup, "v": ID}, _input("channel")),
             (COLLECT, {**pickup, "v": ID}, _input("code")),
             (PROOF, {**pickup, "v": TEXT}, _input("proof")),
+            (TAKE_PAYMENT, {**pickup, "v": ID}, _input("paymentToken")),
             (INSPECT, {"id": str(uuid4()), "v": SKU}, _input("results")),
             (RECEIVE, {**here, "sku": SKU, "v": "note-1"}, _input("sku")),
             (RECEIVE, {**here, "v": ID}, _input("reference")),

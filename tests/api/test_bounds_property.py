@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from adapters.postgres.catalog import upsert_catalog
 from api.auth import Role
 from domain.bounds import (
+    MAX_ARRIVAL_NOTE_LENGTH,
     MAX_ID_LENGTH,
     MAX_SALE_LINE_QUANTITY,
     MAX_SALE_LINES,
@@ -133,7 +134,8 @@ async def test_values_at_every_bound_go_through_every_mutation_and_every_read_mo
     placed = await journey.check_out(
         api, cart, values.store, payment, values.idempotency_key, values.device
     )
-    code = await journey.pick_short_and_make_ready(api, staff, placed, cart, shelf, channel)
+    where = reason[:MAX_ARRIVAL_NOTE_LENGTH]  # where a curbside customer waits
+    code = await journey.pick_short_and_make_ready(api, staff, placed, cart, shelf, channel, where)
     await journey.hand_over_and_take_back(
         api, staff, placed, values.store, values.sku, code, proof, return_reason
     )

@@ -98,3 +98,22 @@ async def test_a_customer_first_name_like_markup_renders_as_text(
         await expect(card).to_be_visible(timeout=SHOWN_WITHIN_MS)
         await expect(card.locator(".customer")).to_have_text(MARKUP, timeout=SHOWN_WITHIN_MS)
         await assert_no_markup_ran(board)
+
+
+async def test_where_a_curbside_customer_waits_like_markup_renders_as_text(
+    browser: Any, staff_server: StaffServer, marked_up: tuple[str, str]
+) -> None:
+    shop, (order_id, pickup_id) = staff_server.shop, marked_up
+    associate = shop.token(Role.STAFF, "staff-di", "UTR-CENTRUM")
+    edsger = shop.token(Role.CUSTOMER, "cust-edsger")
+    arrive = """mutation($order: UUID!, $where: String) {
+      arriveForPickup(orderId: $order, bayOrCar: $where) { userErrors { code } } }"""
+    async with signed_in(browser, shop.base, associate) as board:
+        await expect(board.card(pickup_id)).to_be_visible(timeout=SHOWN_WITHIN_MS)
+        assert (await shop.act(arrive, edsger, order=order_id, where=MARKUP))["userErrors"] == []
+        card = board.card(pickup_id, "arrived")
+        await expect(card.get_by_test_id("arrival")).to_contain_text(
+            MARKUP, timeout=SHOWN_WITHIN_MS
+        )
+        await expect(board.page.get_by_test_id("arrival-alert")).to_contain_text(MARKUP)
+        await assert_no_markup_ran(board)

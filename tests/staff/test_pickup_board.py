@@ -67,9 +67,11 @@ async def test_a_pickup_travels_the_board_from_checkout_to_hand_over(
         wrong = "AAAAAA" if pickup["pickupCode"] != "AAAAAA" else "BBBBBB"
         await card.get_by_label("Pickup code").fill(wrong)
         await card.get_by_role("button", name="Collect").click()
-        await expect(card.get_by_test_id("card-error")).to_contain_text(
-            "WRONG_PICKUP_CODE", timeout=SHOWN_WITHIN_MS
+        refusal = card.get_by_test_id("card-error").locator(".refusal")
+        await expect(refusal).to_have_text(
+            "That pickup code is not right.", timeout=SHOWN_WITHIN_MS
         )
+        await expect(refusal).to_have_attribute("title", "WRONG_PICKUP_CODE")
         await expect(card).to_be_visible()  # still waiting on the shelf
 
         await card.get_by_label("Pickup code").fill(pickup["pickupCode"])

@@ -47,6 +47,7 @@ async def test_a_short_pick_shows_on_its_card(browser: Any, staff_server: StaffS
         await card.get_by_role("button", name="Report short").click()
         await card.get_by_label("Units short of RETRO-CLOCK").fill("1")
         await card.get_by_role("button", name="Short RETRO-CLOCK").click()
+        await card.get_by_test_id("confirm").get_by_role("button", name="Report short").click()
         await expect(card.locator('[data-sku="RETRO-CLOCK"]')).to_have_text(
             "1 \u00d7 Retro alarm clock RETRO-CLOCK short 1", timeout=SHOWN_WITHIN_MS
         )
@@ -71,6 +72,9 @@ async def test_a_ready_card_past_its_window_is_marked_a_no_show(
         no_show = card.get_by_role("button", name="Mark no-show")
         await expect(no_show).to_have_class("no-show")  # the way forward, not a side option
         await no_show.click()
+        confirm = card.get_by_test_id("confirm")
+        await expect(confirm).to_contain_text("cancels the whole order and releases 1 unit")
+        await confirm.get_by_role("button", name="Mark no-show").click()
 
         moved = board.card(pickup_id, "notCollected")
         await expect(moved).to_be_visible(timeout=SHOWN_WITHIN_MS)
@@ -96,10 +100,18 @@ async def test_a_no_show_before_the_window_closes_shows_the_apis_refusal(
         no_show = card.get_by_role("button", name="Mark no-show")
         await expect(no_show).to_have_class("secondary")
         await no_show.click()
+        await card.get_by_test_id("confirm").get_by_role("button", name="Mark no-show").click()
 
         error = card.get_by_test_id("card-error")
-        await expect(error).to_contain_text("PICKUP_WINDOW_STILL_OPEN", timeout=SHOWN_WITHIN_MS)
-        await expect(error).to_contain_text("The customer can still collect this order until")
+        await expect(error).to_contain_text(
+            "The customer can still collect this order until", timeout=SHOWN_WITHIN_MS
+        )
+        await expect(error).to_contain_text("(store time)")  # the card's clock, not UTC
+        await expect(error).not_to_contain_text("UTC")
+        await expect(error).not_to_contain_text("PICKUP_WINDOW_STILL_OPEN")  # a tooltip:
+        await expect(error.locator(".refusal")).to_have_attribute(
+            "title", "PICKUP_WINDOW_STILL_OPEN"
+        )
         await expect(no_show).to_be_enabled()
         pickup = (await shop.data(documents.PICKUP, associate, id=pickup_id))["pickup"]
         assert pickup["status"] == "READY"

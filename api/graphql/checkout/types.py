@@ -48,6 +48,9 @@ class CustomerPickup:
     pickup_code: str | None = strawberry.field(
         description="For the order's customer only, while it is ready: staff never read it."
     )
+    arrived_at: datetime | None = strawberry.field(
+        description="When the customer said they are here (arriveForPickup)."
+    )
 
     @strawberry.field(description="The store's name, as its sign reads.")
     async def store_name(self, info: Info) -> str | None:
@@ -123,4 +126,5 @@ def customer_pickup(card: PickupCard, show_code: bool) -> CustomerPickup:
         collect_by=card.collect_by,
         shelf_spot=card.shelf_spot,
         pickup_code=card.pickup_code if show_code and status is PickupStatus.READY else None,
+        arrived_at=card.arrived_at,
     )

@@ -11,6 +11,7 @@ import strawberry
 from api.graphql.checkout.types import Order, order_number
 from api.graphql.context import Info
 from api.graphql.enums import NotificationState, PickupStatus
+from api.graphql.pickups.counter_types import CounterFields
 from projections.fulfillment_times import Board, PickupCard
 
 
@@ -58,7 +59,7 @@ class PickupNotification:
 
 
 @strawberry.type
-class Pickup:
+class Pickup(CounterFields):
     id: UUID
     order_id: UUID
     order_number: str
@@ -125,6 +126,7 @@ class Pickup:
             seconds_to_promise=card.seconds_to_promise(now),
             overdue=card.is_overdue(now),
             customer_id=card.customer_id,
+            card=card,
         )
 
 
@@ -137,6 +139,9 @@ class PickupBoard:
     overdue: list[Pickup]
     collected_today: list[Pickup]
     not_collected: list[Pickup]
+    arrived: list[Pickup] = strawberry.field(
+        description="Open pickups whose customer is here (each also in its own column)."
+    )
     cancelled_today: list[Pickup]
     as_of: datetime = strawberry.field(description="The clock the ages were computed against.")
 
@@ -153,6 +158,7 @@ class PickupBoard:
             overdue=cards(board.overdue),
             collected_today=cards(board.collected_today),
             not_collected=cards(board.not_collected),
+            arrived=cards(board.arrived),
             cancelled_today=cards(board.cancelled),
             as_of=now,
         )

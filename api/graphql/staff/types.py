@@ -37,6 +37,10 @@ class FulfillmentStats:
     collected: int
     no_shows: int = strawberry.field(description="Pickups not collected in their window.")
     short_picks: int = strawberry.field(description="Units the shelves could not supply.")
+    arrivals: int = strawberry.field(description='Pickups whose customer said "I\'m here".')
+    arrival_to_collected: DurationStats = strawberry.field(
+        description="Curbside: from the customer's arrival to the hand-over."
+    )
 
     @classmethod
     def of(cls, stats: fulfillment.FulfillmentStats) -> FulfillmentStats:
@@ -52,4 +56,6 @@ class FulfillmentStats:
             collected=stats.collected,
             no_shows=stats.no_shows,
             short_picks=stats.short_picked_units,
+            arrivals=stats.arrivals,
+            arrival_to_collected=DurationStats.of(stats.arrival_to_collected),
         )

@@ -1,12 +1,16 @@
 // /staff: the pickup board of one store, moved live by the pickupBoard subscription.
+import { ArrivalAlert } from "./arrivals.js";
 import { cardContent, refreshSla } from "./cards.js";
 import { clear, h } from "./dom.js";
+import { showErrors } from "./errors.js";
 import { ServerClock } from "./format.js";
 import { LiveConnection, Refused, request } from "./graphql.js";
 import { BOARD_QUERY, BOARD_SUBSCRIPTION, readBoard, readOutcome } from "./operations.js";
 import { openSession, showRefusal, showStatus, storePicker } from "./page.js";
 
-const COLUMNS = ["toPick", "picking", "ready", "collectedToday", "notCollected"];
+// Arrived first: a customer at the curb is the most urgent card, and it shows there only.
+const COLUMNS = ["arrived", "toPick", "picking", "ready", "collectedToday", "notCollected",
+  "cancelledToday"];
 const TICK_MS = 15_000;
 
 class BoardView {
@@ -15,6 +19,7 @@ class BoardView {
     this.cards = new Map(); // pickup id -> {element, json, card}
     this.clock = new ServerClock();
     this.live = null;
+    this.arrivals = new ArrivalAlert(document.querySelector("#arrival-alerts"));
   }
 
   /** Cards keep their element across updates: a half-typed code is not lost. */
@@ -24,7 +29,7 @@ class BoardView {
     const now = this.clock.now();
     for (const column of COLUMNS) {
       const list = document.querySelector(`[data-column="${column}"] .cards`);
-      const cards = board[column] || [];
+      const cards = (board[column] || []).filter((card) => !seen.has(card.id));
       list.closest("section").querySelector(".count").textContent = String(cards.length);
       cards.forEach((card, index) => {
         seen.add(card.id);
@@ -38,6 +43,7 @@ class BoardView {
         this.cards.delete(id);
       }
     }
+    this.arrivals.heard(board.arrived || [], (id) => this.cards.get(id)?.element);
   }
 
   place(card, now) {
@@ -52,7 +58,8 @@ class BoardView {
       const { element } = entry;
       element.dataset.status = card.status;
       clear(element).append(...cardContent(card, {
-        act: (doc, vars) => this.act(element, doc, vars), timeZone: this.timeZone, now,
+        act: (doc, vars, options) => this.act(element, doc, vars, options),
+        timeZone: this.timeZone, now,
       }));
       entry.json = json;
       entry.card = card;
@@ -66,15 +73,15 @@ class BoardView {
     for (const { element, card } of this.cards.values()) refreshSla(element, card, this.timeZone, now);
   }
 
-  async act(element, operation, variables) {
+  async act(element, operation, variables, options = {}) {
     const error = element.querySelector(".card-error");
     const buttons = element.querySelectorAll("button");
     error.textContent = "";
     buttons.forEach((b) => { b.disabled = true; });
     try {
-      const outcome = readOutcome(await request(this.token, operation, variables));
+      const outcome = readOutcome(await request(this.token, operation, variables, options));
       if (outcome.errors.length) {
-        error.textContent = outcome.errors.map((e) => `${e.message} (${e.code})`).join("; ");
+        showErrors(error, outcome.errors);
       } else if (!this.live || this.live.acknowledged !== true) {
         await this.refresh(); // no subscription right now: read the board ourselves
       }

@@ -1,8 +1,12 @@
 // One pickup card: whose order, what to hand over, against which promise, and the buttons for
 // its step.
+import { arrivalLine, needsPayment, paymentBadge, paymentForm } from "./counter.js";
 import { h } from "./dom.js";
 import { clockTime, slaOf, windowClosed } from "./format.js";
-import { COLLECT, MARK_NO_SHOW, MARK_READY, REPORT_SHORT, START_PICKING } from "./operations.js";
+import { ask, stepSlot } from "./hold.js";
+import {
+  CANCEL_ORDER, COLLECT, MARK_NO_SHOW, MARK_READY, REPORT_SHORT, START_PICKING,
+} from "./operations.js";
 
 function lineItem(line, short) {
   return h("li", { "data-sku": line.sku },
@@ -35,13 +39,48 @@ function inlineForm(label, placeholder, buttonText, onSubmit, attributes = {}) {
   }, input, h("button", { type: "submit" }, buttonText));
 }
 
+const units = (count) => `${count} unit${count === 1 ? "" : "s"}`;
+const unitsLeft = (card) => card.lines.reduce((sum, line) => sum + line.quantity, 0);
+
+/** What a short pick does: the whole order when nothing would be left, else those units. */
+function shortConsequence(card, line, count) {
+  if (count >= unitsLeft(card)) {
+    return `This cancels the whole order and releases ${units(count)}.`;
+  }
+  const them = count === 1 ? "it" : "them";
+  return `This removes ${count} \u00d7 ${line.sku} from the order (the customer is not charged `
+    + `for ${them}) and releases ${units(count)}.`;
+}
+
+/** One row per line: the SKU, a quantity box and its button, each sized to fit the card. */
+function shortRow(card, line, act) {
+  const input = h("input", {
+    "aria-label": `Units short of ${line.sku}`, type: "number", min: 1, max: line.quantity,
+    value: 1, inputmode: "numeric", class: "units",
+  });
+  return h("form", {
+    class: "short-row",
+    onsubmit: (event) => {
+      event.preventDefault();
+      const count = Number(input.value);
+      if (!(count >= 1 && count <= line.quantity)) return;
+      ask(card, event.currentTarget, {
+        label: `Short ${count} \u00d7 ${line.sku}`,
+        consequence: shortConsequence(card, line, count),
+        confirm: "Report short",
+        act,
+        operation: REPORT_SHORT,
+        variables: () => ({ id: card.id, line: line.lineId, quantity: count }),
+      });
+    },
+  },
+  h("span", { class: "short-sku" }, `${line.sku} (of ${line.quantity})`),
+  input,
+  h("button", { type: "submit", "aria-label": `Short ${line.sku}` }, "Short"));
+}
+
 function shortForm(card, act) {
-  const rows = card.lines.map((line) => inlineForm(
-    `Units short of ${line.sku}`, "units", `Short ${line.sku}`,
-    (units) => act(REPORT_SHORT, { id: card.id, line: line.lineId, quantity: Number(units) }),
-    { type: "number", min: 1, max: line.quantity, value: 1 },
-  ));
-  return h("div", { class: "short-form", hidden: true }, rows);
+  return h("div", { class: "short-form", hidden: true }, card.lines.map((line) => shortRow(card, line, act)));
 }
 
 function pickingActions(card, act) {
@@ -60,22 +99,51 @@ function pickingActions(card, act) {
 function readyActions(card, act, now) {
   const closed = windowClosed(card, now);
   return [
-    inlineForm("Pickup code", "Customer's code", "Collect",
-      (code) => act(COLLECT, { id: card.id, code })),
+    needsPayment(card) ? paymentForm(card, act) : inlineForm("Pickup code", "Customer's code",
+      "Collect", (code) => act(COLLECT, { id: card.id, code })),
     h("button", {
       class: closed ? "no-show" : "secondary",
       "data-action": "no-show",
-      onclick: () => act(MARK_NO_SHOW, { id: card.id }),
+      onclick: (event) => ask(card, event.currentTarget, {
+        label: "No-show",
+        consequence: `This records a no-show: it cancels the whole order and releases `
+          + `${units(unitsLeft(card))}.`,
+        confirm: "Mark no-show",
+        act,
+        operation: MARK_NO_SHOW,
+        variables: () => ({ id: card.id }),
+      }),
     }, "Mark no-show"),
   ];
 }
 
+/** Cancel the order at the store's side (the customer asked, or it cannot be served). */
+function cancelButton(card, act) {
+  const reason = h("input", {
+    name: "reason", required: true, "aria-label": "Why", placeholder: "Why, e.g. customer asked",
+    autocomplete: "off",
+  });
+  return h("button", {
+    class: "secondary", "data-action": "cancel",
+    onclick: (event) => ask(card, event.currentTarget, {
+      label: "Cancel order",
+      consequence: `This cancels the whole order and releases ${units(unitsLeft(card))}.`,
+      confirm: "Cancel order",
+      act,
+      operation: CANCEL_ORDER,
+      variables: (values) => ({ order: card.orderId, reason: values.reason }),
+      extra: [reason],
+    }),
+  }, "Cancel order");
+}
+
 function actions(card, act, now) {
   if (card.status === "REQUESTED") {
-    return [h("button", { onclick: () => act(START_PICKING, { id: card.id }) }, "Start picking")];
+    return [h("button", { onclick: () => act(START_PICKING, { id: card.id }) }, "Start picking"),
+      cancelButton(card, act)];
   }
-  if (card.status === "PICKING") return pickingActions(card, act);
-  if (card.status === "READY") return readyActions(card, act, now);
+  if (card.status === "PICKING") return [...pickingActions(card, act), cancelButton(card, act)];
+  if (card.status === "READY") return [...readyActions(card, act, now), cancelButton(card, act)];
   return [];
 }
 
@@ -96,13 +164,16 @@ function notice(card, timeZone) {
   return h("p", { class: "told", "data-state": state }, text);
 }
 
-/** The card's content (the <li> itself is kept across updates by the board). */
+/** The card's content (the <li> itself is kept across updates by the board); the counter's
+ * parts (payment, arrival, a step waiting to be sent) come from counter.js and hold.js. */
 export function cardContent(card, { act, timeZone, now }) {
   const sla = slaOf(card, now, timeZone);
   return [
     h("header", {},
       h("strong", { class: "order" }, `Order ${card.orderNumber}`),
-      card.customerFirstName ? h("span", { class: "customer" }, card.customerFirstName) : null),
+      card.customerFirstName ? h("span", { class: "customer" }, card.customerFirstName) : null,
+      paymentBadge(card)),
+    arrivalLine(card, timeZone),
     h("p", { class: "window" },
       `promised ${clockTime(card.promisedReadyAt, timeZone)}`,
       card.shelfSpot ? h("span", { class: "shelf" }, ` · shelf ${card.shelfSpot}`) : null,
@@ -111,8 +182,9 @@ export function cardContent(card, { act, timeZone, now }) {
     notice(card, timeZone),
     h("p", { class: "sla", "data-level": sla.level }, sla.text),
     h("div", { class: "actions" }, actions(card, act, now)),
+    stepSlot(card),
     h("p", { class: "card-error", role: "alert", "data-testid": "card-error" }),
-  ];
+  ].filter((part) => part !== null); // a missing part is left out, not shown as "null"
 }
 
 export function refreshSla(element, card, timeZone, now) {

@@ -90,6 +90,19 @@ function drawComparison(rows) {
   document.querySelector("#comparison-panel").hidden = false;
 }
 
+const WAITS = ["Day", "Pickups", "Order → ready p50", "p90", "Arrivals",
+  "Arrival → hand-over p50", "p90"];
+
+/** Per day with pickups, newest first: the store's wait, then the curbside customer's. */
+function drawWaits(rows) {
+  const body = [...rows].filter((d) => d.pickups).reverse().map((d) => h("tr", { "data-day": d.day },
+    [d.day, String(d.pickups), duration(d.placedToReady.p50), duration(d.placedToReady.p90),
+      String(d.arrivals), duration(d.arrivalToCollected.p50), duration(d.arrivalToCollected.p90)]
+      .map((text) => h("td", {}, text))));
+  clear(document.querySelector("#waits")).append(
+    h("thead", {}, h("tr", {}, WAITS.map((t) => h("th", {}, t)))), h("tbody", {}, body));
+}
+
 function drawDays(days, rows, scope) {
   const byDay = new Map(rows.map((d) => [d.day, d.placedToCollected]));
   const series = (p) => days.map((day) => (byDay.has(day) ? byDay.get(day)[p] : null));
@@ -146,6 +159,7 @@ class Dashboard {
     const now = this.clock.now();
     drawTiles(ofDays(this.stats.days), ofBoards([...this.boards.values()], now));
     drawDays(this.days, this.stats.days, name);
+    drawWaits(this.stats.days);
     if (chain) {
       drawComparison(stores.map((s) => comparisonRow(s,
         ofDays(this.stats.byStore.filter((d) => d.storeId === s.id)),

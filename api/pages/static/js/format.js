@@ -48,6 +48,10 @@ export function slaOf(card, now, timeZone) {
       ? { level: "late", text: `window closed ${by}: not collected` }
       : { level: "ok", text: `collect by ${by}` };
   }
+  if (card.status === "CANCELLED") {
+    const why = card.lines.length ? "" : " · nothing left on the shelf";
+    return { level: "done", text: `cancelled ${clockTime(card.finishedAt, timeZone)}${why}` };
+  }
   if (card.status === "COLLECTED" || card.status === "NOT_COLLECTED") {
     const finished = Date.parse(card.finishedAt);
     const what = card.status === "COLLECTED" ? "handed over" : "closed";

@@ -12,9 +12,11 @@ function refusal(errors) {
   return auth ? new Refused(message) : new Error(message);
 }
 
-export async function request(token, document, variables = {}) {
+/** `keepalive`: the request outlives the page (a confirmed step sent as the page closes). */
+export async function request(token, document, variables = {}, { keepalive = false } = {}) {
   const response = await fetch(ENDPOINT, {
     method: "POST",
+    keepalive,
     headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
     body: JSON.stringify({ query: document, variables }),
   });

@@ -9,11 +9,13 @@ const CARD = `fragment StaffCard on Pickup {
   notification { state channel at reason }
   lines { lineId sku quantity productName }
   shortPicks { lineId sku quantityShort }
+  payment amountToPay { amount currency } arrived arrivedAt bayOrCar
 }`;
 
 const BOARD = `storeId asOf
   toPick { ...StaffCard } picking { ...StaffCard } ready { ...StaffCard }
-  collectedToday { ...StaffCard } notCollected { ...StaffCard }`;
+  collectedToday { ...StaffCard } notCollected { ...StaffCard }
+  arrived { ...StaffCard } cancelledToday { ...StaffCard }`;
 
 export const BOARD_QUERY = `query StaffBoard($store: String!) {
   pickupBoard(storeId: $store) { ${BOARD} } }
@@ -46,6 +48,12 @@ export const COLLECT = `mutation Collect($id: UUID!, $code: String!) {
 export const MARK_NO_SHOW = `mutation MarkNoShow($id: UUID!) {
   markNoShow(pickupId: $id) { ${OUTCOME} } }`;
 
+export const TAKE_PAYMENT = `mutation TakePayment($id: UUID!, $token: String!, $key: String) {
+  takePaymentAtCounter(pickupId: $id, paymentToken: $token, idempotencyKey: $key) { ${OUTCOME} } }`;
+
+export const CANCEL_ORDER = `mutation CancelOrder($order: UUID!, $reason: String!) {
+  cancelOrder(orderId: $order, reason: $reason) { position userErrors { code field message } } }`;
+
 /** {errors: [{code, field, message}], position} from any of the mutations above. */
 export function readOutcome(data) {
   const payload = Object.values(data)[0];
@@ -57,6 +65,7 @@ const FIGURES = `fragment StaffFigures on FulfillmentStatsConnection {
   nodes {
     storeId day pickups madeReady readyWithinPromise collected noShows shortPicks
     placedToCollected { p50 p90 max }
+    placedToReady { p50 p90 } arrivals arrivalToCollected { p50 p90 }
   }
 }`;
 

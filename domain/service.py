@@ -15,6 +15,7 @@ from domain.usecases.recovery import RecoveryUseCases
 from domain.usecases.returns import ReturnUseCases
 from domain.usecases.sales import SaleUseCases
 from domain.usecases.stock import StockUseCases
+from domain.usecases.till import TillUseCases
 
 
 class CommerceService(
@@ -23,6 +24,7 @@ class CommerceService(
     PickupUseCases,
     ReturnUseCases,
     StockUseCases,
+    TillUseCases,
     SaleUseCases,
     RecoveryUseCases,
 ):

@@ -12,6 +12,7 @@ from domain.order.model import FulfillmentMethod, OrderStatus
 from domain.pickup.model import PickupStatus
 from domain.returns.model import ReturnChannel, ReturnStatus
 from domain.usecases.carts import MergeChange
+from domain.usecases.till import ShopperKey
 from domain.values import Channel
 from projections.fulfillment_times import NotificationState
 from projections.journey_queries import JourneyStep
@@ -29,6 +30,9 @@ MergeChangeEnum = strawberry.enum(MergeChange, name="MergeChange")
 RecoveryChangeEnum = strawberry.enum(RecoveryChange, name="RecoveryChange")
 TouchpointKindEnum = strawberry.enum(TouchpointKind, name="TouchpointKind")
 JourneyStepEnum = strawberry.enum(JourneyStep, name="JourneyStep")
+ShopperKeyEnum = strawberry.enum(
+    ShopperKey, name="ShopperKey", description="What the shopper shows the till."
+)
 NotificationStateEnum = strawberry.enum(
     NotificationState,
     name="NotificationState",
@@ -48,5 +52,6 @@ __all__ = [
     "RecoveryChange",
     "ReturnChannel",
     "ReturnStatus",
+    "ShopperKey",
     "TouchpointKind",
 ]

@@ -20,6 +20,8 @@ from api.graphql.pickups.mutations import PickupMutations
 from api.graphql.pickups.queries import PickupQueries
 from api.graphql.pickups.subscriptions import PickupSubscriptions
 from api.graphql.pos.mutations import PosMutations
+from api.graphql.pos.ring_up import RingUpMutations
+from api.graphql.pos.shopper import TillShopperQueries
 from api.graphql.returns.mutations import ReturnMutations
 from api.graphql.returns.queries import ReturnQueries
 from api.graphql.staff.queries import StaffQueries
@@ -42,6 +44,7 @@ Query = merge_types(
         SystemQueries,
         CustomerQueries,
         AnalyticsQueries,
+        TillShopperQueries,
     ),
 )
 Mutation = merge_types(
@@ -53,6 +56,7 @@ Mutation = merge_types(
         ReturnMutations,
         StockMutations,
         PosMutations,
+        RingUpMutations,
         CustomerMutations,
         SystemMutations,
     ),

@@ -9,6 +9,7 @@ import strawberry
 
 from api.graphql.common import Money
 from api.graphql.enums import CartStatus, Channel
+from domain.cart.code import cart_code
 from projections.cart_continuity import CartView
 
 
@@ -42,7 +43,13 @@ class Cart:
     order_id: UUID | None
     merged_into: UUID | None
     last_activity_at: datetime
-    version: int = strawberry.field(description="For checkout's expectedVersions.")
+    version: int = strawberry.field(
+        description="For checkout's expectedVersions, and a till's ringUpCart(cartVersion)."
+    )
+    till_code: str = strawberry.field(
+        description="What the shopper's app shows as a QR code for a till to continue this "
+        "cart (tillShopper(by: CART_CODE))."
+    )
 
     @classmethod
     def of(cls, view: CartView) -> Cart:
@@ -79,4 +86,5 @@ class Cart:
             merged_into=view.merged_into,
             last_activity_at=view.last_activity_at,
             version=view.version,
+            till_code=cart_code(view.cart_id),
         )

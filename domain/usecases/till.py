@@ -23,6 +23,12 @@ from domain.usecases.sales import PosSaleLine, SaleUseCases, UnknownLoyaltyId, r
 from domain.values import Context, Money
 
 
+class CartChangedSinceSeen(StaleVersion):
+    """The till showed the associate an older cart than the one there is now."""
+
+    subject = "cart_version"
+
+
 class ShopperKey(enum.StrEnum):
     """What the shopper shows the till. E-mail and phone come through the audited identity
     lookup (`identify_shopper`): one more member here, resolved in `_shopper_by`."""
@@ -119,7 +125,7 @@ class TillUseCases(SaleUseCases, CurrentCarts):
             rung_up = CartRungUp(
                 sale.id, receipt.number, cart.id, sale.customer_id, sale.total, location_id, changes
             )
-            return Decision([sale, cart, *items.values(), *closing], rung_up)
+            return Decision([cart, sale, *items.values(), *closing], rung_up)
 
         request = idempotent(
             key,
@@ -138,5 +144,5 @@ class TillUseCases(SaleUseCases, CurrentCarts):
         if not cart.is_open:
             raise CartClosed(cart_id=cart.id, status=cart.status.value)
         if cart.version != version:
-            raise StaleVersion(cart.id, "cart", version, cart.version)
+            raise CartChangedSinceSeen(cart.id, "cart", version, cart.version)
         return cart

@@ -52,13 +52,13 @@ class RingUpMutations:
         sale_id: Annotated[str, described(SALE_NUMBER_LIMIT)],
         lines: Annotated[list[SaleLineInput], described(SALE_LINES_LIMIT)],
         payment_reference: OptionalId = None,
-        store_id: Annotated[
+        location_id: Annotated[
             str | None, described("Which of the till's stores (default: its first).")
         ] = None,
     ) -> RingUpCartPayload:
         context = info.context
         till = context.require(Role.POS)
-        store = store_id or (till.stores[0] if till.stores else "")
+        store = location_id or (till.stores[0] if till.stores else "")
 
         async def ring_up() -> Done[CartRungUp]:
             return await context.services.service.ring_up_cart(

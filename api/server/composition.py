@@ -112,8 +112,11 @@ def outbox_relay(database: Database, settings: Settings) -> OutboxRelay | None:
 
 
 async def seed_if_asked(services: Services, settings: Settings) -> None:
-    if settings.seed_demo and await seed_demo(services.database.pool, services.service):
-        log.info("demo catalog, stores and stock loaded")
+    if not settings.seed_demo:
+        return
+    days = settings.demo_history_days
+    if await seed_demo(services.database.pool, services.service, days):
+        log.info("demo catalog, stores and stock loaded, with %s days of pickups", days)
 
 
 @asynccontextmanager

@@ -5,7 +5,6 @@ and Ada's web cart, open, for a till to continue."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 from importlib import resources
 
@@ -74,20 +73,15 @@ async def seed_demo(pool: asyncpg.Pool, service: CommerceService, history_days: 
     clock = ManualClock(now - timedelta(days=history_days + 1))
     seeding = at_another_time(service, clock) if plan else service
     handed_over = units_handed_over(plan)
-    # One stream each: received side by side, the way several deliveries arrive.
-    await asyncio.gather(
-        *(
-            seeding.receive_stock(
-                location_id,
-                sku,
-                units + handed_over.get((location_id, sku), 0),
-                "demo-opening-stock",
-                SEED_CONTEXT,
-                idempotency_key=f"demo-stock:{location_id}:{sku}",
-            )
-            for location_id, sku, units in demo_stock(products, locations)
+    for location_id, sku, units in demo_stock(products, locations):
+        await seeding.receive_stock(
+            location_id,
+            sku,
+            units + handed_over.get((location_id, sku), 0),
+            "demo-opening-stock",
+            SEED_CONTEXT,
+            idempotency_key=f"demo-stock:{location_id}:{sku}",
         )
-    )
     if plan:
         await play_history(service, plan, pickers(staff))
         await adas_open_cart(seeding, clock, now)

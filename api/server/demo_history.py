@@ -90,30 +90,44 @@ def _pickup(
     now: datetime,
     rng: random.Random,
 ) -> PlannedPickup | None:
-    open_minutes = _minutes_open(store)
-    placed = opening + timedelta(minutes=rng.uniform(20, max(30, open_minutes - 120)))
+    """One order placed that day, and what became of it; None if it would still be open."""
+    placed, picking, ready, promised = _until_ready(store, opening, rng)
+    lines = _lines(rng)
+    two_units = [sku for sku, units in lines if units == 2]
+    short = two_units[0] if two_units and rng.random() < SHORT_SHARE else None
+    end = _end(store, ready, now, rng)
+    if end is None:
+        return None  # a pickup not finished yet would wait on today's board
+    customer = None if rng.random() < GUEST_SHARE or not shoppers else rng.choice(shoppers)
+    return PlannedPickup(
+        number, store.id, customer, lines, placed, picking, ready, promised, short, *end
+    )
+
+
+def _until_ready(
+    store: Location, opening: datetime, rng: random.Random
+) -> tuple[datetime, datetime, datetime, datetime]:
+    """(placed, picking started, ready, promised): placed while the store is open, picked
+    within the promise unless late."""
+    placed = opening + timedelta(minutes=rng.uniform(20, max(30, _minutes_open(store) - 120)))
     promised = placed + timedelta(minutes=store.pickup_service_minutes)
     if rng.random() < LATE_SHARE:
         picking = promised + timedelta(minutes=rng.uniform(5, 60))
     else:
         picking = placed + timedelta(minutes=rng.uniform(0.1, 0.6) * store.pickup_service_minutes)
-    ready = picking + timedelta(minutes=rng.uniform(6, 20))
-    lines = _lines(rng)
-    two_units = [sku for sku, units in lines if units == 2]
-    short = two_units[0] if two_units and rng.random() < SHORT_SHARE else None
+    return placed, picking, picking + timedelta(minutes=rng.uniform(6, 20)), promised
+
+
+def _end(
+    store: Location, ready: datetime, now: datetime, rng: random.Random
+) -> tuple[datetime | None, datetime | None] | None:
+    """(collected, expired): a few never collected once their window closed; None when the
+    customer would come only after now."""
     window_closes = ready + timedelta(days=store.pickup_window_days)
-    collected = expired = None
     if window_closes < now and rng.random() < NO_SHOW_SHARE:
-        expired = window_closes
-    else:
-        collected = _in_opening_hours(ready + timedelta(hours=rng.uniform(0.5, 30)), store, rng)
-        if collected >= now:
-            return None  # a pickup not finished yet would wait on today's board
-    customer = None if rng.random() < GUEST_SHARE or not shoppers else rng.choice(shoppers)
-    return PlannedPickup(
-        number, store.id, customer, lines, placed, picking, ready, promised, short,
-        collected, expired,
-    )  # fmt: skip
+        return None, window_closes
+    collected = _in_opening_hours(ready + timedelta(hours=rng.uniform(0.5, 30)), store, rng)
+    return (collected, None) if collected < now else None
 
 
 def _lines(rng: random.Random) -> tuple[tuple[str, int], ...]:

@@ -60,6 +60,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     clock_start: str | None = None
     clock_speed: Seconds = 1.0
     seed_demo: bool = True
+    # With the demo: this many days of click-and-collect before today in every store, played
+    # through the use cases (0: none; tests start from an empty history).
+    demo_history_days: Annotated[int, msgspec.Meta(ge=0, le=60)] = 14
     # The outbox (adapters/outbox/): off unless NATS_URL is set. `omni serve` runs the relay
     # in the API process unless OMNI_RUN_OUTBOX=false (then `omni outbox run` does).
     nats_url: str | None = None

@@ -92,6 +92,7 @@ class ErrorCode(enum.StrEnum):
     INVALID_RECEIPT = "INVALID_RECEIPT"
     EMPTY_SALE = "EMPTY_SALE"
     INVALID_SALE_LINE = "INVALID_SALE_LINE"
+    INVALID_CART_CODE = "INVALID_CART_CODE"  # not the code a shopper's app shows for a cart
 
 
 class DomainError(Exception):

@@ -17,6 +17,7 @@ from domain.usecases.returns import ReturnUseCases
 from domain.usecases.sales import SaleUseCases
 from domain.usecases.stock import StockUseCases
 from domain.usecases.store_counter import CounterUseCases
+from domain.usecases.till import TillUseCases
 
 
 class CommerceService(
@@ -26,6 +27,7 @@ class CommerceService(
     ReturnUseCases,
     StockUseCases,
     CounterUseCases,
+    TillUseCases,
     SaleUseCases,
     RecoveryUseCases,
     CustomerUseCases,

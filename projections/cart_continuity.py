@@ -126,6 +126,8 @@ def _fold_cart(carts: dict[UUID, _CartChange], recorded: RecordedEvent) -> None:
             change.fields.update(status=CartStatus.MERGED.value, merged_into=e.target_cart_id)
         case Cart.CheckedOut():
             change.fields.update(status=CartStatus.CHECKED_OUT.value, order_id=e.order_id)
+        case Cart.BoughtInStore():
+            change.fields["status"] = CartStatus.BOUGHT_IN_STORE.value
         case Cart.Abandoned():
             change.fields["status"] = CartStatus.ABANDONED.value
         case Cart.Recovered():

@@ -133,7 +133,7 @@ def _fold(
             cart.lines.update({line.sku: line for line in e.lines})
         case Cart.AssignedToCustomer():
             cart.customer_id = e.customer_id
-        case Cart.CheckedOut() | Cart.MergedInto():
+        case Cart.CheckedOut() | Cart.MergedInto() | Cart.BoughtInStore():
             cart.status = "closed"
         case Cart.Abandoned():
             cart.status, cart.abandoned_at = "abandoned", e.at

@@ -34,7 +34,7 @@ PICKUP_EXPIRY = "pickup_expiry"
 # them out: they are never due.
 KINDS = (ABANDON_CART, PICKUP_OVERDUE, PICKUP_EXPIRY)
 
-CART_CLOSED = (Cart.CheckedOut, Cart.MergedInto, Cart.Abandoned)
+CART_CLOSED = (Cart.CheckedOut, Cart.MergedInto, Cart.Abandoned, Cart.BoughtInStore)
 PICKUP_FINISHED = (Pickup.Collected, Pickup.NotCollected, Pickup.Cancelled)
 
 

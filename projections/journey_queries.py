@@ -56,6 +56,7 @@ WITH j AS (
                OR coalesce(nullif(j.checkout_device, '') <> nullif(j.device_id, ''), false))
              AS crossed,
            j.no_show_at IS NOT NULL AS no_show,
+           j.sale_id IS NOT NULL AS bought_in_store,
            j.ready_at IS NOT NULL AND j.notified_at IS NOT NULL AS notified
     FROM journey j LEFT JOIN locations l ON l.id = j.store_id
     WHERE j.merged_into IS NULL AND ($4::text IS NULL OR j.store_id = $4)
@@ -70,6 +71,7 @@ SELECT day, store_id, channel,
        count(*) FILTER (WHERE furthest >= 6) AS reached_6,
        count(*) FILTER (WHERE crossed) AS cross_channel,
        count(*) FILTER (WHERE no_show) AS no_shows,
+       count(*) FILTER (WHERE bought_in_store) AS bought_in_store,
        count(*) FILTER (WHERE notified) AS notified
 FROM j WHERE day BETWEEN $1 AND $2
 GROUP BY day, store_id, channel
@@ -114,6 +116,7 @@ class JourneyStats(msgspec.Struct, frozen=True):
     no_show_rate: float | None  # of the pickups that were ready: not collected in time
     notified: int  # ready pickups whose customer was told (a notice accepted, or staff)
     notified_share: float | None  # of the pickups that were ready
+    bought_in_store: int = 0  # rung up at a till: from the web, a web -> store journey
 
 
 class ReturnStats(msgspec.Struct, frozen=True):
@@ -162,7 +165,10 @@ def _journey_stats(row: asyncpg.Record) -> JourneyStats:
         going_on = reached[index + 1] if index + 1 < len(STEPS) else reached[index]
         dropped = reached[index] - going_on
         funnel.append(FunnelStep(step, reached[index], dropped, _share(dropped, reached[index])))
-    ready_ones = reached[STEPS.index("collected")] + row["no_shows"]
+    # A cart bought in store reached every step at the till, but it was never a pickup.
+    in_store = row["bought_in_store"]
+    ready_pickups = reached[STEPS.index("ready")] - in_store
+    ready_ones = reached[STEPS.index("collected")] - in_store + row["no_shows"]
     return JourneyStats(
         day=row["day"],
         store_id=row["store_id"],
@@ -173,7 +179,8 @@ def _journey_stats(row: asyncpg.Record) -> JourneyStats:
         no_shows=row["no_shows"],
         no_show_rate=_share(row["no_shows"], ready_ones),
         notified=row["notified"],
-        notified_share=_share(row["notified"], reached[STEPS.index("ready")]),
+        notified_share=_share(row["notified"], ready_pickups),
+        bought_in_store=in_store,
     )
 
 

@@ -9,6 +9,10 @@ that ended before checkout have none and count in the zone the query names. A gu
 merged into the customer's cart at sign-in is not a journey of its own: it continues in that
 cart. A journey crossed channels when it was checked out on another channel or device than
 it was started on (both known), or when it was bought online and returned in a store.
+
+A cart a till rang up (bought in store) is checked out, paid and handed over at that moment,
+at the till's store and on the till's channel: started on the web, it is a web -> store
+journey. It has no pickup, so it counts in neither the no-show rate nor the notified share.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from projections.runner import Projection
 IN_STORE_CHANNELS = ("pos", "staff")
 JOURNEY_TYPES = (  # noqa: SIM905
     "uuid timestamptz text text text timestamptz timestamptz text text uuid uuid timestamptz "
-    "timestamptz timestamptz timestamptz timestamptz uuid bool"
+    "timestamptz timestamptz timestamptz timestamptz uuid uuid bool"
 ).split()
 RETURN_TYPES = "uuid text text bool text timestamptz timestamptz".split()  # noqa: SIM905
 
@@ -58,6 +62,7 @@ class _Journey:
     collected_at: datetime | None = None
     no_show_at: datetime | None = None
     notified_at: datetime | None = None  # a notice accepted (or staff's word), never intent
+    sale_id: UUID | None = None  # the till's sale, when a till rang the cart up
     merged_into: UUID | None = None
     returned_in_store: bool = False
 
@@ -90,7 +95,8 @@ class _Links:
 
 class Journeys(Projection):
     name = "journeys"
-    version = 2  # v2: when the customer was told their pickup is ready
+    # v2: when the customer was told their pickup is ready; v3: the sale of a cart bought in store
+    version = 3
     topics = (
         "domain.cart.model:Cart.",
         "domain.order.model:Order.",
@@ -116,6 +122,7 @@ class Journeys(Projection):
         collected_at       timestamptz,
         no_show_at         timestamptz,
         notified_at        timestamptz,
+        sale_id            uuid,
         merged_into        uuid,
         returned_in_store  boolean NOT NULL
     );
@@ -198,6 +205,8 @@ def _fold(
             journey(recorded.stream_id).set(first_line_at=at)
         case Cart.MergedInto():
             journey(recorded.stream_id).set(merged_into=e.target_cart_id)
+        case Cart.BoughtInStore():
+            _bought_in_store(recorded, e, journey(recorded.stream_id))
         case Order.Placed():
             _checked_out(recorded, e, links, journey(e.cart_id))
         case Order.PaymentAuthorized():
@@ -228,6 +237,19 @@ def _checked_out(
         checkout_device=recorded.context.device_id,
         order_id=order_id,
         pickup_id=pickup_id,
+    )
+
+
+def _bought_in_store(recorded: RecordedEvent, e: Cart.BoughtInStore, journey: _Journey) -> None:
+    context = recorded.context
+    journey.set(
+        store_id=e.store_id,
+        checkout_at=e.at,
+        checkout_channel=context.channel.value,
+        checkout_device=context.device_id,
+        paid_at=e.at,
+        collected_at=e.at,
+        sale_id=e.sale_id,
     )
 
 

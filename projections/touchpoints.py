@@ -28,6 +28,7 @@ class Kind(enum.StrEnum):
     CART_MERGED = "cart_merged"
     CART_ABANDONED = "cart_abandoned"
     CART_RECOVERED = "cart_recovered"
+    CART_BOUGHT_IN_STORE = "cart_bought_in_store"
     CHECKOUT = "checkout"
     PAYMENT_AUTHORIZED = "payment_authorized"
     PAYMENT_FAILED = "payment_failed"
@@ -158,9 +159,27 @@ def _cart_closing(cart: Subject, e: Cart.Event) -> tuple[Subject, Touch] | None:
             cart.state = OPEN
             told = f"Cart recovered ({_count(len(e.changes), 'change')} to its lines)"
             return cart, Touch(Kind.CART_RECOVERED, told)
+        case Cart.BoughtInStore():
+            cart.state, cart.store_id = CLOSED, e.store_id
+            return cart, Touch(Kind.CART_BOUGHT_IN_STORE, _rung_up(e))
         case Cart.CheckedOut() | Cart.MergedInto():
             cart.state = CLOSED  # the order's checkout, or the target's merge, tells it
     return None
+
+
+def _rung_up(e: Cart.BoughtInStore) -> str:
+    """What the till did with the cart; the sale's own touchpoint says what was paid."""
+    told = f"Cart rung up at the till in {e.store_id}"
+    added = sum(1 for c in e.changes if c.in_cart == 0)
+    left = sum(1 for c in e.changes if c.bought == 0)
+    changed = len(e.changes) - added - left
+    parts = [
+        f"{_count(added, 'line')} added at the counter" if added else "",
+        f"{_count(left, 'line')} left out" if left else "",
+        f"{_count(changed, 'quantity', 'quantities')} changed" if changed else "",
+    ]
+    said = ", ".join(part for part in parts if part)
+    return f"{told}: {said}" if said else f"{told}, as it was"
 
 
 def _claim(fold: Fold, guest_cart_id: UUID, customer_id: str | None) -> None:
@@ -253,5 +272,5 @@ def _items(count: int) -> str:
     return _count(count, "item")
 
 
-def _count(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+def _count(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {plural or noun + 's'}"

@@ -53,6 +53,7 @@ def settings() -> Settings:
         data_dir=str(ROOT / ".omni" / "test"),
         environment="test",
         seed_demo=False,
+        demo_history_days=0,  # a test that wants the demo's history asks for it
         poll_interval=0.5,
         nats_url=None,  # the outbox only where a test turns it on (tests/outbox/)
     )

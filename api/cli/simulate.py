@@ -140,6 +140,7 @@ def _environment(
         "OMNI_DATA_DIR": str(settings.data_path.resolve()),
         "OMNI_DATABASE_SCHEMA": schema,
         "OMNI_SEED_DEMO": "true",
+        "OMNI_DEMO_HISTORY_DAYS": "0",  # the figures compared are the simulation's own
         "OMNI_RUN_PROJECTIONS": "true",
         "OMNI_RUN_SCHEDULER": "true",
         "OMNI_SCHEDULER_INTERVAL": "0.2",

@@ -16,6 +16,7 @@ from domain.order.model import FulfillmentMethod, OrderStatus
 from domain.pickup.model import PickupStatus
 from domain.returns.model import ReturnChannel, ReturnStatus
 from domain.usecases.carts import MergeChange
+from domain.usecases.till import ShopperKey
 from domain.values import Channel
 from projections.fulfillment_times import NotificationState
 from projections.journey_queries import JourneyStep
@@ -66,6 +67,9 @@ LookupOutcomeEnum = strawberry.enum(
     name="LookupOutcome",
     description="FOUND names one customer; AMBIGUOUS (more than one holds it) names nobody.",
 )
+ShopperKeyEnum = strawberry.enum(
+    ShopperKey, name="ShopperKey", description="What the shopper shows the till."
+)
 NotificationStateEnum = strawberry.enum(
     NotificationState,
     name="NotificationState",
@@ -97,5 +101,6 @@ __all__ = [
     "ReturnChannel",
     "ReturnStatus",
     "ShopperChannel",
+    "ShopperKey",
     "TouchpointKind",
 ]

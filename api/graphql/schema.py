@@ -24,6 +24,8 @@ from api.graphql.pickups.queries import PickupQueries
 from api.graphql.pickups.store_counter import CounterMutations
 from api.graphql.pickups.subscriptions import PickupSubscriptions
 from api.graphql.pos.mutations import PosMutations
+from api.graphql.pos.ring_up import RingUpMutations
+from api.graphql.pos.shopper import TillShopperQueries
 from api.graphql.returns.mutations import ReturnMutations
 from api.graphql.returns.queries import ReturnQueries
 from api.graphql.staff.queries import StaffQueries
@@ -47,6 +49,7 @@ Query = merge_types(
         CustomerQueries,
         CustomerDataQueries,
         AnalyticsQueries,
+        TillShopperQueries,
     ),
 )
 Mutation = merge_types(
@@ -58,6 +61,7 @@ Mutation = merge_types(
         ReturnMutations,
         StockMutations,
         PosMutations,
+        RingUpMutations,
         CustomerMutations,
         ConsentMutations,
         IdentityMutations,

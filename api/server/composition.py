@@ -30,6 +30,7 @@ from projections.catalog import all_projections
 from projections.supervisor import ProjectionSupervisor
 
 log = logging.getLogger("omnicommerce")
+DEMO_CATCH_UP_SECONDS = 60.0  # the read models over the demo's history: a few seconds
 
 
 async def build_services(settings: Settings, schema: str | None = None) -> Services:
@@ -111,9 +112,15 @@ def outbox_relay(database: Database, settings: Settings) -> OutboxRelay | None:
     return OutboxRelay(database.store, settings.nats_url, config, database.dsn, database.schema)
 
 
-async def seed_if_asked(services: Services, settings: Settings) -> None:
-    if settings.seed_demo and await seed_demo(services.database.pool, services.service):
-        log.info("demo catalog, stores and stock loaded")
+async def seed_if_asked(services: Services, settings: Settings) -> bool:
+    """Whether the demo was loaded now (into an empty database)."""
+    if not settings.seed_demo:
+        return False
+    days = settings.demo_history_days
+    if not await seed_demo(services.database.pool, services.service, days):
+        return False
+    log.info("demo catalog, stores and stock loaded, with %s days of pickups", days)
+    return True
 
 
 @asynccontextmanager
@@ -122,7 +129,7 @@ async def jobs_beside_requests(services: Services, settings: Settings) -> AsyncI
     projection runners, the scheduler and the outbox relay running until the block ends."""
     await services.projections.prepare()
     await services.projections.follow_other_processes()
-    await seed_if_asked(services, settings)
+    seeded = await seed_if_asked(services, settings)
     scheduler = Scheduler(
         services.database.pool,
         services.service,
@@ -132,6 +139,9 @@ async def jobs_beside_requests(services: Services, settings: Settings) -> AsyncI
     )
     if settings.run_projections:
         services.projections.start()
+        if seeded and settings.demo_history_days:  # the first page shows all of the history
+            head = await services.database.store.committed_head()
+            await services.projections.wait_for(head, DEMO_CATCH_UP_SECONDS)
     if settings.run_scheduler:
         scheduler.start()
     # The outbox relay (when NATS_URL is set) runs as a task of its own: NATS being down

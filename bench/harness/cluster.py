@@ -115,6 +115,7 @@ async def running_cluster(
         "OMNI_RUN_SCHEDULER": "false",
         "OMNI_POLL_INTERVAL": "0.5",
         "OMNI_POOL_SIZE": "12",
+        "OMNI_DEMO_HISTORY_DAYS": "0",
     }
     cluster = Cluster(settings, env, schema)
     try:

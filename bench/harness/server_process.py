@@ -57,6 +57,7 @@ async def running_server(
         "PYTHONPATH": str(ROOT),
         "OMNI_DATABASE_SCHEMA": schema,
         "OMNI_DATA_DIR": settings.data_dir,
+        "OMNI_DEMO_HISTORY_DAYS": "0",  # the demo's past only where a caller asks for it
         **overrides,
     }
     if projection_worker:
@@ -141,6 +142,7 @@ async def running_supervisor(
         "PYTHONPATH": str(ROOT),
         "OMNI_DATABASE_SCHEMA": schema,
         "OMNI_DATA_DIR": settings.data_dir,
+        "OMNI_DEMO_HISTORY_DAYS": "0",  # the demo's past only where a caller asks for it
         **overrides,
     }
     command = ["-m", "api.cli", "serve", "--workers", str(workers), "--port", str(port)]

@@ -43,6 +43,7 @@ __all__ = [
     "CartLine",
     "CartStatus",
     "CartStillActive",
+    "CounterChange",
     "CurrencyMismatch",
     "EmptyCart",
     "InvalidQuantity",
@@ -55,6 +56,7 @@ class CartStatus(enum.StrEnum):
     CHECKED_OUT = "checked_out"
     MERGED = "merged"
     ABANDONED = "abandoned"
+    BOUGHT_IN_STORE = "bought_in_store"  # a till rang it up as a sale
 
 
 class CartLine(msgspec.Struct, frozen=True):
@@ -110,6 +112,15 @@ class Supply(msgspec.Struct, frozen=True):
     def where(self, units: int) -> tuple[str, ...]:
         found = (location for location, available in self.by_location if available >= units)
         return tuple(found)[:ALTERNATIVES_SHOWN]
+
+
+class CounterChange(msgspec.Struct, frozen=True):
+    """A SKU the till sold in another quantity than the online cart held: added at the
+    counter (in_cart 0), left out (bought 0), or changed."""
+
+    sku: Code
+    in_cart: int
+    bought: int
 
 
 class Shopper(msgspec.Struct, frozen=True):
@@ -201,6 +212,12 @@ class Cart(Aggregate):
         at: datetime
 
     class Abandoned(Aggregate.Event):
+        at: datetime
+
+    class BoughtInStore(Aggregate.Event):
+        sale_id: UUID
+        store_id: Code
+        changes: list[CounterChange]  # what the counter sold that the cart did not hold
         at: datetime
 
     class Recovered(Aggregate.Event):
@@ -383,6 +400,27 @@ class Cart(Aggregate):
     def _checked_out(self, order_id: UUID, at: datetime) -> None:
         self.status = CartStatus.CHECKED_OUT
         self.order_id = order_id
+
+    def buy_in_store(
+        self, sale_id: UUID, store_id: str, bought: Mapping[str, int], at: datetime
+    ) -> list[CounterChange]:
+        """A till rang the cart up as its sale, with what was in the basket at the counter;
+        returns how that differed from the cart."""
+        self._require_open()
+        held = {sku: line.quantity for sku, line in self.lines.items()}
+        changes = [
+            CounterChange(sku, held.get(sku, 0), bought.get(sku, 0))
+            for sku in sorted(held.keys() | bought.keys())
+            if held.get(sku, 0) != bought.get(sku, 0)
+        ]
+        self._bought_in_store(sale_id=sale_id, store_id=store_id, changes=changes, at=at)
+        return changes
+
+    @event(BoughtInStore)
+    def _bought_in_store(
+        self, sale_id: UUID, store_id: str, changes: list[CounterChange], at: datetime
+    ) -> None:
+        self.status = CartStatus.BOUGHT_IN_STORE
 
     def abandon(self, at: datetime, idle_for: timedelta) -> None:
         """No activity for `idle_for`: the cart is given up."""

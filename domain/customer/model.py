@@ -25,6 +25,7 @@ class CartBecameCurrentBecause(enum.StrEnum):
 class CurrentCartClosedBecause(enum.StrEnum):
     CHECKED_OUT = "checked_out"
     ABANDONED = "abandoned"
+    BOUGHT_IN_STORE = "bought_in_store"  # a till rang the cart up as a sale
     FOUND_CLOSED = "found_closed"  # closed without this stream knowing (data written before it)
     PROFILES_MERGED = "profiles_merged"  # the profile was merged: its cart went to the survivor
 

@@ -52,7 +52,7 @@ class CustomerMismatch(DomainError):
     message = "loyalty card {loyalty_id} is not customer {customer_id}'s"
 
 
-def _require_bounded(
+def require_bounded(
     terminal_id: str,
     sale_number: str,
     lines: list[PosSaleLine],
@@ -102,7 +102,7 @@ class SaleUseCases(CustomerProfiles):
         """A sale that happened at a till, with its stock movements; safe to upload again
         (store, till and sale number are the key). An unknown shopper records nothing."""
         access.require(context.actor, Capability.SELL, location_id)
-        _require_bounded(terminal_id, sale_number, lines, payment_reference, loyalty_id)
+        require_bounded(terminal_id, sale_number, lines, payment_reference, loyalty_id)
         bounds.require_id(customer_id, "customer_id")
         receipt = Receipt(location_id, terminal_id, sale_number)
         sold_at = self.clock.now()

@@ -92,6 +92,7 @@ async def traced_server(
         "OTEL_BSP_SCHEDULE_DELAY": "100",  # export within 0.1 s instead of 5 s
         "OMNI_LOG_FORMAT": "json",
         "OMNI_SEED_DEMO": "true",
+        "OMNI_DEMO_HISTORY_DAYS": "0",
     }
     try:
         async with omni_serve(settings, log_file, **env) as base:

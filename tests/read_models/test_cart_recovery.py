@@ -277,8 +277,11 @@ async def test_a_guest_cart_signed_in_and_merged_into_is_the_customers(
     [
         lambda cart: cart.recorded(Cart.CheckedOut, order_id=stream(9).id, at=GIVEN_UP),
         lambda cart: cart.recorded(Cart.MergedInto, target_cart_id=stream(9).id, at=GIVEN_UP),
+        lambda cart: cart.recorded(
+            Cart.BoughtInStore, sale_id=stream(9).id, store_id="AMS-ZUID", changes=[], at=GIVEN_UP
+        ),
     ],
-    ids=["checked out", "merged"],
+    ids=["checked out", "merged", "bought in store"],
 )
 async def test_a_closed_cart_was_never_abandoned(
     spec: ProjectionSpec, closing: Callable[[Stream], Fact]

@@ -80,8 +80,11 @@ async def test_a_cart_is_given_up_a_month_after_its_last_activity_by_the_service
         CART.recorded(Cart.CheckedOut, order_id=ORDER, at=t(20)),
         CART.recorded(Cart.MergedInto, target_cart_id=UUID(int=9), at=t(20)),
         CART.recorded(Cart.Abandoned, at=t(20) + days(31), context=SCHEDULER),
+        CART.recorded(
+            Cart.BoughtInStore, sale_id=UUID(int=8), store_id="AMS-ZUID", changes=[], at=t(20)
+        ),
     ],
-    ids=["checked out", "merged", "abandoned"],
+    ids=["checked out", "merged", "abandoned", "bought in store"],
 )
 async def test_a_closed_cart_is_never_given_up(spec: ProjectionSpec, closing: Fact) -> None:
     await (

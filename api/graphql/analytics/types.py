@@ -65,6 +65,11 @@ class JourneyStats:
         "or staff's own word. A notice that was only due, or failed, does not count."
     )
     notified_share: float | None = strawberry.field(description="Of the ready pickups.")
+    bought_in_store: int = strawberry.field(
+        description="Carts a till rang up as its sale (checked out, paid and handed over at "
+        "the till, in the till's store): started on WEB, a web -> store journey. They count "
+        "as cross-channel when started elsewhere, and never as pickups."
+    )
 
     @classmethod
     def of(cls, stats: journey_queries.JourneyStats) -> JourneyStats:
@@ -87,6 +92,7 @@ class JourneyStats:
             no_show_rate=stats.no_show_rate,
             notified=stats.notified,
             notified_share=stats.notified_share,
+            bought_in_store=stats.bought_in_store,
         )
 
 

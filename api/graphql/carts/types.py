@@ -9,6 +9,7 @@ import strawberry
 
 from api.graphql.common import Money
 from api.graphql.enums import CartStatus, Channel
+from domain.cart.code import cart_code
 from projections.cart_continuity import CartView
 
 
@@ -47,10 +48,14 @@ class Cart:
     last_activity_at: datetime
     version: int = strawberry.field(
         description="The cart's version: with `streamId`, what checkout's expectedVersions "
-        "takes for the cart."
+        "takes for the cart, and a till's ringUpCart(cartVersion)."
     )
     stream_id: UUID = strawberry.field(
         description="The cart's stream: the cart's own id, as checkout's expectedVersions names it."
+    )
+    till_code: str = strawberry.field(
+        description="What the shopper's app shows as a QR code for a till to continue this "
+        "cart (tillShopper(by: CART_CODE))."
     )
 
     @classmethod
@@ -89,4 +94,5 @@ class Cart:
             last_activity_at=view.last_activity_at,
             version=view.version,
             stream_id=view.cart_id,
+            till_code=cart_code(view.cart_id),
         )

@@ -68,13 +68,11 @@ class PosMutations:
         store = till.stores[0] if till.stores else ""
 
         async def record() -> Done[SaleRecorded]:
-            # The lines' prices are checked as the use case runs: a refusal is a userError.
-            sold = [PosSaleLine(line.sku, line.quantity, _price(line.unit_price)) for line in lines]
             return await context.services.service.record_pos_sale(
                 store,
                 till.subject,
                 sale_id,
-                sold,
+                sold_lines(lines),
                 context.command(),
                 payment_reference=payment_reference,
                 loyalty_id=loyalty_id,
@@ -94,6 +92,12 @@ def _customer_of(context: RequestContext, token: str | None) -> str | UserError 
     if shopper.role is not Role.CUSTOMER:
         return invalid("customerToken", "not a customer's token")
     return shopper.subject
+
+
+def sold_lines(lines: list[SaleLineInput]) -> list[PosSaleLine]:
+    """The lines as the till sent them. Called as the use case runs, so a price out of bounds
+    is refused as a userError."""
+    return [PosSaleLine(line.sku, line.quantity, _price(line.unit_price)) for line in lines]
 
 
 def _price(amount: Decimal | None) -> DomainMoney | None:

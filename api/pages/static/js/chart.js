@@ -9,8 +9,15 @@ const PAD = { left: 56, right: 16, top: 16, bottom: 36 };
 
 function niceCeiling(seconds) {
   const minutes = Math.max(1, seconds / 60);
-  const steps = [1, 2, 5, 10, 15, 30, 60, 120, 240, 480, 1440, 2880];
+  const steps = [1, 2, 5, 10, 15, 30, 60, 120, 240, 360, 480, 720, 1440, 2880];
   return (steps.find((s) => s * 4 >= minutes) || Math.ceil(minutes / 4)) * 4 * 60;
+}
+
+/** A grid line's value, short: "12 h", "2 d" where it is whole, else as any duration. */
+function axisLabel(seconds) {
+  if (seconds >= 86_400 && seconds % 86_400 === 0) return `${seconds / 86_400} d`;
+  if (seconds >= 3_600 && seconds % 3_600 === 0) return `${seconds / 3_600} h`;
+  return duration(seconds);
 }
 
 /** days: ["2026-11-01", ...]; series: [{name, key, values: [seconds|null, ...]}]. */
@@ -28,10 +35,11 @@ export function drawChart(container, days, series) {
     chart.append(
       svg("line", { x1: PAD.left, x2: WIDTH - PAD.right, y1: y(value), y2: y(value), class: "grid" }),
       svg("text", { x: PAD.left - 6, y: y(value) + 4, class: "axis", "text-anchor": "end" },
-        duration(value)));
+        axisLabel(value)));
   }
+  const labelEvery = Math.max(2, Math.ceil(days.length / 8)); // about eight dates, today's last
   days.forEach((day, i) => {
-    if ((days.length - 1 - i) % 2 === 0) {
+    if ((days.length - 1 - i) % labelEvery === 0) {
       chart.append(svg("text", { x: x(i), y: HEIGHT - 12, class: "axis", "text-anchor": "middle" },
         day.slice(5)));
     }
@@ -44,7 +52,7 @@ export function drawChart(container, days, series) {
       if (!p) return;
       const label = `${days[i]} ${s.name}: ${duration(s.values[i])}`;
       chart.append(svg("circle", {
-        cx: p[0], cy: p[1], r: 3.5, class: `point ${s.key}`,
+        cx: p[0], cy: p[1], r: days.length > 45 ? 2 : 3.5, class: `point ${s.key}`,
         "data-day": days[i], "data-series": s.key, "data-seconds": s.values[i],
       }, svg("title", {}, label)));
     });

@@ -1,24 +1,20 @@
-// /staff/dashboard: click-to-collect per day over 14 days and what waits now, for one store,
-// or for an admin the chain with every store compared. The now-figures follow the boards
-// live; the daily figures are re-read after every board change.
+// /staff/dashboard: click-to-collect per day over a range of days (the last 14 unless the
+// manager picks others) and what waits now, for one store, or for an admin the chain with
+// every store compared; the range's figures download as CSV. The now-figures follow the
+// boards live; the daily figures are re-read after every board change.
 import { drawChart } from "./chart.js";
+import { download, figuresCsv } from "./csv.js";
 import { clear, h } from "./dom.js";
 import { ServerClock, duration, percent } from "./format.js";
 import { LiveConnection, Refused, request } from "./graphql.js";
 import {
-  BOARD_SUBSCRIPTION, CHAIN_STATS, STATS_BY_STORE, STORE_STATS, readBoard, readStats,
+  BOARD_SUBSCRIPTION, CHAIN_DAYS, CHAIN_STATS, STATS_BY_STORE, STORE_STATS, readBoard, readStats,
 } from "./operations.js";
 import { openSession, showRefusal, showStatus, storePicker } from "./page.js";
+import { daysOf, describe, keepInAddress, rangeInAddress } from "./range.js";
+import { RangeForm } from "./range_form.js";
 
-const DAYS = 14;
 const RELOAD_AFTER_MS = 500;
-
-function lastDays(timeZone) {
-  const today = new Intl.DateTimeFormat("en-CA", { timeZone }).format(new Date());
-  const end = Date.parse(`${today}T12:00:00Z`);
-  return Array.from({ length: DAYS }, (_, i) =>
-    new Date(end - (DAYS - 1 - i) * 86_400_000).toISOString().slice(0, 10));
-}
 
 const sum = (values) => values.reduce((a, b) => a + (b || 0), 0);
 
@@ -27,7 +23,7 @@ function median(values) {
   return known.length ? known[Math.floor((known.length - 1) / 2)] : null;
 }
 
-/** The 14 days' figures of one store or of the chain. */
+/** The range's figures of one store or of the chain. */
 function ofDays(days) {
   const ready = sum(days.map((d) => d.madeReady));
   const readyInTime = sum(days.map((d) => (d.readyWithinPromise ?? 0) * d.madeReady));
@@ -58,13 +54,13 @@ function tile(id, label, value) {
     h("span", { class: "value" }, value), h("span", { class: "label" }, label));
 }
 
-function drawTiles(days, now) {
+function drawTiles(days, now, during) {
   clear(document.querySelector(".tiles")).append(
-    tile("pickups", `Pickups, last ${DAYS} days`, String(days.pickups)),
+    tile("pickups", `Pickups, ${during}`, String(days.pickups)),
     tile("within-promise", "Ready within promise", percent(days.withinPromise)),
-    tile("collected", `Collected, ${DAYS} days`, String(days.collected)),
-    tile("no-shows", `No-shows, ${DAYS} days`, String(days.noShows)),
-    tile("short-picks", `Units short-picked, ${DAYS} days`, String(days.shortPicks)),
+    tile("collected", `Collected, ${during}`, String(days.collected)),
+    tile("no-shows", `No-shows, ${during}`, String(days.noShows)),
+    tile("short-picks", `Units short-picked, ${during}`, String(days.shortPicks)),
     tile("waiting", "Waiting now", String(now.waiting)),
     tile("oldest", "Oldest waiting", duration(now.oldestSeconds)),
     tile("collected-today", "Collected today", String(now.collectedToday)),
@@ -83,7 +79,8 @@ function comparisonRow(store, days, now) {
   return h("tr", { "data-store": store.id }, cells.map((text) => h("td", {}, text)));
 }
 
-function drawComparison(rows) {
+function drawComparison(rows, during) {
+  document.querySelector("#comparison-title").textContent = `Stores compared (${during})`;
   clear(document.querySelector("#comparison")).append(
     h("thead", {}, h("tr", {}, COMPARED.map((t) => h("th", {}, t)))),
     h("tbody", {}, rows));
@@ -103,11 +100,11 @@ function drawWaits(rows) {
     h("thead", {}, h("tr", {}, WAITS.map((t) => h("th", {}, t)))), h("tbody", {}, body));
 }
 
-function drawDays(days, rows, scope) {
+function drawDays(days, rows, scope, during) {
   const byDay = new Map(rows.map((d) => [d.day, d.placedToCollected]));
   const series = (p) => days.map((day) => (byDay.has(day) ? byDay.get(day)[p] : null));
   document.querySelector("#chart-title").textContent =
-    `Click-to-collect (placed → collected) per day, last ${DAYS} days: ${scope}`;
+    `Click-to-collect (placed → collected) per day, ${during}: ${scope}`;
   drawChart(document.querySelector("#chart"), days, [
     { name: "p50 placed → collected", key: "p50", values: series("p50") },
     { name: "p90 placed → collected", key: "p90", values: series("p90") },
@@ -124,26 +121,40 @@ function scopeOf(me, store) {
 class Dashboard {
   constructor(token, scope) {
     Object.assign(this, { token, scope });
-    this.days = lastDays(scope.stores[0].timeZone);
+    this.timeZone = scope.stores[0].timeZone;
     this.boards = new Map();
     this.stats = null;
+    this.loads = 0;
     this.clock = new ServerClock();
+    this.show(rangeInAddress(this.timeZone));
+  }
+
+  /** Another range of days: kept in the address; its figures are read again. */
+  show(range) {
+    this.range = range;
+    this.days = daysOf(range);
+    keepInAddress(range);
   }
 
   async loadStats() {
-    const range = { first: this.days[0], last: this.days.at(-1) };
-    if (!this.scope.chain) {
-      const { id } = this.scope.stores[0];
-      this.stats = readStats(await request(this.token, STORE_STATS, { store: id, ...range }));
-    } else {
-      const stats = readStats(await request(this.token, CHAIN_STATS, { ...range, after: null }));
-      for (let next = stats.next; next;) {
-        const page = readStats(await request(this.token, STATS_BY_STORE, { ...range, after: next }));
-        stats.byStore.push(...page.byStore);
-        next = page.next;
-      }
-      this.stats = stats;
+    const asked = ++this.loads; // a range picked meanwhile wins over this answer
+    const range = { first: this.range.first, last: this.range.last };
+    const { chain, stores } = this.scope;
+    const first = chain ? [CHAIN_STATS, {}] : [STORE_STATS, { store: stores[0].id }];
+    const stats = readStats(await request(this.token, first[0], { ...range, ...first[1], after: null }));
+    const more = chain ? CHAIN_DAYS : STORE_STATS;
+    for (let next = stats.nextDays; next;) {
+      const page = readStats(await request(this.token, more, { ...range, ...first[1], after: next }));
+      stats.days.push(...page.days);
+      next = page.nextDays;
     }
+    for (let next = stats.next; next;) {
+      const page = readStats(await request(this.token, STATS_BY_STORE, { ...range, after: next }));
+      stats.byStore.push(...page.byStore);
+      next = page.next;
+    }
+    if (asked !== this.loads) return;
+    this.stats = { ...stats, range };
     this.redraw();
   }
 
@@ -157,15 +168,27 @@ class Dashboard {
     const { stores, chain, name } = this.scope;
     if (!this.stats || stores.some((s) => !this.boards.has(s.id))) return; // not all in yet
     const now = this.clock.now();
-    drawTiles(ofDays(this.stats.days), ofBoards([...this.boards.values()], now));
-    drawDays(this.days, this.stats.days, name);
+    const during = describe(this.stats.range, this.timeZone);
+    drawTiles(ofDays(this.stats.days), ofBoards([...this.boards.values()], now), during);
+    drawDays(daysOf(this.stats.range), this.stats.days, name, during);
     drawWaits(this.stats.days);
     if (chain) {
       drawComparison(stores.map((s) => comparisonRow(s,
         ofDays(this.stats.byStore.filter((d) => d.storeId === s.id)),
-        ofBoards([this.boards.get(s.id)], now))));
+        ofBoards([this.boards.get(s.id)], now))), during);
     }
+    document.body.dataset.range = `${this.stats.range.first}/${this.stats.range.last}`;
     document.body.dataset.state = "ready";
+  }
+
+  /** The figures on the page, one row per store and day, as a file. */
+  downloadCsv() {
+    if (!this.stats) return;
+    const { range, days, byStore } = this.stats;
+    const rows = this.scope.chain ? byStore : days; // a store's days name it
+    const who = this.scope.chain ? "all-stores" : this.scope.stores[0].id;
+    download(`click-to-collect_${who}_${range.first}_${range.last}.csv`,
+      figuresCsv(this.scope.stores, daysOf(range), rows));
   }
 }
 
@@ -179,6 +202,14 @@ async function main() {
     `/staff?store=${encodeURIComponent(scope.stores[0].id)}`;
   storePicker(me, scope.chain ? "" : store.id, { everyStore: me.role === "admin" });
   const dashboard = new Dashboard(token, scope);
+  new RangeForm(document.querySelector("#range"), dashboard.range, {
+    timeZone: dashboard.timeZone,
+    onRange: (range) => {
+      dashboard.show(range);
+      dashboard.loadStats().catch((failure) => showRefusal("The figures could not load", String(failure.message || failure)));
+    },
+    onDownload: () => dashboard.downloadCsv(),
+  });
   try {
     await dashboard.loadStats();
   } catch (failure) {

@@ -64,15 +64,16 @@ const FIGURES = `fragment StaffFigures on FulfillmentStatsConnection {
   pageInfo { hasNextPage endCursor }
   nodes {
     storeId day pickups madeReady readyWithinPromise collected noShows shortPicks
-    placedToCollected { p50 p90 max }
-    placedToReady { p50 p90 } arrivals arrivalToCollected { p50 p90 }
+    placedToReady { p50 p90 } readyToCollected { p50 p90 } placedToCollected { p50 p90 max }
+    arrivals arrivalToCollected { p50 p90 }
   }
 }`;
 
-/** One store's 14 days. */
-export const STORE_STATS = `query StaffStoreStats($store: String!, $first: Date!, $last: Date!) {
-  days: fulfillmentStats(storeId: $store, firstDay: $first, lastDay: $last, first: 100) {
-    ...StaffFigures } }
+/** One store's days of a range, a page (100 days) at a time. */
+export const STORE_STATS = `query StaffStoreStats($store: String!, $first: Date!, $last: Date!,
+  $after: String) {
+  days: fulfillmentStats(storeId: $store, firstDay: $first, lastDay: $last, first: 100,
+    after: $after) { ...StaffFigures } }
 ${FIGURES}`;
 
 /** An admin's chain-wide days and, in the same request, a page of every store's days. */
@@ -82,18 +83,26 @@ export const CHAIN_STATS = `query StaffChainStats($first: Date!, $last: Date!, $
     ...StaffFigures } }
 ${FIGURES}`;
 
+/** The next pages of the chain's days, for a range longer than a page. */
+export const CHAIN_DAYS = `query StaffChainDays($first: Date!, $last: Date!, $after: String) {
+  days: fulfillmentStats(firstDay: $first, lastDay: $last, first: 100, after: $after) {
+    ...StaffFigures } }
+${FIGURES}`;
+
 /** The next pages of every store's days, when there are more stores than one page holds. */
 export const STATS_BY_STORE = `query StaffStatsByStore($first: Date!, $last: Date!, $after: String) {
   byStore: fulfillmentStatsByStore(firstDay: $first, lastDay: $last, first: 100, after: $after) {
     ...StaffFigures } }
 ${FIGURES}`;
 
-/** {days, byStore, next}: nodes of each connection, and the cursor of a further page. */
+const nextCursor = (page) => (page && page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null);
+
+/** {days, byStore, nextDays, next}: nodes of each connection, and the cursors of more pages. */
 export function readStats(data) {
-  const page = data.byStore;
   return {
     days: data.days ? data.days.nodes : [],
-    byStore: page ? page.nodes : [],
-    next: page && page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null,
+    byStore: data.byStore ? data.byStore.nodes : [],
+    nextDays: nextCursor(data.days),
+    next: nextCursor(data.byStore),
   };
 }

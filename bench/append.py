@@ -388,7 +388,7 @@ async def _python_side(rounds: int = 20_000) -> list[str]:
         encode_context(CONTEXT)
     encode = (time.perf_counter() - started) / rounds
 
-    store = PostgresEventStore(cast(Any, _StubPool()))
+    store = PostgresEventStore(cast(Any, _StubPool()), layout="plain")
     started = time.perf_counter()
     for _ in range(rounds):
         await store.append(events, CONTEXT)

@@ -38,7 +38,7 @@ async def run(settings: Settings, seconds: float) -> list[str]:
             "after 10,000 events": await _written(writer, 10_000),
             "after 10,099 events": await _written(writer, 10_099),
         }
-        cold_store = PostgresEventStore(database.pool)  # only saves remember a state
+        cold_store = PostgresEventStore(database.pool, layout=database.store.layout)
         timings = await _timed_loads(Repository(cold_store), streams)
         assert all(cold_store.recent.get(basket.id) is None for basket in streams.values())
         warm = await _timed_loads(writer, streams)

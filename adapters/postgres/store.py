@@ -10,6 +10,7 @@ import asyncpg
 import msgspec
 
 from adapters.codec import EncodedEvent, EventCodec
+from adapters.postgres.layout import APPEND_STATEMENTS, PLAIN, EventsLayout, layout_of
 from adapters.postgres.notify import AppendNotifier, Connect
 from adapters.postgres.outage import Outage
 from adapters.postgres.recent_states import RecentState, RecentStates
@@ -23,29 +24,8 @@ STALE_VERSION = "OC001"
 DUPLICATE_KEY_DETAIL = re.compile(r"\(stream_id, version\)=\(([0-9a-f-]{36}), (\d+)\)")
 
 APPEND = "SELECT * FROM omni_append($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-
-# The common command changes one stream and carries no idempotency key (a cart line, a stock
-# movement): one INSERT whose guard is evaluated once, on scalars. Only the first new version
-# needs its predecessor to exist; the primary key refuses any version a racing writer took.
-# No row back means the predecessor is missing: the writer's expected version is stale.
-# (omni_append's guard runs per unnested row and cost ~65 us of server CPU per command.)
-STREAM_GUARD = """($2::integer = 1 OR EXISTS (
-    SELECT 1 FROM events e WHERE e.stream_id = $1::uuid AND e.version = $2::integer - 1))"""
-APPEND_ONE = f"""
-INSERT INTO events (stream_id, version, topic, schema_version, state, context)
-SELECT $1::uuid, $2::integer, $3::text, $4::smallint, $5::jsonb, $6::jsonb
-WHERE {STREAM_GUARD}
-RETURNING transaction_id::text::bigint AS transaction_id, position
-"""
-APPEND_TO_STREAM = f"""
-INSERT INTO events (stream_id, version, topic, schema_version, state, context)
-SELECT $1::uuid, $2::integer + n.ordinality::integer - 1, n.topic, n.schema_version, n.state,
-       $6::jsonb
-FROM unnest($3::text[], $4::smallint[], $5::jsonb[]) WITH ORDINALITY
-     AS n(topic, schema_version, state, ordinality)
-WHERE {STREAM_GUARD}
-RETURNING transaction_id::text::bigint AS transaction_id, position
-"""
+# A one-stream append without a key, in one statement (layout.py): the plain layout's.
+APPEND_ONE = PLAIN.one_event
 
 READ_STREAM = """
 SELECT version, topic, schema_version, state FROM events
@@ -114,8 +94,13 @@ encode_context = msgspec.json.Encoder().encode
 class PostgresEventStore:
     """Append-only events: optimistic concurrency, idempotency keys, a gap-free global order."""
 
-    def __init__(self, pool: asyncpg.Pool, codec: EventCodec | None = None) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, codec: EventCodec | None = None, *, layout: EventsLayout
+    ) -> None:
+        """`layout` is the events table's (layout.py): it decides how a stale writer is told."""
         self.pool = pool
+        self.layout = layout
+        self.statements = APPEND_STATEMENTS[layout]
         self.codec = codec or EventCodec()
         self.signal = AppendSignal()
         self.notifier = AppendNotifier(self.signal)
@@ -125,6 +110,15 @@ class PostgresEventStore:
         self._windows: SharedReads[list[asyncpg.Record]] = SharedReads(WINDOW_SHARED_SECONDS)
         # Only reads in flight (and of the same generation of appends signalled).
         self._heads: SharedReads[asyncpg.Record | None] = SharedReads(0.0)
+
+    @classmethod
+    async def on_pool(cls, pool: asyncpg.Pool) -> PostgresEventStore:
+        """A store for a schema that exists, in the layout it was created with."""
+        async with pool.acquire() as connection:
+            layout = await layout_of(connection)
+        if layout is None:
+            raise LookupError("the schema has no events table: migrate it first")
+        return cls(pool, layout=layout)
 
     async def start_listening(self, connect: Connect) -> None:
         """Wake this process's followers on appends committed by any process; `connect` opens
@@ -166,7 +160,7 @@ class PostgresEventStore:
         first = encoded[0]
         if len(encoded) == 1:
             rows = await self.pool.fetch(
-                APPEND_ONE,
+                self.statements.one_event,
                 first.stream_id,
                 first.version,
                 first.topic,
@@ -176,7 +170,7 @@ class PostgresEventStore:
             )
         else:
             rows = await self.pool.fetch(
-                APPEND_TO_STREAM,
+                self.statements.several_events,
                 first.stream_id,
                 first.version,
                 [e.topic for e in encoded],

@@ -172,6 +172,7 @@ def create_app(settings: Settings) -> Litestar:
             services.clock,
             interval=settings.scheduler_interval,
             outage=services.database.outage,
+            upkeep=services.database.upkeep,
         )
         if settings.run_projections:
             services.projections.start()

@@ -243,8 +243,10 @@ async def _tick(settings: Settings) -> None:
     from api.scheduler import tick
 
     services = await build_services(settings, settings.database_schema)
-    report = await tick(services.database.pool, services.service, services.clock)
-    print(f"fired {report.fired}, refused {report.refused}")
+    database = services.database
+    report = await tick(database.pool, services.service, services.clock, database.upkeep)
+    created = f", event partitions created {report.partitions_created}"
+    print(f"fired {report.fired}, refused {report.refused}{created if database.partitions else ''}")
     await services.database.close()
 
 

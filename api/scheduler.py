@@ -1,5 +1,7 @@
 """Fires the time-driven rules that are due: abandoned carts, overdue and uncollected pickups,
-the customer told that a pickup is ready.
+the customer told that a pickup is ready; then the database's own upkeep (the partition rule
+of the partitioned events layout, adapters/postgres/partitions.py), which so never holds
+them back.
 
 Each rule is a use case the aggregate accepts once; a second firing (another process, or a
 deadline not yet removed by its projection) is refused by the aggregate and only counted.
@@ -31,9 +33,16 @@ CLOCK_CONTEXT = Context(channel=Channel.SYSTEM, actor=SYSTEM_ACTOR)
 class TickReport(msgspec.Struct):
     fired: int = 0
     refused: int = 0
+    partitions_created: int = 0
 
 
-async def tick(pool: asyncpg.Pool, service: CommerceService, clock: Clock) -> TickReport:
+Upkeep = Callable[[], Awaitable[int]]
+
+
+async def tick(
+    pool: asyncpg.Pool, service: CommerceService, clock: Clock, upkeep: Upkeep | None = None
+) -> TickReport:
+    report = TickReport()
     now = clock.now()
     rules: dict[str, Callable[[UUID, datetime, Context], Awaitable[object]]] = {
         ABANDON_CART: service.abandon_cart,
@@ -41,7 +50,6 @@ async def tick(pool: asyncpg.Pool, service: CommerceService, clock: Clock) -> Ti
         PICKUP_EXPIRY: service.expire_pickup,
         NOTIFY_READY: service.notify_ready,
     }
-    report = TickReport()
     for item in await due(pool, now):
         # The rule is caused by the event that set its deadline, in that event's correlation.
         cause = msgspec.structs.replace(
@@ -53,6 +61,8 @@ async def tick(pool: asyncpg.Pool, service: CommerceService, clock: Clock) -> Ti
         except DomainError as refused:
             report.refused += 1
             log.debug("%s %s not fired: %r", item.kind, item.aggregate_id, refused)
+    if upkeep is not None:
+        report.partitions_created = await upkeep()
     return report
 
 
@@ -68,8 +78,10 @@ class Scheduler:
         clock: Clock,
         interval: float = 15.0,
         outage: Outage | None = None,
+        upkeep: Upkeep | None = None,
     ) -> None:
         self.pool, self.service, self.clock, self.interval = pool, service, clock, interval
+        self.upkeep = upkeep
         self.outage = outage or Outage(pool)
         self.ticks = 0
         self._task: asyncio.Task[None] | None = None
@@ -86,7 +98,7 @@ class Scheduler:
     async def _run(self) -> None:
         while True:
             try:
-                report = await tick(self.pool, self.service, self.clock)
+                report = await tick(self.pool, self.service, self.clock, self.upkeep)
                 self.ticks += 1
                 if report.fired:
                     log.info("scheduler fired %d rules", report.fired)

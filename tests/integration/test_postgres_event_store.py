@@ -26,7 +26,6 @@ from tests.integration.test_event_store_contract import CONTEXT, Till, new_till,
 APPEND_ONE = "SELECT * FROM omni_append($1, $2, $3, $4, $5, $6, NULL, ''::bytea, ''::bytea)"
 
 
-
 @pytest.fixture(params=LAYOUTS)
 async def database(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[Database]:
     """Every test here runs against both layouts of the events table."""

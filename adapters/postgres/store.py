@@ -10,7 +10,7 @@ import asyncpg
 import msgspec
 
 from adapters.codec import EncodedEvent, EventCodec
-from adapters.postgres.layout import APPEND_STATEMENTS, PLAIN, EventsLayout, layout_of
+from adapters.postgres.layout import APPEND_STATEMENTS, EventsLayout, layout_of
 from adapters.postgres.notify import AppendNotifier, Connect
 from adapters.postgres.outage import Outage
 from adapters.postgres.recent_states import RecentState, RecentStates
@@ -24,8 +24,6 @@ STALE_VERSION = "OC001"
 DUPLICATE_KEY_DETAIL = re.compile(r"\(stream_id, version\)=\(([0-9a-f-]{36}), (\d+)\)")
 
 APPEND = "SELECT * FROM omni_append($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-# A one-stream append without a key, in one statement (layout.py): the plain layout's.
-APPEND_ONE = PLAIN.one_event
 
 READ_STREAM = """
 SELECT version, topic, schema_version, state FROM events

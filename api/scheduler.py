@@ -1,7 +1,5 @@
 """Fires the time-driven rules that are due: abandoned carts, overdue and uncollected pickups,
-the customer told that a pickup is ready; then the database's own upkeep (the partition rule
-of the partitioned events layout, adapters/postgres/partitions.py), which so never holds
-them back.
+the customer told that a pickup is ready.
 
 Each rule is a use case the aggregate accepts once; a second firing (another process, or a
 deadline not yet removed by its projection) is refused by the aggregate and only counted.
@@ -42,6 +40,8 @@ Upkeep = Callable[[], Awaitable[int]]
 async def tick(
     pool: asyncpg.Pool, service: CommerceService, clock: Clock, upkeep: Upkeep | None = None
 ) -> TickReport:
+    """The rules due, then `upkeep`: the database's own rule (the partitioned events layout's
+    partitions, adapters/postgres/partitions.py), after them so that it never holds them up."""
     report = TickReport()
     now = clock.now()
     rules: dict[str, Callable[[UUID, datetime, Context], Awaitable[object]]] = {

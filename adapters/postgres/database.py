@@ -8,6 +8,7 @@ import functools
 from dataclasses import dataclass, field
 
 import asyncpg
+import msgspec
 
 from adapters.embedded import EmbeddedPostgres
 from adapters.postgres.first_connection import first_connection
@@ -134,17 +135,13 @@ class Database:
             ORDER BY xact_start LIMIT 1
             """
         )
-        event_store: dict[str, object] = {"visible_head": head.token()}
-        if self.partitions is not None:
-            status = await partition_status(self.pool)
-            event_store["partitions"] = {
-                "count": status.partitions,
-                "room": status.room,
-                "spilled": status.spilled,
-            }
-        report: dict[str, object] = {"database": "ok", "event_store": event_store}
+        report: dict[str, object] = {
+            "database": "ok",
+            "event_store": {"visible_head": head.token()},
+        }
         if oldest is not None and oldest["seconds"] > self.long_transaction_seconds:
-            event_store |= {
+            report["event_store"] = {
+                "visible_head": head.token(),
                 "held_back_by": {
                     "pid": oldest["pid"],
                     "state": oldest["state"],
@@ -152,6 +149,11 @@ class Database:
                     "query": oldest["query"],
                 },
             }
+        if self.partitions is not None:
+            status = await partition_status(self.pool)
+            event_store = report["event_store"]
+            assert isinstance(event_store, dict)
+            event_store["partitions"] = msgspec.structs.asdict(status)
         return report
 
 

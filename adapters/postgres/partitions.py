@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 
 import asyncpg
+import msgspec
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +27,8 @@ FROM event_partitions p
 """
 
 
-@dataclass(frozen=True)
-class PartitionStatus:
-    partitions: int
+class PartitionStatus(msgspec.Struct, frozen=True):
+    count: int
     # Positions the range partitions hold past the head: room before rows spill.
     room: int
     # Rows went to the default partition: the rule was not fired in time (they stay there).
@@ -59,7 +59,7 @@ async def partition_status(database: asyncpg.Pool | asyncpg.Connection) -> Parti
     row = await database.fetchrow(STATUS)
     assert row is not None
     return PartitionStatus(
-        partitions=row["partitions"],
+        count=row["partitions"],
         room=max(row["covered_to"] - 1 - row["head"], 0),
         spilled=row["spilled"],
     )

@@ -57,7 +57,7 @@ async def test_a_new_schema_has_its_partitions_ahead_before_the_first_append(
     database: Database,
 ) -> None:
     status = await partition_status(database.pool)
-    assert (status.partitions, status.room, status.spilled) == (AHEAD, AHEAD * SIZE, False)
+    assert (status.count, status.room, status.spilled) == (AHEAD, AHEAD * SIZE, False)
     assert await ranges(database.pool) == [(1 + n * SIZE, 1 + (n + 1) * SIZE) for n in range(AHEAD)]
 
 

@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from adapters.postgres.database import Database
-from adapters.postgres.partitions import partition_status
+from adapters.postgres.partitions import FIRE, partition_status
 from adapters.postgres.pool import connect
 from adapters.postgres.store import PostgresEventStore
 from adapters.settings import Settings
@@ -176,3 +176,44 @@ async def test_a_late_commit_in_an_earlier_partition_is_read_before_a_later_one(
     assert before_slow_commit == []
     assert [r.stream_id for r in after] == [slow_till.id] * 2 + [fast_till.id] * 2
     assert len(await rows_per_partition(database.pool)) == 2
+
+
+async def test_the_rule_never_holds_up_an_append_and_gives_way_to_a_reader(
+    database: Database,
+) -> None:
+    """Attaching a partition waits for readers of the default partition, never for appends:
+    an append while the rule waits goes through; with its own short lock timeout the rule
+    gives up (creating nothing) and the next firing, with the reader gone, succeeds."""
+    pool, rule = database.pool, database.partitions
+    assert rule is not None
+    await skip_positions(pool, 2 * SIZE)
+    before = await ranges(pool)
+    reader, firing = [await connect(database.dsn, schema=database.schema) for _ in range(2)]
+    try:
+        reading = reader.transaction()
+        await reading.start()
+        await reader.fetch("SELECT count(*) FROM events")
+        assert await rule.fire(firing) == 0
+        assert await ranges(pool) == before
+        firing_pid = await firing.fetchval("SELECT pg_backend_pid()")
+        waiting = asyncio.create_task(firing.fetchval(FIRE, SIZE, AHEAD, "60s"))
+        await until_waiting_for_a_lock(pool, firing_pid)
+
+        till = await asyncio.wait_for(saved_till(database.store, payments=1), 20)
+
+        assert not waiting.done()
+        await reading.rollback()
+        created = await asyncio.wait_for(waiting, 30)
+    finally:
+        await reader.close()
+        await firing.close()
+    assert created > 0 and len(await ranges(pool)) == len(before) + created
+    assert len(await database.store.read_stream(till.id)) == 2
+
+
+async def until_waiting_for_a_lock(pool: asyncpg.Pool, pid: int) -> None:
+    async with asyncio.timeout(10):
+        while not await pool.fetchval(
+            "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", pid
+        ):
+            await asyncio.sleep(0.02)

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from adapters.keys.master import DEV_MASTER_KEY
 from adapters.settings_checks import SettingsError, StartupError, checked
 
 DEV_SECRET = "omnicommerce-development-secret-change-me"
@@ -38,6 +39,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     secret_key: str = DEV_SECRET
     # Keys that signed tokens still in use, while they rotate out (comma-separated).
     previous_secret_keys: str = ""
+    # Wraps every data subject's key (personal data, adapters/keys/); the previous ones
+    # still unwrap while a rotation rewraps them (comma-separated).
+    master_key: str = DEV_MASTER_KEY
+    previous_master_keys: str = ""
     poll_interval: Seconds = 1.0
     # How long a query with `consistentWith` waits for its read models before answering
     # anyway, flagged STALE_READ.
@@ -71,6 +76,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     outbox_batch_size: AtLeastOne = 500
     # How long JetStream remembers a message id (ARCHITECTURE "The outbox" says why 30 min).
     outbox_duplicate_window: Seconds = 1800.0
+    # The stream's copies: 3 on a three-node JetStream cluster (NATS_URL naming every node).
+    outbox_replicas: Annotated[int, msgspec.Meta(ge=1, le=5)] = 1
     # The pickup-ready notifier (`omni notify run`): where it sends mail, and as whom.
     smtp_host: str = "127.0.0.1"
     smtp_port: Port = 25
@@ -78,8 +85,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
-    # Observability (api/telemetry.py): traces go over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT,
-    # and nothing of OpenTelemetry is loaded when it is unset. OTEL_SERVICE_NAME names us.
+    # Observability (api/server/telemetry.py): traces go over OTLP/HTTP to
+    # OTEL_EXPORTER_OTLP_ENDPOINT, and nothing of OpenTelemetry is loaded when it is unset.
+    # OTEL_SERVICE_NAME names us.
     otlp_endpoint: str | None = None
     service_name: str = "omnicommerce"
     # The share of requests traced (by trace id), from 0 to 1.
@@ -96,6 +104,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         """The signing key first, then the previous ones that still verify."""
         previous = (key.strip() for key in self.previous_secret_keys.split(","))
         return (self.secret_key, *(key for key in previous if key))
+
+    @property
+    def master_keys(self) -> tuple[str, ...]:
+        """The wrapping master key first, then the previous ones that still unwrap."""
+        previous = (key.strip() for key in self.previous_master_keys.split(","))
+        return (self.master_key, *(key for key in previous if key))
 
     @property
     def production(self) -> bool:

@@ -1,6 +1,6 @@
 """Every HTTP request gets an id: the caller's `X-Request-Id` when it is a sane token, else a
 new one. It is echoed in the response's `X-Request-Id`, and held in a contextvar for the
-request's lifetime so every log line written while serving it carries it (api/logs.py).
+request's lifetime so every log line written while serving it carries it (api/server/logs.py).
 With tracing on, the request is also the trace's root span, which carries the id too.
 
 A pure ASGI wrapper around the whole app rather than a Litestar middleware or dependency:

@@ -2,7 +2,7 @@
 `jsonb` value may hold, and unpaired surrogates (U+D800-U+DFFF), which have no UTF-8 form.
 asyncpg fails on either deep inside a use case (`CharacterNotInRepertoireError`, jsonb's
 "unsupported Unicode escape sequence"); the edge refuses them as invalid input instead:
-GraphQL documents and variables (api/graphql/storable.py), /pos/sync, the staff sign-in and
+GraphQL documents and variables (api/graphql/engine/storable.py), /pos/sync, the staff sign-in and
 the headers copied into events (api/graphql/context.py)."""
 
 from __future__ import annotations

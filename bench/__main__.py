@@ -1,5 +1,5 @@
 """python -m bench [append|codec|load|projections|api|staff-board|outbox|telemetry|scale|edge
-    |all ...] [--seconds S] [--profile]
+    |personal-data|all ...] [--seconds S] [--profile] | --list  (`omni bench ...` runs this)
 
 projections is projection-replay and projection-lag, which also run alone;
 projection-deadletters is the dead-letter comparison that projection-replay ends with.
@@ -35,6 +35,7 @@ NAMES = (
     "telemetry",
     "scale",
     "edge",
+    "personal-data",
 )
 # The issues' names for the two halves of `projections`: (module, its function).
 PARTS = {
@@ -42,6 +43,7 @@ PARTS = {
     "projection-lag": ("projections", "run_lag"),
     "projection-deadletters": ("projections", "run_dead_letters"),
     "staff-board": ("staff_board", "run"),
+    "personal-data": ("personal_data", "run"),
 }
 
 
@@ -54,7 +56,14 @@ def main() -> int:
         action="store_true",
         help="append only: split ours from the raw INSERT step by step instead",
     )
+    parser.add_argument(
+        "--list", action="store_true", help="say what each benchmark measures, and run none"
+    )
     args = parser.parse_args()
+    if args.list:
+        for line in listing():
+            print(line)
+        return 0
     names = NAMES if "all" in args.names else args.names
     unknown = set(names) - set(NAMES) - set(PARTS)
     if unknown:
@@ -89,6 +98,18 @@ def main() -> int:
         print(f"# total: {time.perf_counter() - began:.0f} s", flush=True)
     # A missed target is information, not a failure; a benchmark that could not run is.
     return 1 if failed else 0
+
+
+def listing() -> list[str]:
+    """Each benchmark and what it measures, from its module (so each module is imported)."""
+    lines = []
+    for name in NAMES:
+        module_name = PARTS.get(name, (name, "run"))[0]
+        doc = importlib.import_module(f"bench.{module_name}").__doc__ or ""
+        paragraph = " ".join(doc.split("\n\n")[0].split())
+        what = paragraph.partition(": ")[2] or paragraph
+        lines.append(f"{name:12} {what.split('. ')[0].rstrip('.')}")
+    return lines
 
 
 if __name__ == "__main__":

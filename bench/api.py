@@ -17,8 +17,8 @@ from itertools import count
 from adapters.settings import Settings
 from api.auth import Principal, Role, TokenService
 from bench.common import Rate, ratio_line, timed_workers
+from bench.harness.server_process import running_server
 from bench.http import Connection
-from tests.server_process import running_server
 
 SECRET = "bench-secret-of-at-least-thirty-two-bytes"
 VENDURE_ADD_TO_CART = 80.0  # requests/s at 8-32 clients, the figure quoted in the issue

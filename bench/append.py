@@ -1,3 +1,4 @@
+# Over 300 lines: one benchmark: the systems it compares, side by side in one run.
 """append: commands per second and their latency at concurrency 1, 8 and 32.
 
 Each system runs in a fresh migrated schema: `concurrency` asyncio tasks on a pool of
@@ -26,6 +27,9 @@ shared machine drifts by more than that, so the two layouts are also compared by
 server's CPU per command, (b) on one connection (the backend's CPU time from /proc, when
 the server runs here), against 1.1.
 
+Then personal data sealed against plain (bench/personal_data.py), in the layout
+OMNI_EVENTS_LAYOUT sets (plain by default).
+
 `--profile` runs, instead, the steps from (a) to (b) one at a time: (a); (s); (o) `omni_append`
 alone, the statement of keyed and several-stream commands, with one event; (q) ours without
 the post-commit NOTIFY; (b); and the Python side of (b) without a database; then (s) and (o)
@@ -46,6 +50,7 @@ from eventsourcing.domain import Aggregate, event
 from adapters.codec import EventCodec
 from adapters.postgres.store import APPEND, PostgresEventStore, encode_context
 from adapters.settings import Settings
+from bench import personal_data
 from bench.common import (
     Rate,
     eventsourcing_application_class,
@@ -128,6 +133,8 @@ WARMUP = 3  # untimed commands per worker first: connections open, statements pr
 
 
 async def run(settings: Settings, seconds: float, profile: bool = False) -> list[str]:
+    # Sealed against plain appends in the layout the environment sets (OMNI_EVENTS_LAYOUT).
+    personal = in_layout(settings, settings.events_layout)
     settings = in_layout(settings, "plain")  # the runners of the partitioned layout set it
     if profile:
         return await _profile(settings, seconds)
@@ -143,6 +150,7 @@ async def run(settings: Settings, seconds: float, profile: bool = False) -> list
         lines += await _measure(settings, THREE, concurrency, seconds, rates)
     lines.append("append: Python side of one ours append, no database (one task)")
     lines += await _python_side()
+    lines += await personal_data.append_lines(personal, seconds)
 
     lines.append("append: ratios (commands/s)")
     for concurrency in CONCURRENCIES:
@@ -323,6 +331,7 @@ async def _sql_only(settings: Settings, concurrency: int, seconds: float) -> Rat
                 row.schema_version,
                 row.state,
                 row.context,
+                None,  # no data subject: Basket holds no personal text
             )
             assert inserted, "the stream was not at the expected version"
             return 1
@@ -351,6 +360,7 @@ async def _omni_append_only(settings: Settings, concurrency: int, seconds: float
                 None,
                 b"",
                 b"",
+                [None],
             )
             return 1
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from litestar import Litestar
 
-from api.app import from_environment
 from api.request_ids import RequestIdMiddleware
+from api.server.app import from_environment
 
 
 def without_request_ids() -> Litestar:

@@ -21,15 +21,15 @@ from graphql import parse
 
 from adapters.settings import Settings
 from api.graphql.context import RequestContext
-from api.graphql.fast_fields import FastLeafExecutor
-from api.graphql.http import _require_shallow, decode_request, encode_json
+from api.graphql.engine.fast_fields import FastLeafExecutor
+from api.graphql.engine.http import _require_shallow, decode_request, encode_json
+from api.graphql.engine.storable import refuse_unstorable
 from api.graphql.schema import schema
-from api.graphql.storable import refuse_unstorable
 from api.http_errors import decode_body
 from bench.api import ADD, SECRET, GuestCarts
 from bench.common import timed_workers
+from bench.harness.server_process import running_server
 from bench.http import Connection
-from tests.server_process import running_server
 
 CLIENTS = 8
 ROUNDS = 7

@@ -50,7 +50,11 @@ async def run(settings: Settings, seconds: float) -> list[str]:
             }
             for writer in writers
         ]
-        cold = [PostgresEventStore(d.pool, layout=d.store.layout) for d in (database, other)]
+        # Only saves remember a state; the same keys, as another process would have.
+        cold = [
+            PostgresEventStore(d.pool, keys=d.store.keys, layout=d.store.layout)
+            for d in (database, other)
+        ]
         both = await _timed_loads_in_turn([Repository(store) for store in cold], streams)
         assert all(cold[0].recent.get(basket.id) is None for basket in streams[0].values())
         warm = await _timed_loads(writers[0], streams[0])

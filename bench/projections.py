@@ -1,3 +1,4 @@
+# Over 300 lines: the replay and lag benchmarks share one generated history.
 """projections: replay rate of each read model, and commit-to-visible lag under steady load.
 
 replay: 200,000 stored events of a realistic mix (carts, orders, stock, pickups; till sales,

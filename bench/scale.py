@@ -25,9 +25,9 @@ from adapters.settings import Settings
 from api.auth import Principal, Role, TokenService
 from bench.api import ADD, SKUS, GuestCarts, gql
 from bench.common import Rate, ratio_line, timed_workers
+from bench.harness.cluster import SECRET, running_cluster, subscribe
+from bench.harness.server_process import running_server, running_supervisor
 from bench.http import Connection
-from tests.scale.cluster import SECRET, running_cluster, subscribe
-from tests.server_process import running_server, running_supervisor
 
 CLIENTS = (8, 32)
 API_WORKERS = 2

@@ -21,10 +21,10 @@ import websockets
 from adapters.settings import Settings
 from api.auth import Role
 from bench.common import Rate
-from tests.server_process import running_server
-from tests.staff import documents
-from tests.staff.browser import CHROMIUM_FLAGS, chromium_executable, signed_in
-from tests.staff.shop import Shop
+from bench.harness import staff_documents as documents
+from bench.harness.browser import CHROMIUM_FLAGS, chromium_executable, signed_in
+from bench.harness.server_process import running_server
+from bench.harness.staff_shop import Shop
 
 SECRET = "bench-secret-for-the-staff-board-benchmark"
 STORE = "AMS-CENTRAAL"

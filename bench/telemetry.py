@@ -7,7 +7,7 @@ clients:
 - tracing off: the API as shipped, without OTEL_EXPORTER_OTLP_ENDPOINT (request ids on,
   nothing of OpenTelemetry installed): its ratio to the baseline should be ~1.00;
 - tracing on: exporting every request's trace to a local OTLP/HTTP receiver (a process of
-  its own, tests/otlp_receiver.py): informational, what turning tracing on costs.
+  its own, bench/harness/otlp_receiver.py): informational, what turning tracing on costs.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from typing import Any
 from adapters.settings import Settings
 from bench.api import MY_CART, SECRET, GuestCarts, five_line_cart, gql
 from bench.common import Rate, ratio_line, timed_workers
+from bench.harness.server_process import ROOT, running_server
 from bench.http import Connection
-from tests.server_process import ROOT, running_server
 
 CLIENTS = 8
 ROUNDS = 3
@@ -142,7 +142,7 @@ async def otlp_receiver_process() -> AsyncIterator[str]:
     with tempfile.TemporaryDirectory() as folder:
         endpoint_file = Path(folder) / "endpoint"
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.otlp_receiver", str(endpoint_file), cwd=ROOT
+            sys.executable, "-m", "bench.harness.otlp_receiver", str(endpoint_file), cwd=ROOT
         )
         try:
             for _ in range(100):

@@ -12,6 +12,7 @@ import msgspec
 from eventsourcing.domain import CanMutateProtocol as DomainEvent
 from eventsourcing.domain import Snapshot
 
+from domain.personal import NO_SUBJECTS, DataSubject, DataSubjects
 from domain.values import Context, Money
 
 __all__ = [
@@ -85,8 +86,12 @@ class EventStore(Protocol):
         idempotency_key: str | None = None,
         outcome: bytes = b"",
         fingerprint: bytes = b"",
+        subjects: DataSubjects = NO_SUBJECTS,
     ) -> AppendResult:
         """Write all events atomically, each stream at its expected version, or nothing.
+
+        Personal fields are sealed with their data subject's key: `subjects` names each
+        stream's subject and the guests a sign-in linked to a customer (domain/personal.py).
 
         The expected version of a stream is one less than the first new event's version.
         Raises ConcurrencyError naming the first stale stream. A key is recorded with the
@@ -104,11 +109,19 @@ class EventStore(Protocol):
         """The latest snapshot and the events after it, in one read."""
         ...
 
-    async def save_snapshot(self, snapshot: Snapshot) -> None: ...
+    async def save_snapshot(self, snapshot: Snapshot, subject: DataSubject | None = None) -> None:
+        """Stored with its personal attributes sealed with `subject`'s key."""
+        ...
 
-    def remember(self, snapshot: Snapshot) -> None:
+    def remember(self, snapshot: Snapshot, subject: DataSubject | None = None) -> None:
         """An aggregate's state just after a save: a store may keep it in memory so the next
         load of the stream reads only the events after it. Not durable, never required."""
+        ...
+
+    async def forget(self, subject: DataSubject) -> list[DataSubject]:
+        """Crypto-shred a data subject (and the guests linked to them) for good: their
+        personal texts read as `ERASED` from then on, in every process; events, snapshots
+        and business facts stay. Returns every subject forgotten."""
         ...
 
     async def read_all(

@@ -9,6 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, Snapshot
 
 from domain.errors import NotFound
+from domain.personal import subjects_of
 from domain.ports import AppendResult, EventStore
 from domain.values import Context
 
@@ -56,7 +57,9 @@ class Repository:
     ) -> AppendResult:
         pending = [(aggregate, aggregate.collect_events()) for aggregate in aggregates]
         events = [domain_event for _, new_events in pending for domain_event in new_events]
-        result = await self.store.append(events, context, idempotency_key, outcome, fingerprint)
+        result = await self.store.append(
+            events, context, idempotency_key, outcome, fingerprint, subjects_of(pending)
+        )
         if not result.replayed:
             for aggregate, new_events in pending:
                 if new_events:
@@ -68,9 +71,10 @@ class Repository:
         that cannot be taken or stored is logged, never reported as the command failing."""
         try:
             snapshot = Snapshot.take(aggregate)
-            self.store.remember(snapshot)
+            subject = getattr(aggregate, "data_subject", None)
+            self.store.remember(snapshot, subject)
             if self._crossed_snapshot_mark(aggregate.version, new_count):
-                await self.store.save_snapshot(snapshot)
+                await self.store.save_snapshot(snapshot, subject)
         except Exception:
             log.exception(
                 "state of %s at version %s not kept; its events are committed",

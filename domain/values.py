@@ -8,6 +8,8 @@ from uuid import UUID, uuid5
 
 import msgspec
 
+from domain.personal import Code, DataSubject, customer_subject, guest_subject
+
 CENT = Decimal("0.01")
 
 # Deterministic ids: the same (location, SKU) always names the same stock stream.
@@ -18,7 +20,7 @@ class Money(msgspec.Struct, frozen=True):
     """An amount in one currency, exact to the cent."""
 
     amount: Decimal
-    currency: str
+    currency: Code
 
     @classmethod
     def of(cls, amount: str | int | Decimal, currency: str = "EUR") -> Money:
@@ -100,3 +102,16 @@ def customer_carts_id(customer_id: str) -> UUID:
 def event_id(stream_id: UUID, version: int) -> UUID:
     """A stored event's id as a UUID (causation ids): the outbox's `<stream_id>:<version>`."""
     return uuid5(OMNI_NAMESPACE, f"{stream_id}:{version}")
+
+
+def context_subject(context: Context) -> DataSubject | None:
+    """Whose device the context names: a customer's or a guest's own device is personal; a
+    till's, a staff member's or the system's is the retailer's equipment."""
+    if context.device_id is None:
+        return None
+    actor = context.actor
+    if actor.kind == "customer":
+        return customer_subject(actor.id)
+    if actor.kind == "guest":
+        return guest_subject(actor.cart_id) if actor.cart_id else DataSubject(f"guest:{actor.id}")
+    return None

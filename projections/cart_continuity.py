@@ -1,3 +1,4 @@
+# Over 300 lines: one read model, its event handlers and its queries together (STYLE.md).
 """Cart continuity: a customer's current cart from any device, its lines and totals, and which
 devices and channels touched it.
 

@@ -1,3 +1,4 @@
+# Over 300 lines: one read model, its event handlers and its queries together (STYLE.md).
 """Cart recovery: abandoned carts per day and channel with their value, how many of them and
 how much of that value came back; and the carts a customer (or a guest) can still recover.
 

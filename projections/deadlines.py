@@ -1,11 +1,13 @@
 """Deadlines: which time-driven rule falls due when, for the scheduler to fire.
 
 Abandon a cart after CART_IDLE_LIMIT without activity; mark a pickup overdue at its
-promised-ready time; release an uncollected pickup when its window closes; tell the customer
-a pickup is ready, at once. A row disappears when the fact it waits for (or one that makes it
-moot) is recorded. Due times come from the events' own business times (the service clock's),
-never from the library's wall-clock timestamps, and each row keeps the id of the event that
-set it: the rule the scheduler fires is caused by that event.
+promised-ready time; release an uncollected pickup when its window closes. Telling the
+customer a pickup is ready is no clock rule: the notifier records it once the mail server
+accepted the mail (docs/decisions/2026-12-06-true-notifications.md). A row disappears when
+the fact it waits for (or one that makes it moot) is recorded. Due times come from the
+events' own business times (the service clock's), never from the library's wall-clock
+timestamps, and each row keeps the id of the event that set it: the rule the scheduler
+fires is caused by that event.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import asyncpg
 import msgspec
 
 from domain.cart.model import Cart
-from domain.pickup.model import READY_NOTICE_CHANNEL, Pickup
+from domain.pickup.model import Pickup
 from domain.ports import RecordedEvent
 from domain.usecases.carts import CART_IDLE_LIMIT
 from domain.values import event_id
@@ -28,7 +30,9 @@ from projections.runner import Projection
 ABANDON_CART = "abandon_cart"
 PICKUP_OVERDUE = "pickup_overdue"
 PICKUP_EXPIRY = "pickup_expiry"
-NOTIFY_READY = "notify_ready"
+# Rows of a retired kind (notify_ready) stay in tables of version 2 until the rebuild swaps
+# them out: they are never due.
+KINDS = (ABANDON_CART, PICKUP_OVERDUE, PICKUP_EXPIRY)
 
 CART_CLOSED = (Cart.CheckedOut, Cart.MergedInto, Cart.Abandoned)
 PICKUP_FINISHED = (Pickup.Collected, Pickup.NotCollected, Pickup.Cancelled)
@@ -40,7 +44,8 @@ class _Dated(Protocol):
 
 class Deadlines(Projection):
     name = "deadlines"
-    version = 2  # v2: due times from the events' `at`, and the cause of each deadline
+    # v2: due times from the events' `at`, and the cause of each deadline; v3: no notify_ready
+    version = 3
     topics = ("domain.cart.model:Cart.", "domain.pickup.model:Pickup.")
     tables = ("deadlines",)
     schema = """
@@ -103,11 +108,9 @@ def _changes(recorded: RecordedEvent) -> list[tuple[str, datetime | None]]:
         case Pickup.Overdue():
             return [(PICKUP_OVERDUE, None)]
         case Pickup.ReadyForPickup():
-            return [(PICKUP_OVERDUE, None), (PICKUP_EXPIRY, e.collect_by), (NOTIFY_READY, e.at)]
-        case Pickup.CustomerNotified() if e.channel == READY_NOTICE_CHANNEL:
-            return [(NOTIFY_READY, None)]
+            return [(PICKUP_OVERDUE, None), (PICKUP_EXPIRY, e.collect_by)]
     if isinstance(e, PICKUP_FINISHED):
-        return [(PICKUP_OVERDUE, None), (PICKUP_EXPIRY, None), (NOTIFY_READY, None)]
+        return [(PICKUP_OVERDUE, None), (PICKUP_EXPIRY, None)]
     return []
 
 
@@ -121,6 +124,10 @@ class Due(msgspec.Struct, frozen=True):
 
 async def due(pool: asyncpg.Pool, now: datetime, limit: int = 500) -> list[Due]:
     rows = await pool.fetch(
-        "SELECT * FROM deadlines WHERE due_at <= $1 ORDER BY due_at LIMIT $2", now, limit
+        """SELECT * FROM deadlines WHERE due_at <= $1 AND kind = ANY($2::text[])
+           ORDER BY due_at LIMIT $3""",
+        now,
+        list(KINDS),
+        limit,
     )
     return [Due(**dict(row)) for row in rows]

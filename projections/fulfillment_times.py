@@ -1,3 +1,4 @@
+# Over 300 lines: one read model, its events and its queries; the board and its subscription.
 """Fulfillment times: each store's pickup board (its statistics: fulfillment_stats.py).
 
 Times are kept as facts (placed, picking started, ready, collected); "overdue" and "today"
@@ -6,6 +7,7 @@ are decided at query time against the caller's clock and the store's time zone.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
@@ -20,7 +22,7 @@ from projections.runner import Projection
 
 class FulfillmentTimes(Projection):
     name = "fulfillment_times"
-    version = 2  # v2: short picks, who collected and the proof
+    version = 3  # v2: short picks, who collected and the proof; v3: the notice's channel, failures
     topics = ("domain.pickup.model:Pickup.",)
     tables = ("pickup_view",)
     schema = """
@@ -44,7 +46,11 @@ class FulfillmentTimes(Projection):
         finished_at         timestamptz,
         shorts              jsonb NOT NULL DEFAULT '[]',
         collected_by        text,
-        collection_proof    text
+        collection_proof    text,
+        notified_channel    text,
+        notice_failed_at    timestamptz,
+        notice_failure      text,
+        notice_attempts     integer NOT NULL DEFAULT 0
     );
     CREATE INDEX pickup_view_board{s} ON pickup_view{s} (store_id, status, promised_ready_at);
     CREATE INDEX pickup_view_placed{s} ON pickup_view{s} (store_id, placed_at);
@@ -119,7 +125,18 @@ class FulfillmentTimes(Projection):
                     pickup_code=e.pickup_code,
                 )
             case Pickup.CustomerNotified():
-                await _set(connection, suffix, pickup_id, notified_at=e.at)
+                await _set(
+                    connection, suffix, pickup_id, notified_at=e.at, notified_channel=e.channel
+                )
+            case Pickup.NotificationFailed():
+                await _set(
+                    connection,
+                    suffix,
+                    pickup_id,
+                    notice_failed_at=e.at,
+                    notice_failure=e.reason,
+                    notice_attempts=e.attempt,
+                )
             case Pickup.Collected():
                 await _set(
                     connection,
@@ -145,6 +162,12 @@ async def _set(
         pickup_id,
         *changes.values(),
     )
+
+
+class NotificationState(enum.StrEnum):
+    NOTIFIED = "notified"  # a mail server accepted the notice, or staff told the customer
+    FAILED = "failed"  # sends failed, none accepted (yet)
+    NOT_NOTIFIED = "not_notified"  # nothing was sent: no notifier, no address, not ready
 
 
 class PickupLineView(msgspec.Struct, frozen=True):
@@ -184,6 +207,18 @@ class PickupCard(msgspec.Struct, frozen=True):
     shorts: list[ShortPick]
     collected_by: str | None
     collection_proof: str | None
+    notified_channel: str | None
+    notice_failed_at: datetime | None
+    notice_failure: str | None  # the last failed send's reason
+    notice_attempts: int  # failed sends
+
+    @property
+    def notification(self) -> NotificationState:
+        if self.notified_at is not None:
+            return NotificationState.NOTIFIED
+        if self.notice_failed_at is not None:
+            return NotificationState.FAILED
+        return NotificationState.NOT_NOTIFIED
 
     def seconds_to_promise(self, now: datetime) -> float:
         return (self.promised_ready_at - now).total_seconds()

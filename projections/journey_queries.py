@@ -51,7 +51,8 @@ WITH j AS (
            j.checkout_at IS NOT NULL AND (j.returned_in_store
                OR j.checkout_channel IS DISTINCT FROM j.channel
                OR j.checkout_device IS DISTINCT FROM j.device_id) AS crossed,
-           j.no_show_at IS NOT NULL AS no_show
+           j.no_show_at IS NOT NULL AS no_show,
+           j.ready_at IS NOT NULL AND j.notified_at IS NOT NULL AS notified
     FROM journey j LEFT JOIN locations l ON l.id = j.store_id
     WHERE j.merged_into IS NULL AND ($4::text IS NULL OR j.store_id = $4)
       AND j.started_at >= $1::date - 1 AND j.started_at < $2::date + 2
@@ -64,7 +65,8 @@ SELECT day, store_id, channel,
        count(*) FILTER (WHERE furthest >= 5) AS reached_5,
        count(*) FILTER (WHERE furthest >= 6) AS reached_6,
        count(*) FILTER (WHERE crossed) AS cross_channel,
-       count(*) FILTER (WHERE no_show) AS no_shows
+       count(*) FILTER (WHERE no_show) AS no_shows,
+       count(*) FILTER (WHERE notified) AS notified
 FROM j WHERE day BETWEEN $1 AND $2
 GROUP BY day, store_id, channel
 """
@@ -106,6 +108,8 @@ class JourneyStats(msgspec.Struct, frozen=True):
     cross_channel_share: float | None  # of the journeys checked out
     no_shows: int
     no_show_rate: float | None  # of the pickups that were ready: not collected in time
+    notified: int  # ready pickups whose customer was told (a notice accepted, or staff)
+    notified_share: float | None  # of the pickups that were ready
 
 
 class ReturnStats(msgspec.Struct, frozen=True):
@@ -164,6 +168,8 @@ def _journey_stats(row: asyncpg.Record) -> JourneyStats:
         cross_channel_share=_share(row["cross_channel"], reached[STEPS.index("checked_out")]),
         no_shows=row["no_shows"],
         no_show_rate=_share(row["no_shows"], ready_ones),
+        notified=row["notified"],
+        notified_share=_share(row["notified"], reached[STEPS.index("ready")]),
     )
 
 

@@ -1,3 +1,4 @@
+# Over 300 lines: one read model: journeys, their steps and channel switches, folded per batch.
 """Journey analytics: per day, store and channel, the funnel cart started -> first line ->
 checkout -> paid -> ready -> collected with the drop-off at each step; journeys that crossed
 channels; the no-show rate; and how long returns take from request to refund.
@@ -32,7 +33,7 @@ from projections.runner import Projection
 IN_STORE_CHANNELS = ("pos", "staff")
 JOURNEY_TYPES = (  # noqa: SIM905
     "uuid timestamptz text text text timestamptz timestamptz text text uuid uuid timestamptz "
-    "timestamptz timestamptz timestamptz uuid bool"
+    "timestamptz timestamptz timestamptz timestamptz uuid bool"
 ).split()
 RETURN_TYPES = "uuid text text bool text timestamptz timestamptz".split()  # noqa: SIM905
 
@@ -56,6 +57,7 @@ class _Journey:
     ready_at: datetime | None = None
     collected_at: datetime | None = None
     no_show_at: datetime | None = None
+    notified_at: datetime | None = None  # a notice accepted (or staff's word), never intent
     merged_into: UUID | None = None
     returned_in_store: bool = False
 
@@ -88,6 +90,7 @@ class _Links:
 
 class Journeys(Projection):
     name = "journeys"
+    version = 2  # v2: when the customer was told their pickup is ready
     topics = (
         "domain.cart.model:Cart.",
         "domain.order.model:Order.",
@@ -112,6 +115,7 @@ class Journeys(Projection):
         ready_at           timestamptz,
         collected_at       timestamptz,
         no_show_at         timestamptz,
+        notified_at        timestamptz,
         merged_into        uuid,
         returned_in_store  boolean NOT NULL
     );
@@ -204,6 +208,8 @@ def _fold(
             journey(links.pickup_cart.get(recorded.stream_id)).set(collected_at=e.at)
         case Pickup.NotCollected():
             journey(links.pickup_cart.get(recorded.stream_id)).set(no_show_at=e.at)
+        case Pickup.CustomerNotified():
+            journey(links.pickup_cart.get(recorded.stream_id)).set(notified_at=e.at)
 
 
 def _checked_out(

@@ -1,14 +1,14 @@
 """The projection runner: catch-up then live, exactly once, one active worker per projection.
 
-The runner holds a lease (a session advisory lock on a connection of its own), brings the
-tables up to the projection's version, then reads the global order in windows from its
-checkpoint: each window's events of its topics are applied and the checkpoint moved to the
-window's end in one compare-and-set transaction (projections/tracking.py). At the head it
-sleeps until an append is signalled (LISTEN/NOTIFY; polling is only the fallback). A second
-runner for the same projection, in any process, waits for the lease and takes over when the
-first one's connection closes. An event a handler cannot apply parks only its own stream
+A client of the leased follower (adapters/postgres/follower.py), which it shares with the
+outbox relay: the follower holds the lease, reads the global order in windows from the
+checkpoint and sleeps at the head until an append is signalled. The runner brings the tables up
+to the projection's version, then applies each window's events of its topics and moves the
+checkpoint to the window's end in one compare-and-set transaction (projections/tracking.py). A
+second runner for the same projection, in any process, stands by and takes over when the first
+one's connection closes. An event a handler cannot apply parks only its own stream
 (projections/parking.py): every other stream goes on, and operators retry or skip the parked
-one (projections/dead_letter_actions.py), which this runner performs between two batches.
+one (projections/dead_letter_actions.py), which this runner performs between two windows.
 """
 
 from __future__ import annotations
@@ -17,13 +17,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from uuid import UUID
 
-from adapters.postgres.lease import Lease
+from adapters.postgres.follower import LeasedFollower
 from adapters.postgres.outage import is_transient
 from adapters.postgres.store import PostgresEventStore
-from adapters.subscription import COALESCE_SECONDS, Window
 from domain.ports import Position, RecordedEvent
 from projections.dead_letter_actions import perform_pending
 from projections.parking import StreamParking, not_the_handlers_fault
@@ -49,12 +48,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-LEASE_RETRY_SECONDS = 0.5
-# Windows of other topics only move the checkpoint row at most this often while events flow;
-# once the log goes quiet for IDLE_SECONDS the row catches up with the head at once.
-FOREIGN_CHECKPOINT_SECONDS = 0.25
-IDLE_SECONDS = 0.05
-HIDDEN_RETRY_SECONDS = 0.002
 RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
 UNEXPECTED_RETRY_SECONDS = (1.0, 5.0, 30.0)
 OUTDATED_RETRY_SECONDS = 5.0
@@ -63,10 +56,6 @@ REMOTE_POLL_SECONDS = 0.2  # subscribers watching a projection another process r
 # While streams are parked, operators' requests are looked for this often even if their
 # notification was lost (with nothing parked there is nothing to retry or skip).
 ACTIONS_POLL_SECONDS = 1.0
-
-
-class LeaseLost(Exception):
-    """The lease connection closed: another worker may be active now."""
 
 
 class OutdatedWorker(Exception):
@@ -93,128 +82,85 @@ class ProjectionRunner:
         self.store = store
         self.pool = store.pool
         self.projection = projection
-        self.dsn, self.schema = dsn, schema
-        self.batch_size = batch_size
-        self.poll_interval = poll_interval
-        self.position = Position()  # applied to the read model (what waits are answered by)
-        self.persisted = Position()  # the checkpoint row; behind only over foreign events
-        # starting, standby, running, rebuilding, retrying, outdated or stopped
-        self.state = "starting"
+        self.follower = LeasedFollower(
+            store,
+            self,
+            projection.name,
+            kind="projection",
+            topics=projection.topics,
+            dsn=dsn,
+            schema=schema,
+            batch_size=batch_size,
+            poll_interval=poll_interval,
+            on_change=self._changed_now,
+        )
         self.parking = StreamParking(projection)
         # Told the parked streams whenever they change here (the supervisor's index).
         self.on_parked: Callable[[str, Mapping[UUID, Position]], None] = lambda *_: None
         self._actions_wanted = True
         self._actions_checked_at = 0.0
-        self._actions_requested = asyncio.Event()
-        self._persisted_at = 0.0
-        self._writes = 0
-        self._backoff = 0.0
-        self._failures = 0
-        self._writes_at_failure = 0
         self._logged_at = 0.0
-        self._reported_head = False
         self._changed = asyncio.Event()
         # The checkpoint as another process's notifications last told it (moved_elsewhere).
         self.elsewhere = Position()
-        self._stop = asyncio.Event()
-        self._lease: Lease | None = None
-        self._task: asyncio.Task[None] | None = None
 
     @property
     def name(self) -> str:
         return self.projection.name
 
+    @property
+    def state(self) -> str:
+        """starting, standby, running, rebuilding, retrying, outdated or stopped"""
+        return self.follower.state
+
+    @property
+    def position(self) -> Position:
+        """Applied to the read model: what waits are answered by."""
+        return self.follower.position
+
+    @property
+    def persisted(self) -> Position:
+        """The checkpoint row; behind `position` only over foreign events."""
+        return self.follower.persisted
+
     async def run(self) -> None:
-        """Hold the lease and apply batches until stopped or cancelled.
+        """Hold the lease and apply windows until stopped or cancelled.
 
         Nothing else ends it: a poison event parks its stream, database outages are waited
         out, and any other error (a bug outside the handlers) is logged and the run starts
         over from the checkpoint."""
-        self._task = asyncio.current_task()
-        self._stop.clear()
-        try:
-            while not self._stop.is_set():
-                try:
-                    async with self._leased() as held:
-                        if held:
-                            await self._run_leased()
-                except LeaseLost as error:
-                    log.warning("projection %s: %s; starting over", self.name, error)
-                except OutdatedWorker as error:
-                    log.warning("projection %s: %s; standing by", self.name, error)
-                    self._set_state("outdated")
-                    await self._sleep(OUTDATED_RETRY_SECONDS)
-                except Exception as error:  # noqa: BLE001 - the runner outlives every error
-                    await self._pause_after(error)
-        finally:
-            self._set_state("stopped")
-
-    async def _pause_after(self, error: Exception) -> None:
-        """Back off before starting over: longer with each failure in a row, from the start
-        again once a batch got through. An outage is logged once for the whole process."""
-        if self._writes != self._writes_at_failure:
-            self._failures, self._writes_at_failure = 0, self._writes
-        if is_transient(error):
-            pause = RETRY_SECONDS[min(self._failures, len(RETRY_SECONDS) - 1)]
-            if not self.store.outage.observe(error, f"running projection {self.name}"):
-                log.warning("projection %s: %r; retrying in %ss", self.name, error, pause)
-        else:
-            pause = UNEXPECTED_RETRY_SECONDS[min(self._failures, len(UNEXPECTED_RETRY_SECONDS) - 1)]
-            log.error(
-                "projection %s: unexpected error, starting over in %ss",
-                self.name,
-                pause,
-                exc_info=error,
-            )
-        self._failures += 1
-        self._set_state("retrying")
-        await self._sleep(pause)
+        await self.follower.run()
 
     async def stop(self, grace: float = 5.0) -> None:
-        """Finish the batch in hand, record 'stopped' and release the lease; cancel the run
+        """Finish the window in hand, record 'stopped' and release the lease; cancel the run
         if that takes longer than `grace` seconds."""
-        self._stop.set()
-        task = self._task
-        if task is None or task.done() or task is asyncio.current_task():
+        await self.follower.stop(grace)
+
+    async def recover(self, error: Exception) -> None:
+        """Back off before starting over: longer with each failure in a row, from the start
+        again once a window got through. Tables of a newer version are waited on."""
+        if isinstance(error, OutdatedWorker):
+            log.warning("projection %s: %s; standing by", self.name, error)
+            self.follower.set_state("outdated")
+            await self.follower.sleep(OUTDATED_RETRY_SECONDS)
             return
-        done, _ = await asyncio.wait({task}, timeout=grace)
-        if not done:
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+        schedule = RETRY_SECONDS if is_transient(error) else UNEXPECTED_RETRY_SECONDS
+        await self.follower.pause_after(error, schedule)
 
-    @contextlib.asynccontextmanager
-    async def _leased(self) -> AsyncIterator[bool]:
-        """Wait for the lease; yield False if stopped while waiting."""
-        self._lease = lease = Lease(self.pool, self.name, self.dsn, self.schema)
-        try:
-            while not await lease.try_acquire():
-                self._set_state("standby")
-                if await self._sleep(LEASE_RETRY_SECONDS):
-                    yield False
-                    return
-            try:
-                yield True
-            finally:
-                # Still the lease holder here: say so before letting the next worker in.
-                if lease.alive and self.state in ("running", "rebuilding"):
-                    with contextlib.suppress(Exception):  # best effort: the row is advisory
-                        await asyncio.wait_for(set_state(self.pool, self.name, "stopped"), 2)
-        finally:
-            await lease.release()
+    async def leaving(self) -> None:
+        if self.state in ("running", "rebuilding"):
+            await set_state(self.pool, self.name, "stopped")
 
-    async def _run_leased(self) -> None:
+    async def lead(self) -> None:
         await ensure_projection(self.pool, self.projection)
         while True:
             await self._bring_to_version()
-            self._set_state("running")
+            self.follower.set_state("running")
             await set_state(self.pool, self.name, "running")
-            self.position = self.persisted = await load_checkpoint(self.pool, self.name)
-            self._actions_wanted = True  # which also loads what is parked, before any batch
-            self._reported_head = False
-            self._changed_now()
+            checkpoint = await load_checkpoint(self.pool, self.name)
+            self._actions_wanted = True  # which also loads what is parked, before any window
             try:
-                await self._follow()
+                await self.follower.follow(checkpoint)
                 return
             except CheckpointMoved:
                 # A rebuild swapped new tables in (or a worker that lost its lease wrote).
@@ -231,84 +177,31 @@ class ProjectionRunner:
                     f"{self.projection.version}"
                 )
             log.info("projection %s: rebuilding for version %s", self.name, self.projection.version)
-            self._set_state("rebuilding")
+            self.follower.set_state("rebuilding")
             await set_state(self.pool, self.name, "rebuilding")
+            self._logged_at = 0.0
             try:
                 await rebuild(self.store, self.projection, on_progress=self._rebuilding)
             except RebuildInProgress:
-                await self._sleep(OUTDATED_RETRY_SECONDS)
+                await self.follower.sleep(OUTDATED_RETRY_SECONDS)
 
-    async def _follow(self) -> None:
-        after = self.position
-        while not self._stop.is_set():
-            self._check_lease()
-            if self._actions_wanted or self._actions_due():
-                await self._perform_actions()
-            seen = self.store.signal.generation
-            window = await self.store.read_window(after, self.batch_size, self.projection.topics)
-            if window.end is not None:
-                await self._apply(window, at_head=window.scanned < self.batch_size)
-                after = window.end
-                if window.scanned == self.batch_size:
-                    continue
-            await self._idle(seen)
+    async def before_read(self) -> None:
+        if self._actions_wanted or self._actions_due():
+            await self._perform_actions()
 
-    async def _idle(self, seen: int) -> None:
-        """At the head: sleep until an append. If the checkpoint row is behind over other
-        topics' events, catch it up once nothing new comes for IDLE_SECONDS, so waiters in
-        other processes and the lag in status see the projection at the head."""
-        if self.persisted < self.position or not self._reported_head:
-            if await self._wait_for_append(seen, IDLE_SECONDS):
-                await asyncio.sleep(COALESCE_SECONDS)
-                return
-            await self._write(self.position, [], caught_up=True)
-        timeout = self.poll_interval
-        if self.store.signal.generation > seen:
-            # More commits were announced meanwhile: read again rather than ask for the head.
-            await asyncio.sleep(COALESCE_SECONDS)
-            return
-        if await self.store.committed_head() > self.position:
-            # Committed, but hidden behind an older open transaction (often another
-            # projection's batch) whose commit signals nothing: look again soon.
-            self._backoff = min(max(2 * self._backoff, HIDDEN_RETRY_SECONDS), timeout)
-            timeout = self._backoff
-        else:
-            self._backoff = 0.0
-        self._logged_at = 0.0
-        if await self._wait_for_append(seen, timeout):
-            # Let a burst of commits gather so it is read as one window.
-            await asyncio.sleep(COALESCE_SECONDS)
-
-    async def _apply(self, window: Window, at_head: bool) -> None:
-        """Apply the window's events and move the checkpoint to its end, even past events of
-        other topics, so a wait for any position is answered."""
-        assert window.end is not None
-        foreign_only = not window.events
-        if foreign_only and time.monotonic() - self._persisted_at < FOREIGN_CHECKPOINT_SECONDS:
-            # Nothing of ours: re-reading these after a crash changes nothing.
-            self._advance(window.end)
-            return
-        await self._write(window.end, window.events, caught_up=at_head)
-
-    async def _write(
-        self, end: Position, events: list[RecordedEvent], *, caught_up: bool = False
+    async def write(
+        self, persisted: Position, end: Position, events: list[RecordedEvent], caught_up: bool
     ) -> None:
         parked = self.parking.parked
-        await self.parking.write(self.pool, self.persisted, end, events, caught_up=caught_up)
+        await self.parking.write(self.pool, persisted, end, events, caught_up=caught_up)
         if self.parking.parked is not parked:
             self.on_parked(self.name, self.parking.parked)
-        self.persisted = end
-        self._writes += 1
-        self._persisted_at = time.monotonic()
-        self._reported_head = caught_up
-        self._advance(end)
 
     async def _perform_actions(self) -> None:
         """Operators' retries and skips of parked streams, between two batches: this runner
         is the only writer of its read model while it holds the lease. The parked streams are
         read again too: a rebuild's swap may have put others in place."""
         self._actions_wanted = False
-        self._actions_requested.clear()
         self._actions_checked_at = time.monotonic()
         await self.parking.load(self.pool)
         performed = await perform_pending(self.store, self.parking)
@@ -324,53 +217,17 @@ class ProjectionRunner:
     def actions_requested(self) -> None:
         """An operator asked for a retry or skip (the dead letters' notification)."""
         self._actions_wanted = True
-        self._actions_requested.set()
-
-    def _advance(self, position: Position) -> None:
-        self.position = position
-        self._changed_now()
-
-    def _set_state(self, state: str) -> None:
-        self.state = state
-        self._changed_now()
+        self.follower.wake()
 
     def _changed_now(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()
 
     def _rebuilding(self, progress: Progress) -> None:
-        self._check_lease()
+        self.follower.check_lease()
         if time.monotonic() - self._logged_at >= REBUILD_LOG_SECONDS:
             self._logged_at = time.monotonic()
             log.info("projection %s: rebuilding, %s", self.name, format_progress(progress))
-
-    def _lease_lost(self) -> bool:
-        return self._lease is not None and self._lease.lost.is_set()
-
-    def _check_lease(self, *_: object) -> None:
-        if self._lease_lost():
-            raise LeaseLost("lease connection closed")
-
-    async def _sleep(self, seconds: float) -> bool:
-        """Sleep, waking early on stop(); True when stopped."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), seconds)
-        return self._stop.is_set()
-
-    async def _wait_for_append(self, seen: int, timeout: float) -> bool:
-        """True when an append was signalled (or stop() called) within `timeout`."""
-        appended = asyncio.ensure_future(self.store.signal.wait_beyond(seen, timeout))
-        waits = {appended, asyncio.ensure_future(self._stop.wait())}
-        waits.add(asyncio.ensure_future(self._actions_requested.wait()))
-        if self._lease is not None:
-            waits.add(asyncio.ensure_future(self._lease.lost.wait()))
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for wait in waits:
-                wait.cancel()
-        interrupted = self._stop.is_set() or self._lease_lost() or self._actions_requested.is_set()
-        return interrupted or (appended.done() and not appended.cancelled() and appended.result())
 
     async def wait_for(self, position: Position, timeout: float) -> bool:
         """Read-your-writes: True once the read model reflects every event up to `position`.

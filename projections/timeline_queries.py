@@ -14,7 +14,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from projections.touchpoints import CANCELLED, OPEN
+from projections.touchpoints import CANCELLED, OPEN, Kind
 
 
 class Touchpoint(msgspec.Struct, frozen=True):
@@ -99,6 +99,7 @@ class TimelineHeader(msgspec.Struct, frozen=True):
     open_carts: int
     open_pickups: int
     open_returns: int  # requested or received, neither refunded nor withdrawn
+    not_notified: int = 0  # open pickups ready for them, nobody told them (nothing accepted)
 
 
 async def timeline_header(pool: asyncpg.Pool, customer_id: str) -> TimelineHeader:
@@ -128,7 +129,25 @@ async def timeline_header(pool: asyncpg.Pool, customer_id: str) -> TimelineHeade
         open_counts["cart"],
         open_counts["pickup"],
         open_counts["return"],
+        await _not_notified(pool, customer_id),
     )
+
+
+async def _not_notified(pool: asyncpg.Pool, customer_id: str) -> int:
+    """Open pickups with a `pickup_ready` touchpoint and no `pickup_notified` one."""
+    count = await pool.fetchval(
+        """SELECT count(*) FROM timeline_subject s
+           WHERE s.customer_id = $1 AND s.kind = 'pickup' AND s.state = $2
+             AND EXISTS (SELECT 1 FROM timeline t WHERE t.customer_id = $1
+                         AND t.pickup_id = s.subject_id AND t.kind = $3)
+             AND NOT EXISTS (SELECT 1 FROM timeline t WHERE t.customer_id = $1
+                             AND t.pickup_id = s.subject_id AND t.kind = $4)""",
+        customer_id,
+        OPEN,
+        Kind.PICKUP_READY.value,
+        Kind.PICKUP_NOTIFIED.value,
+    )
+    return int(count)
 
 
 async def customers_of_store(

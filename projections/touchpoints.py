@@ -38,6 +38,7 @@ class Kind(enum.StrEnum):
     PICKUP_LINE_SHORT = "pickup_line_short"
     PICKUP_READY = "pickup_ready"
     PICKUP_NOTIFIED = "pickup_notified"
+    PICKUP_NOTIFICATION_FAILED = "pickup_notification_failed"
     PICKUP_COLLECTED = "pickup_collected"
     PICKUP_NO_SHOW = "pickup_no_show"
     PICKUP_CANCELLED = "pickup_cancelled"
@@ -195,6 +196,9 @@ def _pickup(pickup_id: UUID, e: Pickup.Event, fold: Fold) -> tuple[Subject, Touc
             return pickup, Touch(Kind.PICKUP_READY, f"Ready for pickup at {pickup.store_id}")
         case Pickup.CustomerNotified():
             return pickup, Touch(Kind.PICKUP_NOTIFIED, f"Told it is ready ({e.channel})")
+        case Pickup.NotificationFailed():
+            told = f"Not told it is ready: {e.channel} failed ({e.reason}), attempt {e.attempt}"
+            return pickup, Touch(Kind.PICKUP_NOTIFICATION_FAILED, told)
         case Pickup.Collected():
             return pickup, Touch(Kind.PICKUP_COLLECTED, f"Collected at {pickup.store_id}")
         case Pickup.NotCollected():

@@ -1,4 +1,4 @@
-"""A private server for the simulation: `uvicorn api.app:from_environment` in a process of
+"""A private server for the simulation: `uvicorn api.server.app:from_environment` in a process of
 its own, on a free port, with the environment the command line prepared (a database schema of
 its own, a simulated clock). The simulator only starts it and talks to it over HTTP."""
 
@@ -39,7 +39,7 @@ async def private_server(environment: Mapping[str, str], log: Path) -> AsyncIter
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as output:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "uvicorn", "--factory", "api.app:from_environment",
+            sys.executable, "-m", "uvicorn", "--factory", "api.server.app:from_environment",
             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
             "--no-access-log", env=dict(environment), stdout=output, stderr=output,
         )  # fmt: skip

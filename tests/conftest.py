@@ -8,6 +8,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import msgspec
@@ -17,6 +18,7 @@ from adapters.memory import InMemoryEventStore
 from adapters.postgres.database import Database
 from adapters.settings import Settings
 from domain.ports import EventStore
+from tests import machine_tools
 from tests.private_cluster import PrivateCluster
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +27,19 @@ ROOT = Path(__file__).resolve().parent.parent
 # and past 4,000 events (nobody ticks the rule) land in the default partition.
 LAYOUTS = ("plain", "partitioned")
 TEST_PARTITION_SIZE, TEST_PARTITIONS_AHEAD = 1000, 4
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    machine_tools.set_aside(config, items)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    machine_tools.fail_if_missing(item)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    for line in machine_tools.summary_lines(config):
+        terminalreporter.write_line(line, yellow=True)
 
 
 @pytest.fixture(scope="session")

@@ -62,10 +62,10 @@ async def omni(*arguments: str, env: Mapping[str, str]) -> Finished:
 
 
 async def uvicorn_factory(port: int, env: Mapping[str, str]) -> Finished:
-    """`uvicorn --factory api.app:from_environment`, as deployments start the service; only
+    """`uvicorn --factory api.server.app:from_environment`, as deployments start the service; only
     for settings it must refuse (it would serve until killed otherwise)."""
     return await run(
-        *(sys.executable, "-m", "uvicorn", "--factory", "api.app:from_environment"),
+        *(sys.executable, "-m", "uvicorn", "--factory", "api.server.app:from_environment"),
         *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
         env=env,
     )

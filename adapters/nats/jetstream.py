@@ -1,11 +1,20 @@
-"""Publishing to NATS JetStream: one connection, the stream created if missing, and batches
-sent pipelined (every publish in flight at once, the acknowledgements awaited together).
+"""Publishing to NATS JetStream: one connection to one server or a cluster, the stream created
+if missing (replicated where asked), and batches sent pipelined (every publish in flight at
+once, the acknowledgements awaited together).
 
-The connection never reconnects by itself. nats-py would otherwise keep publishing into a
-buffer while disconnected and flush it after reconnecting, behind messages the server may
-never have received: the stored order could then have a gap that a later retry fills out of
-order. Instead any failure closes the connection; the caller opens a new one and re-sends
-from its checkpoint, so the server always holds a prefix of what was sent, in order.
+The stream must hold what was sent as a prefix, in order: a gap that a later retry fills would
+put a stream's events out of order. Gaps come from a connection or a stream leader lost
+mid-batch: messages in the lost server's socket vanish while later ones reach the new
+leader. So every message says where it must land (`Nats-Expected-Last-Sequence`: the
+sequence its predecessor got or will get), and JetStream refuses one that would land
+anywhere else; a refusal fails the batch, and the next one starts again from the stream's
+tail as the server reports it (its last sequence and that message's id). JetStream checks the
+id (`Nats-Msg-Id`) before the sequence, so a message already stored answers "duplicate"
+whatever it expected.
+
+With that guard nats-py may reconnect by itself across the servers of NATS_URL; it buffers
+nothing while disconnected (publishing then fails at once) and a batch in flight when the
+connection dropped fails as a whole.
 """
 
 from __future__ import annotations
@@ -26,6 +35,10 @@ log = logging.getLogger(__name__)
 
 CONNECT_SECONDS = 2.0
 ACK_SECONDS = 10.0
+RECONNECT_SECONDS = 0.5  # between two tries of the same server
+RECONNECT_TRIES = 2  # per server, before the connection gives up and the relay takes over
+MSG_ID = "Nats-Msg-Id"
+EXPECTED_LAST_SEQUENCE = "Nats-Expected-Last-Sequence"
 
 
 class BrokerUnavailable(Exception):
@@ -46,6 +59,24 @@ class StreamSpec(NamedTuple):
     name: str
     subjects: list[str]
     duplicate_window: float  # seconds
+    replicas: int = 1  # 3 on a three-node cluster: each message on a majority before its ack
+
+
+class Tail(NamedTuple):
+    """The stream's last message as this publisher knows it."""
+
+    sequence: int
+    msg_id: str | None
+
+
+class Ack(NamedTuple):
+    sequence: int
+    duplicate: bool
+
+
+def server_urls(url: str) -> list[str]:
+    """NATS_URL's servers: one URL, or several comma-separated (the nodes of a cluster)."""
+    return [part.strip() for part in url.split(",") if part.strip()]
 
 
 class JetStreamPublisher:
@@ -55,8 +86,8 @@ class JetStreamPublisher:
     future unresolved when the server refuses a message, so refusals would look like
     timeouts): each reply is matched to its message and checked here."""
 
-    def __init__(self, connection: Any) -> None:
-        self.connection = connection
+    def __init__(self, connection: Any, stream: StreamSpec) -> None:
+        self.connection, self.stream = connection, stream
         self.js = connection.jetstream(timeout=ACK_SECONDS)
         self.published = 0
         self.duplicates = 0
@@ -64,6 +95,7 @@ class JetStreamPublisher:
         self._sent = 0
         self._waiting: dict[str, asyncio.Future[Any]] = {}
         self._lost = asyncio.Event()
+        self._tail: Tail | None = None  # None: read it from the server before the next batch
 
     @classmethod
     async def connect(cls, url: str, stream: StreamSpec) -> JetStreamPublisher:
@@ -74,9 +106,15 @@ class JetStreamPublisher:
             if publisher is not None:
                 publisher._lost.set()
 
+        async def back(*_: object) -> None:
+            if publisher is not None:
+                publisher._tail = None
+
         try:
-            connection = await connect(url, disconnected_cb=lost, closed_cb=lost)
-            publisher = cls(connection)
+            connection = await connect(
+                url, disconnected_cb=lost, closed_cb=lost, reconnected_cb=back
+            )
+            publisher = cls(connection, stream)
             await connection.subscribe(f"{publisher._inbox}.*", cb=publisher._replied)
             await ensure_stream(publisher.js, stream)
         except Exception as error:  # every way of not getting there is one outcome
@@ -86,32 +124,60 @@ class JetStreamPublisher:
         return publisher
 
     async def publish(self, messages: Sequence[Message]) -> None:
-        """Send every message, then await every acknowledgement; PublishFailed unless all
-        were stored (or recognised as repeats)."""
+        """Send every message not yet in the stream, then await every acknowledgement;
+        PublishFailed unless all were stored in order (or recognised as repeats)."""
+        try:
+            if not self.connection.is_connected:
+                raise PublishFailed("not connected (reconnecting)")
+            self._lost.clear()
+            tail = self._tail or await self._read_tail()
+            skipped = _stored_prefix(messages, tail.msg_id)
+            sending = messages[skipped:]
+            acks = await self._send(sending, tail.sequence)
+        except Exception as error:
+            self._tail = None
+            if isinstance(error, PublishFailed):
+                raise
+            raise PublishFailed(f"{type(error).__name__}: {error}") from error
+        stored = [ack for ack in acks if not ack.duplicate]
+        self.duplicates += len(messages) - len(stored)
+        self.published += len(stored)
+        if len(stored) < len(acks):  # the stream was further on than its tail said
+            self._tail = None
+        elif sending:
+            self._tail = Tail(stored[-1].sequence, sending[-1].msg_id)
+
+    async def _read_tail(self) -> Tail:
+        info = await self.js.stream_info(self.stream.name)
+        last = int(info.state.last_seq or 0)
+        if not info.state.messages:
+            return Tail(last, None)
+        try:
+            message = await self.js.get_msg(self.stream.name, seq=last)
+        except NotFoundError:
+            return Tail(last, None)
+        return Tail(last, (message.headers or {}).get(MSG_ID))
+
+    async def _send(self, messages: Sequence[Message], last_sequence: int) -> list[Ack]:
         futures: list[asyncio.Future[Any]] = []
         loop = asyncio.get_running_loop()
         try:
-            for message in messages:
+            for offset, message in enumerate(messages):
                 self._sent += 1
                 reply = f"{self._inbox}.{self._sent}"
                 futures.append(future := loop.create_future())
                 self._waiting[reply] = future
-                headers = {"Nats-Msg-Id": message.msg_id}
+                headers = {
+                    MSG_ID: message.msg_id,
+                    EXPECTED_LAST_SEQUENCE: str(last_sequence + offset),
+                }
                 await self.connection.publish(
                     message.subject, message.payload, reply=reply, headers=headers
                 )
             replies = await self._acknowledged(futures)
-        except PublishFailed:
-            raise
-        except Exception as error:  # refused, timed out or disconnected: all one
-            raise PublishFailed(f"{type(error).__name__}: {error}") from error
         finally:
             self._waiting.clear()
-        repeats = sum(
-            _stored_as_repeat(m, reply) for m, reply in zip(messages, replies, strict=True)
-        )
-        self.duplicates += repeats
-        self.published += len(replies) - repeats
+        return [_ack_of(m, reply) for m, reply in zip(messages, replies, strict=True)]
 
     async def _replied(self, reply: Any) -> None:
         future = self._waiting.pop(reply.subject, None)
@@ -137,37 +203,46 @@ class JetStreamPublisher:
             await self.connection.close()
 
 
-def _stored_as_repeat(message: Message, reply: Any) -> bool:
-    """Whether JetStream stored the message (False) or knew its id already (True); raises
-    PublishFailed when it refused it or no stream takes its subject."""
+def _stored_prefix(messages: Sequence[Message], tail_id: str | None) -> int:
+    """How many of the batch the stream holds already: up to its tail, when the tail is one of
+    them (the stream holds what was sent as a prefix, in this same order)."""
+    ids = [message.msg_id for message in messages]
+    return ids.index(tail_id) + 1 if tail_id in ids else 0
+
+
+def _ack_of(message: Message, reply: Any) -> Ack:
+    """Where JetStream stored the message, or that it knew its id already; raises
+    PublishFailed when it refused it (out of place, full) or no stream takes its subject."""
     if reply.headers and reply.headers.get("Status") == "503":
         raise PublishFailed(f"{message.subject}: no stream takes this subject")
     answer = json.loads(reply.data)
     if "error" in answer:
         description = answer["error"].get("description", answer["error"])
         raise PublishFailed(f"{message.msg_id} on {message.subject}: {description}")
-    return bool(answer.get("duplicate", False))
+    return Ack(int(answer.get("seq", 0)), bool(answer.get("duplicate", False)))
 
 
 async def connect(url: str, **callbacks: Any) -> Any:
-    """A NATS connection that fails instead of reconnecting (see the module's docstring)."""
+    """A connection to NATS_URL's servers that reconnects by itself, trying each in turn, but
+    buffers nothing while disconnected (see the module's docstring)."""
 
     async def report(error: Exception) -> None:
         log.debug("nats: %r", error)
 
     return await nats.connect(
-        url,
-        allow_reconnect=False,
-        max_reconnect_attempts=0,
+        server_urls(url),
         connect_timeout=CONNECT_SECONDS,
+        reconnect_time_wait=RECONNECT_SECONDS,
+        max_reconnect_attempts=RECONNECT_TRIES,
+        pending_size=0,
         error_cb=report,
         **callbacks,
     )
 
 
 async def ensure_stream(js: Any, spec: StreamSpec) -> None:
-    """Create the stream if it is missing; keep its duplicate window as configured."""
-    window = spec.duplicate_window
+    """Create the stream if it is missing; keep its duplicate window and replicas as
+    configured (JetStream moves an existing stream to more or fewer replicas in place)."""
     try:
         info = await js.stream_info(spec.name)
     except NotFoundError:
@@ -175,9 +250,15 @@ async def ensure_stream(js: Any, spec: StreamSpec) -> None:
             name=spec.name,
             subjects=spec.subjects,
             storage=StorageType.FILE,
-            duplicate_window=window,
+            duplicate_window=spec.duplicate_window,
+            num_replicas=spec.replicas,
         )
         await js.add_stream(config)
         return
-    if abs((info.config.duplicate_window or 0) - window) > 0.001:
-        await js.update_stream(dataclasses.replace(info.config, duplicate_window=window))
+    configured = info.config
+    wanted = dataclasses.replace(
+        configured, duplicate_window=spec.duplicate_window, num_replicas=spec.replicas
+    )
+    window_differs = abs((configured.duplicate_window or 0) - spec.duplicate_window) > 0.001
+    if window_differs or (configured.num_replicas or 1) != spec.replicas:
+        await js.update_stream(wanted)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import smtplib
 from datetime import datetime
 from email.message import EmailMessage
@@ -12,6 +13,8 @@ from adapters.outbox.contract import PickupReady
 from domain.ports import Customer, Location
 
 SMTP_TIMEOUT_SECONDS = 20.0
+MAX_REASON_LENGTH = 300
+ADDRESS = re.compile(r"<?[^\s<>\"']+@[^\s<>\"']+>?")
 
 
 def ready_for_pickup_mail(
@@ -39,6 +42,23 @@ def ready_for_pickup_mail(
         f"See you soon,\n{store_name}\n"
     )
     return message
+
+
+def failure_reason(error: OSError) -> str:
+    """Why a send failed, for the pickup's stream and the board: the server's code and text
+    when it answered, with any address in it blanked (an event keeps no personal data)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused) and error.recipients:
+        code, text = next(iter(error.recipients.values()))
+        said = f"{code} {_text(text)}"
+    elif isinstance(error, smtplib.SMTPResponseException):
+        said = f"{error.smtp_code} {_text(error.smtp_error)}"
+    else:
+        said = f"{type(error).__name__}: {error}"
+    return ADDRESS.sub("<address>", said)[:MAX_REASON_LENGTH]
+
+
+def _text(said: bytes | str) -> str:
+    return said.decode(errors="replace") if isinstance(said, bytes) else said
 
 
 def _local(moment: datetime, zone: ZoneInfo | None) -> str:

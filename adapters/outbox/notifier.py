@@ -1,9 +1,14 @@
-"""The example consumer: e-mails a customer when their pickup is ready.
+"""The example consumer: e-mails a customer when their pickup is ready, and records what
+happened in the pickup's stream.
 
 A separate process (`omni notify run`) with a durable JetStream consumer on the pickup-ready
-subject. For each message it looks the customer up (`customers`), sends the mail, records the
-message id and only then acknowledges, so a redelivery after a crash is recognised and never
-mails twice (a crash between the send and the record can repeat one mail: at least once).
+subject. For each message it reads the pickup, looks the customer up (`customers`) and sends
+the mail. Only once the SMTP server accepted it does it record `CustomerNotified` (through the
+service), then the message id, and only then acknowledge; a redelivery finds the fact in the
+pickup and never mails twice (a crash between the send and the record can repeat one mail: at
+least once). A failed send is recorded as `NotificationFailed` (reason, attempt) and retried
+by JetStream after a growing, bounded delay; after `MailRetry.attempts` failures it stops,
+and the pickup stays "notification failed" for staff to see.
 
 The pickup code goes in the mail, though never on the bus: it is the customer's own proof at
 the counter (their order page shows it too), and a ready mail without it sends them to the
@@ -17,19 +22,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import msgspec
 import nats
 from nats.js.api import ConsumerConfig
 
+from adapters.nats.jetstream import server_urls
 from adapters.outbox.contract import EventType, IntegrationEvent, PickupReady, decode, subject_of
-from adapters.outbox.mail import SmtpMailer, ready_for_pickup_mail
+from adapters.outbox.mail import SmtpMailer, failure_reason, ready_for_pickup_mail
 from adapters.outbox.relay import RETRY_SECONDS, RelayConfig
 from adapters.postgres.catalog import PostgresCatalog
 from adapters.postgres.customers import PostgresCustomers
 from adapters.postgres.store import PostgresEventStore
-from domain.pickup.model import Pickup
+from domain.errors import DomainError
+from domain.pickup.model import READY_NOTICE_CHANNEL, Pickup
+from domain.service import CommerceService, Done
+from domain.values import Actor, ActorKind, Channel, Context, event_id
 
 log = logging.getLogger(__name__)
 
@@ -37,26 +47,52 @@ DURABLE = "pickup-ready-mailer"
 FETCH_BATCH = 20
 FETCH_SECONDS = 1.0
 ACK_WAIT_SECONDS = 60.0
-RETRY_MAIL_SECONDS = 30.0
 FINISHED = (Pickup.Collected, Pickup.NotCollected, Pickup.Cancelled)
+NOTIFIER = Actor(ActorKind.SYSTEM, "notifier")
+R = TypeVar("R", bound=msgspec.Struct)
+
+
+class MailRetry(msgspec.Struct, frozen=True):
+    """After the n-th failed send, wait delays[n - 1] (the last one from then on) and try
+    again, `attempts` sends in all."""
+
+    delays: tuple[float, ...] = (10.0, 60.0, 300.0, 1800.0)
+    attempts: int = 12  # ~4 hours of tries: past that a person must tell the customer
+
+    def delay_after(self, attempt: int) -> float | None:
+        """Seconds before the next send, or None when this was the last attempt."""
+        if attempt >= self.attempts:
+            return None
+        return self.delays[min(attempt, len(self.delays)) - 1]
+
+
+class Waiting(msgspec.Struct, frozen=True):
+    """What the pickup's stream says since the ready event a message names."""
+
+    pickup_code: str | None  # None: it is no longer waiting (or the message names no ready)
+    notified: bool  # the e-mail notice is recorded already
 
 
 class PickupReadyNotifier:
-    """Consumes `<prefix>.pickup.ready` until stopped; `sent` and `skipped` count this run."""
+    """Consumes `<prefix>.pickup.ready` until stopped; `sent`, `skipped` and `failed` (sends)
+    count this run."""
 
     def __init__(
         self,
         store: PostgresEventStore,
+        service: CommerceService,
         mailer: SmtpMailer,
         nats_url: str,
         config: RelayConfig,
         durable: str = DURABLE,
+        retry: MailRetry = MailRetry(),  # noqa: B008 - frozen
     ) -> None:
         self.store, self.pool, self.mailer = store, store.pool, mailer
+        self.service, self.retry = service, retry
         self.customers = PostgresCustomers(store.pool)
         self.catalog = PostgresCatalog(store.pool)
         self.nats_url, self.config, self.durable = nats_url, config, durable
-        self.sent = self.skipped = 0
+        self.sent = self.skipped = self.failed = 0
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -83,7 +119,9 @@ class PickupReadyNotifier:
                     await asyncio.wait_for(self._stop.wait(), pause)
 
     async def _consume(self) -> None:
-        connection = await nats.connect(self.nats_url, connect_timeout=2, max_reconnect_attempts=3)
+        connection = await nats.connect(
+            server_urls(self.nats_url), connect_timeout=2, max_reconnect_attempts=3
+        )
         try:
             subscription = await self._subscribe(connection.jetstream())
             while not self._stop.is_set():
@@ -103,7 +141,8 @@ class PickupReadyNotifier:
         )
 
     async def handle(self, message: Any) -> None:
-        """Mail once per message id, then acknowledge; a failed send is retried later."""
+        """Mail once per pickup and record the outcome, then acknowledge; a failed send is
+        recorded and retried later."""
         try:
             ready = decode(message.data, PickupReady)
         except msgspec.ValidationError as error:
@@ -113,12 +152,10 @@ class PickupReadyNotifier:
         if await self._already_handled(ready.id):
             await message.ack()
             return
-        try:
-            outcome, recipient = await self._notify(ready)
-        except (OSError, ConnectionError) as error:  # smtplib's errors are OSErrors
-            log.warning("notifier: mail for %s not sent (%s); will retry", ready.id, error)
-            await message.nak(delay=RETRY_MAIL_SECONDS)
+        handled = await self._notify(message, ready)
+        if handled is None:  # not sent: retried later, or given up
             return
+        outcome, recipient = handled
         await self.pool.execute(
             """INSERT INTO outbox_notifications (message_id, outcome, recipient)
                VALUES ($1, $2, $3) ON CONFLICT DO NOTHING""",
@@ -134,8 +171,15 @@ class PickupReadyNotifier:
         )
         return found is not None
 
-    async def _notify(self, ready: IntegrationEvent[PickupReady]) -> tuple[str, str | None]:
+    async def _notify(
+        self, message: Any, ready: IntegrationEvent[PickupReady]
+    ) -> tuple[str, str | None] | None:
         data = ready.data
+        waiting = await self._waiting(ready)
+        if waiting.notified:
+            log.info("notifier: pickup %s: its customer was told already", data.pickup_id)
+            self.skipped += 1
+            return "skipped", None
         customer = await self.customers.customer(data.customer_id) if data.customer_id else None
         if customer is None or not customer.email:
             log.warning(
@@ -143,23 +187,79 @@ class PickupReadyNotifier:
             )
             self.skipped += 1
             return "skipped", None
-        code = await self._code_if_waiting(ready)
-        if code is None:
+        if waiting.pickup_code is None:
             log.info("notifier: pickup %s is no longer waiting, not mailed", data.pickup_id)
             self.skipped += 1
             return "skipped", None
         store = await self.catalog.location(data.store_id)
-        await self.mailer.send(
-            ready_for_pickup_mail(self.mailer.sender, customer, data, store, code)
+        mail = ready_for_pickup_mail(self.mailer.sender, customer, data, store, waiting.pickup_code)
+        try:
+            await self.mailer.send(mail)
+        except OSError as error:  # smtplib's errors, the server's refusals included
+            await self._retry_later(message, ready, error)
+            return None
+        await self._record(
+            ready,
+            lambda context: self.service.record_customer_notified(
+                data.pickup_id, READY_NOTICE_CHANNEL, context
+            ),
         )
         self.sent += 1
         return "sent", customer.email
 
-    async def _code_if_waiting(self, ready: IntegrationEvent[Any]) -> str | None:
-        """The code the event issued, unless the pickup was finished since."""
+    async def _retry_later(
+        self, message: Any, ready: IntegrationEvent[PickupReady], error: OSError
+    ) -> None:
+        reason = failure_reason(error)
+        self.failed += 1
+        done = await self._record(
+            ready,
+            lambda context: self.service.record_notification_failed(
+                ready.data.pickup_id, READY_NOTICE_CHANNEL, reason, context
+            ),
+        )
+        attempt = done.result.attempt if done is not None else message.metadata.num_delivered
+        delay = self.retry.delay_after(attempt)
+        if delay is None:
+            log.error(
+                "notifier: mail for %s failed %d times (%s); given up", ready.id, attempt, reason
+            )
+            await message.term()
+            return
+        log.warning(
+            "notifier: mail for %s not sent (%s); retry %d in %ss", ready.id, reason, attempt, delay
+        )
+        await message.nak(delay=delay)
+
+    async def _record(
+        self,
+        ready: IntegrationEvent[PickupReady],
+        record: Callable[[Context], Awaitable[Done[R]]],
+    ) -> Done[R] | None:
+        """Run a recording use case in the ready event's correlation, caused by it; a
+        refusal (e.g. the fact is recorded already) is logged, not raised."""
+        context = Context(
+            channel=Channel.SYSTEM,
+            actor=NOTIFIER,
+            correlation_id=ready.correlation_id,
+            causation_id=event_id(ready.aggregate_id, ready.aggregate_version),
+        )
+        try:
+            return await record(context)
+        except DomainError as refused:
+            log.info("notifier: pickup %s: %r not recorded", ready.data.pickup_id, refused)
+            return None
+
+    async def _waiting(self, ready: IntegrationEvent[Any]) -> Waiting:
+        """The code the event issued, unless the pickup was finished since; and whether the
+        customer was told already (a redelivery after success, or staff's own e-mail)."""
         since = await self.store.read_stream(ready.aggregate_id, ready.aggregate_version - 1)
         if not since or not isinstance(since[0], Pickup.ReadyForPickup):
-            return None
+            return Waiting(None, notified=False)
+        notified = any(
+            isinstance(event, Pickup.CustomerNotified) and event.channel == READY_NOTICE_CHANNEL
+            for event in since[1:]
+        )
         if any(isinstance(event, FINISHED) for event in since[1:]):
-            return None
-        return since[0].pickup_code
+            return Waiting(None, notified)
+        return Waiting(since[0].pickup_code, notified)

@@ -11,6 +11,8 @@ import asyncpg
 import msgspec
 
 from adapters.embedded import EmbeddedPostgres
+from adapters.keys.master import MasterKeys
+from adapters.keys.postgres import PostgresKeyStore
 from adapters.postgres.first_connection import first_connection
 from adapters.postgres.layout import migrate_in_layout
 from adapters.postgres.migrate import applied_migrations, available_migrations
@@ -80,8 +82,9 @@ class Database:
                 await partitions.fire(connection)
         finally:
             await connection.close()
+        master = MasterKeys.for_deployment(settings.master_keys, settings.production)
         pool = await create_pool(dsn, schema=schema, min_size=min(2, pool_size), max_size=pool_size)
-        store = PostgresEventStore(pool, layout=layout)
+        store = PostgresEventStore(pool, keys=PostgresKeyStore(pool, master), layout=layout)
         await store.start_listening(functools.partial(connect, dsn, schema=schema))
         return cls(dsn, pool, store, schema, embedded, partitions=partitions)
 
@@ -124,7 +127,10 @@ class Database:
         # The embedded server stays up for other processes; pgserver stops it when the last exits.
 
     async def health(self) -> dict[str, object]:
+        """The head followers see, and the newest committed event: a gap between the two is
+        what an open transaction somewhere on the server holds back (named once it is long)."""
         head = await self.store.last_position()
+        committed = await self.store.committed_head()
         oldest = await self.pool.fetchrow(
             """
             SELECT pid, state, extract(epoch FROM now() - xact_start)::float AS seconds,
@@ -137,11 +143,12 @@ class Database:
         )
         report: dict[str, object] = {
             "database": "ok",
-            "event_store": {"visible_head": head.token()},
+            "event_store": {"visible_head": head.token(), "committed_head": committed.token()},
         }
         if oldest is not None and oldest["seconds"] > self.long_transaction_seconds:
             report["event_store"] = {
                 "visible_head": head.token(),
+                "committed_head": committed.token(),
                 "held_back_by": {
                     "pid": oldest["pid"],
                     "state": oldest["state"],

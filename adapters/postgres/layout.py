@@ -1,7 +1,7 @@
 """The two layouts of the events table (OMNI_EVENTS_LAYOUT), chosen when a schema is created.
 
 plain:       one table; its primary key (stream_id, version) refuses a stale writer.
-partitioned: range partitions of the global position (migration 0019's partitioned file);
+partitioned: range partitions of the global position (migration 0020's partitioned file);
              each stream's version lives in `streams`, moved by compare-and-set in the same
              statement as the events (docs/decisions/2026-12-06-partitioned-events.md).
 
@@ -49,17 +49,17 @@ CLAIM_STREAM = """WITH claimed AS (
 CLAIMED = "WHERE EXISTS (SELECT 1 FROM claimed UNION ALL SELECT 1 FROM advanced)"
 
 ONE_EVENT = """{claim}
-INSERT INTO events (stream_id, version, topic, schema_version, state, context)
-SELECT $1::uuid, $2::integer, $3::text, $4::smallint, $5::jsonb, $6::jsonb
+INSERT INTO events (stream_id, version, topic, schema_version, state, context, data_subject)
+SELECT $1::uuid, $2::integer, $3::text, $4::smallint, $5::jsonb, $6::jsonb, $7::text
 {guard}
 RETURNING transaction_id::text::bigint AS transaction_id, position
 """
 SEVERAL_EVENTS = """{claim}
-INSERT INTO events (stream_id, version, topic, schema_version, state, context)
+INSERT INTO events (stream_id, version, topic, schema_version, state, context, data_subject)
 SELECT $1::uuid, $2::integer + n.ordinality::integer - 1, n.topic, n.schema_version, n.state,
-       $6::jsonb
-FROM unnest($3::text[], $4::smallint[], $5::jsonb[]) WITH ORDINALITY
-     AS n(topic, schema_version, state, ordinality)
+       $6::jsonb, n.data_subject
+FROM unnest($3::text[], $4::smallint[], $5::jsonb[], $7::text[]) WITH ORDINALITY
+     AS n(topic, schema_version, state, data_subject, ordinality)
 {guard}
 RETURNING transaction_id::text::bigint AS transaction_id, position
 """
@@ -68,7 +68,8 @@ RETURNING transaction_id::text::bigint AS transaction_id, position
 @dataclass(frozen=True)
 class AppendStatements:
     """A one-stream append without a key: (stream_id, first version, topic(s), schema
-    version(s), state(s), context); it returns the rows inserted, none when stale."""
+    version(s), state(s), context, data subject(s)); it returns the rows inserted, none when
+    stale."""
 
     one_event: str
     several_events: str

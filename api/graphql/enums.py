@@ -13,6 +13,7 @@ from domain.pickup.model import PickupStatus
 from domain.returns.model import ReturnChannel, ReturnStatus
 from domain.usecases.carts import MergeChange
 from domain.values import Channel
+from projections.fulfillment_times import NotificationState
 from projections.journey_queries import JourneyStep
 from projections.touchpoints import Kind as TouchpointKind
 
@@ -28,6 +29,12 @@ MergeChangeEnum = strawberry.enum(MergeChange, name="MergeChange")
 RecoveryChangeEnum = strawberry.enum(RecoveryChange, name="RecoveryChange")
 TouchpointKindEnum = strawberry.enum(TouchpointKind, name="TouchpointKind")
 JourneyStepEnum = strawberry.enum(JourneyStep, name="JourneyStep")
+NotificationStateEnum = strawberry.enum(
+    NotificationState,
+    name="NotificationState",
+    description="Whether the customer was told a pickup is ready: only a notice the mail "
+    "server accepted (or staff's own word) counts as NOTIFIED.",
+)
 
 __all__ = [
     "CartStatus",
@@ -35,6 +42,7 @@ __all__ = [
     "ErrorCode",
     "FulfillmentMethod",
     "JourneyStep",
+    "NotificationState",
     "OrderStatus",
     "PickupStatus",
     "RecoveryChange",

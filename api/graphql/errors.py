@@ -1,16 +1,14 @@
 """Errors as a client sees them: domain refusals become typed `userErrors` in the payload;
 authentication, authorization, bad input and "try again later" become GraphQL errors with
-`extensions.code`; anything else is a bug, shown only as `internal error`."""
+`extensions.code`; anything else is a bug, shown only as `internal error` (the engine formats
+them: api/graphql/engine/error_format.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
 
-from adapters.postgres.outage import Outage
-from api.request_ids import current_request
 from domain.errors import DomainError, ErrorCode, NotAllowed
 from domain.usecases.checkout import OutOfStock
 
@@ -50,35 +48,6 @@ class NotFoundError(ApiError):
 class Unavailable(ApiError):
     code = ErrorCode.UNAVAILABLE
     retryable = True
-
-
-def as_client_error(original: BaseException | None, outage: Outage) -> ApiError | None:
-    """What a client may be told about an exception raised while resolving a field: an
-    ApiError as it is, an outage (adapters/postgres/outage.py decides; it logs one warning per
-    outage and renews the pool) as Unavailable, anything else (a bug) nothing."""
-    if isinstance(original, ApiError):
-        return original
-    if original is not None and outage.observe(original, "answering GraphQL"):
-        return Unavailable("the service is briefly unavailable; try again in a moment")
-    return None
-
-
-def formatted(error: GraphQLError, shown: ApiError | None) -> dict[str, Any]:
-    """The error as sent: request errors (parse, validation, variables: no path) as they are,
-    field errors as the ApiError they are, and anything else as `internal error`."""
-    body: dict[str, Any] = dict(error.formatted)
-    original = error.original_error
-    if error.path is None:
-        body["extensions"] = {"code": ErrorCode.INVALID_INPUT.value, "retryable": False}
-    elif shown is not None:
-        body["message"] = str(shown)
-        body["extensions"] = shown.extensions
-    elif original is not None and not isinstance(original, GraphQLError):
-        body["message"] = "internal error"
-        body["extensions"] = {"code": ErrorCode.INTERNAL_ERROR.value}
-        if (ids := current_request.get()) is not None:  # to find the traceback in the log
-            body["extensions"]["requestId"] = ids.request_id
-    return body
 
 
 def forbidden(refusal: NotAllowed) -> Forbidden:

@@ -1,10 +1,8 @@
-"""The schema: every feature's queries, mutations and subscriptions, merged; and the limits
-every valid document passes once (depth and aliases; api/graphql/validation.py)."""
+"""The schema: every feature's queries, mutations and subscriptions, merged, and built by the
+engine (api/graphql/engine/), which serves it with its limits and validation."""
 
 from __future__ import annotations
 
-import strawberry
-from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.tools import merge_types
 
 from api.graphql import enums  # noqa: F401 - registers the domain's enums before any type uses them
@@ -17,6 +15,7 @@ from api.graphql.checkout.mutations import CheckoutMutations
 from api.graphql.checkout.queries import OrderQueries
 from api.graphql.customers.mutations import CustomerMutations
 from api.graphql.customers.queries import CustomerQueries
+from api.graphql.engine import build_schema
 from api.graphql.pickups.mutations import PickupMutations
 from api.graphql.pickups.queries import PickupQueries
 from api.graphql.pickups.subscriptions import PickupSubscriptions
@@ -27,13 +26,8 @@ from api.graphql.staff.queries import StaffQueries
 from api.graphql.stock.mutations import StockMutations
 from api.graphql.stock.queries import StockQueries
 from api.graphql.stock.subscriptions import StockSubscriptions
-from api.graphql.storable import StorableTextExecutor
 from api.graphql.system.mutations import SystemMutations
 from api.graphql.system.queries import SystemQueries
-
-MAX_DEPTH = 10
-MAX_TOKENS = 2000
-MAX_ALIASES = 20
 
 Query = merge_types(
     "Query",
@@ -67,20 +61,7 @@ Subscription = merge_types(
     "Subscription", (CartSubscriptions, PickupSubscriptions, StockSubscriptions)
 )
 
-# Operations strawberry runs (the WebSocket) refuse variables PostgreSQL cannot store, as POST.
-schema = strawberry.Schema(
-    query=Query,
-    mutation=Mutation,
-    subscription=Subscription,
-    execution_context_class=StorableTextExecutor,
-)
-
-# Built once: the rules are the same objects for every document, so a document validated
-# once is never validated again (execution.py caches by the document's text).
-LIMIT_RULES = (
-    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
-)
+schema = build_schema(Query, Mutation, Subscription)
 
 
 def sdl() -> str:

@@ -1,3 +1,4 @@
+# Over 300 lines: one aggregate: its events, commands and state read together (STYLE.md).
 """Cart: what a shopper intends to buy, on any channel and device, until checkout."""
 
 from __future__ import annotations
@@ -21,6 +22,14 @@ from domain.cart.errors import (
     InvalidQuantity,
     LineNotInCart,
     NotCartOwner,
+)
+from domain.personal import (
+    Code,
+    CustomerRef,
+    DataSubject,
+    DeviceId,
+    customer_subject,
+    guest_subject,
 )
 from domain.values import Channel, Money
 
@@ -49,7 +58,7 @@ class CartStatus(enum.StrEnum):
 
 
 class CartLine(msgspec.Struct, frozen=True):
-    sku: str
+    sku: Code
     quantity: int
     unit_price: Money
 
@@ -70,7 +79,7 @@ class RecoveryChange(enum.StrEnum):
 class LineRecovery(msgspec.Struct, frozen=True):
     """One change to one line, old and new, for the shopper to be told about."""
 
-    sku: str
+    sku: Code
     change: RecoveryChange
     old_quantity: int
     new_quantity: int
@@ -106,10 +115,10 @@ class Cart(Aggregate):
     class_version = 2  # v2 keeps `last_active_at`; a v1 snapshot takes its last modification
 
     channel: Channel
-    device_id: str | None
-    customer_id: str | None
-    currency: str
-    lines: dict[str, CartLine]
+    device_id: DeviceId | None
+    customer_id: CustomerRef | None
+    currency: Code
+    lines: dict[Code, CartLine]
     status: CartStatus
     order_id: UUID | None
     merged_into: UUID | None
@@ -123,34 +132,39 @@ class Cart(Aggregate):
     # from it, never from the library's wall-clock `timestamp`.
     class Created(Dated, Aggregate.Created):
         channel: Channel
-        device_id: str | None
-        customer_id: str | None
-        currency: str
+        device_id: DeviceId | None
+        customer_id: CustomerRef | None
+        currency: Code
         at: datetime
 
     class LineAdded(Dated, Aggregate.Event):
-        sku: str
+        sku: Code
         quantity: int
         unit_price: Money
         at: datetime
 
     class QuantityChanged(Dated, Aggregate.Event):
-        sku: str
+        sku: Code
         quantity: int
         at: datetime
 
     class LineRemoved(Dated, Aggregate.Event):
-        sku: str
+        sku: Code
         at: datetime
 
     class AssignedToCustomer(Dated, Aggregate.Event):
-        customer_id: str
+        customer_id: CustomerRef
         at: datetime
+
+        @property
+        def linked_guest(self) -> DataSubject:
+            """The guest who held this cart signed in: their key answers to the customer."""
+            return guest_subject(self.originator_id)
 
     class LinesMerged(Dated, Aggregate.Event):
         source_cart_id: UUID
         lines: list[CartLine]
-        capped_skus: list[str]
+        capped_skus: list[Code]
         at: datetime
 
     class MergedInto(Dated, Aggregate.Event):
@@ -209,6 +223,13 @@ class Cart(Aggregate):
         self.order_id = None
         self.merged_into = None
         self.last_active_at = at
+
+    @property
+    def data_subject(self) -> DataSubject:
+        """Its customer's, or until sign-in the guest's who holds it."""
+        if self.customer_id is not None:
+            return customer_subject(self.customer_id)
+        return guest_subject(self.id)
 
     @property
     def is_open(self) -> bool:

@@ -10,6 +10,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError, ErrorCode
+from domain.personal import CustomerRef, DataSubject, customer_subject, guest_subject
 from domain.values import customer_carts_id
 
 
@@ -54,11 +55,11 @@ class CustomerCarts(Aggregate):
     for one customer collide on its version, and the loser decides again on fresh state.
     """
 
-    customer_id: str
+    customer_id: CustomerRef
     current_cart_id: UUID | None
 
     class Created(Aggregate.Created):
-        customer_id: str
+        customer_id: CustomerRef
         adopted_cart_id: UUID | None  # the open cart the customer had before this stream
         at: datetime
 
@@ -71,6 +72,11 @@ class CustomerCarts(Aggregate):
         guest_cart_id: UUID
         cart_id: UUID
         at: datetime
+
+        @property
+        def linked_guest(self) -> DataSubject:
+            """The guest signed in and their cart merged: their key answers to the customer."""
+            return guest_subject(self.guest_cart_id)
 
     class CurrentCartClosed(Aggregate.Event):
         cart_id: UUID
@@ -92,6 +98,10 @@ class CustomerCarts(Aggregate):
     def __init__(self, customer_id: str, adopted_cart_id: UUID | None, at: datetime) -> None:
         self.customer_id = customer_id
         self.current_cart_id = adopted_cart_id
+
+    @property
+    def data_subject(self) -> DataSubject:
+        return customer_subject(self.customer_id)
 
     def make_current(self, cart_id: UUID, because: CartBecameCurrentBecause, at: datetime) -> None:
         """A cart of the customer's becomes current; refused while another one is."""

@@ -1,3 +1,4 @@
+# Over 300 lines: one aggregate: its events, commands and state read together (STYLE.md).
 """Order: what was bought, at what price, how it is fulfilled and paid, and what came back."""
 
 from __future__ import annotations
@@ -11,6 +12,15 @@ import msgspec
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError, ErrorCode
+from domain.personal import (
+    Code,
+    CustomerRef,
+    DataSubject,
+    PersonalText,
+    SystemText,
+    customer_subject,
+    guest_subject,
+)
 from domain.values import Channel, Money
 
 
@@ -32,12 +42,12 @@ class Fulfillment(msgspec.Struct, frozen=True):
     """Ship from a warehouse, or pick up at a store."""
 
     method: FulfillmentMethod
-    location_id: str
+    location_id: Code
 
 
 class OrderLine(msgspec.Struct, frozen=True):
-    line_id: str
-    sku: str
+    line_id: Code
+    sku: Code
     quantity: int
     unit_price: Money
 
@@ -81,54 +91,54 @@ class Order(Aggregate):
     """
 
     cart_id: UUID
-    customer_id: str | None
+    customer_id: CustomerRef | None
     channel: Channel
     lines: list[OrderLine]
-    currency: str
+    currency: Code
     total: Money
     fulfillment: Fulfillment
     placed_at: datetime
     status: OrderStatus
-    authorization: str | None
-    cancelled_quantities: dict[str, int]
+    authorization: Code | None
+    cancelled_quantities: dict[Code, int]
     amount_due_back: Money
-    returned_quantities: dict[str, int]
+    returned_quantities: dict[Code, int]
     fulfilled_at: datetime | None
 
     class Placed(Aggregate.Created):
         cart_id: UUID
-        customer_id: str | None
+        customer_id: CustomerRef | None
         channel: Channel
         lines: list[OrderLine]
-        currency: str
+        currency: Code
         total: Money
         fulfillment: Fulfillment
         placed_at: datetime
 
     class PaymentAuthorized(PaymentDated, Aggregate.Event):
-        reference: str
+        reference: Code
         amount: Money
         at: datetime
 
     class PaymentCaptured(PaymentDated, Aggregate.Event):
-        reference: str
+        reference: Code
         amount: Money
         at: datetime
 
     class PaymentFailed(PaymentDated, Aggregate.Event):
-        reason: str
+        reason: SystemText  # the provider's answer
         at: datetime
 
     class LineCancelled(PaymentDated, Aggregate.Event):
-        line_id: str
-        sku: str
+        line_id: Code
+        sku: Code
         quantity: int
         amount_due_back: Money
-        reason: str
+        reason: SystemText  # why the shelf could not supply it ("shelf short")
         at: datetime
 
     class Cancelled(Aggregate.Event):
-        reason: str
+        reason: PersonalText  # a customer may say why
         at: datetime
 
     class Completed(Aggregate.Event):
@@ -136,7 +146,7 @@ class Order(Aggregate):
 
     class ReturnOpened(Aggregate.Event):
         return_id: UUID
-        quantities: dict[str, int]
+        quantities: dict[Code, int]
 
     @classmethod
     def place(
@@ -193,6 +203,13 @@ class Order(Aggregate):
         self.amount_due_back = Money.zero(currency)
         self.returned_quantities = {}
         self.fulfilled_at = None
+
+    @property
+    def data_subject(self) -> DataSubject:
+        """Its customer's, or the guest's whose cart it was."""
+        if self.customer_id is not None:
+            return customer_subject(self.customer_id)
+        return guest_subject(self.cart_id)
 
     @property
     def amount_to_capture(self) -> Money:

@@ -1,3 +1,4 @@
+# Over 300 lines: one aggregate: its events, commands and state read together (STYLE.md).
 """Pickup: a click-and-collect (BOPIS) order's life in the store, from request to hand-over."""
 
 from __future__ import annotations
@@ -11,6 +12,15 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
+from domain.personal import (
+    Code,
+    CustomerRef,
+    DataSubject,
+    PersonalText,
+    StaffRef,
+    SystemText,
+    customer_subject,
+)
 from domain.pickup.errors import (
     AlreadyMarkedOverdue,
     AlreadyNotified,
@@ -39,7 +49,7 @@ class PickupStatus(enum.StrEnum):
 WAITING = frozenset({PickupStatus.REQUESTED, PickupStatus.PICKING})
 FINISHED = frozenset({PickupStatus.COLLECTED, PickupStatus.NOT_COLLECTED, PickupStatus.CANCELLED})
 ALL_LINES_SHORT = "all lines short"
-READY_NOTICE_CHANNEL = "email"  # how the ready rule tells the customer (docs/ARCHITECTURE.md)
+READY_NOTICE_CHANNEL = "email"  # how the notifier tells the customer (omni notify run)
 
 __all__ = [
     "ALL_LINES_SHORT",
@@ -54,6 +64,7 @@ __all__ = [
     "InvalidPickupQuantity",
     "NotOverdue",
     "NotReadyForPickup",
+    "NotificationFailure",
     "Pickup",
     "PickupClosed",
     "PickupLine",
@@ -68,13 +79,20 @@ __all__ = [
 class PickupLine(msgspec.Struct, frozen=True):
     """Units of one order line to hand over; `line_id` is the order's line id."""
 
-    line_id: str
-    sku: str
+    line_id: Code
+    sku: Code
     quantity: int
 
 
 class CustomerNotification(msgspec.Struct, frozen=True):
-    channel: str
+    channel: Code
+    at: datetime
+
+
+class NotificationFailure(msgspec.Struct, frozen=True):
+    channel: Code
+    reason: SystemText  # the mail server's reply, addresses replaced (adapters/outbox/mail.py)
+    attempt: int
     at: datetime
 
 
@@ -83,15 +101,15 @@ class Pickup(Aggregate):
     over only against that code while ready, or given up when its pickup window passes."""
 
     order_id: UUID
-    store_id: str
-    customer_id: str | None
+    store_id: Code
+    customer_id: CustomerRef | None
     lines: list[PickupLine]  # what will be handed over: the requested lines less shortages
     status: PickupStatus
     promised_ready_at: datetime
     window_days: int
-    picker_id: str | None
-    shelf_spot: str | None
-    pickup_code: str | None  # a short one-time code, kept as issued: staff compare it
+    picker_id: StaffRef | None
+    shelf_spot: Code | None
+    pickup_code: Code | None  # a short one-time code, kept as issued: staff compare it
     collect_by: datetime | None
     notifications: list[CustomerNotification]
     overdue_at: datetime | None
@@ -100,23 +118,25 @@ class Pickup(Aggregate):
     ready_at: datetime | None
     collected_at: datetime | None
     finished_at: datetime | None  # collected, not collected or cancelled: off the board
+    # A default as well as in __init__: snapshots taken before failures were recorded lack it.
+    notification_failures: tuple[NotificationFailure, ...] = ()
 
     class Requested(Aggregate.Created):
         order_id: UUID
-        store_id: str
-        customer_id: str | None
+        store_id: Code
+        customer_id: CustomerRef | None
         lines: list[PickupLine]
         placed_at: datetime
         promised_ready_at: datetime
         window_days: int
 
     class PickingStarted(Aggregate.Event):
-        staff_id: str
+        staff_id: StaffRef
         at: datetime
 
     class LineShort(Aggregate.Event):
-        line_id: str
-        sku: str
+        line_id: Code
+        sku: Code
         quantity_short: int
         at: datetime
 
@@ -124,22 +144,28 @@ class Pickup(Aggregate):
         at: datetime
 
     class ReadyForPickup(Aggregate.Event):
-        shelf_spot: str
-        pickup_code: str
+        shelf_spot: Code
+        pickup_code: Code
         at: datetime
         collect_by: datetime
 
     class CustomerNotified(Aggregate.Event):
-        channel: str
+        channel: Code
+        at: datetime
+
+    class NotificationFailed(Aggregate.Event):
+        channel: Code
+        reason: SystemText  # the mail server's reply, addresses replaced (adapters/outbox/mail.py)
+        attempt: int  # 1 for the first failed send on this channel
         at: datetime
 
     class Collected(Aggregate.Event):
         class_version = 2
 
-        staff_id: str
+        staff_id: StaffRef
         at: datetime
         verified_code: bool
-        proof: str | None
+        proof: PersonalText | None  # who collected, as staff noted it (a name, an ID seen)
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -151,14 +177,14 @@ class Pickup(Aggregate):
         class_version = 2
 
         at: datetime
-        staff_id: str | None  # who marked the no-show; None when the window's rule did
+        staff_id: StaffRef | None  # who marked the no-show; None when the window's rule did
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["staff_id"] = None  # only the rule recorded it before staff could
 
     class Cancelled(Aggregate.Event):
-        reason: str
+        reason: PersonalText  # the customer's own words when they cancel the order
         at: datetime
 
     @classmethod
@@ -210,12 +236,19 @@ class Pickup(Aggregate):
         self.pickup_code = None
         self.collect_by = None
         self.notifications = []
+        self.notification_failures = ()
         self.overdue_at = None
         self.placed_at = placed_at
         self.picking_started_at = None
         self.ready_at = None
         self.collected_at = None
         self.finished_at = None
+
+    @property
+    def data_subject(self) -> DataSubject | None:
+        """Its customer's; a guest's pickup has none (personal data then falls back to the
+        person acting, or the pickup's own key: domain/personal.py)."""
+        return customer_subject(self.customer_id) if self.customer_id is not None else None
 
     @property
     def remaining_lines(self) -> list[PickupLine]:
@@ -290,16 +323,34 @@ class Pickup(Aggregate):
         self._require_ready()
         self._notified(channel=channel, at=at)
 
-    def notify_when_ready(self, channel: str, at: datetime) -> None:
-        """The automatic notice that it is ready: once per channel, unless staff sent one."""
-        self._require_ready()
-        if any(sent.channel == channel for sent in self.notifications):
+    def record_notified(self, channel: str, at: datetime) -> None:
+        """The mail server accepted the ready notice: recorded once per channel. It is a fact
+        by then, so a pickup collected or cancelled since the send still records it."""
+        self._require_made_ready()
+        if self.was_notified_by(channel):
             raise AlreadyNotified(self.id, channel)
         self._notified(channel=channel, at=at)
+
+    def record_notification_failed(self, channel: str, reason: str, at: datetime) -> int:
+        """A send of the ready notice failed; returns which attempt on this channel it was."""
+        self._require_made_ready()
+        if self.was_notified_by(channel):
+            raise AlreadyNotified(self.id, channel)
+        attempt = 1 + sum(failure.channel == channel for failure in self.notification_failures)
+        self._notification_failed(channel=channel, reason=reason, attempt=attempt, at=at)
+        return attempt
+
+    def was_notified_by(self, channel: str) -> bool:
+        return any(sent.channel == channel for sent in self.notifications)
 
     @event(CustomerNotified)
     def _notified(self, channel: str, at: datetime) -> None:
         self.notifications = [*self.notifications, CustomerNotification(channel, at)]
+
+    @event(NotificationFailed)
+    def _notification_failed(self, channel: str, reason: str, attempt: int, at: datetime) -> None:
+        failure = NotificationFailure(channel, reason, attempt, at)
+        self.notification_failures = (*self.notification_failures, failure)
 
     def collect(self, code: str, staff_id: str, at: datetime, proof: str | None = None) -> None:
         """Hand over, only when ready and only against the right code."""
@@ -361,6 +412,10 @@ class Pickup(Aggregate):
         if self.status in FINISHED:
             raise PickupClosed(pickup_id=self.id, status=self.status.value)
         raise PickupStateError(pickup_id=self.id, status=self.status.value)
+
+    def _require_made_ready(self) -> None:
+        if self.ready_at is None:  # never on a shelf: nobody was to be told
+            self._require_ready()
 
     def _require_ready(self) -> None:
         if self.status is PickupStatus.READY:

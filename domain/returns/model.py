@@ -1,3 +1,4 @@
+# Over 300 lines: one aggregate: its events, commands and state read together (STYLE.md).
 """Return: units of one purchase (an online order or a till sale) coming back through any
 channel: inspected, refunded, restocked."""
 
@@ -13,6 +14,7 @@ import msgspec
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError, ErrorCode
+from domain.personal import Code, CustomerRef, DataSubject, PersonalText, customer_subject
 from domain.values import Money
 
 
@@ -31,13 +33,13 @@ class ReturnStatus(enum.StrEnum):
 
 
 class ReturnLine(msgspec.Struct, frozen=True):
-    sku: str
+    sku: Code
     quantity: int
     unit_price: Money  # the price paid, which is what is refunded
 
 
 class InspectionResult(msgspec.Struct, frozen=True):
-    sku: str
+    sku: Code
     resellable_quantity: int
     damaged_quantity: int
 
@@ -46,7 +48,7 @@ Inspection = InspectionResult  # the name the use cases were written against
 
 
 class RestockLine(msgspec.Struct, frozen=True):
-    sku: str
+    sku: Code
     quantity: int
 
 
@@ -128,13 +130,13 @@ class Return(Aggregate):
 
     order_id: UUID | None
     sale_id: UUID | None
-    customer_id: str | None
+    customer_id: CustomerRef | None
     lines: list[ReturnLine]
-    reason: str
+    reason: PersonalText
     channel: ReturnChannel
     requested_at: datetime
     status: ReturnStatus
-    received_at_location: str | None
+    received_at_location: Code | None
     received_at: datetime | None
     inspections: list[InspectionResult]
     refunded: Money | None
@@ -144,9 +146,9 @@ class Return(Aggregate):
         class_version = 2
 
         order_id: UUID | None
-        customer_id: str | None
+        customer_id: CustomerRef | None
         lines: list[ReturnLine]
-        reason: str
+        reason: PersonalText  # in the customer's words, or as the counter noted them
         channel: ReturnChannel
         requested_at: datetime
         sale_id: UUID | None
@@ -157,7 +159,7 @@ class Return(Aggregate):
             state["sale_id"] = None
 
     class Received(Aggregate.Event):
-        location_id: str
+        location_id: Code
         at: datetime
 
     class Inspected(Aggregate.Event):
@@ -180,13 +182,13 @@ class Return(Aggregate):
 
     class Refunded(Aggregate.Event):
         amount: Money
-        reference: str
+        reference: Code
         at: datetime
 
     class Restocked(Aggregate.Event):
         class_version = 2
 
-        location_id: str
+        location_id: Code
         lines: list[RestockLine]
         at: datetime
 
@@ -197,7 +199,7 @@ class Return(Aggregate):
             state["lines"] = [{"sku": sku, "quantity": qty} for sku, qty in quantities.items()]
 
     class Cancelled(Aggregate.Event):
-        reason: str
+        reason: PersonalText
         at: datetime
 
     @classmethod
@@ -268,6 +270,11 @@ class Return(Aggregate):
         self.inspections = []
         self.refunded = None
         self.restocked = False
+
+    @property
+    def data_subject(self) -> DataSubject | None:
+        """Its customer's; an anonymous till sale's return has none (domain/personal.py)."""
+        return customer_subject(self.customer_id) if self.customer_id is not None else None
 
     @property
     def purchase_id(self) -> UUID:

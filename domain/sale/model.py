@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.bounds import require_unit_price
 from domain.errors import DomainError, ErrorCode
+from domain.personal import Code, CustomerRef, DataSubject, customer_subject
 from domain.stock.model import InvalidPosSale
 from domain.values import OMNI_NAMESPACE, Money
 
@@ -25,7 +26,7 @@ RECEIPT_SEPARATOR = "/"
 class SaleLine(msgspec.Struct, frozen=True):
     """Units of one SKU at the price charged at the till."""
 
-    sku: str
+    sku: Code
     quantity: int
     unit_price: Money
 
@@ -90,29 +91,29 @@ class Sale(Aggregate):
     Returns are bounded like an order's: never more than bought minus already returned.
     """
 
-    store_id: str
-    till_id: str
-    sale_number: str
+    store_id: Code
+    till_id: Code
+    sale_number: Code
     lines: list[SaleLine]
     total: Money
-    payment_reference: str | None
-    customer_id: str | None
+    payment_reference: Code | None
+    customer_id: CustomerRef | None
     sold_at: datetime
-    returned_quantities: dict[str, int]
+    returned_quantities: dict[Code, int]
 
     class Recorded(Aggregate.Created):
-        store_id: str
-        till_id: str
-        sale_number: str
+        store_id: Code
+        till_id: Code
+        sale_number: Code
         lines: list[SaleLine]
         total: Money
-        payment_reference: str | None
-        customer_id: str | None
+        payment_reference: Code | None
+        customer_id: CustomerRef | None
         sold_at: datetime
 
     class ReturnOpened(Aggregate.Event):
         return_id: UUID
-        quantities: dict[str, int]
+        quantities: dict[Code, int]
 
     @classmethod
     def record(
@@ -166,6 +167,10 @@ class Sale(Aggregate):
         self.customer_id = customer_id
         self.sold_at = sold_at
         self.returned_quantities = {}
+
+    @property
+    def data_subject(self) -> DataSubject | None:
+        return customer_subject(self.customer_id) if self.customer_id is not None else None
 
     @property
     def receipt(self) -> Receipt:

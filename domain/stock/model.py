@@ -1,3 +1,4 @@
+# Over 300 lines: one aggregate: its events, commands and state read together (STYLE.md).
 """StockItem: the stock of one SKU at one location, and every movement of it."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.bounds import require_stock_level
 from domain.errors import DomainError, ErrorCode
+from domain.personal import Code, PersonalText, SystemText
 from domain.values import stock_item_id
 
 # A till may upload a sale again; the aggregate remembers this many recent sales (across all
@@ -67,20 +69,20 @@ class StockItem(Aggregate):
     (a count corrects on hand but does not erase that history).
     """
 
-    location_id: str
-    sku: str
+    location_id: Code
+    sku: Code
     on_hand: int
-    reservations: dict[str, int]  # units held per order, keyed by str(order_id)
+    reservations: dict[Code, int]  # units held per order, keyed by str(order_id)
     discrepancy: int
-    recent_sales: list[str]  # keys of the last RECENT_SALES_KEPT POS sales, oldest first
+    recent_sales: list[Code]  # keys of the last RECENT_SALES_KEPT POS sales, oldest first
 
     class Created(Aggregate.Created):
-        location_id: str
-        sku: str
+        location_id: Code
+        sku: Code
 
     class Received(Aggregate.Event):
         quantity: int
-        reference: str
+        reference: Code  # the delivery's
 
     class Adjusted(Aggregate.Event):
         class_version = 2
@@ -88,7 +90,7 @@ class StockItem(Aggregate):
         counted: int
         previous_on_hand: int
         delta: int
-        reason: str
+        reason: PersonalText  # an associate's note on the count
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -102,7 +104,7 @@ class StockItem(Aggregate):
     class ReservationReleased(Aggregate.Event):
         order_id: UUID
         quantity: int
-        reason: str
+        reason: SystemText  # why the order let go, never a customer's words
 
     class ReservationConsumed(Aggregate.Event):
         class_version = 2
@@ -119,8 +121,8 @@ class StockItem(Aggregate):
     class SoldAtPos(Aggregate.Event):
         class_version = 2
 
-        sale_id: str
-        terminal_id: str
+        sale_id: Code
+        terminal_id: Code
         quantity: int
         believed_on_hand: int
         shortfall: int

@@ -110,7 +110,8 @@ class UseCases:
     max_attempts: int = MAX_ATTEMPTS
     customers: CustomerDirectory | None = None  # who a loyalty card or customer id names
     # Only for carts written before CustomerCarts existed; by default the store's log is read
-    # in full, which is exact but slow on a large PostgreSQL log (api/app.py passes an index).
+    # in full, which is exact but slow on a large PostgreSQL log (the composition root,
+    # api/server/composition.py, passes an index).
     cart_history: CartHistory | None = None
     repository: Repository = field(init=False)
     carts_of_customers: CartHistory = field(init=False)

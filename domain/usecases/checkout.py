@@ -55,6 +55,7 @@ __all__ = [
 ]
 
 NEARBY_ALTERNATIVES = 5
+ORDER_CANCELLED = "order cancelled"  # the reason stock items record for a cancellation
 
 
 class CheckoutUseCases(CurrentCarts):
@@ -214,7 +215,10 @@ class CheckoutUseCases(CurrentCarts):
             order = await self._owned_order(order_id, context)
             now = self.clock.now()
             order.cancel(reason, now)
-            changed: list = [order, *await self._release_reservations(order, reason)]
+            # The stock's history says why in its own words: a customer's reason is personal
+            # and stock has no data subject (domain/personal.py).
+            released = await self._release_reservations(order, ORDER_CANCELLED)
+            changed: list = [order, *released]
             if order.fulfillment.method is FulfillmentMethod.PICKUP:
                 pickup = await self.repository.get(pickup_id_for(order_id), Pickup)
                 if pickup.status not in FINISHED:

@@ -12,7 +12,7 @@ from domain import access, bounds
 from domain.access import Capability
 from domain.errors import DomainError, ErrorCode
 from domain.order.model import Order, OrderStatus
-from domain.pickup.model import READY_NOTICE_CHANNEL, Pickup, PickupStatus
+from domain.pickup.model import Pickup, PickupStatus
 from domain.stock.model import StockItem
 from domain.usecases.base import Decision, Done, UseCases
 from domain.usecases.payments import PaymentCalls
@@ -29,6 +29,12 @@ class PickupChanged(msgspec.Struct, frozen=True):
     order_id: UUID
     status: str
     pickup_code: str | None = None
+
+
+class NotificationAttempt(msgspec.Struct, frozen=True):
+    pickup_id: UUID
+    channel: str
+    attempt: int
 
 
 def _changed(pickup: Pickup, code: str | None = None) -> PickupChanged:
@@ -177,10 +183,25 @@ class PickupUseCases(UseCases):
 
         return await self._execute(decide, PickupChanged, context)
 
-    async def notify_ready(
-        self, pickup_id: UUID, at: datetime, context: Context
+    async def record_customer_notified(
+        self, pickup_id: UUID, channel: str, context: Context
     ) -> Done[PickupChanged]:
-        """The rule fired when a pickup is ready: the customer is to be e-mailed, once."""
-        return await self._on_pickup(
-            pickup_id, context, lambda p: p.notify_when_ready(READY_NOTICE_CHANNEL, at)
-        )
+        """The notifier's mail server accepted the ready notice: the customer is told."""
+        bounds.require_id(channel, "channel")
+        now = self.clock.now()
+        return await self._on_pickup(pickup_id, context, lambda p: p.record_notified(channel, now))
+
+    async def record_notification_failed(
+        self, pickup_id: UUID, channel: str, reason: str, context: Context
+    ) -> Done[NotificationAttempt]:
+        """The notifier could not send the ready notice; the attempt number comes back."""
+        bounds.require_id(channel, "channel")
+        bounds.require_text(reason, "reason")
+        now = self.clock.now()
+
+        async def decide() -> Decision[NotificationAttempt]:
+            pickup = await self._pickup_at(pickup_id, context)
+            attempt = pickup.record_notification_failed(channel, reason, now)
+            return Decision([pickup], NotificationAttempt(pickup.id, channel, attempt))
+
+        return await self._execute(decide, NotificationAttempt, context)

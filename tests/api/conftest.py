@@ -16,8 +16,8 @@ from litestar.testing import AsyncTestClient
 
 from adapters.postgres.pool import connect
 from adapters.settings import Settings
-from api.app import create_app
 from api.auth import Principal, Role, StaffRole, TokenService
+from api.server.app import create_app
 
 
 @dataclass

@@ -15,7 +15,7 @@ import pytest
 
 from adapters.settings import Settings
 from api.auth import Role
-from api.demo_seed import load_demo_catalog
+from api.server.demo_seed import load_demo_catalog
 from tests.api.conftest import Api, app_under_test
 from tests.api.recovery_queries import RECOVER, on_phone
 from tests.api.test_mutations import ADD, CHANGE, CHECKOUT, REMOVE, guest_cart, refused

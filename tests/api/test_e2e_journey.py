@@ -23,7 +23,7 @@ import websockets
 
 from adapters.settings import Settings
 from api.auth import Principal, Role, StaffRole, TokenService
-from tests.server_process import running_server
+from bench.harness.server_process import running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "e2e-secret-of-at-least-thirty-two-bytes"

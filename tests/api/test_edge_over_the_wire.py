@@ -18,8 +18,8 @@ import websockets
 
 from adapters.settings import Settings
 from api.auth import Principal, Role, TokenService
-from tests.api.unharmed import assert_unharmed, visible_head
-from tests.server_process import running_server
+from bench.harness.server_process import running_server
+from tests.api.unharmed import assert_unharmed, committed_head
 
 SECRET = "edge-secret-of-at-least-thirty-two-bytes"
 BOARD = "subscription($store: String!) { pickupBoard(storeId: $store) { toPick { id } } }"
@@ -79,7 +79,7 @@ def nested(levels: int) -> bytes:
 
 
 async def test_malformed_bodies_and_invalid_documents_over_http(server: Server) -> None:
-    head = await visible_head(server.http)
+    head = await committed_head(server.http)
     variables = b'{"query": "query($v: String!) { product(sku: $v) { sku } }", "variables": {"v": '
     for body in (
         b'{"query": "{ \xff\xfe }"}',
@@ -104,7 +104,7 @@ async def test_malformed_bodies_and_invalid_documents_over_http(server: Server) 
 
 
 async def test_the_websocket_answers_an_error_for_what_it_refuses(server: Server) -> None:
-    head = await visible_head(server.http)
+    head = await committed_head(server.http)
     undefined = 'subscription { pickupBoard(storeId: "AMS-CENTRAAL") { ...Nope } }'
 
     [answer] = await server.over_websocket({"query": undefined})

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import Api
-from tests.api.unharmed import assert_unharmed, visible_head
+from tests.api.unharmed import assert_unharmed, committed_head
 
 UNDEFINED = '{ product(sku: "LAVA-LAMP") { ...Nope } }'
 CYCLE = """{ product(sku: "LAVA-LAMP") { ...A } }
@@ -35,7 +35,7 @@ fragment F on Product { sku ...Nope colour }"""
 async def test_a_document_the_spec_refuses_gets_the_specs_errors(
     api: Api, document: str, messages: list[str]
 ) -> None:
-    head = await visible_head(api.client)
+    head = await committed_head(api.client)
 
     response = await api.client.post("/graphql", json={"query": document})
 

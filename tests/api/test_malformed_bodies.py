@@ -11,7 +11,7 @@ import pytest
 
 from api.auth import Role
 from tests.api.conftest import Api
-from tests.api.unharmed import assert_unharmed, visible_head
+from tests.api.unharmed import assert_unharmed, committed_head
 
 QUERY = b'"query": "query($v: String!) { product(sku: $v) { sku } }"'
 
@@ -40,7 +40,7 @@ async def test_an_unreadable_body_is_a_logged_bad_request(
     api: Api, case: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     body, reason = BODIES[case]
-    head = await visible_head(api.client)
+    head = await committed_head(api.client)
     caplog.set_level(logging.WARNING)
 
     response = await api.client.post(
@@ -82,7 +82,7 @@ async def test_variables_are_read_to_sixty_four_levels_and_no_deeper(api: Api) -
 async def test_an_unreadable_pos_upload_is_a_bad_request(api: Api, body: bytes) -> None:
     till = api.token(Role.POS, "till-1", "AMS-CENTRAAL")
     headers = {"authorization": f"Bearer {till}", "content-type": "application/json"}
-    head = await visible_head(api.client)
+    head = await committed_head(api.client)
 
     response = await api.client.post("/pos/sync", content=body, headers=headers)
 

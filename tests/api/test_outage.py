@@ -15,7 +15,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from adapters.settings import Settings
-from api.app import create_app
+from api.server.app import create_app
 from tests.private_cluster import PrivateCluster
 
 pytestmark = pytest.mark.slow

@@ -14,7 +14,7 @@ import pytest
 
 from adapters.settings import Settings
 from api.auth import Role
-from api.scheduler import tick
+from api.server.scheduler import tick
 from tests.api.conftest import Api, app_under_test
 from tests.api.recovery_queries import RECOVER, RECOVERABLE, SKIP, on_phone
 from tests.api.test_mutations import ADD

@@ -24,9 +24,9 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from adapters.settings import Settings
 from api.request_ids import REQUEST_ID_ATTRIBUTE
+from bench.harness.otlp_receiver import OtlpReceiver, ReceivedSpan
+from bench.harness.server_process import ROOT, drop_schema, free_port, until_healthy
 from tests.api.conftest import Api
-from tests.otlp_receiver import OtlpReceiver, ReceivedSpan
-from tests.server_process import ROOT, drop_schema, free_port, until_healthy
 
 START_CART = "mutation { startCart { cartId cartToken } }"
 ADD = """mutation Add($cart: UUID!, $sku: String!) {
@@ -203,9 +203,9 @@ async def test_without_an_otlp_endpoint_nothing_of_opentelemetry_is_installed(ap
 APP_WITHOUT_ENDPOINT = """
 import sys
 from adapters.settings import Settings
-from api.app import create_app
+from api.server.app import create_app
 create_app(Settings())
-print("api.telemetry" in sys.modules, "opentelemetry.sdk" in sys.modules)
+print("api.server.telemetry" in sys.modules, "opentelemetry.sdk" in sys.modules)
 """
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from api.auth import Role
 from tests.api.conftest import Api
 from tests.api.test_mutations import ADD, guest_cart
-from tests.api.unharmed import assert_unharmed, visible_head
+from tests.api.unharmed import assert_unharmed, committed_head
 
 NUL = "\x00"
 START = (
@@ -51,7 +51,7 @@ async def refused_as_invalid_input(
 async def test_nul_in_any_argument_the_fuzzer_found_is_invalid_input(api: Api) -> None:
     admin, till = api.token(Role.ADMIN, "root"), api.token(Role.POS, "till-1", "AMS-CENTRAAL")
     cart_id, cart_token = await guest_cart(api)
-    head = await visible_head(api.client)
+    head = await committed_head(api.client)
 
     await refused_as_invalid_input(api, ADD, cart_token, cart=cart_id, sku="DESK-FAN" + NUL, qty=1)
     await refused_as_invalid_input(api, '{ product(sku: "A\\u0000") { sku } }', None)
@@ -68,7 +68,7 @@ async def test_nul_inside_input_objects_and_lists_is_invalid_input(api: Api) -> 
     admin = api.token(Role.ADMIN, "root")
     ada = api.token(Role.CUSTOMER, "cust-ada")
     cart_id, _ = await guest_cart(api)
-    head = await visible_head(api.client)
+    head = await committed_head(api.client)
 
     where = {"cartId": cart_id, "method": "PICKUP", "locationId": "AMS-CENTRAAL" + NUL}
     message = await refused_as_invalid_input(api, CHECKOUT, ada, input=where)
@@ -85,7 +85,7 @@ async def test_nul_inside_input_objects_and_lists_is_invalid_input(api: Api) -> 
 
 async def test_nul_in_a_header_copied_into_events_is_invalid_input(api: Api) -> None:
     cart_id, cart_token = await guest_cart(api)
-    head = await visible_head(api.client)
+    head = await committed_head(api.client)
 
     device = {"x-omni-device": "kiosk" + NUL}
     message = await refused_as_invalid_input(api, START, None, device, device=None)
@@ -107,7 +107,7 @@ async def test_a_pos_sale_with_nul_is_rejected_alone_as_invalid_input(api: Api) 
         {"saleId": "NUL-3", "lines": [line], "paymentReference": "card" + NUL},
         {"saleId": "NUL-4", "lines": [line], "loyaltyId": "LOYAL" + NUL},
     ]
-    head = await visible_head(api.client)
+    head = await committed_head(api.client)
 
     refused = await api.client.post("/pos/sync", json={"sales": bad}, headers=headers)
     assert refused.status_code == 200, refused.text
@@ -124,7 +124,7 @@ async def test_a_pos_sale_with_nul_is_rejected_alone_as_invalid_input(api: Api) 
 
 async def test_a_staff_sign_in_with_nul_is_refused_not_failed(api: Api) -> None:
     sign_in = {"storeId": "AMS-CENTRAAL", "staffId": "staff-bo" + NUL, "pin": "1234"}
-    head = await visible_head(api.client)
+    head = await committed_head(api.client)
 
     answer = await api.client.post("/staff/session", json=sign_in)
 

@@ -11,6 +11,7 @@ import pytest
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import ConcurrencyError, EventEncodingError
+from domain.personal import ERASED, DataSubject, PersonalText, customer_subject
 from domain.ports import EventStore, Position, RecordedEvent
 from domain.repository import Repository
 from domain.values import Actor, ActorKind, Channel, Context, Money
@@ -293,3 +294,46 @@ async def test_an_event_with_values_of_the_wrong_type_is_refused_and_nothing_wri
         await store.append([good, wrong], CONTEXT)
     assert (refused.value.stream_id, refused.value.version) == (till.id, 2)
     assert await store.read_all(Position()) == []
+
+
+class Desk(Aggregate):
+    """A service desk's file on one customer: its note is personal, sealed with their key."""
+
+    customer_id: str
+    note: PersonalText  # kept in its state, so sealed in its snapshots too
+
+    @event("Opened")
+    def __init__(self, customer_id: str) -> None:
+        self.customer_id = customer_id
+        self.note = ""
+
+    class Noted(Aggregate.Event):
+        note: PersonalText
+
+    @event(Noted)
+    def write(self, note: str) -> None:
+        self.note = note
+
+    @property
+    def data_subject(self) -> DataSubject:
+        return customer_subject(self.customer_id)
+
+
+async def test_personal_texts_read_in_the_clear_until_their_subject_is_forgotten(
+    store: EventStore,
+) -> None:
+    repository = Repository(store, snapshot_every=2)
+    desk = Desk(customer_id="cust-42")
+    desk.write("MARKER-asked-to-be-called-after-six")
+    await repository.save(desk, context=CONTEXT)  # with a snapshot, as the save crosses 2
+    assert (await repository.get(desk.id, Desk)).note == "MARKER-asked-to-be-called-after-six"
+
+    assert await store.forget(customer_subject("cust-42")) == [customer_subject("cust-42")]
+
+    assert (await Repository(store).get(desk.id, Desk)).note == ERASED
+    noted = await store.read_stream(desk.id, after_version=1)
+    assert [e.note for e in noted] == [ERASED]
+    recorded = [r for r in await store.read_all(Position()) if r.stream_id == desk.id]
+    assert {r.context.device_id for r in recorded} <= {ERASED}  # the customer's own phone
+    other = await saved_till(store, payments=1)  # another stream of the same customer
+    assert {e.originator_version for e in await store.read_stream(other.id)} == {1, 2}

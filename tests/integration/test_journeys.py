@@ -4,18 +4,15 @@ and channel, cross-channel journeys, no-shows and return resolution times; rebui
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from domain.returns.model import Inspection, ReturnChannel
-from domain.usecases.sales import PosSaleLine
 from projections import journey_queries
 from projections.journeys import Journeys
 from projections.rebuild import rebuild
 from tests.integration.conftest import Shop
-from tests.integration.omnichannel_day import TILL_ZUID, omnichannel_day
+from tests.integration.omnichannel_day import omnichannel_day
 from tests.integration.test_read_models import all_rows
-from tests.shop import STAFF
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -59,10 +56,11 @@ async def test_the_funnel_cross_channel_journeys_no_shows_and_returns(shop: Shop
     seconds = {
         name: (refunded - asked).total_seconds() for name, (asked, refunded) in day.returns.items()
     }
-    assert [
+    # Sorted by store: the two requests fall on one day or two, by the time of day of the run.
+    assert sorted(
         (r.store_id, r.channel, r.requested, r.refunded, r.seconds_to_refund_p50, r.cross_channel)
         for r in returns
-    ] == [
+    ) == [
         ("AMS-CENTRAAL", "web", 1, 1, seconds["till sale, by web"], 1),
         ("AMS-ZUID", "store", 1, 1, seconds["online order, in store"], 1),
     ]
@@ -72,32 +70,3 @@ async def test_the_funnel_cross_channel_journeys_no_shows_and_returns(shop: Shop
     assert await all_rows(shop, Journeys.tables) == live
     await rebuild(shop.database.store, Journeys(), batch_size=3)
     assert await all_rows(shop, Journeys.tables) == live
-
-
-async def test_return_resolution_percentiles_per_store_and_day(shop: Shop) -> None:
-    service, clock = shop.service, shop.clock
-    clock.current = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
-    await service.receive_stock("AMS-ZUID", "LAVA-LAMP", 10, "delivery-1", STAFF)
-    for minutes in (30, 60, 240):  # requested -> refunded
-        sold = await service.record_pos_sale(
-            "AMS-ZUID", "till-1", f"S-{minutes}", [PosSaleLine("LAVA-LAMP", 1)], TILL_ZUID
-        )
-        asked = await service.request_return_of_receipt(
-            sold.result.receipt, {"LAVA-LAMP": 1}, "", ReturnChannel.STORE, TILL_ZUID
-        )
-        return_id = asked.result.return_id
-        await service.receive_return(return_id, "AMS-ZUID", STAFF)
-        await service.inspect_return(return_id, [Inspection("LAVA-LAMP", 1, 0)], STAFF)
-        clock.advance(minutes=minutes)
-        await service.refund_return(return_id, STAFF)
-        clock.current = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
-    await shop.settled()
-
-    [row] = await journey_queries.return_stats(shop.pool, date(2026, 11, 2), date(2026, 11, 2))
-    # percentile_cont over 30, 60, 240 minutes: p50 = 60, p90 = 60 + 0.8 * (240 - 60) = 204.
-    assert (row.requested, row.refunded, row.cross_channel) == (3, 3, 0)
-    assert (row.seconds_to_refund_p50, row.seconds_to_refund_p90) == (60 * 60, 204 * 60)
-    [chain] = await journey_queries.return_stats(
-        shop.pool, date(2026, 11, 2), date(2026, 11, 2), chain_wide=True
-    )
-    assert chain.store_id is None and chain.requested == 3

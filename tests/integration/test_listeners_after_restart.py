@@ -24,7 +24,7 @@ from adapters.postgres.catalog import (
 )
 from adapters.postgres.database import Database
 from adapters.postgres.pool import connect
-from api.scheduler import Scheduler
+from api.server.scheduler import Scheduler
 from domain.cart.model import Cart
 from domain.service import CommerceService
 from domain.values import Money
@@ -89,7 +89,7 @@ async def test_the_scheduler_fires_due_rules_after_a_restart_and_logs_the_outage
         await supervisor.stop()
 
     assert scheduler.outage.outages >= 1, "the restart must land while the scheduler ticks"
-    from_scheduler = [r for r in caplog.records if r.name == "api.scheduler"]
+    from_scheduler = [r for r in caplog.records if r.name == "api.server.scheduler"]
     assert not [r for r in from_scheduler if r.levelno >= logging.ERROR], from_scheduler
     warnings = [r.getMessage() for r in caplog.records if r.name == "adapters.postgres.outage"]
     told = [m for m in warnings if "while firing time-driven rules" in m]

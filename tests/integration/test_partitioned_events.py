@@ -16,7 +16,7 @@ from adapters.postgres.partitions import FIRE, partition_status
 from adapters.postgres.pool import connect
 from adapters.postgres.store import PostgresEventStore
 from adapters.settings import Settings
-from api.scheduler import tick
+from api.server.scheduler import tick
 from domain.ports import Position, RecordedEvent
 from domain.repository import Repository
 from domain.values import Money

@@ -12,7 +12,7 @@ import pytest
 from tests.omni_command import env_of, omni, uvicorn_factory
 from tests.private_cluster import PrivateCluster, free_port
 
-DEMO_PRODUCTS = str(Path(__file__).resolve().parents[2] / "api" / "demo" / "products.csv")
+DEMO_PRODUCTS = str(Path(__file__).resolve().parents[2] / "api/server/demo/products.csv")
 # Every command that opens the database (bench and simulate are clients of other things).
 DATABASE_COMMANDS = [
     ("migrate",),
@@ -124,3 +124,19 @@ async def test_production_with_the_development_key_is_one_sentence(tmp_path: Pat
         await uvicorn_factory(free_port(), env),
     ):
         assert "OMNI_SECRET_KEY" in finished.refusal and "32 bytes" in finished.refusal
+
+
+async def test_production_with_the_development_master_key_is_one_sentence(
+    tmp_path: Path,
+) -> None:
+    env = env_of(
+        OMNI_ENVIRONMENT="production",
+        OMNI_DATA_DIR=str(tmp_path),
+        OMNI_SECRET_KEY="a-production-signing-key-of-at-least-32-bytes",
+    )
+    env.pop("OMNI_MASTER_KEY", None)
+    for finished in (
+        await omni("serve", "--port", str(free_port()), env=env),
+        await uvicorn_factory(free_port(), env),
+    ):
+        assert "OMNI_MASTER_KEY" in finished.refusal and "32 bytes" in finished.refusal

@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 
 import msgspec
 
-from api.scheduler import tick
+from api.server.scheduler import tick
 from domain.cart.model import Cart, CartStatus
 from domain.order.model import Fulfillment, FulfillmentMethod, Order, OrderStatus
 from domain.pickup.model import Pickup, PickupStatus
@@ -62,11 +62,10 @@ async def test_overdue_and_uncollected_pickups_are_handled_once_by_two_scheduler
     await shop.settled()
     third = await tick(shop.pool, service, clock)
 
-    # First: the two unready ones overdue, and the ready one's customer told; then its expiry.
-    assert sum(r.fired for r in first) == 3 and sum(r.fired for r in second) == 1
+    # First: the two unready ones overdue; then the ready one's expiry.
+    assert sum(r.fired for r in first) == 2 and sum(r.fired for r in second) == 1
     assert third.fired == 0
     assert await events_of(shop, late, Pickup.Overdue) == 1
-    assert await events_of(shop, ready, Pickup.CustomerNotified) == 1
     assert await events_of(shop, ready, Pickup.NotCollected) == 1
     expired = await service.repository.get(ready, Pickup)
     assert expired.status is PickupStatus.NOT_COLLECTED
@@ -122,10 +121,9 @@ async def test_two_omni_tick_processes_at_once_fire_each_rule_once(shop: Shop) -
     assert [t.returncode for t in ticks] == [0, 0]
     fired = sum(int(re.search(r"fired (\d+)", out)[1]) for out in outputs)  # type: ignore[index]
 
-    assert fired == 4, outputs  # two overdue, one told it is ready, one not collected
+    assert fired == 3, outputs  # two overdue, one not collected
     assert await events_of(shop, late, Pickup.Overdue) == 1
     assert await events_of(shop, also_late, Pickup.Overdue) == 1
-    assert await events_of(shop, ready, Pickup.CustomerNotified) == 1
     assert await events_of(shop, ready, Pickup.NotCollected) == 1
 
 
@@ -153,21 +151,42 @@ async def test_a_fired_rule_is_caused_by_the_event_that_set_its_deadline(shop: S
     assert overdue.context.channel is Channel.SYSTEM
 
 
-async def test_the_customer_is_told_once_that_the_order_is_ready(shop: Shop) -> None:
+async def test_the_clock_never_records_that_a_customer_was_told(shop: Shop) -> None:
+    """Only the notifier, once the mail server accepted the mail, records `CustomerNotified`
+    (tests/outbox/test_notifier_facts.py); with no notifier running nobody was told."""
     service, clock, store = shop.service, shop.clock, shop.database.store
     [pickup_id] = await pickups_at_centraal(service, 1)
     await service.start_picking(pickup_id, "staff-bo", STAFF)
     ready = await service.mark_ready(pickup_id, "B2", STAFF)
     await shop.settled()
 
-    fired = [await tick(shop.pool, service, clock) for _ in range(2)]  # due at once
-    await shop.settled()
+    fired = [await tick(shop.pool, service, clock) for _ in range(2)]
+    clock.advance(hours=1)
     later = await tick(shop.pool, service, clock)
+    await shop.settled()
 
-    assert [r.fired for r in fired] == [1, 0] and later.fired == 0
-    told = [r for r in await store.read_all(ready.position) if r.stream_id == pickup_id]
-    assert [type(r.event) for r in told] == [Pickup.CustomerNotified]
-    notified = told[0].event
-    assert isinstance(notified, Pickup.CustomerNotified)
-    assert (notified.channel, notified.at) == ("email", clock.now())
-    assert told[0].context.causation_id == event_id(pickup_id, 3)  # ReadyForPickup
+    assert [r.fired for r in fired] == [0, 0] and later.fired == 0
+    since = [r for r in await store.read_all(ready.position) if r.stream_id == pickup_id]
+    assert since == []
+    pickup = await service.repository.get(pickup_id, Pickup)
+    assert pickup.status is PickupStatus.READY and pickup.notifications == []
+
+
+async def test_a_notify_ready_deadline_left_by_version_2_is_never_fired(shop: Shop) -> None:
+    """Until the rebuild to version 3 swaps them out, the old tables keep their rows."""
+    service, clock = shop.service, shop.clock
+    [pickup_id] = await pickups_at_centraal(service, 1)
+    await service.start_picking(pickup_id, "staff-bo", STAFF)
+    await service.mark_ready(pickup_id, "B2", STAFF)
+    await shop.settled()
+    await shop.pool.execute(
+        "INSERT INTO deadlines VALUES ($1, 'notify_ready', $2, $3, NULL)",
+        pickup_id,
+        clock.now(),
+        event_id(pickup_id, 3),
+    )
+
+    report = await tick(shop.pool, service, clock)
+
+    assert (report.fired, report.refused) == (0, 0)
+    assert await events_of(shop, pickup_id, Pickup.CustomerNotified) == 0

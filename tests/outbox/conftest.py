@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from uuid import uuid4
 
 import nats
 import pytest
 
+from adapters.nats.cluster import NatsCluster
+from adapters.nats.jetstream import server_urls
 from adapters.nats.server import LOCAL_URL, NatsServer, answers
 from adapters.outbox.relay import RelayConfig
+from tests.integration.conftest import shop  # noqa: F401 - a running shop, for the notifier's facts
 
 
 @pytest.fixture(scope="session")
@@ -38,8 +42,19 @@ async def outbox(nats_url: str) -> AsyncIterator[RelayConfig]:
     await delete_stream(nats_url, config.stream)
 
 
+@pytest.fixture
+async def nats_cluster(tmp_path: Path) -> AsyncIterator[NatsCluster]:
+    """Three nats-server processes of this test's own as one JetStream cluster."""
+    cluster = NatsCluster(tmp_path / "nats-cluster").start()
+    try:
+        await cluster.ready()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 async def delete_stream(url: str, stream: str) -> None:
-    connection = await nats.connect(url, allow_reconnect=False)
+    connection = await nats.connect(server_urls(url), allow_reconnect=False)
     try:
         with contextlib.suppress(nats.js.errors.NotFoundError):
             await connection.jetstream().delete_stream(stream)

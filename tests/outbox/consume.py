@@ -9,6 +9,7 @@ from typing import Any
 
 import nats
 
+from adapters.nats.jetstream import server_urls
 from adapters.outbox.relay import RelayConfig
 
 
@@ -24,7 +25,7 @@ class Received:
 
 
 async def stored_count(url: str, config: RelayConfig) -> int:
-    connection = await nats.connect(url, allow_reconnect=False)
+    connection = await nats.connect(server_urls(url), allow_reconnect=False)
     try:
         info = await connection.jetstream().stream_info(config.stream)
         return int(info.state.messages)
@@ -46,7 +47,7 @@ async def wait_for_stored(url: str, config: RelayConfig, count: int, timeout: fl
 async def read_all(url: str, config: RelayConfig) -> list[Received]:
     """Every message of the stream, in stream order, through an ephemeral pull consumer."""
     total = await stored_count(url, config)
-    connection = await nats.connect(url, allow_reconnect=False)
+    connection = await nats.connect(server_urls(url), allow_reconnect=False)
     received: list[Received] = []
     try:
         js = connection.jetstream()

@@ -21,8 +21,8 @@ from adapters.outbox.storage import outbox_status
 from adapters.postgres.database import server_for
 from adapters.postgres.pool import connect
 from adapters.settings import Settings
-from api.app import create_app
 from api.auth import Principal, Role, StaffRole, TokenService
+from api.server.app import create_app
 from domain.values import stock_item_id
 from tests.outbox.conftest import delete_stream
 from tests.outbox.consume import read_all, stored_count

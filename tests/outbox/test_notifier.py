@@ -96,14 +96,18 @@ async def test_a_ready_pickup_mails_its_customer_once_and_skips_one_without_an_a
     relay = OutboxRelay(database.store, nats_url, outbox, database.dsn, database.schema)
     relay.start()
     mailer = SmtpMailer("127.0.0.1", port, "Omni Shop <orders@shop.example>")
-    first = PickupReadyNotifier(database.store, mailer, nats_url, outbox, durable="mailer-1")
+    first = PickupReadyNotifier(
+        database.store, service, mailer, nats_url, outbox, durable="mailer-1"
+    )
     first.start()
     try:
         await eventually(lambda: first.sent + first.skipped == 2, "both messages handled")
         await eventually(lambda: drained(nats_url, outbox, "mailer-1"), "both acknowledged")
         await first.stop()
         # A second consumer is handed the same messages again: nothing is mailed twice.
-        again = PickupReadyNotifier(database.store, mailer, nats_url, outbox, durable="mailer-2")
+        again = PickupReadyNotifier(
+            database.store, service, mailer, nats_url, outbox, durable="mailer-2"
+        )
         again.start()
         await eventually(lambda: drained(nats_url, outbox, "mailer-2"), "redelivery handled")
         await again.stop()

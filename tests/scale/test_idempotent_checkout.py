@@ -14,8 +14,8 @@ from eventsourcing.utils import get_topic
 from adapters.postgres.database import Database
 from adapters.settings import Settings
 from api.auth import Role
+from bench.harness.cluster import gql, running_cluster
 from domain.order.model import Order
-from tests.scale.cluster import gql, running_cluster
 from tests.scale.test_two_api_processes import ADD, CHECKOUT
 
 CARTS, RETRIES = 4, 12

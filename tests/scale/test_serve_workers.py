@@ -11,8 +11,8 @@ import signal
 import httpx
 
 from adapters.settings import Settings
-from tests.scale.cluster import SECRET
-from tests.server_process import running_supervisor
+from bench.harness.cluster import SECRET
+from bench.harness.server_process import running_supervisor
 
 WORKERS = 2
 WAIT_SECONDS = 30

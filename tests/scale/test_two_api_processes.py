@@ -19,11 +19,11 @@ from adapters.postgres.database import Database
 from adapters.postgres.lease import lease_holder
 from adapters.settings import Settings
 from api.auth import Role
+from bench.harness.cluster import Cluster, gql, running_cluster, subscribe
 from domain.ports import Position
 from projections.catalog import all_projections
 from projections.rebuild import rebuild
 from projections.tracking import wait_for_checkpoint
-from tests.scale.cluster import Cluster, gql, running_cluster, subscribe
 
 STORE, SKU = "AMS-CENTRAAL", "LAVA-LAMP"
 LAST_UNITS, CUSTOMERS = 10, 50

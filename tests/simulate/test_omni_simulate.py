@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from adapters.settings import Settings
-from tests.server_process import ROOT, running_server
+from bench.harness.server_process import ROOT, running_server
 
 SMALL_DAY = ["--customers", "12", "--speed", "8000", "--seed", "7"]
 

@@ -15,9 +15,9 @@ import pytest_asyncio
 from adapters.postgres.database import server_for
 from adapters.postgres.pool import connect
 from adapters.settings import Settings
-from tests.server_process import drop_schema, free_port, running_server
-from tests.staff.browser import CHROMIUM_FLAGS, HOW_TO_ENABLE, chromium_executable
-from tests.staff.shop import Shop
+from bench.harness.browser import CHROMIUM_FLAGS, HOW_TO_ENABLE, chromium_executable
+from bench.harness.server_process import drop_schema, free_port, running_server
+from bench.harness.staff_shop import Shop
 
 SECRET = "staff-pages-secret-for-the-browser-tests"
 SET_ASIDE = pytest.StashKey[int]()

@@ -12,8 +12,8 @@ from playwright.async_api import expect
 from adapters.postgres.catalog import upsert_catalog
 from adapters.postgres.customers import upsert_customers
 from api.auth import Role
-from api.demo_seed import load_demo_catalog, load_demo_customers
-from tests.staff.browser import StaffPage, signed_in
+from api.server.demo_seed import load_demo_catalog, load_demo_customers
+from bench.harness.browser import StaffPage, signed_in
 from tests.staff.conftest import StaffServer
 
 MARKUP = "<img src=x onerror=alert(1)>"

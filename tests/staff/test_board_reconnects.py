@@ -12,11 +12,11 @@ from playwright.async_api import expect
 
 from adapters.settings import Settings
 from api.auth import Role
-from tests.server_process import drop_schema, free_port, running_server
-from tests.staff import documents
-from tests.staff.browser import signed_in
+from bench.harness import staff_documents as documents
+from bench.harness.browser import signed_in
+from bench.harness.server_process import drop_schema, free_port, running_server
+from bench.harness.staff_shop import Shop
 from tests.staff.conftest import SECRET, SERVER_SETTINGS
-from tests.staff.shop import Shop
 
 SHOWN_WITHIN_MS = 20_000
 

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import expect
 
-from tests.staff import documents
-from tests.staff.browser import StaffPage
+from bench.harness import staff_documents as documents
+from bench.harness.browser import StaffPage
 from tests.staff.conftest import StaffServer
 
 SHOWN_WITHIN_MS = 15_000

@@ -9,8 +9,8 @@ from typing import Any
 from playwright.async_api import expect
 
 from api.auth import Role
-from tests.staff import documents
-from tests.staff.browser import signed_in
+from bench.harness import staff_documents as documents
+from bench.harness.browser import signed_in
 from tests.staff.conftest import StaffServer
 from tests.staff.last_week import pickup_left_on_the_shelf
 

@@ -8,7 +8,7 @@ import pytest
 
 from adapters.clock import AcceleratedClock, ClockCannotGoBack, SystemClock
 from adapters.settings import Settings
-from api.app import clock_of
+from api.server.composition import clock_of
 
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from adapters.catalog_files import (
     parse_locations,
     parse_products,
 )
-from api.demo_seed import load_demo_catalog, load_demo_customers
+from api.server.demo_seed import load_demo_catalog, load_demo_customers
 from domain.ports import LocationKind
 from domain.values import Money
 

@@ -12,7 +12,6 @@ from eventsourcing.utils import get_topic
 from adapters.codec import EventCodec
 from domain.pickup.model import (
     AlreadyMarkedOverdue,
-    AlreadyNotified,
     CustomerNotification,
     EmptyPickup,
     InvalidPickupCode,
@@ -243,30 +242,6 @@ class TestNotifyingTheCustomer:
         ).then_raises(PickupClosed, status="collected")
 
 
-class TestTheReadyNotice:
-    def test_the_rule_tells_the_customer_by_email(self) -> None:
-        given(REQUESTED, PICKING, READY).when(
-            lambda p: p.notify_when_ready("email", READY_AT)
-        ).then(event(Pickup.CustomerNotified, channel="email", at=READY_AT))
-
-    def test_the_rule_sends_it_once(self) -> None:
-        emailed = event(Pickup.CustomerNotified, channel="email", at=READY_AT)
-        given(REQUESTED, PICKING, READY, emailed).when(
-            lambda p: p.notify_when_ready("email", READY_AT)
-        ).then_raises(AlreadyNotified, channel="email")
-
-    def test_a_text_message_from_staff_does_not_replace_the_email(self) -> None:
-        sms = event(Pickup.CustomerNotified, channel="sms", at=READY_AT)
-        given(REQUESTED, PICKING, READY, sms).when(
-            lambda p: p.notify_when_ready("email", READY_AT)
-        ).then(event(Pickup.CustomerNotified, channel="email", at=READY_AT))
-
-    def test_not_once_it_was_collected(self) -> None:
-        given(REQUESTED, PICKING, READY, COLLECTED).when(
-            lambda p: p.notify_when_ready("email", COLLECTED_AT)
-        ).then_raises(PickupClosed, status="collected")
-
-
 class TestHandOver:
     def test_pickup_is_handed_over_only_with_the_right_code(self) -> None:
         pickup = (
@@ -413,7 +388,12 @@ class TestStoredForm:
 
     def test_every_state_attribute_survives_a_snapshot(self) -> None:
         sms = event(Pickup.CustomerNotified, channel="sms", at=READY_AT)
-        pickup = pickup_after(REQUESTED, PICKING, short("L1", "RETRO-CLOCK", 1), READY, sms)
+        bounced = event(
+            Pickup.NotificationFailed, channel="email", reason="421 busy", attempt=1, at=READY_AT
+        )
+        pickup = pickup_after(
+            REQUESTED, PICKING, short("L1", "RETRO-CLOCK", 1), READY, sms, bounced
+        )
         codec, snapshot = EventCodec(), Snapshot.take(pickup)
         restored = codec.decode_snapshot(
             STREAM_ID, pickup.version, snapshot.topic, codec.encode_snapshot(snapshot), READY_AT

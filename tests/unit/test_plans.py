@@ -13,8 +13,9 @@ from graphql import ExecutionResult, OperationDefinitionNode, execute, parse, va
 from graphql.pyutils import is_awaitable
 from strawberry.dataloader import DataLoader
 
-from api.graphql.fast_fields import FastLeafExecutor
-from api.graphql.plans import PlanRun, compile_plan
+from api.graphql.engine.fast_fields import FastLeafExecutor
+from api.graphql.engine.plan_run import PlanRun
+from api.graphql.engine.plans import compile_plan
 
 
 class Boom(Exception):

@@ -15,6 +15,17 @@ def test_values_are_read_as_their_types() -> None:
     assert (settings.port, settings.run_scheduler, settings.production) == (8001, False, True)
 
 
+def test_the_outbox_names_every_node_of_a_cluster_and_how_many_copies_its_stream_keeps() -> None:
+    settings = Settings.from_env(
+        {"NATS_URL": "nats://127.0.0.1:4222,nats://127.0.0.1:4223", "OMNI_OUTBOX_REPLICAS": "3"}
+    )
+    assert (settings.nats_url, settings.outbox_replicas) == (
+        "nats://127.0.0.1:4222,nats://127.0.0.1:4223",
+        3,
+    )
+    assert Settings().outbox_replicas == 1
+
+
 def test_an_empty_conventional_variable_is_unset_but_an_empty_omni_one_is_refused() -> None:
     assert Settings.from_env({"DATABASE_URL": ""}).database_url is None
     with pytest.raises(SettingsError, match=r"^OMNI_PORT is empty, but it must be a whole"):
@@ -26,6 +37,11 @@ def test_an_empty_conventional_variable_is_unset_but_an_empty_omni_one_is_refuse
     [
         ("OMNI_PORT", "0", "OMNI_PORT is '0', but it must be a whole number from 1 to 65535."),
         ("OMNI_SMTP_STARTTLS", "on", "OMNI_SMTP_STARTTLS is 'on', but it must be true or false."),
+        (
+            "OMNI_OUTBOX_REPLICAS",
+            "0",
+            "OMNI_OUTBOX_REPLICAS is '0', but it must be a whole number from 1 to 5.",
+        ),
         (
             "OMNI_TRACE_SAMPLE_RATIO",
             "1.5",

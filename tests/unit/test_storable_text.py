@@ -10,10 +10,10 @@ import msgspec
 import pytest
 from graphql import execute, parse
 
-from api.graphql.fast_fields import FastLeafExecutor
+from api.graphql.engine.fast_fields import FastLeafExecutor
+from api.graphql.engine.validation import validate_in_order
 from api.graphql.schema import schema
-from api.graphql.validation import validate_in_order
-from api.pos_sync import OfflineSale, SoldLine
+from api.rest.pos_sync import OfflineSale, SoldLine
 from api.storable_text import find_unstorable
 
 PRODUCT = "query($sku: String!) { product(sku: $sku) { sku } }"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from opentelemetry.sdk.trace.sampling import Decision
 from opentelemetry.trace import SpanKind
 
-from api.telemetry import RequestsOnly
+from api.server.telemetry import RequestsOnly
 
 TRACE_IDS = [(i * 0x9E3779B97F4A7C15) % (1 << 128) for i in range(1, 2001)]
 

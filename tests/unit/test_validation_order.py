@@ -9,8 +9,8 @@ import logging
 import pytest
 from strawberry.types.execution import PreExecutionError
 
-import api.graphql.endpoint  # noqa: F401 - installs the WebSocket's extensions on the schema
-from api.graphql.schema import LIMIT_RULES, schema
+from api.graphql.engine.validation import LIMIT_RULES
+from api.graphql.schema import schema
 
 BOARD = 'subscription { pickupBoard(storeId: "AMS-CENTRAAL") { toPick { id } } }'
 

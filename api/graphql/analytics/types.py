@@ -59,6 +59,11 @@ class JourneyStats:
     cross_channel_share: float | None = strawberry.field(description="Of those checked out.")
     no_shows: int
     no_show_rate: float | None = strawberry.field(description="Of the ready pickups.")
+    notified: int = strawberry.field(
+        description="Ready pickups whose customer was told: a notice the mail server accepted, "
+        "or staff's own word. A notice that was only due, or failed, does not count."
+    )
+    notified_share: float | None = strawberry.field(description="Of the ready pickups.")
 
     @classmethod
     def of(cls, stats: journey_queries.JourneyStats) -> JourneyStats:
@@ -79,6 +84,8 @@ class JourneyStats:
             cross_channel_share=stats.cross_channel_share,
             no_shows=stats.no_shows,
             no_show_rate=stats.no_show_rate,
+            notified=stats.notified,
+            notified_share=stats.notified_share,
         )
 
 

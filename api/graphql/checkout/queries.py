@@ -11,6 +11,7 @@ from api.auth import Principal, Role
 from api.graphql.checkout.types import Order
 from api.graphql.context import Info, RequestContext, path_of
 from api.graphql.errors import Forbidden
+from api.graphql.permissions import is_shopper
 from api.graphql.relay import Connection, connection, decode_cursor, page_size
 from projections import orders
 from projections.orders import OrderView
@@ -23,14 +24,6 @@ def may_read(caller: Principal, view: OrderView) -> bool:
     if caller.role in (Role.CUSTOMER, Role.GUEST):
         return is_shopper(caller, view.customer_id, view.cart_id)
     return caller.works_at(view.location_id)
-
-
-def is_shopper(caller: Principal | None, customer_id: str | None, cart_id: UUID) -> bool:
-    if caller is None:
-        return False
-    if caller.role is Role.GUEST:
-        return caller.cart_id == cart_id
-    return caller.role is Role.CUSTOMER and caller.subject == customer_id
 
 
 async def readable_order(context: RequestContext, order_id: UUID) -> Order | None:

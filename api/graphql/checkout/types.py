@@ -10,6 +10,7 @@ import strawberry
 from api.graphql.common import Money
 from api.graphql.context import Info, path_of
 from api.graphql.enums import Channel, FulfillmentMethod, OrderStatus, PickupStatus
+from api.graphql.permissions import is_shopper
 from projections.fulfillment_times import PickupCard
 from projections.orders import OrderView
 
@@ -51,8 +52,6 @@ class Order:
 
     @strawberry.field(description="For pickup orders: where it stands (batched per request).")
     async def pickup(self, info: Info) -> CustomerPickup | None:
-        from api.graphql.checkout.queries import is_shopper
-
         card = await info.context.loaders.pickups_by_order.load(self.id)
         if card is None:
             return None

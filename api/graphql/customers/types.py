@@ -69,6 +69,10 @@ class CustomerSummary:
     open_carts: int
     open_pickups: int
     open_returns: int
+    pickups_not_notified: int = strawberry.field(
+        description="Open pickups ready for them that nobody has told them about: no notice "
+        "was accepted by a mail server (none sent, or every send failed) nor given by staff."
+    )
 
     @classmethod
     def of(cls, header: TimelineHeader) -> CustomerSummary:
@@ -85,6 +89,7 @@ class CustomerSummary:
             open_carts=header.open_carts,
             open_pickups=header.open_pickups,
             open_returns=header.open_returns,
+            pickups_not_notified=header.not_notified,
         )
 
 

@@ -10,7 +10,7 @@ import strawberry
 
 from api.graphql.checkout.types import Order
 from api.graphql.context import Info
-from api.graphql.enums import PickupStatus
+from api.graphql.enums import NotificationState, PickupStatus
 from projections.fulfillment_times import Board, PickupCard
 
 
@@ -39,6 +39,29 @@ class ShortPick:
     quantity_short: int
 
 
+@strawberry.type(description="Whether the customer was told the pickup is ready, and how.")
+class PickupNotification:
+    state: NotificationState
+    channel: str | None = strawberry.field(description="How they were told (NOTIFIED).")
+    at: datetime | None = strawberry.field(
+        description="When they were told (NOTIFIED), or when the last send failed (FAILED)."
+    )
+    reason: str | None = strawberry.field(description="Why the last send failed.")
+    failed_attempts: int = strawberry.field(description="Sends that failed, retries included.")
+
+    @classmethod
+    def of(cls, card: PickupCard) -> PickupNotification:
+        state = NotificationState(card.notification)
+        told = state is NotificationState.NOTIFIED
+        return cls(
+            state=state,
+            channel=card.notified_channel if told else None,
+            at=card.notified_at if told else card.notice_failed_at,
+            reason=card.notice_failure,
+            failed_attempts=card.notice_attempts,
+        )
+
+
 @strawberry.type
 class Pickup:
     id: UUID
@@ -56,6 +79,7 @@ class Pickup:
     collect_by: datetime | None
     shelf_spot: str | None
     notified_at: datetime | None
+    notification: PickupNotification
     finished_at: datetime | None
     collected_by: str | None = strawberry.field(description="The staff member who handed over.")
     collection_proof: str | None
@@ -99,6 +123,7 @@ class Pickup:
             collect_by=card.collect_by,
             shelf_spot=card.shelf_spot,
             notified_at=card.notified_at,
+            notification=PickupNotification.of(card),
             finished_at=card.finished_at,
             collected_by=card.collected_by,
             collection_proof=card.collection_proof,

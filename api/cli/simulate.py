@@ -1,0 +1,152 @@
+"""`omni simulate`: the command line's side of the simulator. It decides which server to drive
+(the one `omni serve` runs, one named by --url, or a private one it starts on a simulated
+clock), mints the development tokens the simulated people carry, and writes the report under
+the data folder. The simulation itself (`simulate/`) is a client of the API only."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+
+from adapters.postgres.database import server_for
+from adapters.postgres.pool import connect
+from adapters.settings import Settings
+from api.auth import Principal, Role, StaffRole, TokenService
+from simulate.client import Api, Minter
+from simulate.display import Display
+from simulate.render import to_terminal, write_files
+from simulate.report import build_report
+from simulate.run import Options, simulate
+from simulate.server import answers, private_server
+
+ROOT = Path(__file__).resolve().parents[2]
+DAY = 24 * 3600
+
+
+def add_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "simulate", help="drive a simulated omnichannel day through the API, then report"
+    )
+    parser.add_argument("--customers", type=int, default=300)
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=720.0,
+        help="seconds of business time per real second (720: 12 min a second)",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="the same seed plays the same plan")
+    parser.add_argument("--url", help="drive this server (default: omni serve's, if it runs)")
+    parser.add_argument(
+        "--own-server",
+        action="store_true",
+        help="start a private server on a simulated clock, even if one runs",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the private server's schema")
+    parser.add_argument("--out", type=Path, help="the report's folder")  # fmt: skip
+
+
+def run_simulation(settings: Settings, args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    if args.customers < 8:
+        sys.exit("--customers: at least 8, so that every kind of journey happens")
+    run = format(int(time.time()), "x")
+    out = args.out or settings.data_path / "simulations" / run
+    console = Console()
+    return asyncio.run(_simulate(settings, args, env, run, out, console))
+
+
+async def _simulate(
+    settings: Settings, args: argparse.Namespace, env: Mapping[str, str], run: str, out: Path,
+    console: Console,
+) -> int:  # fmt: skip
+    options = Options(customers=args.customers, speed=args.speed, seed=args.seed, run=run)
+    url = args.url or f"http://{settings.host}:{settings.port}"
+    if not args.own_server and (args.url or await answers(url)):
+        console.print(f"driving the server at {url}")
+        return await _drive(url, settings, options, out, console)
+    schema = f"sim_{run}"
+    console.print(f"starting a private server on a simulated clock (schema {schema}) ...")
+    try:
+        async with private_server(
+            _environment(settings, env, schema, options), out / "server.log"
+        ) as base:
+            return await _drive(base, settings, options, out, console)
+    finally:
+        if not args.keep:
+            await _drop_schema(settings, schema)
+
+
+async def _drive(
+    base: str, settings: Settings, options: Options, out: Path, console: Console
+) -> int:
+    api = Api(base, _minter(settings))
+    admin = api.token("admin", "sim-head-office")
+    try:
+        with Display(console) as display:
+            outcome = await simulate(api, admin, options, display)
+        report = await build_report(api, admin, outcome, options.time_zone)
+    finally:
+        await api.close()
+    to_terminal(report, console)
+    html, data = write_files(report, out)
+    console.print(f"report: {html}  (figures as JSON: {data})")
+    return 0 if report.all_equal and not outcome.tally.errors else 1
+
+
+def _minter(settings: Settings) -> Minter:
+    tokens = TokenService(*settings.secret_keys)
+
+    def mint(role: str, subject: str, stores: tuple[str, ...], staff_role: str | None) -> str:
+        principal = Principal(
+            role=Role(role),
+            subject=subject,
+            stores=stores,
+            staff_role=StaffRole(staff_role) if staff_role else None,
+            expires_at=int(time.time()) + DAY,
+        )
+        return tokens.mint(principal)
+
+    return mint
+
+
+def _environment(
+    settings: Settings, env: Mapping[str, str], schema: str, options: Options
+) -> dict[str, str]:
+    """The private server: its own schema, the demo, a clock that starts 31 days before today
+    at 09:00 and runs `speed` times faster, rules fired every 0.2 s, no outbox."""
+    zone = ZoneInfo(options.time_zone)
+    today = datetime.now(zone).date()
+    start = datetime.combine(today - timedelta(days=31), datetime.min.time(), zone) + timedelta(
+        hours=9
+    )
+    return {
+        **env,
+        "PYTHONPATH": str(ROOT),
+        "OMNI_DATA_DIR": str(settings.data_path.resolve()),
+        "OMNI_DATABASE_SCHEMA": schema,
+        "OMNI_SEED_DEMO": "true",
+        "OMNI_RUN_PROJECTIONS": "true",
+        "OMNI_RUN_SCHEDULER": "true",
+        "OMNI_SCHEDULER_INTERVAL": "0.2",
+        "OMNI_POLL_INTERVAL": "0.5",
+        "OMNI_CLOCK_START": start.isoformat(),
+        "OMNI_CLOCK_SPEED": str(options.speed),
+        "OMNI_RUN_OUTBOX": "false",
+        "NATS_URL": "",
+    }
+
+
+async def _drop_schema(settings: Settings, schema: str) -> None:
+    dsn, _ = server_for(settings)
+    connection = await connect(dsn)
+    try:
+        await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await connection.close()

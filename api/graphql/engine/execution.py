@@ -1,0 +1,272 @@
+"""One GraphQL request over HTTP: the document (from the request, or from the persisted-query
+registry by its hash), parsed and validated once per distinct text, executed by graphql-core
+with the request's context, and answered with errors a client can act on.
+
+strawberry's `Schema.execute` runs seven extension hooks per request around the same
+graphql-core call; the parse and validation caches, the limits and the error masking here
+are the ones this API needs, done once per document instead of per request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    execute,
+    parse,
+)
+from graphql.pyutils import is_awaitable
+from strawberry import Schema
+from strawberry.utils.await_maybe import await_maybe
+
+from api.graphql.context import RequestContext, StaleRead
+from api.graphql.engine.error_format import as_client_error, formatted
+from api.graphql.engine.fast_fields import FastLeafExecutor
+from api.graphql.engine.plan_run import PlanRun
+from api.graphql.engine.plans import Plan, compile_plan
+from api.graphql.engine.tracing import ResolverSpans, operation_span
+from api.graphql.engine.validation import MAX_TOKENS, validate_in_order
+from api.graphql.errors import Unavailable
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
+
+log = logging.getLogger("omnicommerce.graphql")
+
+MAX_CACHED_DOCUMENTS = 1000
+MAX_PERSISTED_QUERIES = 10_000
+
+
+class RequestError(Exception):
+    """The request is not a GraphQL request this endpoint serves (HTTP 400)."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A document parsed and validated once, or the errors that refuse it."""
+
+    document: DocumentNode | None
+    errors: tuple[GraphQLError, ...] = ()
+    operations: Mapping[str | None, OperationType] = field(default_factory=dict)
+    plans: Mapping[str | None, Plan | None] = field(default_factory=dict)
+
+
+@dataclass
+class Answer:
+    body: dict[str, Any]
+    status: int = 200
+    operation: str = "anonymous"
+
+
+class LRU(OrderedDict[str, Any]):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def remember(self, key: str, value: Any) -> None:
+        self[key] = value
+        if len(self) > self.size:
+            self.popitem(last=False)
+
+
+class GraphQLExecutor:
+    def __init__(self, schema: Schema, tracer: Tracer | None = None) -> None:
+        self._documents = LRU(MAX_CACHED_DOCUMENTS)
+        self._persisted = LRU(MAX_PERSISTED_QUERIES)
+        self._schema = schema._schema
+        self._context_class = FastLeafExecutor
+        # With tracing on (api/server/telemetry.py): spans per operation and resolver (tracing.py).
+        self._tracer = tracer
+        self._middleware = [ResolverSpans(tracer)] if tracer is not None else None
+
+    async def run(
+        self,
+        query: str | None,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        extensions: dict[str, Any] | None,
+        context: RequestContext,
+    ) -> Answer:
+        query = self._query_text(query, extensions)
+        if query is None:
+            return _persisted_query_not_found()
+        prepared = self._prepare(query)
+        if prepared.document is None:
+            return Answer({"data": None, "errors": [e.formatted for e in prepared.errors]})
+        operation_name, operation = _operation(prepared, operation_name)
+        if operation is OperationType.SUBSCRIPTION:
+            raise RequestError("subscriptions are not allowed over POST: use the WebSocket")
+        if self._tracer is None:
+            result = await self._execute(prepared, variables, operation_name, context)
+        else:
+            with operation_span(self._tracer, prepared.document, operation, operation_name):
+                result = await self._execute(prepared, variables, operation_name, context)
+        return _answer(result, context, operation_name)
+
+    async def _execute(
+        self,
+        prepared: Prepared,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: RequestContext,
+    ) -> ExecutionResult:
+        assert prepared.document is not None
+        plan = prepared.plans.get(operation_name)
+        if plan is None:  # what plans leave to graphql-core
+            return await await_maybe(  # type: ignore[no-any-return]
+                execute(
+                    self._schema,
+                    prepared.document,
+                    context_value=context,
+                    variable_values=variables,
+                    operation_name=operation_name,
+                    middleware=self._middleware,
+                    executor_class=self._context_class,
+                    is_awaitable=is_awaitable,
+                )
+            )
+        return await self._run_plan(plan, prepared.document, variables, operation_name, context)
+
+    async def _run_plan(
+        self,
+        plan: Plan,
+        document: DocumentNode,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: RequestContext,
+    ) -> ExecutionResult:
+        executor = self._context_class.build(
+            self._schema,
+            document,
+            context_value=context,
+            raw_variable_values=variables,
+            operation_name=operation_name,
+            is_awaitable=is_awaitable,
+        )
+        if isinstance(executor, list):  # variables that cannot be coerced
+            return ExecutionResult(None, executor)
+        return await await_maybe(PlanRun(executor, self._tracer).run(plan))
+
+    def _query_text(self, query: str | None, extensions: dict[str, Any] | None) -> str | None:
+        """Automatic persisted queries: a client sends the sha256 of a document; the first
+        time (unknown hash) it sends the document too, which is remembered by its hash."""
+        persisted = (extensions or {}).get("persistedQuery")
+        if not isinstance(persisted, dict):
+            if query is None:
+                raise RequestError("No GraphQL query found in the request")
+            return query
+        digest = persisted.get("sha256Hash")
+        if not isinstance(digest, str):
+            raise RequestError("persistedQuery needs a sha256Hash")
+        if query is None:
+            return self._persisted.get(digest)  # type: ignore[no-any-return]
+        if hashlib.sha256(query.encode()).hexdigest() != digest:
+            raise RequestError("provided sha256Hash does not match the query")
+        self._persisted.remember(digest, query)
+        return query
+
+    def _prepare(self, query: str) -> Prepared:
+        prepared = self._documents.get(query)
+        if prepared is None:
+            prepared = _parse_and_validate(query, self._schema)
+            self._documents.remember(query, prepared)
+        else:
+            self._documents.move_to_end(query)
+        return prepared  # type: ignore[no-any-return]
+
+
+def _parse_and_validate(query: str, graphql_schema: Any) -> Prepared:
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS)
+    except GraphQLError as error:
+        return Prepared(None, (error,))
+    errors = validate_in_order(graphql_schema, document)
+    if errors:
+        return Prepared(None, tuple(errors))
+    definitions = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    operations = {(d.name.value if d.name else None): d.operation for d in definitions}
+    plans = {
+        (d.name.value if d.name else None): compile_plan(graphql_schema, document, d)
+        for d in definitions
+    }
+    return Prepared(document, (), operations, plans)
+
+
+def _operation(prepared: Prepared, name: str | None) -> tuple[str | None, OperationType]:
+    """The operation to run (the only one, or the one named) and its type."""
+    operations = prepared.operations
+    if name is None and len(operations) == 1:
+        return next(iter(operations.items()))
+    if name not in operations:
+        raise RequestError(
+            f"Unknown operation named '{name}'." if name else "Can't get GraphQL operation type"
+        )
+    return name, operations[name]
+
+
+def _answer(result: ExecutionResult, context: RequestContext, name: str | None) -> Answer:
+    body: dict[str, Any] = {"data": result.data}
+    errors, unavailable = [], False
+    for error in result.errors or ():
+        shown = as_client_error(error.original_error, context.services.database.outage)
+        unavailable = unavailable or isinstance(shown, Unavailable)
+        _log(error, shown)
+        errors.append(formatted(error, shown))
+    errors += [_stale(read) for read in context.stale_reads]
+    if errors:
+        body["errors"] = errors
+    return Answer(body, 503 if unavailable else 200, name or "anonymous")
+
+
+def _stale(read: StaleRead) -> dict[str, Any]:
+    names = ", ".join(read.projections)
+    extensions: dict[str, Any] = {
+        "code": "STALE_READ",
+        "position": read.position,
+        "projections": list(read.projections),
+    }
+    if read.parked_stream is None:
+        message = f"read models {names} had not reached {read.position} in time"
+        extensions["retryable"] = True
+    else:
+        # Asking again does not help: the stream waits for an operator (README, "When a
+        # read model parks a stream").
+        message = (
+            f"read model {names} parked stream {read.parked_stream} at {read.position}: it "
+            "could not apply an event of it"
+        )
+        extensions.update(retryable=False, parkedStream=str(read.parked_stream))
+    return {
+        "message": f"{message}; this answer may be stale",
+        "path": list(read.path),
+        "extensions": extensions,
+    }
+
+
+def _log(error: GraphQLError, shown: Any) -> None:
+    """A bug with its traceback; a refusal at INFO. (An outage was reported by the Outage.)"""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError) or isinstance(shown, Unavailable):
+        return
+    if shown is None:
+        log.error("internal error at %s", error.path, exc_info=original)
+    else:
+        log.info("refused at %s: %s", error.path, shown)
+
+
+def _persisted_query_not_found() -> Answer:
+    error = {
+        "message": "PersistedQueryNotFound",
+        "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"},
+    }
+    return Answer({"data": None, "errors": [error]})

@@ -1,0 +1,90 @@
+// Every GraphQL document the staff pages send, and how their answers are read. The API lives
+// in the same repository (schema.graphql is the contract, guarded by tests/api/test_schema.py):
+// when the schema changes, this file changes with it.
+
+const CARD = `fragment StaffCard on Pickup {
+  id orderId orderNumber status customerFirstName
+  placedAt promisedReadyAt pickerId pickingStartedAt readyAt collectBy shelfSpot
+  finishedAt collectedBy overdue
+  notification { state channel at reason }
+  lines { lineId sku quantity productName }
+  shortPicks { lineId sku quantityShort }
+}`;
+
+const BOARD = `storeId asOf
+  toPick { ...StaffCard } picking { ...StaffCard } ready { ...StaffCard }
+  collectedToday { ...StaffCard } notCollected { ...StaffCard }`;
+
+export const BOARD_QUERY = `query StaffBoard($store: String!) {
+  pickupBoard(storeId: $store) { ${BOARD} } }
+${CARD}`;
+
+export const BOARD_SUBSCRIPTION = `subscription StaffBoardLive($store: String!) {
+  pickupBoard(storeId: $store) { ${BOARD} } }
+${CARD}`;
+
+/** The board from a query's or a subscription's data. */
+export function readBoard(data) {
+  return data.pickupBoard;
+}
+
+// The pages move cards from the subscription, so a mutation asks only for its outcome.
+const OUTCOME = "position status userErrors { code field message }";
+
+export const START_PICKING = `mutation StartPicking($id: UUID!) {
+  startPicking(pickupId: $id) { ${OUTCOME} } }`;
+
+export const REPORT_SHORT = `mutation ReportShort($id: UUID!, $line: String!, $quantity: Int!) {
+  reportShort(pickupId: $id, lineId: $line, quantity: $quantity) { ${OUTCOME} } }`;
+
+export const MARK_READY = `mutation MarkReady($id: UUID!, $shelf: String!) {
+  markReady(pickupId: $id, shelfSpot: $shelf) { ${OUTCOME} } }`;
+
+export const COLLECT = `mutation Collect($id: UUID!, $code: String!) {
+  collectPickup(pickupId: $id, code: $code) { ${OUTCOME} } }`;
+
+export const MARK_NO_SHOW = `mutation MarkNoShow($id: UUID!) {
+  markNoShow(pickupId: $id) { ${OUTCOME} } }`;
+
+/** {errors: [{code, field, message}], position} from any of the mutations above. */
+export function readOutcome(data) {
+  const payload = Object.values(data)[0];
+  return { errors: payload.userErrors || [], position: payload.position };
+}
+
+const FIGURES = `fragment StaffFigures on FulfillmentStatsConnection {
+  pageInfo { hasNextPage endCursor }
+  nodes {
+    storeId day pickups madeReady readyWithinPromise collected noShows shortPicks
+    placedToCollected { p50 p90 max }
+  }
+}`;
+
+/** One store's 14 days. */
+export const STORE_STATS = `query StaffStoreStats($store: String!, $first: Date!, $last: Date!) {
+  days: fulfillmentStats(storeId: $store, firstDay: $first, lastDay: $last, first: 100) {
+    ...StaffFigures } }
+${FIGURES}`;
+
+/** An admin's chain-wide days and, in the same request, a page of every store's days. */
+export const CHAIN_STATS = `query StaffChainStats($first: Date!, $last: Date!, $after: String) {
+  days: fulfillmentStats(firstDay: $first, lastDay: $last, first: 100) { ...StaffFigures }
+  byStore: fulfillmentStatsByStore(firstDay: $first, lastDay: $last, first: 100, after: $after) {
+    ...StaffFigures } }
+${FIGURES}`;
+
+/** The next pages of every store's days, when there are more stores than one page holds. */
+export const STATS_BY_STORE = `query StaffStatsByStore($first: Date!, $last: Date!, $after: String) {
+  byStore: fulfillmentStatsByStore(firstDay: $first, lastDay: $last, first: 100, after: $after) {
+    ...StaffFigures } }
+${FIGURES}`;
+
+/** {days, byStore, next}: nodes of each connection, and the cursor of a further page. */
+export function readStats(data) {
+  const page = data.byStore;
+  return {
+    days: data.days ? data.days.nodes : [],
+    byStore: page ? page.nodes : [],
+    next: page && page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null,
+  };
+}

@@ -1,0 +1,162 @@
+"""The composition root: the one place that builds, from settings, the services a request
+handler uses and the jobs that run beside requests (projection runners, the scheduler, the
+outbox relay). The app (app.py), the worker processes (workers.py, projection_worker.py) and
+the command line (api/cli/) all build through here; nothing here imports them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from adapters.clock import AcceleratedClock, SystemClock
+from adapters.keys.master import MasterKeys
+from adapters.outbox.relay import OutboxRelay, RelayConfig
+from adapters.payments import SimulatedPaymentGateway
+from adapters.postgres.cart_history import PostgresCartHistory
+from adapters.postgres.catalog import CATALOG_CHANNEL, CachedCatalog, PostgresCatalog
+from adapters.postgres.customers import PostgresCustomers
+from adapters.postgres.database import Database
+from adapters.settings import Settings, SettingsError
+from api.auth import TokenService
+from api.metrics import Metrics
+from api.server.demo_seed import seed_demo
+from api.server.scheduler import Scheduler
+from api.services import Services
+from domain.ports import Clock
+from domain.service import CommerceService
+from projections.catalog import all_projections
+from projections.supervisor import ProjectionSupervisor
+
+log = logging.getLogger("omnicommerce")
+
+
+async def build_services(settings: Settings, schema: str | None = None) -> Services:
+    tokens = TokenService.for_deployment(settings.secret_keys, settings.production)
+    database = await Database.open(settings, schema=schema, pool_size=settings.pool_size)
+    catalog = CachedCatalog(PostgresCatalog(database.pool))
+    await database.store.notifier.subscribe(CATALOG_CHANNEL, catalog.invalidate)
+    clock = clock_of(settings)
+    service = CommerceService(
+        store=database.store,
+        catalog=catalog,
+        payments=SimulatedPaymentGateway(),
+        clock=clock,
+        customers=PostgresCustomers(database.pool),
+        cart_history=PostgresCartHistory(database.pool),
+    )
+    projections = projection_supervisor(database, settings)
+    return Services(
+        settings=settings,
+        database=database,
+        catalog=catalog,
+        customers=PostgresCustomers(database.pool),
+        service=service,
+        projections=projections,
+        tokens=tokens,
+        clock=clock,
+        metrics=Metrics(),
+    )
+
+
+def clock_of(settings: Settings) -> Clock:
+    """The real clock; or, for simulations, one that starts where told and runs faster."""
+    if not settings.simulated_clock:
+        return SystemClock()
+    if settings.production:
+        raise SettingsError(
+            "OMNI_CLOCK_START and OMNI_CLOCK_SPEED are for simulations, and OMNI_ENVIRONMENT "
+            "is production: unset them."
+        )
+    start = datetime.fromisoformat(settings.clock_start) if settings.clock_start else None
+    return AcceleratedClock(start or datetime.now(UTC), settings.clock_speed)
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse a weak signing key in production, and a simulated clock there, before anything
+    starts, not at the first request."""
+    TokenService.for_deployment(settings.secret_keys, settings.production)
+    MasterKeys.for_deployment(settings.master_keys, settings.production)
+    clock_of(settings)
+
+
+def projection_supervisor(database: Database, settings: Settings) -> ProjectionSupervisor:
+    """Every read model, on the database's schema."""
+    return ProjectionSupervisor(
+        database.store,
+        all_projections(),
+        database.dsn,
+        database.schema,
+        poll_interval=settings.poll_interval,
+    )
+
+
+def relay_config(settings: Settings) -> RelayConfig:
+    return RelayConfig(
+        stream=settings.outbox_stream,
+        subject_prefix=settings.outbox_subject_prefix,
+        duplicate_window=settings.outbox_duplicate_window,
+        replicas=settings.outbox_replicas,
+        batch_size=settings.outbox_batch_size,
+        poll_interval=settings.poll_interval,
+    )
+
+
+def outbox_relay(database: Database, settings: Settings) -> OutboxRelay | None:
+    """The relay for this database, or None when NATS_URL is not set."""
+    if not settings.nats_url:
+        return None
+    config = relay_config(settings)
+    return OutboxRelay(database.store, settings.nats_url, config, database.dsn, database.schema)
+
+
+async def seed_if_asked(services: Services, settings: Settings) -> None:
+    if settings.seed_demo and await seed_demo(services.database.pool, services.service):
+        log.info("demo catalog, stores and stock loaded")
+
+
+@asynccontextmanager
+async def jobs_beside_requests(services: Services, settings: Settings) -> AsyncIterator[None]:
+    """The read models' tables ready and the demo loaded; then, as the settings say, the
+    projection runners, the scheduler and the outbox relay running until the block ends."""
+    await services.projections.prepare()
+    await services.projections.follow_other_processes()
+    await seed_if_asked(services, settings)
+    scheduler = Scheduler(
+        services.database.pool,
+        services.service,
+        services.clock,
+        interval=settings.scheduler_interval,
+        outage=services.database.outage,
+        upkeep=services.database.upkeep,
+    )
+    if settings.run_projections:
+        services.projections.start()
+    if settings.run_scheduler:
+        scheduler.start()
+    # The outbox relay (when NATS_URL is set) runs as a task of its own: NATS being down
+    # or the relay failing never reaches a request.
+    relay = outbox_relay(services.database, settings) if settings.run_outbox else None
+    if relay is not None:
+        relay.start()
+    try:
+        yield
+    finally:
+        if relay is not None:
+            await relay.stop()
+        await scheduler.stop()
+        await services.projections.stop()
+
+
+async def prepare_database(settings: Settings) -> str:
+    """Migrate, create the read models' tables and seed the demo, once, before any worker;
+    returns the database's address. (The supervisor stays a user of an embedded server for
+    as long as its children run, so pgserver keeps it up.)"""
+    services = await build_services(settings, settings.database_schema)
+    try:
+        await services.projections.prepare()
+        await seed_if_asked(services, settings)
+        return services.database.dsn
+    finally:
+        await services.database.close()

@@ -1,5 +1,0 @@
-"""The staff pages: a live pickup board and a click-to-collect dashboard, from this package."""
-
-from api.staff.pages import staff_handlers
-
-__all__ = ["staff_handlers"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from domain.customer.lookup import IdentifyBy, normalized
 from domain.ports import Customer, Location, Product
 
 
@@ -32,3 +33,14 @@ class InMemoryCustomers:
     async def by_loyalty_id(self, loyalty_id: str) -> Customer | None:
         found = (c for c in self._customers.values() if c.loyalty_id == loyalty_id)
         return next(found, None)
+
+    async def matching(self, by: str, value: str, limit: int) -> list[Customer]:
+        how = IdentifyBy(by)
+        wanted = normalized(how, value)
+        found = [
+            customer
+            for customer in self._customers.values()
+            if (held := getattr(customer, how.value)) is not None
+            and normalized(how, held) == wanted
+        ]
+        return found[:limit]

@@ -3,7 +3,9 @@ expiry and the id of the key that signed it, so keys can be rotated without sign
 everybody out. No session state: any API process verifies any token.
 
 Roles: a guest holds one cart (its token is renewed as the cart is used), a customer, staff
-of some stores (picker or manager), a till of one store, an admin.
+of some stores (picker or manager), a till of one store, an admin. A shopper's token (guest or
+customer) may name the sales channel of the app it was issued to (`channel`: web, mobile,
+kiosk, call_centre): every write it makes is counted there.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import jwt
 import msgspec
 
 from adapters.settings import DEV_SECRET, StartupError
-from domain.values import Actor, ActorKind
+from domain.values import SHOPPER_CHANNELS, Actor, ActorKind, Channel, StaffRole
 
 ALGORITHM = "HS256"
 ISSUER = "omnicommerce"
@@ -28,6 +30,11 @@ MIN_KEY_LENGTH = 32
 VERIFIED_TOKENS_KEPT = 10_000
 HOUR = 3600
 DAY = 24 * HOUR
+# A link to download a customer's data (the right of access) works this long after it was
+# asked for: long enough to start a download, short enough that a link forwarded or left in a
+# log soon opens nothing. It names one customer and can do nothing else.
+EXPORT_LINK_SECONDS = 15 * 60
+EXPORT_AUDIENCE = "customer-data"
 
 
 class Role(enum.StrEnum):
@@ -36,14 +43,6 @@ class Role(enum.StrEnum):
     STAFF = "staff"
     POS = "pos"
     ADMIN = "admin"
-
-
-class StaffRole(enum.StrEnum):
-    PICKER = "picker"
-    MANAGER = "manager"
-    # Looks any customer up by id (a customer service desk), not only those with business
-    # at the staff member's stores.
-    SERVICE_DESK = "service_desk"
 
 
 ACTOR_KIND = {
@@ -74,10 +73,25 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     staff_role: StaffRole | None = None
     cart_id: UUID | None = None
     expires_at: int = 0
+    channel: Channel | None = None  # a shopper's app, as its token claims it
+
+    def __post_init__(self) -> None:
+        shopper = self.role in (Role.GUEST, Role.CUSTOMER)
+        if self.channel is not None and (not shopper or self.channel not in SHOPPER_CHANNELS):
+            raise ValueError(
+                f"a {self.role.value} token cannot claim channel {self.channel.value}: only "
+                "guest and customer tokens claim one, of web, mobile, kiosk, call_centre"
+            )
 
     @property
     def actor(self) -> Actor:
-        return Actor(ACTOR_KIND[self.role], self.subject, stores=self.stores, cart_id=self.cart_id)
+        return Actor(
+            ACTOR_KIND[self.role],
+            self.subject,
+            stores=self.stores,
+            cart_id=self.cart_id,
+            staff_role=self.staff_role if self.role is Role.STAFF else None,
+        )
 
     @property
     def customer_id(self) -> str | None:
@@ -87,6 +101,15 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         if self.role is Role.ADMIN:
             return True
         return self.role in (Role.STAFF, Role.POS) and store_id in self.stores
+
+
+def guest_of(cart_id: UUID, now: float, channel: Channel | None = None) -> Principal:
+    """The guest holding one cart, for DEFAULT_LIFETIME from `now`."""
+    expires_at = int(now) + DEFAULT_LIFETIME[Role.GUEST]
+    subject = f"guest-{cart_id}"
+    return Principal(
+        role=Role.GUEST, subject=subject, cart_id=cart_id, expires_at=expires_at, channel=channel
+    )
 
 
 class InvalidToken(Exception):
@@ -141,16 +164,45 @@ class TokenService:
             claims["staff_role"] = principal.staff_role.value
         if principal.cart_id is not None:
             claims["cart_id"] = str(principal.cart_id)
+        if principal.channel is not None:
+            claims["channel"] = principal.channel.value
         headers = {"kid": key_id(self._signing)}
         return jwt.encode(claims, self._signing, algorithm=ALGORITHM, headers=headers)
 
-    def mint_guest(self, cart_id: UUID, now: float) -> str:
-        """A guest's cart token, good for DEFAULT_LIFETIME from `now`."""
-        expires_at = int(now) + DEFAULT_LIFETIME[Role.GUEST]
-        guest = Principal(
-            role=Role.GUEST, subject=f"guest-{cart_id}", cart_id=cart_id, expires_at=expires_at
-        )
-        return self.mint(guest)
+    def mint_guest(self, cart_id: UUID, now: float, channel: Channel | None = None) -> str:
+        """A guest's cart token, good for DEFAULT_LIFETIME from `now`, on the channel its
+        cart was started on."""
+        return self.mint(guest_of(cart_id, now, channel))
+
+    def mint_export_link(self, customer_id: str, now: float) -> tuple[str, int]:
+        """A token that downloads one customer's data until it expires (and its expiry).
+
+        Its audience keeps it from ever passing as a bearer token, and a bearer token from
+        passing as it."""
+        expires_at = int(now) + EXPORT_LINK_SECONDS
+        claims = {"iss": ISSUER, "aud": EXPORT_AUDIENCE, "sub": customer_id, "exp": expires_at}
+        headers = {"kid": key_id(self._signing)}
+        return jwt.encode(claims, self._signing, algorithm=ALGORITHM, headers=headers), expires_at
+
+    def verify_export_link(self, token: str, now: float) -> str:
+        """The customer whose data the link downloads; InvalidToken if forged or expired."""
+        try:
+            secret = self._keys.get(jwt.get_unverified_header(token).get("kid", ""))
+            if secret is None:
+                raise InvalidToken("invalid link")
+            claims = jwt.decode(
+                token,
+                secret,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                audience=EXPORT_AUDIENCE,
+                options={"require": ["exp", "sub", "iss", "aud"], "verify_exp": False},
+            )
+        except jwt.PyJWTError:
+            raise InvalidToken("invalid link") from None
+        if claims["exp"] < now:
+            raise InvalidToken("this link has expired: ask for a new one")
+        return str(claims["sub"])
 
     def verify(self, token: str, now: float) -> Principal:
         principal = self._verified.get(token)
@@ -174,11 +226,12 @@ class TokenService:
                     "staff_role": claims.get("staff_role"),
                     "cart_id": claims.get("cart_id"),
                     "expires_at": claims["exp"],
+                    "channel": claims.get("channel"),
                 },
                 Principal,
                 strict=False,
             )
-        except msgspec.ValidationError:
+        except (msgspec.ValidationError, ValueError):
             raise InvalidToken("invalid token") from None
 
     def _claims(self, token: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from adapters.postgres.catalog import CachedCatalog
 from adapters.postgres.customers import PostgresCustomers
@@ -12,7 +13,11 @@ from api.auth import TokenService
 from api.metrics import Metrics
 from domain.ports import Clock
 from domain.service import CommerceService
+from projections.customer_data import customer_data
 from projections.supervisor import ProjectionSupervisor
+
+# Where the export finds a customer's business (their subjects): caught up before it reads.
+EXPORT_VIEWS = ("customer_timeline",)
 
 
 @dataclass
@@ -26,3 +31,10 @@ class Services:
     tokens: TokenService
     clock: Clock
     metrics: Metrics
+
+    async def customer_data(self, customer_id: str) -> dict[str, Any]:
+        """Everything held about the customer (projections/customer_data.py), once the
+        timeline has reached every write committed so far (bounded: then as it stands)."""
+        head = await self.database.store.committed_head()
+        await self.projections.wait_for(head, self.settings.consistency_wait, EXPORT_VIEWS)
+        return await customer_data(self.database.store, customer_id, self.clock.now())

@@ -33,7 +33,7 @@ from bench.common import (
     ratio_line,
 )
 from bench.dead_letters import run_comparison
-from domain.cart.model import Cart
+from domain.cart.model import Cart, Supply
 from domain.customer.model import (
     CartBecameCurrentBecause,
     CurrentCartClosedBecause,
@@ -196,7 +196,8 @@ def _customer_view_extras(  # type: ignore[no-untyped-def]
         left.add_line(skus[1], 2, PRICE, now)
         left.abandon(now + timedelta(days=31), timedelta(days=30))
         if number % 10 == 0:
-            left.recover({skus[1]: PRICE}, {skus[1]: 10}, now + timedelta(days=32))
+            in_stock = {skus[1]: Supply(((store_id, 10),))}
+            left.recover({skus[1]: PRICE}, in_stock, now + timedelta(days=32))
         events += left.collect_events()
     return events
 

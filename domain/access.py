@@ -3,7 +3,10 @@ aggregates they load anyway, before anything is written.
 
 - a guest holds one cart (by a token naming it); a customer their own carts, orders, returns;
 - a till sells, looks up and serves a customer's cart, and takes returns at its store's counter;
-- staff (a person) pick, hand over, count, receive, inspect and refund at their stores;
+- staff (a person) pick, hand over, count, receive, inspect and refund at their stores, and
+  identify a shopper in front of them; at the service desk they also record consent given in
+  person, merge duplicate profiles and export a customer's data;
+- a till identifies the shopper at its counter and records consent given there;
 - an admin and the system (the clock's rules) may do everything.
 """
 
@@ -12,7 +15,7 @@ from __future__ import annotations
 import enum
 
 from domain.errors import NotAllowed
-from domain.values import Actor, ActorKind
+from domain.values import Actor, ActorKind, StaffRole
 
 
 class Capability(enum.StrEnum):
@@ -24,16 +27,41 @@ class Capability(enum.StrEnum):
     MANAGE_STOCK = "manage stock"  # goods in and counts
     INSPECT_RETURN = "inspect returns"
     REFUND = "refund"
+    IDENTIFY_SHOPPER = "identify shoppers"  # by loyalty id, e-mail or phone, exact match only
+    RECORD_CONSENT = "record consent given in person"
+    SERVE_CUSTOMERS = "serve customers at the service desk"  # merge profiles, export, erasure
+    NOTIFY = "record what was sent to customers"  # the notifier: the system's, or an admin's
 
 
+STORE_FLOOR = frozenset(
+    {
+        Capability.PICK,
+        Capability.HAND_OVER,
+        Capability.MANAGE_STOCK,
+        Capability.INSPECT_RETURN,
+        Capability.REFUND,
+        Capability.TAKE_RETURN,
+        Capability.IDENTIFY_SHOPPER,
+    }
+)
+TILL = frozenset(
+    {
+        Capability.SHOP,
+        Capability.SELL,
+        Capability.TAKE_RETURN,
+        Capability.IDENTIFY_SHOPPER,
+        Capability.RECORD_CONSENT,
+    }
+)
 CAPABILITIES: dict[ActorKind, frozenset[Capability]] = {
     ActorKind.GUEST: frozenset({Capability.SHOP}),
     ActorKind.CUSTOMER: frozenset({Capability.SHOP}),
-    ActorKind.POS_TERMINAL: frozenset({Capability.SHOP, Capability.SELL, Capability.TAKE_RETURN}),
-    ActorKind.STAFF: frozenset(set(Capability) - {Capability.SHOP, Capability.SELL}),
+    ActorKind.POS_TERMINAL: TILL,
+    ActorKind.STAFF: STORE_FLOOR,
     ActorKind.ADMIN: frozenset(Capability),
     ActorKind.SYSTEM: frozenset(Capability),
 }
+SERVICE_DESK = frozenset({Capability.RECORD_CONSENT, Capability.SERVE_CUSTOMERS})
 STORE_SCOPED = frozenset({ActorKind.STAFF, ActorKind.POS_TERMINAL})
 UNRESTRICTED = frozenset({ActorKind.ADMIN, ActorKind.SYSTEM})
 
@@ -47,8 +75,16 @@ def require(actor: Actor, capability: Capability, store_id: str | None = None) -
     scoped = actor.kind in STORE_SCOPED
     if scoped and store_id is not None and store_id not in actor.stores:
         raise NotAllowed(f"not allowed at store {store_id}", store_id=store_id)
-    if capability not in CAPABILITIES[actor.kind]:
+    if capability not in capabilities_of(actor):
         raise NotAllowed(f"{_role(actor)} may not {capability.value}", capability=capability)
+
+
+def capabilities_of(actor: Actor) -> frozenset[Capability]:
+    """The role's capabilities; staff at the service desk have the desk's too."""
+    granted = CAPABILITIES[actor.kind]
+    if actor.kind is ActorKind.STAFF and actor.staff_role is StaffRole.SERVICE_DESK:
+        return granted | SERVICE_DESK
+    return granted
 
 
 def require_cart_holder(actor: Actor, cart_id: object, customer_id: str | None) -> None:
@@ -94,4 +130,8 @@ def _holds(actor: Actor, cart_id: object, customer_id: str | None) -> bool:
 
 
 def _role(actor: Actor) -> str:
-    return "a till" if actor.kind is ActorKind.POS_TERMINAL else f"a {actor.kind.value}"
+    if actor.kind is ActorKind.POS_TERMINAL:
+        return "a till"
+    if actor.staff_role is not None:
+        return f"a {actor.staff_role.value.replace('_', ' ')}"
+    return f"a {actor.kind.value}"

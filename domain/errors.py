@@ -33,6 +33,10 @@ class ErrorCode(enum.StrEnum):
     UNKNOWN_CUSTOMER = "UNKNOWN_CUSTOMER"
     UNKNOWN_LOYALTY_ID = "UNKNOWN_LOYALTY_ID"
     CUSTOMER_MISMATCH = "CUSTOMER_MISMATCH"
+    # Customers: consent, identity, merges
+    PROFILE_MERGED = "PROFILE_MERGED"  # the profile was merged into another: use that one
+    ERASURE_REQUESTED = "ERASURE_REQUESTED"  # the customer asked to be erased: no more changes
+    SAME_CUSTOMER = "SAME_CUSTOMER"  # a profile cannot be merged into itself
     # Carts
     CART_CLOSED = "CART_CLOSED"
     LINE_NOT_IN_CART = "LINE_NOT_IN_CART"

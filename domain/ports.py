@@ -230,6 +230,11 @@ class CustomerDirectory(Protocol):
 
     async def by_loyalty_id(self, loyalty_id: str) -> Customer | None: ...
 
+    async def matching(self, by: str, value: str, limit: int) -> list[Customer]:
+        """At most `limit` customers whose `by` (loyalty_id, email or phone) equals `value`
+        exactly, once both are normalized (domain/customer/lookup.py: `normalized`)."""
+        ...
+
 
 class PaymentDeclined(Exception):
     """The provider answered no (card declined, insufficient funds): final for this request."""

@@ -14,7 +14,9 @@ import msgspec
 from eventsourcing.domain import Aggregate
 
 from domain.cart.model import Cart
+from domain.customer.lookup import ShopperLookup
 from domain.customer.model import CustomerCarts
+from domain.customer.profile import CustomerProfile
 from domain.order.model import Order
 from domain.personal import Classification, personal_fields
 from domain.pickup.model import Pickup
@@ -25,6 +27,8 @@ from domain.stock.model import StockItem
 AGGREGATES: tuple[type[Aggregate], ...] = (
     Cart,
     CustomerCarts,
+    CustomerProfile,
+    ShopperLookup,
     Order,
     Pickup,
     Return,

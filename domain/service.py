@@ -10,6 +10,7 @@ from __future__ import annotations
 from domain.usecases.base import Done
 from domain.usecases.carts import CartUseCases
 from domain.usecases.checkout import CheckoutUseCases
+from domain.usecases.customers import CustomerUseCases
 from domain.usecases.pickups import PickupUseCases
 from domain.usecases.recovery import RecoveryUseCases
 from domain.usecases.returns import ReturnUseCases
@@ -25,6 +26,7 @@ class CommerceService(
     StockUseCases,
     SaleUseCases,
     RecoveryUseCases,
+    CustomerUseCases,
 ):
     """Every use case of every channel, over one event store."""
 

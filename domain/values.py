@@ -50,6 +50,9 @@ class Money(msgspec.Struct, frozen=True):
 
 
 class Channel(enum.StrEnum):
+    """Where a write came from, as the caller declared it (their token's claim, or the
+    channel a guest started their cart on), or by role: a till is POS, staff are STAFF."""
+
     WEB = "web"
     MOBILE = "mobile"
     POS = "pos"
@@ -57,6 +60,12 @@ class Channel(enum.StrEnum):
     CALL_CENTRE = "call_centre"
     STAFF = "staff"
     SYSTEM = "system"
+    # A shopper's client that declared none: counted apart, never guessed, never a switch.
+    UNKNOWN = "unknown"
+
+
+# What a shopper's client may declare; the others follow from the caller's role.
+SHOPPER_CHANNELS = frozenset({Channel.WEB, Channel.MOBILE, Channel.KIOSK, Channel.CALL_CENTRE})
 
 
 class ActorKind(enum.StrEnum):
@@ -68,26 +77,43 @@ class ActorKind(enum.StrEnum):
     SYSTEM = "system"
 
 
+class StaffRole(enum.StrEnum):
+    PICKER = "picker"
+    MANAGER = "manager"
+    # Serves customers at a desk: looks any customer up by id, records consent given in
+    # person, merges duplicate profiles, exports a customer's data.
+    SERVICE_DESK = "service_desk"
+
+
 class Actor(msgspec.Struct, frozen=True, omit_defaults=True):
-    """Who acts: their role and id; a store role's stores; the cart a guest's token names."""
+    """Who acts: their role and id; a store role's stores; the cart a guest's token names;
+    a staff member's job (what they may do beyond the store floor)."""
 
     kind: ActorKind
     id: str
     stores: tuple[str, ...] = ()
     cart_id: UUID | None = None
+    staff_role: StaffRole | None = None
 
 
 SYSTEM_ACTOR = Actor(ActorKind.SYSTEM, "omni")
 
 
 class Context(msgspec.Struct, frozen=True, kw_only=True):
-    """Who asked, from where, and why: metadata beside every event, never in its state."""
+    """Who asked, from where, and why: metadata beside every event, never in its state.
+
+    A blank device id is no device: `device_id` is None ("unknown"), never a device of its
+    own that a cart's touches or a journey's devices would count."""
 
     channel: Channel = Channel.SYSTEM
     device_id: str | None = None
     actor: Actor = SYSTEM_ACTOR
     correlation_id: UUID | None = None
     causation_id: UUID | None = None
+
+    def __post_init__(self) -> None:
+        if self.device_id is not None and not self.device_id.strip():
+            msgspec.structs.force_setattr(self, "device_id", None)
 
 
 def stock_item_id(location_id: str, sku: str) -> UUID:
@@ -97,6 +123,11 @@ def stock_item_id(location_id: str, sku: str) -> UUID:
 def customer_carts_id(customer_id: str) -> UUID:
     """The stream that decides which of a customer's carts is the current one."""
     return uuid5(OMNI_NAMESPACE, f"customer-carts:{customer_id}")
+
+
+def customer_profile_id(customer_id: str) -> UUID:
+    """The stream of a customer's consents, merges and erasure request."""
+    return uuid5(OMNI_NAMESPACE, f"customer-profile:{customer_id}")
 
 
 def event_id(stream_id: UUID, version: int) -> UUID:

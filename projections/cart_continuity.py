@@ -240,6 +240,8 @@ def _set_lines(lines: _Runs, recorded: RecordedEvent, changed: list[CartLine], s
 async def _record_touches(
     connection: asyncpg.Connection, batch: Sequence[RecordedEvent], suffix: str
 ) -> None:
+    # A write that named no device is keyed '' (the key cannot be null) and read as None:
+    # an unknown device, not a device of its own.
     await connection.executemany(
         f"""INSERT INTO cart_touch_view{suffix} VALUES ($1, $2, $3, $4, $4, 1)
             ON CONFLICT (cart_id, channel, device_id) DO UPDATE SET
@@ -260,7 +262,7 @@ class CartLineView(msgspec.Struct, frozen=True, array_like=True):
 
 class CartTouch(msgspec.Struct, frozen=True, array_like=True):
     channel: str
-    device_id: str
+    device_id: str | None  # None: the writes named no device
     first_at: datetime
     last_at: datetime
     touches: int
@@ -299,7 +301,7 @@ SELECT c.cart_id, c.customer_id, c.status, c.channel, c.currency, c.order_id, c.
                                                     l.quantity * l.unit_price)
                                   ORDER BY l.position, l.sku), '[]')
           FROM cart_line_view l WHERE l.cart_id = c.cart_id) AS lines,
-       (SELECT coalesce(jsonb_agg(jsonb_build_array(t.channel, t.device_id, t.first_at,
+       (SELECT coalesce(jsonb_agg(jsonb_build_array(t.channel, nullif(t.device_id, ''), t.first_at,
                                                     t.last_at, t.touches)
                                   ORDER BY t.first_at), '[]')
           FROM cart_touch_view t WHERE t.cart_id = c.cart_id) AS touches

@@ -17,6 +17,7 @@ import asyncpg
 from domain.cart.model import Cart
 from domain.ports import RecordedEvent
 from projections.batch import columns, occurred_at
+from projections.profile_touchpoints import PROFILE_TOPICS, follow_any
 from projections.runner import Projection
 from projections.timeline_queries import (
     ChannelPurchases,
@@ -32,7 +33,7 @@ from projections.timeline_queries import (
     timeline,
     timeline_header,
 )
-from projections.touchpoints import Fold, Subject, Touch, follow
+from projections.touchpoints import Fold, Subject, Touch
 
 # In table order: the batch's unnest(...) arrays follow them.
 SUBJECT_COLUMNS = (  # noqa: SIM905
@@ -51,6 +52,7 @@ class CustomerTimeline(Projection):
         "domain.pickup.model:Pickup.",
         "domain.returns.model:Return.",
         "domain.sale.model:Sale.",
+        *PROFILE_TOPICS,
     )
     tables = ("timeline", "timeline_subject")
     schema = """
@@ -95,7 +97,7 @@ class CustomerTimeline(Projection):
         fold = Fold(await _subjects(connection, batch, suffix))
         rows = []
         for recorded in batch:
-            followed = follow(recorded, fold)
+            followed = follow_any(recorded, fold)
             if followed is not None:
                 rows.append(_row(recorded, *followed))
         for index, row in enumerate(rows):  # guest touchpoints of this batch, now claimed
@@ -105,6 +107,7 @@ class CustomerTimeline(Projection):
         await _write_subjects(connection, fold.subjects.values(), suffix)
         await _insert_rows(connection, rows, suffix)
         await _claim_earlier_touchpoints(connection, fold.claimed, suffix)
+        await _follow_merges(connection, fold.merges, suffix)
 
 
 async def _subjects(
@@ -133,7 +136,7 @@ def _row(recorded: RecordedEvent, subject: Subject, touch: Touch) -> tuple[objec
         touch.kind.value,
         context.channel.value,
         context.device_id,
-        subject.store_id,
+        touch.store_id or subject.store_id,
         ids.get("cart_id"),
         ids.get("order_id"),
         ids.get("pickup_id"),
@@ -180,6 +183,20 @@ async def _claim_earlier_touchpoints(
             list(claimed),
             list(claimed.values()),
         )
+
+
+async def _follow_merges(
+    connection: asyncpg.Connection, merges: list[tuple[str, str]], suffix: str
+) -> None:
+    """A merged profile's touchpoints and business become the survivor's, in merge order (a
+    survivor merged later takes what it took)."""
+    for duplicate_id, survivor_id in merges:
+        for table in ("timeline", "timeline_subject"):
+            await connection.execute(
+                f"UPDATE {table}{suffix} SET customer_id = $2 WHERE customer_id = $1",
+                duplicate_id,
+                survivor_id,
+            )
 
 
 __all__ = [

@@ -1,8 +1,10 @@
 """Queries of the journeys read model: the funnel with drop-off, cross-channel journeys and
 no-shows per day, store and channel; return resolution times.
 
-A journey counts at the furthest step it reached and at every step before it, so the funnel
-never grows from one step to the next: a pickup made ready before it was paid (to be paid at
+A journey crossed channels when both ends are known and differ: a channel or device that was
+not declared (`unknown`, no device id) is never a switch. A journey counts at the furthest
+step it reached and at every step before it, so the funnel never grows from one step to the
+next: a pickup made ready before it was paid (to be paid at
 the counter) counts as paid. Shipped orders end at "paid" (nothing later is recorded for them).
 """
 
@@ -49,8 +51,10 @@ WITH j AS (
                 WHEN j.paid_at IS NOT NULL THEN 4 WHEN j.checkout_at IS NOT NULL THEN 3
                 WHEN j.first_line_at IS NOT NULL THEN 2 ELSE 1 END AS furthest,
            j.checkout_at IS NOT NULL AND (j.returned_in_store
-               OR j.checkout_channel IS DISTINCT FROM j.channel
-               OR j.checkout_device IS DISTINCT FROM j.device_id) AS crossed,
+               OR coalesce(nullif(j.checkout_channel, 'unknown') <> nullif(j.channel, 'unknown'),
+                           false)
+               OR coalesce(nullif(j.checkout_device, '') <> nullif(j.device_id, ''), false))
+             AS crossed,
            j.no_show_at IS NOT NULL AS no_show,
            j.ready_at IS NOT NULL AND j.notified_at IS NOT NULL AS notified
     FROM journey j LEFT JOIN locations l ON l.id = j.store_id

@@ -8,7 +8,7 @@ the store is the one it was checked out for (pickup store or shipping location),
 that ended before checkout have none and count in the zone the query names. A guest cart
 merged into the customer's cart at sign-in is not a journey of its own: it continues in that
 cart. A journey crossed channels when it was checked out on another channel or device than
-it was started on, or when it was bought online and returned in a store.
+it was started on (both known), or when it was bought online and returned in a store.
 """
 
 from __future__ import annotations

@@ -10,10 +10,23 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from domain.customer.profile import CustomerProfile
 from domain.order.model import Order, OrderLine, OrderStatus
 from domain.ports import RecordedEvent
 from domain.returns.model import Return, ReturnLine, ReturnStatus, status_after_inspection
 from projections.runner import Projection
+
+
+async def _follow_merge(
+    connection: asyncpg.Connection, merged: CustomerProfile.MergedInto, suffix: str
+) -> None:
+    """A merged profile's orders and returns are the survivor's to see (`myOrders`)."""
+    for table in ("order_view", "return_view"):
+        await connection.execute(
+            f"UPDATE {table}{suffix} SET customer_id = $2 WHERE customer_id = $1",
+            merged.customer_id,
+            merged.survivor_id,
+        )
 
 
 class Orders(Projection):
@@ -22,7 +35,11 @@ class Orders(Projection):
     # aggregates' (a refunded and restocked return closes); v3: amounts in `numeric`, which
     # holds any total the write side accepts (numeric(12, 2) stopped at 10^10)
     version = 3
-    topics = ("domain.order.model:Order.", "domain.returns.model:Return.")
+    topics = (
+        "domain.order.model:Order.",
+        "domain.returns.model:Return.",
+        "domain.customer.profile:CustomerProfile.MergedInto",
+    )
     tables = ("order_view", "return_view")
     schema = """
     CREATE TABLE order_view{s} (
@@ -67,8 +84,10 @@ class Orders(Projection):
         for recorded in batch:
             if recorded.topic.startswith(self.topics[0]):
                 await self._order(connection, recorded, suffix)
-            else:
+            elif recorded.topic.startswith(self.topics[1]):
                 await self._return(connection, recorded, suffix)
+            elif isinstance(recorded.event, CustomerProfile.MergedInto):
+                await _follow_merge(connection, recorded.event, suffix)
 
     async def _order(
         self, connection: asyncpg.Connection, recorded: RecordedEvent, suffix: str

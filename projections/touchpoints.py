@@ -47,6 +47,12 @@ class Kind(enum.StrEnum):
     RETURN_REFUNDED = "return_refunded"
     RETURN_CANCELLED = "return_cancelled"
     IN_STORE_SALE = "in_store_sale"
+    CONSENT_GIVEN = "consent_given"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    PROFILES_MERGED = "profiles_merged"
+    SHOPPER_IDENTIFIED = "shopper_identified"
+    MARKETING_SENT = "marketing_sent"
+    ERASURE_REQUESTED = "erasure_requested"
 
 
 OPEN, CLOSED, CANCELLED, ABANDONED = "open", "closed", "cancelled", "abandoned"
@@ -71,18 +77,32 @@ class Subject:
 
 @dataclass
 class Touch:
-    """One touchpoint, before the event's context (channel, device, time) is added."""
+    """One touchpoint, before the event's context (channel, device, time) is added; where it
+    happened, when that is not its subject's store."""
 
     kind: Kind
     summary: str
+    store_id: str | None = None
 
 
 @dataclass
 class Fold:
-    """The subjects a batch touched, and the guest carts that became a customer's."""
+    """The subjects a batch touched, the guest carts that became a customer's, and the
+    profiles merged into another (duplicate -> survivor, in the batch's order)."""
 
     subjects: dict[UUID, Subject]
     claimed: dict[UUID, str] = field(default_factory=dict)  # guest cart -> customer
+    merges: list[tuple[str, str]] = field(default_factory=list)
+
+    def merge(self, duplicate_id: str, survivor_id: str) -> None:
+        """Whatever the batch holds of the duplicate is the survivor's from here on."""
+        self.merges.append((duplicate_id, survivor_id))
+        for subject in self.subjects.values():
+            if subject.customer_id == duplicate_id:
+                subject.customer_id = survivor_id
+        for cart_id, customer_id in self.claimed.items():
+            if customer_id == duplicate_id:
+                self.claimed[cart_id] = survivor_id
 
 
 def follow(recorded: RecordedEvent, fold: Fold) -> tuple[Subject, Touch] | None:

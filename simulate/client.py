@@ -1,8 +1,9 @@
 """The simulator's only way in: GraphQL over HTTP, as any shop front, till or staff app.
 
-A request carries the device's headers (`x-omni-channel`, `x-omni-device`) when it comes from
-a shopper's device; tokens come from the `Minter` the command line hands in (development
-tokens, as `omni token` mints them)."""
+A request from a shopper's device names the device (`x-omni-device`) and goes with the token of
+that device's app, which claims the app's channel (web or mobile), as a real shop's apps each
+hold their own; tokens come from the `Minter` the command line hands in (development tokens, as
+`omni token` mints them)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from typing import Any
 
 import httpx
 
-# (role, subject, stores, staff role) -> a bearer token
-Minter = Callable[[str, str, tuple[str, ...], str | None], str]
+# (role, subject, stores, staff role, channel) -> a bearer token
+Minter = Callable[[str, str, tuple[str, ...], str | None, str | None], str]
 
 RETRIES = 5  # "try again later" answers (the database briefly away) are tried again
 
@@ -44,7 +45,7 @@ class Device:
 
     @property
     def headers(self) -> dict[str, str]:
-        return {"x-omni-channel": self.channel, "x-omni-device": self.id}
+        return {"x-omni-device": self.id}
 
 
 class Api:
@@ -56,15 +57,32 @@ class Api:
         self.minter = minter
         self.requests = 0
         self._tokens: dict[tuple[object, ...], str] = {}
+        self._customers: dict[str, str] = {}  # a customer's token -> their id
 
     async def close(self) -> None:
         await self.http.aclose()
 
-    def token(self, role: str, subject: str, *stores: str, staff_role: str | None = None) -> str:
-        key = (role, subject, stores, staff_role)
+    def token(
+        self,
+        role: str,
+        subject: str,
+        *stores: str,
+        staff_role: str | None = None,
+        channel: str | None = None,
+    ) -> str:
+        key = (role, subject, stores, staff_role, channel)
         if key not in self._tokens:
-            self._tokens[key] = self.minter(role, subject, stores, staff_role)
+            self._tokens[key] = self.minter(role, subject, stores, staff_role, channel)
+            if role == "customer":
+                self._customers[self._tokens[key]] = subject
         return self._tokens[key]
+
+    def _on(self, token: str, device: Device | None) -> str:
+        """A customer's token as the app on `device` holds it: claiming that app's channel."""
+        customer = self._customers.get(token)
+        if customer is None or device is None:
+            return token
+        return self.token("customer", customer, channel=device.channel)
 
     async def query(
         self,
@@ -76,7 +94,7 @@ class Api:
         """The response's data; a GraphQL error raises ApiRefused."""
         headers = dict(device.headers) if device else {}
         if token:
-            headers["Authorization"] = f"Bearer {token}"
+            headers["Authorization"] = f"Bearer {self._on(token, device)}"
         for attempt in range(RETRIES):
             body = await self._post(document, variables, headers)
             errors = body.get("errors")

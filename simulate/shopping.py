@@ -16,7 +16,8 @@ from simulate.staff import Notices, hand_over
 from simulate.tally import Journey, Purchase, Tally
 from simulate.world import World
 
-START = "mutation { startCart { cartId cartToken userErrors { code message } } }"
+START = """mutation($channel: ShopperChannel) { startCart(channel: $channel) {
+  cartId cartToken userErrors { code message } } }"""
 ADD = """mutation($cart: UUID!, $sku: String!, $n: Int!) { addToCart(cartId: $cart, sku: $sku,
   quantity: $n) { position userErrors { code message } } }"""
 SIGN_IN = """mutation($t: String!) { signIn(guestCartToken: $t) {
@@ -62,7 +63,8 @@ async def start_cart(
     sim: Sim, device: Device, token: str | None = None, customer: str | None = None
 ) -> tuple[Journey, str]:
     """A new cart (or, for a customer with an open one, that one): the journey, a guest token."""
-    started = await sim.api.mutate("startCart", START, token, device)
+    channel = device.channel.upper()  # a guest declares it; a customer's app token claims it
+    started = await sim.api.mutate("startCart", START, token, device, channel=channel)
     cart_id = started["cartId"]
     if cart_id not in sim.tally.journeys:
         sim.tally.journeys[cart_id] = Journey(cart_id, device.channel.upper(), device.id, customer)

@@ -22,6 +22,7 @@ ENVELOPE_VERSION = 1
 class EventType(enum.StrEnum):
     ORDER_PLACED = "order.placed"
     ORDER_CANCELLED = "order.cancelled"
+    CART_ABANDONED = "cart.abandoned"
     PICKUP_READY = "pickup.ready"
     PICKUP_COLLECTED = "pickup.collected"
     PICKUP_NOT_COLLECTED = "pickup.not_collected"
@@ -65,6 +66,14 @@ class OrderCancelled(Data, frozen=True):
     order_id: UUID
     reason: str
     cancelled_at: datetime
+
+
+class CartAbandoned(Data, frozen=True):
+    """Given up after a month idle. Whose it is and what it held are the consumer's to read
+    (a customer's consent decides whether anyone may remind them of it)."""
+
+    cart_id: UUID
+    abandoned_at: datetime
 
 
 class PickupReady(Data, frozen=True):

@@ -17,6 +17,7 @@ import msgspec
 
 from adapters.outbox.contract import (
     Amount,
+    CartAbandoned,
     Data,
     EventType,
     IntegrationEvent,
@@ -30,6 +31,7 @@ from adapters.outbox.contract import (
     ReturnRefunded,
     StockLevel,
 )
+from domain.cart.model import Cart
 from domain.order.model import Order
 from domain.pickup.model import Pickup
 from domain.ports import DomainEvent, RecordedEvent
@@ -47,16 +49,9 @@ def _topic(event_class: type) -> str:
 
 # Exact topics (prefix matching on a whole topic), so the relay decodes only what it maps.
 ORIGINS = (Pickup.Requested, Return.Requested)
-MAPPED = (
-    Order.Placed,
-    Order.Cancelled,
-    Pickup.ReadyForPickup,
-    Pickup.Collected,
-    Pickup.NotCollected,
-    Return.Received,
-    Return.Refunded,
-)
-NEEDS_ORIGIN = MAPPED[2:]  # the pickup and return events: their ids are on the Requested
+PICKUP_EVENTS = (Pickup.ReadyForPickup, Pickup.Collected, Pickup.NotCollected)
+NEEDS_ORIGIN = (*PICKUP_EVENTS, Return.Received, Return.Refunded)  # ids on the Requested
+MAPPED = (Order.Placed, Order.Cancelled, Cart.Abandoned, *NEEDS_ORIGIN)
 TOPICS = (*(_topic(c) for c in (*ORIGINS, *MAPPED)), STOCK_TOPIC)
 
 
@@ -275,6 +270,7 @@ def _return_refunded(return_id: UUID, e: Any, origin: Any) -> Data:
 MAPPERS: dict[type, Callable[[UUID, Any, Any], Data]] = {
     Order.Placed: _order_placed,
     Order.Cancelled: _order_cancelled,
+    Cart.Abandoned: lambda cart_id, e, _: CartAbandoned(cart_id=cart_id, abandoned_at=e.at),
     Pickup.ReadyForPickup: _pickup_ready,
     Pickup.Collected: _pickup_collected,
     Pickup.NotCollected: _pickup_not_collected,
@@ -285,6 +281,7 @@ MAPPERS: dict[type, Callable[[UUID, Any, Any], Data]] = {
 TYPES: dict[type[Data], EventType] = {
     OrderPlaced: EventType.ORDER_PLACED,
     OrderCancelled: EventType.ORDER_CANCELLED,
+    CartAbandoned: EventType.CART_ABANDONED,
     PickupReady: EventType.PICKUP_READY,
     PickupCollected: EventType.PICKUP_COLLECTED,
     PickupNotCollected: EventType.PICKUP_NOT_COLLECTED,

@@ -19,51 +19,29 @@ collected, cancelled or expired after an outage would only confuse).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import msgspec
-import nats
-from nats.js.api import ConsumerConfig
 
-from adapters.nats.jetstream import server_urls
-from adapters.outbox.contract import EventType, IntegrationEvent, PickupReady, decode, subject_of
+from adapters.outbox.consumer import NOTIFIER, MailingConsumer, MailRetry
+from adapters.outbox.contract import EventType, IntegrationEvent, PickupReady, decode
 from adapters.outbox.mail import SmtpMailer, failure_reason, ready_for_pickup_mail
-from adapters.outbox.relay import RETRY_SECONDS, RelayConfig
-from adapters.postgres.catalog import PostgresCatalog
-from adapters.postgres.customers import PostgresCustomers
+from adapters.outbox.relay import RelayConfig
 from adapters.postgres.store import PostgresEventStore
 from domain.errors import DomainError
 from domain.pickup.model import READY_NOTICE_CHANNEL, Pickup
 from domain.service import CommerceService, Done
-from domain.values import Actor, ActorKind, Channel, Context, event_id
+from domain.values import Channel, Context, event_id
+
+__all__ = ["DURABLE", "MailRetry", "PickupReadyNotifier", "SmtpMailer"]
 
 log = logging.getLogger(__name__)
 
 DURABLE = "pickup-ready-mailer"
-FETCH_BATCH = 20
-FETCH_SECONDS = 1.0
-ACK_WAIT_SECONDS = 60.0
 FINISHED = (Pickup.Collected, Pickup.NotCollected, Pickup.Cancelled)
-NOTIFIER = Actor(ActorKind.SYSTEM, "notifier")
 R = TypeVar("R", bound=msgspec.Struct)
-
-
-class MailRetry(msgspec.Struct, frozen=True):
-    """After the n-th failed send, wait delays[n - 1] (the last one from then on) and try
-    again, `attempts` sends in all."""
-
-    delays: tuple[float, ...] = (10.0, 60.0, 300.0, 1800.0)
-    attempts: int = 12  # ~4 hours of tries: past that a person must tell the customer
-
-    def delay_after(self, attempt: int) -> float | None:
-        """Seconds before the next send, or None when this was the last attempt."""
-        if attempt >= self.attempts:
-            return None
-        return self.delays[min(attempt, len(self.delays)) - 1]
 
 
 class Waiting(msgspec.Struct, frozen=True):
@@ -73,9 +51,12 @@ class Waiting(msgspec.Struct, frozen=True):
     notified: bool  # the e-mail notice is recorded already
 
 
-class PickupReadyNotifier:
+class PickupReadyNotifier(MailingConsumer):
     """Consumes `<prefix>.pickup.ready` until stopped; `sent`, `skipped` and `failed` (sends)
     count this run."""
+
+    event_type = EventType.PICKUP_READY
+    name = "pickup-ready notifier"
 
     def __init__(
         self,
@@ -87,58 +68,7 @@ class PickupReadyNotifier:
         durable: str = DURABLE,
         retry: MailRetry = MailRetry(),  # noqa: B008 - frozen
     ) -> None:
-        self.store, self.pool, self.mailer = store, store.pool, mailer
-        self.service, self.retry = service, retry
-        self.customers = PostgresCustomers(store.pool)
-        self.catalog = PostgresCatalog(store.pool)
-        self.nats_url, self.config, self.durable = nats_url, config, durable
-        self.sent = self.skipped = self.failed = 0
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> asyncio.Task[None]:
-        self._task = asyncio.create_task(self.run(), name="pickup-ready notifier")
-        return self._task
-
-    async def stop(self) -> None:
-        self._stop.set()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(self._task, 10)
-
-    async def run(self) -> None:
-        failures = 0
-        while not self._stop.is_set():
-            try:
-                await self._consume()
-            except Exception as error:  # noqa: BLE001 - NATS or the database away: wait, retry
-                pause = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
-                failures += 1
-                log.warning("notifier: %r; retrying in %ss", error, pause)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), pause)
-
-    async def _consume(self) -> None:
-        connection = await nats.connect(
-            server_urls(self.nats_url), connect_timeout=2, max_reconnect_attempts=3
-        )
-        try:
-            subscription = await self._subscribe(connection.jetstream())
-            while not self._stop.is_set():
-                with contextlib.suppress(nats.errors.TimeoutError):
-                    for message in await subscription.fetch(FETCH_BATCH, timeout=FETCH_SECONDS):
-                        await self.handle(message)
-        finally:
-            await connection.close()
-
-    async def _subscribe(self, js: Any) -> Any:
-        subject = subject_of(self.config.subject_prefix, EventType.PICKUP_READY)
-        return await js.pull_subscribe(
-            subject,
-            durable=self.durable,
-            stream=self.config.stream,
-            config=ConsumerConfig(ack_wait=ACK_WAIT_SECONDS, max_deliver=-1),
-        )
+        super().__init__(store, service, mailer, nats_url, config, durable, retry)
 
     async def handle(self, message: Any) -> None:
         """Mail once per pickup and record the outcome, then acknowledge; a failed send is
@@ -155,21 +85,8 @@ class PickupReadyNotifier:
         handled = await self._notify(message, ready)
         if handled is None:  # not sent: retried later, or given up
             return
-        outcome, recipient = handled
-        await self.pool.execute(
-            """INSERT INTO outbox_notifications (message_id, outcome, recipient)
-               VALUES ($1, $2, $3) ON CONFLICT DO NOTHING""",
-            ready.id,
-            outcome,
-            recipient,
-        )
+        await self._handled(ready.id, *handled)
         await message.ack()
-
-    async def _already_handled(self, message_id: str) -> bool:
-        found = await self.pool.fetchval(
-            "SELECT 1 FROM outbox_notifications WHERE message_id = $1", message_id
-        )
-        return found is not None
 
     async def _notify(
         self, message: Any, ready: IntegrationEvent[PickupReady]
@@ -187,6 +104,8 @@ class PickupReadyNotifier:
             )
             self.skipped += 1
             return "skipped", None
+        # Transactional (MessageKind.PICKUP_READY): it goes whatever the customer said about
+        # marketing; only marketing asks for consent (adapters/outbox/reminder.py).
         if waiting.pickup_code is None:
             log.info("notifier: pickup %s is no longer waiting, not mailed", data.pickup_id)
             self.skipped += 1

@@ -6,9 +6,19 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from domain.customer.lookup import IdentifyBy, normalized
 from domain.ports import Customer
 
 COLUMNS = ("id", "first_name", "last_name", "email", "phone", "loyalty_id")
+# Exact matches as domain/customer/lookup.py `normalized` defines them, on the expressions the
+# indexes of migration 0020 hold.
+MATCHING = {
+    IdentifyBy.LOYALTY_ID: "SELECT * FROM customers WHERE loyalty_id = $1 ORDER BY id LIMIT $2",
+    IdentifyBy.EMAIL: "SELECT * FROM customers WHERE lower(btrim(email)) = $1 ORDER BY id LIMIT $2",
+    IdentifyBy.PHONE: """SELECT * FROM customers
+                         WHERE regexp_replace(phone, '[^0-9+]', '', 'g') = $1
+                         ORDER BY id LIMIT $2""",
+}
 
 
 class PostgresCustomers:
@@ -22,6 +32,11 @@ class PostgresCustomers:
     async def by_loyalty_id(self, loyalty_id: str) -> Customer | None:
         row = await self.pool.fetchrow("SELECT * FROM customers WHERE loyalty_id = $1", loyalty_id)
         return _customer(row) if row else None
+
+    async def matching(self, by: str, value: str, limit: int) -> list[Customer]:
+        how = IdentifyBy(by)
+        rows = await self.pool.fetch(MATCHING[how], normalized(how, value), limit)
+        return [_customer(row) for row in rows]
 
 
 async def customers_by_id(pool: asyncpg.Pool, ids: Sequence[str]) -> dict[str, Customer]:

@@ -1,7 +1,7 @@
 """The two layouts of the events table (OMNI_EVENTS_LAYOUT), chosen when a schema is created.
 
 plain:       one table; its primary key (stream_id, version) refuses a stale writer.
-partitioned: range partitions of the global position (migration 0020's partitioned file);
+partitioned: range partitions of the global position (migration 0021's partitioned file);
              each stream's version lives in `streams`, moved by compare-and-set in the same
              statement as the events (docs/decisions/2026-12-06-partitioned-events.md).
 

@@ -1,6 +1,6 @@
 """The partition rule of the partitioned layout: range partitions of the global position kept
 ready ahead of the head, fired by the scheduler on every tick and once when a process opens
-the database (migration 0020's partitioned file holds the SQL, omni_add_event_partitions)."""
+the database (migration 0021's partitioned file holds the SQL, omni_add_event_partitions)."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from api.cli.serve import serve as run_service
 from api.cli.simulate import add_command as add_simulate_command
 from api.cli.simulate import run_simulation
 from api.server.projection_worker import run_projection_worker
+from domain.values import SHOPPER_CHANNELS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("subject", help="customer id, staff id, POS terminal id, or admin name")
     token.add_argument("--stores", default="", help="comma-separated stores (staff, pos)")
     token.add_argument("--staff-role", choices=[r.value for r in StaffRole], default="picker")
+    token.add_argument(
+        "--channel",
+        choices=sorted(c.value for c in SHOPPER_CHANNELS),
+        help="the sales channel of the app the token is for (guest, customer); without it, "
+        "their writes count as unknown",
+    )
     token.add_argument("--days", type=float, default=30)
     token.set_defaults(handler=lambda s, a: asyncio.run(mint_token(s, a)))
 

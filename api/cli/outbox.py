@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from adapters.outbox.notifier import PickupReadyNotifier, SmtpMailer
+from adapters.outbox.reminder import AbandonedCartReminder
 from adapters.outbox.storage import outbox_status
 from adapters.payments import SimulatedPaymentGateway
 from adapters.postgres.catalog import PostgresCatalog
@@ -34,9 +35,9 @@ def add_commands(commands: Any) -> None:
     notify = commands.add_parser("notify", help="notification consumers").add_subparsers(
         required=True, metavar="WHAT"
     )
-    notify.add_parser("run", help="e-mail customers when a pickup is ready").set_defaults(
-        handler=lambda s, a: asyncio.run(_run_notifier(s))
-    )
+    notify.add_parser(
+        "run", help="e-mail pickups ready, and abandoned-cart reminders to who agreed"
+    ).set_defaults(handler=lambda s, a: asyncio.run(_run_notifier(s)))
 
 
 async def _status(settings: Settings) -> None:
@@ -70,8 +71,8 @@ async def _run_notifier(settings: Settings) -> None:
     if not settings.nats_url:
         sys.exit(NO_NATS)
     database = await Database.open(settings, schema=settings.database_schema)
-    # It records what it sent (or failed to) through the pickup's use cases; it takes no
-    # payment, the gateway only completes the service.
+    # It records what it sent (or failed to) through the pickup's and the profile's use
+    # cases; it takes no payment, the gateway only completes the service.
     service = CommerceService(
         store=database.store,
         catalog=PostgresCatalog(database.pool),
@@ -86,12 +87,23 @@ async def _run_notifier(settings: Settings) -> None:
         settings.smtp_password,
         settings.smtp_starttls,
     )
-    notifier = PickupReadyNotifier(
-        database.store, service, mailer, settings.nats_url, relay_config(settings)
-    )
-    await _until_signalled(
-        notifier.start, notifier.stop, f"pickup-ready notifier running: mail via {mailer.where}"
-    )
+    config = relay_config(settings)
+    consumers = [
+        PickupReadyNotifier(database.store, service, mailer, settings.nats_url, config),
+        # Marketing: only to customers who agreed to it by e-mail (adapters/outbox/reminder.py).
+        AbandonedCartReminder(database.store, service, mailer, settings.nats_url, config),
+    ]
+
+    def start() -> None:
+        for consumer in consumers:
+            consumer.start()
+
+    async def stop() -> None:
+        for consumer in consumers:
+            await consumer.stop()
+
+    banner = f"pickup-ready notifier running, abandoned-cart reminder too: mail via {mailer.where}"
+    await _until_signalled(start, stop, banner)
     await database.close()
 
 

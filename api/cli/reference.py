@@ -13,6 +13,7 @@ from adapters.postgres.database import Database
 from adapters.postgres.staff_credentials import upsert_staff_credentials
 from adapters.settings import Settings
 from api.auth import Principal, Role, StaffRole, TokenService
+from domain.values import Channel
 
 DAY = 24 * 3600
 # Up to this many known stores are listed in a refusal; past it, a few and the count.
@@ -30,12 +31,15 @@ async def mint_token(settings: Settings, args: argparse.Namespace) -> None:
         if not stores:
             raise Refused("Staff and POS tokens need --stores (comma-separated store ids).")
         await _require_known(settings, stores)
+    if args.channel and role not in (Role.GUEST, Role.CUSTOMER):
+        raise Refused("--channel is for guest and customer tokens; tills and staff have theirs.")
     principal = Principal(
         role=role,
         subject=args.subject,
         stores=stores,
         staff_role=StaffRole(args.staff_role) if role is Role.STAFF else None,
         expires_at=int(time.time() + args.days * DAY),
+        channel=Channel(args.channel) if args.channel else None,
     )
     print(TokenService(*settings.secret_keys).mint(principal))
 

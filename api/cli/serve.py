@@ -17,6 +17,7 @@ from api.auth import Principal, Role, StaffRole, TokenService
 from api.server.composition import check_settings
 from api.server.logs import configure
 from api.server.workers import supervise
+from domain.values import Channel
 
 DAY = 24 * 3600
 
@@ -85,7 +86,9 @@ def _print_welcome(settings: Settings, host: str, port: int, workers: int = 1) -
     tokens = TokenService(*settings.secret_keys)
     expires = int(time.time() + 30 * DAY)
     samples = {
-        "customer cust-ada": Principal(role=Role.CUSTOMER, subject="cust-ada", expires_at=expires),
+        "customer cust-ada (web)": Principal(
+            role=Role.CUSTOMER, subject="cust-ada", expires_at=expires, channel=Channel.WEB
+        ),
         "staff at AMS-CENTRAAL": Principal(
             role=Role.STAFF,
             subject="staff-bo",

@@ -20,6 +20,7 @@ from adapters.postgres.database import server_for
 from adapters.postgres.pool import connect
 from adapters.settings import Settings
 from api.auth import Principal, Role, StaffRole, TokenService
+from domain.values import Channel
 from simulate.client import Api, Minter
 from simulate.display import Display
 from simulate.render import to_terminal, write_files
@@ -103,13 +104,20 @@ async def _drive(
 def _minter(settings: Settings) -> Minter:
     tokens = TokenService(*settings.secret_keys)
 
-    def mint(role: str, subject: str, stores: tuple[str, ...], staff_role: str | None) -> str:
+    def mint(
+        role: str,
+        subject: str,
+        stores: tuple[str, ...],
+        staff_role: str | None,
+        channel: str | None,
+    ) -> str:
         principal = Principal(
             role=Role(role),
             subject=subject,
             stores=stores,
             staff_role=StaffRole(staff_role) if staff_role else None,
             expires_at=int(time.time()) + DAY,
+            channel=Channel(channel) if channel else None,
         )
         return tokens.mint(principal)
 

@@ -16,7 +16,7 @@ from uuid import UUID, uuid4
 
 import strawberry
 
-from api.auth import InvalidToken, Principal, Role
+from api.auth import InvalidToken, Principal, Role, guest_of
 from api.graphql.errors import BadInput, Forbidden, NotAuthenticated
 from api.graphql.loaders import Loaders
 from api.services import Services
@@ -26,7 +26,9 @@ from domain.values import Actor, ActorKind, Channel, Context
 
 ANONYMOUS = Actor(ActorKind.GUEST, "anonymous")
 CHANNELS_BY_ROLE = {Role.POS: Channel.POS, Role.STAFF: Channel.STAFF, Role.ADMIN: Channel.STAFF}
-SHOPPER_CHANNELS = frozenset({Channel.WEB, Channel.MOBILE, Channel.KIOSK, Channel.CALL_CENTRE})
+# Once read and never documented; refused rather than ignored, so that a client relying on it
+# learns that its writes would no longer be counted where it meant.
+RETIRED_CHANNEL_HEADER = "x-omni-channel"
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class RequestContext:
     headers: Mapping[str, str] = field(default_factory=dict)
     connection_params: dict[str, Any] | None = None  # set by the WebSocket handler
     stale_reads: list[StaleRead] = field(default_factory=list)
+    declared_channel: Channel | None = None  # startCart(channel:), for a token naming none
     _caller: Any = _UNVERIFIED
 
     @property
@@ -86,13 +89,55 @@ class RequestContext:
         return caller.actor if caller is not None else ANONYMOUS
 
     def command(self, device_id: str | None = None) -> Context:
-        """The metadata every event written by this request carries."""
+        """The metadata every event written by this request carries; no device id (neither
+        argument nor header) is an unknown device, never one of its own."""
         return Context(
-            channel=self._channel(),
+            channel=self.channel,
             device_id=device_id or self._header("x-omni-device"),
             actor=self.actor,
             correlation_id=self.correlation_id,
         )
+
+    @property
+    def channel(self) -> Channel:
+        """Where this request's writes count: a till's and staff's by role; a shopper's by
+        their token's claim, else the one their startCart declared; else UNKNOWN, never
+        guessed (not from a device id either)."""
+        if self.headers.get(RETIRED_CHANNEL_HEADER) is not None:
+            raise BadInput(
+                "X-Omni-Channel is not read: a shopper's channel is their token's `channel` "
+                "claim, or startCart(channel:) for a guest without a token (README: The sales "
+                "channel)"
+            )
+        return self.shopper_channel or Channel.UNKNOWN
+
+    def declare_channel(self, channel: Channel | None) -> None:
+        """startCart(channel:): the channel of a caller whose token names none. One that
+        contradicts the token (or the caller's role) is refused."""
+        if channel is None:
+            return
+        claimed = self._claimed_channel()
+        if claimed is not None and claimed is not channel:
+            raise BadInput(f"channel: this token's channel is {claimed.name}, not {channel.name}")
+        self.declared_channel = channel
+
+    def hold_cart(self, cart_id: UUID) -> None:
+        """A caller without a token who just started a cart holds it for the rest of the
+        request, as the cart token it is given will: it may read the cart it started."""
+        if self.caller is None:
+            self._caller = guest_of(cart_id, time.time(), self.declared_channel)
+
+    @property
+    def shopper_channel(self) -> Channel | None:
+        """The channel the caller's role or token sets, else the one their startCart declared
+        (None: neither)."""
+        return self._claimed_channel() or self.declared_channel
+
+    def _claimed_channel(self) -> Channel | None:
+        caller = self.caller
+        if caller is None:
+            return None
+        return CHANNELS_BY_ROLE.get(caller.role) or caller.channel
 
     @cached_property
     def correlation_id(self) -> UUID:
@@ -149,14 +194,6 @@ class RequestContext:
         if character is not None:
             raise BadInput(refusal(f"The {name.title()} header", character))
         return value
-
-    def _channel(self) -> Channel:
-        caller = self.caller
-        by_role = CHANNELS_BY_ROLE.get(caller.role) if caller else None
-        if by_role is not None:
-            return by_role
-        claimed = self.headers.get("x-omni-channel")
-        return Channel(claimed) if claimed in SHOPPER_CHANNELS else Channel.WEB
 
     def _bearer_token(self) -> str | None:
         header = self.headers.get("authorization")

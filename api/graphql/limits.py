@@ -60,16 +60,21 @@ SKU_ARGUMENTS = frozenset({"sku", "skus"})
 UNCHECKED_ARGUMENTS = frozenset({"consistent_with", "after"})  # parsed: a bad one is refused
 
 
-class ArgumentTooLong(BadInput):
+class InvalidArgument(BadInput):
     """INVALID_INPUT, with the argument's name in `extensions.field`."""
 
-    def __init__(self, field: str, length: int, limit: int) -> None:
-        super().__init__(f"{field}: {length:,} characters; at most {limit:,} are allowed")
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
         self.field = field
 
     @property
     def extensions(self) -> dict[str, Any]:
         return {**super().extensions, "field": self.field}
+
+
+class ArgumentTooLong(InvalidArgument):
+    def __init__(self, field: str, length: int, limit: int) -> None:
+        super().__init__(field, f"{length:,} characters; at most {limit:,} are allowed")
 
 
 class BoundedArguments(FieldExtension):

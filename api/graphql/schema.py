@@ -13,6 +13,9 @@ from api.graphql.carts.subscriptions import CartSubscriptions
 from api.graphql.catalog.queries import CatalogQueries
 from api.graphql.checkout.mutations import CheckoutMutations
 from api.graphql.checkout.queries import OrderQueries
+from api.graphql.customers.consent import ConsentMutations
+from api.graphql.customers.export import CustomerDataQueries
+from api.graphql.customers.identity import IdentityMutations
 from api.graphql.customers.mutations import CustomerMutations
 from api.graphql.customers.queries import CustomerQueries
 from api.graphql.engine import build_schema
@@ -41,6 +44,7 @@ Query = merge_types(
         StaffQueries,
         SystemQueries,
         CustomerQueries,
+        CustomerDataQueries,
         AnalyticsQueries,
     ),
 )
@@ -54,6 +58,8 @@ Mutation = merge_types(
         StockMutations,
         PosMutations,
         CustomerMutations,
+        ConsentMutations,
+        IdentityMutations,
         SystemMutations,
     ),
 )

@@ -22,6 +22,7 @@ from api.graphql.schema import schema as graphql_schema
 from api.http_errors import internal_error
 from api.pages import staff_handlers
 from api.request_ids import RequestIdMiddleware
+from api.rest.customer_data import download_customer_data
 from api.rest.pos_sync import pos_sync
 from api.server.composition import build_services, check_settings, jobs_beside_requests
 from api.server.health import health_handlers
@@ -104,6 +105,7 @@ def create_app(settings: Settings) -> Litestar:
             *graphql_handlers(graphql_schema, settings, tracer),
             *health_handlers(),
             pos_sync,
+            download_customer_data,
             *staff_handlers(),
         ],
         lifespan=[lifespan],

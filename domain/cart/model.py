@@ -72,12 +72,19 @@ class RecoveryChange(enum.StrEnum):
 
     DISCONTINUED = "discontinued"  # no longer sold (or not in the cart's currency): dropped
     REPRICED = "repriced"  # today's price replaces the one in the cart
-    REDUCED = "reduced"  # fewer units can be had than the cart held
-    OUT_OF_STOCK = "out_of_stock"  # no unit can be had: dropped
+    REDUCED = "reduced"  # no one location has as many units as the cart held: cut to the most
+    UNAVAILABLE = "unavailable"  # no location has a unit: dropped
+    # Every unit can be had, but not at the location the shopper named: kept, with where
+    ONLY_ELSEWHERE = "only_elsewhere"
+
+
+# Where the shopper can turn instead: the nearest few locations that have the units.
+ALTERNATIVES_SHOWN = 5
 
 
 class LineRecovery(msgspec.Struct, frozen=True):
-    """One change to one line, old and new, for the shopper to be told about."""
+    """One change to one line, old and new, for the shopper to be told about; for REDUCED and
+    ONLY_ELSEWHERE, the locations that have the line's new quantity, nearest first."""
 
     sku: Code
     change: RecoveryChange
@@ -85,6 +92,24 @@ class LineRecovery(msgspec.Struct, frozen=True):
     new_quantity: int
     old_price: Money
     new_price: Money | None
+    available_at: tuple[Code, ...] = ()  # location ids
+
+
+class Supply(msgspec.Struct, frozen=True):
+    """A SKU's units available now, per location (nearest to the shopper's location first,
+    else by id), and at the location the shopper named (None: they named none)."""
+
+    by_location: tuple[tuple[str, int], ...] = ()
+    here: int | None = None
+
+    @property
+    def most(self) -> int:
+        """An order is served from one location: the most units one line can still hold."""
+        return max((units for _, units in self.by_location), default=0)
+
+    def where(self, units: int) -> tuple[str, ...]:
+        found = (location for location, available in self.by_location if available >= units)
+        return tuple(found)[:ALTERNATIVES_SHOWN]
 
 
 class Shopper(msgspec.Struct, frozen=True):
@@ -182,6 +207,14 @@ class Cart(Aggregate):
         lines: list[CartLine]  # the lines as they stand after the re-check
         changes: list[LineRecovery]
         at: datetime
+
+        class_version = 2  # v2 names a line no location has UNAVAILABLE (v1: out_of_stock)
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            for change in state["changes"]:
+                if change["change"] == "out_of_stock":
+                    change["change"] = RecoveryChange.UNAVAILABLE.value
 
     @classmethod
     def create(
@@ -372,13 +405,13 @@ class Cart(Aggregate):
             raise NotCartOwner(cart_id=self.id)
 
     def recover(
-        self, prices: Mapping[str, Money], obtainable: Mapping[str, int], at: datetime
+        self, prices: Mapping[str, Money], supplies: Mapping[str, Supply], at: datetime
     ) -> list[LineRecovery]:
         """Reopen an abandoned cart, each line re-checked against today's `prices` and the
-        units `obtainable` per SKU; returns what changed."""
+        units each location has of it (`supplies`); returns what changed."""
         if self.status is not CartStatus.ABANDONED:
             raise CartNotAbandoned(cart_id=self.id, status=self.status.value)
-        lines, changes = recheck_lines(self.lines.values(), self.currency, prices, obtainable)
+        lines, changes = recheck_lines(self.lines.values(), self.currency, prices, supplies)
         self._recovered(lines=lines, changes=changes, at=at)
         return changes
 
@@ -405,10 +438,10 @@ def recheck_lines(
     lines: Iterable[CartLine],
     currency: str,
     prices: Mapping[str, Money],
-    obtainable: Mapping[str, int],
+    supplies: Mapping[str, Supply],
 ) -> tuple[list[CartLine], list[LineRecovery]]:
-    """Each line at today's price and at most the units obtainable; the lines kept, and
-    every change (a line both repriced and reduced has two)."""
+    """Each line at today's price and at most the units one location has; the lines kept,
+    and every change (a line both repriced and reduced has two)."""
     kept: list[CartLine] = []
     changes: list[LineRecovery] = []
     for line in lines:
@@ -418,17 +451,33 @@ def recheck_lines(
             continue
         if price != line.unit_price:
             changes.append(_change(line, RecoveryChange.REPRICED, line.quantity, price))
-        units = min(line.quantity, max(obtainable.get(line.sku, 0), 0))
-        if units == 0:
-            changes.append(_change(line, RecoveryChange.OUT_OF_STOCK, 0, price))
-            continue
-        if units < line.quantity:
-            changes.append(_change(line, RecoveryChange.REDUCED, units, price))
-        kept.append(CartLine(line.sku, units, price))
+        stock_change = _stock_change(line, price, supplies.get(line.sku, Supply()))
+        if stock_change is not None:
+            changes.append(stock_change)
+        units = stock_change.new_quantity if stock_change else line.quantity
+        if units > 0:
+            kept.append(CartLine(line.sku, units, price))
     return kept, changes
 
 
+def _stock_change(line: CartLine, price: Money, supply: Supply) -> LineRecovery | None:
+    units = min(line.quantity, max(supply.most, 0))
+    if units == 0:
+        return _change(line, RecoveryChange.UNAVAILABLE, 0, price)
+    if units < line.quantity:
+        return _change(line, RecoveryChange.REDUCED, units, price, supply.where(units))
+    if supply.here is not None and supply.here < units:
+        return _change(line, RecoveryChange.ONLY_ELSEWHERE, units, price, supply.where(units))
+    return None
+
+
 def _change(
-    line: CartLine, change: RecoveryChange, quantity: int, price: Money | None
+    line: CartLine,
+    change: RecoveryChange,
+    quantity: int,
+    price: Money | None,
+    available_at: tuple[str, ...] = (),
 ) -> LineRecovery:
-    return LineRecovery(line.sku, change, line.quantity, quantity, line.unit_price, price)
+    return LineRecovery(
+        line.sku, change, line.quantity, quantity, line.unit_price, price, available_at
+    )

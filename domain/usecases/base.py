@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from math import cos, radians
 from typing import Generic, TypeVar
 from uuid import UUID, uuid4
 
@@ -37,6 +38,7 @@ R = TypeVar("R", bound=msgspec.Struct)
 
 # Enough for the last units of a hot SKU: each round of contenders lets one of them commit.
 MAX_ATTEMPTS = 30
+NOTHING_WRITTEN = Position()
 
 
 class UnknownLocation(DomainError):
@@ -71,6 +73,17 @@ class Done(Generic[R]):
     result: R
     position: Position
     replayed: bool = False
+
+
+def nearest_first(here: Location, locations: Iterable[Location]) -> list[Location]:
+    """Locations ranked by distance from `here` (itself first), then by id."""
+    return sorted(locations, key=lambda other: (_distance(here, other), other.id))
+
+
+def _distance(a: Location, b: Location) -> float:
+    # Ranking only: squared degrees, scaled for latitude, are enough to order nearby stores.
+    dx = (a.longitude - b.longitude) * cos(radians((a.latitude + b.latitude) / 2))
+    return dx * dx + (a.latitude - b.latitude) ** 2
 
 
 def new_pickup_code() -> str:
@@ -154,6 +167,10 @@ class UseCases:
                 continue
             if saved.replayed:  # a retry committed the key between our look-up and our append
                 return self._replay(request, saved, result_type)
+            if saved.last_position == NOTHING_WRITTEN:
+                # e.g. a customer's cart resumed: reading at this position shows what it was
+                # decided on (the cart's lines), not a read model from before them
+                return Done(decision.result, await self.store.last_position())
             return Done(decision.result, saved.last_position)
         raise AssertionError("unreachable")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from math import cos, radians
 from uuid import UUID
 
 import msgspec
@@ -19,7 +18,7 @@ from domain.order.model import Fulfillment, FulfillmentMethod, Order, OrderLine
 from domain.pickup.model import FINISHED, Pickup, PickupLine
 from domain.ports import Location
 from domain.stock.model import StockItem
-from domain.usecases.base import Decision, Done, UnknownProduct
+from domain.usecases.base import Decision, Done, UnknownProduct, nearest_first
 from domain.usecases.checkout_rules import (
     CheckedOut,
     DiscontinuedLines,
@@ -148,10 +147,9 @@ class CheckoutUseCases(CurrentCarts):
 
     async def _with_alternatives(self, here: Location, short: list[ShortLine]) -> list[ShortLine]:
         """Nearest locations of the same kind that could serve each short line on their own."""
-        others = [loc for loc in await self.catalog.locations() if loc.kind is here.kind]
-        others = sorted(
-            (loc for loc in others if loc.id != here.id), key=lambda loc: _distance(here, loc)
-        )[:NEARBY_ALTERNATIVES]
+        same_kind = [loc for loc in await self.catalog.locations() if loc.kind is here.kind]
+        others = [loc for loc in nearest_first(here, same_kind) if loc.id != here.id]
+        others = others[:NEARBY_ALTERNATIVES]
         described = []
         for line in short:
             at = [
@@ -227,9 +225,3 @@ class CheckoutUseCases(CurrentCarts):
             return Decision(changed, OrderChanged(order_id))
 
         return await self._execute(decide, OrderChanged, context)
-
-
-def _distance(a: Location, b: Location) -> float:
-    # Ranking only: squared degrees, scaled for latitude, are enough to order nearby stores.
-    dx = (a.longitude - b.longitude) * cos(radians((a.latitude + b.latitude) / 2))
-    return dx * dx + (a.latitude - b.latitude) ** 2

@@ -12,7 +12,9 @@ from domain.access import Capability
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.idempotency import idempotent
 from domain.sale.model import Receipt, Sale, SaleLine, parse_receipt
-from domain.usecases.base import Decision, Done, UnknownProduct, UseCases
+from domain.usecases.base import Decision, Done, UnknownProduct
+from domain.usecases.profiles import CustomerProfiles
+from domain.usecases.profiles import UnknownCustomer as UnknownCustomer  # where it was first
 from domain.values import Context, Money
 
 
@@ -34,12 +36,6 @@ class SaleRecorded(msgspec.Struct, frozen=True):
     receipt: str = ""
     customer_id: str | None = None
     total: Money | None = None
-
-
-class UnknownCustomer(DomainError):
-    code = ErrorCode.UNKNOWN_CUSTOMER
-    subject = "customer_id"
-    message = "there is no customer {customer_id}"
 
 
 class UnknownLoyaltyId(DomainError):
@@ -90,7 +86,7 @@ def _recorded(sale: Sale) -> SaleRecorded:
     )
 
 
-class SaleUseCases(UseCases):
+class SaleUseCases(CustomerProfiles):
     async def record_pos_sale(
         self,
         location_id: str,
@@ -162,18 +158,17 @@ class SaleUseCases(UseCases):
         ]
 
     async def _identified(self, loyalty_id: str | None, customer_id: str | None) -> str | None:
-        """The customer a scanned loyalty card or customer token names; None if neither."""
+        """The customer a scanned loyalty card or customer token names (the survivor, if their
+        profile was merged); None if neither. A token's customer is who signed in: the
+        directory only enriches identity, so one it never heard of is a customer all the same."""
         by_card = by_token = None
         if loyalty_id is not None:
             found = await self.customers.by_loyalty_id(loyalty_id) if self.customers else None
             if found is None:
                 raise UnknownLoyaltyId(loyalty_id=loyalty_id)
-            by_card = found.id
+            by_card = await self.survivor_of(found.id)
         if customer_id is not None:
-            found = await self.customers.customer(customer_id) if self.customers else None
-            if found is None:
-                raise UnknownCustomer(customer_id=customer_id)
-            by_token = found.id
+            by_token = await self.survivor_of(customer_id)
         if by_card and by_token and by_card != by_token:
             raise CustomerMismatch(loyalty_id=loyalty_id, customer_id=customer_id)
         return by_card or by_token

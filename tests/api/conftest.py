@@ -18,6 +18,7 @@ from adapters.postgres.pool import connect
 from adapters.settings import Settings
 from api.auth import Principal, Role, StaffRole, TokenService
 from api.server.app import create_app
+from domain.values import Channel
 
 
 @dataclass
@@ -30,13 +31,21 @@ class Api:
     def services(self) -> Any:
         return self.client.app.state.services
 
-    def token(self, role: Role, subject: str, *stores: str, expires_in: float = 3600) -> str:
+    def token(
+        self,
+        role: Role,
+        subject: str,
+        *stores: str,
+        expires_in: float = 3600,
+        channel: Channel | None = None,
+    ) -> str:
         principal = Principal(
             role=role,
             subject=subject,
             stores=stores,
             staff_role=StaffRole.MANAGER if role is Role.STAFF else None,
             expires_at=int(time.time() + expires_in),
+            channel=channel,
         )
         return self.tokens.mint(principal)
 

@@ -17,14 +17,10 @@ SKIP = """mutation($to: DateTime!) { skipClock(to: $to) {
 
 
 async def on_phone(
-    api: Api,
-    query: str,
-    token: str | None,
-    channel: str = "mobile",
-    device: str = "ada-phone",
-    **variables: Any,
+    api: Api, query: str, token: str | None, device: str = "ada-phone", **variables: Any
 ) -> dict:
-    headers = {"x-omni-channel": channel, "x-omni-device": device}
+    """A request from a device; its channel is the token's (or a guest's startCart's)."""
+    headers = {"x-omni-device": device}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     response = await api.client.post(

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from api.auth import Principal, Role, StaffRole
+from domain.values import Channel
 from tests.api.conftest import Api
 from tests.api.test_mutations import ADD, CHECKOUT, PICKUP_ACTION, code_for_customer
 
@@ -32,8 +33,9 @@ RECEIVE = """mutation($id: UUID!) { receiveReturn(returnId: $id, locationId: "AM
 
 
 async def on(api: Api, device: str, query: str, token: str | None, **variables: Any) -> dict:
-    """A request from a shopper's app on a device: "ada-phone" (mobile) or "ada-laptop" (web)."""
-    headers = {"x-omni-channel": "mobile" if "phone" in device else "web", "x-omni-device": device}
+    """A request from a shopper's app on a device ("ada-phone", "ada-laptop"); the app's
+    channel is its token's (a guest's cart token claims its startCart's)."""
+    headers = {"x-omni-device": device}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     response = await api.client.post(
@@ -48,16 +50,16 @@ async def adas_day(api: Api) -> str:
     """Ada shops on her phone as a guest, signs in, checks out on her laptop for pickup at
     Amsterdam Centraal, collects, buys a fan at the Zuid till with her card and brings the
     clock back there. Returns the last write's position."""
-    ada = api.token(Role.CUSTOMER, "cust-ada")
-    started = (await on(api, "ada-phone", "mutation { startCart { cartId cartToken } }", None))[
-        "startCart"
-    ]
+    on_phone = api.token(Role.CUSTOMER, "cust-ada", channel=Channel.MOBILE)
+    ada = api.token(Role.CUSTOMER, "cust-ada", channel=Channel.WEB)  # her laptop's web shop
+    start = "mutation { startCart(channel: MOBILE) { cartId cartToken } }"
+    started = (await on(api, "ada-phone", start, None))["startCart"]
     cart, guest = started["cartId"], started["cartToken"]
     await on(api, "ada-phone", ADD, guest, cart=cart, sku="RETRO-CLOCK", qty=1)
     signed_in = (
         'mutation($t: String!) { signIn(guestCartToken: $t, deviceId: "ada-phone") { cartId } }'
     )
-    await on(api, "ada-phone", signed_in, ada, t=guest)
+    await on(api, "ada-phone", signed_in, on_phone, t=guest)
     await on(api, "ada-laptop", ADD, ada, cart=cart, sku="LAVA-LAMP", qty=1)
     order = {"cartId": cart, "method": "PICKUP", "locationId": "AMS-CENTRAAL", "paymentToken": "t"}
     placed = (await on(api, "ada-laptop", CHECKOUT, ada, input=order))["checkout"]

@@ -15,6 +15,7 @@ import pytest
 from adapters.settings import Settings
 from api.auth import Role
 from api.server.scheduler import tick
+from domain.values import Channel
 from tests.api.conftest import Api, app_under_test
 from tests.api.recovery_queries import RECOVER, RECOVERABLE, SKIP, on_phone
 from tests.api.test_mutations import ADD
@@ -42,7 +43,7 @@ async def sim_api(settings: Settings) -> AsyncIterator[Api]:
 
 async def abandoned_cart_of_ada(api: Api) -> str:
     """Ada fills a cart on her laptop and leaves it for a month: the rule gives it up."""
-    ada = api.token(Role.CUSTOMER, "cust-ada")
+    ada = api.token(Role.CUSTOMER, "cust-ada", channel=Channel.WEB)
     cart = (await api.data('mutation { startCart(deviceId: "ada-laptop") { cartId } }', ada))[
         "startCart"
     ]["cartId"]
@@ -156,8 +157,9 @@ async def test_admins_read_recovery_figures_and_the_journey_funnel(sim_api: Api)
 async def test_journey_figures_page_through_every_row_once(api: Api) -> None:
     admin = api.token(Role.ADMIN, "head-office")
     for device in ("a", "b", "c"):
-        for channel in ("web", "mobile"):
-            await on_phone(api, "mutation { startCart { cartId } }", None, channel, device)
+        for channel in ("WEB", "MOBILE"):
+            start = f"mutation {{ startCart(channel: {channel}) {{ cartId }} }}"
+            await on_phone(api, start, None, device)
     api.settled()
     days = {"from": (date.today() - timedelta(days=1)).isoformat(), "to": _later(days=1)[:10]}
     whole = (await api.data(JOURNEYS, admin, **days))["journeyStats"]["nodes"]

@@ -127,10 +127,10 @@ async def caught_up(host: Host) -> bool:
     return set(lags) == {"0"} and (state, lag) == ("running", "0") and int(published) > 0
 
 
-async def a_pickup_made_ready(settings: Settings, dsn: str, schema: str) -> str:
+async def a_pickup_made_ready(settings: Settings, dsn: str, schema: str, master_key: str) -> str:
     """Ada's click-and-collect order, picked and ready at Amsterdam Centraal, written as the
-    staff's tablet would; its pickup code."""
-    writer = msgspec.structs.replace(settings, database_url=dsn)
+    staff's tablet would (with the host's master key, as every process there); its code."""
+    writer = msgspec.structs.replace(settings, database_url=dsn, master_key=master_key)
     database = await Database.open(writer, schema=schema)
     try:
         async with database.pool.acquire() as connection:
@@ -163,8 +163,13 @@ async def test_the_target_comes_up_healthy_works_together_and_stops_cleanly(
     collector: OtlpReceiver,
 ) -> None:
     (dsn, schema), (inbox, smtp_port) = primary, mail_server
-    signing_key = secrets.token_urlsafe(48)
-    local = LocalHost(tmp_path / "host", {"DATABASE_URL": dsn, "OMNI_SECRET_KEY": signing_key})
+    signing_key, master_key = secrets.token_urlsafe(48), secrets.token_urlsafe(48)
+    operator_secrets = {
+        "DATABASE_URL": dsn,
+        "OMNI_SECRET_KEY": signing_key,
+        "OMNI_MASTER_KEY": master_key,
+    }
+    local = LocalHost(tmp_path / "host", operator_secrets)
     host = Host(
         local,
         elsewhere={
@@ -196,7 +201,7 @@ async def test_the_target_comes_up_healthy_works_together_and_stops_cleanly(
         )
         assert read["cart"]["id"] == started["cartId"]
 
-        code = await a_pickup_made_ready(settings, dsn, schema)
+        code = await a_pickup_made_ready(settings, dsn, schema, master_key)
         await host.until(lambda: _arrived(inbox, code), "the pickup-ready mail")
         await host.until(lambda: caught_up(host), "read models and relay at the head")
 

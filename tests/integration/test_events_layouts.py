@@ -52,18 +52,18 @@ async def test_a_process_set_for_the_other_layout_is_refused_and_changes_nothing
 
 
 async def test_a_plain_table_holding_events_is_never_laid_out_again(settings: Settings) -> None:
-    """A plain schema of the version before the layouts (migration 20 not applied) is opened
+    """A plain schema of the version before the layouts (migration 21 not applied) is opened
     by a partitioned process: the migration would replace the table, so it refuses instead."""
     async with fresh_database(settings, "plain") as database:
         till = await saved_till(database.store, payments=1)
-        await database.pool.execute("DELETE FROM schema_migrations WHERE version = 20")
+        await database.pool.execute("DELETE FROM schema_migrations WHERE version = 21")
 
         with pytest.raises(StartupError, match="OMNI_EVENTS_LAYOUT is partitioned"):
             await Database.open(in_layout(settings, "partitioned"), schema=database.schema)
 
         assert len(await database.store.read_stream(till.id)) == 2
         applied = await database.pool.fetchval("SELECT max(version) FROM schema_migrations")
-        assert applied == 19
+        assert applied == 20
 
 
 async def test_omni_migrate_refuses_the_other_layout_in_one_sentence(settings: Settings) -> None:

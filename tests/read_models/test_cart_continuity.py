@@ -7,6 +7,7 @@ from decimal import Decimal
 from uuid import UUID
 
 import asyncpg
+import msgspec
 import pytest
 
 from domain.cart.model import Cart, CartLine, LineRecovery, RecoveryChange
@@ -136,6 +137,23 @@ async def test_each_device_that_touched_a_cart_with_its_first_and_last_touch(
     )
 
 
+async def touches(pool: asyncpg.Pool, cart_id: UUID) -> list[tuple[str, str | None, int]]:
+    view = await cart_continuity.cart(pool, cart_id)
+    return [(t.channel, t.device_id, t.touches) for t in view.touches] if view else []
+
+
+async def test_writes_that_name_no_device_touch_an_unknown_device_not_one_of_their_own(
+    spec: ProjectionSpec,
+) -> None:
+    nameless = msgspec.structs.replace(LAPTOP, device_id=None)
+    blank = msgspec.structs.replace(LAPTOP, device_id="")
+    await spec.given(
+        cart_started(WEB, t(0), "cust-ada"),
+        line_added(WEB, "RETRO-CLOCK", 1, t(1), context=nameless),
+        line_added(WEB, "LAVA-LAMP", 1, t(2), context=blank),
+    ).then(answer(touches, WEB.id).equals([("web", "laptop-ada", 1), ("web", None, 2)]))
+
+
 async def test_a_guest_cart_merged_at_sign_in_continues_in_the_customers_cart(
     spec: ProjectionSpec,
 ) -> None:
@@ -222,7 +240,7 @@ async def test_a_recovered_cart_holds_its_rechecked_lines_in_their_old_places(
                 Cart.Recovered,
                 lines=[CartLine("LAVA-LAMP", 2, cheaper), CartLine("VINYL-PLAYER", 1, VINYL)],
                 changes=[
-                    LineRecovery("RETRO-CLOCK", RecoveryChange.OUT_OF_STOCK, 1, 0, CLOCK, None),
+                    LineRecovery("RETRO-CLOCK", RecoveryChange.UNAVAILABLE, 1, 0, CLOCK, None),
                     LineRecovery("LAVA-LAMP", RecoveryChange.REPRICED, 2, 2, LAMP, cheaper),
                 ],
                 at=given_up + days(1),

@@ -3,12 +3,15 @@ drop-off, cross-channel journeys and no-shows per day, store and channel; return
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
+import asyncpg
+import msgspec
 import pytest
 
 from domain.returns.model import ReturnChannel
+from domain.values import Channel
 from projections import journey_queries
 from projections.journey_queries import FunnelStep, JourneyStats, ReturnStats
 from projections.journeys import Journeys
@@ -137,6 +140,35 @@ async def test_a_journey_counts_on_its_stores_day_or_in_the_zone_asked_for(
             FunnelStep("ready", 0, 0, None), FunnelStep("collected", 0, 0, None),
         ], 0, None, 0, None, 0, None)]),
     )  # fmt: skip
+
+
+async def cross_channel(pool: asyncpg.Pool, day: date) -> dict[str, int]:
+    """Journeys that crossed channels, per channel they started on (the chain's)."""
+    stats = await journey_queries.journey_stats(pool, day, day, chain_wide=True)
+    return {row.channel: row.cross_channel for row in stats}
+
+
+async def test_an_unknown_device_or_channel_is_never_a_switch(spec: ProjectionSpec) -> None:
+    """Started on tab-2; finished with no device id, with an empty one, or by a client that
+    declared no channel: the same journey. Finished on the phone: crossed."""
+    tab = msgspec.structs.replace(LAPTOP, device_id="tab-2")
+    no_device = msgspec.structs.replace(LAPTOP, device_id=None)
+    blank_device = msgspec.structs.replace(LAPTOP, device_id="")
+    undeclared = msgspec.structs.replace(tab, channel=Channel.UNKNOWN)
+    same, blank, unsaid, crossed = (Journey(n, tab) for n in (8, 9, 10, 12))
+    undeclared_start = Journey(11, undeclared)
+    await spec.given(
+        *same.with_a_line(),
+        *same.checkout(on=no_device),
+        *blank.with_a_line(),
+        *blank.checkout(on=blank_device),
+        *unsaid.with_a_line(),
+        *unsaid.checkout(on=undeclared),
+        *undeclared_start.with_a_line(),
+        *undeclared_start.checkout(on=tab),
+        *crossed.with_a_line(),
+        *crossed.checkout(on=PHONE),
+    ).then(answer(cross_channel, MONDAY).equals({"web": 1, "unknown": 0}))
 
 
 async def test_return_resolution_percentiles_per_store_and_day(spec: ProjectionSpec) -> None:

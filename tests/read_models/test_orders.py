@@ -10,9 +10,10 @@ from uuid import UUID
 import asyncpg
 import pytest
 
+from domain.customer.profile import CustomerProfile
 from domain.order.model import Order
 from domain.returns.model import InspectionResult, RestockLine, Return, ReturnChannel, ReturnLine
-from domain.values import Money
+from domain.values import Money, customer_profile_id
 from projections import orders
 from projections.orders import Orders, OrderView
 from tests.projection_spec import Fact, ProjectionSpec, Stream, answer, rows
@@ -186,11 +187,13 @@ async def ids_of_orders(pool: asyncpg.Pool, order_ids: list[UUID]) -> set[UUID]:
     return set(found)
 
 
-def requested(order_id: UUID | None = ORDER.id, sale_id: UUID | None = None) -> Fact:
+def requested(
+    order_id: UUID | None = ORDER.id, sale_id: UUID | None = None, customer_id: str = "cust-ada"
+) -> Fact:
     return RETURN.recorded(
         Return.Requested,
         order_id=order_id,
-        customer_id="cust-ada",
+        customer_id=customer_id,
         lines=[ReturnLine("RETRO-CLOCK", 2, CLOCK)],
         reason="too loud",
         channel=ReturnChannel.STORE,
@@ -333,3 +336,33 @@ async def order_summaries(pool: asyncpg.Pool, customer_id: str) -> list[tuple[UU
 async def return_status(pool: asyncpg.Pool, return_id: UUID) -> tuple[str, str | None] | None:
     view = await orders.return_by_id(pool, return_id)
     return (view.status, view.location_id) if view is not None else None
+
+
+async def test_a_merged_profiles_orders_and_returns_are_the_survivors(
+    spec: ProjectionSpec,
+) -> None:
+    others = stream(3, LAPTOP)
+    await (
+        spec.given(
+            placed(customer_id="cust-ada-old"),
+            requested(customer_id="cust-ada-old"),
+            placed(others, at=5),
+        )
+        .when(
+            Stream(customer_profile_id("cust-ada-old")).recorded(
+                CustomerProfile.MergedInto,
+                customer_id="cust-ada-old",
+                survivor_id="cust-ada",
+                at=t(4000),
+            )
+        )
+        .then(
+            rows(
+                "order_view",
+                "order_id customer_id",
+                [(ORDER.id, "cust-ada"), (others.id, "cust-ada")],
+            ),
+            rows("return_view", "return_id customer_id", [(RETURN.id, "cust-ada")]),
+            answer(orders.orders_of_customer, "cust-ada-old", limit=10).equals([]),
+        )
+    )

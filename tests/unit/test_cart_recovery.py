@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from adapters.codec import EventCodec
 from domain.cart.model import (
     Cart,
     CartLine,
@@ -15,6 +17,7 @@ from domain.cart.model import (
     NotCartOwner,
     RecoveryChange,
     Shopper,
+    Supply,
 )
 from domain.values import Channel, Money
 from tests.gwt import STREAM_ID, event, given
@@ -51,8 +54,13 @@ THREE_LAMPS = event(Cart.LineAdded, sku="LAVA-LAMP", quantity=3, unit_price=LAMP
 ABANDONED = event(Cart.Abandoned, at=NIGHT)
 
 
-def recover(prices=TODAY, obtainable=PLENTY):  # type: ignore[no-untyped-def]
-    return lambda cart: cart.recover(prices, obtainable, MORNING)
+def in_one_warehouse(units: dict[str, int]) -> dict[str, Supply]:
+    return {sku: Supply((("WH-NL", n),)) for sku, n in units.items()}
+
+
+def recover(prices=TODAY, obtainable=PLENTY, supplies=None):  # type: ignore[no-untyped-def]
+    stock = supplies if supplies is not None else in_one_warehouse(obtainable)
+    return lambda cart: cart.recover(prices, stock, MORNING)
 
 
 def recovered(lines: list[CartLine], changes: list[LineRecovery]):  # type: ignore[no-untyped-def]
@@ -91,14 +99,16 @@ class TestRecovering:
         )
 
     def test_a_line_is_reduced_to_what_can_still_be_had(self) -> None:
-        reduced = LineRecovery("LAVA-LAMP", RecoveryChange.REDUCED, 3, 1, LAMP_PRICE, LAMP_PRICE)
+        reduced = LineRecovery(
+            "LAVA-LAMP", RecoveryChange.REDUCED, 3, 1, LAMP_PRICE, LAMP_PRICE, ("WH-NL",)
+        )
         given(ADA_CART, THREE_LAMPS, ABANDONED).when(
             recover(obtainable={**PLENTY, "LAVA-LAMP": 1})
         ).then(recovered([CartLine("LAVA-LAMP", 1, LAMP_PRICE)], [reduced]))
 
     def test_a_line_nobody_has_in_stock_is_dropped(self) -> None:
         sold_out = LineRecovery(
-            "RETRO-CLOCK", RecoveryChange.OUT_OF_STOCK, 2, 0, CLOCK_PRICE, CLOCK_PRICE
+            "RETRO-CLOCK", RecoveryChange.UNAVAILABLE, 2, 0, CLOCK_PRICE, CLOCK_PRICE
         )
         given(ADA_CART, TWO_CLOCKS, THREE_LAMPS, ABANDONED).when(
             recover(obtainable={"LAVA-LAMP": 9})
@@ -108,11 +118,45 @@ class TestRecovering:
         cheaper = {**TODAY, "LAVA-LAMP": CHEAPER_LAMP}
         changes = [
             LineRecovery("LAVA-LAMP", RecoveryChange.REPRICED, 3, 3, LAMP_PRICE, CHEAPER_LAMP),
-            LineRecovery("LAVA-LAMP", RecoveryChange.REDUCED, 3, 2, LAMP_PRICE, CHEAPER_LAMP),
+            LineRecovery(
+                "LAVA-LAMP", RecoveryChange.REDUCED, 3, 2, LAMP_PRICE, CHEAPER_LAMP, ("WH-NL",)
+            ),
         ]
         given(ADA_CART, THREE_LAMPS, ABANDONED).when(
             recover(prices=cheaper, obtainable={"LAVA-LAMP": 2})
         ).then(recovered([CartLine("LAVA-LAMP", 2, CHEAPER_LAMP)], changes))
+
+    def test_a_line_the_named_location_cannot_serve_is_kept_with_where_it_can(self) -> None:
+        three_lamps_elsewhere = {
+            "LAVA-LAMP": Supply((("AMS-CENTRAAL", 1), ("AMS-ZUID", 3), ("WH-NL", 8)), here=1)
+        }
+        elsewhere = LineRecovery(
+            "LAVA-LAMP",
+            RecoveryChange.ONLY_ELSEWHERE,
+            3,
+            3,
+            LAMP_PRICE,
+            LAMP_PRICE,
+            ("AMS-ZUID", "WH-NL"),
+        )
+        given(ADA_CART, THREE_LAMPS, ABANDONED).when(recover(supplies=three_lamps_elsewhere)).then(
+            recovered([CartLine("LAVA-LAMP", 3, LAMP_PRICE)], [elsewhere])
+        )
+
+    def test_a_line_the_named_location_serves_in_full_is_unchanged(self) -> None:
+        lamps_here = {"LAVA-LAMP": Supply((("AMS-CENTRAAL", 3), ("WH-NL", 8)), here=3)}
+        given(ADA_CART, THREE_LAMPS, ABANDONED).when(recover(supplies=lamps_here)).then(
+            recovered([CartLine("LAVA-LAMP", 3, LAMP_PRICE)], [])
+        )
+
+    def test_a_reduced_line_says_which_locations_have_what_is_left(self) -> None:
+        scattered = {"LAVA-LAMP": Supply((("AMS-CENTRAAL", 0), ("AMS-ZUID", 1), ("WH-NL", 2)), 0)}
+        reduced = LineRecovery(
+            "LAVA-LAMP", RecoveryChange.REDUCED, 3, 2, LAMP_PRICE, LAMP_PRICE, ("WH-NL",)
+        )
+        given(ADA_CART, THREE_LAMPS, ABANDONED).when(recover(supplies=scattered)).then(
+            recovered([CartLine("LAVA-LAMP", 2, LAMP_PRICE)], [reduced])
+        )
 
     def test_a_recovered_cart_takes_changes_again(self) -> None:
         cart = given(ADA_CART, TWO_CLOCKS, ABANDONED, recovered([], [])).aggregate
@@ -170,3 +214,17 @@ class TestWhoMayRecover:
         given(GUEST_CART, ABANDONED).when(
             lambda c: c.require_owned_by(Shopper(customer_id="cust-ada", guest_cart_id=STREAM_ID))
         ).then_raises(NotCartOwner)
+
+
+class TestRecoveriesRecordedBefore:
+    def test_a_line_recorded_out_of_stock_reads_as_unavailable(self) -> None:
+        codec = EventCodec()
+        gone = LineRecovery("RETRO-CLOCK", RecoveryChange.UNAVAILABLE, 2, 0, CLOCK_PRICE, None)
+        stored = codec.encode(recovered([], [gone]).build(STREAM_ID, 4))
+        state = json.loads(stored.state)
+        state["changes"][0]["change"] = "out_of_stock"
+        del state["changes"][0]["available_at"]
+
+        old = codec.decode(STREAM_ID, 4, stored.topic, 1, json.dumps(state).encode())
+
+        assert isinstance(old, Cart.Recovered) and old.changes == [gone]

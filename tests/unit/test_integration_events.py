@@ -10,7 +10,7 @@ import pytest
 
 from adapters.clock import ManualClock
 from adapters.memory import InMemoryEventStore
-from adapters.outbox.contract import PickupReady, decode, encode
+from adapters.outbox.contract import CartAbandoned, PickupReady, decode, encode
 from adapters.outbox.mapping import (
     TOPICS,
     Mapped,
@@ -208,3 +208,22 @@ async def test_cancelled_orders_and_pickups_never_collected_are_announced() -> N
     expired = next(m for m in mapped.messages if m.type == "pickup.not_collected")
     assert expired.aggregate_id == forgotten
     assert msgspec.to_builtins(expired.data)["orderId"] == str(orders[1].order_id)
+
+
+async def test_an_abandoned_cart_is_announced_with_only_its_id_and_time() -> None:
+    store, clock = InMemoryEventStore(), ManualClock(OPENING)
+    service = make_service(store, clock)
+    cart = (await service.start_cart(ctx(), customer_id="cust-ada")).result.cart_id
+    await service.add_to_cart(cart, "LAVA-LAMP", 1, ctx())
+    idle = clock.advance(days=31)
+    await service.abandon_cart(cart, idle, ctx())
+
+    mapped = map_batch(await store.read_all(Position(), 100, TOPICS), {}, {}, THRESHOLDS)
+
+    (message,) = mapped.messages
+    assert message.type == "cart.abandoned"
+    assert json.loads(encode(message))["data"] == {
+        "cartId": str(cart),
+        "abandonedAt": idle.isoformat().replace("+00:00", "Z"),
+    }
+    assert decode(encode(message), CartAbandoned).data.cart_id == cart

@@ -22,6 +22,7 @@ from domain.cart.model import (
 from domain.errors import NotFound
 from domain.ports import Product
 from domain.service import CommerceService
+from domain.usecases.base import UnknownLocation
 from domain.values import Actor, ActorKind, Channel, Money
 from tests.shop import LOCATIONS, OPENING, PRODUCTS, STAFF, ctx, make_service
 
@@ -67,7 +68,7 @@ async def test_an_abandoned_cart_comes_back_on_another_device_with_every_change_
     lamp, clock_price = Money.of("39.00"), Money.of("24.95")
     assert done.result.cart_id == cart_id and done.result.merged_into is None
     assert done.result.changes == [
-        LineRecovery("LAVA-LAMP", RecoveryChange.REDUCED, 2, 1, lamp, lamp),  # one store has 1
+        LineRecovery("LAVA-LAMP", RecoveryChange.REDUCED, 2, 1, lamp, lamp, ("AMS-CENTRAAL",)),
         LineRecovery("RETRO-CLOCK", RecoveryChange.REPRICED, 1, 1, clock_price, Money.of("19.95")),
     ]
     cart = await service.repository.get(cart_id, Cart)
@@ -146,3 +147,56 @@ async def test_only_an_abandoned_cart_is_recovered() -> None:
     with pytest.raises(NotFound):
         await service.recover_cart(UUID(int=42), ADA)
     assert await store.last_position() == head
+
+
+async def test_stock_gone_since_is_reduced_or_dropped_and_said_where_the_rest_is() -> None:
+    """Three lamps wanted with one left in the chain, a clock with none anywhere (issue 19)."""
+    service, _, clock = await shop()
+    cart_id = (await service.start_cart(LAPTOP, customer_id="cust-ada")).result.cart_id
+    await service.add_to_cart(cart_id, "LAVA-LAMP", 3, LAPTOP)
+    await service.add_to_cart(cart_id, "VINYL-PLAYER", 1, LAPTOP)
+    clock.current = (await service.repository.get(cart_id, Cart)).last_active_at
+    clock.advance(hours=24 * 31)
+    await service.abandon_cart(cart_id, clock.now(), SYSTEM)
+
+    done = await service.recover_cart(cart_id, ADA)
+
+    lamp, player = Money.of("39.00"), Money.of("149.00")
+    assert done.result.changes == [
+        LineRecovery("LAVA-LAMP", RecoveryChange.REDUCED, 3, 1, lamp, lamp, ("AMS-CENTRAAL",)),
+        LineRecovery("VINYL-PLAYER", RecoveryChange.UNAVAILABLE, 1, 0, player, player),
+    ]
+    lines = (await service.repository.get(cart_id, Cart)).lines
+    assert {sku: line.quantity for sku, line in lines.items()} == {"LAVA-LAMP": 1}
+
+
+async def test_a_line_the_shoppers_store_lacks_is_kept_with_the_stores_that_have_it() -> None:
+    service, _, clock = await shop()
+    await service.receive_stock("UTR-CENTRUM", "RETRO-CLOCK", 1, "delivery-2", STAFF)
+    cart_id = await abandoned_cart(service, clock)  # two lamps (one in the chain), one clock
+
+    done = await service.recover_cart(cart_id, ADA, location_id="AMS-ZUID")
+
+    lamp, clock_price = Money.of("39.00"), Money.of("24.95")
+    assert done.result.changes == [
+        LineRecovery("LAVA-LAMP", RecoveryChange.REDUCED, 2, 1, lamp, lamp, ("AMS-CENTRAAL",)),
+        LineRecovery(
+            "RETRO-CLOCK",
+            RecoveryChange.ONLY_ELSEWHERE,
+            1,
+            1,
+            clock_price,
+            clock_price,
+            ("UTR-CENTRUM", "WH-NL"),  # nearest to Amsterdam Zuid first
+        ),
+    ]
+
+
+async def test_recovering_for_an_unknown_location_is_refused_and_changes_nothing() -> None:
+    service, store, clock = await shop()
+    cart_id = await abandoned_cart(service, clock)
+    head = await store.last_position()
+    with pytest.raises(UnknownLocation):
+        await service.recover_cart(cart_id, ADA, location_id="NOWHERE")
+    assert await store.last_position() == head
+    assert (await service.repository.get(cart_id, Cart)).status is CartStatus.ABANDONED

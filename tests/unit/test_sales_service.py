@@ -14,7 +14,7 @@ from domain.returns.model import ExceedsReturnable, Inspection, ReturnChannel, R
 from domain.sale.model import InvalidReceipt, Receipt, Sale
 from domain.service import CommerceService
 from domain.stock.model import StockItem
-from domain.usecases.sales import CustomerMismatch, PosSaleLine, UnknownCustomer, UnknownLoyaltyId
+from domain.usecases.sales import CustomerMismatch, PosSaleLine, UnknownLoyaltyId
 from domain.values import Channel, Money, stock_item_id
 from tests.shop import OPENING, STAFF, as_uuid, ctx, make_service
 
@@ -81,7 +81,6 @@ async def test_a_sale_uploaded_again_is_recorded_once() -> None:
     [
         ({"loyalty_id": "LOYAL-NOBODY"}, UnknownLoyaltyId),
         ({"loyalty_id": ""}, UnknownLoyaltyId),
-        ({"customer_id": "cust-nobody"}, UnknownCustomer),
         ({"loyalty_id": "LOYAL-ADA", "customer_id": "cust-bob"}, CustomerMismatch),
     ],
 )
@@ -92,6 +91,17 @@ async def test_a_shopper_nobody_knows_records_nothing(shopper: dict, refusal: ty
         await service.record_pos_sale("AMS-ZUID", "till-1", "000126", LAMPS, TILL, **shopper)
     assert await store.last_position() == head
     assert await on_hand(service, "LAVA-LAMP") == 5
+
+
+async def test_a_signed_in_customer_the_directory_never_heard_of_is_the_sales_customer() -> None:
+    service, _, _ = await shop_with_stock()
+    assert await service.customers.customer("cust-online-only") is None  # type: ignore[union-attr]
+    done = await service.record_pos_sale(
+        "AMS-ZUID", "till-1", "000130", LAMPS, TILL, customer_id="cust-online-only"
+    )
+    assert done.result.customer_id == "cust-online-only"
+    sale = await service.repository.get(done.result.sale_id, Sale)  # type: ignore[arg-type]
+    assert sale.customer_id == "cust-online-only"
 
 
 async def test_a_receipt_finds_its_sale_and_a_wrong_one_is_refused() -> None:

@@ -53,8 +53,9 @@ class JourneyStats:
     channel: Channel = strawberry.field(description="Where the journey started.")
     funnel: list[FunnelStep]
     cross_channel: int = strawberry.field(
-        description="Checked out on another channel or device than started, or bought online "
-        "and returned in a store."
+        description="Checked out on another channel or device than started (both known: an "
+        "UNKNOWN channel or a missing device id is never a switch), or bought online and "
+        "returned in a store."
     )
     cross_channel_share: float | None = strawberry.field(description="Of those checked out.")
     no_shows: int

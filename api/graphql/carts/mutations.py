@@ -3,7 +3,9 @@ change it makes, so a cart in use never loses its holder."""
 
 from __future__ import annotations
 
+import enum
 import time
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -13,6 +15,7 @@ from api.graphql.carts.queries import CART_VIEWS, readable_cart
 from api.graphql.carts.types import Cart
 from api.graphql.common import Payload, attempt
 from api.graphql.context import Info, RequestContext, path_of
+from api.graphql.enums import ShopperChannel
 from api.graphql.errors import UserError, invalid
 from api.graphql.limits import DeviceId, Sku
 from domain.usecases.base import Done
@@ -29,7 +32,8 @@ class CartPayload(Payload):
         # Minted only when asked for: signing is most of a small mutation's own work.
         if not self.held_by_guest or self.cart_id is None:
             return None
-        return info.context.services.tokens.mint_guest(self.cart_id, time.time())
+        channel = info.context.shopper_channel  # the token keeps the cart's channel
+        return info.context.services.tokens.mint_guest(self.cart_id, time.time(), channel)
 
     @strawberry.field(description="The cart after this change (waits until it is readable).")
     async def cart(self, info: Info) -> Cart | None:
@@ -37,6 +41,22 @@ class CartPayload(Payload):
             return None
         await info.context.consistent_with(self.position, CART_VIEWS, path_of(info))
         return await readable_cart(info.context, self.cart_id, path_of(info))
+
+
+@strawberry.enum(description="What startCart did.")
+class CartStartOutcome(enum.Enum):
+    STARTED = "started"  # a new, empty cart
+    RESUMED = "resumed"  # the customer's open cart, with whatever lines it holds
+
+
+@strawberry.type
+class StartCartPayload(CartPayload):
+    outcome: CartStartOutcome | None = strawberry.field(
+        default=None,
+        description="STARTED: a new, empty cart. RESUMED: the signed-in customer's open cart "
+        "(one per customer, whichever device asks), with the lines already in it, also those "
+        "a checkout that failed left behind: show `cart { lines }` before adding more.",
+    )
 
 
 @strawberry.type(description="One guest line as it landed in the customer's cart.")
@@ -78,15 +98,41 @@ def caller_is_guest(context: RequestContext) -> bool:
 
 @strawberry.type
 class CartMutations:
-    @strawberry.mutation(description="Start a cart; a guest gets a cart token to hold it by.")
-    async def start_cart(self, info: Info, device_id: DeviceId = None) -> CartPayload:
+    @strawberry.mutation(
+        description="Start a cart, or resume the signed-in customer's open one (`outcome` says "
+        "which); a guest gets a cart token to hold it by, and may read the cart in the answer."
+    )
+    async def start_cart(
+        self,
+        info: Info,
+        device_id: DeviceId = None,
+        channel: Annotated[
+            ShopperChannel | None,
+            strawberry.argument(
+                description="The channel the cart is started on, for a caller whose token "
+                "claims none (a guest's first request); the guest's cart token then claims "
+                "it. Without either, the cart's channel is UNKNOWN."
+            ),
+        ] = None,
+    ) -> StartCartPayload:
         context = info.context
+        context.declare_channel(channel.value if channel else None)
         caller = context.caller
         customer_id = caller.subject if caller and caller.role is Role.CUSTOMER else None
         started = await attempt(
             context.services.service.start_cart(context.command(device_id), customer_id)
         )
-        return cart_payload(context, started)
+        if isinstance(started, UserError):
+            return StartCartPayload(user_errors=[started])
+        context.hold_cart(started.result.cart_id)
+        resumed = started.result.resumed
+        return StartCartPayload(
+            user_errors=[],
+            position=started.position.token(),
+            cart_id=started.result.cart_id,
+            held_by_guest=caller_is_guest(context),
+            outcome=CartStartOutcome.RESUMED if resumed else CartStartOutcome.STARTED,
+        )
 
     @strawberry.mutation
     async def add_to_cart(

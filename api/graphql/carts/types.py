@@ -23,7 +23,10 @@ class CartLine:
 @strawberry.type(description="A device and channel that touched the cart, and when.")
 class DeviceTouch:
     channel: Channel
-    device_id: str
+    device_id: str | None = strawberry.field(
+        description="None: writes on this channel that named no device (unknown), never "
+        "counted as a device of their own."
+    )
     first_at: datetime
     last_at: datetime
     touches: int
@@ -42,7 +45,13 @@ class Cart:
     order_id: UUID | None
     merged_into: UUID | None
     last_activity_at: datetime
-    version: int = strawberry.field(description="For checkout's expectedVersions.")
+    version: int = strawberry.field(
+        description="The cart's version: with `streamId`, what checkout's expectedVersions "
+        "takes for the cart."
+    )
+    stream_id: UUID = strawberry.field(
+        description="The cart's stream: the cart's own id, as checkout's expectedVersions names it."
+    )
 
     @classmethod
     def of(cls, view: CartView) -> Cart:
@@ -79,4 +88,5 @@ class Cart:
             merged_into=view.merged_into,
             last_activity_at=view.last_activity_at,
             version=view.version,
+            stream_id=view.cart_id,
         )

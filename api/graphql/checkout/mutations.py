@@ -20,7 +20,10 @@ from domain.usecases.checkout import CheckedOut, OrderChanged
 IDEMPOTENCY_KEY_LENGTH = range(8, 101)
 
 
-@strawberry.input(description="A stream (the cart, a stock item) at the version the client saw.")
+@strawberry.input(
+    description="A stream (the cart, a stock item) at the version the client saw: both read "
+    "as `streamId` and `version` on Cart and StockLevel."
+)
 class ExpectedVersion:
     stream_id: UUID
     version: int
@@ -42,9 +45,10 @@ class CheckoutInput:
     )
     expected_versions: list[ExpectedVersion] | None = strawberry.field(
         default=None,
-        description="Optimistic concurrency made explicit: the cart's version and its lines' "
-        "stock items' versions (Cart.version, StockLevel.version) as the client saw them; any "
-        "other is refused with STALE_VERSION, nothing decided again.",
+        description="Optimistic concurrency made explicit: the cart's and its lines' stock "
+        "items' (at `locationId`) stream ids and versions as the client saw them "
+        "(`Cart { streamId version }`, `storeStock(locationId:, skus:) { nodes { streamId "
+        "version } }`); any other is refused with STALE_VERSION, nothing decided again.",
     )
 
 

@@ -23,21 +23,45 @@ class OrderLine:
     unit_price: Money
 
 
-@strawberry.type(description="The customer's view of their pickup; the code only while ready.")
+def order_number(order_id: UUID) -> str:
+    """What an associate reads aloud or types: the order id's first eight hex digits."""
+    return order_id.hex[:8].upper()
+
+
+@strawberry.type(
+    description="The customer's view of their pickup: where, the window to collect it in, and "
+    "the code to show at the counter (only while it is ready)."
+)
 class CustomerPickup:
     status: PickupStatus
     store_id: str
-    promised_ready_at: datetime
+    promised_ready_at: datetime = strawberry.field(
+        description="When the store promised to have it ready."
+    )
+    ready_at: datetime | None = strawberry.field(
+        description="When it was ready: the pickup window opened."
+    )
+    collect_by: datetime | None = strawberry.field(
+        description="The pickup window closes: not collected by then, the order is cancelled."
+    )
     shelf_spot: str | None
-    collect_by: datetime | None
     pickup_code: str | None = strawberry.field(
         description="For the order's customer only, while it is ready: staff never read it."
     )
+
+    @strawberry.field(description="The store's name, as its sign reads.")
+    async def store_name(self, info: Info) -> str | None:
+        store = await info.context.services.catalog.location(self.store_id)
+        return store.name if store else None
 
 
 @strawberry.type
 class Order:
     id: UUID
+    order_number: str = strawberry.field(
+        description='What the customer quotes and staff ask for ("Order F50BF4D4"): the '
+        "first eight hex digits of the order id, upper case."
+    )
     customer_id: str | None
     status: OrderStatus
     channel: Channel
@@ -66,6 +90,7 @@ class Order:
 
         return cls(
             id=view.order_id,
+            order_number=order_number(view.order_id),
             customer_id=view.customer_id,
             status=OrderStatus(view.status),
             channel=Channel(view.channel),
@@ -94,7 +119,8 @@ def customer_pickup(card: PickupCard, show_code: bool) -> CustomerPickup:
         status=status,
         store_id=card.store_id,
         promised_ready_at=card.promised_ready_at,
-        shelf_spot=card.shelf_spot,
+        ready_at=card.ready_at,
         collect_by=card.collect_by,
+        shelf_spot=card.shelf_spot,
         pickup_code=card.pickup_code if show_code and status is PickupStatus.READY else None,
     )

@@ -3,6 +3,7 @@ customers from the retailer's identity provider, as `omni catalog import --custo
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 import asyncpg
@@ -32,6 +33,10 @@ class RecoveredLine:
     new_quantity: int = strawberry.field(description="0 when the line was dropped.")
     old_price: Money
     new_price: Money | None = strawberry.field(description="None when the line was dropped.")
+    available_at: list[str] = strawberry.field(
+        description="REDUCED and ONLY_ELSEWHERE: the stores and warehouses that have the new "
+        "quantity now (at most 5; nearest to `locationId` first, else by id), to check out at."
+    )
 
 
 @strawberry.type
@@ -70,16 +75,27 @@ class ImportCustomersPayload(Payload):
 @strawberry.type
 class CustomerMutations:
     @strawberry.mutation(
-        description="Reopen an abandoned cart, from any device, its lines re-checked; a customer "
-        "with another open cart carries on in that one."
+        description="Reopen an abandoned cart, from any device, its lines re-checked against "
+        "today's prices and every location's stock; a customer with another open cart carries "
+        "on in that one."
     )
     async def recover_cart(
-        self, info: Info, cart_id: UUID, device_id: DeviceId = None
+        self,
+        info: Info,
+        cart_id: UUID,
+        device_id: DeviceId = None,
+        location_id: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Where the shopper means to check out (a store or warehouse): a "
+                f"line it cannot serve in full is ONLY_ELSEWHERE. {ID_LIMIT}"
+            ),
+        ] = None,
     ) -> RecoverCartPayload:
         context = info.context
         caller = context.require(Role.CUSTOMER, Role.GUEST)
         use_case = context.services.service.recover_cart
-        outcome = await attempt(use_case(cart_id, context.command(device_id)))
+        outcome = await attempt(use_case(cart_id, context.command(device_id), location_id))
         if isinstance(outcome, UserError):
             if outcome.code is ErrorCode.NOT_FOUND and caller.role is not Role.ADMIN:
                 # A shopper hears the same for an unknown cart as for another's.
@@ -117,6 +133,7 @@ def _recovered(context: RequestContext, outcome: Done[CartRecovered]) -> Recover
                 new_quantity=change.new_quantity,
                 old_price=Money.of(change.old_price),
                 new_price=Money.of(change.new_price) if change.new_price else None,
+                available_at=list(change.available_at),
             )
             for change in result.changes
         ],

@@ -46,14 +46,14 @@ async def customer_view(context: RequestContext, customer_id: str) -> Customer:
     """The customer, once the caller may see them (GraphQL errors otherwise; writes nothing)."""
     caller = require_lookup(context, customer_id)
     if looks_anyone_up(caller):
-        if not await _exists(context, customer_id):
+        if not await exists(context, customer_id):
             raise NotFoundError(f"no customer {customer_id}")
     elif not await _has_business_with_stores(context, customer_id, caller.stores):
         raise Forbidden("this customer has no business with your stores")
     return await _customer(context, customer_id)
 
 
-async def _exists(context: RequestContext, customer_id: str) -> bool:
+async def exists(context: RequestContext, customer_id: str) -> bool:
     if await context.services.customers.customer(customer_id) is not None:
         return True
     pool = context.services.database.pool

@@ -14,6 +14,7 @@ import strawberry
 from api.graphql.carts.types import CartLine
 from api.graphql.common import Money
 from api.graphql.context import Info
+from api.graphql.customers.consent import Consent
 from api.graphql.enums import Channel, TouchpointKind
 from api.graphql.errors import BadInput
 from api.graphql.relay import Connection, Edge, PageInfo, connection, decode_cursor, page_size
@@ -124,6 +125,14 @@ class RecoverableCart:
 class Customer:
     id: str
     first_name: str | None = strawberry.field(description="From the customer directory.")
+
+    @strawberry.field(
+        description="Their last word on marketing per channel (none: never asked), as the "
+        "profile records it: exact, not a read model."
+    )
+    async def consents(self, info: Info) -> list[Consent]:
+        found = await info.context.services.service.consents_of(self.id)
+        return [Consent.of(consent) for consent in found]
 
     @strawberry.field(description="Lifetime purchases by channel; open carts, pickups, returns.")
     async def summary(self, info: Info) -> CustomerSummary:

@@ -8,15 +8,10 @@ from uuid import UUID
 
 import strawberry
 
-from api.graphql.checkout.types import Order
+from api.graphql.checkout.types import Order, order_number
 from api.graphql.context import Info
 from api.graphql.enums import NotificationState, PickupStatus
 from projections.fulfillment_times import Board, PickupCard
-
-
-def order_number(order_id: UUID) -> str:
-    """What an associate reads aloud or types: the order id's first eight hex digits."""
-    return order_id.hex[:8].upper()
 
 
 @strawberry.type

@@ -9,7 +9,7 @@ import strawberry
 
 from api.graphql.context import Info, RequestContext, path_of
 from api.graphql.errors import BadInput, NotFoundError
-from api.graphql.limits import BoundedArguments
+from api.graphql.limits import BoundedArguments, InvalidArgument
 from api.graphql.relay import Connection, connection, decode_cursor, page_size
 from api.graphql.stock.ledger import movement
 from api.graphql.stock.types import StockLevel, StockMovement, StoreAvailability
@@ -55,6 +55,14 @@ class Near:
     longitude: float
     quantity: int = 1
 
+    def require_on_earth(self) -> None:
+        """Degrees as WGS 84 has them; anything else is a client's mistake (swapped, or in
+        another unit), which a nearest-first list would hide."""
+        if not -90 <= self.latitude <= 90:
+            raise InvalidArgument("latitude", f"{self.latitude} is not between -90 and 90")
+        if not -180 <= self.longitude <= 180:
+            raise InvalidArgument("longitude", f"{self.longitude} is not between -180 and 180")
+
 
 async def stores_near(
     context: RequestContext,
@@ -65,6 +73,7 @@ async def stores_near(
     path: tuple[str | int, ...] = (),
 ) -> Connection[StoreAvailability]:
     size, key = page_size(first), decode_cursor(after, tuple[float, str])
+    near.require_on_earth()
     if near.quantity < 1:
         raise BadInput("quantity: at least 1")
     products = await require_products(context, [sku])
@@ -114,7 +123,8 @@ class StockQueries:
         return connection(levels, size, lambda level: (level.sku,), StockLevel.of, after)
 
     @strawberry.field(
-        description="Stores that can serve a pickup of a SKU now, nearest first.",
+        description="Stores that can serve a pickup of a SKU now, nearest first. Latitude -90 "
+        "to 90 and longitude -180 to 180 (degrees), else INVALID_INPUT.",
         extensions=[BoundedArguments()],
     )
     async def availability(

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from uuid import UUID
 
 import strawberry
 
 from api.graphql.enums import Channel
+from domain.values import stock_item_id
 from projections import store_inventory as inventory
 
 
@@ -24,8 +26,15 @@ class StockLevel:
         "them): promised to customers, not on the shelf. Listed first in lowStock."
     )
     discrepancy: int = strawberry.field(description="Units sold beyond what the books held.")
-    version: int = strawberry.field(description="The stock item's version, for expectedVersions.")
+    version: int = strawberry.field(
+        description="The stock item's version: with `streamId`, what checkout's "
+        "expectedVersions takes for this SKU at this location."
+    )
     updated_at: datetime
+
+    @strawberry.field(description="The stock item's stream: one per location and SKU.")
+    def stream_id(self) -> UUID:
+        return stock_item_id(self.location_id, self.sku)
 
     @classmethod
     def of(cls, level: inventory.StockLevel) -> StockLevel:

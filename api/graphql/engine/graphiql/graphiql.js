@@ -2,7 +2,7 @@
 // the bearer token; subscriptions send the same headers in connection_init, which is where
 // this API reads a WebSocket client's token.
 const EXAMPLE = `# omnicommerce: try
-#   mutation { startCart(deviceId: "laptop") { cartId cartToken } }
+#   mutation { startCart(channel: WEB, deviceId: "laptop") { cartId cartToken cart { channel } } }
 # then put {"Authorization": "Bearer <cartToken>"} in Headers below and
 #   mutation { addToCart(cartId: "<cartId>", sku: "LAVA-LAMP") { position userErrors { code message } } }
 `;

@@ -1,5 +1,5 @@
 -- The partitioned layout (OMNI_EVENTS_LAYOUT=partitioned), applied instead of
--- 0020_events_layout.sql when a schema is created: the events table in range partitions of
+-- 0021_events_layout.sql when a schema is created: the events table in range partitions of
 -- the global position, so that old ranges can be detached, archived and vacuumed on their
 -- own (docs/SCALING.md step 3, docs/decisions/2026-12-06-partitioned-events.md).
 --

@@ -74,8 +74,12 @@ def error_body(message: str, code: ErrorCode) -> bytes:
     return encode_json({"errors": [{"message": message, "extensions": extensions}]})
 
 
-def bad_request(reason: str, status_code: int = 400) -> Response[bytes]:
+def log_refusal(reason: str) -> None:
     log.warning("refused request %s: %s", request_id(), reason)
+
+
+def bad_request(reason: str, status_code: int = 400) -> Response[bytes]:
+    log_refusal(reason)
     body = error_body(reason, ErrorCode.BAD_REQUEST)
     return Response(body, status_code=status_code, media_type="application/json")
 

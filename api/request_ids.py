@@ -1,6 +1,7 @@
-"""Every HTTP request gets an id: the caller's `X-Request-Id` when it is a sane token, else a
-new one. It is echoed in the response's `X-Request-Id`, and held in a contextvar for the
-request's lifetime so every log line written while serving it carries it (api/server/logs.py).
+"""Every HTTP request and WebSocket connection gets an id: the caller's `X-Request-Id` when it
+is a sane token, else a new one. A request's is echoed in the response's `X-Request-Id`; both
+are held in a contextvar for their lifetime so every log line written while serving them
+carries it (api/server/logs.py).
 With tracing on, the request is also the trace's root span, which carries the id too.
 
 A pure ASGI wrapper around the whole app rather than a Litestar middleware or dependency:
@@ -55,6 +56,9 @@ class RequestIdMiddleware:
             self.server_kind = SpanKind.SERVER
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._connection(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -74,6 +78,16 @@ class RequestIdMiddleware:
                 current_request.reset(token)
             return
         await self._traced(cast("HTTPScope", scope), receive, send_with_id, request_id)
+
+    async def _connection(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket holds one id for its whole life: the errors of its operations carry
+        it (api/graphql/engine/error_format.py), as do the log lines written serving it."""
+        request_id = incoming_request_id(scope["headers"]) or new_request_id()
+        token = current_request.set(RequestIds(request_id, None))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            current_request.reset(token)
 
     async def _traced(
         self, scope: HTTPScope, receive: Receive, send: Send, request_id: str

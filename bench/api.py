@@ -1,3 +1,4 @@
+# Over 300 lines: the API benchmark and its executor comparison share one server harness.
 """api: add-to-cart mutations and myCart queries over HTTP against a real server process,
 at 1, 8 and 32 clients; a plain Litestar JSON endpoint of the same process is the ceiling.
 
@@ -7,17 +8,34 @@ generator runs on the same two cores as the server and PostgreSQL, so all three 
 ratios are what this machine can say. Each simulated client holds one
 keep-alive connection of the lean client in bench/http.py (httpx cost 0.7-1.2 ms of CPU
 per request, more than the server's /ping, and capped /ping at ~850/s with 32 clients).
+
+Last, the executor decision (issue 18 item 2): myCart with compiled plans against
+graphql-core's own execution, over HTTP (two servers, alternating rounds) and in process
+(the fastest of interleaved rounds).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import time
+from dataclasses import replace
 from itertools import count
+from pathlib import Path
+from uuid import uuid4
+
+import msgspec
 
 from adapters.settings import Settings
 from api.auth import Principal, Role, TokenService
-from bench.common import Rate, ratio_line, timed_workers
-from bench.harness.server_process import running_server
+from api.graphql.context import RequestContext
+from api.graphql.engine.execution import GraphQLExecutor
+from api.graphql.engine.storable import StorableTextExecutor
+from api.graphql.schema import schema as api_schema
+from api.server.composition import build_services
+from bench.common import Rate, median, ratio_line, timed_workers
+from bench.harness.server_process import drop_schema, running_server
 from bench.http import Connection
 
 SECRET = "bench-secret-of-at-least-thirty-two-bytes"
@@ -44,6 +62,9 @@ CART_LINES = 5  # the issue's cart read: five lines
 
 # (label, projections in a worker process of their own)
 LAYOUTS = (("one process (omni serve)", False), ("API process + projection worker", True))
+LIBRARY = "bench.baseline_app:library_execution"  # graphql-core's execute, no compiled plans
+EXECUTOR_ROUNDS = 8  # pairs of short rounds, one per server: the two cores are shared
+IN_PROCESS_ROUNDS, IN_PROCESS_READS = 7, 300
 
 
 async def run(settings: Settings, seconds: float) -> list[str]:
@@ -60,7 +81,122 @@ async def run(settings: Settings, seconds: float) -> list[str]:
         ) as base:
             lines.append(f"api: {label}, {workers} API worker(s): requests/s over HTTP (p50, p99)")
             lines += await _measure(base, seconds)
+    return lines + await _plans_against_library(settings, seconds, overrides)
+
+
+async def _plans_against_library(
+    settings: Settings, seconds: float, overrides: dict[str, str]
+) -> list[str]:
+    """Issue 18 item 2: compiled plans stay only if they pay >= 20% on the 5-line cart read.
+    Two servers side by side, one answering through graphql-core's `execute` alone, read in
+    short alternating rounds: each pair of rounds meets the same load from the rest of the
+    machine, and the median of the pairs' ratios is what is reported."""
+    customer = TokenService(SECRET).mint(Principal(role=Role.CUSTOMER, subject="cust-bench"))
+    schema = f"srv_{uuid4().hex[:10]}"
+    async with (
+        running_server(settings, os.environ, schema=schema, **overrides) as plans,
+        running_server(settings, os.environ, factory=LIBRARY, **overrides) as library,
+    ):
+        for base in (plans, library):
+            setup = await Connection.open(base)
+            await five_line_cart(setup, customer)
+            await setup.close()
+            await _reads(base, 8, 1.0, customer)  # warm: documents, plans, pool, caches
+        lines = [
+            f"api: myCart, compiled plans against graphql-core's execution ({EXECUTOR_ROUNDS}"
+            " alternating pairs of rounds; medians of the rounds and of the pairs' ratios)"
+        ]
+        for clients in (1, 8, 32):
+            pairs = []
+            for _ in range(EXECUTOR_ROUNDS):
+                with_plans = await _reads(plans, clients, seconds / 4, customer)
+                without = await _reads(library, clients, seconds / 4, customer)
+                pairs.append((with_plans, without))
+            lines += _compared(clients, pairs)
+        lines += await _in_process(settings, schema, customer)
+    await drop_schema(settings, schema)
     return lines
+
+
+async def _in_process(settings: Settings, schema: str, customer: str) -> list[str]:
+    """The same read executed in this process, by the engine with plans and without, on the
+    served schema: CPU per execution (this process's, asyncpg's client side included, no
+    HTTP), the fastest of interleaved rounds, which load from elsewhere can only slow."""
+    services = await build_services(msgspec.structs.replace(settings, secret_key=SECRET), schema)
+    headers = {"authorization": f"Bearer {customer}"}
+    executors = {"plans": GraphQLExecutor(api_schema), "graphql-core": GraphQLExecutor(api_schema)}
+    library = executors["graphql-core"]
+    library._context_class = StorableTextExecutor
+    prepared = library._prepare(MY_CART)
+    library._documents[MY_CART] = replace(prepared, plans=dict.fromkeys(prepared.plans))
+    fastest = dict.fromkeys(executors, float("inf"))
+    try:
+        for _ in range(IN_PROCESS_ROUNDS):
+            for name, executor in executors.items():
+                started = time.process_time()
+                for _ in range(IN_PROCESS_READS):
+                    context = RequestContext(services, headers)
+                    answer = await executor.run(MY_CART, None, None, None, context)
+                    assert "errors" not in answer.body, answer.body
+                used = (time.process_time() - started) / IN_PROCESS_READS
+                fastest[name] = min(fastest[name], used)
+    finally:
+        await services.database.close()
+    with_plans, without = fastest["plans"], fastest["graphql-core"]
+    return [
+        f"  in process, fastest of {IN_PROCESS_ROUNDS} rounds of {IN_PROCESS_READS}: plans"
+        f" {with_plans * 1e6:,.0f} us CPU/read, graphql-core {without * 1e6:,.0f} us CPU/read",
+        ratio_line(
+            "myCart in-process CPU per read, graphql-core / plans", without / with_plans, 1.2
+        ),
+    ]
+
+
+def _compared(clients: int, pairs: list[tuple[tuple[float, float], ...]]) -> list[str]:
+    """Each pair is ((req/s, server CPU us per read) with plans, the same without)."""
+    rates = [median([pair[side][0] for pair in pairs]) for side in (0, 1)]
+    cpus = [median([pair[side][1] for pair in pairs]) for side in (0, 1)]
+    faster = median([plans[0] / without[0] for plans, without in pairs])
+    cheaper = median([without[1] / plans[1] for plans, without in pairs])
+    return [
+        f"  c={clients:2d} myCart: plans {rates[0]:,.0f} req/s {cpus[0]:,.0f} us CPU/read;"
+        f" graphql-core {rates[1]:,.0f} req/s {cpus[1]:,.0f} us CPU/read",
+        ratio_line(f"myCart req/s, plans / graphql-core at c={clients}", faster, 1.2),
+        ratio_line(f"myCart CPU per read, graphql-core / plans at c={clients}", cheaper, 1.2),
+    ]
+
+
+async def _reads(base: str, clients: int, seconds: float, customer: str) -> tuple[float, float]:
+    """myCart from `clients` clients: req/s, and the server's CPU microseconds per read."""
+    connections = [await Connection.open(base) for _ in range(clients)]
+    server = _listening_pid(int(base.rsplit(":", 1)[1]))
+
+    async def my_cart(worker: int) -> int:
+        await gql(connections[worker], MY_CART, customer)
+        return 1
+
+    before = _cpu_seconds(server)
+    rate = await timed_workers(clients, seconds, my_cart)
+    used = _cpu_seconds(server) - before
+    for connection in connections:
+        await connection.close()
+    return rate.per_second, used / max(rate.operations, 1) * 1e6
+
+
+def _listening_pid(port: int) -> int:
+    """The process serving `port` (one uvicorn worker: the server itself)."""
+    found = subprocess.run(
+        ["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True, check=True
+    )
+    match = re.search(r"pid=(\d+)", found.stdout)
+    assert match is not None, found.stdout
+    return int(match.group(1))
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process, from /proc (fields 14 and 15 of its stat line)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _measure(base: str, seconds: float) -> list[str]:

@@ -19,6 +19,8 @@ class ErrorCode(enum.StrEnum):
     STALE_READ = "STALE_READ"  # a read model had not reached the requested position in time
     PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
     BAD_REQUEST = "BAD_REQUEST"  # an HTTP request the API cannot read: not UTF-8, not JSON...
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"  # the document is not GraphQL
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"  # the schema's rules refuse it
     INTERNAL_ERROR = "INTERNAL_ERROR"  # a bug, logged with its traceback: never a refusal
     # Shared
     NOT_FOUND = "NOT_FOUND"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -38,8 +39,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Programs set aside for lack of a program (tests/machine_tools.py), and how many
+    operations the plans' differential check saw (tests/plan_shadow.py), when a test of this
+    run loaded it."""
     for line in machine_tools.summary_lines(config):
         terminalreporter.write_line(line, yellow=True)
+    shadow = sys.modules.get("tests.plan_shadow")
+    line = shadow.summary(shadow.SEEN_IN_THIS_RUN) if shadow is not None else None
+    if line is not None:
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

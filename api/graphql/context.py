@@ -140,6 +140,12 @@ class RequestContext:
         return CHANNELS_BY_ROLE.get(caller.role) or caller.channel
 
     @cached_property
+    def minted_at(self) -> float:
+        """When this request's tokens are minted: once per request, so a field asked twice (an
+        alias, or the tests' second executor) mints the same token."""
+        return time.time()
+
+    @cached_property
     def correlation_id(self) -> UUID:
         raw = self._header("x-correlation-id")
         try:

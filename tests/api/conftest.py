@@ -1,9 +1,11 @@
-"""The real app, in process, on a fresh schema with the demo catalog and stock."""
+"""The real app, in process, on a fresh schema with the demo catalog and stock; every
+operation a test sends through a compiled plan is also answered by graphql-core and compared
+(tests/plan_shadow.py)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +21,22 @@ from adapters.settings import Settings
 from api.auth import Principal, Role, StaffRole, TokenService
 from api.server.app import create_app
 from domain.values import Channel
+from tests.plan_shadow import SEEN_IN_THIS_RUN, PlanShadow
+
+
+@pytest.fixture(autouse=True)
+def plans_answer_as_graphql_core_does() -> Iterator[PlanShadow]:
+    """The test fails when a plan answered otherwise than graphql-core, or an operation fell
+    back to graphql-core with nothing plans leave to it."""
+    shadow = PlanShadow()
+    shadow.install()
+    try:
+        yield shadow
+    finally:
+        shadow.uninstall()
+    SEEN_IN_THIS_RUN.merge(shadow.seen)
+    problems = shadow.seen.problems()
+    assert not problems, "\n\n".join(problems)
 
 
 @dataclass

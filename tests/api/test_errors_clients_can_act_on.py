@@ -116,7 +116,11 @@ async def test_a_database_outage_is_retryable_and_logged_once_as_a_warning(
     for answer in answers:
         assert answer.status_code == 503, answer.text
         [error] = answer.json()["errors"]
-        assert error["extensions"] == {"code": "UNAVAILABLE", "retryable": True}
+        assert error["extensions"] == {
+            "code": "UNAVAILABLE",
+            "retryable": True,
+            "requestId": answer.headers["x-request-id"],  # a server-side error: find its log
+        }
         assert answer.headers["retry-after"] == "1"
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert [(r.levelname, r.name) for r in warnings] == [("WARNING", "adapters.postgres.outage")]

@@ -15,6 +15,7 @@ import pytest
 
 from adapters.settings import Settings
 from bench.harness.server_process import ROOT, running_server
+from tests.plan_shadow import SHADOWED_APP, read_log
 
 SMALL_DAY = ["--customers", "12", "--speed", "8000", "--seed", "7"]
 
@@ -91,10 +92,19 @@ async def test_the_showcase_customer_shows_every_channel_in_one_timeline(
 async def test_against_a_server_on_the_real_clock_it_says_what_it_cannot_simulate(
     settings: Settings, tmp_path: Path
 ) -> None:
-    async with running_server(settings, os.environ, OMNI_SEED_DEMO="true") as base:
+    shadow_log = tmp_path / "plans-against-graphql-core.jsonl"
+    async with running_server(
+        settings,
+        os.environ,
+        factory=SHADOWED_APP,
+        OMNI_SEED_DEMO="true",
+        OMNI_TEST_SHADOW_LOG=str(shadow_log),
+    ) as base:
         code, output = await omni_simulate(settings, tmp_path, "--url", base)
     report = json.loads((tmp_path / "report.json").read_text())
     found = figures(report)
+    seen = read_log(str(shadow_log))  # the simulator's documents, through plans and graphql-core
+    assert seen.problems() == [] and len(seen.compared) >= 10, seen.left_to_graphql_core
 
     assert report["mode"] == "real clock" and report["errors"] == []
     assert {name: p for name, p in found.items() if p[0] != p[1]} == {}, output

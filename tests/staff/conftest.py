@@ -18,6 +18,7 @@ from adapters.settings import Settings
 from bench.harness.browser import CHROMIUM_FLAGS, HOW_TO_ENABLE, chromium_executable
 from bench.harness.server_process import drop_schema, free_port, running_server
 from bench.harness.staff_shop import Shop
+from tests.plan_shadow import SHADOWED_APP, read_log
 
 SECRET = "staff-pages-secret-for-the-browser-tests"
 SET_ASIDE = pytest.StashKey[int]()
@@ -83,14 +84,27 @@ class StaffServer:
 
 
 @pytest_asyncio.fixture(scope="module")
-async def staff_server(settings: Settings, chromium: str) -> AsyncIterator[StaffServer]:
+async def staff_server(
+    settings: Settings, chromium: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[StaffServer]:
+    """The server compares every operation the pages send through a plan with graphql-core's
+    answer (tests/plan_shadow.py); the module fails if any differed."""
     schema, port = f"staff_{uuid4().hex[:10]}", free_port()
+    shadow_log = str(tmp_path_factory.mktemp("shadow") / "plans-against-graphql-core.jsonl")
     try:
         async with running_server(
-            settings, os.environ, port=port, schema=schema, **SERVER_SETTINGS
+            settings,
+            os.environ,
+            port=port,
+            schema=schema,
+            factory=SHADOWED_APP,
+            OMNI_TEST_SHADOW_LOG=shadow_log,
+            **SERVER_SETTINGS,
         ) as base:
             shop = Shop(base, SECRET)
             yield StaffServer(base, schema, port, shop, settings)
             await shop.close()
     finally:
         await drop_schema(settings, schema)
+    problems = read_log(shadow_log).problems()
+    assert problems == [], "\n\n".join(problems)

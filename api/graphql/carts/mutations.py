@@ -32,8 +32,9 @@ class CartPayload(Payload):
         # Minted only when asked for: signing is most of a small mutation's own work.
         if not self.held_by_guest or self.cart_id is None:
             return None
-        channel = info.context.shopper_channel  # the token keeps the cart's channel
-        return info.context.services.tokens.mint_guest(self.cart_id, time.time(), channel)
+        context = info.context
+        channel = context.shopper_channel  # the token keeps the cart's channel
+        return context.services.tokens.mint_guest(self.cart_id, context.minted_at, channel)
 
     @strawberry.field(description="The cart after this change (waits until it is readable).")
     async def cart(self, info: Info) -> Cart | None:

@@ -43,7 +43,9 @@ class CustomerData:
         f"without a token, for {EXPORT_LINK_SECONDS // 60} minutes; it names this customer only."
     )
     def download_url(self, info: Info) -> str:
-        link, _ = info.context.services.tokens.mint_export_link(self.customer_id, time.time())
+        link, _ = info.context.services.tokens.mint_export_link(
+            self.customer_id, info.context.minted_at
+        )
         return f"{DOWNLOAD_PATH}?token={quote(link)}"
 
     @strawberry.field(description="When a link asked for now stops working.")

@@ -1,7 +1,7 @@
-"""The /graphql routes: POST through our executor (execution.py, http.py); GraphiQL (GET,
-outside production) from files in the package; subscriptions (WebSocket,
-graphql-transport-ws) through strawberry's controller, with the same context, limits and
-error masking (schema.py)."""
+"""The /graphql routes: POST and GET through our executor (execution.py, http.py); GraphiQL
+(a GET that accepts text/html and carries no query, outside production) from files in the
+package; subscriptions (WebSocket, graphql-transport-ws) through strawberry's controller,
+with the same context, limits and error pipeline (schema.py, error_format.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from litestar import MediaType, Request, WebSocket, get
+from litestar import Request, WebSocket, get, post
 from litestar.background_tasks import BackgroundTasks
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -21,7 +21,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from adapters.settings import Settings
 from api.graphql.context import RequestContext
-from api.graphql.engine.http import graphql_post_handler
+from api.graphql.engine.http import GraphQLHttp
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
@@ -43,10 +43,33 @@ def _plain_response() -> Response[Any]:
 GRAPHIQL = Path(__file__).parent / "graphiql"
 
 
-@get("/graphql", media_type=MediaType.HTML, include_in_schema=False, cache=False)
-async def graphiql_page() -> bytes:
+def graphiql_page() -> Response[bytes]:
     """GraphiQL, from files in the package: it works on a machine with no internet."""
-    return (GRAPHIQL / "index.html").read_bytes()
+    page = (GRAPHIQL / "index.html").read_bytes()
+    return Response(page, media_type="text/html", headers={"vary": "Accept"})
+
+
+def wants_graphiql(request: Request[Any, Any, Any]) -> bool:
+    """A browser opening /graphql: it accepts HTML and asks no query."""
+    params = request.query_params
+    asks = "query" in params or "extensions" in params
+    return not asks and "text/html" in request.headers.get("accept", "")
+
+
+def http_routes(schema: Schema, production: bool, tracer: Tracer | None) -> list[Any]:
+    http = GraphQLHttp(schema, tracer)
+
+    @post("/graphql", include_in_schema=False)
+    async def graphql_post(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
+        return await http.post(request, state)
+
+    @get("/graphql", include_in_schema=False, cache=False)
+    async def graphql_get(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
+        if not production and wants_graphiql(request):
+            return graphiql_page()
+        return await http.get(request, state)
+
+    return [graphql_post, graphql_get]
 
 
 def graphql_handlers(schema: Schema, settings: Settings, tracer: Tracer | None = None) -> list[Any]:
@@ -81,8 +104,7 @@ def graphql_handlers(schema: Schema, settings: Settings, tracer: Tracer | None =
             except RecursionError:
                 raise json.JSONDecodeError("nested too deeply", "", 0) from None
 
-    handlers = [Subscriptions, graphql_post_handler(schema, "/graphql", tracer)]
+    handlers = [Subscriptions, *http_routes(schema, settings.production, tracer)]
     if not settings.production:
-        static = create_static_files_router(path="/graphiql", directories=[GRAPHIQL])
-        handlers += [graphiql_page, static]
+        handlers.append(create_static_files_router(path="/graphiql", directories=[GRAPHIQL]))
     return handlers

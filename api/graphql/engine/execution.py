@@ -10,7 +10,6 @@ are the ones this API needs, done once per document instead of per request.
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,33 +29,41 @@ from strawberry import Schema
 from strawberry.utils.await_maybe import await_maybe
 
 from api.graphql.context import RequestContext, StaleRead
-from api.graphql.engine.error_format import as_client_error, formatted
+from api.graphql.engine.error_format import (
+    execution_error,
+    parse_failure,
+    request_failure,
+    validation_failure,
+)
 from api.graphql.engine.fast_fields import FastLeafExecutor
 from api.graphql.engine.plan_run import PlanRun
 from api.graphql.engine.plans import Plan, compile_plan
 from api.graphql.engine.tracing import ResolverSpans, operation_span
 from api.graphql.engine.validation import MAX_TOKENS, validate_in_order
-from api.graphql.errors import Unavailable
+from domain.errors import ErrorCode
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
-
-log = logging.getLogger("omnicommerce.graphql")
 
 MAX_CACHED_DOCUMENTS = 1000
 MAX_PERSISTED_QUERIES = 10_000
 
 
 class RequestError(Exception):
-    """The request is not a GraphQL request this endpoint serves (HTTP 400)."""
+    """The request is not a GraphQL request this endpoint serves (HTTP 400), or not with this
+    method (HTTP 405: a mutation over GET)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A document parsed and validated once, or the errors that refuse it."""
+    """A document parsed and validated once, or the errors that refuse it (as sent)."""
 
     document: DocumentNode | None
-    errors: tuple[GraphQLError, ...] = ()
+    errors: tuple[dict[str, Any], ...] = ()
     operations: Mapping[str | None, OperationType] = field(default_factory=dict)
     plans: Mapping[str | None, Plan | None] = field(default_factory=dict)
 
@@ -66,6 +73,11 @@ class Answer:
     body: dict[str, Any]
     status: int = 200
     operation: str = "anonymous"
+    # Refused before execution (parse, validation, variables): the spec's "request error",
+    # answered 400 and without `data` in application/graphql-response+json.
+    request_error: bool = False
+    # A query (not a mutation) answered without errors: GET may let caches keep it.
+    cacheable: bool = False
 
 
 class LRU(OrderedDict[str, Any]):
@@ -96,22 +108,24 @@ class GraphQLExecutor:
         operation_name: str | None,
         extensions: dict[str, Any] | None,
         context: RequestContext,
+        method: str = "POST",
     ) -> Answer:
         query = self._query_text(query, extensions)
         if query is None:
             return _persisted_query_not_found()
         prepared = self._prepare(query)
         if prepared.document is None:
-            return Answer({"data": None, "errors": [e.formatted for e in prepared.errors]})
+            return Answer({"data": None, "errors": list(prepared.errors)}, request_error=True)
         operation_name, operation = _operation(prepared, operation_name)
-        if operation is OperationType.SUBSCRIPTION:
-            raise RequestError("subscriptions are not allowed over POST: use the WebSocket")
+        _require_allowed(operation, method)
         if self._tracer is None:
             result = await self._execute(prepared, variables, operation_name, context)
         else:
             with operation_span(self._tracer, prepared.document, operation, operation_name):
                 result = await self._execute(prepared, variables, operation_name, context)
-        return _answer(result, context, operation_name)
+        answer = _answer(result, context, operation_name)
+        answer.cacheable = operation is OperationType.QUERY and "errors" not in answer.body
+        return answer
 
     async def _execute(
         self,
@@ -189,10 +203,10 @@ def _parse_and_validate(query: str, graphql_schema: Any) -> Prepared:
     try:
         document = parse(query, max_tokens=MAX_TOKENS)
     except GraphQLError as error:
-        return Prepared(None, (error,))
+        return Prepared(None, (parse_failure(error),))
     errors = validate_in_order(graphql_schema, document)
     if errors:
-        return Prepared(None, tuple(errors))
+        return Prepared(None, tuple(validation_failure(error) for error in errors))
     definitions = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     operations = {(d.name.value if d.name else None): d.operation for d in definitions}
     plans = {
@@ -207,25 +221,36 @@ def _operation(prepared: Prepared, name: str | None) -> tuple[str | None, Operat
     operations = prepared.operations
     if name is None and len(operations) == 1:
         return next(iter(operations.items()))
-    if name not in operations:
+    if name is None:
         raise RequestError(
-            f"Unknown operation named '{name}'." if name else "Can't get GraphQL operation type"
+            "The document holds several operations: name the one to run in operationName."
         )
+    if name not in operations:
+        raise RequestError(f"Unknown operation named '{name}'.")
     return name, operations[name]
+
+
+def _require_allowed(operation: OperationType, method: str) -> None:
+    if operation is OperationType.SUBSCRIPTION:
+        raise RequestError(f"subscriptions are not allowed over {method}: use the WebSocket")
+    if operation is OperationType.MUTATION and method != "POST":
+        raise RequestError(f"mutations are not allowed over {method}: use POST", 405)
 
 
 def _answer(result: ExecutionResult, context: RequestContext, name: str | None) -> Answer:
     body: dict[str, Any] = {"data": result.data}
     errors, unavailable = [], False
     for error in result.errors or ():
-        shown = as_client_error(error.original_error, context.services.database.outage)
-        unavailable = unavailable or isinstance(shown, Unavailable)
-        _log(error, shown)
-        errors.append(formatted(error, shown))
+        shown, outage = execution_error(error, context.services.database.outage)
+        unavailable = unavailable or outage
+        errors.append(shown)
     errors += [_stale(read) for read in context.stale_reads]
     if errors:
         body["errors"] = errors
-    return Answer(body, 503 if unavailable else 200, name or "anonymous")
+    # Variables that cannot be coerced: nothing ran, no error has a path.
+    refused = result.data is None and bool(result.errors)
+    refused = refused and all(e.path is None for e in result.errors or ())
+    return Answer(body, 503 if unavailable else 200, name or "anonymous", refused)
 
 
 def _stale(read: StaleRead) -> dict[str, Any]:
@@ -253,20 +278,6 @@ def _stale(read: StaleRead) -> dict[str, Any]:
     }
 
 
-def _log(error: GraphQLError, shown: Any) -> None:
-    """A bug with its traceback; a refusal at INFO. (An outage was reported by the Outage.)"""
-    original = error.original_error
-    if original is None or isinstance(original, GraphQLError) or isinstance(shown, Unavailable):
-        return
-    if shown is None:
-        log.error("internal error at %s", error.path, exc_info=original)
-    else:
-        log.info("refused at %s: %s", error.path, shown)
-
-
 def _persisted_query_not_found() -> Answer:
-    error = {
-        "message": "PersistedQueryNotFound",
-        "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"},
-    }
+    error = request_failure("PersistedQueryNotFound", ErrorCode.PERSISTED_QUERY_NOT_FOUND)
     return Answer({"data": None, "errors": [error]})

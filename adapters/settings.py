@@ -50,6 +50,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Connections per process: about the requests served at once plus one per projection
     # runner. With 10, 32 clients queued for connections (p90 70-83 ms against 42-46 at 30).
     pool_size: AtLeastOne = 32
+    # The layout of the events table, chosen when a schema is created (adapters/postgres/
+    # layout.py): "partitioned" puts it in range partitions of the global position.
+    events_layout: Literal["plain", "partitioned"] = "plain"
+    # Partitioned layout: positions per partition, and how many partitions the scheduler's
+    # rule keeps ready past the head (rows past the last one land in a default partition).
+    events_partition_size: AtLeastOne = 10_000_000
+    events_partitions_ahead: AtLeastOne = 2
     run_projections: bool = True
     run_scheduler: bool = True
     # Seconds between two firings of the time-driven rules by the service's scheduler.

@@ -16,12 +16,24 @@ the systems at one concurrency are interleaved over 2 rounds and each figure sum
 (c) the eventsourcing library's `Application.save()` on its PostgreSQL persistence, one thread
           per worker (its API is synchronous), each saving its aggregate with one new event.
 
+(p) ours, partitioned: (b) in the partitioned layout of the events table
+          (OMNI_EVENTS_LAYOUT=partitioned, partitions of 1,000 events: bench/common.py), where
+          each append also moves its stream's version in `streams`.
+
 Then three-event commands (three streams in one append, like a checkout): (a) as one
-three-row multi-VALUES INSERT, and (b).
+three-row multi-VALUES INSERT, (b), and (b) partitioned. The ratios partitioned / plain are
+judged against 0.9: past 10% slower, the partitioned layout stays opt-in. Throughput on a
+shared machine drifts by more than that, so the two layouts are also compared by the
+server's CPU per command, (b) on one connection (the backend's CPU time from /proc, when
+the server runs here), against 1.1.
+
+Then personal data sealed against plain (bench/personal_data.py), in the layout
+OMNI_EVENTS_LAYOUT sets (plain by default).
 
 `--profile` runs, instead, the steps from (a) to (b) one at a time: (a); (s); (o) `omni_append`
 alone, the statement of keyed and several-stream commands, with one event; (q) ours without
-the post-commit NOTIFY; (b); and the Python side of (b) without a database.
+the post-commit NOTIFY; (b); and the Python side of (b) without a database; then (s) and (o)
+in the partitioned layout.
 """
 
 from __future__ import annotations
@@ -36,15 +48,17 @@ from uuid import uuid4
 from eventsourcing.domain import Aggregate, event
 
 from adapters.codec import EventCodec
-from adapters.postgres.store import APPEND, APPEND_ONE, PostgresEventStore, encode_context
+from adapters.postgres.store import APPEND, PostgresEventStore, encode_context
 from adapters.settings import Settings
 from bench import personal_data
 from bench.common import (
     Rate,
     eventsourcing_application_class,
     fresh_database,
+    in_layout,
     libpq_environment,
     ratio_line,
+    server_cpu_seconds,
     timed_workers,
 )
 from domain.values import Channel, Context, Money
@@ -95,6 +109,7 @@ SYSTEMS = {
     "sql": "(s) ours' SQL only",
     "ours": "(b) omnicommerce append",
     "es": "(c) eventsourcing save()",
+    "ours-p": "(p) ours, partitioned",
 }
 PROFILE = {
     "raw": "(a) raw INSERT",
@@ -102,13 +117,25 @@ PROFILE = {
     "omni": "(o) omni_append SQL only",
     "quiet": "(q) ours without NOTIFY",
     "ours": "(b) omnicommerce append",
+    "sql-p": "(s) ours' SQL only, partitioned",
+    "omni-p": "(o) omni_append only, partitioned",
 }
-THREE = {"raw3": "(a) raw 3-row INSERT", "ours3": "(b) ours, 3 streams"}
+THREE = {
+    "raw3": "(a) raw 3-row INSERT",
+    "ours3": "(b) ours, 3 streams",
+    "ours3-p": "(p) ours, 3 streams, partitioned",
+}
+# Past 10% slower on append, the partitioned layout stays opt-in (issue 23).
+PARTITIONED_TARGET = 0.9
+SERVER_CPU_COMMANDS, SERVER_CPU_ROUNDS = 2_000, 3
 ROUNDS = 2  # each figure sums this many interleaved runs of seconds / ROUNDS
 WARMUP = 3  # untimed commands per worker first: connections open, statements prepared
 
 
 async def run(settings: Settings, seconds: float, profile: bool = False) -> list[str]:
+    # Sealed against plain appends in the layout the environment sets (OMNI_EVENTS_LAYOUT).
+    personal = in_layout(settings, settings.events_layout)
+    settings = in_layout(settings, "plain")  # the runners of the partitioned layout set it
     if profile:
         return await _profile(settings, seconds)
     lines = [
@@ -123,7 +150,7 @@ async def run(settings: Settings, seconds: float, profile: bool = False) -> list
         lines += await _measure(settings, THREE, concurrency, seconds, rates)
     lines.append("append: Python side of one ours append, no database (one task)")
     lines += await _python_side()
-    lines += await personal_data.append_lines(settings, seconds)
+    lines += await personal_data.append_lines(personal, seconds)
 
     lines.append("append: ratios (commands/s)")
     for concurrency in CONCURRENCIES:
@@ -150,7 +177,76 @@ async def run(settings: Settings, seconds: float, profile: bool = False) -> list
                 None,
             ),
         ]
+    lines.append("append: partitioned layout / plain (commands/s)")
+    for concurrency in CONCURRENCIES:
+        for partitioned, plain, what in (
+            ("ours-p", "ours", "1 stream"),
+            ("ours3-p", "ours3", "3 streams"),
+        ):
+            lines.append(
+                ratio_line(
+                    f"{what}: partitioned / plain at c={concurrency}",
+                    rates[partitioned, concurrency].per_second
+                    / rates[plain, concurrency].per_second,
+                    PARTITIONED_TARGET,
+                )
+            )
+    return lines + await _server_cpu_by_layout(settings)
+
+
+async def _server_cpu_by_layout(settings: Settings) -> list[str]:
+    """Each layout's server CPU per command, one and three streams: the least of
+    SERVER_CPU_ROUNDS interleaved runs, so a busy neighbour inflates neither side."""
+    kinds = [(layout, streams) for streams in (1, 3) for layout in ("plain", "partitioned")]
+    runs: dict[tuple[str, int], list[float]] = {kind: [] for kind in kinds}
+    for _ in range(SERVER_CPU_ROUNDS):
+        for layout, streams in kinds:
+            used = await _server_cpu(in_layout(settings, layout), streams)
+            if used is None:
+                return ["append: server CPU per command not measured (the server is elsewhere)"]
+            runs[layout, streams].append(used)
+    least = {kind: min(values) for kind, values in runs.items()}
+    lines = [
+        f"append: server CPU per command, one connection (least of {SERVER_CPU_ROUNDS} "
+        f"interleaved runs of {SERVER_CPU_COMMANDS:,})"
+    ]
+    for streams in (1, 3):
+        plain, partitioned = least["plain", streams], least["partitioned", streams]
+        lines += [
+            f"  {streams} stream(s): plain {plain * 1e6:6.1f} us, partitioned "
+            f"{partitioned * 1e6:6.1f} us",
+            ratio_line(
+                f"{streams} stream(s): partitioned / plain server CPU",
+                partitioned / plain,
+                1 / PARTITIONED_TARGET,
+                higher_is_better=False,
+            ),
+        ]
     return lines
+
+
+async def _server_cpu(settings: Settings, streams: int) -> float | None:
+    """Server CPU seconds per (b) command of `streams` streams, on a pool of one connection."""
+    async with fresh_database(settings, pool_size=1) as database:
+        store = database.store
+        pid = await database.pool.fetchval("SELECT pg_backend_pid()")
+        baskets = [Basket() for _ in range(streams)]
+        await store.append([e for b in baskets for e in b.collect_events()], CONTEXT)
+
+        async def command() -> None:
+            for basket in baskets:
+                basket.add("RETRO-CLOCK", PRICE)
+            await store.append([e for b in baskets for e in b.collect_events()], CONTEXT)
+
+        for _ in range(WARMUP):
+            await command()
+        before = server_cpu_seconds(pid)
+        for _ in range(SERVER_CPU_COMMANDS):
+            await command()
+        after = server_cpu_seconds(pid)
+    if before is None or after is None:
+        return None
+    return (after - before) / SERVER_CPU_COMMANDS
 
 
 async def _profile(settings: Settings, seconds: float) -> list[str]:
@@ -223,11 +319,12 @@ async def _sql_only(settings: Settings, concurrency: int, seconds: float) -> Rat
     versions = [0] * concurrency
     async with fresh_database(settings, pool_size=concurrency) as database:
         pool = database.pool
+        one_event = database.store.statements.one_event
 
         async def append(worker: int) -> int:
             versions[worker] += 1
             inserted = await pool.fetch(
-                APPEND_ONE,
+                one_event,
                 stream_ids[worker],
                 versions[worker],
                 row.topic,
@@ -360,6 +457,17 @@ async def _quiet(settings: Settings, concurrency: int, seconds: float) -> Rate:
     return await _ours(settings, concurrency, seconds, notify=False)
 
 
+def _partitioned(
+    runner: Callable[[Settings, int, float], Awaitable[Rate]],
+) -> Callable[[Settings, int, float], Awaitable[Rate]]:
+    """`runner` in a fresh schema of the partitioned layout."""
+
+    async def run(settings: Settings, concurrency: int, seconds: float) -> Rate:
+        return await runner(in_layout(settings, "partitioned"), concurrency, seconds)
+
+    return run
+
+
 RUNNERS: dict[str, Callable[[Settings, int, float], Awaitable[Rate]]] = {
     "raw": _raw,
     "sql": _sql_only,
@@ -369,6 +477,10 @@ RUNNERS: dict[str, Callable[[Settings, int, float], Awaitable[Rate]]] = {
     "ours3": _ours3,
     "omni": _omni_append_only,
     "quiet": _quiet,
+    "ours-p": _partitioned(_ours),
+    "ours3-p": _partitioned(_ours3),
+    "sql-p": _partitioned(_sql_only),
+    "omni-p": _partitioned(_omni_append_only),
 }
 
 
@@ -393,7 +505,7 @@ async def _python_side(rounds: int = 20_000) -> list[str]:
         encode_context(CONTEXT)
     encode = (time.perf_counter() - started) / rounds
 
-    store = PostgresEventStore(cast(Any, _StubPool()))
+    store = PostgresEventStore(cast(Any, _StubPool()), layout="plain")
     started = time.perf_counter()
     for _ in range(rounds):
         await store.append(events, CONTEXT)

@@ -4,14 +4,18 @@ eventsourcing library configured against the same server."""
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import uuid4
+
+import msgspec
 
 from adapters.postgres.database import Database, server_for
 from adapters.postgres.pool import connect
@@ -88,6 +92,19 @@ async def timed_workers(
     return Rate(done, time.perf_counter() - started, latencies, time.process_time() - cpu)
 
 
+def server_cpu_seconds(backend_pid: int) -> float | None:
+    """CPU time (user + system) so far of a PostgreSQL backend process; None unless the
+    server runs on this machine (its /proc entry names postgres)."""
+    process = Path(f"/proc/{backend_pid}")
+    try:
+        if b"postgres" not in (process / "cmdline").read_bytes():
+            return None
+        fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def ratio_line(
     label: str, value: float, target: float | None, higher_is_better: bool = True
 ) -> str:
@@ -101,6 +118,22 @@ def ratio_line(
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+# The partitioned layout in benchmarks: partitions of 1,000 events, 21 ready at the start, so
+# that a run's events cross partition bounds and a stream spans about as many partitions as it
+# would in a store of 200 M events in the default partitions of 10 M.
+BENCH_PARTITION_SIZE, BENCH_PARTITIONS_AHEAD = 1_000, 21
+
+
+def in_layout(settings: Settings, layout: str) -> Settings:
+    """`settings` whose fresh schemas get the events table in `layout`."""
+    return msgspec.structs.replace(
+        settings,
+        events_layout=layout,
+        events_partition_size=BENCH_PARTITION_SIZE,
+        events_partitions_ahead=BENCH_PARTITIONS_AHEAD,
+    )
 
 
 @asynccontextmanager

@@ -77,7 +77,7 @@ async def steady(store: PostgresEventStore, seconds: float, rate: float) -> dict
 
 async def main(dsn: str, schema: str, mode: str, seconds: float, rate: float) -> bytes:
     pool = await create_pool(dsn, schema=schema, min_size=2, max_size=CEILING_WORKERS)
-    store = PostgresEventStore(pool)
+    store = await PostgresEventStore.on_pool(pool)
     await store.start_listening(functools.partial(connect, dsn, schema=schema))
     try:
         result = await (

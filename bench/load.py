@@ -13,6 +13,12 @@ Figures are medians of interleaved loads (short, long, long + tail, short, ...):
 Those loads go through a store that did not write the streams, as another process would: from
 the stored snapshot. The process that saved an aggregate also remembers its latest state and
 reads only the events after it; those warm loads are shown too (informational).
+
+Then the same in the partitioned layout of the events table (OMNI_EVENTS_LAYOUT=partitioned),
+in partitions of 1,000 events (bench/common.py), so that these streams span about 20 of them
+as a store of 200 M events would span 20 of 10 M: a stream load looks in every partition
+(they are by position, not stream). The two layouts' loads are interleaved; the ratios
+partitioned / plain close the report (informational).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from typing import Any
 from adapters.postgres.store import PostgresEventStore
 from adapters.settings import Settings
 from bench.append import CONTEXT, PRICE, Basket
-from bench.common import fresh_database, median, ratio_line
+from bench.common import BENCH_PARTITION_SIZE, fresh_database, in_layout, median, ratio_line
 from domain.repository import SNAPSHOT_EVERY, Repository
 
 LOADS = 200
@@ -31,22 +37,38 @@ FULL_REPLAYS = 5
 
 
 async def run(settings: Settings, seconds: float) -> list[str]:
-    async with fresh_database(settings, pool_size=4) as database:
-        writer = Repository(database.store)
-        streams = {
-            "after 10 events": await _written(writer, 10),
-            "after 10,000 events": await _written(writer, 10_000),
-            "after 10,099 events": await _written(writer, 10_099),
-        }
+    async with (
+        fresh_database(in_layout(settings, "plain"), pool_size=4) as database,
+        fresh_database(in_layout(settings, "partitioned"), pool_size=4) as other,
+    ):
+        writers = (Repository(database.store), Repository(other.store))
+        streams = [
+            {
+                "after 10 events": await _written(writer, 10),
+                "after 10,000 events": await _written(writer, 10_000),
+                "after 10,099 events": await _written(writer, 10_099),
+            }
+            for writer in writers
+        ]
         # Only saves remember a state; the same keys, as another process would have.
-        cold_store = PostgresEventStore(database.pool, keys=database.store.keys)
-        timings = await _timed_loads(Repository(cold_store), streams)
-        assert all(cold_store.recent.get(basket.id) is None for basket in streams.values())
-        warm = await _timed_loads(writer, streams)
+        cold = [
+            PostgresEventStore(d.pool, keys=d.store.keys, layout=d.store.layout)
+            for d in (database, other)
+        ]
+        both = await _timed_loads_in_turn([Repository(store) for store in cold], streams)
+        assert all(cold[0].recent.get(basket.id) is None for basket in streams[0].values())
+        warm = await _timed_loads(writers[0], streams[0])
         full = [
-            await _replayed_from_start(database.store, streams["after 10,000 events"])
+            await _replayed_from_start(database.store, streams[0]["after 10,000 events"])
             for _ in range(FULL_REPLAYS)
         ]
+        partitions = await other.pool.fetchval("SELECT count(*) FROM event_partitions")
+    return _report(both[0], warm, full) + _layouts(both, partitions)
+
+
+def _report(
+    timings: dict[str, list[float]], warm: dict[str, list[float]], full: list[float]
+) -> list[str]:
     ms = {name: median(values) * 1000 for name, values in timings.items()}
     warm_ms = {name: median(values) * 1000 for name, values in warm.items()}
     short, long, tail = ms.values()
@@ -63,6 +85,34 @@ async def run(settings: Settings, seconds: float) -> list[str]:
         ratio_line("after 10,000 / after 10", long / short, 2.0, higher_is_better=False),
         ratio_line("after 10,099 / after 10 (worst case)", tail / short, None),
     ]
+
+
+def _layouts(both: list[dict[str, list[float]]], partitions: int) -> list[str]:
+    plain, partitioned = ({k: median(v) * 1000 for k, v in t.items()} for t in both)
+    lines = [
+        f"load: the same loads in the partitioned layout ({partitions} partitions of "
+        f"{BENCH_PARTITION_SIZE:,} events; median of {LOADS}, interleaved with the above)",
+        *(f"  {name:24} {value:8.3f} ms" for name, value in partitioned.items()),
+    ]
+    lines += [
+        ratio_line(f"partitioned / plain, {k}", partitioned[k] / plain[k], None) for k in plain
+    ]
+    return lines
+
+
+async def _timed_loads_in_turn(
+    repositories: list[Repository], streams: list[dict[str, Basket]]
+) -> list[dict[str, list[float]]]:
+    """LOADS loads of each stream through each repository, in turn: drift falls on both."""
+    timings: list[dict[str, list[float]]] = [{name: [] for name in s} for s in streams]
+    for _ in range(LOADS):
+        for repository, mine, times in zip(repositories, streams, timings, strict=True):
+            for name, basket in mine.items():
+                started = time.perf_counter()
+                loaded = await repository.get(basket.id, Basket)
+                times[name].append(time.perf_counter() - started)
+                assert loaded.version == basket.version and loaded.items == basket.items
+    return timings
 
 
 async def _timed_loads(

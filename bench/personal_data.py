@@ -102,10 +102,10 @@ async def _appends(settings: Settings, concurrency: int, seconds: float) -> dict
     """Each worker saves a sealed and a plain command in turn (who goes first alternating),
     so the noise of a shared machine falls on both alike."""
     async with fresh_database(settings, pool_size=concurrency * 2) as database:
-        pool = database.pool
+        pool, layout = database.pool, database.store.layout
         stores = {
-            True: Repository(PostgresEventStore(pool, keys=database.store.keys)),
-            False: Repository(PostgresEventStore(pool, sealing=False)),
+            True: Repository(PostgresEventStore(pool, keys=database.store.keys, layout=layout)),
+            False: Repository(PostgresEventStore(pool, sealing=False, layout=layout)),
         }
         visits = {
             sealing: [Visit(customer_id=f"cust-{uuid4().hex[:8]}") for _ in range(concurrency)]
@@ -140,16 +140,16 @@ LOADED = ("sealed", "plain", "keys read", "worst sealed", "worst plain")
 
 async def _load_lines(settings: Settings) -> list[str]:
     async with fresh_database(settings, pool_size=4) as database:
-        pool, keys = database.pool, database.store.keys
-        sealed = Repository(PostgresEventStore(pool, keys=keys))
-        plain = Repository(PostgresEventStore(pool, sealing=False))
+        pool, keys, layout = database.pool, database.store.keys, database.store.layout
+        sealed = Repository(PostgresEventStore(pool, keys=keys, layout=layout))
+        plain = Repository(PostgresEventStore(pool, sealing=False, layout=layout))
         carts = {"sealed": await _carts(sealed), "plain": await _carts(plain)}
         visits = {"sealed": await _visits(sealed), "plain": await _visits(plain)}
         cold_keys = PostgresKeyStore(pool, MasterKeys.for_deployment(settings.master_keys, False))
         readers = {  # stores that did not write them: no state remembered
-            "sealed": Repository(PostgresEventStore(pool, keys=keys)),
-            "plain": Repository(PostgresEventStore(pool, sealing=False)),
-            "keys read": Repository(PostgresEventStore(pool, keys=cold_keys)),
+            "sealed": Repository(PostgresEventStore(pool, keys=keys, layout=layout)),
+            "plain": Repository(PostgresEventStore(pool, sealing=False, layout=layout)),
+            "keys read": Repository(PostgresEventStore(pool, keys=cold_keys, layout=layout)),
         }
         loads = {
             "sealed": (readers["sealed"], carts["sealed"], Cart),

@@ -23,6 +23,11 @@ from tests import machine_tools
 from tests.private_cluster import PrivateCluster
 
 ROOT = Path(__file__).resolve().parent.parent
+# Both layouts of the events table (adapters/postgres/layout.py). In the partitioned one, tests
+# use partitions of 1,000 positions, 4 kept ahead: the contract's appends cross their bounds,
+# and past 4,000 events (nobody ticks the rule) land in the default partition.
+LAYOUTS = ("plain", "partitioned")
+TEST_PARTITION_SIZE, TEST_PARTITIONS_AHEAD = 1000, 4
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -59,9 +64,21 @@ def settings() -> Settings:
     )
 
 
+def in_layout(settings: Settings, layout: str) -> Settings:
+    """`settings` for a schema created in `layout` (small partitions in the partitioned one)."""
+    return msgspec.structs.replace(
+        settings,
+        events_layout=layout,
+        events_partition_size=TEST_PARTITION_SIZE,
+        events_partitions_ahead=TEST_PARTITIONS_AHEAD,
+    )
+
+
 @asynccontextmanager
-async def fresh_database(settings: Settings) -> AsyncIterator[Database]:
-    """A database in a schema of its own, dropped afterwards."""
+async def fresh_database(settings: Settings, layout: str | None = None) -> AsyncIterator[Database]:
+    """A database in a schema of its own (in `layout`, else the settings'), dropped afterwards."""
+    if layout is not None:
+        settings = in_layout(settings, layout)
     schema = f"test_{uuid4().hex[:12]}"
     database = await Database.open(settings, schema=schema, pool_size=40)
     try:
@@ -88,11 +105,11 @@ async def private_cluster() -> AsyncIterator[PrivateCluster]:
         await asyncio.to_thread(cluster.remove)
 
 
-@pytest.fixture(params=["memory", "postgres"])
+@pytest.fixture(params=["memory", *(f"postgres-{layout}" for layout in LAYOUTS)])
 async def store(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[EventStore]:
-    """The same contract, proven against every implementation."""
+    """The same contract, proven against every implementation, PostgreSQL in both layouts."""
     if request.param == "memory":
         yield InMemoryEventStore()
         return
-    async with fresh_database(settings) as database:
+    async with fresh_database(settings, request.param.removeprefix("postgres-")) as database:
         yield database.store

@@ -8,13 +8,16 @@ import functools
 from dataclasses import dataclass, field
 
 import asyncpg
+import msgspec
 
 from adapters.embedded import EmbeddedPostgres
 from adapters.keys.master import MasterKeys
 from adapters.keys.postgres import PostgresKeyStore
 from adapters.postgres.first_connection import first_connection
-from adapters.postgres.migrate import applied_migrations, available_migrations, migrate
+from adapters.postgres.layout import migrate_in_layout
+from adapters.postgres.migrate import applied_migrations, available_migrations
 from adapters.postgres.outage import Outage, describe
+from adapters.postgres.partitions import PartitionRule, partition_status
 from adapters.postgres.pool import connect, create_pool
 from adapters.postgres.store import PostgresEventStore
 from adapters.settings import Settings
@@ -54,6 +57,8 @@ class Database:
     store: PostgresEventStore
     schema: str | None = None
     embedded: EmbeddedPostgres | None = field(default=None, repr=False)
+    # The partitioned layout's rule, fired by the scheduler (None in the plain layout).
+    partitions: PartitionRule | None = None
     # How long a transaction may stay open before health() names it as holding the store back.
     long_transaction_seconds: float = LONG_TRANSACTION_SECONDS
 
@@ -62,18 +67,33 @@ class Database:
         cls, settings: Settings, *, schema: str | None = None, pool_size: int = 10
     ) -> Database:
         dsn, embedded = server_for(settings)
+        layout = settings.events_layout
+        partitions = None
+        if layout == "partitioned":
+            partitions = PartitionRule(
+                settings.events_partition_size, settings.events_partitions_ahead
+            )
         connection = await first_connection(dsn, source_of(settings), schema=schema)
         try:
             if schema is not None:
                 await _create_schema(connection, schema)
-            await migrate(connection)
+            await migrate_in_layout(connection, layout)
+            if partitions is not None:  # before the first append, and whether or not it ticks
+                await partitions.fire(connection)
         finally:
             await connection.close()
         master = MasterKeys.for_deployment(settings.master_keys, settings.production)
         pool = await create_pool(dsn, schema=schema, min_size=min(2, pool_size), max_size=pool_size)
-        store = PostgresEventStore(pool, keys=PostgresKeyStore(pool, master))
+        store = PostgresEventStore(pool, keys=PostgresKeyStore(pool, master), layout=layout)
         await store.start_listening(functools.partial(connect, dsn, schema=schema))
-        return cls(dsn, pool, store, schema, embedded)
+        return cls(dsn, pool, store, schema, embedded, partitions=partitions)
+
+    async def upkeep(self) -> int:
+        """What the scheduler fires on every tick beside the business rules: the partition
+        rule in the partitioned layout. Returns the partitions created."""
+        if self.partitions is None:
+            return 0
+        return await self.partitions.fire(self.pool)
 
     @property
     def outage(self) -> Outage:
@@ -93,7 +113,8 @@ class Database:
                 "database": "unreachable",
                 "error": describe(error),
             }
-        pending = [version for version, _, _ in available_migrations() if version not in applied]
+        expected = available_migrations(self.store.layout)
+        pending = [version for version, _, _ in expected if version not in applied]
         return {
             "status": "not_ready" if pending else "ready",
             "database": "ok",
@@ -135,6 +156,11 @@ class Database:
                     "query": oldest["query"],
                 },
             }
+        if self.partitions is not None:
+            status = await partition_status(self.pool)
+            event_store = report["event_store"]
+            assert isinstance(event_store, dict)
+            event_store["partitions"] = msgspec.structs.asdict(status)
         return report
 
 

@@ -15,6 +15,7 @@ from adapters.keys.master import MasterKeys
 from adapters.keys.personal_data import PersonalData, context_subjects, open_context
 from adapters.keys.postgres import KEYS_CHANNEL, PostgresKeyStore
 from adapters.keys.sealing import Keys, KeyStore, opener
+from adapters.postgres.layout import APPEND_STATEMENTS, EventsLayout, layout_of
 from adapters.postgres.notify import AppendNotifier, Connect
 from adapters.postgres.outage import Outage
 from adapters.postgres.recent_states import RecentState, RecentStates
@@ -29,29 +30,6 @@ STALE_VERSION = "OC001"
 DUPLICATE_KEY_DETAIL = re.compile(r"\(stream_id, version\)=\(([0-9a-f-]{36}), (\d+)\)")
 
 APPEND = "SELECT * FROM omni_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-
-# The common command changes one stream and carries no idempotency key (a cart line, a stock
-# movement): one INSERT whose guard is evaluated once, on scalars. Only the first new version
-# needs its predecessor to exist; the primary key refuses any version a racing writer took.
-# No row back means the predecessor is missing: the writer's expected version is stale.
-# (omni_append's guard runs per unnested row and cost ~65 us of server CPU per command.)
-STREAM_GUARD = """($2::integer = 1 OR EXISTS (
-    SELECT 1 FROM events e WHERE e.stream_id = $1::uuid AND e.version = $2::integer - 1))"""
-APPEND_ONE = f"""
-INSERT INTO events (stream_id, version, topic, schema_version, state, context, data_subject)
-SELECT $1::uuid, $2::integer, $3::text, $4::smallint, $5::jsonb, $6::jsonb, $7::text
-WHERE {STREAM_GUARD}
-RETURNING transaction_id::text::bigint AS transaction_id, position
-"""
-APPEND_TO_STREAM = f"""
-INSERT INTO events (stream_id, version, topic, schema_version, state, context, data_subject)
-SELECT $1::uuid, $2::integer + n.ordinality::integer - 1, n.topic, n.schema_version, n.state,
-       $6::jsonb, n.data_subject
-FROM unnest($3::text[], $4::smallint[], $5::jsonb[], $7::text[]) WITH ORDINALITY
-     AS n(topic, schema_version, state, data_subject, ordinality)
-WHERE {STREAM_GUARD}
-RETURNING transaction_id::text::bigint AS transaction_id, position
-"""
 
 READ_STREAM = """
 SELECT version, topic, schema_version, state, data_subject FROM events
@@ -127,9 +105,13 @@ class PostgresEventStore:
         codec: EventCodec | None = None,
         keys: KeyStore | None = None,
         *,
+        layout: EventsLayout,
         sealing: bool = True,
     ) -> None:
+        """`layout` is the events table's (layout.py): it decides how a stale writer is told."""
         self.pool = pool
+        self.layout = layout
+        self.statements = APPEND_STATEMENTS[layout]
         self.codec = codec or EventCodec()
         self.keys = keys or PostgresKeyStore(pool, MasterKeys.development())
         # Personal texts sealed with their subject's key (adapters/keys/personal_data.py).
@@ -142,6 +124,15 @@ class PostgresEventStore:
         self._windows: SharedReads[list[asyncpg.Record]] = SharedReads(WINDOW_SHARED_SECONDS)
         # Only reads in flight (and of the same generation of appends signalled).
         self._heads: SharedReads[asyncpg.Record | None] = SharedReads(0.0)
+
+    @classmethod
+    async def on_pool(cls, pool: asyncpg.Pool, keys: KeyStore | None = None) -> PostgresEventStore:
+        """A store for a schema that exists, in the layout it was created with."""
+        async with pool.acquire() as connection:
+            layout = await layout_of(connection)
+        if layout is None:
+            raise LookupError("the schema has no events table: migrate it first")
+        return cls(pool, keys=keys, layout=layout)
 
     async def start_listening(self, connect: Connect) -> None:
         """Wake this process's followers on appends committed by any process; `connect` opens
@@ -199,7 +190,7 @@ class PostgresEventStore:
         first = encoded[0]
         if len(encoded) == 1:
             rows = await self.pool.fetch(
-                APPEND_ONE,
+                self.statements.one_event,
                 first.stream_id,
                 first.version,
                 first.topic,
@@ -210,7 +201,7 @@ class PostgresEventStore:
             )
         else:
             rows = await self.pool.fetch(
-                APPEND_TO_STREAM,
+                self.statements.several_events,
                 first.stream_id,
                 first.version,
                 [e.topic for e in encoded],

@@ -37,6 +37,8 @@ async def tick(settings: Settings) -> None:
     # The rules read the deadlines read model: on a database no worker has served yet (a
     # deployment's timer may fire first) its table must exist, even if it is still empty.
     await services.projections.prepare()
-    report = await fire_due_rules(services.database.pool, services.service, services.clock)
-    print(f"fired {report.fired}, refused {report.refused}")
-    await services.database.close()
+    database = services.database
+    report = await fire_due_rules(database.pool, services.service, services.clock, database.upkeep)
+    created = f", event partitions created {report.partitions_created}"
+    print(f"fired {report.fired}, refused {report.refused}{created if database.partitions else ''}")
+    await database.close()

@@ -136,6 +136,7 @@ async def jobs_beside_requests(services: Services, settings: Settings) -> AsyncI
         services.clock,
         interval=settings.scheduler_interval,
         outage=services.database.outage,
+        upkeep=services.database.upkeep,
     )
     if settings.run_projections:
         services.projections.start()

@@ -30,16 +30,24 @@ CLOCK_CONTEXT = Context(channel=Channel.SYSTEM, actor=SYSTEM_ACTOR)
 class TickReport(msgspec.Struct):
     fired: int = 0
     refused: int = 0
+    partitions_created: int = 0
 
 
-async def tick(pool: asyncpg.Pool, service: CommerceService, clock: Clock) -> TickReport:
+Upkeep = Callable[[], Awaitable[int]]
+
+
+async def tick(
+    pool: asyncpg.Pool, service: CommerceService, clock: Clock, upkeep: Upkeep | None = None
+) -> TickReport:
+    """The rules due, then `upkeep`: the database's own rule (the partitioned events layout's
+    partitions, adapters/postgres/partitions.py), after them so that it never holds them up."""
+    report = TickReport()
     now = clock.now()
     rules: dict[str, Callable[[UUID, datetime, Context], Awaitable[object]]] = {
         ABANDON_CART: service.abandon_cart,
         PICKUP_OVERDUE: service.mark_pickup_overdue,
         PICKUP_EXPIRY: service.expire_pickup,
     }
-    report = TickReport()
     for item in await due(pool, now):
         # The rule is caused by the event that set its deadline, in that event's correlation.
         cause = msgspec.structs.replace(
@@ -51,6 +59,8 @@ async def tick(pool: asyncpg.Pool, service: CommerceService, clock: Clock) -> Ti
         except DomainError as refused:
             report.refused += 1
             log.debug("%s %s not fired: %r", item.kind, item.aggregate_id, refused)
+    if upkeep is not None:
+        report.partitions_created = await upkeep()
     return report
 
 
@@ -66,8 +76,10 @@ class Scheduler:
         clock: Clock,
         interval: float = 15.0,
         outage: Outage | None = None,
+        upkeep: Upkeep | None = None,
     ) -> None:
         self.pool, self.service, self.clock, self.interval = pool, service, clock, interval
+        self.upkeep = upkeep
         self.outage = outage or Outage(pool)
         self.ticks = 0
         self._task: asyncio.Task[None] | None = None
@@ -84,7 +96,7 @@ class Scheduler:
     async def _run(self) -> None:
         while True:
             try:
-                report = await tick(self.pool, self.service, self.clock)
+                report = await tick(self.pool, self.service, self.clock, self.upkeep)
                 self.ticks += 1
                 if report.fired:
                     log.info("scheduler fired %d rules", report.fired)

@@ -23,7 +23,7 @@ from domain.repository import Repository
 
 async def main(dsn: str, schema: str, cart_id: UUID) -> None:
     pool = await create_pool(dsn, schema=schema)
-    store = PostgresEventStore(pool, keys=PostgresKeyStore(pool, MasterKeys.development()))
+    store = await PostgresEventStore.on_pool(pool, PostgresKeyStore(pool, MasterKeys.development()))
     await store.start_listening(functools.partial(connect, dsn, schema=schema))
     repository = Repository(store)
     print("started", flush=True)

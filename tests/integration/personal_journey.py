@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 
 from adapters.clock import ManualClock
+from adapters.keys.sealing import KeyStore
 from adapters.payments import SimulatedPaymentGateway
 from adapters.postgres.catalog import PostgresCatalog, upsert_catalog
 from adapters.postgres.database import Database
@@ -82,6 +83,12 @@ async def recorded_of(store: PostgresEventStore, journey: Journey) -> list[Recor
     global order waits for every older transaction on the shared server)."""
     streams = (journey.cart_id, journey.order_id, journey.pickup_id, journey.return_id)
     return [recorded for stream in streams for recorded in await store.history(stream, 100)]
+
+
+def cold_store(database: Database, keys: KeyStore | None = None) -> PostgresEventStore:
+    """A store that saved nothing, as another process has: no state remembered, and its own
+    keys unless given `keys`."""
+    return PostgresEventStore(database.pool, keys=keys, layout=database.store.layout)
 
 
 async def raw_rows(database: Database) -> bytes:

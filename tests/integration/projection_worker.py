@@ -29,7 +29,7 @@ async def report_states(runner: ProjectionRunner) -> None:
 
 async def main(dsn: str, schema: str) -> None:
     pool = await create_pool(dsn, schema=schema)
-    store = PostgresEventStore(pool)
+    store = await PostgresEventStore.on_pool(pool)
     await store.start_listening(functools.partial(connect, dsn, schema=schema))
     runner = ProjectionRunner(store, TillTakings(), dsn, schema, batch_size=7, poll_interval=0.05)
     print("started", flush=True)

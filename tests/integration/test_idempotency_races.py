@@ -100,7 +100,7 @@ async def test_a_retry_refused_because_the_first_closed_the_cart_answers_its_ord
     first = make_service(database.store)
     await first.receive_stock("AMS-CENTRAAL", "LAVA-LAMP", 5, "delivery", STAFF)
     cart_id = await lamp_cart(first, lamps=2)
-    racing = FirstRequestCommitsAfterTheLookUp(database.pool)
+    racing = FirstRequestCommitsAfterTheLookUp(database.pool, layout=database.store.layout)
     retry = make_service(racing)
     placed: list[object] = []
 

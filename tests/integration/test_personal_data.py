@@ -7,7 +7,6 @@ from __future__ import annotations
 from uuid import uuid4
 
 from adapters.postgres.database import Database
-from adapters.postgres.store import PostgresEventStore
 from domain.cart.model import Cart
 from domain.order.model import Order
 from domain.personal import ERASED, customer_subject
@@ -23,6 +22,7 @@ from tests.integration.personal_journey import (
     MARKERS,
     STORE,
     ada_buys_collects_and_returns,
+    cold_store,
     raw_rows,
     recorded_of,
     service,
@@ -42,7 +42,7 @@ async def test_personal_texts_are_sealed_at_rest_and_read_in_the_clear(
     for marker in MARKERS.values():
         assert marker.encode() not in at_rest
 
-    cold = Repository(PostgresEventStore(database.pool, keys=database.store.keys))
+    cold = Repository(cold_store(database, database.store.keys))
     assert (await cold.get(journey.return_id, Return)).reason == MARKERS["reason"]
     assert (await cold.get(journey.cart_id, Cart)).device_id == MARKERS["device"]
     recorded = await recorded_of(database.store, journey)
@@ -60,7 +60,7 @@ async def test_a_forgotten_customer_reads_as_erased_and_their_aggregates_still_d
     forgotten = await database.store.forget(customer_subject("cust-ada"))
 
     assert forgotten == [customer_subject("cust-ada")]
-    for store in (database.store, PostgresEventStore(database.pool)):  # warm and cold
+    for store in (database.store, cold_store(database)):  # warm and cold
         repository = Repository(store)
         assert (await repository.get(journey.return_id, Return)).reason == ERASED
         assert (await repository.get(journey.cart_id, Cart)).device_id == ERASED
@@ -96,7 +96,7 @@ async def test_a_guest_who_signed_in_is_forgotten_with_the_customer(
     forgotten = await database.store.forget(customer_subject("cust-ada"))
 
     assert len(forgotten) == 2  # the customer, and the guest linked at sign-in
-    cart = await Repository(PostgresEventStore(database.pool)).get(guest_cart, Cart)
+    cart = await Repository(cold_store(database)).get(guest_cart, Cart)
     assert cart.device_id == ERASED
     recorded = await database.store.history(guest_cart, 100)
     assert {r.context.device_id for r in recorded} == {ERASED}

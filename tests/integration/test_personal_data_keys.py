@@ -15,7 +15,6 @@ from adapters.keys.master import DEV_MASTER_KEY, MasterKeys, UnknownMasterKey
 from adapters.keys.postgres import PostgresKeyStore, rewrap
 from adapters.postgres.database import Database
 from adapters.postgres.sealed_history import seal_history
-from adapters.postgres.store import PostgresEventStore
 from domain.cart.model import Cart
 from domain.errors import EventDecodingError
 from domain.personal import ERASED, customer_subject
@@ -24,6 +23,7 @@ from domain.service import CommerceService
 from tests.integration.personal_journey import (
     ADA,
     MARKERS,
+    cold_store,
     raw_rows,
     service,
     write_as_before_sealing,
@@ -46,7 +46,7 @@ async def test_events_written_before_sealing_stay_readable_and_forget_cannot_rea
 
     await database.store.forget(customer_subject("cust-ada"))
 
-    cart = await Repository(PostgresEventStore(database.pool)).get(stream_id, Cart)
+    cart = await Repository(cold_store(database)).get(stream_id, Cart)
     assert cart.device_id == "old-laptop"
     recorded = await database.store.read_recorded(stream_id, [1])
     assert recorded[0].context.device_id == "old-laptop"
@@ -63,11 +63,11 @@ async def test_sealing_the_history_brings_old_events_under_the_keys(database: Da
 
     at_rest = await raw_rows(database)
     assert b"MARKER-ADA-OLD-LAPTOP" not in at_rest and b"MARKER-BOB-OLD-PHONE" not in at_rest
-    reader = Repository(PostgresEventStore(database.pool))
+    reader = Repository(cold_store(database))
     assert (await reader.get(ada, Cart)).device_id == ERASED
     assert (await reader.get(bob, Cart)).device_id == "MARKER-BOB-OLD-PHONE"
     await database.store.forget(customer_subject("cust-bob"))
-    assert (await Repository(PostgresEventStore(database.pool)).get(bob, Cart)).device_id == ERASED
+    assert (await Repository(cold_store(database)).get(bob, Cart)).device_id == ERASED
     history = await database.store.history(bob, 10)
     assert [r.context.device_id for r in history] == [ERASED]
 
@@ -126,11 +126,11 @@ async def test_rotating_the_master_key_rewraps_every_data_key(
     assert await rewrap(database.pool, rotated) == 0  # nothing left to rewrap
 
     only_new = PostgresKeyStore(database.pool, MasterKeys(NEW_MASTER_KEY))
-    cart = await Repository(PostgresEventStore(database.pool, keys=only_new)).get(cart_id, Cart)
+    cart = await Repository(cold_store(database, only_new)).get(cart_id, Cart)
     assert cart.device_id == MARKERS["device"]
     only_old = PostgresKeyStore(database.pool, MasterKeys(DEV_MASTER_KEY))
     with pytest.raises(UnknownMasterKey):
-        await Repository(PostgresEventStore(database.pool, keys=only_old)).get(cart_id, Cart)
+        await Repository(cold_store(database, only_old)).get(cart_id, Cart)
 
 
 async def test_a_sealed_text_that_does_not_open_is_reported_as_damage_not_erasure(
@@ -143,4 +143,4 @@ async def test_a_sealed_text_that_does_not_open_is_reported_as_damage_not_erasur
         cart_id,
     )
     with pytest.raises(EventDecodingError, match="device_id"):
-        await Repository(PostgresEventStore(database.pool)).get(cart_id, Cart)
+        await Repository(cold_store(database)).get(cart_id, Cart)

@@ -1,4 +1,5 @@
-"""What only the PostgreSQL store can show: late commits, separate processes, damaged rows."""
+"""What only the PostgreSQL store can show: late commits, separate processes, damaged rows;
+in both layouts of the events table."""
 
 from __future__ import annotations
 
@@ -14,13 +15,22 @@ import pytest
 from adapters.postgres.database import Database
 from adapters.postgres.pool import connect, create_pool
 from adapters.postgres.store import PostgresEventStore
+from adapters.settings import Settings
 from domain.errors import ConcurrencyError, EventDecodingError
 from domain.ports import Position
 from domain.repository import Repository
 from domain.values import Money
+from tests.conftest import LAYOUTS, fresh_database
 from tests.integration.test_event_store_contract import CONTEXT, Till, new_till, saved_till
 
 APPEND_ONE = "SELECT * FROM omni_append($1, $2, $3, $4, $5, $6, NULL, ''::bytea, ''::bytea)"
+
+
+@pytest.fixture(params=LAYOUTS)
+async def database(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[Database]:
+    """Every test here runs against both layouts of the events table."""
+    async with fresh_database(settings, request.param) as database:
+        yield database
 
 
 async def append_in_open_transaction(database: Database, till: Till):  # type: ignore[no-untyped-def]
@@ -75,7 +85,7 @@ async def another_process(
 ) -> AsyncIterator[PostgresEventStore]:
     """A second store on its own pool (and listener): what another process would have."""
     pool = await create_pool(database.dsn, schema=database.schema)
-    store = PostgresEventStore(pool)
+    store = PostgresEventStore(pool, layout=database.store.layout)
     if listening:
         await store.start_listening(
             functools.partial(connect, database.dsn, schema=database.schema)

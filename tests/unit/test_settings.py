@@ -53,6 +53,16 @@ def test_an_empty_conventional_variable_is_unset_but_an_empty_omni_one_is_refuse
             "OMNI_LOG_FORMAT is 'xml', but it must be one of console, json.",
         ),
         (
+            "OMNI_EVENTS_LAYOUT",
+            "sharded",
+            "OMNI_EVENTS_LAYOUT is 'sharded', but it must be one of plain, partitioned.",
+        ),
+        (
+            "OMNI_EVENTS_PARTITION_SIZE",
+            "0",
+            "OMNI_EVENTS_PARTITION_SIZE is '0', but it must be a whole number of at least 1.",
+        ),
+        (
             "OTEL_EXPORTER_OTLP_ENDPOINT",
             "127.0.0.1:4318",
             "OTEL_EXPORTER_OTLP_ENDPOINT is '127.0.0.1:4318', but it must be an http(s) URL "

@@ -52,8 +52,12 @@ class ServiceCase(Aggregate):
         at: datetime
 
     @classmethod
-    def open(cls, case_id: UUID, customer_id: str, store_id: str | None, at: datetime) -> ServiceCase:
-        return cls._create(cls.Opened, id=case_id, customer_id=customer_id, store_id=store_id, at=at)
+    def open(
+        cls, case_id: UUID, customer_id: str, store_id: str | None, at: datetime
+    ) -> ServiceCase:
+        return cls._create(
+            cls.Opened, id=case_id, customer_id=customer_id, store_id=store_id, at=at
+        )
 
     @event(Opened)
     def __init__(self, customer_id: str, store_id: str | None, at: datetime) -> None:

@@ -110,7 +110,9 @@ class FeedbackUseCases(CustomerProfiles, TouchpointReads):
         now = self.clock.now()
 
         async def decide() -> Decision[SurveySent]:
-            feedback = await self.repository.get(customer_feedback_id(customer_id), CustomerFeedback)
+            feedback = await self.repository.get(
+                customer_feedback_id(customer_id), CustomerFeedback
+            )
             if not feedback.record_sent(request_id, channel, now):
                 return Decision([], SurveySent(request_id, recorded=False))
             profile = await self._profile(customer_id, now)
@@ -133,7 +135,9 @@ class FeedbackUseCases(CustomerProfiles, TouchpointReads):
         )
 
         async def decide() -> Decision[SurveyAnswer]:
-            feedback = await self.repository.get(customer_feedback_id(customer_id), CustomerFeedback)
+            feedback = await self.repository.get(
+                customer_feedback_id(customer_id), CustomerFeedback
+            )
             survey = feedback.answer(request_id, score, comment, now)
             assert survey.answered_at is not None  # just recorded
             answer = SurveyAnswer(request_id, survey.question, score, survey.answered_at)

@@ -20,6 +20,7 @@ from domain.service_desk.model import ServiceCase
 from domain.usecases.base import UseCases
 from domain.values import Channel
 
+
 class PointFacts(msgspec.Struct, frozen=True):
     customer_id: str | None  # None: an anonymous till sale or a guest's pickup: nobody to ask
     touchpoint: Touchpoint

@@ -32,7 +32,9 @@ PICKUP = UUID("00000000-0000-4000-8000-00000000b001")
 SALE = UUID("00000000-0000-4000-8000-00000000b002")
 FIRST, SECOND = (UUID(f"00000000-0000-4000-8000-00000000c00{n}") for n in (1, 2))
 RULES = SurveyRules(DEFAULT_QUESTIONS, link_days=14, nps_cadence_days=90)
-COLLECTED = Touchpoint(FeedbackPoint.PICKUP_COLLECTED, PICKUP, "AMS-CENTRAAL", Channel.WEB, GIVEN_AT)
+COLLECTED = Touchpoint(
+    FeedbackPoint.PICKUP_COLLECTED, PICKUP, "AMS-CENTRAAL", Channel.WEB, GIVEN_AT
+)
 AT_THE_TILL = Touchpoint(FeedbackPoint.TILL_SALE, SALE, "AMS-ZUID", Channel.POS, GIVEN_AT)
 LATE = WhatHappened(GIVEN_AT - timedelta(hours=2), GIVEN_AT - timedelta(hours=1))
 OPENED = event(CustomerFeedback.Opened, customer_id="cust-ada", at=GIVEN_AT)
@@ -171,7 +173,9 @@ class TestServiceCase:
 
     def test_a_contact_after_the_resolution_reopens_the_case(self) -> None:
         later = GIVEN_AT + timedelta(days=2)
-        case = given(CASE_OPENED, event(ServiceCase.Resolved, at=GIVEN_AT)).when(
-            lambda case: case.contact_again(later)
-        ).then(event(ServiceCase.ContactedAgain, at=later))
+        case = (
+            given(CASE_OPENED, event(ServiceCase.Resolved, at=GIVEN_AT))
+            .when(lambda case: case.contact_again(later))
+            .then(event(ServiceCase.ContactedAgain, at=later))
+        )
         assert (case.status, case.contacts, case.first_resolved_at) == ("open", 2, GIVEN_AT)

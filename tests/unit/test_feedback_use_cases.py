@@ -44,7 +44,9 @@ def customer(customer_id: str) -> Context:
 
 
 def staff(role: StaffRole, *stores: str) -> Context:
-    return Context(channel=Channel.STAFF, actor=Actor(ActorKind.STAFF, "staff-di", stores, None, role))
+    return Context(
+        channel=Channel.STAFF, actor=Actor(ActorKind.STAFF, "staff-di", stores, None, role)
+    )
 
 
 @pytest.fixture
@@ -90,7 +92,9 @@ async def consenting(service: CommerceService, customer_id: str) -> None:
 
 
 async def ask(service: CommerceService, point: FeedbackPoint, subject: UUID):  # type: ignore[no-untyped-def]
-    return await service.request_feedback(point, subject, service.clock.now(), RULES, EMAIL, NOTIFIER)
+    return await service.request_feedback(
+        point, subject, service.clock.now(), RULES, EMAIL, NOTIFIER
+    )
 
 
 class TestAsking:
@@ -177,7 +181,9 @@ class TestAsking:
         )
         assert done.result.outcome == NotAsked.NO_QUESTION_HERE
 
-    async def test_only_the_notifier_asks(self, service: CommerceService, clock: ManualClock) -> None:
+    async def test_only_the_notifier_asks(
+        self, service: CommerceService, clock: ManualClock
+    ) -> None:
         pickup_id = await collected_pickup(service, clock, "cust-ada")
         await consenting(service, "cust-ada")
         await nothing_written(service, lambda: service.request_feedback(

@@ -13,7 +13,7 @@ from domain import access, bounds
 from domain.access import Capability
 from domain.customer.consent import MarketingChannel, MessageKind
 from domain.customer.profile import CustomerProfile
-from domain.feedback.model import Asked, CustomerFeedback, SurveyAlreadyAnswered
+from domain.feedback.model import Asked, CustomerFeedback, Survey, SurveyAlreadyAnswered
 from domain.feedback.values import (
     MAX_COMMENT_LENGTH,
     FeedbackPoint,
@@ -147,6 +147,21 @@ class FeedbackUseCases(CustomerProfiles, TouchpointReads):
             return await self._execute(decide, SurveyAnswer, context, request)
         except IdempotencyKeyReused:
             raise SurveyAlreadyAnswered(request_id=request_id) from None
+
+    async def surveys_of(self, customer_id: str) -> list[tuple[Survey, str | None]]:
+        """Every question put to the customer, newest first, each with its comment (read from
+        the answer's event: the state never holds one)."""
+        events = await self.store.read_stream(customer_feedback_id(customer_id))
+        if not events:
+            return []
+        feedback = await self.repository.get(customer_feedback_id(customer_id), CustomerFeedback)
+        comments = {
+            e.request_id: e.comment
+            for e in events
+            if isinstance(e, CustomerFeedback.SurveyAnswered)
+        }
+        surveys = sorted(feedback.surveys.values(), key=lambda s: (s.requested_at, s.request_id))
+        return [(survey, comments.get(survey.request_id)) for survey in reversed(surveys)]
 
     async def feedback_of(self, customer_id: str) -> CustomerFeedback | None:
         """Every question put to the customer, read from their stream (exact, not a view)."""

@@ -1,7 +1,9 @@
 // /staff/dashboard: click-to-collect per day over 14 days and what waits now, for one store,
-// or for an admin the chain with every store compared. The now-figures follow the boards
+// or for an admin the chain with every store compared; the customer's voice below it
+// (feedback.js) for store managers and admins. The now-figures follow the boards
 // live; the daily figures are re-read after every board change.
 import { drawChart } from "./chart.js";
+import { showFeedback } from "./feedback.js";
 import { clear, h } from "./dom.js";
 import { ServerClock, duration, percent } from "./format.js";
 import { LiveConnection, Refused, request } from "./graphql.js";
@@ -171,6 +173,7 @@ async function main() {
     if (failure instanceof Refused) return showRefusal("No access", failure.message);
     throw failure;
   }
+  showFeedback(token, scope, dashboard.days).catch(() => {});
   let pending = null;
   const reloadSoon = () => {
     clearTimeout(pending);

@@ -51,8 +51,10 @@ async def collected(server: StaffServer, customer: str, store: str) -> str:
     return pickup_id
 
 
-async def surveyed(server: StaffServer, answers: list[tuple[str, str, int]]) -> None:
-    """Each (customer, store, score): a collected pickup, consent, the survey, the answer."""
+async def surveyed(server: StaffServer, answers: list[tuple[str, str, int | None]]) -> list[str]:
+    """Each (customer, store, score): a collected pickup, consent, the survey, the answer (none
+    without a score). The links, in order."""
+    links = []
     database = await Database.open(server.settings, schema=server.schema, pool_size=2)
     service = CommerceService(
         store=database.store, catalog=PostgresCatalog(database.pool),
@@ -72,10 +74,13 @@ async def surveyed(server: StaffServer, answers: list[tuple[str, str, int]]) -> 
             link = server.shop.tokens.mint_survey_link(
                 customer, asked.request_id, int(asked.expires_at.timestamp())
             )
-            answered = await server.shop.data(ANSWER, None, link=link, score=score)
-            assert answered["answerSurvey"]["userErrors"] == []
+            links.append(link)
+            if score is not None:
+                answered = await server.shop.data(ANSWER, None, link=link, score=score)
+                assert answered["answerSurvey"]["userErrors"] == []
     finally:
         await database.close()
+    return links
 
 
 def tile(page: Any, name: str) -> Any:
@@ -121,3 +126,34 @@ async def test_a_manager_sees_the_stores_voice_and_an_admin_compares_stores(
         await expect(page.locator("body")).to_have_attribute("data-state", "ready")
         await expect(page.locator('[data-testid="feedback"]')).to_be_hidden()
         assert dashboard.errors == []
+
+
+async def test_a_customer_answers_on_the_survey_page_without_signing_in(
+    browser: Any, staff_server: StaffServer
+) -> None:
+    [link] = await surveyed(staff_server, [("cust-edsger", "AMS-CENTRAAL", None)])
+    context = await browser.new_context()
+    try:
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        await page.goto(f"{staff_server.base}/survey#{link}")
+        await expect(page.locator("h2")).to_have_text(
+            "How satisfied were you with collecting your order at Amsterdam Centraal?"
+        )
+        await page.locator('input[name="score"][value="4"]').check()
+        await page.fill("textarea[name=comment]", "The shelf was easy to find")
+        await page.click("button[type=submit]")
+        await expect(page.locator(".outcome")).to_have_text("Thank you: your answer is recorded.")
+        await page.reload()
+        await expect(page.locator(".outcome")).to_have_attribute("data-state", "answered")
+        assert errors == []
+    finally:
+        await context.close()
+    edsger = staff_server.shop.token(Role.CUSTOMER, "cust-edsger")
+    mine = await staff_server.shop.data(
+        "query { me { feedback { nodes { score comment } } } }", edsger
+    )
+    assert mine["me"]["feedback"]["nodes"] == [
+        {"score": 4, "comment": "The shelf was easy to find"}
+    ]

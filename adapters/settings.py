@@ -24,6 +24,7 @@ CONVENTIONAL_NAMES = {
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 AtLeastOne = Annotated[int, msgspec.Meta(ge=1)]
 Seconds = Annotated[float, msgspec.Meta(gt=0)]
+Question = Literal["csat", "ces", "nps", "off"]
 
 __all__ = ["DEV_SECRET", "Settings", "SettingsError", "StartupError"]
 
@@ -88,6 +89,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    # Feedback at journey points (`omni notify run` asks, README "Customer voice and loyalty"):
+    # the question after each point, or "off"; how long a survey's link works; how often a
+    # customer may be asked for NPS; where the links in mails point (this service's address).
+    survey_after_pickup: Question = "csat"
+    survey_after_return: Question = "csat"
+    survey_after_till_sale: Question = "nps"
+    survey_after_service_case: Question = "ces"
+    survey_link_days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 14
+    survey_nps_cadence_days: Annotated[int, msgspec.Meta(ge=0, le=3650)] = 90
+    public_url: str = "http://127.0.0.1:8000"
     # Observability (api/server/telemetry.py): traces go over OTLP/HTTP to
     # OTEL_EXPORTER_OTLP_ENDPOINT, and nothing of OpenTelemetry is loaded when it is unset.
     # OTEL_SERVICE_NAME names us.

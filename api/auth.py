@@ -35,6 +35,9 @@ DAY = 24 * HOUR
 # log soon opens nothing. It names one customer and can do nothing else.
 EXPORT_LINK_SECONDS = 15 * 60
 EXPORT_AUDIENCE = "customer-data"
+# A survey's link names one customer and one question put to them; it opens the survey page
+# without signing in, until the survey's own expiry (OMNI_SURVEY_LINK_DAYS).
+SURVEY_AUDIENCE = "survey"
 
 
 class Role(enum.StrEnum):
@@ -180,29 +183,50 @@ class TokenService:
         Its audience keeps it from ever passing as a bearer token, and a bearer token from
         passing as it."""
         expires_at = int(now) + EXPORT_LINK_SECONDS
-        claims = {"iss": ISSUER, "aud": EXPORT_AUDIENCE, "sub": customer_id, "exp": expires_at}
-        headers = {"kid": key_id(self._signing)}
-        return jwt.encode(claims, self._signing, algorithm=ALGORITHM, headers=headers), expires_at
+        return self._mint_link(EXPORT_AUDIENCE, customer_id, expires_at, {}), expires_at
 
     def verify_export_link(self, token: str, now: float) -> str:
         """The customer whose data the link downloads; InvalidToken if forged or expired."""
+        claims = self._link_claims(token, EXPORT_AUDIENCE)
+        if claims["exp"] < now:
+            raise InvalidToken("this link has expired: ask for a new one")
+        return str(claims["sub"])
+
+    def mint_survey_link(self, customer_id: str, request_id: UUID, expires_at: int) -> str:
+        """A token that answers one survey of one customer, and nothing else."""
+        return self._mint_link(SURVEY_AUDIENCE, customer_id, expires_at, {"rid": str(request_id)})
+
+    def verify_survey_link(self, token: str) -> tuple[str, UUID]:
+        """The customer and the survey a link names; InvalidToken if forged or altered. Its
+        expiry is the survey's to decide (SURVEY_EXPIRED, by the service's clock)."""
+        claims = self._link_claims(token, SURVEY_AUDIENCE)
+        try:
+            return str(claims["sub"]), UUID(str(claims["rid"]))
+        except (KeyError, ValueError):
+            raise InvalidToken("invalid link") from None
+
+    def _mint_link(
+        self, audience: str, customer_id: str, expires_at: int, more: dict[str, Any]
+    ) -> str:
+        claims = {"iss": ISSUER, "aud": audience, "sub": customer_id, "exp": expires_at, **more}
+        headers = {"kid": key_id(self._signing)}
+        return jwt.encode(claims, self._signing, algorithm=ALGORITHM, headers=headers)
+
+    def _link_claims(self, token: str, audience: str) -> dict[str, Any]:
         try:
             secret = self._keys.get(jwt.get_unverified_header(token).get("kid", ""))
             if secret is None:
                 raise InvalidToken("invalid link")
-            claims = jwt.decode(
+            return jwt.decode(
                 token,
                 secret,
                 algorithms=[ALGORITHM],
                 issuer=ISSUER,
-                audience=EXPORT_AUDIENCE,
+                audience=audience,
                 options={"require": ["exp", "sub", "iss", "aud"], "verify_exp": False},
             )
         except jwt.PyJWTError:
             raise InvalidToken("invalid link") from None
-        if claims["exp"] < now:
-            raise InvalidToken("this link has expired: ask for a new one")
-        return str(claims["sub"])
 
     def verify(self, token: str, now: float) -> Principal:
         principal = self._verified.get(token)

@@ -2,9 +2,10 @@
 """projections: replay rate of each read model, and commit-to-visible lag under steady load.
 
 replay: 200,000 stored events of a realistic mix (carts, orders, stock, pickups; till sales,
-returns, abandoned and recovered carts) rebuilt into fresh tables per read model; beside it,
-the eventsourcing library's ProjectionRunner with a counting projection (one transaction per
-event, its design) over a sample of events. Then the same events replayed with the
+returns, abandoned and recovered carts; surveys asked, sent and answered, service-desk cases)
+rebuilt into fresh tables per read model; beside it, the eventsourcing library's
+ProjectionRunner with a counting projection (one transaction per event, its design) over a
+sample of events. Then the same events replayed with the
 dead-letter policy against without it (bench/dead_letters.py).
 lag: a writer process appends at half its measured ceiling while this process, the projection
 worker, runs every read model live; the delay from an append's commit to its read model's
@@ -33,12 +34,14 @@ from bench.common import (
     ratio_line,
 )
 from bench.dead_letters import run_comparison
+from bench.feedback_history import feedback_events
 from domain.cart.model import Cart, Supply
 from domain.customer.model import (
     CartBecameCurrentBecause,
     CurrentCartClosedBecause,
     CustomerCarts,
 )
+from domain.feedback.model import CustomerFeedback
 from domain.order.model import Fulfillment, FulfillmentMethod, Order, OrderLine
 from domain.pickup.model import Pickup, PickupLine
 from domain.ports import Position
@@ -97,18 +100,19 @@ async def _write_history(store, target: int) -> int:  # type: ignore[no-untyped-
     await store.append([e for item in stock.values() for e in item.collect_events()], CONTEXT)
     written, shopper, now = len(stock) * 2, 0, datetime.now(UTC)
     customers: dict[str, CustomerCarts] = {}
+    feedback: dict[str, CustomerFeedback] = {}
     while written < target:
         batch = []
         for _ in range(PER_APPEND):
             shopper += 1
-            batch += _one_shopper(shopper, stock, customers, now)
+            batch += _one_shopper(shopper, stock, customers, feedback, now)
         batch += [e for item in stock.values() for e in item.collect_events()]
         await store.append(batch, CONTEXT)
         written += len(batch)
     return written
 
 
-def _one_shopper(number: int, stock: dict, customers: dict, now: datetime) -> list:  # type: ignore[type-arg]
+def _one_shopper(number: int, stock: dict, customers: dict, feedback: dict, now: datetime) -> list:  # type: ignore[type-arg]
     store_id = STORES[number % len(STORES)]
     skus = [SKUS[(number + k) % len(SKUS)] for k in range(3)]
     customer_id = f"cust-{number % 500}"
@@ -156,6 +160,7 @@ def _one_shopper(number: int, stock: dict, customers: dict, now: datetime) -> li
         *order.collect_events(),
         *pickup.collect_events(),
     ]
+    events += feedback_events(number, pickup, feedback, now)
     return events + _customer_view_extras(number, order, store_id, skus, stock, now)
 
 

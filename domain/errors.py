@@ -39,6 +39,11 @@ class ErrorCode(enum.StrEnum):
     PROFILE_MERGED = "PROFILE_MERGED"  # the profile was merged into another: use that one
     ERASURE_REQUESTED = "ERASURE_REQUESTED"  # the customer asked to be erased: no more changes
     SAME_CUSTOMER = "SAME_CUSTOMER"  # a profile cannot be merged into itself
+    # Feedback and the service desk
+    SURVEY_EXPIRED = "SURVEY_EXPIRED"  # the survey's link is past its time
+    SURVEY_ALREADY_ANSWERED = "SURVEY_ALREADY_ANSWERED"  # one answer per survey
+    INVALID_SCORE = "INVALID_SCORE"  # outside the question's scale
+    CASE_ALREADY_RESOLVED = "CASE_ALREADY_RESOLVED"
     # Carts
     CART_CLOSED = "CART_CLOSED"
     LINE_NOT_IN_CART = "LINE_NOT_IN_CART"

@@ -17,11 +17,13 @@ from domain.cart.model import Cart
 from domain.customer.lookup import ShopperLookup
 from domain.customer.model import CustomerCarts
 from domain.customer.profile import CustomerProfile
+from domain.feedback.model import CustomerFeedback
 from domain.order.model import Order
 from domain.personal import Classification, personal_fields
 from domain.pickup.model import Pickup
 from domain.returns.model import Return
 from domain.sale.model import Sale
+from domain.service_desk.model import ServiceCase
 from domain.stock.model import StockItem
 
 AGGREGATES: tuple[type[Aggregate], ...] = (
@@ -34,6 +36,8 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     Return,
     Sale,
     StockItem,
+    CustomerFeedback,
+    ServiceCase,
 )
 # The library's own fields of every event and aggregate: ids, versions, times, topics.
 LIBRARY_FIELDS = frozenset(

@@ -11,10 +11,12 @@ from domain.usecases.base import Done
 from domain.usecases.carts import CartUseCases
 from domain.usecases.checkout import CheckoutUseCases
 from domain.usecases.customers import CustomerUseCases
+from domain.usecases.feedback import FeedbackUseCases
 from domain.usecases.pickups import PickupUseCases
 from domain.usecases.recovery import RecoveryUseCases
 from domain.usecases.returns import ReturnUseCases
 from domain.usecases.sales import SaleUseCases
+from domain.usecases.service_desk import ServiceDeskUseCases
 from domain.usecases.stock import StockUseCases
 from domain.usecases.store_counter import CounterUseCases
 from domain.usecases.till import TillUseCases
@@ -31,6 +33,8 @@ class CommerceService(
     SaleUseCases,
     RecoveryUseCases,
     CustomerUseCases,
+    FeedbackUseCases,
+    ServiceDeskUseCases,
 ):
     """Every use case of every channel, over one event store."""
 

@@ -6,6 +6,7 @@ from projections.cart_continuity import CartContinuity
 from projections.cart_recovery import CartRecovery
 from projections.customer_timeline import CustomerTimeline
 from projections.deadlines import Deadlines
+from projections.feedback import Feedback
 from projections.fulfillment_times import FulfillmentTimes
 from projections.journeys import Journeys
 from projections.orders import Orders
@@ -23,4 +24,5 @@ def all_projections() -> list[Projection]:
         CustomerTimeline(),
         CartRecovery(),
         Journeys(),
+        Feedback(),
     ]

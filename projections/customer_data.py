@@ -1,7 +1,8 @@
 """Everything the system holds about one customer, as one JSON document (the right of access):
 who they are (the directory), what they agreed to and its history, every cart, order, pickup,
 return and till sale with each of its events and who recorded it from where, the lookups that
-identified them, the messages sent to them, and their timeline.
+identified them, the questions put to them and their answers, their service-desk cases, the
+messages sent to them, and their timeline.
 
 The customer's business is found through the timeline's subjects (a merged profile's included:
 they follow the survivor) and read from the event log itself, so the document holds each fact
@@ -38,6 +39,8 @@ SECTIONS = {
     "sale": "tillSales",
     "lookup": "identityLookups",
     "profile": "profileHistory",
+    "feedback": "feedback",
+    "case": "serviceCases",
 }
 PAGE = 1000
 
@@ -156,8 +159,10 @@ def _decision(event: dict[str, Any]) -> dict[str, Any]:
 async def _notifications(
     pool: asyncpg.Pool, subjects: Iterable[tuple[UUID, str]]
 ) -> list[dict[str, Any]]:
-    """What the mailing consumers did with messages about their pickups and carts."""
-    patterns = [f"{subject_id}:%" for subject_id, kind in subjects if kind in ("pickup", "cart")]
+    """What the mailing consumers did with messages about their pickups, carts, returns, till
+    sales and cases (a ready notice, a reminder, a survey)."""
+    mailed = ("pickup", "cart", "return", "sale", "case")
+    patterns = [f"{subject_id}:%" for subject_id, kind in subjects if kind in mailed]
     rows = await pool.fetch(
         """SELECT message_id, outcome, recipient, recorded_at FROM outbox_notifications
            WHERE message_id LIKE ANY($1::text[]) ORDER BY recorded_at, message_id""",

@@ -43,6 +43,11 @@ ORDER BY g.day, g.store_id IS NULL, coalesce(g.store_id, ''), g.channel
 LIMIT $8
 """
 
+# Whether a journey (a row `j` of `journey`) crossed channels; the feedback figures ask too.
+CROSSED = """j.checkout_at IS NOT NULL AND (j.returned_in_store
+    OR coalesce(nullif(j.checkout_channel, 'unknown') <> nullif(j.channel, 'unknown'), false)
+    OR coalesce(nullif(j.checkout_device, '') <> nullif(j.device_id, ''), false))"""
+
 JOURNEYS = """
 WITH j AS (
     SELECT (j.started_at AT TIME ZONE coalesce(l.time_zone, $3))::date AS day,
@@ -50,11 +55,7 @@ WITH j AS (
            CASE WHEN j.collected_at IS NOT NULL THEN 6 WHEN j.ready_at IS NOT NULL THEN 5
                 WHEN j.paid_at IS NOT NULL THEN 4 WHEN j.checkout_at IS NOT NULL THEN 3
                 WHEN j.first_line_at IS NOT NULL THEN 2 ELSE 1 END AS furthest,
-           j.checkout_at IS NOT NULL AND (j.returned_in_store
-               OR coalesce(nullif(j.checkout_channel, 'unknown') <> nullif(j.channel, 'unknown'),
-                           false)
-               OR coalesce(nullif(j.checkout_device, '') <> nullif(j.device_id, ''), false))
-             AS crossed,
+           {crossed} AS crossed,
            j.no_show_at IS NOT NULL AS no_show,
            j.sale_id IS NOT NULL AS bought_in_store,
            j.ready_at IS NOT NULL AND j.notified_at IS NOT NULL AS notified
@@ -147,7 +148,7 @@ async def journey_stats(
     """Per day, store and channel (per day and channel with `chain_wide`); `time_zone` is
     the day of journeys without a store. `limit` rows after the key `after`."""
     store = "NULL::text" if chain_wide else "j.store_id"
-    query = PAGED.format(grouped=JOURNEYS.format(store=store))
+    query = PAGED.format(grouped=JOURNEYS.format(store=store, crossed=CROSSED))
     rows = await pool.fetch(
         query, first_day, last_day, time_zone, store_id, *(after or (None, None, None)), limit
     )

@@ -1,5 +1,6 @@
 """What a customer's own facts mean on their timeline (consent, merges, an erasure request, a
-till identifying them): pure functions, like touchpoints.py, whose subjects and fold they use."""
+till identifying them; answers and service-desk cases: feedback_touchpoints.py): pure functions,
+like touchpoints.py, whose subjects and fold they use."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ from uuid import UUID
 
 from domain.customer.lookup import ShopperLookup
 from domain.customer.profile import CustomerProfile
+from domain.feedback.model import CustomerFeedback
 from domain.ports import RecordedEvent
+from domain.service_desk.model import ServiceCase
+from projections.feedback_touchpoints import FEEDBACK_TOPICS, follow_feedback
 from projections.touchpoints import CLOSED, Fold, Kind, Subject, Touch, follow
 
 PROFILE_TOPICS = (
     "domain.customer.profile:CustomerProfile.",
     "domain.customer.lookup:ShopperLookup.",
+    *FEEDBACK_TOPICS,
 )
 
 
@@ -21,6 +26,8 @@ def follow_any(recorded: RecordedEvent, fold: Fold) -> tuple[Subject, Touch] | N
     e = recorded.event
     if isinstance(e, CustomerProfile.Event | ShopperLookup.Made):
         return follow_profile(recorded.stream_id, e, fold)
+    if isinstance(e, CustomerFeedback.Event | ServiceCase.Event):
+        return follow_feedback(recorded.stream_id, e, fold)
     return follow(recorded, fold)
 
 

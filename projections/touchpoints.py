@@ -54,6 +54,10 @@ class Kind(enum.StrEnum):
     SHOPPER_IDENTIFIED = "shopper_identified"
     MARKETING_SENT = "marketing_sent"
     ERASURE_REQUESTED = "erasure_requested"
+    FEEDBACK_GIVEN = "feedback_given"
+    SERVICE_CASE_OPENED = "service_case_opened"
+    SERVICE_CASE_CONTACTED = "service_case_contacted"
+    SERVICE_CASE_RESOLVED = "service_case_resolved"
 
 
 OPEN, CLOSED, CANCELLED, ABANDONED = "open", "closed", "cancelled", "abandoned"

@@ -28,6 +28,8 @@ class EventType(enum.StrEnum):
     PICKUP_NOT_COLLECTED = "pickup.not_collected"
     RETURN_RECEIVED = "return.received"
     RETURN_REFUNDED = "return.refunded"
+    SALE_RECORDED = "sale.recorded"
+    SERVICE_CASE_RESOLVED = "service_case.resolved"
     STOCK_LOW = "stock.low"
     STOCK_OUT = "stock.out"
 
@@ -123,6 +125,26 @@ class ReturnRefunded(Data, frozen=True):
     amount: Amount
     reference: str
     refunded_at: datetime
+
+
+class SaleRecorded(Data, frozen=True):
+    """A sale at a till; `customer_id` when the shopper identified themselves."""
+
+    sale_id: UUID
+    store_id: str
+    till_id: str
+    customer_id: str | None
+    total: Amount
+    sold_at: datetime
+
+
+class ServiceCaseResolved(Data, frozen=True):
+    """A service-desk case resolved (again, after a further contact reopened it)."""
+
+    case_id: UUID
+    customer_id: str
+    store_id: str | None  # the desk's store; None for the chain's phone line or mail
+    resolved_at: datetime
 
 
 class StockLevel(Data, frozen=True):

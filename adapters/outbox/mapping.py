@@ -15,8 +15,8 @@ from uuid import UUID
 
 import msgspec
 
+from adapters.outbox import after_sales
 from adapters.outbox.contract import (
-    Amount,
     CartAbandoned,
     Data,
     EventType,
@@ -29,6 +29,8 @@ from adapters.outbox.contract import (
     PickupReady,
     ReturnReceived,
     ReturnRefunded,
+    SaleRecorded,
+    ServiceCaseResolved,
     StockLevel,
 )
 from domain.cart.model import Cart
@@ -36,8 +38,9 @@ from domain.order.model import Order
 from domain.pickup.model import Pickup
 from domain.ports import DomainEvent, RecordedEvent
 from domain.returns.model import Return
+from domain.sale.model import Sale
+from domain.service_desk.model import ServiceCase
 from domain.stock.model import StockItem
-from domain.values import Money
 
 DEFAULT_LOW_STOCK = 3  # as the store_inventory read model: the product's threshold, else 3
 STOCK_TOPIC = "domain.stock.model:StockItem."
@@ -48,10 +51,11 @@ def _topic(event_class: type) -> str:
 
 
 # Exact topics (prefix matching on a whole topic), so the relay decodes only what it maps.
-ORIGINS = (Pickup.Requested, Return.Requested)
+ORIGINS = (Pickup.Requested, Return.Requested, ServiceCase.Opened)
 PICKUP_EVENTS = (Pickup.ReadyForPickup, Pickup.Collected, Pickup.NotCollected)
-NEEDS_ORIGIN = (*PICKUP_EVENTS, Return.Received, Return.Refunded)  # ids on the Requested
-MAPPED = (Order.Placed, Order.Cancelled, Cart.Abandoned, *NEEDS_ORIGIN)
+# Whose and where are on the stream's first event.
+NEEDS_ORIGIN = (*PICKUP_EVENTS, Return.Received, Return.Refunded, ServiceCase.Resolved)
+MAPPED = (Order.Placed, Order.Cancelled, Cart.Abandoned, Sale.Recorded, *NEEDS_ORIGIN)
 TOPICS = (*(_topic(c) for c in (*ORIGINS, *MAPPED)), STOCK_TOPIC)
 
 
@@ -181,10 +185,6 @@ def _moved(before: StockState | None, recorded: RecordedEvent) -> StockState:
     return msgspec.structs.replace(before, on_hand=on_hand, reserved=reserved)
 
 
-def _amount(money: Money) -> Amount:
-    return Amount(amount=money.amount, currency=money.currency)
-
-
 def _order_placed(order_id: UUID, e: Any, _: object) -> Data:
     return OrderPlaced(
         order_id=order_id,
@@ -193,9 +193,10 @@ def _order_placed(order_id: UUID, e: Any, _: object) -> Data:
         fulfillment=e.fulfillment.method.value,
         location_id=e.fulfillment.location_id,
         lines=[
-            Line(sku=x.sku, quantity=x.quantity, unit_price=_amount(x.unit_price)) for x in e.lines
+            Line(sku=x.sku, quantity=x.quantity, unit_price=after_sales.amount(x.unit_price))
+            for x in e.lines
         ],
-        total=_amount(e.total),
+        total=after_sales.amount(e.total),
         placed_at=e.placed_at,
     )
 
@@ -232,41 +233,6 @@ def _pickup_not_collected(pickup_id: UUID, e: Any, origin: Any) -> Data:
     return PickupNotCollected(**_pickup(pickup_id, origin), expired_at=e.at)
 
 
-def _return(return_id: UUID, origin: Any) -> Return.Requested:
-    if not isinstance(origin, Return.Requested):
-        raise LookupError(f"return {return_id}: its Requested event is missing")
-    return origin
-
-
-def _return_received(return_id: UUID, e: Any, origin: Any) -> Data:
-    requested = _return(return_id, origin)
-    return ReturnReceived(
-        return_id=return_id,
-        order_id=requested.order_id,
-        sale_id=requested.sale_id,
-        customer_id=requested.customer_id,
-        location_id=e.location_id,
-        lines=[
-            Line(sku=x.sku, quantity=x.quantity, unit_price=_amount(x.unit_price))
-            for x in requested.lines
-        ],
-        received_at=e.at,
-    )
-
-
-def _return_refunded(return_id: UUID, e: Any, origin: Any) -> Data:
-    requested = _return(return_id, origin)
-    return ReturnRefunded(
-        return_id=return_id,
-        order_id=requested.order_id,
-        sale_id=requested.sale_id,
-        customer_id=requested.customer_id,
-        amount=_amount(e.amount),
-        reference=e.reference,
-        refunded_at=e.at,
-    )
-
-
 MAPPERS: dict[type, Callable[[UUID, Any, Any], Data]] = {
     Order.Placed: _order_placed,
     Order.Cancelled: _order_cancelled,
@@ -274,8 +240,10 @@ MAPPERS: dict[type, Callable[[UUID, Any, Any], Data]] = {
     Pickup.ReadyForPickup: _pickup_ready,
     Pickup.Collected: _pickup_collected,
     Pickup.NotCollected: _pickup_not_collected,
-    Return.Received: _return_received,
-    Return.Refunded: _return_refunded,
+    Return.Received: after_sales.return_received,
+    Return.Refunded: after_sales.return_refunded,
+    Sale.Recorded: after_sales.sale_recorded,
+    ServiceCase.Resolved: after_sales.case_resolved,
 }
 
 TYPES: dict[type[Data], EventType] = {
@@ -287,6 +255,8 @@ TYPES: dict[type[Data], EventType] = {
     PickupNotCollected: EventType.PICKUP_NOT_COLLECTED,
     ReturnReceived: EventType.RETURN_RECEIVED,
     ReturnRefunded: EventType.RETURN_REFUNDED,
+    SaleRecorded: EventType.SALE_RECORDED,
+    ServiceCaseResolved: EventType.SERVICE_CASE_RESOLVED,
 }
 
 

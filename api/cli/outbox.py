@@ -12,11 +12,13 @@ from typing import Any
 from adapters.outbox.notifier import PickupReadyNotifier, SmtpMailer
 from adapters.outbox.reminder import AbandonedCartReminder
 from adapters.outbox.storage import outbox_status
+from adapters.outbox.surveys import SURVEY_MAILERS
 from adapters.payments import SimulatedPaymentGateway
 from adapters.postgres.catalog import PostgresCatalog
 from adapters.postgres.database import Database
 from adapters.settings import Settings
 from api.server.composition import clock_of, outbox_relay, relay_config
+from api.server.surveys import survey_links, survey_rules
 from domain.service import CommerceService
 
 NO_NATS = "NATS_URL is not set: the outbox is off (set it to e.g. nats://127.0.0.1:4222)"
@@ -36,7 +38,7 @@ def add_commands(commands: Any) -> None:
         required=True, metavar="WHAT"
     )
     notify.add_parser(
-        "run", help="e-mail pickups ready, and abandoned-cart reminders to who agreed"
+        "run", help="e-mail pickups ready; reminders and surveys to who agreed"
     ).set_defaults(handler=lambda s, a: asyncio.run(_run_notifier(s)))
 
 
@@ -88,10 +90,16 @@ async def _run_notifier(settings: Settings) -> None:
         settings.smtp_starttls,
     )
     config = relay_config(settings)
+    rules, links = survey_rules(settings), survey_links(settings)
     consumers = [
         PickupReadyNotifier(database.store, service, mailer, settings.nats_url, config),
         # Marketing: only to customers who agreed to it by e-mail (adapters/outbox/reminder.py).
         AbandonedCartReminder(database.store, service, mailer, settings.nats_url, config),
+        # Marketing too: one question after a journey point (adapters/outbox/surveys.py).
+        *(
+            survey(database.store, service, mailer, settings.nats_url, config, rules, links)
+            for survey in SURVEY_MAILERS
+        ),
     ]
 
     def start() -> None:
@@ -102,7 +110,10 @@ async def _run_notifier(settings: Settings) -> None:
         for consumer in consumers:
             await consumer.stop()
 
-    banner = f"pickup-ready notifier running, abandoned-cart reminder too: mail via {mailer.where}"
+    banner = (
+        "pickup-ready notifier running, abandoned-cart reminder and surveys too: "
+        f"mail via {mailer.where}"
+    )
     await _until_signalled(start, stop, banner)
     await database.close()
 

@@ -12,6 +12,7 @@ from domain.cart.model import CartStatus, RecoveryChange
 from domain.customer.consent import ConsentSource, MarketingChannel
 from domain.customer.lookup import IdentifyBy, LookupOutcome
 from domain.errors import ErrorCode
+from domain.feedback.values import FeedbackPoint, Question
 from domain.order.model import FulfillmentMethod, OrderStatus
 from domain.pickup.model import PickupStatus
 from domain.returns.model import ReturnChannel, ReturnStatus
@@ -70,6 +71,17 @@ LookupOutcomeEnum = strawberry.enum(
 ShopperKeyEnum = strawberry.enum(
     ShopperKey, name="ShopperKey", description="What the shopper shows the till."
 )
+FeedbackPointEnum = strawberry.enum(
+    FeedbackPoint,
+    name="FeedbackPoint",
+    description="A journey point after which a customer may be asked one question.",
+)
+QuestionEnum = strawberry.enum(
+    Question,
+    name="Question",
+    description="CSAT: how satisfied, 1 to 5. CES: how easy, 1 to 7. NPS: how likely to "
+    "recommend us, 0 to 10.",
+)
 NotificationStateEnum = strawberry.enum(
     NotificationState,
     name="NotificationState",
@@ -88,6 +100,7 @@ __all__ = [
     "Channel",
     "ConsentSource",
     "ErrorCode",
+    "FeedbackPoint",
     "FulfillmentMethod",
     "IdentifyBy",
     "JourneyStep",
@@ -97,6 +110,7 @@ __all__ = [
     "OrderStatus",
     "PaymentState",
     "PickupStatus",
+    "Question",
     "RecoveryChange",
     "ReturnChannel",
     "ReturnStatus",

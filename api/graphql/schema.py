@@ -19,6 +19,8 @@ from api.graphql.customers.identity import IdentityMutations
 from api.graphql.customers.mutations import CustomerMutations
 from api.graphql.customers.queries import CustomerQueries
 from api.graphql.engine import build_schema
+from api.graphql.feedback.mutations import FeedbackMutations
+from api.graphql.feedback.queries import FeedbackQueries
 from api.graphql.pickups.mutations import PickupMutations
 from api.graphql.pickups.queries import PickupQueries
 from api.graphql.pickups.store_counter import CounterMutations
@@ -50,6 +52,7 @@ Query = merge_types(
         CustomerDataQueries,
         AnalyticsQueries,
         TillShopperQueries,
+        FeedbackQueries,
     ),
 )
 Mutation = merge_types(
@@ -65,6 +68,7 @@ Mutation = merge_types(
         CustomerMutations,
         ConsentMutations,
         IdentityMutations,
+        FeedbackMutations,
         SystemMutations,
         CounterMutations,
     ),

@@ -1,4 +1,5 @@
-"""The staff pages as routes: three HTML files and their static CSS and ES modules.
+"""The staff pages as routes: three HTML files and their static CSS and ES modules; and the
+survey page a customer opens from a survey mail (no sign-in: its link carries the key).
 
 No build step: what is in `static/` is what the browser gets. The pages hold no data; they
 read it through /graphql and its subscriptions like any other client.
@@ -50,6 +51,11 @@ def dashboard_page() -> Response[str]:
     return _page("dashboard.html")
 
 
+@get("/survey", sync_to_thread=False, include_in_schema=False)
+def survey_page() -> Response[str]:
+    return _page("survey.html")
+
+
 @get("/staff/signin", sync_to_thread=False, include_in_schema=False)
 def signin_page() -> Response[str]:
     return _page("signin.html")
@@ -60,4 +66,12 @@ def staff_handlers() -> list[Any]:
     files = create_static_files_router(
         path="/staff/static", directories=[str(STATIC)], name="staff-static"
     )
-    return [board_page, dashboard_page, signin_page, who_is_signed_in, exchange_credentials, files]
+    return [
+        board_page,
+        dashboard_page,
+        signin_page,
+        survey_page,
+        who_is_signed_in,
+        exchange_credentials,
+        files,
+    ]

@@ -1,5 +1,5 @@
 """A shop day that touches every integration event: stock in, a pickup order placed, made
-ready and collected, a return received and refunded, and the last lamps sold out."""
+ready and collected, a return received and refunded, and the last lamps sold out at a till."""
 
 from __future__ import annotations
 

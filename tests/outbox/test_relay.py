@@ -29,6 +29,7 @@ DAY_TYPES = [
     "pickup.collected",
     "return.received",
     "return.refunded",
+    "sale.recorded",
     "stock.out",
 ]
 

@@ -17,7 +17,9 @@ from api.graphql.context import Info
 from api.graphql.customers.consent import Consent
 from api.graphql.enums import Channel, TouchpointKind
 from api.graphql.errors import BadInput
+from api.graphql.feedback.types import FeedbackAnswer
 from api.graphql.relay import Connection, Edge, PageInfo, connection, decode_cursor, page_size
+from domain.feedback.model import Survey
 from domain.values import Money as DomainMoney
 from projections import cart_recovery, timeline_queries
 from projections.cart_recovery import RecoverableCart as RecoverableCartView
@@ -152,6 +154,18 @@ class Customer:
             raise BadInput("after: not a cursor of this list") from None
         return _timeline_connection(page, after)
 
+    @strawberry.field(
+        description="The questions put to them after journey points, newest first, with their "
+        "answers and comments (read from their stream: exact, and erased with them)."
+    )
+    async def feedback(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[FeedbackAnswer]:
+        size, key = page_size(first), decode_cursor(after, tuple[datetime, UUID])
+        surveys = await info.context.services.service.surveys_of(self.id)
+        older = [row for row in surveys if key is None or _survey_key(row) < key]
+        return connection(older[: size + 1], size, _survey_key, _answer, after)
+
     @strawberry.field(description="Abandoned carts that still hold lines, newest first.")
     async def recoverable_carts(
         self, info: Info, first: int | None = None, after: str | None = None
@@ -161,6 +175,15 @@ class Customer:
             info.context.services.database.pool, self.id, after=key, limit=size + 1
         )
         return connection(views, size, cart_recovery.recoverable_key, RecoverableCart.of, after)
+
+
+def _survey_key(row: tuple[Survey, str | None]) -> tuple[datetime, UUID]:
+    """Newest first: a later page holds the keys below its cursor's."""
+    return row[0].requested_at, row[0].request_id
+
+
+def _answer(row: tuple[Survey, str | None]) -> FeedbackAnswer:
+    return FeedbackAnswer.of(*row)
 
 
 def _timeline_connection(page: TimelinePage, after: str | None) -> Connection[Touchpoint]:

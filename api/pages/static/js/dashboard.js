@@ -1,9 +1,11 @@
 // /staff/dashboard: click-to-collect per day over a range of days (the last 14 unless the
 // manager picks others) and what waits now, for one store, or for an admin the chain with
-// every store compared; the range's figures download as CSV. The now-figures follow the
-// boards live; the daily figures are re-read after every board change.
+// every store compared; the range's figures download as CSV; the customer's voice below it
+// (feedback.js) for store managers and admins. The now-figures follow the boards live; the
+// daily figures are re-read after every board change.
 import { drawChart } from "./chart.js";
 import { download, figuresCsv } from "./csv.js";
+import { showFeedback } from "./feedback.js";
 import { clear, h } from "./dom.js";
 import { ServerClock, duration, percent } from "./format.js";
 import { LiveConnection, Refused, request } from "./graphql.js";
@@ -207,6 +209,7 @@ async function main() {
     onRange: (range) => {
       dashboard.show(range);
       dashboard.loadStats().catch((failure) => showRefusal("The figures could not load", String(failure.message || failure)));
+      showFeedback(token, scope, dashboard.days).catch(() => {});
     },
     onDownload: () => dashboard.downloadCsv(),
   });
@@ -216,6 +219,7 @@ async function main() {
     if (failure instanceof Refused) return showRefusal("No access", failure.message);
     throw failure;
   }
+  showFeedback(token, scope, dashboard.days).catch(() => {});
   let pending = null;
   const reloadSoon = () => {
     clearTimeout(pending);

@@ -106,3 +106,11 @@ export function readStats(data) {
     next: nextCursor(data.byStore),
   };
 }
+
+/** The customer's voice over the days, for the stores named (none: an admin's whole chain). */
+export const FEEDBACK = `query StaffFeedback($first: Date!, $last: Date!, $stores: [String!]) {
+  feedback: feedbackAnalytics(firstDay: $first, lastDay: $last, storeIds: $stores) {
+    byStore { storeId allStores scores { question asked answered responseRate csat ces nps } }
+    csatByWait { bucket answered csat }
+    firstContactResolution { storeId allStores settled firstContactResolved rate }
+  } }`;

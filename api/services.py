@@ -12,6 +12,7 @@ from api.auth import TokenService
 from api.metrics import Metrics
 from domain.ports import Clock
 from domain.service import CommerceService
+from projections.read_routes import ReadRoutes
 from projections.supervisor import ProjectionSupervisor
 
 
@@ -26,3 +27,9 @@ class Services:
     tokens: TokenService
     clock: Clock
     metrics: Metrics
+    # Where queries read: the primary, or streaming replicas (OMNI_READ_DATABASE_URL).
+    reads: ReadRoutes
+
+    async def close(self) -> None:
+        await self.reads.close()
+        await self.database.close()

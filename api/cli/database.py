@@ -39,4 +39,4 @@ async def tick(settings: Settings) -> None:
     await services.projections.prepare()
     report = await fire_due_rules(services.database.pool, services.service, services.clock)
     print(f"fired {report.fired}, refused {report.refused}")
-    await services.database.close()
+    await services.close()

@@ -18,6 +18,7 @@ from adapters.postgres.pool import connect
 from adapters.settings import Settings
 from api.auth import Principal, Role, StaffRole, TokenService
 from api.server.app import create_app
+from tests.conftest import reading_from
 
 
 @dataclass
@@ -86,6 +87,6 @@ async def app_under_test(settings: Settings) -> AsyncIterator[Api]:
 
 
 @pytest.fixture
-async def api(settings: Settings) -> AsyncIterator[Api]:
-    async with app_under_test(settings) as api:
+async def api(settings: Settings, reads: str, request: pytest.FixtureRequest) -> AsyncIterator[Api]:
+    async with app_under_test(reading_from(settings, reads, request)) as api:
         yield api

@@ -8,13 +8,13 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from adapters.postgres.outage import Outage
+from adapters.postgres.outage import OutageObserver
 from api.graphql.errors import ApiError, Unavailable
 from api.request_ids import current_request
 from domain.errors import ErrorCode
 
 
-def as_client_error(original: BaseException | None, outage: Outage) -> ApiError | None:
+def as_client_error(original: BaseException | None, outage: OutageObserver) -> ApiError | None:
     """What a client may be told about an exception raised while resolving a field: an
     ApiError as it is, an outage (adapters/postgres/outage.py decides; it logs one warning per
     outage and renews the pool) as Unavailable, anything else (a bug) nothing."""

@@ -106,6 +106,7 @@ class GraphQLExecutor:
         operation_name, operation = _operation(prepared, operation_name)
         if operation is OperationType.SUBSCRIPTION:
             raise RequestError("subscriptions are not allowed over POST: use the WebSocket")
+        context.writing = operation is OperationType.MUTATION
         if self._tracer is None:
             result = await self._execute(prepared, variables, operation_name, context)
         else:
@@ -218,7 +219,7 @@ def _answer(result: ExecutionResult, context: RequestContext, name: str | None) 
     body: dict[str, Any] = {"data": result.data}
     errors, unavailable = [], False
     for error in result.errors or ():
-        shown = as_client_error(error.original_error, context.services.database.outage)
+        shown = as_client_error(error.original_error, context.outage)
         unavailable = unavailable or isinstance(shown, Unavailable)
         _log(error, shown)
         errors.append(formatted(error, shown))

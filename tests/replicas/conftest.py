@@ -1,0 +1,92 @@
+"""The app reading from a real streaming replica (the session's `replicated` cluster: a
+primary and a standby made by pg_basebackup), and what the tests do to that replica: hold its
+replay, wait for it to catch up."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+import msgspec
+import pytest
+
+from adapters.settings import Settings
+from tests.api.conftest import Api, app_under_test
+from tests.private_cluster import PrivateCluster, Standby
+
+CATCH_UP_SECONDS = 20
+
+START = 'mutation { startCart(deviceId: "phone") { cartId cartToken position } }'
+ADD = """mutation($cart: UUID!, $sku: String!) {
+  addToCart(cartId: $cart, sku: $sku) { position userErrors { code } } }"""
+CART = """query($id: UUID!, $after: String) { cart(id: $id, consistentWith: $after) {
+  lines { sku quantity } } }"""
+
+
+@asynccontextmanager
+async def app_on_replica(
+    settings: Settings, replicated: tuple[PrivateCluster, Standby], **overrides: Any
+) -> AsyncIterator[Api]:
+    """The app in this process: writes on the primary, queries on the standby."""
+    primary, standby = replicated
+    on_replica = msgspec.structs.replace(
+        settings, database_url=primary.dsn, read_database_url=standby.dsn, **overrides
+    )
+    async with app_under_test(on_replica) as api:
+        await caught_up(primary, standby)  # the test's schema is on the replica too
+        yield api
+
+
+@pytest.fixture
+async def replica_api(
+    settings: Settings, replicated: tuple[PrivateCluster, Standby]
+) -> AsyncIterator[Api]:
+    async with app_on_replica(settings, replicated, consistency_wait=1.0) as api:
+        yield api
+
+
+async def caught_up(primary: PrivateCluster, standby: Standby) -> None:
+    """Until the standby has replayed everything the primary has written so far."""
+    source = await asyncpg.connect(primary.dsn)
+    replica = await asyncpg.connect(standby.dsn)
+    try:
+        target = await source.fetchval("SELECT pg_current_wal_lsn()")
+        for _ in range(CATCH_UP_SECONDS * 100):
+            if await replica.fetchval("SELECT pg_last_wal_replay_lsn() >= $1", target):
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("the standby did not catch up")
+    finally:
+        await source.close()
+        await replica.close()
+
+
+@asynccontextmanager
+async def replay_paused(standby: Standby) -> AsyncIterator[None]:
+    """The standby receives WAL but applies none of it until the block ends: a replica
+    that has fallen behind, on demand."""
+    replica = await asyncpg.connect(standby.dsn)
+    try:
+        await replica.execute("SELECT pg_wal_replay_pause()")
+        while await replica.fetchval("SELECT pg_get_wal_replay_pause_state()") != "paused":
+            await asyncio.sleep(0.01)
+        yield
+    finally:
+        await replica.execute("SELECT pg_wal_replay_resume()")
+        await replica.close()
+
+
+async def guest_cart(api: Api) -> tuple[str, str, str]:
+    """A new guest cart: its id, token and position."""
+    started = (await api.data(START))["startCart"]
+    return started["cartId"], started["cartToken"], started["position"]
+
+
+async def add_line(api: Api, cart: str, token: str, sku: str) -> str:
+    """One unit of `sku` added: the write's position."""
+    added = (await api.data(ADD, token, cart=cart, sku=sku))["addToCart"]
+    assert added["userErrors"] == []
+    return added["position"]  # type: ignore[no-any-return]

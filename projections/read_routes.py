@@ -174,6 +174,8 @@ class ReadRoutes:
             return route, True
         if self.fallback == "primary":
             return self.primary, True
+        if not route.replica.replica.usable:  # it stopped answering: no read there would
+            raise DatabaseUnavailable(f"read replica {route.replica.replica.label} unavailable")
         return route, False
 
     def report(self) -> list[dict[str, object]]:

@@ -32,6 +32,7 @@ PROBE_SECONDS = 0.5
 PROBE_TIMEOUT_SECONDS = 2.0
 # A replica that does not answer a connection attempt within this is unreachable for now.
 CONNECT_TIMEOUT_SECONDS = 2.0
+CLOSE_TIMEOUT_SECONDS = 5.0
 # Notes of the primary's position: an hour's worth; a replica further behind shows "at least".
 NOTES_KEPT = 7200
 
@@ -228,4 +229,7 @@ class ReplicaSet:
             self._watch.cancel()
             await asyncio.gather(self._watch, return_exceptions=True)
         for replica in self.replicas:
-            await replica.pool.close()
+            try:  # a read still holding a connection of a replica that hangs: cut it
+                await asyncio.wait_for(replica.pool.close(), CLOSE_TIMEOUT_SECONDS)
+            except TimeoutError:
+                replica.pool.terminate()

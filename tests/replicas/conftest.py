@@ -5,15 +5,18 @@ replay, wait for it to catch up."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
+import httpx
 import msgspec
 import pytest
 
 from adapters.settings import Settings
+from bench.harness.server_process import running_server
 from tests.api.conftest import Api, app_under_test
 from tests.private_cluster import PrivateCluster, Standby
 
@@ -38,6 +41,49 @@ async def app_on_replica(
     async with app_under_test(on_replica) as api:
         await caught_up(primary, standby)  # the test's schema is on the replica too
         yield api
+
+
+@asynccontextmanager
+async def server_on_replica(
+    settings: Settings, replicated: tuple[PrivateCluster, Standby], **overrides: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A real API process (uvicorn, as deployed), writing on the primary and reading from the
+    standby, in a schema of its own; a client of it. `overrides` are OMNI_* settings."""
+    primary, standby = replicated
+    on_primary = msgspec.structs.replace(settings, database_url=primary.dsn)
+    env = {
+        "DATABASE_URL": primary.dsn,
+        "OMNI_READ_DATABASE_URL": standby.dsn,
+        "OMNI_SEED_DEMO": "true",
+        "OMNI_RUN_SCHEDULER": "false",
+        "OMNI_POLL_INTERVAL": "0.2",
+        **overrides,
+    }
+    async with (
+        running_server(on_primary, os.environ, **env) as base,
+        httpx.AsyncClient(base_url=base, timeout=30) as client,
+    ):
+        await caught_up(primary, standby)
+        yield client
+
+
+async def post(
+    client: httpx.AsyncClient, query: str, token: str | None = None, **variables: Any
+) -> tuple[int, dict[str, Any]]:
+    """One GraphQL request over HTTP: its status and body, errors included."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
+    return response.status_code, response.json()
+
+
+async def data(
+    client: httpx.AsyncClient, query: str, token: str | None = None, **variables: Any
+) -> dict[str, Any]:
+    status, body = await post(client, query, token, **variables)
+    assert status == 200 and "errors" not in body, body
+    return body["data"]  # type: ignore[no-any-return]
 
 
 @pytest.fixture

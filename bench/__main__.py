@@ -42,6 +42,7 @@ PARTS = {
     "projection-lag": ("projections", "run_lag"),
     "projection-deadletters": ("projections", "run_dead_letters"),
     "staff-board": ("staff_board", "run"),
+    "scale-replicas": ("scale_replicas", "run"),
 }
 
 

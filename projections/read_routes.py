@@ -26,10 +26,9 @@ from adapters.postgres.replicas import Replica, ReplicaSet
 from domain.ports import Position
 from projections.supervisor import ProjectionSupervisor
 
-# A replica usually replays a commit within a millisecond or two of the primary: look again
-# soon, then less and less often while nothing moves.
-FIRST_POLL_SECONDS = 0.001
-MAX_POLL_SECONDS = 0.02
+# A replica usually replays a commit within a millisecond of the primary. While anyone waits,
+# its checkpoints are read this often (one query for every waiter of the process).
+POLL_SECONDS = 0.002
 # After a failed read of a replica's checkpoints, before the next.
 FAILED_POLL_SECONDS = 0.1
 
@@ -43,7 +42,6 @@ class ReplicaCheckpoints:
         self.replica = replica
         self.positions: dict[str, Position] = {}
         self._changed = asyncio.Event()
-        self._kick = asyncio.Event()
         self._waiters = 0
         self._polling: asyncio.Task[None] | None = None
 
@@ -53,10 +51,12 @@ class ReplicaCheckpoints:
     async def wait_for(self, position: Position, names: Sequence[str], timeout: float) -> bool:
         """True once the replica shows `position` for every named read model; False after
         `timeout`, or at once when the replica stops answering."""
+        if self.shows(position, names):  # as the last look found it: no query
+            return True
         deadline = time.monotonic() + timeout
         self._waiters += 1
         try:
-            self._poll_now()
+            self._keep_polling()
             while not self.shows(position, names):
                 left = deadline - time.monotonic()
                 if left <= 0 or not self.replica.usable:
@@ -68,16 +68,13 @@ class ReplicaCheckpoints:
         finally:
             self._waiters -= 1
 
-    def _poll_now(self) -> None:
+    def _keep_polling(self) -> None:
         if self._polling is None or self._polling.done():
             self._polling = asyncio.create_task(self._poll())
-        else:
-            self._kick.set()
 
     async def _poll(self) -> None:
-        delay = FIRST_POLL_SECONDS
         while self._waiters:
-            self._kick.clear()
+            delay = POLL_SECONDS
             try:
                 rows = await self.replica.pool.fetch(CHECKPOINTS)
             except Exception as error:  # noqa: BLE001 - the replica's probe says what it is
@@ -85,10 +82,8 @@ class ReplicaCheckpoints:
                 self._wake()
                 delay = FAILED_POLL_SECONDS
             else:
-                moved = self._update(rows)
-                delay = FIRST_POLL_SECONDS if moved else min(delay * 2, MAX_POLL_SECONDS)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._kick.wait(), delay)
+                self._update(rows)
+            await asyncio.sleep(delay)
 
     def _update(self, rows: Sequence[asyncpg.Record]) -> bool:
         moved = False

@@ -10,6 +10,7 @@ embedded server does. (tests/private_cluster.py turns "no PostgreSQL here" into 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
@@ -21,9 +22,12 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
+
 from adapters.embedded import INSTALL_HINT, _find_postgres_binaries
 
 SYSTEM_USER_WHEN_ROOT = "pgserver"
+CATCH_UP_SECONDS = 20
 
 
 class NoPostgres(Exception):
@@ -208,3 +212,19 @@ def replicated_cluster(
     finally:
         standby.remove()
         primary.remove()
+
+
+async def caught_up(primary: PrivateCluster, standby: Standby) -> None:
+    """Until the standby has replayed everything the primary has written so far."""
+    source = await asyncpg.connect(primary.dsn)
+    replica = await asyncpg.connect(standby.dsn)
+    try:
+        target = await source.fetchval("SELECT pg_current_wal_lsn()")
+        for _ in range(CATCH_UP_SECONDS * 100):
+            if await replica.fetchval("SELECT pg_last_wal_replay_lsn() >= $1", target):
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("the standby did not catch up")
+    finally:
+        await source.close()
+        await replica.close()

@@ -16,11 +16,10 @@ import msgspec
 import pytest
 
 from adapters.settings import Settings
+from bench.harness.postgres_cluster import caught_up
 from bench.harness.server_process import running_server
 from tests.api.conftest import Api, app_under_test
 from tests.private_cluster import PrivateCluster, Standby
-
-CATCH_UP_SECONDS = 20
 
 START = 'mutation { startCart(deviceId: "phone") { cartId cartToken position } }'
 ADD = """mutation($cart: UUID!, $sku: String!) {
@@ -92,22 +91,6 @@ async def replica_api(
 ) -> AsyncIterator[Api]:
     async with app_on_replica(settings, replicated, consistency_wait=1.0) as api:
         yield api
-
-
-async def caught_up(primary: PrivateCluster, standby: Standby) -> None:
-    """Until the standby has replayed everything the primary has written so far."""
-    source = await asyncpg.connect(primary.dsn)
-    replica = await asyncpg.connect(standby.dsn)
-    try:
-        target = await source.fetchval("SELECT pg_current_wal_lsn()")
-        for _ in range(CATCH_UP_SECONDS * 100):
-            if await replica.fetchval("SELECT pg_last_wal_replay_lsn() >= $1", target):
-                return
-            await asyncio.sleep(0.01)
-        raise AssertionError("the standby did not catch up")
-    finally:
-        await source.close()
-        await replica.close()
 
 
 @asynccontextmanager

@@ -64,6 +64,8 @@ async def test_health_shows_the_replicas_lag_and_readiness_fails_when_it_is_too_
         [streaming] = (await api.client.get("/health")).json()["replicas"]
         assert streaming["state"] == "streaming" and streaming["lag_bytes"] == 0
         assert (await api.client.get("/health/ready")).status_code == 200
+        metrics = (await api.client.get("/metrics")).text
+        assert f'omni_replica_streaming{{replica="{streaming["replica"]}"}} 1.0' in metrics
 
         cart, token, _ = await guest_cart(api)
         async with replay_paused(standby):

@@ -19,6 +19,7 @@ replica's extra is its wait for the standby to replay the projection's commit.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from itertools import cycle
@@ -86,17 +87,16 @@ async def _read_heavy(
                     "API process": _server_pid(base),
                 }
             )
-            meter.start()
-            rate = await _mix(base, seconds / ROUNDS)
-            used = {"load generator": rate.cpu_seconds, **meter.stop(rate.cpu_seconds)}
+            rate, used = await _mix(base, seconds / ROUNDS, meter)
             runs[layout].append(rate)
-            for name, value in used.items():
-                cpu[layout][name] = cpu[layout].get(name, 0.0) + value / rate.seconds / ROUNDS
+            for name, per_second in used.items():
+                cpu[layout][name] = cpu[layout].get(name, 0.0) + per_second / ROUNDS
     return {layout: Rate.merged(rates) for layout, rates in runs.items()}, cpu
 
 
-async def _mix(base: str, seconds: float) -> Rate:
-    """CLIENTS shoppers, each on a connection and a guest cart of its own."""
+async def _mix(base: str, seconds: float, meter: CpuMeter) -> tuple[Rate, dict[str, float]]:
+    """CLIENTS shoppers, each on a connection and a guest cart of its own; the CPU of the
+    timed part."""
     connections = [await Connection.open(base) for _ in range(CLIENTS)]
     carts = [await guest_cart(connection) for connection in connections]
     browse = cycle(BROWSE)
@@ -114,7 +114,10 @@ async def _mix(base: str, seconds: float) -> Rate:
         return 1 + READS_PER_ADD
 
     try:
-        return await timed_workers(CLIENTS, seconds, shop, warmup=1)
+        await asyncio.gather(*(shop(worker) for worker in range(CLIENTS)))  # warm, untimed
+        meter.start()
+        rate = await timed_workers(CLIENTS, seconds, shop)
+        return rate, meter.stop()
     finally:
         for connection in connections:
             await connection.close()

@@ -4,6 +4,7 @@ its descendants, read from Linux's /proc, so PostgreSQL's backends count with th
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -59,10 +60,11 @@ def process_started_with(*arguments: str) -> int:
 
 
 def machine_busy_seconds() -> float:
-    """CPU seconds the whole machine has spent busy (all cores; not idle, not waiting on I/O)."""
+    """CPU seconds the machine's cores have spent running anything: user, nice, system, irq
+    and softirq (not idle, not waiting on I/O, not stolen by a hypervisor)."""
     fields = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-    idle = fields[3] + fields[4]
-    return (sum(fields[:8]) - idle) / TICKS
+    user, nice, system, _idle, _iowait, irq, softirq = fields[:7]
+    return (user + nice + system + irq + softirq) / TICKS
 
 
 class CpuMeter:
@@ -74,19 +76,23 @@ class CpuMeter:
     def __init__(self, roots: dict[str, int]) -> None:
         self.roots = roots
         self._before: dict[str, dict[int, float]] = {}
-        self._busy = 0.0
+        self._busy = self._own = self._started = 0.0
 
     def start(self) -> None:
         self._before = {name: cpu_seconds(descendants(pid)) for name, pid in self.roots.items()}
         self._busy = machine_busy_seconds()
+        self._own = time.process_time()
+        self._started = time.perf_counter()
 
-    def stop(self, own_seconds: float = 0.0) -> dict[str, float]:
-        """Each tree's CPU seconds; `own_seconds` is this process's, counted as ours too."""
-        busy = machine_busy_seconds() - self._busy
-        used = {}
+    def stop(self) -> dict[str, float]:
+        """CPU seconds per second of the window: each tree's, this process's ("load
+        generator"), and the rest of the machine's."""
+        elapsed = time.perf_counter() - self._started
+        used = {"load generator": time.process_time() - self._own}
         for name, pid in self.roots.items():
             now = cpu_seconds(descendants(pid))
             before = self._before.get(name, {})
             used[name] = sum(seconds - before.get(p, 0.0) for p, seconds in now.items())
-        used["everything else"] = max(busy - sum(used.values()) - own_seconds, 0.0)
-        return used
+        busy = machine_busy_seconds() - self._busy
+        used["everything else"] = max(busy - sum(used.values()), 0.0)
+        return {name: seconds / elapsed for name, seconds in used.items()}

@@ -165,10 +165,11 @@ def _report(
             None,
         )
     )
-    primary_cpu = cpu[replicated]["primary PostgreSQL"] / cpu[alone]["primary PostgreSQL"]
-    lines.append(
-        ratio_line("primary's PostgreSQL CPU, with / without the replica", primary_cpu, None)
-    )
+    per_request = {
+        layout: cpu[layout]["primary PostgreSQL"] / mixes[layout].per_second for layout in LAYOUTS
+    }
+    label = "the primary's PostgreSQL CPU per request, with / without"
+    lines.append(ratio_line(label, per_request[replicated] / per_request[alone], None))
     lines.append(
         f"scale-replicas: read-your-writes, the cart read at the add's position, "
         f"{RYW_SAMPLES} pairs"

@@ -22,7 +22,7 @@ from typing import Literal
 import asyncpg
 
 from adapters.postgres.outage import DatabaseUnavailable
-from adapters.postgres.replicas import Replica, ReplicaSet
+from adapters.postgres.replicas import STREAMING, Replica, ReplicaSet
 from domain.ports import Position
 from projections.supervisor import ProjectionSupervisor
 
@@ -146,7 +146,7 @@ class ReadRoutes:
         if self.replicas is None:
             return self.primary
         replica = self.replicas.choose()
-        if replica is not None and (self.fallback == "stale" or replica.state == "streaming"):
+        if replica is not None and (self.fallback == "stale" or replica.state == STREAMING):
             return Route(replica.pool, self._checkpoints[replica.label])
         if self.fallback == "primary":
             return self.primary

@@ -176,12 +176,14 @@ class RequestContext:
 
     async def pool_showing(self, position: Position, projections: Sequence[str]) -> asyncpg.Pool:
         """For a subscription's next read: a place that shows `position`, chosen afresh (a
-        connection outlives replicas' outages); the primary when a replica does not show it in
-        time, since a pushed state is never flagged stale."""
+        connection outlives replicas' outages); the primary when no replica shows it in time,
+        since a pushed state cannot be flagged stale."""
         reads = self.services.reads
-        route = reads.primary if self.writing else reads.route()
         wait = self.services.settings.consistency_wait
-        route, shown = await reads.showing(route, position, projections, wait)
+        try:
+            route, shown = await reads.showing(reads.route(), position, projections, wait)
+        except DatabaseUnavailable:  # no replica answers
+            return reads.primary.pool
         return route.pool if shown else reads.primary.pool
 
     def flag_parked(

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import httpx
@@ -80,11 +82,10 @@ async def test_a_replica_stopped_for_ten_seconds_under_load_is_never_read_as_cur
         load = [asyncio.create_task(shopper(client, reads, stop)) for _ in range(SHOPPERS)]
         try:
             await asyncio.sleep(BEFORE_SECONDS)
-            await asyncio.to_thread(standby.stop)
-            reads.phase = "stopped"
-            await asyncio.sleep(STOPPED_SECONDS)
-            reads.phase = "back"
-            await asyncio.to_thread(standby.resume)
+            async with standby_down(standby):
+                reads.phase = "stopped"
+                await asyncio.sleep(STOPPED_SECONDS)
+                reads.phase = "back"
             recovered_in = await until_reads_are_exact(reads)
         finally:
             stop.set()
@@ -102,6 +103,17 @@ async def test_a_replica_stopped_for_ten_seconds_under_load_is_never_read_as_cur
     assert recovered_in < RECOVERY_SECONDS
     assert on_replica_again
     assert lost == []  # the writes never depended on the replica
+
+
+@asynccontextmanager
+async def standby_down(standby: Standby) -> AsyncIterator[None]:
+    """The standby down (`pg_ctl stop -m fast`) for the block, and started again whatever
+    happens: the session's other tests read from it."""
+    await asyncio.to_thread(standby.stop)
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(standby.resume)
 
 
 async def until_reads_are_exact(reads: Reads) -> float:

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import asyncio
 
+import asyncpg
+
 from adapters.settings import Settings
+from projections.tracking import commit_for_readers
 from tests.api.conftest import Api
 from tests.private_cluster import PrivateCluster, Standby
 from tests.replicas.conftest import (
@@ -84,3 +87,22 @@ async def test_health_shows_the_replicas_lag_and_readiness_fails_when_it_is_too_
     assert behind["lag_bytes"] > 0 and behind["lag_seconds"] >= 1.0
     assert ready.status_code == 503 and ready.json()["replicas"][0]["state"] == "behind"
     assert ready_again.status_code == 200
+
+
+async def test_read_models_commit_to_disk_at_once_only_while_a_standby_streams(
+    replicated: tuple[PrivateCluster, Standby], private_cluster: PrivateCluster
+) -> None:
+    """A standby receives only WAL that reached the disk: unflushed, a read model's commit
+    would reach it with the WAL writer's next round (200 ms), and every read at a position
+    would wait that long."""
+    modes = []
+    for server in (replicated[0], private_cluster):  # streamed from, and alone
+        connection = await asyncpg.connect(server.dsn)
+        try:
+            async with connection.transaction():
+                await commit_for_readers(connection)
+                modes.append(await connection.fetchval("SHOW synchronous_commit"))
+        finally:
+            await connection.close()
+
+    assert modes == ["local", "off"]

@@ -48,6 +48,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # How long a query with `consistentWith` waits for its read models before answering
     # anyway, flagged STALE_READ.
     consistency_wait: Annotated[float, msgspec.Meta(ge=0)] = 5.0
+    # Streaming replicas the API's queries read from (comma-separated PostgreSQL URLs);
+    # writes, checkpoints and the outbox stay on DATABASE_URL. docs/SCALING.md, step 2.
+    read_database_url: str | None = None
+    # A `consistentWith` read a replica cannot answer in time: "stale" answers from the
+    # replica with STALE_READ (as on the primary); "primary" reads the primary instead,
+    # after waiting OMNI_REPLICA_WAIT for the replica.
+    read_fallback: Literal["stale", "primary"] = "stale"
+    replica_wait: Annotated[float, msgspec.Meta(ge=0)] = 1.0
+    # A replica further behind the primary than this is not read while another is within it,
+    # and with none within it (and no fallback to the primary) /health/ready fails.
+    replica_max_lag: Seconds = 10.0
     # Connections per process: about the requests served at once plus one per projection
     # runner. With 10, 32 clients queued for connections (p90 70-83 ms against 42-46 at 30).
     pool_size: AtLeastOne = 32
@@ -124,6 +135,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         """The wrapping master key first, then the previous ones that still unwrap."""
         previous = (key.strip() for key in self.previous_master_keys.split(","))
         return (self.master_key, *(key for key in previous if key))
+
+    @property
+    def replica_urls(self) -> tuple[str, ...]:
+        """The streaming replicas queries read from; none reads everything on the primary."""
+        urls = (self.read_database_url or "").split(",")
+        return tuple(url.strip() for url in urls if url.strip())
 
     @property
     def production(self) -> bool:

@@ -66,7 +66,12 @@ def _bounds(meta: Any) -> str:
 
 
 def without_password(text: str) -> str:
-    """A URL as it may be printed: any password replaced by ***."""
+    """A URL, or URLs separated by commas, as they may be printed: any password replaced by
+    ***."""
+    return ",".join(_one_without_password(one) for one in text.split(","))
+
+
+def _one_without_password(text: str) -> str:
     try:
         parts = urlsplit(text)
     except ValueError:
@@ -102,10 +107,19 @@ def _is_postgres_url(text: str) -> bool:
     return "," not in text and _is_url(("postgresql", "postgres"))(text)
 
 
+def _are_postgres_urls(text: str) -> bool:
+    return all(one.strip() for one in text.split(",")) and _is_url(("postgresql", "postgres"))(text)
+
+
 WELL_FORMED: dict[str, tuple[Callable[[Any], bool], str]] = {
     "database_url": (
         _is_postgres_url,
         "a PostgreSQL URL such as postgresql://user:password@127.0.0.1:5432/omnicommerce",
+    ),
+    "read_database_url": (
+        _are_postgres_urls,
+        "one or more PostgreSQL URLs separated by commas, such as "
+        "postgresql://user:password@replica-1:5432/omnicommerce",
     ),
     "nats_url": (
         _is_url(("nats", "tls", "ws", "wss")),

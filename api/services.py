@@ -14,6 +14,7 @@ from api.metrics import Metrics
 from domain.ports import Clock
 from domain.service import CommerceService
 from projections.customer_data import customer_data
+from projections.read_routes import ReadRoutes
 from projections.supervisor import ProjectionSupervisor
 
 # Where the export finds a customer's business (their subjects): caught up before it reads.
@@ -31,6 +32,12 @@ class Services:
     tokens: TokenService
     clock: Clock
     metrics: Metrics
+    # Where queries read: the primary, or streaming replicas (OMNI_READ_DATABASE_URL).
+    reads: ReadRoutes
+
+    async def close(self) -> None:
+        await self.reads.close()
+        await self.database.close()
 
     async def customer_data(self, customer_id: str) -> dict[str, Any]:
         """Everything held about the customer (projections/customer_data.py), once the

@@ -44,6 +44,7 @@ PARTS = {
     "projection-deadletters": ("projections", "run_dead_letters"),
     "staff-board": ("staff_board", "run"),
     "personal-data": ("personal_data", "run"),
+    "scale-replicas": ("scale_replicas", "run"),
 }
 
 

@@ -10,6 +10,10 @@ the addToCart sent to API process A (two API processes on ports of their own bes
 projection worker, so which process is which is known): from sending the mutation to the
 change arriving on B. p50 and p99, p99 against 50 ms.
 
+(c) and (d), queries on a streaming replica against the primary alone (a read-heavy mix with
+its CPU split, and the read-your-writes wait): bench/scale_replicas.py, which runs alone as
+`scale-replicas` too.
+
 Everything shares the machine's cores with PostgreSQL and the load generator, as in
 bench/api.py; each client holds one keep-alive connection of bench/http.py's lean client.
 """
@@ -23,6 +27,7 @@ from typing import Any
 
 from adapters.settings import Settings
 from api.auth import Principal, Role, TokenService
+from bench import scale_replicas
 from bench.api import ADD, SKUS, GuestCarts, gql
 from bench.common import Rate, ratio_line, timed_workers
 from bench.harness.cluster import SECRET, running_cluster, subscribe
@@ -58,7 +63,7 @@ async def run(settings: Settings, seconds: float) -> list[str]:
             one[clients] = Rate.merged(runs[single])
             several[clients] = Rate.merged(runs[supervised])
     delays = await _push_delays(settings)
-    return _report(one, several, delays)
+    return _report(one, several, delays) + await scale_replicas.run(settings, seconds)
 
 
 def _report(one: dict[int, Rate], several: dict[int, Rate], delays: Rate) -> list[str]:

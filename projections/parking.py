@@ -28,6 +28,7 @@ from projections.tracking import (
     CheckpointMoved,
     Projection,
     apply_batch,
+    commit_for_readers,
     load_checkpoint,
     move_checkpoint,
 )
@@ -103,7 +104,7 @@ class StreamParking:
         caught_up: bool,
     ) -> None:
         async with pool.acquire() as connection, connection.transaction():
-            await connection.execute("SET LOCAL synchronous_commit = off")
+            await commit_for_readers(connection)
             parked = await self.apply_in(connection, events)
             await move_checkpoint(connection, self.name, start, end, caught_up=caught_up)
         self.parked = parked

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from adapters.postgres.database import Database
 from adapters.settings import Settings
 from domain.ports import EventStore
 from tests import machine_tools
-from tests.private_cluster import PrivateCluster
+from tests.private_cluster import PrivateCluster, Standby, replicated_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 # Both layouts of the events table (adapters/postgres/layout.py). In the partitioned one, tests
@@ -32,6 +32,15 @@ TEST_PARTITION_SIZE, TEST_PARTITIONS_AHEAD = 1000, 4
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     machine_tools.set_aside(config, items)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked read_your_writes runs twice: its app reading from the primary, and reading
+    from a streaming replica of it (the `reads` fixture)."""
+    if metafunc.definition.get_closest_marker("read_your_writes") is None:
+        return
+    assert "reads" in metafunc.fixturenames, f"{metafunc.definition.nodeid} uses no `reads`"
+    metafunc.parametrize("reads", ["primary", "replica"], indirect=True)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -92,6 +101,31 @@ async def fresh_database(settings: Settings, layout: str | None = None) -> Async
 async def database(settings: Settings) -> AsyncIterator[Database]:
     async with fresh_database(settings) as database:
         yield database
+
+
+@pytest.fixture(scope="session")
+def replicated() -> Iterator[tuple[PrivateCluster, Standby]]:
+    """A primary and a streaming replica made by pg_basebackup, shared by the session's tests
+    (each works in a schema of its own); started on first use."""
+    with replicated_cluster() as (primary, standby):
+        yield primary, standby
+
+
+@pytest.fixture
+def reads(request: pytest.FixtureRequest) -> str:
+    """Where the app under test reads: "primary", or "replica" in the second run of a test
+    marked read_your_writes."""
+    return getattr(request, "param", "primary")
+
+
+def reading_from(settings: Settings, reads: str, request: pytest.FixtureRequest) -> Settings:
+    """The settings as they are, or on the replicated cluster with queries on its replica."""
+    if reads == "primary":
+        return settings
+    primary, standby = request.getfixturevalue("replicated")
+    return msgspec.structs.replace(
+        settings, database_url=primary.dsn, read_database_url=standby.dsn
+    )
 
 
 @pytest.fixture

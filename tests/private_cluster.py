@@ -1,121 +1,47 @@
-"""A throwaway PostgreSQL cluster of a test's own, which the test may restart or stop.
-
-The machine's shared server must never be restarted (other test runs use it), so outage
-tests start their own: `initdb` in a temporary folder, a free TCP port on 127.0.0.1, with the
-binaries the embedded adapter uses (the pgserver wheel's, else the machine's). PostgreSQL
-refuses to run as root; as root the cluster runs as pgserver's own system user, as the
-embedded server does.
+"""A throwaway PostgreSQL cluster of a test's own, which the test may restart or stop, and
+streaming replicas of one (bench/harness/postgres_cluster.py makes them, for the benchmarks
+too). Without PostgreSQL binaries to start one, the test is skipped, saying what to install.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import warnings
 from pathlib import Path
 
 import pytest
 
-from adapters.embedded import INSTALL_HINT, _find_postgres_binaries
+from bench.harness import postgres_cluster as harness
+from bench.harness.postgres_cluster import Standby, free_port, machine_binaries
 
-SYSTEM_USER_WHEN_ROOT = "pgserver"
+__all__ = [
+    "PrivateCluster",
+    "Standby",
+    "free_port",
+    "machine_binaries",
+    "postgres_binaries",
+    "replicated_cluster",
+]
 
 
 def postgres_binaries() -> Path:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR
-            from pgserver._commands import POSTGRES_BIN_PATH
-    except ImportError:
-        found = _find_postgres_binaries()
-        if found is None:
-            pytest.skip(INSTALL_HINT)
-        return Path(found)
-    return POSTGRES_BIN_PATH
+        return harness.postgres_binaries()
+    except harness.NoPostgres as missing:
+        pytest.skip(str(missing))
 
 
-def _user_when_root(bin_dir: Path, data_dir: Path) -> str | None:
-    """As root, the system user the server runs as, with access to the binaries and data."""
-    if os.geteuid() != 0:
-        return None
+class PrivateCluster(harness.PrivateCluster):
+    def __init__(self, password: str | None = None, bin_dir: Path | None = None) -> None:
+        try:
+            super().__init__(password, bin_dir)
+        except harness.NoPostgres as missing:
+            pytest.skip(str(missing))
+
+
+def replicated_cluster() -> contextlib.AbstractContextManager[tuple[PrivateCluster, Standby]]:
+    """A primary and a streaming replica of it (skipped without PostgreSQL binaries)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from pgserver import utils
-    except ImportError:
-        pytest.skip("PostgreSQL does not run as root: run the tests as another user")
-    utils.ensure_user_exists(SYSTEM_USER_WHEN_ROOT)
-    utils.ensure_prefix_permissions(bin_dir)
-    utils.ensure_folder_permissions(bin_dir.parent, 0o555)
-    shutil.chown(data_dir, SYSTEM_USER_WHEN_ROOT, SYSTEM_USER_WHEN_ROOT)
-    return SYSTEM_USER_WHEN_ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class PrivateCluster:
-    """initdb + pg_ctl in a temporary folder; `dsn` reaches it over TCP. With a `password`,
-    the server asks for it (scram-sha-256) instead of trusting every connection."""
-
-    def __init__(self, password: str | None = None) -> None:
-        self.bin_dir = postgres_binaries()
-        self.root = Path(tempfile.mkdtemp(prefix="omni-outage-"))
-        self.root.chmod(0o755)
-        self.data = self.root / "data"
-        self.port = free_port()
-        self.password = password
-        signed_in = f"postgres:{password}" if password else "postgres"
-        self.dsn = f"postgresql://{signed_in}@127.0.0.1:{self.port}/postgres"
-        self.user = _user_when_root(self.bin_dir, self.root)
-
-    def _run(self, tool: str, *args: str) -> None:
-        command = [str(self.bin_dir / tool), *args]
-        done = subprocess.run(command, capture_output=True, text=True, user=self.user, timeout=60)
-        if done.returncode != 0:
-            log = self.root / "server.log"
-            tail = log.read_text()[-2000:] if log.exists() else ""
-            raise RuntimeError(f"{tool} {args[0]} failed: {done.stderr}\n{tail}")
-
-    def start(self) -> str:
-        auth = ["--auth=trust"]
-        if self.password is not None:
-            password_file = self.root / "password"
-            password_file.write_text(self.password)
-            auth = ["--auth=scram-sha-256", f"--pwfile={password_file}"]
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", *auth, "--no-sync")
-        with (self.data / "postgresql.conf").open("a") as conf:
-            conf.write(
-                f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
-                "unix_socket_directories = ''\nfsync = off\nshared_buffers = 32MB\n"
-                "max_connections = 200\n"
-            )
-        self._pg_ctl("start")
-        return self.dsn
-
-    def _pg_ctl(self, *action: str) -> None:
-        log = str(self.root / "server.log")
-        self._run("pg_ctl", "-D", str(self.data), "-l", log, "-w", *action)
-
-    def restart(self) -> None:
-        """What an operator's `pg_ctl restart -m fast` does: every session is cut."""
-        self._pg_ctl("-m", "fast", "restart")
-
-    def stop(self) -> None:
-        self._pg_ctl("-m", "fast", "stop")
-
-    def resume(self) -> None:
-        """Start it again after stop()."""
-        self._pg_ctl("start")
-
-    def remove(self) -> None:
-        with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
-            self._pg_ctl("-m", "immediate", "stop")
-        shutil.rmtree(self.root, ignore_errors=True)
+        bin_dir = machine_binaries()
+    except harness.NoPostgres as missing:
+        pytest.skip(str(missing))
+    return harness.replicated_cluster(PrivateCluster(bin_dir=bin_dir))  # type: ignore[return-value]

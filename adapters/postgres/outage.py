@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from typing import Protocol
 
 import asyncpg
 from asyncpg.exceptions import _base as asyncpg_base
@@ -97,6 +98,12 @@ def describe(error: BaseException) -> str:
 
 PROBE_SECONDS = 0.5
 PROBE_TIMEOUT_SECONDS = 2.0
+
+
+class OutageObserver(Protocol):
+    def observe(self, error: BaseException, doing: str = "") -> bool:
+        """True when `error` means the database is unavailable (see is_unavailable)."""
+        ...
 
 
 class Outage:

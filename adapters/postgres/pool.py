@@ -25,8 +25,14 @@ async def keep_session(connection: asyncpg.Connection) -> None:
 
 
 async def create_pool(
-    dsn: str, *, schema: str | None = None, min_size: int = 2, max_size: int = 10
+    dsn: str,
+    *,
+    schema: str | None = None,
+    min_size: int = 2,
+    max_size: int = 10,
+    timeout: float = 60.0,
 ) -> asyncpg.Pool:
+    """`timeout` bounds each connection attempt (asyncpg's default is a minute)."""
     settings = {"search_path": schema} if schema else {}
     pool = await asyncpg.create_pool(
         dsn,
@@ -35,6 +41,7 @@ async def create_pool(
         init=init_connection,
         reset=keep_session,
         server_settings={"application_name": "omnicommerce", **settings},
+        timeout=timeout,
     )
     assert pool is not None
     return pool

@@ -41,4 +41,4 @@ async def tick(settings: Settings) -> None:
     report = await fire_due_rules(database.pool, services.service, services.clock, database.upkeep)
     created = f", event partitions created {report.partitions_created}"
     print(f"fired {report.fired}, refused {report.refused}{created if database.partitions else ''}")
-    await database.close()
+    await services.close()

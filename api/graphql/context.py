@@ -14,8 +14,10 @@ from functools import cached_property
 from typing import Any, TypeAlias
 from uuid import UUID, uuid4
 
+import asyncpg
 import strawberry
 
+from adapters.postgres.outage import DatabaseUnavailable, OutageObserver, is_unavailable
 from api.auth import InvalidToken, Principal, Role, guest_of
 from api.graphql.errors import BadInput, Forbidden, NotAuthenticated
 from api.graphql.loaders import Loaders
@@ -23,6 +25,7 @@ from api.services import Services
 from api.storable_text import refusal, unstorable_character
 from domain.ports import Position
 from domain.values import Actor, ActorKind, Channel, Context
+from projections.read_routes import Route
 
 ANONYMOUS = Actor(ActorKind.GUEST, "anonymous")
 CHANNELS_BY_ROLE = {Role.POS: Channel.POS, Role.STAFF: Channel.STAFF, Role.ADMIN: Channel.STAFF}
@@ -45,6 +48,16 @@ class StaleRead:
 _UNVERIFIED: Any = object()
 
 
+class _KnownOutage:
+    """No replica answered (the replicas' probe reported it): nothing more to do."""
+
+    def observe(self, error: BaseException, doing: str = "") -> bool:
+        return is_unavailable(error)
+
+
+KNOWN_OUTAGE = _KnownOutage()
+
+
 @dataclass
 class RequestContext:
     services: Services
@@ -52,7 +65,12 @@ class RequestContext:
     connection_params: dict[str, Any] | None = None  # set by the WebSocket handler
     stale_reads: list[StaleRead] = field(default_factory=list)
     declared_channel: Channel | None = None  # startCart(channel:), for a token naming none
+    # A mutation (the engine says so): what it reads back after its write comes from the
+    # primary, where the write is at once.
+    writing: bool = False
     _caller: Any = _UNVERIFIED
+    _route: Route | None = None
+    _route_refused: bool = False
 
     @property
     def caller(self) -> Principal | None:
@@ -155,12 +173,39 @@ class RequestContext:
 
     @cached_property
     def loaders(self) -> Loaders:
-        return Loaders(self.services.database.pool)
+        return Loaders(self.read_pool)
+
+    @property
+    def read_pool(self) -> asyncpg.Pool:
+        """Where this request's reads go: a replica for a query, when there are replicas (the
+        same one for the whole request), the primary for a mutation."""
+        return self.route.pool
+
+    @property
+    def route(self) -> Route:
+        if self._route is None:
+            reads = self.services.reads
+            try:
+                self._route = reads.primary if self.writing else reads.route()
+            except DatabaseUnavailable:
+                self._route_refused = True
+                raise
+        return self._route
+
+    @property
+    def outage(self) -> OutageObserver:
+        """Who hears of a database error of this request: the replica it read from, or the
+        primary's outage."""
+        if self._route_refused:
+            return KNOWN_OUTAGE
+        if self._route is not None and self._route.replica is not None:
+            return self._route.replica.replica
+        return self.services.database.outage
 
     async def consistent_with(
         self, token: str | None, projections: Sequence[str], path: tuple[str | int, ...] = ()
     ) -> None:
-        """Read-your-writes: hold the read until the projections reached the client's
+        """Read-your-writes: hold the read until the place it reads from shows the client's
         position; after the limit, answer anyway and say so in the response."""
         if not token:
             return
@@ -168,10 +213,29 @@ class RequestContext:
             position = Position.parse(token)
         except ValueError as error:
             raise BadInput(f"consistentWith: {error}") from None
-        wait = self.services.settings.consistency_wait
-        reached = await self.services.projections.wait_for(position, wait, projections)
-        if not reached:
+        if not await self._showing(position, projections):
             self.stale_reads.append(StaleRead(path, token, tuple(projections)))
+
+    async def _showing(self, position: Position, projections: Sequence[str]) -> bool:
+        """Wait (bounded) until this request's reads show `position`; a replica that does not
+        in time may hand the request over to the primary (OMNI_READ_FALLBACK=primary)."""
+        wait = self.services.settings.consistency_wait
+        self._route, shown = await self.services.reads.showing(
+            self.route, position, projections, wait
+        )
+        return shown
+
+    async def pool_showing(self, position: Position, projections: Sequence[str]) -> asyncpg.Pool:
+        """For a subscription's next read: a place that shows `position`, chosen afresh (a
+        connection outlives replicas' outages); the primary when no replica shows it in time,
+        since a pushed state cannot be flagged stale."""
+        reads = self.services.reads
+        wait = self.services.settings.consistency_wait
+        try:
+            route, shown = await reads.showing(reads.route(), position, projections, wait)
+        except DatabaseUnavailable:  # no replica answers
+            return reads.primary.pool
+        return route.pool if shown else reads.primary.pool
 
     def flag_parked(
         self, projections: Sequence[str], stream_ids: Iterable[UUID], path: tuple[str | int, ...]
@@ -189,8 +253,7 @@ class RequestContext:
         """Wait (bounded) until the projections reached everything committed so far: before
         saying something does not exist, make sure it is not merely unprojected yet."""
         head = await self.services.database.store.committed_head()
-        wait = self.services.settings.consistency_wait
-        await self.services.projections.wait_for(head, wait, projections)
+        await self._showing(head, projections)
 
     def _header(self, name: str) -> str | None:
         """A header whose value goes into the events a command writes: refused, like an

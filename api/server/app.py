@@ -92,7 +92,7 @@ def create_app(settings: Settings) -> Litestar:
             async with jobs_beside_requests(services, settings):
                 yield
         finally:
-            await services.database.close()
+            await services.close()
             if tracing is not None:
                 tracing.shutdown()
 

@@ -18,6 +18,7 @@ from adapters.postgres.cart_history import PostgresCartHistory
 from adapters.postgres.catalog import CATALOG_CHANNEL, CachedCatalog, PostgresCatalog
 from adapters.postgres.customers import PostgresCustomers
 from adapters.postgres.database import Database
+from adapters.postgres.replicas import ReplicaSet
 from adapters.settings import Settings, SettingsError
 from api.auth import TokenService
 from api.metrics import Metrics
@@ -27,6 +28,7 @@ from api.services import Services
 from domain.ports import Clock
 from domain.service import CommerceService
 from projections.catalog import all_projections
+from projections.read_routes import ReadRoutes
 from projections.supervisor import ProjectionSupervisor
 
 log = logging.getLogger("omnicommerce")
@@ -48,6 +50,7 @@ async def build_services(settings: Settings, schema: str | None = None) -> Servi
         cart_history=PostgresCartHistory(database.pool),
     )
     projections = projection_supervisor(database, settings)
+    reads = await read_routes(database, projections, settings)
     return Services(
         settings=settings,
         database=database,
@@ -58,6 +61,29 @@ async def build_services(settings: Settings, schema: str | None = None) -> Servi
         tokens=tokens,
         clock=clock,
         metrics=Metrics(),
+        reads=reads,
+    )
+
+
+async def read_routes(
+    database: Database, projections: ProjectionSupervisor, settings: Settings
+) -> ReadRoutes:
+    """Queries on the replicas of OMNI_READ_DATABASE_URL, or on the primary without any."""
+    replicas = None
+    if settings.replica_urls:
+        replicas = await ReplicaSet.open(
+            database.pool,
+            settings.replica_urls,
+            schema=database.schema,
+            pool_size=settings.pool_size,
+            max_lag=settings.replica_max_lag,
+        )
+    return ReadRoutes(
+        database.pool,
+        projections,
+        replicas,
+        fallback=settings.read_fallback,
+        replica_wait=settings.replica_wait,
     )
 
 
@@ -169,4 +195,4 @@ async def prepare_database(settings: Settings) -> str:
         await seed_if_asked(services, settings)
         return services.database.dsn
     finally:
-        await services.database.close()
+        await services.close()

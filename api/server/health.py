@@ -53,6 +53,9 @@ async def health(state: State) -> Response[dict[str, object]]:
         report["parked_streams"] = parked
     held_back = "held_back_by" in report["event_store"]  # type: ignore[operator]
     degraded = bool(unhealthy) or bool(parked) or held_back
+    if services.reads.replicas is not None:
+        report["replicas"] = services.reads.report()
+        degraded = degraded or any(r["state"] != "streaming" for r in report["replicas"])
     if outbox is not None:
         report["outbox"] = msgspec.structs.asdict(outbox)
         degraded = degraded or _outbox_unhealthy(outbox)
@@ -82,8 +85,17 @@ async def live() -> Response[dict[str, str]]:
 @get("/health/ready")
 async def ready(state: State) -> Response[dict[str, object]]:
     """Readiness, for load balancers: 503 while the database is unreachable or migrations
-    are pending; the body says which."""
-    report = await state.services.database.readiness()
+    are pending, or while no replica queries read from is within OMNI_REPLICA_MAX_LAG (unless
+    reads fall back to the primary); the body says which."""
+    services = state.services
+    report = await services.database.readiness()
+    replicas = services.reads.replicas
+    if replicas is not None:
+        report["replicas"] = replicas.report()
+        if not replicas.within_lag() and services.reads.fallback == "stale":
+            report["status"] = "not_ready"
+        elif not replicas.within_lag():
+            report["reads"] = "primary"  # OMNI_READ_FALLBACK=primary: served, from the primary
     return Response(report, status_code=200 if report["status"] == "ready" else 503)
 
 
@@ -115,9 +127,27 @@ async def metrics(state: State) -> bytes:
             ({"projection": s.name}, s.parked_events) for s in statuses
         ],
         "omni_events_head_position": [({}, head.position)],
+        **_replica_gauges(services),
     }
     return services.metrics.render(gauges)  # type: ignore[no-any-return]
 
 
 def health_handlers() -> list:  # type: ignore[type-arg]
     return [health, live, ready, ping, metrics]
+
+
+def _replica_gauges(services: Services) -> dict[str, list[tuple[dict[str, str], float]]]:
+    """Each replica's lag while it answers, and whether queries may read it."""
+    if services.reads.replicas is None:
+        return {}
+    replicas = services.reads.replicas.replicas
+    answering = [r for r in replicas if r.lag_bytes is not None and r.lag_seconds is not None]
+    return {
+        "omni_replica_streaming": [
+            ({"replica": r.label}, int(r.state == "streaming")) for r in replicas
+        ],
+        "omni_replica_lag_bytes": [({"replica": r.label}, r.lag_bytes or 0) for r in answering],
+        "omni_replica_lag_seconds": [
+            ({"replica": r.label}, r.lag_seconds or 0.0) for r in answering
+        ],
+    }

@@ -21,6 +21,7 @@ from adapters.settings import Settings
 from api.auth import Principal, Role, StaffRole, TokenService
 from api.server.app import create_app
 from domain.values import Channel
+from tests.conftest import reading_from
 from tests.plan_shadow import SEEN_IN_THIS_RUN, PlanShadow
 
 
@@ -113,6 +114,6 @@ async def app_under_test(settings: Settings) -> AsyncIterator[Api]:
 
 
 @pytest.fixture
-async def api(settings: Settings) -> AsyncIterator[Api]:
-    async with app_under_test(settings) as api:
+async def api(settings: Settings, reads: str, request: pytest.FixtureRequest) -> AsyncIterator[Api]:
+    async with app_under_test(reading_from(settings, reads, request)) as api:
         yield api

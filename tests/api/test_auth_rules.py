@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from api.auth import Role
 from tests.api.conftest import Api
 from tests.api.test_mutations import ADD, CHECKOUT, PICKUP_ACTION, checked_out_pickup, guest_cart
@@ -27,6 +29,7 @@ async def test_a_guest_cannot_touch_another_guests_cart(api: Api) -> None:
     assert "not yours" in await forbidden(api, ADD, None, cart=mine, sku="LAVA-LAMP", qty=1)
 
 
+@pytest.mark.read_your_writes
 async def test_a_customer_cannot_read_or_change_another_customers_cart_or_order(
     api: Api,
 ) -> None:

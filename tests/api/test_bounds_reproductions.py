@@ -4,6 +4,8 @@ writes nothing, and every read model keeps moving."""
 
 from __future__ import annotations
 
+import pytest
+
 from api.auth import Role
 from domain.bounds import MAX_STOCK
 from tests.api.conftest import Api
@@ -31,6 +33,7 @@ async def another_customer_still_reads_their_cart(api: Api) -> None:
     assert "extensions" not in body or "staleReads" not in str(body["extensions"]), body
 
 
+@pytest.mark.read_your_writes
 async def test_a_3000_character_device_id_argument_is_refused(api: Api) -> None:
     before = await api.event_count()
     payload = (await api.data(START, device=LONG_DEVICE))["startCart"]
@@ -44,6 +47,7 @@ async def test_a_3000_character_device_id_argument_is_refused(api: Api) -> None:
     await another_customer_still_reads_their_cart(api)
 
 
+@pytest.mark.read_your_writes
 async def test_a_3000_character_device_header_is_refused(api: Api) -> None:
     before = await api.event_count()
     response = await api.client.post(
@@ -58,6 +62,7 @@ async def test_a_3000_character_device_header_is_refused(api: Api) -> None:
     await another_customer_still_reads_their_cart(api)
 
 
+@pytest.mark.read_your_writes
 async def test_receiving_the_largest_int_twice_is_refused_the_second_time(api: Api) -> None:
     manager = api.token(Role.STAFF, "staff-mo", "AMS-CENTRAAL")
     assert (await api.data(COUNT, manager))["countStock"]["userErrors"] == []

@@ -24,6 +24,7 @@ import websockets
 from adapters.settings import Settings
 from api.auth import Principal, Role, StaffRole, TokenService
 from bench.harness.server_process import running_server
+from tests.conftest import reading_from
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "e2e-secret-of-at-least-thirty-two-bytes"
@@ -61,8 +62,16 @@ class Server:
 
 
 @pytest.fixture
-async def server(settings: Settings) -> AsyncIterator[Server]:
+async def server(
+    settings: Settings, reads: str, request: pytest.FixtureRequest
+) -> AsyncIterator[Server]:
     overrides = {"OMNI_SECRET_KEY": SECRET, "OMNI_POLL_INTERVAL": "0.2", "OMNI_SEED_DEMO": "true"}
+    settings = reading_from(settings, reads, request)
+    if settings.read_database_url is not None:  # a server on the replicated cluster
+        overrides |= {
+            "DATABASE_URL": settings.database_url or "",
+            "OMNI_READ_DATABASE_URL": settings.read_database_url,
+        }
     async with running_server(settings, os.environ, **overrides) as base:
         yield Server(base, TokenService(SECRET))
 
@@ -123,6 +132,7 @@ STOCK = """query($store: String!, $sku: String!, $after: String) {
     nodes { onHand reserved available } } }"""
 
 
+@pytest.mark.read_your_writes
 async def test_phone_laptop_store_and_back_through_another_store(server: Server) -> None:
     ada = server.token(Role.CUSTOMER, "cust-ada")
     picker = server.token(Role.STAFF, "staff-bo", "AMS-CENTRAAL")
@@ -267,6 +277,7 @@ async def subscribe(base: str, token: str, query: str, out: asyncio.Queue) -> No
             await out.put(json.loads(raw)["payload"]["data"])
 
 
+@pytest.mark.read_your_writes
 async def test_another_device_sees_a_cart_change_as_it_happens(server: Server) -> None:
     ada = server.token(Role.CUSTOMER, "cust-ada")
     cart = (await server.gql("mutation { startCart { cartId } }", ada, "phone"))["startCart"]

@@ -17,6 +17,7 @@ import pytest
 from adapters.settings import Settings
 from tests.api.conftest import Api, app_under_test
 from tests.api.test_mutations import ADD, CHECKOUT, guest_cart
+from tests.conftest import reading_from
 
 ADD_ONE = """mutation($cart: UUID!, $sku: String!) {
   addToCart(cartId: $cart, sku: $sku) { position userErrors { code message } } }"""
@@ -154,11 +155,13 @@ def terminate_when_blocked(dsn: str, blocker: int) -> threading.Thread:
 
 
 @pytest.fixture
-async def impatient_api(settings: Settings) -> Any:
-    async with app_under_test(msgspec.structs.replace(settings, consistency_wait=0.2)) as api:
+async def impatient_api(settings: Settings, reads: str, request: pytest.FixtureRequest) -> Any:
+    impatient = msgspec.structs.replace(settings, consistency_wait=0.2)
+    async with app_under_test(reading_from(impatient, reads, request)) as api:
         yield api
 
 
+@pytest.mark.read_your_writes
 async def test_a_read_that_waited_past_its_limit_says_it_may_be_stale(impatient_api: Api) -> None:
     impatient_api.settled()
     ahead = "999999999.1"  # a position no projection has reached

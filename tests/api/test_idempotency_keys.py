@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from api.auth import Role
 from tests.api.conftest import Api
 from tests.api.test_mutations import ADD, CHECKOUT, refused
@@ -22,6 +24,7 @@ async def customer_cart(api: Api, token: str, sku: str) -> tuple[str, str]:
     return started["cartId"], added["position"]
 
 
+@pytest.mark.read_your_writes
 async def test_a_checkout_key_sent_again_for_another_cart_is_refused_and_that_cart_stays_open(
     api: Api,
 ) -> None:

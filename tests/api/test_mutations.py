@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from api.auth import Role
 from tests.api.conftest import Api
 
@@ -65,6 +67,7 @@ async def test_cart_lines_change_and_bad_quantities_are_refused(api: Api) -> Non
     assert error["code"] == "LINE_NOT_IN_CART"
 
 
+@pytest.mark.read_your_writes
 async def test_checkout_for_pickup_and_its_refusals(api: Api) -> None:
     cart_id, token = await guest_cart(api, ("VINYL-PLAYER", 2))  # the demo store holds 1
     pickup = {

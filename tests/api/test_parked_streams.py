@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import msgspec
+import pytest
 
 from adapters.postgres.database import Database
 from adapters.settings import Settings
@@ -40,9 +41,11 @@ LONG_DEVICE = secrets.token_hex(1500)
 
 
 @asynccontextmanager
-async def event_store_of(api: Api, settings: Settings) -> AsyncIterator[Database]:
+async def event_store_of(api: Api) -> AsyncIterator[Database]:
     """The app's database, opened as another process would: straight to the event store."""
-    on_app = msgspec.structs.replace(settings, database_schema=api.services.database.schema)
+    on_app = msgspec.structs.replace(
+        api.services.settings, database_schema=api.services.database.schema
+    )
     database = await Database.open(on_app, schema=on_app.database_schema, pool_size=2)
     try:
         yield database
@@ -65,14 +68,15 @@ async def add(api: Api, cart_id: str, token: str, sku: str) -> str:
     return payload["position"]  # type: ignore[no-any-return]
 
 
+@pytest.mark.read_your_writes
 async def test_a_poison_cart_parks_alone_and_reads_stale_while_other_carts_move(
-    api: Api, settings: Settings
+    api: Api,
 ) -> None:
     admin = api.token(Role.ADMIN, "ops")
     started = (await api.data(START))["startCart"]
     other, other_token = started["cartId"], started["cartToken"]
     await add(api, other, other_token, "RETRO-CLOCK")
-    async with event_store_of(api, settings) as database:
+    async with event_store_of(api) as database:
         poisoned, poisoned_at = await start_poisoned_cart(database)
     code, report = await health_until(api, "degraded")
 
@@ -102,10 +106,8 @@ async def test_a_poison_cart_parks_alone_and_reads_stale_while_other_carts_move(
     assert "index row size" in parked["error"] and "cart_touch_view_pkey" in parked["error"]
 
 
-async def test_health_is_ok_again_once_the_parked_stream_is_skipped(
-    api: Api, settings: Settings
-) -> None:
-    async with event_store_of(api, settings) as database:
+async def test_health_is_ok_again_once_the_parked_stream_is_skipped(api: Api) -> None:
+    async with event_store_of(api) as database:
         poisoned, _ = await start_poisoned_cart(database)
         await health_until(api, "degraded")
         await request(database.pool, "cart_continuity", poisoned.id, "skip", "ops-ada")
@@ -123,7 +125,7 @@ async def test_an_api_process_running_no_projections_hears_what_is_parked_and_re
     """The read models run elsewhere (here: a supervisor on a pool of its own): this API
     process learns of the parked stream, and of its release, from the notifications alone."""
     without_projections = msgspec.structs.replace(settings, run_projections=False)
-    async with app_under_test(without_projections) as api, event_store_of(api, settings) as db:
+    async with app_under_test(without_projections) as api, event_store_of(api) as db:
         supervisor = ProjectionSupervisor(
             db.store, all_projections(), db.dsn, db.schema, poll_interval=0.1
         )
@@ -161,6 +163,7 @@ STOCK = """query($after: String) { storeStock(locationId: "AMS-ZUID",
   skus: ["DESK-FAN", "LAVA-LAMP"], consistentWith: $after) { nodes { sku onHand } } }"""
 
 
+@pytest.mark.read_your_writes
 async def test_my_cart_and_stock_levels_of_parked_streams_read_stale(api: Api) -> None:
     """Read models that cannot hold what the write side accepts (a constraint stands in for
     the bug): the customer's current cart and one stock item park; their reads say so."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from api.auth import Role
 from tests.api.conftest import Api
 from tests.api.test_mutations import ADD, CHECKOUT, PICKUP_ACTION, guest_cart, guest_pickup
@@ -56,6 +58,7 @@ async def test_a_no_show_is_refused_while_the_customer_may_still_come(api: Api) 
     assert await api.event_count() == before
 
 
+@pytest.mark.read_your_writes
 async def test_checkout_with_expected_versions_refuses_a_cart_that_moved_on(api: Api) -> None:
     ada = api.token(Role.CUSTOMER, "cust-ada")
     cart_id = (await api.data("mutation { startCart { cartId } }", ada))["startCart"]["cartId"]
@@ -74,6 +77,7 @@ async def test_checkout_with_expected_versions_refuses_a_cart_that_moved_on(api:
     assert placed["userErrors"] == [] and placed["orderId"]
 
 
+@pytest.mark.read_your_writes
 async def test_a_count_below_reservations_shows_the_oversold_units(api: Api) -> None:
     staff = api.token(Role.STAFF, "staff-cy", "AMS-ZUID")
     cart_id, token = await guest_cart(api, ("LAVA-LAMP", 2))

@@ -5,6 +5,8 @@ never read it; who handed over is recorded and can be read back."""
 
 from __future__ import annotations
 
+import pytest
+
 from api.auth import Role
 from tests.api.conftest import Api
 from tests.api.test_auth_rules import forbidden
@@ -52,6 +54,7 @@ async def test_a_till_takes_a_return_but_may_not_inspect_or_refund_it(api: Api) 
     assert await forbidden(api, refund, till, id=return_id) == "a till may not refund"
 
 
+@pytest.mark.read_your_writes
 async def test_staff_type_the_code_never_read_it_and_who_collected_is_recorded(api: Api) -> None:
     staff = api.token(Role.STAFF, "staff-bo", "AMS-CENTRAAL")
     pickup_id, order_id, shopper = await guest_pickup(api)

@@ -26,6 +26,20 @@ def test_the_outbox_names_every_node_of_a_cluster_and_how_many_copies_its_stream
     assert Settings().outbox_replicas == 1
 
 
+def test_queries_read_from_every_replica_named_and_fall_back_only_when_told() -> None:
+    settings = Settings.from_env(
+        {
+            "OMNI_READ_DATABASE_URL": "postgresql://r1:5432/shop, postgresql://r2:5432/shop",
+            "OMNI_READ_FALLBACK": "primary",
+            "OMNI_REPLICA_MAX_LAG": "2.5",
+        }
+    )
+    assert settings.replica_urls == ("postgresql://r1:5432/shop", "postgresql://r2:5432/shop")
+    assert (settings.read_fallback, settings.replica_max_lag) == ("primary", 2.5)
+    assert Settings().replica_urls == ()
+    assert Settings().read_fallback == "stale"
+
+
 def test_an_empty_conventional_variable_is_unset_but_an_empty_omni_one_is_refused() -> None:
     assert Settings.from_env({"DATABASE_URL": ""}).database_url is None
     with pytest.raises(SettingsError, match=r"^OMNI_PORT is empty, but it must be a whole"):
@@ -73,6 +87,18 @@ def test_an_empty_conventional_variable_is_unset_but_an_empty_omni_one_is_refuse
             "postgresql://omni:s3cret@db:port/shop",
             "DATABASE_URL is 'postgresql://omni:***@db:port/shop', but it must be a PostgreSQL "
             "URL such as postgresql://user:password@127.0.0.1:5432/omnicommerce.",
+        ),
+        (
+            "OMNI_READ_DATABASE_URL",
+            "postgresql://omni:s3cret@r1/shop,mysql://omni:s3cret@r2/shop",
+            "OMNI_READ_DATABASE_URL is 'postgresql://omni:***@r1/shop,mysql://omni:***@r2/shop',"
+            " but it must be one or more PostgreSQL URLs separated by commas, such as "
+            "postgresql://user:password@replica-1:5432/omnicommerce.",
+        ),
+        (
+            "OMNI_READ_FALLBACK",
+            "replica",
+            "OMNI_READ_FALLBACK is 'replica', but it must be one of stale, primary.",
         ),
     ],
 )

@@ -53,7 +53,7 @@ class AnalyticsQueries:
         _checked(info.context, first_day, last_day, time_zone)
         size, key = page_size(first), decode_cursor(after, cart_recovery.RecoveryKey)
         rows = await cart_recovery.recovery_stats(
-            info.context.services.database.pool,
+            info.context.read_pool,
             first_day,
             last_day,
             time_zone,
@@ -81,7 +81,7 @@ class AnalyticsQueries:
         _checked(info.context, first_day, last_day, time_zone)
         size, key = page_size(first), decode_cursor(after, journey_queries.StatsKey)
         rows = await journey_queries.journey_stats(
-            info.context.services.database.pool,
+            info.context.read_pool,
             first_day,
             last_day,
             time_zone,
@@ -110,7 +110,7 @@ class AnalyticsQueries:
         _checked(info.context, first_day, last_day, time_zone)
         size, key = page_size(first), decode_cursor(after, journey_queries.StatsKey)
         rows = await journey_queries.return_stats(
-            info.context.services.database.pool,
+            info.context.read_pool,
             first_day,
             last_day,
             time_zone,

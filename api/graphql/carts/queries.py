@@ -36,7 +36,7 @@ async def readable_cart(
     caller = context.caller
     if caller is None or (caller.role is Role.GUEST and caller.cart_id != cart_id):
         raise Forbidden("this cart is not yours")  # a guest's token names its one cart
-    pool = context.services.database.pool
+    pool = context.read_pool
     view = await cart_continuity.cart(pool, cart_id)
     if view is None:  # perhaps not projected yet: answer from everything committed so far
         await context.caught_up(CART_VIEWS)
@@ -51,7 +51,7 @@ async def current_cart_of(
     context: RequestContext, customer_id: str, path: tuple[str | int, ...]
 ) -> Cart | None:
     """The customer's current cart; stale if their carts stream or that cart is parked."""
-    pool = context.services.database.pool
+    pool = context.read_pool
     view = await cart_continuity.current_cart(pool, customer_id)
     if context.services.projections.parked:  # else nothing to flag: no query more
         cart_id = view.cart_id if view else await cart_continuity.current_cart_id(pool, customer_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 
+import asyncpg
 import strawberry
 
 from api.auth import Role
@@ -18,9 +19,8 @@ class CartSubscriptions:
     @strawberry.subscription(description="The customer's current cart, as other devices change it.")
     async def my_cart(self, info: Info) -> AsyncGenerator[Cart | None, None]:
         caller = info.context.require(Role.CUSTOMER)
-        pool = info.context.services.database.pool
 
-        async def read() -> cart_continuity.CartView | None:
+        async def read(pool: asyncpg.Pool) -> cart_continuity.CartView | None:
             return await cart_continuity.current_cart(pool, caller.subject)
 
         async for view in on_change(info, "cart_continuity", read):

@@ -27,7 +27,7 @@ class CatalogQueries:
         after: str | None = None,
     ) -> Connection[Product]:
         size, key = page_size(first), decode_cursor(after, ProductCursor)
-        found = await search_products(info.context.services.database.pool, search, size + 1, key)
+        found = await search_products(info.context.read_pool, search, size + 1, key)
         return connection(found, size, lambda p: (p.sku,), Product.of, after)
 
     @strawberry.field(

@@ -48,7 +48,7 @@ class Product:
 
     @strawberry.field(description="Its stock at one location.")
     async def stock_at(self, info: Info, location_id: str) -> StockLevel | None:
-        pool = info.context.services.database.pool
+        pool = info.context.read_pool
         levels = await store_inventory.stock_at(pool, location_id, [self.sku])
         # Keyed by its stream even when missing: the stream's first event may be the parked one.
         stream = (stock_item_id(location_id, self.sku),)

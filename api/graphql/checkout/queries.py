@@ -31,7 +31,7 @@ async def readable_order(context: RequestContext, order_id: UUID) -> Order | Non
     view = await context.loaders.orders.load(order_id)
     if view is None:  # perhaps not projected yet: answer from everything committed so far
         await context.caught_up(ORDER_VIEWS)
-        view = (await orders.orders_by_id(context.services.database.pool, [order_id])).get(order_id)
+        view = (await orders.orders_by_id(context.read_pool, [order_id])).get(order_id)
     if view is None:
         return None
     if not may_read(caller, view):
@@ -61,7 +61,7 @@ class OrderQueries:
         size, key = page_size(first), decode_cursor(after, orders.OrderCursor)
         await info.context.consistent_with(consistent_with, ("orders",), path_of(info))
         views = await orders.orders_of_customer(
-            info.context.services.database.pool, caller.subject, size + 1, key
+            info.context.read_pool, caller.subject, size + 1, key
         )
         info.context.flag_parked(("orders",), (v.order_id for v in views[:size]), path_of(info))
         return connection(views, size, orders.order_cursor, Order.of, after)

@@ -56,7 +56,7 @@ async def customer_view(context: RequestContext, customer_id: str) -> Customer:
 async def exists(context: RequestContext, customer_id: str) -> bool:
     if await context.services.customers.customer(customer_id) is not None:
         return True
-    pool = context.services.database.pool
+    pool = context.read_pool
     if await timeline_queries.is_known(pool, customer_id):
         return True
     await context.caught_up(CUSTOMER_VIEWS)  # perhaps only not projected yet
@@ -66,7 +66,7 @@ async def exists(context: RequestContext, customer_id: str) -> bool:
 async def _has_business_with_stores(
     context: RequestContext, customer_id: str, stores: tuple[str, ...]
 ) -> bool:
-    pool = context.services.database.pool
+    pool = context.read_pool
     if await timeline_queries.has_business_at(pool, customer_id, stores):
         return True
     await context.caught_up(CUSTOMER_VIEWS)  # a sale a moment ago counts too

@@ -138,7 +138,7 @@ class Customer:
 
     @strawberry.field(description="Lifetime purchases by channel; open carts, pickups, returns.")
     async def summary(self, info: Info) -> CustomerSummary:
-        pool = info.context.services.database.pool
+        pool = info.context.read_pool
         return CustomerSummary.of(await timeline_queries.timeline_header(pool, self.id))
 
     @strawberry.field(description="Every touchpoint on every channel, newest first.")
@@ -147,9 +147,7 @@ class Customer:
     ) -> Connection[Touchpoint]:
         size = page_size(first)
         try:
-            page = await timeline_queries.timeline(
-                info.context.services.database.pool, self.id, size, after
-            )
+            page = await timeline_queries.timeline(info.context.read_pool, self.id, size, after)
         except timeline_queries.InvalidCursor:
             raise BadInput("after: not a cursor of this list") from None
         return _timeline_connection(page, after)
@@ -172,7 +170,7 @@ class Customer:
     ) -> Connection[RecoverableCart]:
         size, key = page_size(first), decode_cursor(after, cart_recovery.RecoverableKey)
         views = await cart_recovery.recoverable_carts(
-            info.context.services.database.pool, self.id, after=key, limit=size + 1
+            info.context.read_pool, self.id, after=key, limit=size + 1
         )
         return connection(views, size, cart_recovery.recoverable_key, RecoverableCart.of, after)
 

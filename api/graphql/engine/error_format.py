@@ -12,7 +12,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from adapters.postgres.outage import Outage
+from adapters.postgres.outage import OutageObserver
 from api.graphql.errors import ApiError, Unavailable
 from api.request_ids import current_request
 from domain.errors import ErrorCode
@@ -23,7 +23,7 @@ INTERNAL_ERROR = "internal error"
 SERVER_SIDE = frozenset({ErrorCode.UNAVAILABLE.value, ErrorCode.INTERNAL_ERROR.value})
 
 
-def as_client_error(original: BaseException | None, outage: Outage) -> ApiError | None:
+def as_client_error(original: BaseException | None, outage: OutageObserver) -> ApiError | None:
     """What a client may be told about an exception raised while resolving a field: an
     ApiError as it is, an outage (adapters/postgres/outage.py decides; it logs one warning per
     outage and renews the pool) as Unavailable, anything else (a bug) nothing."""
@@ -34,7 +34,7 @@ def as_client_error(original: BaseException | None, outage: Outage) -> ApiError 
     return None
 
 
-def execution_error(error: GraphQLError, outage: Outage) -> tuple[dict[str, Any], bool]:
+def execution_error(error: GraphQLError, outage: OutageObserver) -> tuple[dict[str, Any], bool]:
     """An error raised while executing an operation, as sent, and whether it is an outage
     (HTTP answers 503). Logged here: a bug with its traceback, a refusal at INFO."""
     shown = as_client_error(error.original_error, outage)

@@ -118,6 +118,7 @@ class GraphQLExecutor:
             return Answer({"data": None, "errors": list(prepared.errors)}, request_error=True)
         operation_name, operation = _operation(prepared, operation_name)
         _require_allowed(operation, method)
+        context.writing = operation is OperationType.MUTATION
         if self._tracer is None:
             result = await self._execute(prepared, variables, operation_name, context)
         else:
@@ -241,7 +242,7 @@ def _answer(result: ExecutionResult, context: RequestContext, name: str | None) 
     body: dict[str, Any] = {"data": result.data}
     errors, unavailable = [], False
     for error in result.errors or ():
-        shown, outage = execution_error(error, context.services.database.outage)
+        shown, outage = execution_error(error, context.outage)
         unavailable = unavailable or outage
         errors.append(shown)
     errors += [_stale(read) for read in context.stale_reads]

@@ -21,7 +21,7 @@ async def read_board(
     context: RequestContext, store_id: str, path: tuple[str | int, ...] = ()
 ) -> PickupBoard:
     now = context.services.clock.now()
-    board = await fulfillment_times.board(context.services.database.pool, store_id, now)
+    board = await fulfillment_times.board(context.read_pool, store_id, now)
     context.flag_parked(BOARD_VIEWS, (card.pickup_id for card in cards_of(board)), path)
     return PickupBoard.of(board, now)
 
@@ -34,7 +34,7 @@ def cards_of(board: fulfillment_times.Board) -> Iterator[fulfillment_times.Picku
 
 
 async def readable_pickup(context: RequestContext, pickup_id: UUID) -> Pickup | None:
-    cards = await fulfillment_times.pickups_by_id(context.services.database.pool, [pickup_id])
+    cards = await fulfillment_times.pickups_by_id(context.read_pool, [pickup_id])
     card = cards.get(pickup_id)
     if card is None:
         return None
@@ -81,7 +81,7 @@ class PickupQueries:
         key = decode_cursor(after, fulfillment_times.PickupCursor)
         statuses = [s.value for s in status] if status is not None else None
         cards = await fulfillment_times.pickups_at(
-            context.services.database.pool, store_id, statuses, size + 1, key
+            context.read_pool, store_id, statuses, size + 1, key
         )
         context.flag_parked(BOARD_VIEWS, (c.pickup_id for c in cards[:size]), path_of(info))
         now = context.services.clock.now()

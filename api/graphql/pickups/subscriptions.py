@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 
+import asyncpg
 import strawberry
 
 from api.graphql.context import Info
@@ -17,9 +18,9 @@ class PickupSubscriptions:
     @strawberry.subscription(description="The pickup board of a store, on every change.")
     async def pickup_board(self, info: Info, store_id: str) -> AsyncGenerator[PickupBoard, None]:
         info.context.require_store(store_id)
-        pool, clock = info.context.services.database.pool, info.context.services.clock
+        clock = info.context.services.clock
 
-        async def read() -> fulfillment_times.Board:
+        async def read(pool: asyncpg.Pool) -> fulfillment_times.Board:
             return await fulfillment_times.board(pool, store_id, clock.now())
 
         async for board in on_change(info, "fulfillment_times", read):

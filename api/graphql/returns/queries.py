@@ -17,7 +17,7 @@ RETURN_VIEWS = ("orders",)
 
 async def readable_return(context: RequestContext, return_id: UUID) -> Return | None:
     caller = context.require()
-    view = await orders.return_by_id(context.services.database.pool, return_id)
+    view = await orders.return_by_id(context.read_pool, return_id)
     if view is None:
         return None
     own = caller.role is Role.CUSTOMER and view.customer_id == caller.subject

@@ -59,9 +59,7 @@ class StaffQueries:
         _check_days(first_day, last_day)
         size, key = page_size(first), decode_cursor(after, tuple[date])
         start = key[0] if key else None
-        stats = await statistics.fulfillment_stats(
-            context.services.database.pool, store_id, first_day, last_day
-        )
+        stats = await statistics.fulfillment_stats(context.read_pool, store_id, first_day, last_day)
         rows = [s for s in stats if start is None or s.day > start][: size + 1]
         return connection(rows, size, lambda s: (s.day,), FulfillmentStats.of, after)
 
@@ -86,6 +84,6 @@ class StaffQueries:
         size = page_size(first)
         key = decode_cursor(after, statistics.StoreDay)
         rows = await statistics.fulfillment_stats_by_store(
-            context.services.database.pool, stores, first_day, last_day, size + 1, key
+            context.read_pool, stores, first_day, last_day, size + 1, key
         )
         return connection(rows, size, statistics.store_day, FulfillmentStats.of, after)

@@ -35,7 +35,7 @@ class StockPayload(Payload):
         if self.location_id is None or not self.skus:
             return []
         await info.context.consistent_with(self.position, STOCK_VIEWS, path_of(info))
-        pool = info.context.services.database.pool
+        pool = info.context.read_pool
         levels = await store_inventory.stock_at(pool, self.location_id, self.skus)
         return [StockLevel.of(level) for level in levels]
 

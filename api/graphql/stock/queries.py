@@ -80,7 +80,7 @@ async def stores_near(
     found: list[store_inventory.StoreAvailability] = []
     if not products[sku].discontinued:  # checkout would refuse it: no store can serve it
         found = await store_inventory.stores_with(
-            context.services.database.pool,
+            context.read_pool,
             sku,
             near.quantity,
             near.latitude,
@@ -117,7 +117,7 @@ class StockQueries:
             await require_products(context, skus)
         await context.consistent_with(consistent_with, STOCK_VIEWS, path_of(info))
         levels = await store_inventory.stock_at(
-            context.services.database.pool, location_id, skus, size + 1, key[0] if key else None
+            context.read_pool, location_id, skus, size + 1, key[0] if key else None
         )
         flag_parked_levels(context, levels[:size], path_of(info), location_id, skus)
         return connection(levels, size, lambda level: (level.sku,), StockLevel.of, after)
@@ -154,7 +154,7 @@ class StockQueries:
         size = page_size(first)
         key = decode_cursor(after, store_inventory.LowStockCursor)
         levels = await store_inventory.low_stock(
-            context.services.database.pool, location_id, limit=size + 1, after=key
+            context.read_pool, location_id, limit=size + 1, after=key
         )
         flag_parked_levels(context, levels[:size], path_of(info))
         return connection(levels, size, store_inventory.low_stock_cursor, StockLevel.of, after)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 
+import asyncpg
 import strawberry
 
 from api.graphql.context import Info
@@ -21,9 +22,8 @@ class StockSubscriptions:
     ) -> AsyncGenerator[StockLevel | None, None]:
         await require_location(info.context, location_id)
         await require_products(info.context, [sku])
-        pool = info.context.services.database.pool
 
-        async def read() -> store_inventory.StockLevel | None:
+        async def read(pool: asyncpg.Pool) -> store_inventory.StockLevel | None:
             levels = await store_inventory.stock_at(pool, location_id, [sku])
             return levels[0] if levels else None
 

@@ -15,7 +15,13 @@ from pathlib import Path
 
 import nats
 
-from adapters.nats.server import START_SECONDS, answers, free_port, nats_server_binary
+from adapters.nats.server import (
+    START_SECONDS,
+    answers,
+    free_port,
+    nats_server_binary,
+    stop_process,
+)
 
 CLUSTER_NAME = "omni"
 READY_SECONDS = 30.0
@@ -64,13 +70,7 @@ class ClusterNode:
         self.process = None
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self.process = None
 
 

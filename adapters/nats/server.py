@@ -44,6 +44,17 @@ def nats_server_binary() -> str:
     return found
 
 
+def stop_process(process: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM, then SIGKILL if the server has not shut down within 10 s."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 class NatsServer:
     """`nats-server -js` on a port and store folder of its own; stop() and start() again keep
     both, so its streams survive a restart like a real outage's would."""
@@ -73,11 +84,5 @@ class NatsServer:
         return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self.process = None

@@ -519,6 +519,12 @@ def test_the_decisions_index_lists_every_record_once() -> None:
     index = (DECISIONS / "README.md").read_text()
     listed = re.findall(r"\]\((2026-[\w.-]+\.md)\)", index)
     records = sorted(p.name for p in DECISIONS.glob("2*.md"))
+    unlisted = [
+        f"- [{(DECISIONS / name).read_text().splitlines()[0].lstrip('# ')}]({name})"
+        for name in records
+        if name not in listed
+    ]
+    assert unlisted == [], "add these lines to docs/decisions/README.md"
     assert sorted(listed) == records
     assert len(listed) == len(set(listed))
 

@@ -4,19 +4,14 @@ history of copurchase_facts, counted by hand there; erasure and merges follow th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import asyncpg
 import pytest
 
 from adapters.postgres.catalog import upsert_catalog
 from domain.customer.profile import CustomerProfile
-from domain.ports import RecordedEvent
 from domain.values import customer_profile_id
 from projections import copurchase_queries as queries
 from projections.copurchase import CoPurchases
 from projections.copurchase_queries import Recommendation
-from projections.runner import Projection
 from projections.store_inventory import StoreInventory
 from tests.projection_spec import Fact, ProjectionSpec, Stream, answer, rows
 from tests.read_models.conftest import SpecOf
@@ -29,29 +24,12 @@ from tests.read_models.copurchase_facts import (
     zuid_stock,
 )
 from tests.read_models.facts import t
-
-
-class WithStock(Projection):
-    """The co-purchases beside the store inventory they are filtered by, in one spec."""
-
-    name = "copurchase_with_stock"
-    parts = (CoPurchases(), StoreInventory())
-    topics = tuple(topic for part in parts for topic in part.topics)
-    tables = tuple(table for part in parts for table in part.tables)
-    schema = "".join(part.schema for part in parts)
-
-    async def apply(
-        self, connection: asyncpg.Connection, batch: Sequence[RecordedEvent], suffix: str
-    ) -> None:
-        for part in self.parts:
-            mine = [e for e in batch if e.topic.startswith(part.topics)]
-            if mine:
-                await part.apply(connection, mine, suffix)
+from tests.read_models.together import Together
 
 
 @pytest.fixture
 async def spec(spec_of: SpecOf) -> ProjectionSpec:
-    made = spec_of(WithStock())
+    made = spec_of(Together(CoPurchases(), StoreInventory()))
     async with made.pool.acquire() as connection:
         await upsert_catalog(connection, MORE_PRODUCTS, [])
     return made

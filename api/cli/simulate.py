@@ -20,6 +20,7 @@ from adapters.postgres.database import server_for
 from adapters.postgres.pool import connect
 from adapters.settings import Settings
 from api.auth import Principal, Role, StaffRole, TokenService
+from api.cli.reference import Refused
 from domain.values import Channel
 from simulate.client import Api, Minter
 from simulate.display import Display
@@ -27,6 +28,7 @@ from simulate.render import to_terminal, write_files
 from simulate.report import build_report
 from simulate.run import Options, simulate
 from simulate.server import answers, private_server
+from simulate.shared import orders_on, refusal
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = 24 * 3600
@@ -51,6 +53,11 @@ def add_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
         help="start a private server on a simulated clock, even if one runs",
     )
     parser.add_argument("--keep", action="store_true", help="keep the private server's schema")
+    parser.add_argument(
+        "--allow-shared",
+        action="store_true",
+        help="drive a server that already has orders (its pickers work only their own)",
+    )
     parser.add_argument("--out", type=Path, help="the report's folder")  # fmt: skip
 
 
@@ -70,6 +77,8 @@ async def _simulate(
     options = Options(customers=args.customers, speed=args.speed, seed=args.seed, run=run)
     url = args.url or f"http://{settings.host}:{settings.port}"
     if not args.own_server and (args.url or await answers(url)):
+        if not args.allow_shared:
+            await _refuse_if_shared(url, settings)
         console.print(f"driving the server at {url}")
         return await _drive(url, settings, options, out, console)
     schema = f"sim_{run}"
@@ -82,6 +91,16 @@ async def _simulate(
     finally:
         if not args.keep:
             await _drop_schema(settings, schema)
+
+
+async def _refuse_if_shared(url: str, settings: Settings) -> None:
+    api = Api(url, _minter(settings))
+    try:
+        orders = await orders_on(api, api.token("admin", "sim-head-office"))
+    finally:
+        await api.close()
+    if orders:
+        raise Refused(refusal(url, orders))
 
 
 async def _drive(

@@ -4,8 +4,8 @@ till sales), for recommendations that follow the customer (projections/copurchas
 A basket is an order placed or a till sale; each pair of distinct SKUs in it counts once. A
 cancelled order stops counting. A basket keeps its customer (what they already have, and their
 store: where they last bought) until the customer asks to be erased: then it stays, counting
-anonymously, and the customer's id is gone from it. A merged profile's baskets are the
-survivor's. Folded per batch into a few set-based statements.
+anonymously, and the customer's id is gone from it (and from any basket of theirs after). A
+merged profile's baskets are the survivor's. Folded per batch into a few set-based statements.
 """
 
 from __future__ import annotations
@@ -161,6 +161,12 @@ async def _write(connection: asyncpg.Connection, fold: _Fold, s: str) -> None:
                 ON CONFLICT DO NOTHING""",
             *columns([v[:4] for v in values], 4),
             [chr(31).join(v[4]) for v in values],
+        )
+        await connection.execute(  # bought after they asked to be erased: anonymous at once
+            f"""UPDATE copurchase_basket{s} b SET customer_id = NULL FROM copurchase_customer{s} c
+                WHERE c.erased AND b.customer_id = c.customer_id
+                  AND b.basket_id = ANY($1::uuid[])""",
+            list(fold.baskets),
         )
     changed = [(a, b, n) for (a, b), n in fold.pairs.items() if n]
     if changed:

@@ -20,6 +20,7 @@ from tests.read_models.copurchase_facts import (
     baskets,
     cancelled,
     ordered,
+    sold,
     stocked,
     zuid_stock,
 )
@@ -133,6 +134,17 @@ async def test_an_erased_customer_counts_anonymously_and_has_nothing(spec: Proje
                     ("AMS-ZUID", None),
                 ],
             ),
+        )
+    )
+
+
+async def test_a_sale_to_an_erased_customer_is_anonymous_at_once(spec: ProjectionSpec) -> None:
+    await (
+        spec.given(opened("cust-ada"), erasure_requested("cust-ada", 1))
+        .when(sold(7, "cust-ada", "DESK-FAN", "TEA-KETTLE", at=2))
+        .then(
+            rows("copurchase_basket", "location_id customer_id", [("AMS-ZUID", None)]),
+            answer(queries.bought_together, "DESK-FAN").equals({"TEA-KETTLE": 1}),
         )
     )
 

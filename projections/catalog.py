@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from projections.cart_continuity import CartContinuity
 from projections.cart_recovery import CartRecovery
+from projections.copurchase import CoPurchases
 from projections.customer_timeline import CustomerTimeline
 from projections.deadlines import Deadlines
 from projections.feedback import Feedback
@@ -25,4 +26,5 @@ def all_projections() -> list[Projection]:
         CartRecovery(),
         Journeys(),
         Feedback(),
+        CoPurchases(),
     ]

@@ -40,7 +40,7 @@ StoreDay = tuple[str, date]
 # $1 the stores (NULL: all), $2..$3 the days, $4..$5 the (store, day) to start after, $6 the
 # page size (NULL: all). placed_at is bounded two days wider than the days so the index on
 # (store_id, placed_at) serves whatever the store's and the session's time zones.
-STATS = """
+TIMED = """
 WITH timed AS (
     SELECT {store} AS store_id,
            (v.placed_at AT TIME ZONE l.time_zone)::date AS day,
@@ -62,8 +62,8 @@ WITH timed AS (
     WHERE ($1::text[] IS NULL OR v.store_id = ANY($1))
       AND v.placed_at >= ($2::date - 2)::timestamptz
       AND v.placed_at < ($3::date + 3)::timestamptz
-)
-SELECT store_id, day, count(*) AS pickups,
+)"""
+FIGURES = """
        percentile_cont(0.5) WITHIN GROUP (ORDER BY to_ready) AS ready_p50,
        percentile_cont(0.9) WITHIN GROUP (ORDER BY to_ready) AS ready_p90,
        max(to_ready) AS ready_max,
@@ -78,11 +78,25 @@ SELECT store_id, day, count(*) AS pickups,
        max(after_arrival) AS arrival_max, sum(arrived) AS arrivals,
        count(on_time) AS made_ready, avg(on_time) AS on_time_share,
        sum(collected) AS collected, sum(no_show) AS no_shows, sum(short_units) AS short_units
-FROM timed
+FROM timed"""
+STATS = (
+    TIMED
+    + "\nSELECT store_id, day, count(*) AS pickups,"
+    + FIGURES
+    + """
 WHERE day BETWEEN $2 AND $3 AND ($4::text IS NULL OR (store_id, day) > ($4, $5::date))
 GROUP BY store_id, day ORDER BY store_id, day
 LIMIT $6
 """
+)
+# Every pickup placed on the days together (the store's or the chain's): percentiles over
+# the range, not per day; `day` is the first day.
+OVER_DAYS = (
+    TIMED
+    + "\nSELECT NULL::text AS store_id, $2::date AS day, count(*) AS pickups,"
+    + FIGURES
+    + "\nWHERE day BETWEEN $2 AND $3\n"
+)
 
 
 async def fulfillment_stats(
@@ -106,6 +120,15 @@ async def fulfillment_stats_by_store(
     query where a comparison of stores would otherwise send one per store."""
     stores = list(store_ids) if store_ids is not None else None
     return await _query(pool, "v.store_id", stores, first_day, last_day, after, limit)
+
+
+async def fulfillment_over_days(
+    pool: asyncpg.Pool, store_id: str | None, first_day: date, last_day: date
+) -> FulfillmentStats:
+    """Every pickup placed on the days, at one store (None: every store) together."""
+    stores = [store_id] if store_id is not None else None
+    row = await pool.fetchrow(OVER_DAYS.format(store="NULL::text"), stores, first_day, last_day)
+    return _row(row)
 
 
 def store_day(stats: FulfillmentStats) -> StoreDay:

@@ -23,6 +23,7 @@ class Reported:
     returns: list[dict[str, Any]]  # returnStats, chain-wide
     customers: list[dict[str, Any]]  # each simulated customer's summary
     stock: dict[str, list[dict[str, Any]]]  # storeStock per location
+    manager: dict[str, Any] | None = None  # `omni report --json`'s data for the chain
 
     def step(self, step: str, channel: str | None = None) -> int:
         rows = [r for r in self.journeys if channel in (None, r["channel"])]

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from simulate.charts import hbars, page
+from simulate.manager import manager_section
 from simulate.report import Figure, Report
 
 
@@ -78,6 +79,7 @@ def to_json(report: Report) -> dict[str, Any]:
             for f in report.figures
         ],
         "showcase": report.showcase,
+        "manager": report.reported.manager,
         "notes": report.notes,
         "errors": outcome.tally.errors,
     }
@@ -103,6 +105,7 @@ def to_html(report: Report) -> str:
         f"<p>{escape(intro)}</p>",
         _charts(report),
         _figures_table(report),
+        _manager(report),
         _timeline_table(report),
         _notes(report),
     ]
@@ -167,6 +170,14 @@ def _figures_table(report: Report) -> str:
     head = "<tr><th>figure</th><th>read models</th><th>simulator</th><th></th></tr>"
     table = f'<table class="figures">{head}{"".join(body)}</table>'
     return f"<h2>Every figure, both ways</h2>{table}"
+
+
+def _manager(report: Report) -> str:
+    """The manager's report, as `omni report` draws it, after the simulator's own check."""
+    manager = report.reported.manager
+    if manager is None:
+        return ""
+    return f"<h2>The manager&#x27;s report: the chain</h2>{manager_section(manager)}"
 
 
 def _timeline_table(report: Report) -> str:

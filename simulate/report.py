@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from simulate.client import Api
 from simulate.figures import Reported, measures, text
+from simulate.manager_figures import manager_measures
 from simulate.run import Outcome
 from simulate.world import stock_at
 
@@ -63,8 +64,17 @@ class Report:
         return groups
 
 
-async def build_report(api: Api, admin: str, outcome: Outcome, time_zone: str) -> Report:
-    first, last = outcome.days[0] - timedelta(days=1), outcome.days[1] + timedelta(days=1)
+def report_days(outcome: Outcome) -> tuple[date, date]:
+    """The days every figure covers: the simulated ones, a day either side."""
+    return outcome.days[0] - timedelta(days=1), outcome.days[1] + timedelta(days=1)
+
+
+async def build_report(
+    api: Api, admin: str, outcome: Outcome, time_zone: str, manager: dict[str, Any] | None = None
+) -> Report:
+    """`manager`: the manager's report over `report_days` (omni report's JSON), compared as a
+    section of its own; None when it could not be read (a note says why)."""
+    first, last = report_days(outcome)
     window = {"from": first.isoformat(), "to": last.isoformat(), "zone": time_zone}
     reported = Reported(
         journeys=await _pages(api, admin, JOURNEYS, "journeyStats", window),
@@ -72,10 +82,12 @@ async def build_report(api: Api, admin: str, outcome: Outcome, time_zone: str) -
         returns=await _pages(api, admin, RETURNS, "returnStats", window),
         customers=await _summaries(api, admin, [s.id for s in outcome.world.shoppers]),
         stock={loc: await stock_at(api, admin, loc) for loc in outcome.world.locations},
+        manager=manager,
     )
+    chosen = measures(outcome.world.locations) + (manager_measures() if manager else [])
     figures = [
         Figure(m.group, m.name, text(m.reported(reported)), text(m.counted(outcome)))
-        for m in measures(outcome.world.locations)
+        for m in chosen
     ]
     showcase = (await api.query(TIMELINE, admin, id=outcome.showcase))["customer"]
     notes = list(outcome.notes) + _stock_differences(outcome, reported)

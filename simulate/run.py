@@ -162,7 +162,9 @@ async def _the_day(
 ) -> None:
     display.phase("the day", day_open, timedelta(hours=DAY_HOURS))
     pickers = [
-        Pickers(sim.api, sim.clock, store, sim.notices, options.seed, sim.tally.errors)
+        Pickers(
+            sim.api, sim.clock, store, sim.notices, options.seed, sim.tally.errors, sim.own_pickups
+        )
         for store in sim.world.stores
     ]
     staff = [asyncio.create_task(_guarded(sim, f"pickers {p.store}", p.work())) for p in pickers]

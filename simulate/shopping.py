@@ -42,6 +42,7 @@ class Sim:
     tally: Tally
     notices: Notices
     orders_by_journey: dict[str, Order] = field(default_factory=dict)  # cart id -> its order
+    own_pickups: set[str] = field(default_factory=set)  # the only ones its pickers work
     wait_seconds: float = 120.0  # for anything the server does by itself, in real seconds
 
 
@@ -146,6 +147,8 @@ async def _place(
     sim.tally.purchases[placed["orderId"]] = Purchase(customer, journey.channel, journey.value)
     order = Order(placed["orderId"], location, lines, journey, placed["pickupId"])
     sim.orders_by_journey[journey.cart_id] = order
+    if placed["pickupId"]:
+        sim.own_pickups.add(placed["pickupId"])
     return order
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -42,12 +43,15 @@ class Notices:
 
 
 class Pickers:
-    """The staff of one store, working through its open pickups until told the day is over."""
+    """The staff of one store, working through its open pickups until told the day is over:
+    only the simulation's own (`ours`), never an order someone else placed on the server."""
 
     def __init__(
-        self, api: Api, clock: SimClock, store: str, notices: Notices, seed: int, errors: list[str]
-    ) -> None:
+        self, api: Api, clock: SimClock, store: str, notices: Notices, seed: int, errors: list[str],
+        ours: Collection[str],
+    ) -> None:  # fmt: skip
         self.api, self.clock, self.store, self.notices = api, clock, store, notices
+        self.ours = ours
         self.errors = errors
         self.token = api.token("staff", f"sim-picker-{store}", store, staff_role="picker")
         self.rng = random.Random(f"{seed}:pickers:{store}")
@@ -59,9 +63,10 @@ class Pickers:
 
     async def work(self) -> None:
         while True:
-            open_pickups = (await self.api.query(OPEN_PICKUPS, self.token, store=self.store))[
-                "pickups"
-            ]["nodes"]
+            listed = (await self.api.query(OPEN_PICKUPS, self.token, store=self.store))["pickups"][
+                "nodes"
+            ]
+            open_pickups = [pickup for pickup in listed if pickup["id"] in self.ours]
             for pickup in open_pickups:
                 try:
                     await self._step(pickup["id"], pickup["status"])

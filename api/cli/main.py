@@ -17,6 +17,7 @@ from api.cli import projections as read_models
 from api.cli.dead_letters import add_command as add_dead_letters_command
 from api.cli.outbox import add_commands as add_outbox_commands
 from api.cli.reference import Refused, catalog_import, mint_token
+from api.cli.report import add_command as add_report_command
 from api.cli.serve import serve as run_service
 from api.cli.simulate import add_command as add_simulate_command
 from api.cli.simulate import run_simulation
@@ -112,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_outbox_commands(commands)  # outbox status|run, notify run (outbox.py)
 
+    add_report_command(commands)  # report (report.py)
     add_simulate_command(commands)  # simulate (simulate.py)
     commands.choices["simulate"].set_defaults(
         handler=lambda s, a: run_simulation(s, a, dict(os.environ))

@@ -12,21 +12,25 @@ import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
-from adapters.postgres.database import server_for
+from adapters.postgres.database import Database, server_for
 from adapters.postgres.pool import connect
 from adapters.settings import Settings
 from api.auth import Principal, Role, StaffRole, TokenService
+from api.cli.reference import Refused
+from api.cli.report import report_data
 from domain.values import Channel
 from simulate.client import Api, Minter
 from simulate.display import Display
 from simulate.render import to_terminal, write_files
-from simulate.report import build_report
-from simulate.run import Options, simulate
+from simulate.report import build_report, report_days
+from simulate.run import Options, Outcome, simulate
 from simulate.server import answers, private_server
+from simulate.shared import orders_on, refusal
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = 24 * 3600
@@ -51,6 +55,11 @@ def add_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
         help="start a private server on a simulated clock, even if one runs",
     )
     parser.add_argument("--keep", action="store_true", help="keep the private server's schema")
+    parser.add_argument(
+        "--allow-shared",
+        action="store_true",
+        help="drive a server that already has orders (its pickers work only their own)",
+    )
     parser.add_argument("--out", type=Path, help="the report's folder")  # fmt: skip
 
 
@@ -70,35 +79,70 @@ async def _simulate(
     options = Options(customers=args.customers, speed=args.speed, seed=args.seed, run=run)
     url = args.url or f"http://{settings.host}:{settings.port}"
     if not args.own_server and (args.url or await answers(url)):
+        if not args.allow_shared:
+            await _refuse_if_shared(url, settings)
         console.print(f"driving the server at {url}")
-        return await _drive(url, settings, options, out, console)
+        # The manager's report reads the database: known for `omni serve`'s, not another's.
+        schema = None if args.url else settings.database_schema
+        return await _drive(url, settings, options, out, console, schema)
     schema = f"sim_{run}"
     console.print(f"starting a private server on a simulated clock (schema {schema}) ...")
     try:
         async with private_server(
             _environment(settings, env, schema, options), out / "server.log"
         ) as base:
-            return await _drive(base, settings, options, out, console)
+            return await _drive(base, settings, options, out, console, schema)
     finally:
         if not args.keep:
             await _drop_schema(settings, schema)
 
 
+async def _refuse_if_shared(url: str, settings: Settings) -> None:
+    api = Api(url, _minter(settings))
+    try:
+        orders = await orders_on(api, api.token("admin", "sim-head-office"))
+    finally:
+        await api.close()
+    if orders:
+        raise Refused(refusal(url, orders))
+
+
 async def _drive(
-    base: str, settings: Settings, options: Options, out: Path, console: Console
-) -> int:
+    base: str, settings: Settings, options: Options, out: Path, console: Console,
+    schema: str | None,
+) -> int:  # fmt: skip
     api = Api(base, _minter(settings))
     admin = api.token("admin", "sim-head-office")
     try:
         with Display(console) as display:
             outcome = await simulate(api, admin, options, display)
-        report = await build_report(api, admin, outcome, options.time_zone)
+        manager = await _manager_report(settings, schema, outcome, options.time_zone)
+        report = await build_report(api, admin, outcome, options.time_zone, manager)
     finally:
         await api.close()
+    if manager is None:
+        report.notes.append(
+            "No manager's report: the server's database is not this command's to read; run "
+            "`omni report` where it is."
+        )
     to_terminal(report, console)
     html, data = write_files(report, out)
     console.print(f"report: {html}  (figures as JSON: {data})")
     return 0 if report.all_equal and not outcome.tally.errors else 1
+
+
+async def _manager_report(
+    settings: Settings, schema: str | None, outcome: Outcome, time_zone: str
+) -> dict[str, Any] | None:
+    """The chain's manager's report over the report's days, as `omni report --json` reads it."""
+    if schema is None:
+        return None
+    first, last = report_days(outcome)
+    database = await Database.open(settings, schema=schema)
+    try:
+        return await report_data(database, None, first, last, time_zone)
+    finally:
+        await database.close()
 
 
 def _minter(settings: Settings) -> Minter:

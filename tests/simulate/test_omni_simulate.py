@@ -67,10 +67,29 @@ async def test_a_simulated_day_reports_what_the_simulator_counted(
         "Returns: requested via web",
         "Returns: requested via mail",
         "Customers (the single customer view's headers): customers who bought on 2+ channels",
+        "Manager's report (omni report), the chain: pickups collected",
+        "Manager's report (omni report), the chain: no-shows",
+        "Manager's report (omni report), the chain: carts recovered",
     ):
         assert int(found[name][1]) > 0, name  # the day had every kind of business
     html = (out / "report.html").read_text()
     assert html.count("<svg") >= 5 and "<script" not in html and "src=" not in html
+
+
+@pytest.mark.slow
+async def test_the_managers_report_is_a_section_of_its_own_after_the_check(
+    simulated_day: tuple[int, str, Path],
+) -> None:
+    out = simulated_day[2]
+    report = json.loads((out / "report.json").read_text())
+    html = (out / "report.html").read_text()
+
+    manager = report["manager"]
+    assert manager["storeId"] is None and manager["loyalty"] == "loyalty: not recorded"
+    assert manager["pickups"]["clickToCollectP50"] is not None  # times shown, not compared
+    check, section = html.index("Every figure, both ways"), html.index("report: the chain</h2>")
+    assert check < section
+    assert html.count("<svg") == 6 + 4  # the simulate report's charts, then the manager's
 
 
 @pytest.mark.slow
@@ -111,3 +130,5 @@ async def test_against_a_server_on_the_real_clock_it_says_what_it_cannot_simulat
     assert found["Abandoned carts and recovery: carts abandoned"] == ("0", "0")
     assert found["Journeys (a cart's life), all channels: no-shows"] == ("0", "0")
     assert "none were simulated" in " ".join(report["notes"]) and code == 0
+    assert report["manager"] is None  # another server's database is not the command's to read
+    assert "No manager's report" in " ".join(report["notes"])

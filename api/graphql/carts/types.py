@@ -7,7 +7,9 @@ from uuid import UUID
 
 import strawberry
 
+from api.graphql.catalog.recommendations import Recommendation, recommend
 from api.graphql.common import Money
+from api.graphql.context import Info
 from api.graphql.enums import CartStatus, Channel
 from domain.cart.code import cart_code
 from projections.cart_continuity import CartView
@@ -57,6 +59,17 @@ class Cart:
         description="What the shopper's app shows as a QR code for a till to continue this "
         "cart (tillShopper(by: CART_CODE))."
     )
+
+    @strawberry.field(
+        description="Items bought together with what is in the cart or the customer bought "
+        "before (any channel), none of those, in stock at `storeId` (default: where the "
+        "customer last bought; none known: anywhere), best first, each with its reason."
+    )
+    async def recommendations(
+        self, info: Info, first: int | None = None, store_id: str | None = None
+    ) -> list[Recommendation]:
+        skus = [line.sku for line in self.lines]
+        return await recommend(info, self.customer_id, skus, store_id, first)
 
     @classmethod
     def of(cls, view: CartView) -> Cart:

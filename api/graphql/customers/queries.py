@@ -24,6 +24,8 @@ from api.graphql.limits import BoundedArguments
 from projections import timeline_queries
 
 CUSTOMER_VIEWS = ("customer_timeline", "cart_recovery")
+# What consistentWith waits for: the view, and the read models its recommendations read.
+VIEWS_READ = (*CUSTOMER_VIEWS, "copurchase", "store_inventory")
 
 
 def looks_anyone_up(caller: Principal) -> bool:
@@ -93,7 +95,7 @@ class CustomerQueries:
         caller = info.context.require()
         if caller.role is not Role.CUSTOMER:
             raise Forbidden("only a signed-in customer has a `me`; staff use customer(id)")
-        await info.context.consistent_with(consistent_with, CUSTOMER_VIEWS, path_of(info))
+        await info.context.consistent_with(consistent_with, VIEWS_READ, path_of(info))
         return await _customer(info.context, caller.subject)
 
     @strawberry.field(
@@ -103,5 +105,5 @@ class CustomerQueries:
     )
     async def customer(self, info: Info, id: str, consistent_with: str | None = None) -> Customer:
         require_lookup(info.context, id)  # before waiting on anyone's behalf
-        await info.context.consistent_with(consistent_with, CUSTOMER_VIEWS, path_of(info))
+        await info.context.consistent_with(consistent_with, VIEWS_READ, path_of(info))
         return await customer_view(info.context, id)

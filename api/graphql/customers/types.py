@@ -11,17 +11,19 @@ from uuid import UUID
 
 import strawberry
 
+from api.auth import Role
 from api.graphql.carts.types import CartLine
+from api.graphql.catalog.recommendations import Recommendation, recommend
 from api.graphql.common import Money
 from api.graphql.context import Info
 from api.graphql.customers.consent import Consent
 from api.graphql.enums import Channel, TouchpointKind
-from api.graphql.errors import BadInput
+from api.graphql.errors import BadInput, Forbidden
 from api.graphql.feedback.types import FeedbackAnswer
 from api.graphql.relay import Connection, Edge, PageInfo, connection, decode_cursor, page_size
 from domain.feedback.model import Survey
 from domain.values import Money as DomainMoney
-from projections import cart_recovery, timeline_queries
+from projections import cart_continuity, cart_recovery, timeline_queries
 from projections.cart_recovery import RecoverableCart as RecoverableCartView
 from projections.timeline_queries import TimelineHeader, TimelinePage
 from projections.timeline_queries import Touchpoint as TouchpointView
@@ -173,6 +175,30 @@ class Customer:
             info.context.read_pool, self.id, after=key, limit=size + 1
         )
         return connection(views, size, cart_recovery.recoverable_key, RecoverableCart.of, after)
+
+    @strawberry.field(
+        description="For the associate serving them (staff of a store they have business with, "
+        "or the service desk): items bought together with what they bought on any channel or "
+        "hold in their current cart, none of those, in stock at `storeId` (default: where they "
+        "last bought), best first, each with its reason. Nothing for an erased customer."
+    )
+    async def recommendations(
+        self, info: Info, first: int | None = None, store_id: str | None = None
+    ) -> list[Recommendation]:
+        return await _recommendations(info, self.id, first, store_id)
+
+
+async def _recommendations(
+    info: Info, customer_id: str, first: int | None, store_id: str | None
+) -> list[Recommendation]:
+    """Only staff see them: a store's staff reach a customer through `customer(id)`, which
+    lets them see only customers with business at their stores; the service desk, anyone."""
+    caller = info.context.require()
+    if caller.role is not Role.STAFF:
+        raise Forbidden("recommendations are for the staff serving the customer")
+    cart = await cart_continuity.current_cart(info.context.read_pool, customer_id)
+    in_cart = [line.sku for line in cart.lines] if cart else []
+    return await recommend(info, customer_id, in_cart, store_id, first)
 
 
 def _survey_key(row: tuple[Survey, str | None]) -> tuple[datetime, UUID]:

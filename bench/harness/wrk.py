@@ -1,11 +1,11 @@
 """Debian's `wrk` as the load generator: written in C, one thread, so the client takes a few
 percent of a core instead of the server's CPU (a Python client took 42% of one, issue 19).
 
-POST bodies come from a Lua script written here (nothing to ship beside the wheel): it cycles
-through the bodies it is given, counts answers that are not a clean 200 (a GraphQL error or
-a userError), and prints one JSON line with the run's figures, which `run` parses. Where wrk
-is missing it is installed from Debian's package as .ci/run installs Chromium (as root), or
-the one line saying how is raised."""
+POST bodies come from a Lua script written here (nothing to ship beside the wheel): it
+cycles through the (authorization, body) pairs it is given, counts answers that are not a
+clean 200 (a GraphQL error or a userError), and prints one JSON line with the run's figures,
+which `run` parses. Where wrk is missing it is installed from Debian's package as .ci/run
+installs Chromium (as root), or the one line saying how is raised."""
 
 from __future__ import annotations
 
@@ -36,13 +36,18 @@ function init(args)
     headers[name] = value
     i = i + 1
   end
-  for j = i + 1, #args do table.insert(bodies, args[j]) end
+  for j = i + 1, #args do  -- "authorization<TAB>body"; no authorization: nothing sent
+    local auth, body = args[j]:match("^([^\t]*)\t(.*)$")
+    table.insert(bodies, {auth ~= "" and auth or nil, body})
+  end
 end
 
 function request()
   if #bodies == 0 then return wrk.format(method, nil, headers, nil) end
   counter = counter + 1
-  return wrk.format(method, nil, headers, bodies[(counter % #bodies) + 1])
+  local entry = bodies[(counter % #bodies) + 1]
+  headers["Authorization"] = entry[1]
+  return wrk.format(method, nil, headers, entry[2])
 end
 
 function response(status, _, body)
@@ -108,11 +113,11 @@ async def run(
     url: str,
     connections: int,
     seconds: float,
-    bodies: list[str] | None = None,
+    bodies: list[tuple[str | None, str]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> WrkRun:
     """`connections` keep-alive connections on one wrk thread for `seconds`; with `bodies`,
-    POSTs cycling through them, else GETs."""
+    POSTs cycling through them (each with its bearer token, or none), else GETs."""
     wrk = ensure_wrk()
     method = "POST" if bodies else "GET"
     sent = {**(headers or {}), **({"Content-Type": "application/json"} if bodies else {})}
@@ -124,7 +129,7 @@ async def run(
             *("-s", script.name, url, "--", method),
             *(f"{name}: {value}" for name, value in sent.items()),
             "--",
-            *(bodies or []),
+            *(f"{f'Bearer {token}' if token else ''}\t{body}" for token, body in bodies or []),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )

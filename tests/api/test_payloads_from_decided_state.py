@@ -173,3 +173,69 @@ async def test_another_shopper_can_neither_change_the_cart_nor_read_it_in_the_an
     assert body["data"] is None or body["data"]["addToCart"] is None, body
     assert [error["extensions"]["code"] for error in body["errors"]] == ["NOT_ALLOWED"]
     assert await api.event_count() == before
+
+
+ORDER = """id orderNumber customerId status channel fulfillment locationId placedAt completedAt
+  lines { lineId sku quantity unitPrice { amount currency } }
+  total { amount currency } amountDueBack { amount currency }
+  pickup { status storeId promisedReadyAt readyAt collectBy shelfSpot pickupCode arrivedAt }"""
+CHECKOUT = """mutation($input: CheckoutInput!) { checkout(input: $input) {
+  orderId position userErrors { code } order { %s } } }"""
+CANCEL = """mutation($id: UUID!) { cancelOrder(orderId: $id, reason: "changed my mind") {
+  position userErrors { code } order { %s } } }"""
+READ_ORDER = "query($id: UUID!, $at: String) { order(id: $id, consistentWith: $at) { %s } }"
+
+
+async def placed_order(api: Api, token: str, method: str) -> tuple[str, dict, dict]:
+    cart = (await api.data(START % "id", token))["startCart"]["cartId"]
+    for sku in ("LAVA-LAMP", "RETRO-CLOCK"):
+        await api.data(ADD % "id", token, cart=cart, sku=sku, qty=1)
+    checkout = {
+        "cartId": cart,
+        "method": method,
+        "locationId": "AMS-CENTRAAL",
+        "paymentToken": "tok_visa",
+    }
+    body = await api.gql(CHECKOUT % ORDER, token, input=checkout)
+    assert "errors" not in body and "extensions" not in body, body  # nothing answered stale
+    placed = body["data"]["checkout"]
+    assert placed["userErrors"] == [], placed
+    read = await api.gql(READ_ORDER % ORDER, token, id=placed["orderId"], at=placed["position"])
+    assert "errors" not in read and "extensions" not in read, read
+    return placed["orderId"], placed["order"], read["data"]["order"]
+
+
+async def test_checkout_and_cancel_answer_the_order_a_later_read_at_their_position_shows(
+    api: Api,
+) -> None:
+    ada = api.token(Role.CUSTOMER, "cust-ada")
+    for method in ("PICKUP", "SHIP"):
+        order_id, placed, read = await placed_order(api, ada, method)
+        assert_same_fields(placed, read)
+        assert placed["id"] == order_id and len(placed["lines"]) == 2
+        assert (placed["pickup"] is not None) == (method == "PICKUP")
+
+        body = await api.data(CANCEL % ORDER, ada, id=order_id)
+        cancelled = body["cancelOrder"]
+        assert cancelled["userErrors"] == [], cancelled
+        read = await api.data(READ_ORDER % ORDER, ada, id=order_id, at=cancelled["position"])
+        assert_same_fields(cancelled["order"], read["order"])
+        assert cancelled["order"]["status"] == "CANCELLED" != placed["status"]
+
+
+async def test_an_order_in_the_answer_does_not_wait_for_the_read_model(api: Api) -> None:
+    ada = api.token(Role.CUSTOMER, "cust-ada")
+    cart = (await api.data(START % "id", ada))["startCart"]["cartId"]
+    await api.data(ADD % "id", ada, cart=cart, sku="LAVA-LAMP", qty=1)
+    api.settled()
+    on_app(api, api.services.projections.stop)
+    checkout = {"cartId": cart, "method": "SHIP", "locationId": "WH-NL", "paymentToken": "tok"}
+    fields = ORDER.split("pickup")[0]  # the pickup is the read model's
+
+    body = await api.gql(CHECKOUT % fields, ada, input=checkout)
+
+    assert "errors" not in body and "extensions" not in body, body
+    order = body["data"]["checkout"]["order"]
+    assert order["id"] == body["data"]["checkout"]["orderId"]
+    assert [line["sku"] for line in order["lines"]] == ["LAVA-LAMP"]
+    assert await api.db.fetchval("SELECT count(*) FROM order_view") == 0  # not projected

@@ -10,6 +10,7 @@ from typing import Any
 
 from api.auth import Role
 from tests.api.conftest import Api
+from tests.api.test_mutations import PICKUP_ACTION, code_for_customer, guest_pickup
 from tests.api.test_pickup_board_queries import on_app
 
 CART = """id customerId status channel itemCount orderId mergedInto lastActivityAt version
@@ -239,3 +240,58 @@ async def test_an_order_in_the_answer_does_not_wait_for_the_read_model(api: Api)
     assert order["id"] == body["data"]["checkout"]["orderId"]
     assert [line["sku"] for line in order["lines"]] == ["LAVA-LAMP"]
     assert await api.db.fetchval("SELECT count(*) FROM order_view") == 0  # not projected
+
+
+RETURN = """id orderId saleId status channel reason locationId requestedAt
+  lines { sku quantity unitPrice { amount currency } } refunded { amount currency }"""
+REQUEST_RETURN = """mutation($order: UUID!) { requestReturn(orderId: $order,
+  lines: [{sku: "RETRO-CLOCK", quantity: 1}], reason: "broken", via: STORE) {
+  returnId position userErrors { code } return { %s } } }"""
+RETURN_STEP = """mutation($id: UUID!) { %s(returnId: $id%s) {
+  position userErrors { code } return { %s } } }"""
+READ_RETURN = "query($id: UUID!, $at: String) { return(id: $id, consistentWith: $at) { %s } }"
+
+
+async def test_each_return_step_answers_the_return_a_later_read_at_its_position_shows(
+    api: Api,
+) -> None:
+    staff = api.token(Role.STAFF, "staff-bo", "AMS-CENTRAAL")
+    zuid = api.token(Role.STAFF, "staff-cy", "AMS-ZUID")
+    pickup_id, order_id, shopper = await guest_pickup(api)
+    await api.data(PICKUP_ACTION % ("startPicking", ""), staff, id=pickup_id)
+    ready = (
+        await api.data(PICKUP_ACTION % ("markReady", ', shelfSpot: "A1"'), staff, id=pickup_id)
+    )["markReady"]
+    code = await code_for_customer(api, order_id, shopper, ready["position"])
+    await api.data(PICKUP_ACTION % ("collectPickup", f', code: "{code}"'), staff, id=pickup_id)
+
+    async def same_as_read(answer: dict) -> None:
+        """The answer, and the return read right after it at its position, field by field."""
+        assert answer["userErrors"] == [], answer
+        read = await api.gql(READ_RETURN % RETURN, zuid, id=return_id, at=answer["position"])
+        assert "errors" not in read and "extensions" not in read, read
+        assert_same_fields(answer["return"], read["data"]["return"])
+
+    requested = (await api.data(REQUEST_RETURN % RETURN, zuid, order=order_id))["requestReturn"]
+    return_id, answers = requested["returnId"], [requested]
+    await same_as_read(requested)
+    steps = [
+        ("receiveReturn", ', locationId: "AMS-ZUID"'),
+        ("inspectReturn", ', results: [{sku: "RETRO-CLOCK", resellable: 0, damaged: 1}]'),
+        ("refundReturn", ""),
+    ]
+    for name, arguments in steps:
+        step = (await api.data(RETURN_STEP % (name, arguments, RETURN), zuid, id=return_id))[name]
+        await same_as_read(step)
+        answers.append(step)
+    assert [answer["return"]["status"] for answer in answers] == [
+        "REQUESTED",
+        "RECEIVED",
+        "INSPECTED",
+        "CLOSED",
+    ]
+    assert (
+        answers[-1]["return"]["refunded"]["amount"]
+        == answers[0]["return"]["lines"][0]["unitPrice"]["amount"]
+    )
+    assert answers[1]["return"]["locationId"] == "AMS-ZUID"

@@ -295,3 +295,26 @@ async def test_each_return_step_answers_the_return_a_later_read_at_its_position_
         == answers[0]["return"]["lines"][0]["unitPrice"]["amount"]
     )
     assert answers[1]["return"]["locationId"] == "AMS-ZUID"
+
+
+async def test_a_replayed_checkout_answers_the_same_order_from_the_read_model(api: Api) -> None:
+    ada = api.token(Role.CUSTOMER, "cust-ada")
+    cart = (await api.data(START % "id", ada))["startCart"]["cartId"]
+    await api.data(ADD % "id", ada, cart=cart, sku="LAVA-LAMP", qty=1)
+    checkout = {
+        "cartId": cart,
+        "method": "SHIP",
+        "locationId": "WH-NL",
+        "paymentToken": "tok",
+        "idempotencyKey": "replay-me-1",
+    }
+    first = (await api.data(CHECKOUT % ORDER, ada, input=checkout))["checkout"]
+    before = await api.event_count()
+
+    again = await api.gql(CHECKOUT % ORDER, ada, input=checkout)  # no state at hand: a replay
+
+    assert "errors" not in again and "extensions" not in again, again
+    replayed = again["data"]["checkout"]
+    assert await api.event_count() == before  # nothing decided again
+    assert replayed["orderId"] == first["orderId"] and replayed["position"] == first["position"]
+    assert_same_fields(replayed["order"], first["order"])

@@ -1,13 +1,12 @@
 # Over 300 lines: the API benchmark and its executor comparison share one server harness.
-"""api: add-to-cart mutations and myCart queries over HTTP against a real server process,
-at 1, 8 and 32 clients; a plain Litestar JSON endpoint of the same process is the ceiling.
-
-Two layouts: the read models in the API process (`omni serve`), and in an `omni projections
-run` worker beside it (what several API processes on a bigger machine would use). The load
-generator runs on the same two cores as the server and PostgreSQL, so all three compete; the
-ratios are what this machine can say. Each simulated client holds one
-keep-alive connection of the lean client in bench/http.py (httpx cost 0.7-1.2 ms of CPU
-per request, more than the server's /ping, and capped /ping at ~850/s with 32 clients).
+"""api: myCart (a customer's five-line cart) and addToCart over HTTP against a real server
+process, at 8 and 32 keep-alive connections of Debian's `wrk` (bench/harness/wrk.py: C, one
+thread, a few percent of a core), with the server's, PostgreSQL's and wrk's CPU per request
+from /proc. Every ratio is against something measured in the same run: `/ping`, a plain
+Litestar JSON endpoint of the same process, and addToCart answering its position only
+against the same add answering the cart it decided on (`cart { lines total }`), the two in
+alternating rounds. Two layouts: one process, and `omni serve --workers 2`'s two API
+processes (reads should use the second core). Issue 19's targets are printed met or missed.
 
 Last, the executor decision (issue 18 item 2): myCart with compiled plans against
 graphql-core's own execution, over HTTP (two servers, alternating rounds) and in process
@@ -27,6 +26,8 @@ from uuid import uuid4
 
 import msgspec
 
+from adapters.postgres.database import server_for
+from adapters.postgres.pool import connect
 from adapters.settings import Settings
 from api.auth import Principal, Role, TokenService
 from api.graphql.context import RequestContext
@@ -34,12 +35,15 @@ from api.graphql.engine.execution import GraphQLExecutor
 from api.graphql.engine.storable import StorableTextExecutor
 from api.graphql.schema import schema as api_schema
 from api.server.composition import build_services
-from bench.common import Rate, median, ratio_line, timed_workers
+from bench.common import median, ratio_line, timed_workers
+from bench.harness import wrk
+from bench.harness.cpu import CpuMeter, process_started_with
 from bench.harness.server_process import drop_schema, running_server
+from bench.harness.wrk import ensure_wrk
 from bench.http import Connection
 
 SECRET = "bench-secret-of-at-least-thirty-two-bytes"
-VENDURE_ADD_TO_CART = 80.0  # requests/s at 8-32 clients, the figure quoted in the issue
+MASTER_KEY = "bench-master-key-of-at-least-thirty-two-bytes"
 SKUS = [
     "RETRO-CLOCK",
     "LAVA-LAMP",
@@ -60,27 +64,43 @@ MY_CART = "query MyCart { myCart { id itemCount total { amount } lines { sku qua
 CART_LINES = 5  # the issue's cart read: five lines
 
 
-# (label, projections in a worker process of their own)
-LAYOUTS = (("one process (omni serve)", False), ("API process + projection worker", True))
+# (label, API worker processes): reads on two cores should use the second
+LAYOUTS = (("one process (omni serve)", 1), ("omni serve --workers 2", 2))
+GUEST_CARTS = 64
+ADD_PAIRS = 4  # alternating rounds of the two adds; their ratio: the median of the pairs'
+ADD_POSITION = """mutation Add($cart: UUID!, $sku: String!) {
+  addToCart(cartId: $cart, sku: $sku, quantity: 1) { position userErrors { code } } }"""
+ADD_CART = """mutation AddCart($cart: UUID!, $sku: String!) {
+  addToCart(cartId: $cart, sku: $sku, quantity: 1) {
+    position userErrors { code } cart { lines { sku quantity } total { amount } } } }"""
+ADD_SHAPES = {"position": ADD_POSITION, "cart": ADD_CART}
 LIBRARY = "bench.baseline_app:library_execution"  # graphql-core's execute, no compiled plans
 EXECUTOR_ROUNDS = 8  # pairs of short rounds, one per server: the two cores are shared
 IN_PROCESS_ROUNDS, IN_PROCESS_READS = 7, 300
 
 
 async def run(settings: Settings, seconds: float) -> list[str]:
-    workers = int(os.environ.get("BENCH_API_WORKERS", "1"))
     overrides = {
         "OMNI_SECRET_KEY": SECRET,
         "OMNI_RUN_SCHEDULER": "false",
         "OMNI_ENVIRONMENT": "production",
+        "OMNI_MASTER_KEY": MASTER_KEY,  # production refuses the development key
     }
-    lines = []
-    for label, separate in LAYOUTS:
-        async with running_server(
-            settings, os.environ, workers, projection_worker=separate, **overrides
-        ) as base:
-            lines.append(f"api: {label}, {workers} API worker(s): requests/s over HTTP (p50, p99)")
-            lines += await _measure(base, seconds)
+    ensure_wrk()
+    lines, reads_at_32 = [], {}
+    for label, workers in LAYOUTS:
+        async with running_server(settings, os.environ, workers, **overrides) as base:
+            lines.append(
+                f"api: {label}, measured with wrk (one thread, keep-alive): req/s, p50, p99;"
+                " CPU per request of the server, PostgreSQL and wrk"
+            )
+            measured, reads_at_32[workers] = await _measure(settings, base, seconds, workers)
+            lines += measured
+    lines.append(
+        ratio_line(
+            "myCart at c=32, 2 API workers / one process", reads_at_32[2] / reads_at_32[1], None
+        )
+    )
     return lines + await _plans_against_library(settings, seconds, overrides)
 
 
@@ -199,80 +219,160 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def _measure(base: str, seconds: float) -> list[str]:
-    tokens = TokenService(SECRET)
-    customer = tokens.mint(Principal(role=Role.CUSTOMER, subject="cust-bench"))
+async def _measure(
+    settings: Settings, base: str, seconds: float, workers: int
+) -> tuple[list[str], float]:
+    """/ping, myCart, and the two addToCart shapes at 8 and 32 connections, the two adds in
+    alternating rounds; the lines to print, and myCart's req/s at 32 connections."""
+    customer = TokenService(SECRET).mint(Principal(role=Role.CUSTOMER, subject="cust-bench"))
     setup = await Connection.open(base)
     await five_line_cart(setup, customer)
+    carts = [await guest_cart(setup) for _ in range(GUEST_CARTS)]
     await setup.close()
-    lines = []
-    for clients in (1, 8, 32):
-        ping, adds, reads = await _at_concurrency(base, clients, seconds, customer)
-        for label, rate in (
-            ("plain JSON /ping", ping),
-            ("addToCart mutation", adds),
-            ("myCart query", reads),
+    meter = CpuMeter(
+        {
+            "server": process_started_with("--port", base.rsplit(":", 1)[1]),
+            **await _postgres(settings),
+        }
+    )
+    read = [(customer, _body(MY_CART, {}))]
+    adds = {shape: _add_bodies(query, carts) for shape, query in ADD_SHAPES.items()}
+    await wrk.run(base + "/graphql", 8, 1, read)  # warm: documents, plans, pool, caches
+    await wrk.run(base + "/graphql", 8, 1, adds["position"])
+    lines, reads_at_32 = [], 0.0
+    for clients in (8, 32):
+        runs: dict[str, list[tuple[wrk.WrkRun, dict[str, float]]]] = {}
+        for name, url, bodies, timed in (
+            ("/ping", base + "/ping", None, seconds),
+            ("myCart", base + "/graphql", read, seconds),
+            *(
+                (f"add:{shape}", base + "/graphql", bodies, max(seconds / 2, 1))
+                for _ in range(ADD_PAIRS)
+                for shape, bodies in adds.items()
+            ),
         ):
-            lines.append(f"  c={clients:2d} {label:22} {rate.describe('req')}")
-        lines += _targets_against_ping(clients, ping, adds, reads)
-        if clients in (8, 32):
-            lines.append(
-                ratio_line(
-                    f"addToCart / Vendure's ~80 req/s at c={clients}",
-                    adds.per_second / VENDURE_ADD_TO_CART,
-                    5.0,
-                )
-            )
-        if clients == 32:
-            for label, rate in (("addToCart", adds), ("myCart", reads)):
-                lines.append(
-                    ratio_line(
-                        f"{label} p99 / 100 ms at c=32",
-                        rate.percentile(0.99) / 0.1,
-                        1.0,
-                        higher_is_better=False,
-                    )
-                )
-    return lines
+            meter.start()
+            run = await wrk.run(url, clients, timed, bodies)
+            runs.setdefault(name, []).append((run, meter.stop()))
+        for name, label in LABELS.items():
+            lines.append(_described(clients, label, runs[name]))
+        rate = {name: _merged_rate(measured) for name, measured in runs.items()}
+        reads_at_32 = rate["myCart"] if clients == 32 else reads_at_32
+        pairs = zip(runs["add:cart"], runs["add:position"], strict=True)
+        ratios = [cart.per_second / position.per_second for (cart, _), (position, _) in pairs]
+        cpu = {shape: _cpu_per_request(runs[f"add:{shape}"])["server"] for shape in adds}
+        lines += [
+            ratio_line(
+                f"addToCart {{ cart {{ lines total }} }} / position only at c={clients}",
+                median(ratios),
+                0.9,
+            ),
+            ratio_line(
+                f"  server CPU per add, position only / with the cart at c={clients}",
+                cpu["position"] / cpu["cart"],
+                None,
+            ),
+            ratio_line(f"myCart / /ping at c={clients}", rate["myCart"] / rate["/ping"], None),
+            ratio_line(
+                f"addToCart / /ping at c={clients}", rate["add:position"] / rate["/ping"], None
+            ),
+        ]
+        if workers == 1:
+            lines += _targets(clients, runs, rate)
+    return lines, reads_at_32
 
 
-def _targets_against_ping(clients: int, ping: Rate, adds: Rate, reads: Rate) -> list[str]:
-    """Issue 13's targets at 8 clients: myCart >= 0.4 and addToCart >= 0.25 of /ping."""
-    targets = {"myCart": 0.4, "addToCart": 0.25} if clients == 8 else {}
+LABELS = {
+    "/ping": "plain JSON /ping",
+    "myCart": "myCart (5 lines)",
+    "add:position": "addToCart { position }",
+    "add:cart": "addToCart { cart {..} }",
+}
+
+
+def _targets(
+    clients: int, runs: dict[str, list[tuple[wrk.WrkRun, dict[str, float]]]], rate: dict
+) -> list[str]:
+    """Issue 19's targets for one process: server CPU <= 0.3 ms per cart read, >= 3,000
+    reads/s at 32 connections, p99 < 50 ms at 32 connections for reads and adds."""
+    if clients != 32:
+        return []
+    read_cpu = _cpu_per_request(runs["myCart"])["server"]
+    p99 = {name: max(run.p99 for run, _ in runs[name]) for name in ("myCart", "add:position")}
     return [
-        ratio_line(
-            f"{label} / plain JSON /ping at c={clients}",
-            rate.per_second / ping.per_second,
-            targets.get(label),
-        )
-        for label, rate in (("myCart", reads), ("addToCart", adds))
+        _target_line("server CPU per myCart at c=32", read_cpu * 1e3, 0.3, "ms", higher=False),
+        _target_line("myCart req/s at c=32, one process", rate["myCart"], 3000, "req/s"),
+        _target_line("myCart p99 at c=32", p99["myCart"] * 1e3, 50, "ms", higher=False),
+        _target_line("addToCart p99 at c=32", p99["add:position"] * 1e3, 50, "ms", higher=False),
     ]
 
 
-async def _at_concurrency(
-    base: str, clients: int, seconds: float, customer: str
-) -> tuple[Rate, Rate, Rate]:
-    """/ping, addToCart and myCart, each client on a keep-alive connection of its own."""
-    connections = [await Connection.open(base) for _ in range(clients)]
-    carts = await GuestCarts.open(connections)
+def _target_line(label: str, value: float, target: float, unit: str, higher: bool = True) -> str:
+    met = value >= target if higher else value < target
+    sign = ">=" if higher else "<"
+    return f"  {label:50} {value:10,.2f} {unit:5} (target {sign} {target:,g}: " + (
+        "MET)" if met else "MISSED)"
+    )
 
-    async def ping(worker: int) -> int:
-        return await _get(connections[worker], "/ping")
 
-    async def my_cart(worker: int) -> int:
-        await gql(connections[worker], MY_CART, customer)
-        return 1
+def _merged_rate(measured: list[tuple[wrk.WrkRun, dict[str, float]]]) -> float:
+    return sum(run.requests for run, _ in measured) / sum(run.seconds for run, _ in measured)
 
-    rates = [await timed_workers(clients, seconds, work) for work in (ping, carts.add, my_cart)]
-    for connection in connections:
+
+def _cpu_per_request(measured: list[tuple[wrk.WrkRun, dict[str, float]]]) -> dict[str, float]:
+    """CPU seconds per request of the server, PostgreSQL and wrk, over the rounds."""
+    requests = sum(run.requests for run, _ in measured)
+    used = {
+        name: sum(cpu[name] * run.seconds for run, cpu in measured)
+        for name in ("server", "postgres")
+    }
+    used["wrk"] = sum(run.client_cpu for run, _ in measured)
+    used["else"] = sum(cpu["everything else"] * run.seconds for run, cpu in measured)
+    return {name: seconds / max(requests, 1) for name, seconds in used.items()}
+
+
+def _described(
+    clients: int, label: str, measured: list[tuple[wrk.WrkRun, dict[str, float]]]
+) -> str:
+    rate = _merged_rate(measured)
+    p50 = median([run.p50 for run, _ in measured])
+    p99 = max(run.p99 for run, _ in measured)
+    cpu = _cpu_per_request(measured)
+    bad = sum(run.bad for run, _ in measured)
+    return (
+        f"  c={clients:2d} {label:24} {rate:8,.0f} req/s  p50 {p50 * 1e3:6.2f} ms"
+        f"  p99 {p99 * 1e3:6.2f} ms  cpu/req: server {cpu['server'] * 1e6:5,.0f} us"
+        f"  pg {cpu['postgres'] * 1e6:4,.0f} us  wrk {cpu['wrk'] * 1e6:3,.0f} us"
+        f"  (others on the machine {cpu['else'] * 1e6:,.0f} us)"
+        + (f"  {bad} NOT CLEAN" if bad else "")
+    )
+
+
+async def _postgres(settings: Settings) -> dict[str, int]:
+    """PostgreSQL's postmaster (its backends are below it): the parent of a backend. On a
+    shared server its CPU includes other people's work."""
+    dsn, _ = server_for(settings)
+    connection = await connect(dsn)
+    try:
+        backend = await connection.fetchval("SELECT pg_backend_pid()")
+        fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+    finally:
         await connection.close()
-    return rates[0], rates[1], rates[2]
+    return {"postgres": int(fields[1])}
 
 
-async def _get(connection: Connection, path: str) -> int:
-    status, _ = await connection.get(path)
-    assert status == 200
-    return 1
+def _body(query: str, variables: dict[str, object]) -> str:
+    return msgspec.json.encode({"query": query, "variables": variables}).decode()
+
+
+def _add_bodies(query: str, carts: list[tuple[str, str]]) -> list[tuple[str | None, str]]:
+    """Each cart in turn, each SKU in turn: 64 carts keep two requests in flight off the
+    same cart (a retry would be measured), and lines far below their maximum."""
+    return [
+        (token, _body(query, {"cart": cart_id, "sku": SKUS[turn % len(SKUS)]}))
+        for turn in range(len(SKUS))
+        for cart_id, token in carts
+    ]
 
 
 async def gql(

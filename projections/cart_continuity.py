@@ -301,7 +301,7 @@ SELECT c.cart_id, c.customer_id, c.status, c.channel, c.currency, c.order_id, c.
        c.created_at, c.last_activity_at, c.version,
        (SELECT coalesce(jsonb_agg(jsonb_build_array(l.sku, l.quantity, l.unit_price,
                                                     l.quantity * l.unit_price)
-                                  ORDER BY l.position, l.sku), '[]')
+                                  ORDER BY l.position, l.sku COLLATE "C"), '[]')
           FROM cart_line_view l WHERE l.cart_id = c.cart_id) AS lines,
        (SELECT coalesce(jsonb_agg(jsonb_build_array(t.channel, nullif(t.device_id, ''), t.first_at,
                                                     t.last_at, t.touches)

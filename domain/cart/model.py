@@ -371,7 +371,9 @@ class Cart(Aggregate):
     def _lines_merged(
         self, source_cart_id: UUID, lines: list[CartLine], capped_skus: list[str], at: datetime
     ) -> None:
-        for line in lines:
+        # Lines the cart held keep their place; new ones follow in SKU order, as the cart
+        # continuity read model orders lines that arrived in one event.
+        for line in sorted(lines, key=lambda line: (line.sku not in self.lines, line.sku)):
             self.lines[line.sku] = line
         self.last_active_at = at
 

@@ -35,6 +35,7 @@ from domain.stock.model import StockItem
 from domain.values import Context, stock_item_id
 
 R = TypeVar("R", bound=msgspec.Struct)
+A = TypeVar("A", bound=Aggregate)
 
 # Enough for the last units of a hot SKU: each round of contenders lets one of them commit.
 MAX_ATTEMPTS = 30
@@ -73,6 +74,16 @@ class Done(Generic[R]):
     result: R
     position: Position
     replayed: bool = False
+    # The aggregates as this call decided and saved them (none for a replayed outcome): a
+    # mutation's answer is built from them instead of waiting for a read model.
+    decided: tuple[Aggregate, ...] = ()
+
+    def decided_state(self, aggregate_id: UUID, cls: type[A]) -> A | None:
+        """The saved state of one aggregate this call decided on, if it changed or read it."""
+        for aggregate in self.decided:
+            if aggregate.id == aggregate_id and isinstance(aggregate, cls):
+                return aggregate
+        return None
 
 
 def nearest_first(here: Location, locations: Iterable[Location]) -> list[Location]:
@@ -170,8 +181,9 @@ class UseCases:
             if saved.last_position == NOTHING_WRITTEN:
                 # e.g. a customer's cart resumed: reading at this position shows what it was
                 # decided on (the cart's lines), not a read model from before them
-                return Done(decision.result, await self.store.last_position())
-            return Done(decision.result, saved.last_position)
+                position = await self.store.last_position()
+                return Done(decision.result, position, decided=tuple(decision.changed))
+            return Done(decision.result, saved.last_position, decided=tuple(decision.changed))
         raise AssertionError("unreachable")
 
     async def _save(

@@ -11,15 +11,19 @@ from uuid import UUID
 import strawberry
 
 from api.auth import InvalidToken, Role
-from api.graphql.carts.queries import CART_VIEWS, readable_cart
-from api.graphql.carts.types import Cart
+from api.graphql.carts.queries import CART_VIEWS, may_read, readable_cart
+from api.graphql.carts.types import Cart, view_of
 from api.graphql.common import Payload, attempt
 from api.graphql.context import Info, RequestContext, path_of
 from api.graphql.enums import ShopperChannel
-from api.graphql.errors import UserError, invalid
+from api.graphql.errors import Forbidden, UserError, invalid
 from api.graphql.limits import DeviceId, Sku
+from domain.cart.model import Cart as CartState
+from domain.cart.model import CartStatus as StateStatus
 from domain.usecases.base import Done
 from domain.usecases.carts import CartChanged, CartStarted, MergeChange, SignedIn
+from projections import cart_continuity
+from projections.cart_continuity import CartTouch
 
 
 @strawberry.type
@@ -36,12 +40,42 @@ class CartPayload(Payload):
         channel = context.shopper_channel  # the token keeps the cart's channel
         return context.services.tokens.mint_guest(self.cart_id, context.minted_at, channel)
 
-    @strawberry.field(description="The cart after this change (waits until it is readable).")
+    # The cart as this mutation decided and saved it (None: answered from the read model)
+    decided: strawberry.Private[CartState | None] = None
+
+    @strawberry.field(
+        description="The cart after this change: the state the mutation decided on, the very "
+        "fields a later `cart(id:, consistentWith: position)` answers (a closed or replayed "
+        "cart, and `devices`, wait until the read model shows the change)."
+    )
     async def cart(self, info: Info) -> Cart | None:
         if self.cart_id is None:
             return None
-        await info.context.consistent_with(self.position, CART_VIEWS, path_of(info))
-        return await readable_cart(info.context, self.cart_id, path_of(info))
+        context, path = info.context, path_of(info)
+        if self.decided is not None and self.decided.status is StateStatus.OPEN:
+            return decided_cart(context, self.decided, self.position, path)
+        await context.consistent_with(self.position, CART_VIEWS, path)
+        return await readable_cart(context, self.cart_id, path)
+
+
+def decided_cart(
+    context: RequestContext, state: CartState, position: str | None, path: tuple[str | int, ...]
+) -> Cart:
+    """A cart from a mutation's decided state, refused to whom may not read it exactly as
+    `readable_cart` refuses; its devices come from the read model at the mutation's position."""
+    caller = context.caller
+    if caller is None or (caller.role is Role.GUEST and caller.cart_id != state.id):
+        raise Forbidden("this cart is not yours")
+    view = view_of(state)
+    if not may_read(caller, view):
+        raise Forbidden("this cart is not yours")
+
+    async def touches() -> list[CartTouch]:
+        await context.consistent_with(position, CART_VIEWS, path)
+        shown = await cart_continuity.cart(context.read_pool, state.id)
+        return shown.touches if shown is not None else []
+
+    return Cart.of(view, touches)
 
 
 @strawberry.enum(description="What startCart did.")
@@ -89,6 +123,7 @@ def cart_payload(
         position=outcome.position.token(),
         cart_id=cart_id,
         held_by_guest=caller_is_guest(context),
+        decided=outcome.decided_state(cart_id, CartState),
     )
 
 
@@ -133,6 +168,7 @@ class CartMutations:
             cart_id=started.result.cart_id,
             held_by_guest=caller_is_guest(context),
             outcome=CartStartOutcome.RESUMED if resumed else CartStartOutcome.STARTED,
+            decided=started.decided_state(started.result.cart_id, CartState),
         )
 
     @strawberry.mutation
@@ -193,6 +229,7 @@ def _signed_in(outcome: Done[SignedIn] | UserError) -> SignInPayload:
         user_errors=[],
         position=outcome.position.token(),
         cart_id=result.cart_id,
+        decided=outcome.decided_state(result.cart_id, CartState),
         merged_from=result.merged_from,
         capped_skus=list(result.capped_skus),
         merged_lines=[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from uuid import UUID
 
@@ -12,7 +13,13 @@ from api.graphql.common import Money
 from api.graphql.context import Info
 from api.graphql.enums import CartStatus, Channel
 from domain.cart.code import cart_code
-from projections.cart_continuity import CartView
+from domain.cart.model import Cart as CartState
+from domain.cart.model import CartStatus as StateStatus
+from projections.cart_continuity import CartLineView, CartTouch, CartView
+
+# Where a cart built from a mutation's decided state finds its devices: the read model, once
+# it shows the mutation's write (the cart aggregate does not keep who touched it).
+TouchesLater = Callable[[], Awaitable[list[CartTouch]]]
 
 
 @strawberry.type
@@ -44,7 +51,6 @@ class Cart:
     lines: list[CartLine]
     total: Money
     item_count: int
-    devices: list[DeviceTouch]
     order_id: UUID | None
     merged_into: UUID | None
     last_activity_at: datetime
@@ -59,6 +65,21 @@ class Cart:
         description="What the shopper's app shows as a QR code for a till to continue this "
         "cart (tillShopper(by: CART_CODE))."
     )
+    touches: strawberry.Private[list[CartTouch] | TouchesLater]
+
+    @strawberry.field
+    async def devices(self) -> list[DeviceTouch]:
+        touches = self.touches if isinstance(self.touches, list) else await self.touches()
+        return [
+            DeviceTouch(
+                channel=Channel(t.channel),
+                device_id=t.device_id,
+                first_at=t.first_at,
+                last_at=t.last_at,
+                touches=t.touches,
+            )
+            for t in touches
+        ]
 
     @strawberry.field(
         description="Items bought together with what is in the cart or the customer bought "
@@ -72,7 +93,7 @@ class Cart:
         return await recommend(info, self.customer_id, skus, store_id, first)
 
     @classmethod
-    def of(cls, view: CartView) -> Cart:
+    def of(cls, view: CartView, touches: TouchesLater | None = None) -> Cart:
         def money(amount: object) -> Money:
             return Money(amount=amount, currency=view.currency)  # type: ignore[arg-type]
 
@@ -92,20 +113,45 @@ class Cart:
             ],
             total=money(view.total),
             item_count=view.item_count,
-            devices=[
-                DeviceTouch(
-                    channel=Channel(t.channel),
-                    device_id=t.device_id,
-                    first_at=t.first_at,
-                    last_at=t.last_at,
-                    touches=t.touches,
-                )
-                for t in view.touches
-            ],
             order_id=view.order_id,
             merged_into=view.merged_into,
             last_activity_at=view.last_activity_at,
             version=view.version,
             stream_id=view.cart_id,
             till_code=cart_code(view.cart_id),
+            touches=view.touches if touches is None else touches,
         )
+
+    @classmethod
+    def decided(cls, state: CartState, touches: TouchesLater) -> Cart:
+        """The cart as a mutation has just decided and saved it, field for field what the
+        cart continuity read model will show once it applied the write: for an open cart,
+        whose every event moved its last activity (a closed one's last event did not)."""
+        assert state.status is StateStatus.OPEN
+        return cls.of(view_of(state), touches)
+
+
+def view_of(state: CartState) -> CartView:
+    """The read model's row for an open cart, from the aggregate (devices left out)."""
+    return CartView(
+        cart_id=state.id,
+        customer_id=state.customer_id,
+        status=state.status.value,
+        channel=state.channel.value,
+        currency=state.currency,
+        order_id=state.order_id,
+        merged_into=state.merged_into,
+        created_at=state.created_on,
+        last_activity_at=state.last_active_at,
+        version=state.version,
+        lines=[
+            CartLineView(
+                line.sku,
+                line.quantity,
+                line.unit_price.amount,
+                line.unit_price.amount * line.quantity,
+            )
+            for line in state.lines.values()
+        ],
+        touches=[],
+    )

@@ -6,18 +6,20 @@ from uuid import UUID
 
 import strawberry
 
-from api.graphql.checkout.queries import ORDER_VIEWS, readable_order
-from api.graphql.checkout.types import Order
+from api.graphql.checkout.queries import ORDER_VIEWS, may_read, readable_order
+from api.graphql.checkout.types import Order, order_view_of
 from api.graphql.common import Money, Payload, attempt
 from api.graphql.context import Info, RequestContext, path_of
 from api.graphql.enums import FulfillmentMethod
-from api.graphql.errors import UserError, invalid
+from api.graphql.errors import Forbidden, UserError, invalid
 from api.graphql.limits import ID_LIMIT, BoundedId, DeviceId, Reason
 from domain.order.model import Fulfillment
+from domain.order.model import Order as OrderState
 from domain.usecases.base import Done
 from domain.usecases.checkout import CheckedOut, OrderChanged
 
 IDEMPOTENCY_KEY_LENGTH = range(8, 101)
+PICKUP_VIEWS = ("fulfillment_times",)
 
 
 @strawberry.input(
@@ -55,13 +57,29 @@ class CheckoutInput:
 @strawberry.type
 class OrderPayload(Payload):
     order_id: UUID | None = None
+    # The order as this mutation decided and saved it (None: answered from the read model)
+    decided: strawberry.Private[OrderState | None] = None
 
-    @strawberry.field(description="The order after this change (waits until it is readable).")
+    @strawberry.field(
+        description="The order after this change: the state the mutation decided on, the very "
+        "fields a later `order(id:, consistentWith: position)` answers (a replayed outcome, "
+        "and `pickup`, wait until the read models show the change)."
+    )
     async def order(self, info: Info) -> Order | None:
         if self.order_id is None:
             return None
-        await info.context.consistent_with(self.position, ORDER_VIEWS, path_of(info))
-        return await readable_order(info.context, self.order_id)
+        context, path = info.context, path_of(info)
+        if self.decided is not None:
+            view = order_view_of(self.decided)
+            if not may_read(context.require(), view):
+                raise Forbidden("this order is not yours")
+
+            async def pickup_shown() -> None:
+                await context.consistent_with(self.position, PICKUP_VIEWS, path)
+
+            return Order.of(view, pickup_shown)
+        await context.consistent_with(self.position, ORDER_VIEWS, path)
+        return await readable_order(context, self.order_id)
 
 
 @strawberry.type
@@ -132,12 +150,17 @@ def _checked_out(outcome: Done[CheckedOut] | UserError) -> CheckoutPayload:
         order_id=result.order_id,
         pickup_id=result.pickup_id,
         total=Money.of(result.total),
+        decided=outcome.decided_state(result.order_id, OrderState),
     )
 
 
 def _order(outcome: Done[OrderChanged] | UserError) -> OrderPayload:
     if isinstance(outcome, UserError):
         return OrderPayload(user_errors=[outcome])
+    order_id = outcome.result.order_id
     return OrderPayload(
-        user_errors=[], position=outcome.position.token(), order_id=outcome.result.order_id
+        user_errors=[],
+        position=outcome.position.token(),
+        order_id=order_id,
+        decided=outcome.decided_state(order_id, OrderState),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from uuid import UUID
 
@@ -11,8 +12,13 @@ from api.graphql.common import Money
 from api.graphql.context import Info, path_of
 from api.graphql.enums import Channel, FulfillmentMethod, OrderStatus, PickupStatus
 from api.graphql.permissions import is_shopper
+from domain.order.model import Order as OrderState
 from projections.fulfillment_times import PickupCard
 from projections.orders import OrderView
+
+# An order built from a mutation's decided state waits, before reading its pickup, until the
+# pickup read model shows the mutation's write (the order aggregate holds no pickup card).
+PickupWait = Callable[[], Awaitable[None]]
 
 
 @strawberry.type
@@ -76,9 +82,12 @@ class Order:
     placed_at: datetime
     completed_at: datetime | None
     cart_id: strawberry.Private[UUID]
+    pickup_wait: strawberry.Private[PickupWait | None] = None
 
     @strawberry.field(description="For pickup orders: where it stands (batched per request).")
     async def pickup(self, info: Info) -> CustomerPickup | None:
+        if self.pickup_wait is not None:
+            await self.pickup_wait()
         card = await info.context.loaders.pickups_by_order.load(self.id)
         if card is None:
             return None
@@ -87,7 +96,7 @@ class Order:
         return customer_pickup(card, show_code=shopper)
 
     @classmethod
-    def of(cls, view: OrderView) -> Order:
+    def of(cls, view: OrderView, pickup_wait: PickupWait | None = None) -> Order:
         def money(amount: object) -> Money:
             return Money(amount=amount, currency=view.currency)  # type: ignore[arg-type]
 
@@ -113,7 +122,28 @@ class Order:
             placed_at=view.placed_at,
             completed_at=view.completed_at,
             cart_id=view.cart_id,
+            pickup_wait=pickup_wait,
         )
+
+
+def order_view_of(state: OrderState) -> OrderView:
+    """The orders read model's row for an order, from the aggregate a mutation just saved."""
+    return OrderView(
+        order_id=state.id,
+        customer_id=state.customer_id,
+        cart_id=state.cart_id,
+        channel=state.channel.value,
+        status=state.status.value,
+        fulfillment=state.fulfillment.method.value,
+        location_id=state.fulfillment.location_id,
+        lines=list(state.lines),
+        currency=state.currency,
+        total=state.total.amount,
+        amount_due_back=state.amount_due_back.amount,
+        placed_at=state.placed_at,
+        completed_at=state.fulfilled_at,
+        updated_at=state.modified_on,
+    )
 
 
 def customer_pickup(card: PickupCard, show_code: bool) -> CustomerPickup:

@@ -18,6 +18,7 @@ from api.graphql.context import Info, RequestContext
 from api.graphql.enums import RecoveryChange
 from api.graphql.errors import Forbidden, UserError, invalid
 from api.graphql.limits import ID_LIMIT, TEXT_LIMIT, DeviceId
+from domain.cart.model import Cart as CartState
 from domain.errors import ErrorCode
 from domain.usecases.base import Done
 from domain.usecases.recovery import CartRecovered
@@ -122,6 +123,7 @@ def _recovered(context: RequestContext, outcome: Done[CartRecovered]) -> Recover
         position=outcome.position.token(),
         cart_id=result.cart_id,
         held_by_guest=caller_is_guest(context),
+        decided=outcome.decided_state(result.cart_id, CartState),
         recovered_cart_id=result.recovered_cart_id,
         merged_into=result.merged_into,
         capped_skus=list(result.capped_skus),

@@ -10,11 +10,12 @@ import strawberry
 from api.graphql.common import Payload, attempt
 from api.graphql.context import Info, path_of
 from api.graphql.enums import ReturnChannel, ReturnStatus
-from api.graphql.errors import UserError, invalid
+from api.graphql.errors import Forbidden, UserError, invalid
 from api.graphql.limits import SKU_LIMIT, LocationId, Reason
-from api.graphql.returns.queries import RETURN_VIEWS, readable_return
-from api.graphql.returns.types import Return
+from api.graphql.returns.queries import RETURN_VIEWS, may_read, readable_return
+from api.graphql.returns.types import Return, return_view_of
 from domain.returns.model import InspectionResult
+from domain.returns.model import Return as ReturnState
 from domain.usecases.base import Done
 from domain.usecases.returns import ReturnChanged
 
@@ -37,10 +38,22 @@ class ReturnPayload(Payload):
     return_id: UUID | None = None
     status: ReturnStatus | None = None
 
-    @strawberry.field(name="return", description="The return after this change.")
+    # The return as this mutation decided and saved it (None: answered from the read model)
+    decided: strawberry.Private[ReturnState | None] = None
+
+    @strawberry.field(
+        name="return",
+        description="The return after this change: the state the mutation decided on, the "
+        "very fields a later `return(id:, consistentWith: position)` answers.",
+    )
     async def return_(self, info: Info) -> Return | None:
         if self.return_id is None:
             return None
+        if self.decided is not None:
+            view = return_view_of(self.decided)
+            if not may_read(info.context.require(), view):
+                raise Forbidden("this return is not yours")
+            return Return.of(view)
         await info.context.consistent_with(self.position, RETURN_VIEWS, path_of(info))
         return await readable_return(info.context, self.return_id)
 
@@ -53,6 +66,7 @@ def return_payload(outcome: Done[ReturnChanged] | UserError) -> ReturnPayload:
         position=outcome.position.token(),
         return_id=outcome.result.return_id,
         status=ReturnStatus(outcome.result.status),
+        decided=outcome.decided_state(outcome.result.return_id, ReturnState),
     )
 
 

@@ -6,11 +6,12 @@ from uuid import UUID
 
 import strawberry
 
-from api.auth import Role
+from api.auth import Principal, Role
 from api.graphql.context import Info, RequestContext, path_of
 from api.graphql.errors import Forbidden
 from api.graphql.returns.types import Return
 from projections import orders
+from projections.orders import ReturnView
 
 RETURN_VIEWS = ("orders",)
 
@@ -20,10 +21,15 @@ async def readable_return(context: RequestContext, return_id: UUID) -> Return | 
     view = await orders.return_by_id(context.read_pool, return_id)
     if view is None:
         return None
-    own = caller.role is Role.CUSTOMER and view.customer_id == caller.subject
-    if not own and caller.role not in (Role.STAFF, Role.POS, Role.ADMIN):
+    if not may_read(caller, view):
         raise Forbidden("this return is not yours")
     return Return.of(view)
+
+
+def may_read(caller: Principal, view: ReturnView) -> bool:
+    """Its customer, or any store's staff, till or an admin."""
+    own = caller.role is Role.CUSTOMER and view.customer_id == caller.subject
+    return own or caller.role in (Role.STAFF, Role.POS, Role.ADMIN)
 
 
 @strawberry.type

@@ -9,6 +9,7 @@ import strawberry
 
 from api.graphql.common import Money
 from api.graphql.enums import ReturnChannel, ReturnStatus
+from domain.returns.model import Return as ReturnState
 from projections.orders import ReturnView
 
 
@@ -54,3 +55,23 @@ class Return:
             else None,
             requested_at=view.requested_at,
         )
+
+
+def return_view_of(state: ReturnState) -> ReturnView:
+    """The returns read model's row for a return, from the aggregate a mutation just saved."""
+    return ReturnView(
+        return_id=state.id,
+        order_id=state.order_id,
+        customer_id=state.customer_id,
+        status=state.status.value,
+        channel=state.channel.value,
+        reason=state.reason,
+        lines=list(state.lines),
+        location_id=state.received_at_location,
+        refunded=state.refunded.amount if state.refunded is not None else None,
+        resellable=None,
+        restocked=state.restocked,
+        requested_at=state.requested_at,
+        updated_at=state.modified_on,
+        sale_id=state.sale_id,
+    )

@@ -40,5 +40,7 @@ async def tick(settings: Settings) -> None:
     database = services.database
     report = await fire_due_rules(database.pool, services.service, services.clock, database.upkeep)
     created = f", event partitions created {report.partitions_created}"
-    print(f"fired {report.fired}, refused {report.refused}{created if database.partitions else ''}")
+    partitions = created if database.partitions else ""
+    erased = f", customers erased {report.erased}" if report.erased else ""
+    print(f"fired {report.fired}, refused {report.refused}{erased}{partitions}")
     await services.close()

@@ -43,13 +43,13 @@ async def scrub(
     pattern = quoted(wanted)
     if pattern is None or not (whole or quoting):
         return
-    sets = [f"{c} = CASE WHEN {c} = ANY($2::text[]) THEN $4 ELSE {c} END" for c in whole]
-    sets += [f"{c} = regexp_replace({c}, $3, $4, 'g')" for c in quoting]
-    touched = [f"{c} = ANY($2::text[])" for c in whole] + [f"{c} ~ $3" for c in quoting]
+    sets = [f"{c} = CASE WHEN {c} = ANY($2::text[]) THEN $3::text ELSE {c} END" for c in whole]
+    sets += [f"{c} = regexp_replace({c}, $4::text, $3::text, 'g')" for c in quoting]
+    touched = [f"{c} = ANY($2::text[])" for c in whole] + [f"{c} ~ $4::text" for c in quoting]
+    arguments: list[object] = [list(customer_ids), wanted, ERASED]
+    if quoting:
+        arguments.append(pattern)
     await connection.execute(
         f"UPDATE {table} SET {', '.join(sets)} WHERE ({where}) AND ({' OR '.join(touched)})",
-        list(customer_ids),
-        wanted,
-        pattern,
-        ERASED,
+        *arguments,
     )

@@ -1,7 +1,8 @@
-"""`omni migrate`, `omni db url|status` and `omni tick`."""
+"""`omni migrate`, `omni db url|status|rewrap-keys` and `omni tick`."""
 
 from __future__ import annotations
 
+from adapters.keys.postgres import PostgresKeyStore, rewrap
 from adapters.postgres.database import Database
 from adapters.postgres.migrate import applied_migrations, available_migrations
 from adapters.settings import Settings
@@ -29,6 +30,17 @@ async def db_status(settings: Settings) -> None:
     print(f"database: {database.dsn}")
     print(f"migrations applied: {applied} of {[v for v, _, _ in available_migrations()]}")
     print(f"health: {await database.health()}")
+    await database.close()
+
+
+async def rewrap_keys(settings: Settings) -> None:
+    """Every data key wrapped by a previous master key, wrapped again by the current one; safe
+    to interrupt and run again. Then the previous master key may be retired."""
+    database = await Database.open(settings, schema=settings.database_schema)
+    keys = database.store.keys
+    assert isinstance(keys, PostgresKeyStore)
+    done = await rewrap(database.pool, keys.master)
+    print(f"data keys rewrapped with master key {keys.master.key_id}: {done}")
     await database.close()
 
 

@@ -5,13 +5,16 @@ notifier forgets the addresses it mailed, and every read model scrubs their rows
 What the read models can hold of a person in the clear is known before the keys go: the
 texts their keys sealed (read here, opened, just before) and their directory row. Each read
 model replaces those texts in that customer's rows with the placeholder a rebuild would read
-(projections/erasure.py), so a rebuild after the erasure gives the same rows. The sign-in
+(projections/erasure.py), so a rebuild after the erasure gives the same rows. A projection
+batch that opened a text before the keys went may commit after that scrub: once the running
+projections have passed the erasure (bounded wait), the scrub runs a second time. The sign-in
 identity is the customer id itself (the token's subject); once the directory row and the key
 are gone the id is a pseudonym and stays in events and read models.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Collection, Sequence
 from typing import Protocol
@@ -21,6 +24,7 @@ import asyncpg
 from adapters.keys.postgres import FORGET_LINKED, NOTIFY, TOMBSTONE
 from adapters.postgres.store import PostgresEventStore
 from domain.personal import ERASED, customer_subject, personal_fields
+from domain.ports import Position
 from domain.values import context_subject
 
 log = logging.getLogger(__name__)
@@ -28,6 +32,9 @@ log = logging.getLogger(__name__)
 PENDING = """SELECT EXISTS (SELECT 1 FROM data_keys WHERE subject = ANY($1::text[])
                                                     AND wrapped IS NOT NULL)
                   OR EXISTS (SELECT 1 FROM customers WHERE id = ANY($2::text[]))"""
+RUNNING_CHECKPOINTS = """SELECT transaction_id, position FROM projection_checkpoints
+                          WHERE name = ANY($1::text[]) AND state = 'running'"""
+SETTLE_SECONDS = 5.0
 LINKED = "SELECT subject FROM data_keys WHERE linked_to = ANY($1::text[])"
 DIRECTORY = """SELECT first_name, last_name, email, phone, loyalty_id FROM customers
                WHERE id = ANY($1::text[])"""
@@ -48,8 +55,18 @@ class ReadModel(Protocol):
 
 
 class PostgresEraser:
-    def __init__(self, store: PostgresEventStore, read_models: Sequence[ReadModel]) -> None:
+    """`settle_seconds`: how long the erasure waits for running projections to pass it before
+    scrubbing a second time (a batch that opened a text before the keys went may commit after
+    the first scrub)."""
+
+    def __init__(
+        self,
+        store: PostgresEventStore,
+        read_models: Sequence[ReadModel],
+        settle_seconds: float = SETTLE_SECONDS,
+    ) -> None:
         self.store, self.read_models = store, list(read_models)
+        self.settle_seconds = settle_seconds
 
     async def erase(self, customer_ids: Sequence[str]) -> None:
         subjects = [customer_subject(c) for c in customer_ids]
@@ -72,11 +89,18 @@ class PostgresEraser:
                 "UPDATE outbox_notifications SET recipient = NULL WHERE recipient = ANY($1)",
                 sorted(texts),
             )
-            for read_model in self.read_models:
-                if await self._has_tables(connection, read_model):
-                    await read_model.erase(connection, list(customer_ids), texts)
+            await self._scrub(connection, customer_ids, texts)
         self.store.keys.clear_cache()
         self.store.recent.clear()
+        if await self._projections_pass(await self.store.committed_head()):
+            async with pool.acquire() as connection, connection.transaction():
+                await self._scrub(connection, customer_ids, texts)
+        else:
+            log.warning(
+                "erasure: a running read model did not reach the erasure within %.0f s; rows "
+                "it projects from texts opened before the keys went are not scrubbed again",
+                self.settle_seconds,
+            )
         log.info(
             "erased %d customer(s): %d key(s) forgotten", len(subjects), len(subjects) + len(guests)
         )
@@ -94,6 +118,26 @@ class PostgresEraser:
                 texts.add(recorded.context.device_id)
         texts.discard(ERASED)
         return texts
+
+    async def _scrub(
+        self, connection: asyncpg.Connection, customer_ids: Sequence[str], texts: set[str]
+    ) -> None:
+        for read_model in self.read_models:
+            if await self._has_tables(connection, read_model):
+                await read_model.erase(connection, list(customer_ids), texts)
+
+    async def _projections_pass(self, head: Position) -> bool:
+        """Whether every running read model's checkpoint reaches `head` in time."""
+        names = [read_model.name for read_model in self.read_models]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settle_seconds
+        while True:
+            rows = await self.store.pool.fetch(RUNNING_CHECKPOINTS, names)
+            if all(Position(r["transaction_id"], r["position"]) >= head for r in rows):
+                return True
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(0.05)
 
     @staticmethod
     async def _has_tables(connection: asyncpg.Connection, read_model: ReadModel) -> bool:

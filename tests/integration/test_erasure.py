@@ -64,6 +64,8 @@ def markers() -> dict[str, str]:
         "proof": f"PROOF passport of Zerlinde {tag}",
         "bay": f"BAY green van {tag}",
         "erasure_reason": f"ERASURE asked by letter {tag}",
+        # Quoted in timeline summaries, so scrubbed by pattern: characters a regex would read.
+        "cancel": f"CANCEL (wrong colour) + $5? [x] {{not}} a|b ^{tag}.*",
     }
 
 
@@ -116,6 +118,11 @@ async def marked_customer_shops_everywhere(shop: Shop, marks: dict[str, str]) ->
     await service.receive_return(return_id, STORE, STAFF)
     await service.inspect_return(return_id, [Inspection("LAVA-LAMP", 1, 0)], STAFF)
     await service.refund_return(return_id, STAFF)
+    # A second order, cancelled in her words before it was picked.
+    second = (await service.start_cart(phone, customer_id=customer_id)).result.cart_id
+    await service.add_to_cart(second, "RETRO-CLOCK", 1, phone)
+    other = (await service.checkout(second, pickup, phone, payment_token="tok")).result
+    await service.cancel_order(other.order_id, marks["cancel"], phone)
     # The till: looked up by her e-mail, a sale on her loyalty card.
     await service.identify_shopper(IdentifyBy.EMAIL, marks["email"], TILL)
     sale = PosSaleLine("RETRO-CLOCK", 1)
@@ -209,6 +216,7 @@ async def test_an_erased_customer_leaves_no_byte_in_a_full_dump_and_the_facts_st
     clear = await read_models(shop.pool)
     assert any(marks["reason"] in row for row in clear["return_view"])
     assert any(marks["proof"] in row for row in clear["pickup_view"])
+    assert any(marks["cancel"] in row for row in clear["timeline"])
 
     await shop.service.erase_customer(journey["customer_id"], marks["erasure_reason"], DESK)
     await shop.settled()
@@ -218,6 +226,7 @@ async def test_an_erased_customer_leaves_no_byte_in_a_full_dump_and_the_facts_st
     scrubbed = await read_models(shop.pool)
     assert any(ERASED in row for row in scrubbed["return_view"])
     assert any(ERASED in row for row in scrubbed["pickup_view"])
+    assert any(f"Order cancelled: {ERASED}" in row for row in scrubbed["timeline"])
     assert await business_figures(shop, journey["order_id"]) == before
     # A rebuild of every read model from the log reproduces the scrubbed rows exactly.
     for projection in all_projections():

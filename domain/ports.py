@@ -158,6 +158,14 @@ class CustomerEraser(Protocol):
 
     async def erase(self, customer_ids: Sequence[str]) -> None: ...
 
+    async def pickups_and_returns_of(self, customer_ids: Sequence[str]) -> list[UUID]:
+        """The streams of every pickup and return these customers ever requested."""
+        ...
+
+    async def erasure_requests(self) -> list[UUID]:
+        """The profile streams on which a customer asked to be erased."""
+        ...
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...

@@ -23,9 +23,14 @@ CUSTOMER_CARTS = "cart_id IN (SELECT cart_id FROM cart_view WHERE customer_id = 
 
 
 def quoted(texts: Collection[str]) -> str | None:
-    """A PostgreSQL regular expression matching any of the texts, longest first."""
+    """A PostgreSQL regular expression matching any of the texts where a summary quotes one:
+    after ": " or "(" and before ")" or the end (`Order cancelled: <reason>`, `... cancelled
+    (<reason>), ...`), so that a short text elsewhere in the line is left alone. Group 1 is
+    what precedes the quote."""
     wanted = sorted({t for t in texts if t and t != ERASED}, key=lambda t: (-len(t), t))
-    return "|".join(re.escape(t) for t in wanted) or None
+    if not wanted:
+        return None
+    return r"(: |\()(?:" + "|".join(re.escape(t) for t in wanted) + r")(?=\)|$)"
 
 
 async def scrub(
@@ -44,7 +49,7 @@ async def scrub(
     if pattern is None or not (whole or quoting):
         return
     sets = [f"{c} = CASE WHEN {c} = ANY($2::text[]) THEN $3::text ELSE {c} END" for c in whole]
-    sets += [f"{c} = regexp_replace({c}, $4::text, $3::text, 'g')" for c in quoting]
+    sets += [f"{c} = regexp_replace({c}, $4::text, '\\1' || $3::text, 'g')" for c in quoting]
     touched = [f"{c} = ANY($2::text[])" for c in whole] + [f"{c} ~ $4::text" for c in quoting]
     arguments: list[object] = [list(customer_ids), wanted, ERASED]
     if quoting:

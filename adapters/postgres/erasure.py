@@ -85,9 +85,10 @@ class PostgresEraser:
         if not await pool.fetchval(PENDING, subjects, list(customer_ids)):
             return  # done before: no key and no directory row left
         guests = [row["subject"] for row in await pool.fetch(LINKED, subjects)]
-        texts = await self.texts_of([*subjects, *guests])
-        for row in await pool.fetch(DIRECTORY, list(customer_ids)):
-            texts.update(v for v in row.values() if v)
+        texts = await self.texts_of([*subjects, *guests])  # what read models hold of them
+        directory = {
+            v for row in await pool.fetch(DIRECTORY, list(customer_ids)) for v in row.values() if v
+        }
         async with pool.acquire() as connection, connection.transaction():
             for subject in subjects:
                 await connection.execute(TOMBSTONE, subject)
@@ -98,7 +99,7 @@ class PostgresEraser:
             )
             await connection.execute(
                 "UPDATE outbox_notifications SET recipient = NULL WHERE recipient = ANY($1)",
-                sorted(texts),
+                sorted(directory),
             )
             await self._scrub(connection, customer_ids, texts)
         self.store.keys.clear_cache()

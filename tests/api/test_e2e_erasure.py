@@ -5,6 +5,7 @@ none of what the customer typed or the device she used."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from uuid import uuid4
@@ -23,6 +24,7 @@ REQUEST = """mutation($reason: String!) { requestErasure(reason: $reason) {
 ERASE = """mutation($customer: String!, $reason: String!) {
   eraseCustomer(customerId: $customer, reason: $reason) {
     customerId mergedFrom position userErrors { code message } } }"""
+EXPORT = "query($customer: String!) { customerData(id: $customer) { document } }"
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +69,11 @@ async def test_asked_then_erased_by_the_desk_and_nothing_of_her_in_the_log(
     assert [e["code"] for e in again["userErrors"]] == ["CUSTOMER_ERASED"]
     back = (await server.data(START, zed, device=device))["startCart"]
     assert [e["code"] for e in back["userErrors"]] == ["CUSTOMER_ERASED"]
+    # The desk's export of the pseudonym: her business, none of her texts.
+    export = (await server.data(EXPORT, desk, customer=customer))["customerData"]["document"]
+    exported = json.dumps(export).encode() if not isinstance(export, str) else export.encode()
+    assert customer.encode() in exported and b"[erased]" in exported
+    assert device.encode() not in exported and reason.encode() not in exported
     logged = log_file.read_bytes()
     assert logged, "the server logs to this file"
     assert device.encode() not in logged and reason.encode() not in logged

@@ -14,7 +14,7 @@ from domain.bounds import OutOfBounds, TooLong
 from domain.cart.model import Cart
 from domain.customer.profile import CustomerErased, CustomerProfile, ProfileMerged
 from domain.errors import ErrorCode, NotAllowed
-from domain.order.model import Order
+from domain.order.model import Fulfillment, FulfillmentMethod, Order
 from domain.personal import ERASED
 from domain.returns.model import Inspection, Return
 from domain.service import CommerceService
@@ -121,6 +121,21 @@ class TestTheServiceDeskErases:
             lambda: service.request_erasure("cust-ada", "and again", DESK),
         )
 
+    async def test_her_cart_left_open_cannot_be_checked_out_after(
+        self, service: CommerceService
+    ) -> None:
+        await service.receive_stock(STORE, "LAVA-LAMP", 5, "delivery-1", STAFF)
+        cart = (await service.start_cart(ADA, customer_id="cust-ada")).result.cart_id
+        await service.add_to_cart(cart, "LAVA-LAMP", 1, ADA)
+        await service.erase_customer("cust-ada", "asked by phone", DESK)
+
+        pickup = Fulfillment(FulfillmentMethod.PICKUP, STORE)
+        await refused(
+            service,
+            CustomerErased,
+            lambda: service.checkout(cart, pickup, ADA, payment_token="tok"),
+        )
+
     async def test_a_merge_after_an_erasure_is_refused(self, service: CommerceService) -> None:
         await service.start_cart(ADA, customer_id="cust-ada")
         await service.start_cart(BOB, customer_id="cust-bob")
@@ -148,8 +163,6 @@ class TestTheServiceDeskErases:
 class TestRefusals:
     async def test_an_open_pickup_blocks_the_erasure(self, service: CommerceService) -> None:
         await service.receive_stock(STORE, "LAVA-LAMP", 5, "delivery-1", STAFF)
-        from domain.order.model import Fulfillment, FulfillmentMethod
-
         cart = (await service.start_cart(ADA, customer_id="cust-ada")).result.cart_id
         await service.add_to_cart(cart, "LAVA-LAMP", 1, ADA)
         pickup = Fulfillment(FulfillmentMethod.PICKUP, STORE)

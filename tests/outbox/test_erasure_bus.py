@@ -1,6 +1,7 @@
 """Erasure and the bus (issue 20, item 2): the marked customer is mailed through the real relay,
 JetStream and the notifier, then erased. `customer.erased` goes out; the JetStream stream's
-contents, the database's full dump and the notifier's records hold none of her markers. The
+contents (her cancellation's words deleted by the redactor), the database's full dump and the
+notifier's records hold none of her markers. The
 SMTP sink keeps the one mail sent before the erasure, as a real mail server would (its own
 retention policy decides), and nothing is mailed to her after."""
 
@@ -14,6 +15,7 @@ import nats
 from adapters.clock import ManualClock
 from adapters.outbox.mail import SmtpMailer
 from adapters.outbox.notifier import PickupReadyNotifier
+from adapters.outbox.redactor import ErasureRedactor
 from adapters.outbox.relay import OutboxRelay, RelayConfig
 from adapters.postgres.customers import upsert_customers
 from adapters.postgres.database import Database
@@ -37,7 +39,11 @@ async def stream_contents(nats_url: str, config: RelayConfig) -> list[bytes]:
         info = await js.stream_info(config.stream)
         held = []
         for sequence in range(info.state.first_seq, info.state.last_seq + 1):
-            message = await js.get_msg(config.stream, sequence)
+            try:
+                message = await js.get_msg(config.stream, sequence)
+            except nats.js.errors.NotFoundError:
+                continue  # deleted
+
             headers = json.dumps(message.headers or {}).encode()
             held.append(message.subject.encode() + b"\n" + headers + b"\n" + message.data)
         return held
@@ -55,6 +61,7 @@ async def test_the_bus_and_the_notifier_forget_her(
         "email": f"ysolde.{tag}@example.org",
         "phone": f"+31 6 7{tag[:7]}",
         "device": f"DEVICE-{tag}",
+        "cancel": f"CANCEL wrong size for Ysolde {tag}",
     }
     customer_id = f"cust-{tag}"
     async with database.pool.acquire() as connection:
@@ -78,6 +85,11 @@ async def test_the_bus_and_the_notifier_forget_her(
     await service.start_picking(pickup_id, "staff-bo", STAFF)
     code = (await service.mark_ready(pickup_id, "shelf B3", STAFF)).result.pickup_code
     assert code is not None
+    # A second order, cancelled in her words: `order.cancelled` carries them on the bus.
+    second = (await service.start_cart(phone, customer_id=customer_id)).result.cart_id
+    await service.add_to_cart(second, "RETRO-CLOCK", 1, phone)
+    other = (await service.checkout(second, pickup, phone, payment_token="tok")).result
+    await service.cancel_order(other.order_id, marks["cancel"], phone)
 
     relay = OutboxRelay(database.store, nats_url, outbox, database.dsn, database.schema)
     relay.start()
@@ -85,10 +97,16 @@ async def test_the_bus_and_the_notifier_forget_her(
     notifier = PickupReadyNotifier(
         database.store, service, mailer, nats_url, outbox, durable="erasure-mailer"
     )
+    redactor = ErasureRedactor(
+        database.store, service, mailer, nats_url, outbox, durable="erasure-redactor"
+    )
     notifier.start()
+    redactor.start()
     try:
         await eventually(lambda: notifier.sent == 1, "the ready mail sent")
         await eventually(lambda: drained(nats_url, outbox, "erasure-mailer"), "acknowledged")
+        before = b"\n".join(await stream_contents(nats_url, outbox))
+        assert marks["cancel"].encode() in before  # her words on the bus, until erased
         assert await database.pool.fetchval(
             "SELECT count(*) FROM outbox_notifications WHERE recipient = $1", marks["email"]
         )  # the notifier keeps whom it mailed...
@@ -101,7 +119,10 @@ async def test_the_bus_and_the_notifier_forget_her(
             return any(b".customer.erased\n" in message for message in held)
 
         await eventually(erased_published, "customer.erased on the stream")
+        await eventually(lambda: redactor.deleted == 1, "her cancellation deleted")
+        await eventually(lambda: drained(nats_url, outbox, "erasure-redactor"), "acknowledged")
     finally:
+        await redactor.stop()
         await notifier.stop()
         await relay.stop()
 

@@ -110,6 +110,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     survey_link_days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 14
     survey_nps_cadence_days: Annotated[int, msgspec.Meta(ge=0, le=3650)] = 90
     public_url: str = "http://127.0.0.1:8000"
+    # Erasure (README "Personal data"): days a customer's own request waits before `omni tick`
+    # (or the server's scheduler) carries it out; the service desk erases at once.
+    erasure_waiting_days: Annotated[int, msgspec.Meta(ge=0, le=365)] = 30
     # Observability (api/server/telemetry.py): traces go over OTLP/HTTP to
     # OTEL_EXPORTER_OTLP_ENDPOINT, and nothing of OpenTelemetry is loaded when it is unset.
     # OTEL_SERVICE_NAME names us.

@@ -39,6 +39,9 @@ class ErrorCode(enum.StrEnum):
     PROFILE_MERGED = "PROFILE_MERGED"  # the profile was merged into another: use that one
     ERASURE_REQUESTED = "ERASURE_REQUESTED"  # the customer asked to be erased: no more changes
     SAME_CUSTOMER = "SAME_CUSTOMER"  # a profile cannot be merged into itself
+    CUSTOMER_ERASED = "CUSTOMER_ERASED"  # the customer was erased: nothing more under that id
+    ERASURE_BLOCKED = "ERASURE_BLOCKED"  # an open pickup or an unrefunded return: not yet
+    ERASURE_NOT_DUE = "ERASURE_NOT_DUE"  # the waiting period after a customer's request runs
     # Feedback and the service desk
     SURVEY_EXPIRED = "SURVEY_EXPIRED"  # the survey's link is past its time
     SURVEY_ALREADY_ANSWERED = "SURVEY_ALREADY_ANSWERED"  # one answer per survey

@@ -151,6 +151,22 @@ class EventStore(Protocol):
         ...
 
 
+class CustomerEraser(Protocol):
+    """What an erasure does beyond its event (issue 20): forgets the customers' data keys (and
+    the guests' linked to them) and scrubs every read model row, the directory row and the
+    notifier's address of them, in one transaction. Idempotent: run again, it finds nothing."""
+
+    async def erase(self, customer_ids: Sequence[str]) -> None: ...
+
+    async def pickups_and_returns_of(self, customer_ids: Sequence[str]) -> list[UUID]:
+        """The streams of every pickup and return these customers ever requested."""
+        ...
+
+    async def erasure_requests(self) -> list[UUID]:
+        """The profile streams on which a customer asked to be erased."""
+        ...
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 

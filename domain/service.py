@@ -11,6 +11,7 @@ from domain.usecases.base import Done
 from domain.usecases.carts import CartUseCases
 from domain.usecases.checkout import CheckoutUseCases
 from domain.usecases.customers import CustomerUseCases
+from domain.usecases.erasure import ErasureUseCases
 from domain.usecases.feedback import FeedbackUseCases
 from domain.usecases.pickups import PickupUseCases
 from domain.usecases.recovery import RecoveryUseCases
@@ -33,6 +34,7 @@ class CommerceService(
     SaleUseCases,
     RecoveryUseCases,
     CustomerUseCases,
+    ErasureUseCases,
     FeedbackUseCases,
     ServiceDeskUseCases,
 ):

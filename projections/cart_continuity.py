@@ -11,7 +11,7 @@ Times are the events' business times (`at`, from the service clock).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -22,8 +22,10 @@ import msgspec
 
 from domain.cart.model import Cart, CartLine, CartStatus
 from domain.customer.model import CustomerCarts
+from domain.personal import ERASED
 from domain.ports import RecordedEvent
 from projections.current_carts import CURRENT_CART, CurrentCarts
+from projections.erasure import CUSTOMER_CARTS
 from projections.runner import Projection
 
 
@@ -32,6 +34,32 @@ class CartContinuity(Projection):
     version = 2  # v2: the write side's current cart, business times, cart versions
     topics = ("domain.cart.model:Cart.", "domain.customer.model:CustomerCarts.")
     tables = ("cart_view", "cart_line_view", "cart_touch_view", "current_cart_view")
+
+    async def erase(
+        self, connection: asyncpg.Connection, customer_ids: Sequence[str], texts: Collection[str]
+    ) -> None:
+        """A cart's touches from two of the customer's devices become one row, as a rebuild
+        keys them both by the placeholder."""
+        wanted = sorted({t for t in texts if t and t != ERASED})
+        if not wanted:
+            return
+        await connection.execute(
+            f"""WITH gone AS (
+                  DELETE FROM cart_touch_view
+                  WHERE {CUSTOMER_CARTS} AND device_id = ANY($2::text[])
+                  RETURNING cart_id, channel, first_at, last_at, touches)
+                INSERT INTO cart_touch_view
+                SELECT cart_id, channel, $3, min(first_at), max(last_at), sum(touches)
+                FROM gone GROUP BY cart_id, channel
+                ON CONFLICT (cart_id, channel, device_id) DO UPDATE SET
+                  first_at = least(cart_touch_view.first_at, excluded.first_at),
+                  last_at = greatest(cart_touch_view.last_at, excluded.last_at),
+                  touches = cart_touch_view.touches + excluded.touches""",
+            list(customer_ids),
+            wanted,
+            ERASED,
+        )
+
     schema = """
     CREATE TABLE cart_view{s} (
         cart_id           uuid PRIMARY KEY,

@@ -9,7 +9,7 @@ came back, re-checked against the catalog and stock.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,6 +21,7 @@ import msgspec
 from domain.cart.model import Cart, CartLine
 from domain.ports import RecordedEvent
 from projections.batch import columns
+from projections.erasure import CUSTOMER_CARTS, scrub
 from projections.runner import Projection
 
 CART_TYPES = "uuid text text text text text timestamptz int".split()  # noqa: SIM905
@@ -36,6 +37,13 @@ class CartRecovery(Projection):
     version = 2  # v2: cart values in `numeric`, which holds any total a cart can reach
     topics = ("domain.cart.model:Cart.",)
     tables = ("recovery_cart", "abandonment")
+
+    async def erase(
+        self, connection: asyncpg.Connection, customer_ids: Sequence[str], texts: Collection[str]
+    ) -> None:
+        whole = ("recovered_device",)
+        await scrub(connection, "abandonment", CUSTOMER_CARTS, customer_ids, texts, whole)
+
     schema = """
     CREATE TABLE recovery_cart{s} (
         cart_id       uuid PRIMARY KEY,

@@ -9,7 +9,7 @@ that what they did on the phone before signing in is known everywhere after.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from uuid import UUID
 
 import asyncpg
@@ -17,6 +17,7 @@ import asyncpg
 from domain.cart.model import Cart
 from domain.ports import RecordedEvent
 from projections.batch import columns, occurred_at
+from projections.erasure import CUSTOMER_CARTS, CUSTOMER_ROWS, scrub
 from projections.profile_touchpoints import PROFILE_TOPICS, follow_any
 from projections.runner import Projection
 from projections.timeline_queries import (
@@ -55,6 +56,15 @@ class CustomerTimeline(Projection):
         *PROFILE_TOPICS,
     )
     tables = ("timeline", "timeline_subject")
+
+    async def erase(
+        self, connection: asyncpg.Connection, customer_ids: Sequence[str], texts: Collection[str]
+    ) -> None:
+        where = f"{CUSTOMER_ROWS} OR {CUSTOMER_CARTS}"  # with their carts as a guest
+        await scrub(
+            connection, "timeline", where, customer_ids, texts, ("device_id",), ("summary",)
+        )
+
     schema = """
     CREATE TABLE timeline{s} (
         position     bigint PRIMARY KEY,

@@ -8,7 +8,7 @@ are decided at query time against the caller's clock and the store's time zone.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -18,6 +18,7 @@ import msgspec
 from domain.pickup.model import Pickup
 from domain.ports import RecordedEvent
 from projections import pickup_counter as counter
+from projections.erasure import CUSTOMER_ROWS, scrub
 from projections.runner import Projection
 
 
@@ -28,6 +29,13 @@ class FulfillmentTimes(Projection):
     version = 4
     topics = ("domain.pickup.model:Pickup.", counter.ORDER_TOPIC)
     tables = ("pickup_view", "pickup_payment")
+
+    async def erase(
+        self, connection: asyncpg.Connection, customer_ids: Sequence[str], texts: Collection[str]
+    ) -> None:
+        whole = ("bay_or_car", "collection_proof")
+        await scrub(connection, "pickup_view", CUSTOMER_ROWS, customer_ids, texts, whole)
+
     schema = (
         """
     CREATE TABLE pickup_view{s} (

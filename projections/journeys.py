@@ -17,7 +17,7 @@ journey. It has no pickup, so it counts in neither the no-show rate nor the noti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -31,6 +31,7 @@ from domain.ports import RecordedEvent
 from domain.returns.model import Return, ReturnChannel
 from domain.usecases.checkout import pickup_id_for
 from projections.batch import columns, occurred_at
+from projections.erasure import CUSTOMER_CARTS, scrub
 from projections.journey_queries import JourneyStats, ReturnStats, journey_stats, return_stats
 from projections.runner import Projection
 
@@ -104,6 +105,13 @@ class Journeys(Projection):
         "domain.returns.model:Return.",
     )
     tables = ("journey", "journey_return")
+
+    async def erase(
+        self, connection: asyncpg.Connection, customer_ids: Sequence[str], texts: Collection[str]
+    ) -> None:
+        whole = ("device_id", "checkout_device")
+        await scrub(connection, "journey", CUSTOMER_CARTS, customer_ids, texts, whole)
+
     schema = """
     CREATE TABLE journey{s} (
         cart_id            uuid PRIMARY KEY,

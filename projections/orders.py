@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
@@ -14,6 +14,7 @@ from domain.customer.profile import CustomerProfile
 from domain.order.model import Order, OrderLine, OrderStatus
 from domain.ports import RecordedEvent
 from domain.returns.model import Return, ReturnLine, ReturnStatus, status_after_inspection
+from projections.erasure import CUSTOMER_ROWS, scrub
 from projections.runner import Projection
 
 
@@ -41,6 +42,12 @@ class Orders(Projection):
         "domain.customer.profile:CustomerProfile.MergedInto",
     )
     tables = ("order_view", "return_view")
+
+    async def erase(
+        self, connection: asyncpg.Connection, customer_ids: Sequence[str], texts: Collection[str]
+    ) -> None:
+        await scrub(connection, "return_view", CUSTOMER_ROWS, customer_ids, texts, ("reason",))
+
     schema = """
     CREATE TABLE order_view{s} (
         order_id         uuid PRIMARY KEY,

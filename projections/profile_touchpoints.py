@@ -69,4 +69,6 @@ def _profile_touch(e: CustomerProfile.Event) -> Touch | None:
             return Touch(Kind.MARKETING_SENT, f"Sent {article} {what} by {e.channel}")
         case CustomerProfile.ErasureRequested():
             return Touch(Kind.ERASURE_REQUESTED, "Asked to be erased")
+        case CustomerProfile.Erased():
+            return Touch(Kind.ERASED, "Erased: personal data forgotten, business kept")
     return None

@@ -54,6 +54,7 @@ class Kind(enum.StrEnum):
     SHOPPER_IDENTIFIED = "shopper_identified"
     MARKETING_SENT = "marketing_sent"
     ERASURE_REQUESTED = "erasure_requested"
+    ERASED = "erased"  # the pseudonym's last touchpoint: keys forgotten, rows scrubbed
     FEEDBACK_GIVEN = "feedback_given"
     SERVICE_CASE_OPENED = "service_case_opened"
     SERVICE_CASE_CONTACTED = "service_case_contacted"

@@ -10,7 +10,7 @@ lock) keeps a second worker from even trying while the first one lives.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import ClassVar
 
 import asyncpg
@@ -52,6 +52,13 @@ class Projection:
         self, connection: asyncpg.Connection, batch: Sequence[RecordedEvent], suffix: str
     ) -> None:
         raise NotImplementedError
+
+    async def erase(
+        self, connection: asyncpg.Connection, customer_ids: Sequence[str], texts: Collection[str]
+    ) -> None:
+        """Scrub the customers' personal texts from their rows, as a rebuild after their
+        erasure would write them (projections/erasure.py). Nothing by default: a read model
+        that holds no personal text of a customer has nothing to scrub."""
 
 
 class CheckpointMoved(Exception):

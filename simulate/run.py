@@ -27,6 +27,9 @@ DAY_HOURS = 13  # the stores are open 08:00 to 21:00
 PROJECTIONS = "{ projections { name state lagEvents } }"
 RECOVERABLE = "{ me { recoverableCarts(first: 10) { nodes { cartId } } } }"
 PICKUP = "query($id: UUID!) { pickup(id: $id) { status } }"
+ERASE = """mutation($id: String!) { eraseCustomer(customerId: $id, reason: "simulated request") {
+  customerId userErrors { code } } }"""
+ERASED_CUSTOMERS = 3  # erased at the end of the day: the figures must still add up
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ async def simulate(api: Api, minted_admin: str, options: Options, display: Displ
         await _closing(sim, day_open, options, display)
     else:
         outcome.notes += REAL_CLOCK_NOTES
+    outcome.notes.append(await _erasures(sim, plans, minted_admin, display))
     display.phase("waiting for the read models")
     await _settled(api, minted_admin, options.wait_seconds)
     ended = await clock.server_now()
@@ -215,6 +219,31 @@ async def _closing(sim: Sim, day_open: datetime, options: Options, display: Disp
         sim.tally.purchases[order.order_id].cancelled = True
         sim.ledger.released(order.location, order.lines)
     display.log(f"the clock skipped to {sim.clock.now():%Y-%m-%d}: {len(waiting)} no-shows")
+
+
+async def _erasures(sim: Sim, plans: list[Plan], admin: str, display: Display) -> str:
+    """A few customers who shopped ask to be forgotten and the service desk erases them (never
+    the showcase): their business stays in every figure, under a pseudonymous id."""
+    display.phase("erasures: a few customers are forgotten")
+    erased: list[str] = []
+    blocked = 0
+    for plan in plans[1:]:
+        if len(erased) == ERASED_CUSTOMERS:
+            break
+        if not sim.tally.journeys_of(plan.shopper.id):
+            continue
+        answer = (await sim.api.query(ERASE, admin, id=plan.shopper.id))["eraseCustomer"]
+        if answer["userErrors"]:
+            blocked += 1  # an open pickup or a return not yet refunded
+            continue
+        erased.append(plan.shopper.id)
+    note = (
+        f"Erased after the day: {len(erased)} customers who shopped ({', '.join(erased)}); "
+        f"{blocked} more were refused while a pickup or a return of theirs was open. Their "
+        "orders, amounts and stock are in every figure."
+    )
+    display.log(note)
+    return note
 
 
 async def _settled(api: Api, admin: str, wait_seconds: float) -> None:

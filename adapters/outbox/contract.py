@@ -32,6 +32,7 @@ class EventType(enum.StrEnum):
     SERVICE_CASE_RESOLVED = "service_case.resolved"
     STOCK_LOW = "stock.low"
     STOCK_OUT = "stock.out"
+    CUSTOMER_ERASED = "customer.erased"
 
 
 def subject_of(prefix: str, event_type: str) -> str:
@@ -76,6 +77,14 @@ class CartAbandoned(Data, frozen=True):
 
     cart_id: UUID
     abandoned_at: datetime
+
+
+class CustomerErased(Data, frozen=True):
+    """A customer was erased (issue 20): every consumer forgets what it keeps of them (an
+    address it mailed, a copy of a profile). The id is a pseudonym from now on."""
+
+    customer_id: str
+    erased_at: datetime
 
 
 class PickupReady(Data, frozen=True):

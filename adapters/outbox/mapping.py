@@ -18,6 +18,7 @@ import msgspec
 from adapters.outbox import after_sales
 from adapters.outbox.contract import (
     CartAbandoned,
+    CustomerErased,
     Data,
     EventType,
     IntegrationEvent,
@@ -34,6 +35,7 @@ from adapters.outbox.contract import (
     StockLevel,
 )
 from domain.cart.model import Cart
+from domain.customer.profile import CustomerProfile
 from domain.order.model import Order
 from domain.pickup.model import Pickup
 from domain.ports import DomainEvent, RecordedEvent
@@ -55,7 +57,14 @@ ORIGINS = (Pickup.Requested, Return.Requested, ServiceCase.Opened)
 PICKUP_EVENTS = (Pickup.ReadyForPickup, Pickup.Collected, Pickup.NotCollected)
 # Whose and where are on the stream's first event.
 NEEDS_ORIGIN = (*PICKUP_EVENTS, Return.Received, Return.Refunded, ServiceCase.Resolved)
-MAPPED = (Order.Placed, Order.Cancelled, Cart.Abandoned, Sale.Recorded, *NEEDS_ORIGIN)
+MAPPED = (
+    Order.Placed,
+    Order.Cancelled,
+    Cart.Abandoned,
+    Sale.Recorded,
+    CustomerProfile.Erased,
+    *NEEDS_ORIGIN,
+)
 TOPICS = (*(_topic(c) for c in (*ORIGINS, *MAPPED)), STOCK_TOPIC)
 
 
@@ -244,6 +253,9 @@ MAPPERS: dict[type, Callable[[UUID, Any, Any], Data]] = {
     Return.Refunded: after_sales.return_refunded,
     Sale.Recorded: after_sales.sale_recorded,
     ServiceCase.Resolved: after_sales.case_resolved,
+    CustomerProfile.Erased: lambda _, e, __: CustomerErased(
+        customer_id=e.customer_id, erased_at=e.at
+    ),
 }
 
 TYPES: dict[type[Data], EventType] = {
@@ -257,6 +269,7 @@ TYPES: dict[type[Data], EventType] = {
     ReturnRefunded: EventType.RETURN_REFUNDED,
     SaleRecorded: EventType.SALE_RECORDED,
     ServiceCaseResolved: EventType.SERVICE_CASE_RESOLVED,
+    CustomerErased: EventType.CUSTOMER_ERASED,
 }
 
 

@@ -381,6 +381,17 @@ class PostgresEventStore:
         rows = await self.pool.fetch(READ_RECORDED, stream_id, list(versions))
         return await self._recorded_rows(rows)
 
+    async def sealed_with(self, subjects: Sequence[str]) -> list[RecordedEvent]:
+        """Every event whose personal texts these subjects' keys sealed, opened (while the
+        keys last): what an erasure must find in the read models."""
+        rows = await self.pool.fetch(
+            """SELECT transaction_id::text::bigint AS transaction_id, position, stream_id,
+                      version, topic, schema_version, state, context, recorded_at, data_subject
+               FROM events WHERE data_subject = ANY($1::text[]) ORDER BY position""",
+            list(subjects),
+        )
+        return await self._recorded_rows(rows)
+
     async def _recorded_rows(self, rows: list[asyncpg.Record]) -> list[RecordedEvent]:
         """Rows as recorded events, with the keys of every subject they need read at once."""
         contexts = [decode_context(row["context"]) for row in rows]

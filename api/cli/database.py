@@ -1,7 +1,8 @@
-"""`omni migrate`, `omni db url|status` and `omni tick`."""
+"""`omni migrate`, `omni db url|status|rewrap-keys` and `omni tick`."""
 
 from __future__ import annotations
 
+from adapters.keys.postgres import PostgresKeyStore, rewrap
 from adapters.postgres.database import Database
 from adapters.postgres.migrate import applied_migrations, available_migrations
 from adapters.settings import Settings
@@ -32,6 +33,17 @@ async def db_status(settings: Settings) -> None:
     await database.close()
 
 
+async def rewrap_keys(settings: Settings) -> None:
+    """Every data key wrapped by a previous master key, wrapped again by the current one; safe
+    to interrupt and run again. Then the previous master key may be retired."""
+    database = await Database.open(settings, schema=settings.database_schema)
+    keys = database.store.keys
+    assert isinstance(keys, PostgresKeyStore)
+    done = await rewrap(database.pool, keys.master)
+    print(f"data keys rewrapped with master key {keys.master.key_id}: {done}")
+    await database.close()
+
+
 async def tick(settings: Settings) -> None:
     services = await build_services(settings, settings.database_schema)
     # The rules read the deadlines read model: on a database no worker has served yet (a
@@ -40,5 +52,7 @@ async def tick(settings: Settings) -> None:
     database = services.database
     report = await fire_due_rules(database.pool, services.service, services.clock, database.upkeep)
     created = f", event partitions created {report.partitions_created}"
-    print(f"fired {report.fired}, refused {report.refused}{created if database.partitions else ''}")
+    partitions = created if database.partitions else ""
+    erased = f", customers erased {report.erased}" if report.erased else ""
+    print(f"fired {report.fired}, refused {report.refused}{erased}{partitions}")
     await services.close()

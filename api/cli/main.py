@@ -72,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     db.add_parser("status", help="migrations and event store head").set_defaults(
         handler=lambda s, a: asyncio.run(database.db_status(s))
     )
+    db.add_parser(
+        "rewrap-keys",
+        help="rotate the master key: rewrap every data key with OMNI_MASTER_KEY (the old one "
+        "in OMNI_PREVIOUS_MASTER_KEYS)",
+    ).set_defaults(handler=lambda s, a: asyncio.run(database.rewrap_keys(s)))
 
     token = commands.add_parser("token", help="mint a development token")
     token.add_argument("role", choices=[r.value for r in Role])

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from adapters.outbox.notifier import PickupReadyNotifier, SmtpMailer
+from adapters.outbox.redactor import ErasureRedactor
 from adapters.outbox.reminder import AbandonedCartReminder
 from adapters.outbox.storage import outbox_status
 from adapters.outbox.surveys import SURVEY_MAILERS
@@ -100,6 +101,8 @@ async def _run_notifier(settings: Settings) -> None:
             survey(database.store, service, mailer, settings.nats_url, config, rules, links)
             for survey in SURVEY_MAILERS
         ),
+        # Erasure: the stream's messages with an erased customer's words are deleted.
+        ErasureRedactor(database.store, service, mailer, settings.nats_url, config),
     ]
 
     def start() -> None:

@@ -14,6 +14,7 @@ from api.graphql.catalog.queries import CatalogQueries
 from api.graphql.checkout.mutations import CheckoutMutations
 from api.graphql.checkout.queries import OrderQueries
 from api.graphql.customers.consent import ConsentMutations
+from api.graphql.customers.erasure import ErasureMutations
 from api.graphql.customers.export import CustomerDataQueries
 from api.graphql.customers.identity import IdentityMutations
 from api.graphql.customers.mutations import CustomerMutations
@@ -68,6 +69,7 @@ Mutation = merge_types(
         CustomerMutations,
         ConsentMutations,
         IdentityMutations,
+        ErasureMutations,
         FeedbackMutations,
         SystemMutations,
         CounterMutations,

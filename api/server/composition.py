@@ -18,6 +18,7 @@ from adapters.postgres.cart_history import PostgresCartHistory
 from adapters.postgres.catalog import CATALOG_CHANNEL, CachedCatalog, PostgresCatalog
 from adapters.postgres.customers import PostgresCustomers
 from adapters.postgres.database import Database
+from adapters.postgres.erasure import PostgresEraser
 from adapters.postgres.replicas import ReplicaSet
 from adapters.settings import Settings, SettingsError
 from api.auth import TokenService
@@ -48,6 +49,8 @@ async def build_services(settings: Settings, schema: str | None = None) -> Servi
         clock=clock,
         customers=PostgresCustomers(database.pool),
         cart_history=PostgresCartHistory(database.pool),
+        eraser=PostgresEraser(database.store, all_projections()),
+        erasure_waiting_days=settings.erasure_waiting_days,
     )
     projections = projection_supervisor(database, settings)
     reads = await read_routes(database, projections, settings)

@@ -31,6 +31,7 @@ class TickReport(msgspec.Struct):
     fired: int = 0
     refused: int = 0
     partitions_created: int = 0
+    erased: int = 0
 
 
 Upkeep = Callable[[], Awaitable[int]]
@@ -59,6 +60,8 @@ async def tick(
         except DomainError as refused:
             report.refused += 1
             log.debug("%s %s not fired: %r", item.kind, item.aggregate_id, refused)
+    # Customers' own erasure requests whose waiting period has passed (issue 20).
+    report.erased = len(await service.erase_due(CLOCK_CONTEXT))
     if upkeep is not None:
         report.partitions_created = await upkeep()
     return report

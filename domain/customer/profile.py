@@ -33,6 +33,14 @@ class ErasureUnderWay(DomainError):
     message = "customer {customer_id} asked to be erased; their profile takes no more changes"
 
 
+class CustomerErased(DomainError):
+    """The customer was erased: nothing more is done under this pseudonymous id."""
+
+    code = ErrorCode.CUSTOMER_ERASED
+    subject = "customer_id"
+    message = "customer {customer_id} was erased"
+
+
 class SameCustomer(DomainError):
     code = ErrorCode.SAME_CUSTOMER
     subject = "duplicate_id"
@@ -47,6 +55,9 @@ class CustomerProfile(Aggregate):
     merged_from: list[CustomerRef]
     merged_into: CustomerRef | None
     erasure_requested: bool
+    # Defaults for snapshots taken before erasure existed.
+    erasure_requested_at: datetime | None = None
+    erased: bool = False
 
     class Opened(Aggregate.Created):
         customer_id: CustomerRef
@@ -82,6 +93,14 @@ class CustomerProfile(Aggregate):
         reason: PersonalText  # the customer's or the desk's words
         at: datetime
 
+    class Erased(Aggregate.Event):
+        """Customer.Erased: their keys are forgotten and their read model rows scrubbed. No
+        personal data here (the reason is on ErasureRequested, sealed with the key); the id,
+        a pseudonym from now on, tells consumers of `customer.erased` whom to forget."""
+
+        customer_id: CustomerRef
+        at: datetime
+
     class MarketingSent(Aggregate.Event):
         """A mail server (or SMS or push gateway) accepted a marketing message for them."""
 
@@ -103,6 +122,8 @@ class CustomerProfile(Aggregate):
         self.merged_from = []
         self.merged_into = None
         self.erasure_requested = False
+        self.erasure_requested_at = None
+        self.erased = False
 
     @property
     def data_subject(self) -> DataSubject:
@@ -182,12 +203,29 @@ class CustomerProfile(Aggregate):
         survivor is the one to erase)."""
         if self.merged_into is not None:
             raise ProfileMerged(customer_id=self.customer_id, survivor_id=self.merged_into)
+        if self.erased:
+            raise CustomerErased(customer_id=self.customer_id)
         if not self.erasure_requested:
             self._erasure_requested(reason=reason, at=at)
 
     @event(ErasureRequested)
     def _erasure_requested(self, reason: str, at: datetime) -> None:
         self.erasure_requested = True
+        self.erasure_requested_at = at
+
+    def erase(self, at: datetime) -> None:
+        """Record the erasure (after its request): once, never for a profile merged away."""
+        if self.merged_into is not None:
+            raise ProfileMerged(customer_id=self.customer_id, survivor_id=self.merged_into)
+        if self.erased:
+            raise CustomerErased(customer_id=self.customer_id)
+        if not self.erasure_requested:
+            raise AssertionError("an erasure is recorded after its request")
+        self._erased(customer_id=self.customer_id, at=at)
+
+    @event(Erased)
+    def _erased(self, customer_id: str, at: datetime) -> None:
+        self.erased = True
 
     def record_marketing_sent(
         self, message: MessageKind, channel: MarketingChannel, about: UUID | None, at: datetime
@@ -202,6 +240,8 @@ class CustomerProfile(Aggregate):
         pass  # a fact for the timeline and the export; it changes no decision
 
     def _require_active(self) -> None:
+        if self.erased:
+            raise CustomerErased(customer_id=self.customer_id)
         if self.merged_into is not None:
             raise ProfileMerged(customer_id=self.customer_id, survivor_id=self.merged_into)
         if self.erasure_requested:

@@ -16,6 +16,7 @@ from eventsourcing.utils import get_topic
 
 from domain import bounds
 from domain.cart.model import Cart
+from domain.customer.profile import CustomerErased, CustomerProfile
 from domain.errors import ConcurrencyError, DomainError, ErrorCode, NotAllowed
 from domain.idempotency import Idempotent
 from domain.order.model import Order
@@ -25,6 +26,7 @@ from domain.ports import (
     Catalog,
     Clock,
     CustomerDirectory,
+    CustomerEraser,
     EventStore,
     Location,
     PaymentGateway,
@@ -32,7 +34,7 @@ from domain.ports import (
 )
 from domain.repository import Repository
 from domain.stock.model import StockItem
-from domain.values import Context, stock_item_id
+from domain.values import Context, customer_profile_id, stock_item_id
 
 R = TypeVar("R", bound=msgspec.Struct)
 A = TypeVar("A", bound=Aggregate)
@@ -137,6 +139,11 @@ class UseCases:
     # in full, which is exact but slow on a large PostgreSQL log (the composition root,
     # api/server/composition.py, passes an index).
     cart_history: CartHistory | None = None
+    # Erasure (domain/usecases/erasure.py): what forgets keys and scrubs the read side (None:
+    # the store forgets the keys, nothing else is kept); the days a customer's own request
+    # waits before it is carried out (OMNI_ERASURE_WAITING_DAYS).
+    eraser: CustomerEraser | None = None
+    erasure_waiting_days: int = 30
     repository: Repository = field(init=False)
     carts_of_customers: CartHistory = field(init=False)
 
@@ -208,6 +215,12 @@ class UseCases:
             request.require_same_request(first)
         outcome = msgspec.msgpack.decode(first.outcome, type=result_type)
         return Done(outcome, first.last_position, replayed=True)
+
+    async def _require_not_erased(self, customer_id: str) -> None:
+        """An erased customer's id is a pseudonym: nobody signs in or shops under it again."""
+        found = await self.repository.find(customer_profile_id(customer_id), CustomerProfile)
+        if found is not None and found.erased:
+            raise CustomerErased(customer_id=customer_id)
 
     async def _location(self, location_id: str) -> Location:
         bounds.require_id(location_id, "location_id")

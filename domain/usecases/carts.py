@@ -76,6 +76,7 @@ class CartUseCases(CurrentCarts):
             )
             if customer_id is None:
                 return Decision([cart], CartStarted(new_cart_id))
+            await self._require_not_erased(customer_id)
             carts = await self._customer_carts(customer_id, now)
             current = await self._current_cart(carts, now)
             if current is not None:
@@ -161,6 +162,7 @@ class CartUseCases(CurrentCarts):
         now = self.clock.now()
 
         async def decide() -> Decision[SignedIn]:
+            await self._require_not_erased(customer_id)
             guest = await self.repository.get(guest_cart_id, Cart)
             carts = await self._customer_carts(customer_id, now)
             current = await self._current_cart(carts, now)

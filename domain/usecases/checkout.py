@@ -83,6 +83,8 @@ class CheckoutUseCases(CurrentCarts):
             cart = await self.repository.get(cart_id, Cart)
             access.require_cart_holder(context.actor, cart.id, cart.customer_id)
             cart.require_checkout_possible()
+            if cart.customer_id is not None:  # no new order under an erased customer's id
+                await self._require_not_erased(cart.customer_id)
             location = await self._fulfillment_location(fulfillment)
             await self._require_current_prices(cart)
             items = await self._stock_items(location.id, list(cart.lines))

@@ -9,7 +9,12 @@ import pytest
 
 from adapters.postgres.customers import upsert_customers
 from domain.customer.consent import MarketingChannel
-from domain.customer.profile import CustomerProfile, ErasureUnderWay, ProfileMerged
+from domain.customer.profile import (
+    CustomerErased,
+    CustomerProfile,
+    ErasureUnderWay,
+    ProfileMerged,
+)
 from domain.errors import ConcurrencyError
 from domain.ports import Customer
 from domain.values import Actor, ActorKind, Channel, Context, StaffRole, customer_profile_id
@@ -72,3 +77,32 @@ async def test_racing_merges_and_erasures_never_both_happen(shop: Shop) -> None:
         assert isinstance(refused[0], ErasureUnderWay | ProfileMerged), refused
         written = await history(shop, duplicate)
         assert ("MergedInto" in written) != ("ErasureRequested" in written), written
+
+
+async def test_racing_merges_and_erasures_carried_out_never_both_happen(shop: Shop) -> None:
+    """`eraseCustomer` (the request and the erasure at once) against a merge of the same
+    person: one of them is refused, and a duplicate is never both merged and erased."""
+    pairs = [(f"cust-stay-{n}", f"cust-twin-{n}") for n in range(ROUNDS)]
+    await profiles(shop, *(customer for pair in pairs for customer in pair))
+    service = shop.service
+
+    outcomes = await asyncio.gather(
+        *(
+            asyncio.gather(
+                service.merge_customers(survivor, duplicate, DESK),
+                service.erase_customer(duplicate, "forget me", DESK),
+                return_exceptions=True,
+            )
+            for survivor, duplicate in pairs
+        )
+    )
+
+    for (survivor, duplicate), (merged, erased) in zip(pairs, outcomes, strict=True):
+        refused = [o for o in (merged, erased) if isinstance(o, Exception)]
+        assert len(refused) == 1, (merged, erased)
+        assert isinstance(refused[0], CustomerErased | ErasureUnderWay | ProfileMerged), refused
+        written = await history(shop, duplicate)
+        assert ("MergedInto" in written) != ("Erased" in written), written
+        if "MergedInto" in written:  # the survivor, erased later, takes the duplicate along
+            done = await service.erase_customer(survivor, "both", DESK)
+            assert done.result.merged_from == [duplicate]

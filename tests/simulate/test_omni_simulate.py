@@ -72,6 +72,9 @@ async def test_a_simulated_day_reports_what_the_simulator_counted(
         "Manager's report (omni report), the chain: carts recovered",
     ):
         assert int(found[name][1]) > 0, name  # the day had every kind of business
+    # Customers erased after the day (their business stays in every figure above).
+    erasures = [n for n in report["notes"] if n.startswith("Erased after the day: ")]
+    assert len(erasures) == 1 and int(erasures[0].split()[4]) >= 1, report["notes"]
     html = (out / "report.html").read_text()
     assert html.count("<svg") >= 5 and "<script" not in html and "src=" not in html
 

@@ -23,6 +23,7 @@ RULES = LoyaltyRules(points_per_unit=1, point_value=Decimal("0.01"), expiry_days
 YEAR = timedelta(days=365)
 ORDER, SALE, LATER = "order:web-1", "sale:till-7", "order:web-2"
 OPENED = event(LoyaltyAccount.Opened, customer_id="cust-ada", at=GIVEN_AT)
+A_MONTH_LATER = GIVEN_AT + timedelta(days=30)
 
 
 def earned(source: str, points: int, paid: str, settled: int = 0, at=GIVEN_AT, next_expiry=None):  # type: ignore[no-untyped-def]
@@ -36,6 +37,11 @@ def earned(source: str, points: int, paid: str, settled: int = 0, at=GIVEN_AT, n
         next_expiry=next_expiry if next_expiry is not None else at + YEAR,
         at=at,
     )
+
+
+def second_earning():  # type: ignore[no-untyped-def]
+    """20 points a month after the first 10, which still expire first."""
+    return earned(LATER, 20, "20.00", at=A_MONTH_LATER, next_expiry=GIVEN_AT + YEAR)
 
 
 def test_a_paid_purchase_earns_whole_points_for_its_money() -> None:

@@ -18,6 +18,7 @@ from domain import bounds
 from domain.cart.model import Cart
 from domain.errors import ConcurrencyError, DomainError, ErrorCode, NotAllowed
 from domain.idempotency import Idempotent
+from domain.loyalty.model import LoyaltyRules
 from domain.order.model import Order
 from domain.ports import (
     AppendResult,
@@ -126,6 +127,7 @@ class UseCases:
     # in full, which is exact but slow on a large PostgreSQL log (the composition root,
     # api/server/composition.py, passes an index).
     cart_history: CartHistory | None = None
+    loyalty_rules: LoyaltyRules = field(default_factory=LoyaltyRules)  # OMNI_LOYALTY_*
     repository: Repository = field(init=False)
     carts_of_customers: CartHistory = field(init=False)
 

@@ -12,6 +12,7 @@ from domain.usecases.carts import CartUseCases
 from domain.usecases.checkout import CheckoutUseCases
 from domain.usecases.customers import CustomerUseCases
 from domain.usecases.feedback import FeedbackUseCases
+from domain.usecases.loyalty import LoyaltyUseCases
 from domain.usecases.pickups import PickupUseCases
 from domain.usecases.recovery import RecoveryUseCases
 from domain.usecases.returns import ReturnUseCases
@@ -35,6 +36,7 @@ class CommerceService(
     CustomerUseCases,
     FeedbackUseCases,
     ServiceDeskUseCases,
+    LoyaltyUseCases,
 ):
     """Every use case of every channel, over one event store."""
 

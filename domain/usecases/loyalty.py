@@ -10,11 +10,10 @@ from uuid import UUID
 import msgspec
 
 from domain import access
-from domain.access import Capability
 from domain.errors import DomainError, ErrorCode, NotAllowed
 from domain.loyalty.model import LoyaltyAccount, loyalty_account_id, require_redeemable
 from domain.usecases.base import Decision, Done, UseCases
-from domain.values import ActorKind, Context, Money
+from domain.values import Context, Money
 
 
 class PointsNeedACustomer(DomainError):
@@ -23,15 +22,6 @@ class PointsNeedACustomer(DomainError):
     code = ErrorCode.UNKNOWN_CUSTOMER
     subject = "customer_id"
     message = "points are redeemed by a customer who identified themselves"
-
-
-class PointsBalance(msgspec.Struct, frozen=True):
-    """A customer's ledger as the write side holds it now (exact, for a till)."""
-
-    customer_id: str
-    balance: int
-    owed: int
-    value: Money
 
 
 class PointsExpired(msgspec.Struct, frozen=True):
@@ -77,18 +67,6 @@ class LoyaltyUseCases(UseCases):
         value = self.loyalty_rules.value_of(points, currency)
         account.redeem(source, points, value, at)
         return account, value
-
-    async def points_of(self, customer_id: str, context: Context) -> PointsBalance:
-        """A customer's balance now, for themselves, a till serving them, or staff."""
-        if context.actor.kind is ActorKind.CUSTOMER:
-            access.require_customer(context.actor, customer_id)
-        else:
-            access.require(context.actor, Capability.SELL)  # a till serving them, or an admin
-        found = await self.repository.find(loyalty_account_id(customer_id), LoyaltyAccount)
-        balance, owed = (found.balance, found.owed) if found is not None else (0, 0)
-        return PointsBalance(
-            customer_id, balance, owed, self.loyalty_rules.value_of(balance, "EUR")
-        )
 
     async def expire_points(
         self, account_id: UUID, at: datetime, context: Context

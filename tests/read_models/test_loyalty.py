@@ -7,6 +7,7 @@ import pytest
 
 from domain.loyalty.model import LoyaltyAccount, loyalty_account_id
 from domain.values import Money
+from projections.customer_timeline import CustomerTimeline
 from projections.deadlines import POINTS_EXPIRY, Deadlines
 from projections.loyalty import Loyalty, LoyaltyEntry, LoyaltyView, loyalty_of
 from tests.projection_spec import Fact, ProjectionSpec, Stream, answer, rows
@@ -165,4 +166,23 @@ async def test_the_clock_rule_waits_for_the_oldest_points_left(spec_of: SpecOf) 
             )
         )
         .then(rows("deadlines", "kind", []))
+    )
+
+
+async def test_the_movements_are_on_the_customers_timeline(spec_of: SpecOf) -> None:
+    spec = spec_of(CustomerTimeline())
+    await (
+        spec.given(opened(ADA, "cust-ada"), earned(ADA, WEB_ORDER, 100))
+        .when(redeemed(ADA, 80, at=10, next_expiry=365), reversed_(ADA, 100, owed=80, at=20))
+        .then(
+            rows(
+                "timeline",
+                "customer_id kind summary",
+                [
+                    ("cust-ada", "points_earned", "Earned 100 points on an order"),
+                    ("cust-ada", "points_redeemed", "Paid 80.00 EUR with 80 points on a till sale"),
+                    ("cust-ada", "points_reversed", "100 points taken back for a refund (80 owed)"),
+                ],
+            )
+        )
     )

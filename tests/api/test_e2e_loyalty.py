@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from decimal import Decimal
 from itertools import cycle
 from typing import Any
@@ -21,9 +23,12 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters.postgres.database import Database
 from adapters.settings import Settings
 from api.auth import Role
 from bench.harness.cluster import Cluster, gql, running_cluster
+from bench.harness.server_process import ROOT
+from domain.loyalty.model import loyalty_account_id
 from domain.ports import Position
 
 STORE = "AMS-CENTRAAL"
@@ -329,3 +334,48 @@ async def test_only_tills_redeem_at_a_till_and_only_the_customer_reads_their_poi
     assert seen["tillShopper"]["customerId"] == "cust-ada"
     assert seen["tillShopper"]["loyalty"]["balance"] >= sold["pointsEarned"] == 39
     assert Decimal(sold["total"]["amount"]) == Decimal("39.00")
+
+
+async def test_points_expire_a_year_on_once_though_two_processes_tick(
+    cluster: Cluster, http: httpx.AsyncClient, settings: Settings
+) -> None:
+    """Last in this module: its ticks run a year ahead, and fire every other rule due then."""
+    who = "cust-expiring"
+    sold = await till_sale(cluster, http, "X-0001", [LAMP], who)
+    assert sold["pointsEarned"] == 39
+    account = loyalty_account_id(who)
+    database = await Database.open(settings, schema=cluster.schema, pool_size=2)
+    try:
+        for _ in range(100):  # the deadlines read model has the ledger's expiry
+            due = await database.pool.fetchval(
+                "SELECT due_at FROM deadlines WHERE aggregate_id = $1 AND kind = 'points_expiry'",
+                account,
+            )
+            if due is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert due is not None
+        a_year_on = (due + timedelta(minutes=1)).isoformat()
+        env = {**cluster.env, "OMNI_CLOCK_START": a_year_on}
+        ticks = [
+            await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "api.cli", "tick", cwd=ROOT, env=env,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )
+            for _ in range(2)
+        ]  # fmt: skip
+        outputs = await asyncio.gather(*(tick.communicate() for tick in ticks))
+        assert [tick.returncode for tick in ticks] == [0, 0], outputs
+        expired = await database.pool.fetchval(
+            "SELECT count(*) FROM events WHERE stream_id = $1 AND topic LIKE '%Expired'", account
+        )
+        assert expired == 1
+    finally:
+        await database.close()
+    token = cluster.token(Role.CUSTOMER, who)
+    for _ in range(100):  # the read model follows
+        found = (await gql(http, cluster.apis[0], LOYALTY, token, after=None))["me"]["loyalty"]
+        if found["history"][0]["kind"] == "expired":
+            break
+        await asyncio.sleep(0.1)
+    assert (found["balance"], found["history"][0]["points"]) == (0, 39)

@@ -3,6 +3,7 @@ chosen location, closes the cart and, for click-and-collect, opens the pickup.""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import datetime
 from uuid import UUID
@@ -56,6 +57,12 @@ __all__ = [
 ]
 
 NEARBY_ALTERNATIVES = 5
+
+
+async def _none() -> None:
+    return None
+
+
 ORDER_CANCELLED = "order cancelled"  # the reason stock items record for a cancellation
 
 
@@ -92,7 +99,11 @@ class CheckoutUseCases(LoyaltyUseCases, CurrentCarts):
             cart.require_checkout_possible()
             location = await self._fulfillment_location(fulfillment)
             await self._require_current_prices(cart)
-            items = await self._stock_items(location.id, list(cart.lines))
+            # The ledger loads beside the stock items: a redemption adds no round trip.
+            items, ledger = await asyncio.gather(
+                self._stock_items(location.id, list(cart.lines)),
+                self._spender(cart.customer_id, now) if redeem_points is not None else _none(),
+            )
             require_expected_versions(expected_versions, cart, items)
             await self._reserve(cart, location, order_id, items)
             order = self._place(order_id, cart, fulfillment, now)
@@ -100,7 +111,7 @@ class CheckoutUseCases(LoyaltyUseCases, CurrentCarts):
             if redeem_points is not None:
                 source = purchase_source("order", order_id)
                 account, value = await self._redemption(
-                    cart.customer_id, source, redeem_points, order.currency, now
+                    cart.customer_id, source, redeem_points, order.currency, now, ledger
                 )
                 order.tender_points(redeem_points, value, now)
                 spent.append(account)

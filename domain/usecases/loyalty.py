@@ -56,14 +56,26 @@ class LoyaltyUseCases(UseCases):
         account.reverse(source, refunded, at)
         return [account] if account.pending_events else []
 
-    async def _redemption(
-        self, customer_id: str | None, source: str, points: int, currency: str, at: datetime
-    ) -> tuple[LoyaltyAccount, Money]:
-        """The ledger with `points` spent on `source`, and what they pay."""
-        require_redeemable(points)
+    async def _spender(self, customer_id: str | None, at: datetime) -> LoyaltyAccount:
+        """The ledger points are about to be spent from; a guest or an anonymous sale has
+        none (UNKNOWN_CUSTOMER)."""
         if customer_id is None:
-            raise PointsNeedACustomer(source=source)
-        account = await self._loyalty_account(customer_id, at)
+            raise PointsNeedACustomer()
+        return await self._loyalty_account(customer_id, at)
+
+    async def _redemption(
+        self,
+        customer_id: str | None,
+        source: str,
+        points: int,
+        currency: str,
+        at: datetime,
+        account: LoyaltyAccount | None = None,
+    ) -> tuple[LoyaltyAccount, Money]:
+        """The ledger (loaded here unless given) with `points` spent on `source`, and what
+        they pay."""
+        require_redeemable(points)
+        account = account or await self._spender(customer_id, at)
         value = self.loyalty_rules.value_of(points, currency)
         account.redeem(source, points, value, at)
         return account, value

@@ -21,6 +21,10 @@ RING_UP = """mutation($cart: UUID!, $version: Int!, $points: Int) {
     lines: [{sku: "VINYL-PLAYER", quantity: 1}], redeemPoints: $points) {
     total { amount } pointsRedeemed pointsEarned position userErrors { code } } }"""
 CART = "query($id: UUID!) { cart(id: $id) { id version } }"
+RING_UP_AT = """mutation($cart: UUID!, $version: Int!, $store: String!) {
+  ringUpCart(cartId: $cart, cartVersion: $version, saleId: "P-0002", locationId: $store,
+    lines: [{sku: "VINYL-PLAYER", quantity: 1}], redeemPoints: 10) {
+    position userErrors { code } } }"""
 
 
 async def earned_at_a_till(api: Api, customer: str, sale: str = "E-0001") -> str:
@@ -37,6 +41,7 @@ async def test_a_till_rings_up_an_online_cart_paid_partly_with_points(api: Api) 
     await earned_at_a_till(api, "cust-ada")
     cart_id = await customer_cart(api, ada, ("VINYL-PLAYER", 1))
     till = api.token(Role.POS, "till-1", STORE)
+    api.settled()  # the cart's version as the till reads it, from its read model
     cart = (await api.data(CART, ada, id=cart_id))["cart"]
 
     rung = (await api.data(RING_UP, till, cart=cart_id, version=cart["version"], points=100))[
@@ -77,6 +82,7 @@ async def test_a_checkout_pays_with_points_and_the_card_for_the_rest(api: Api) -
 async def test_ringing_up_with_more_points_than_the_balance_writes_nothing(api: Api) -> None:
     ada = api.token(Role.CUSTOMER, "cust-ada")
     cart_id = await customer_cart(api, ada, ("VINYL-PLAYER", 1))
+    api.settled()  # the cart's version as the till reads it, from its read model
     cart = (await api.data(CART, ada, id=cart_id))["cart"]
     till = api.token(Role.POS, "till-1", STORE)
     before = await api.event_count()
@@ -93,9 +99,16 @@ async def test_no_one_but_a_till_rings_up_with_points(api: Api) -> None:
     ada = api.token(Role.CUSTOMER, "cust-ada")
     await earned_at_a_till(api, "cust-ada")
     cart_id = await customer_cart(api, ada, ("VINYL-PLAYER", 1))
+    api.settled()  # the cart's version as the till reads it, from its read model
     cart = (await api.data(CART, ada, id=cart_id))["cart"]
     before = await api.event_count()
     for token in (ada, api.token(Role.STAFF, "staff-1", STORE)):
         body = await api.gql(RING_UP, token, cart=cart_id, version=cart["version"], points=10)
         assert body["errors"][0]["extensions"]["code"] == "NOT_ALLOWED", body
+    other_store = api.token(Role.POS, "till-9", "AMS-ZUID")  # at another store than its own
+    body = await api.gql(
+        RING_UP_AT, other_store, cart=cart_id, version=cart["version"], store=STORE
+    )
+    refusal = body.get("errors") or body["data"]["ringUpCart"]["userErrors"]
+    assert "NOT_ALLOWED" in str(refusal), body
     assert await api.event_count() == before

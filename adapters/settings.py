@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -113,6 +114,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Erasure (README "Personal data"): days a customer's own request waits before `omni tick`
     # (or the server's scheduler) carries it out; the service desk erases at once.
     erasure_waiting_days: Annotated[int, msgspec.Meta(ge=0, le=365)] = 30
+    # Loyalty (README "Customer voice and loyalty"): points per whole unit of money paid, what
+    # one point pays, and the days after which unspent points expire.
+    loyalty_points_per_unit: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 1
+    loyalty_point_value: Annotated[Decimal, msgspec.Meta(ge=0, le=100)] = Decimal("0.01")
+    loyalty_expiry_days: Annotated[int, msgspec.Meta(ge=1, le=36500)] = 365
     # Observability (api/server/telemetry.py): traces go over OTLP/HTTP to
     # OTEL_EXPORTER_OTLP_ENDPOINT, and nothing of OpenTelemetry is loaded when it is unset.
     # OTEL_SERVICE_NAME names us.

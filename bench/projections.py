@@ -2,7 +2,8 @@
 """projections: replay rate of each read model, and commit-to-visible lag under steady load.
 
 replay: 200,000 stored events of a realistic mix (carts, orders, stock, pickups; till sales,
-returns, abandoned and recovered carts; surveys asked, sent and answered, service-desk cases)
+returns, abandoned and recovered carts; surveys asked, sent and answered, service-desk cases;
+points earned, redeemed and reversed)
 rebuilt into fresh tables per read model; beside it, the eventsourcing library's
 ProjectionRunner with a counting projection (one transaction per event, its design) over a
 sample of events. Then the same events replayed with the
@@ -35,6 +36,7 @@ from bench.common import (
 )
 from bench.dead_letters import run_comparison
 from bench.feedback_history import feedback_events
+from bench.loyalty_history import loyalty_events
 from domain.cart.model import Cart, Supply
 from domain.customer.model import (
     CartBecameCurrentBecause,
@@ -42,6 +44,7 @@ from domain.customer.model import (
     CustomerCarts,
 )
 from domain.feedback.model import CustomerFeedback
+from domain.loyalty.model import LoyaltyAccount
 from domain.order.model import Fulfillment, FulfillmentMethod, Order, OrderLine
 from domain.pickup.model import Pickup, PickupLine
 from domain.ports import Position
@@ -101,18 +104,21 @@ async def _write_history(store, target: int) -> int:  # type: ignore[no-untyped-
     written, shopper, now = len(stock) * 2, 0, datetime.now(UTC)
     customers: dict[str, CustomerCarts] = {}
     feedback: dict[str, CustomerFeedback] = {}
+    ledgers: dict[str, LoyaltyAccount] = {}
     while written < target:
         batch = []
         for _ in range(PER_APPEND):
             shopper += 1
-            batch += _one_shopper(shopper, stock, customers, feedback, now)
+            batch += _one_shopper(shopper, stock, customers, feedback, now, ledgers)
         batch += [e for item in stock.values() for e in item.collect_events()]
         await store.append(batch, CONTEXT)
         written += len(batch)
     return written
 
 
-def _one_shopper(number: int, stock: dict, customers: dict, feedback: dict, now: datetime) -> list:  # type: ignore[type-arg]
+def _one_shopper(
+    number: int, stock: dict, customers: dict, feedback: dict, now: datetime, ledgers: dict
+) -> list:  # type: ignore[type-arg]
     store_id = STORES[number % len(STORES)]
     skus = [SKUS[(number + k) % len(SKUS)] for k in range(3)]
     customer_id = f"cust-{number % 500}"
@@ -161,6 +167,7 @@ def _one_shopper(number: int, stock: dict, customers: dict, feedback: dict, now:
         *pickup.collect_events(),
     ]
     events += feedback_events(number, pickup, feedback, now)
+    events += loyalty_events(number, order, ledgers, now)
     return events + _customer_view_extras(number, order, store_id, skus, stock, now)
 
 

@@ -47,6 +47,9 @@ class ErrorCode(enum.StrEnum):
     SURVEY_ALREADY_ANSWERED = "SURVEY_ALREADY_ANSWERED"  # one answer per survey
     INVALID_SCORE = "INVALID_SCORE"  # outside the question's scale
     CASE_ALREADY_RESOLVED = "CASE_ALREADY_RESOLVED"
+    # Loyalty
+    INVALID_POINTS = "INVALID_POINTS"  # not a positive number of points, or more than the bill
+    INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"  # more points than the balance
     # Carts
     CART_CLOSED = "CART_CLOSED"
     LINE_NOT_IN_CART = "LINE_NOT_IN_CART"

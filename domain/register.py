@@ -18,6 +18,7 @@ from domain.customer.lookup import ShopperLookup
 from domain.customer.model import CustomerCarts
 from domain.customer.profile import CustomerProfile
 from domain.feedback.model import CustomerFeedback
+from domain.loyalty.model import LoyaltyAccount
 from domain.order.model import Order
 from domain.personal import Classification, personal_fields
 from domain.pickup.model import Pickup
@@ -38,6 +39,7 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     StockItem,
     CustomerFeedback,
     ServiceCase,
+    LoyaltyAccount,
 )
 # The library's own fields of every event and aggregate: ids, versions, times, topics.
 LIBRARY_FIELDS = frozenset(

@@ -13,6 +13,7 @@ from domain.usecases.checkout import CheckoutUseCases
 from domain.usecases.customers import CustomerUseCases
 from domain.usecases.erasure import ErasureUseCases
 from domain.usecases.feedback import FeedbackUseCases
+from domain.usecases.loyalty import LoyaltyUseCases
 from domain.usecases.pickups import PickupUseCases
 from domain.usecases.recovery import RecoveryUseCases
 from domain.usecases.returns import ReturnUseCases
@@ -37,6 +38,7 @@ class CommerceService(
     ErasureUseCases,
     FeedbackUseCases,
     ServiceDeskUseCases,
+    LoyaltyUseCases,
 ):
     """Every use case of every channel, over one event store."""
 

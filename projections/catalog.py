@@ -10,6 +10,7 @@ from projections.deadlines import Deadlines
 from projections.feedback import Feedback
 from projections.fulfillment_times import FulfillmentTimes
 from projections.journeys import Journeys
+from projections.loyalty import Loyalty
 from projections.orders import Orders
 from projections.runner import Projection
 from projections.store_inventory import StoreInventory
@@ -27,4 +28,5 @@ def all_projections() -> list[Projection]:
         Journeys(),
         Feedback(),
         CoPurchases(),
+        Loyalty(),
     ]

@@ -1,8 +1,8 @@
 """Everything the system holds about one customer, as one JSON document (the right of access):
 who they are (the directory), what they agreed to and its history, every cart, order, pickup,
 return and till sale with each of its events and who recorded it from where, the lookups that
-identified them, the questions put to them and their answers, their service-desk cases, the
-messages sent to them, and their timeline.
+identified them, the questions put to them and their answers, their service-desk cases, their
+loyalty ledger, the messages sent to them, and their timeline.
 
 The customer's business is found through the timeline's subjects (a merged profile's included:
 they follow the survivor) and read from the event log itself, so the document holds each fact
@@ -41,6 +41,7 @@ SECTIONS = {
     "profile": "profileHistory",
     "feedback": "feedback",
     "case": "serviceCases",
+    "loyalty": "loyalty",  # the points ledger: points and ids only
 }
 PAGE = 1000
 

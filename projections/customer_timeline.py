@@ -46,7 +46,8 @@ ROW_TYPES = "bigint text timestamptz text text text text uuid uuid uuid uuid uui
 
 class CustomerTimeline(Projection):
     name = "customer_timeline"
-    version = 2  # v2: amounts in `numeric`, which holds any total an order or a sale reaches
+    # v2: amounts in `numeric`, which holds any total an order or a sale reaches; v3: points
+    version = 3
     topics = (
         "domain.cart.model:Cart.",
         "domain.order.model:Order.",

@@ -21,6 +21,7 @@ import asyncpg
 import msgspec
 
 from domain.cart.model import Cart
+from domain.loyalty.model import LoyaltyAccount
 from domain.pickup.model import Pickup
 from domain.ports import RecordedEvent
 from domain.usecases.carts import CART_IDLE_LIMIT
@@ -30,12 +31,19 @@ from projections.runner import Projection
 ABANDON_CART = "abandon_cart"
 PICKUP_OVERDUE = "pickup_overdue"
 PICKUP_EXPIRY = "pickup_expiry"
+POINTS_EXPIRY = "points_expiry"  # a loyalty ledger's oldest unspent points
 # Rows of a retired kind (notify_ready) stay in tables of version 2 until the rebuild swaps
 # them out: they are never due.
-KINDS = (ABANDON_CART, PICKUP_OVERDUE, PICKUP_EXPIRY)
+KINDS = (ABANDON_CART, PICKUP_OVERDUE, PICKUP_EXPIRY, POINTS_EXPIRY)
 
 CART_CLOSED = (Cart.CheckedOut, Cart.MergedInto, Cart.Abandoned, Cart.BoughtInStore)
 PICKUP_FINISHED = (Pickup.Collected, Pickup.NotCollected, Pickup.Cancelled)
+LOYALTY_MOVES = (
+    LoyaltyAccount.Earned,
+    LoyaltyAccount.Reversed,
+    LoyaltyAccount.Redeemed,
+    LoyaltyAccount.Expired,
+)
 
 
 class _Dated(Protocol):
@@ -44,9 +52,14 @@ class _Dated(Protocol):
 
 class Deadlines(Projection):
     name = "deadlines"
-    # v2: due times from the events' `at`, and the cause of each deadline; v3: no notify_ready
-    version = 3
-    topics = ("domain.cart.model:Cart.", "domain.pickup.model:Pickup.")
+    # v2: due times from the events' `at`, and the cause of each deadline; v3: no notify_ready;
+    # v4: loyalty points expire
+    version = 4
+    topics = (
+        "domain.cart.model:Cart.",
+        "domain.pickup.model:Pickup.",
+        "domain.loyalty.model:LoyaltyAccount.",
+    )
     tables = ("deadlines",)
     schema = """
     CREATE TABLE deadlines{s} (
@@ -111,6 +124,8 @@ def _changes(recorded: RecordedEvent) -> list[tuple[str, datetime | None]]:
             return [(PICKUP_OVERDUE, None), (PICKUP_EXPIRY, e.collect_by)]
     if isinstance(e, PICKUP_FINISHED):
         return [(PICKUP_OVERDUE, None), (PICKUP_EXPIRY, None)]
+    if isinstance(e, LOYALTY_MOVES):  # each says when the oldest points left expire
+        return [(POINTS_EXPIRY, e.next_expiry)]
     return []
 
 

@@ -9,15 +9,18 @@ from uuid import UUID
 from domain.customer.lookup import ShopperLookup
 from domain.customer.profile import CustomerProfile
 from domain.feedback.model import CustomerFeedback
+from domain.loyalty.model import LoyaltyAccount
 from domain.ports import RecordedEvent
 from domain.service_desk.model import ServiceCase
 from projections.feedback_touchpoints import FEEDBACK_TOPICS, follow_feedback
+from projections.loyalty_touchpoints import LOYALTY_TOPICS, follow_loyalty
 from projections.touchpoints import CLOSED, Fold, Kind, Subject, Touch, follow
 
 PROFILE_TOPICS = (
     "domain.customer.profile:CustomerProfile.",
     "domain.customer.lookup:ShopperLookup.",
     *FEEDBACK_TOPICS,
+    *LOYALTY_TOPICS,
 )
 
 
@@ -28,6 +31,8 @@ def follow_any(recorded: RecordedEvent, fold: Fold) -> tuple[Subject, Touch] | N
         return follow_profile(recorded.stream_id, e, fold)
     if isinstance(e, CustomerFeedback.Event | ServiceCase.Event):
         return follow_feedback(recorded.stream_id, e, fold)
+    if isinstance(e, LoyaltyAccount.Event):
+        return follow_loyalty(recorded.stream_id, e, fold)
     return follow(recorded, fold)
 
 

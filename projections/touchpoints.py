@@ -59,6 +59,10 @@ class Kind(enum.StrEnum):
     SERVICE_CASE_OPENED = "service_case_opened"
     SERVICE_CASE_CONTACTED = "service_case_contacted"
     SERVICE_CASE_RESOLVED = "service_case_resolved"
+    POINTS_EARNED = "points_earned"
+    POINTS_REDEEMED = "points_redeemed"
+    POINTS_REVERSED = "points_reversed"
+    POINTS_EXPIRED = "points_expired"
 
 
 OPEN, CLOSED, CANCELLED, ABANDONED = "open", "closed", "cancelled", "abandoned"

@@ -26,6 +26,7 @@ from api.metrics import Metrics
 from api.server.demo_seed import seed_demo
 from api.server.scheduler import Scheduler
 from api.services import Services
+from domain.loyalty.model import LoyaltyRules
 from domain.ports import Clock
 from domain.service import CommerceService
 from projections.catalog import all_projections
@@ -51,6 +52,7 @@ async def build_services(settings: Settings, schema: str | None = None) -> Servi
         cart_history=PostgresCartHistory(database.pool),
         eraser=PostgresEraser(database.store, all_projections()),
         erasure_waiting_days=settings.erasure_waiting_days,
+        loyalty_rules=loyalty_rules(settings),
     )
     projections = projection_supervisor(database, settings)
     reads = await read_routes(database, projections, settings)
@@ -101,6 +103,14 @@ def clock_of(settings: Settings) -> Clock:
         )
     start = datetime.fromisoformat(settings.clock_start) if settings.clock_start else None
     return AcceleratedClock(start or datetime.now(UTC), settings.clock_speed)
+
+
+def loyalty_rules(settings: Settings) -> LoyaltyRules:
+    return LoyaltyRules(
+        points_per_unit=settings.loyalty_points_per_unit,
+        point_value=settings.loyalty_point_value,
+        expiry_days=settings.loyalty_expiry_days,
+    )
 
 
 def check_settings(settings: Settings) -> None:

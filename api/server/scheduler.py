@@ -21,7 +21,7 @@ from domain.errors import DomainError
 from domain.ports import Clock
 from domain.service import CommerceService
 from domain.values import SYSTEM_ACTOR, Channel, Context
-from projections.deadlines import ABANDON_CART, PICKUP_EXPIRY, PICKUP_OVERDUE, due
+from projections.deadlines import ABANDON_CART, PICKUP_EXPIRY, PICKUP_OVERDUE, POINTS_EXPIRY, due
 
 log = logging.getLogger(__name__)
 CLOCK_CONTEXT = Context(channel=Channel.SYSTEM, actor=SYSTEM_ACTOR)
@@ -48,6 +48,7 @@ async def tick(
         ABANDON_CART: service.abandon_cart,
         PICKUP_OVERDUE: service.mark_pickup_overdue,
         PICKUP_EXPIRY: service.expire_pickup,
+        POINTS_EXPIRY: service.expire_points,
     }
     for item in await due(pool, now):
         # The rule is caused by the event that set its deadline, in that event's correlation.

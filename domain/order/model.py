@@ -12,6 +12,7 @@ import msgspec
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError, ErrorCode
+from domain.loyalty.model import InvalidPoints
 from domain.personal import (
     Code,
     CustomerRef,
@@ -104,6 +105,8 @@ class Order(Aggregate):
     amount_due_back: Money
     returned_quantities: dict[Code, int]
     fulfilled_at: datetime | None
+    points_tendered: int
+    tendered: Money  # what the points paid; orders placed before loyalty have none
 
     class Placed(Aggregate.Created):
         cart_id: UUID
@@ -147,6 +150,13 @@ class Order(Aggregate):
     class ReturnOpened(Aggregate.Event):
         return_id: UUID
         quantities: dict[Code, int]
+
+    class PointsTendered(Aggregate.Event):
+        """Loyalty points pay part of the order, recorded with the ledger's redemption."""
+
+        points: int
+        value: Money
+        at: datetime
 
     @classmethod
     def place(
@@ -203,6 +213,8 @@ class Order(Aggregate):
         self.amount_due_back = Money.zero(currency)
         self.returned_quantities = {}
         self.fulfilled_at = None
+        self.points_tendered = 0
+        self.tendered = Money.zero(currency)
 
     @property
     def data_subject(self) -> DataSubject:
@@ -212,8 +224,34 @@ class Order(Aggregate):
         return guest_subject(self.cart_id)
 
     @property
+    def paid_in_points(self) -> Money:
+        """What loyalty points paid (a snapshot from before loyalty has no such attribute)."""
+        return getattr(self, "tendered", None) or Money.zero(self.currency)
+
+    @property
+    def amount_payable(self) -> Money:
+        """What the card pays: the total less what points paid."""
+        return self.total - self.paid_in_points
+
+    @property
     def amount_to_capture(self) -> Money:
-        return self.total - self.amount_due_back
+        """What is left to take: never below zero, however much was cancelled."""
+        left = self.amount_payable - self.amount_due_back
+        return left if left.amount > 0 else Money.zero(self.currency)
+
+    def tender_points(self, points: int, value: Money, at: datetime) -> None:
+        """Points pay `value` of the order, before any payment: never more than its total."""
+        self._require_status(OrderStatus.PLACED)
+        if value.amount > self.amount_payable.amount:
+            raise InvalidPoints(
+                order_id=self.id, points=points, why=f"they are worth more than {self.total}"
+            )
+        self._points_tendered(points=points, value=value, at=at)
+
+    @event(PointsTendered)
+    def _points_tendered(self, points: int, value: Money, at: datetime) -> None:
+        self.points_tendered = getattr(self, "points_tendered", 0) + points
+        self.tendered = self.paid_in_points + value
 
     def purchased_quantities(self) -> dict[str, int]:
         """Units bought per SKU, less cancelled ones: the most that can ever come back."""
@@ -237,7 +275,7 @@ class Order(Aggregate):
     def authorize_payment(self, reference: str, at: datetime) -> None:
         """The provider holds the order's total on the customer's card."""
         self.require_payable()
-        self._payment_authorized(reference=reference, amount=self.total, at=at)
+        self._payment_authorized(reference=reference, amount=self.amount_payable, at=at)
 
     @event(PaymentAuthorized)
     def _payment_authorized(self, reference: str, amount: Money, at: datetime) -> None:

@@ -19,6 +19,7 @@ from domain.cart.model import Cart
 from domain.customer.profile import CustomerErased, CustomerProfile
 from domain.errors import ConcurrencyError, DomainError, ErrorCode, NotAllowed
 from domain.idempotency import Idempotent
+from domain.loyalty.model import LoyaltyRules
 from domain.order.model import Order
 from domain.ports import (
     AppendResult,
@@ -144,6 +145,7 @@ class UseCases:
     # waits before it is carried out (OMNI_ERASURE_WAITING_DAYS).
     eraser: CustomerEraser | None = None
     erasure_waiting_days: int = 30
+    loyalty_rules: LoyaltyRules = field(default_factory=LoyaltyRules)  # OMNI_LOYALTY_*
     repository: Repository = field(init=False)
     carts_of_customers: CartHistory = field(init=False)
 

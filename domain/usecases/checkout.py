@@ -3,6 +3,7 @@ chosen location, closes the cart and, for click-and-collect, opens the pickup.""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import datetime
 from uuid import UUID
@@ -14,6 +15,7 @@ from domain import access, bounds
 from domain.cart.model import Cart
 from domain.customer.model import CurrentCartClosedBecause
 from domain.idempotency import idempotent
+from domain.loyalty.model import purchase_source, require_redeemable
 from domain.order.model import Fulfillment, FulfillmentMethod, Order, OrderLine
 from domain.pickup.model import FINISHED, Pickup, PickupLine
 from domain.ports import Location
@@ -34,6 +36,7 @@ from domain.usecases.checkout_rules import (
     require_expected_versions,
 )
 from domain.usecases.current_cart import CurrentCarts
+from domain.usecases.loyalty import LoyaltyUseCases
 from domain.usecases.payments import PaymentCalls, PaymentRejected
 from domain.values import Context
 
@@ -54,10 +57,16 @@ __all__ = [
 ]
 
 NEARBY_ALTERNATIVES = 5
+
+
+async def _none() -> None:
+    return None
+
+
 ORDER_CANCELLED = "order cancelled"  # the reason stock items record for a cancellation
 
 
-class CheckoutUseCases(CurrentCarts):
+class CheckoutUseCases(LoyaltyUseCases, CurrentCarts):
     async def checkout(
         self,
         cart_id: UUID,
@@ -66,13 +75,18 @@ class CheckoutUseCases(CurrentCarts):
         payment_token: str | None = None,
         idempotency_key: str | None = None,
         expected_versions: Mapping[UUID, int] | None = None,
+        redeem_points: int | None = None,
     ) -> Done[CheckedOut]:
         """Turn a cart into an order with its stock reserved; all or nothing.
 
         With `expected_versions` (stream id to version, for the cart and the stock items of its
         lines at the location), a stream at another version refuses it at once (STALE_VERSION).
+        With `redeem_points`, the customer's points pay part of it: the ledger's redemption is
+        in the same append (INSUFFICIENT_POINTS beyond the balance).
         """
         bounds.require_id(payment_token, "payment_token")
+        if redeem_points is not None:
+            require_redeemable(redeem_points)
         order_id, now, payments = (
             order_id_for(cart_id),
             self.clock.now(),
@@ -87,15 +101,27 @@ class CheckoutUseCases(CurrentCarts):
                 await self._require_not_erased(cart.customer_id)
             location = await self._fulfillment_location(fulfillment)
             await self._require_current_prices(cart)
-            items = await self._stock_items(location.id, list(cart.lines))
+            # The ledger loads beside the stock items: a redemption adds no round trip.
+            items, ledger = await asyncio.gather(
+                self._stock_items(location.id, list(cart.lines)),
+                self._spender(cart.customer_id, now) if redeem_points is not None else _none(),
+            )
             require_expected_versions(expected_versions, cart, items)
             await self._reserve(cart, location, order_id, items)
             order = self._place(order_id, cart, fulfillment, now)
+            spent = []
+            if redeem_points is not None:
+                source = purchase_source("order", order_id)
+                account, value = await self._redemption(
+                    cart.customer_id, source, redeem_points, order.currency, now, ledger
+                )
+                order.tender_points(redeem_points, value, now)
+                spent.append(account)
             if payment_token is not None:
-                reference = await payments.authorize(order_id, order.total, payment_token)
+                reference = await payments.authorize(order_id, order.amount_payable, payment_token)
                 order.authorize_payment(reference, now)
             cart.check_out(order_id, now)
-            changed: list[Aggregate] = [cart, order, *items.values()]
+            changed: list[Aggregate] = [cart, order, *items.values(), *spent]
             changed += await self._closing(cart, CurrentCartClosedBecause.CHECKED_OUT, now)
             pickup_id = None
             if fulfillment.method is FulfillmentMethod.PICKUP:
@@ -111,6 +137,7 @@ class CheckoutUseCases(CurrentCarts):
             fulfillment=fulfillment,
             payment_token=payment_token,
             expected_versions=expected_versions,
+            **({"redeem_points": redeem_points} if redeem_points is not None else {}),
         )
         return await self._execute(decide, CheckedOut, context, request)
 
@@ -199,7 +226,7 @@ class CheckoutUseCases(CurrentCarts):
         async def decide() -> Decision[OrderChanged]:
             order = await self._owned_order(order_id, context)
             order.require_payable()
-            reference = await payments.authorize(order_id, order.total, payment_token)
+            reference = await payments.authorize(order_id, order.amount_payable, payment_token)
             order.authorize_payment(reference, now)
             return Decision([order], OrderChanged(order_id))
 

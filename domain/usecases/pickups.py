@@ -11,10 +11,12 @@ import msgspec
 from domain import access, bounds
 from domain.access import Capability
 from domain.errors import DomainError, ErrorCode
+from domain.loyalty.model import purchase_source
 from domain.order.model import Order, OrderStatus
 from domain.pickup.model import Pickup, PickupStatus, PickupWindowStillOpen
 from domain.stock.model import StockItem
-from domain.usecases.base import Decision, Done, UseCases
+from domain.usecases.base import Decision, Done
+from domain.usecases.loyalty import LoyaltyUseCases
 from domain.usecases.payments import PaymentCalls
 from domain.values import Context, stock_item_id
 
@@ -41,7 +43,7 @@ def _changed(pickup: Pickup, code: str | None = None) -> PickupChanged:
     return PickupChanged(pickup.id, pickup.order_id, pickup.status.value, code)
 
 
-class PickupUseCases(UseCases):
+class PickupUseCases(LoyaltyUseCases):
     async def _on_pickup(
         self,
         pickup_id: UUID,
@@ -142,11 +144,14 @@ class PickupUseCases(UseCases):
             for item in items.values():
                 item.consume(order.id)
             assert order.authorization is not None
-            order.capture_payment(
-                await payments.capture(order.id, order.authorization, order.amount_to_capture), now
-            )
+            paid = order.amount_to_capture
+            order.capture_payment(await payments.capture(order.id, order.authorization, paid), now)
             order.complete(now)
-            return Decision([pickup, order, *items.values()], _changed(pickup))
+            # Points are earned on the money taken, in this append (decisions: loyalty-ledger)
+            earned = await self._earning(
+                order.customer_id, purchase_source("order", order.id), paid, now
+            )
+            return Decision([pickup, order, *items.values(), *earned], _changed(pickup))
 
         return await self._execute(decide, PickupChanged, context)
 

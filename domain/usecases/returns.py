@@ -11,10 +11,12 @@ from eventsourcing.domain import Aggregate
 from domain import access, bounds
 from domain.access import Capability
 from domain.errors import NotFound
+from domain.loyalty.model import purchase_source
 from domain.order.model import Order
 from domain.returns.model import Inspection, NotPurchased, Return, ReturnChannel, ReturnLine
 from domain.sale.model import Sale, parse_receipt
-from domain.usecases.base import Decision, Done, UseCases
+from domain.usecases.base import Decision, Done
+from domain.usecases.loyalty import LoyaltyUseCases
 from domain.usecases.payments import PaymentCalls
 from domain.values import Context, Money
 
@@ -36,7 +38,7 @@ def _refund_prices(purchase: Order | Sale) -> dict[str, Money]:
     return {line.sku: line.unit_price for line in purchase.lines}
 
 
-class ReturnUseCases(UseCases):
+class ReturnUseCases(LoyaltyUseCases):
     async def request_return(
         self,
         purchase_id: UUID,
@@ -129,15 +131,20 @@ class ReturnUseCases(UseCases):
         return await self._execute(decide, ReturnChanged, context)
 
     async def refund_return(self, return_id: UUID, context: Context) -> Done[ReturnChanged]:
-        """Pay the returned units back at the price paid."""
+        """Pay the returned units back at the price paid; the points the purchase earned are
+        reversed in proportion, in the same append."""
         now, payments = self.clock.now(), PaymentCalls(self.payments)
 
         async def decide() -> Decision[ReturnChanged]:
             item = await self._return_at(return_id, context, Capability.REFUND)
             item.require_refundable()
             reference = await payments.refund(return_id, item.purchase_id, item.refund_due)
+            refunded = item.refund_due
             item.refund(reference, now)
-            return Decision([item], _changed(item))
+            kind = "order" if item.order_id is not None else "sale"
+            source = purchase_source(kind, item.purchase_id)
+            reversed_ = await self._reversal(item.customer_id, source, refunded, now)
+            return Decision([item, *reversed_], _changed(item))
 
         return await self._execute(decide, ReturnChanged, context)
 

@@ -3,6 +3,7 @@ themselves, moving stock in the same append; receipts found again by their numbe
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 import msgspec
@@ -11,8 +12,15 @@ from domain import access, bounds
 from domain.access import Capability
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.idempotency import idempotent
+from domain.loyalty.model import (
+    InvalidPoints,
+    LoyaltyAccount,
+    purchase_source,
+    require_redeemable,
+)
 from domain.sale.model import Receipt, Sale, SaleLine, parse_receipt
 from domain.usecases.base import Decision, Done, UnknownProduct
+from domain.usecases.loyalty import LoyaltyUseCases
 from domain.usecases.profiles import CustomerProfiles
 from domain.usecases.profiles import UnknownCustomer as UnknownCustomer  # where it was first
 from domain.values import Context, Money
@@ -36,6 +44,8 @@ class SaleRecorded(msgspec.Struct, frozen=True):
     receipt: str = ""
     customer_id: str | None = None
     total: Money | None = None
+    points_redeemed: int = 0
+    points_earned: int = 0
 
 
 class UnknownLoyaltyId(DomainError):
@@ -75,7 +85,7 @@ def require_bounded(
             )
 
 
-def _recorded(sale: Sale) -> SaleRecorded:
+def _recorded(sale: Sale, redeemed: int = 0, earned: int = 0) -> SaleRecorded:
     return SaleRecorded(
         sale.store_id,
         sorted(sale.sold_quantities()),
@@ -83,10 +93,24 @@ def _recorded(sale: Sale) -> SaleRecorded:
         sale.receipt.number,
         sale.customer_id,
         sale.total,
+        redeemed,
+        earned,
     )
 
 
-class SaleUseCases(CustomerProfiles):
+def points_moved(changed: list[LoyaltyAccount]) -> tuple[int, int]:
+    """(redeemed, earned) by a sale's append, from the ledger's new events."""
+    redeemed = earned = 0
+    for account in changed:
+        for new_event in account.pending_events:
+            if isinstance(new_event, LoyaltyAccount.Redeemed):
+                redeemed += new_event.points
+            elif isinstance(new_event, LoyaltyAccount.Earned):
+                earned += new_event.points
+    return redeemed, earned
+
+
+class SaleUseCases(CustomerProfiles, LoyaltyUseCases):
     async def record_pos_sale(
         self,
         location_id: str,
@@ -98,12 +122,17 @@ class SaleUseCases(CustomerProfiles):
         payment_reference: str | None = None,
         loyalty_id: str | None = None,
         customer_id: str | None = None,
+        redeem_points: int | None = None,
     ) -> Done[SaleRecorded]:
         """A sale that happened at a till, with its stock movements; safe to upload again
-        (store, till and sale number are the key). An unknown shopper records nothing."""
+        (store, till and sale number are the key). An unknown shopper records nothing.
+        An identified shopper earns points on what they paid in money; `redeem_points` pays
+        part of it with their points, in the same append (INSUFFICIENT_POINTS: no sale)."""
         access.require(context.actor, Capability.SELL, location_id)
         require_bounded(terminal_id, sale_number, lines, payment_reference, loyalty_id)
         bounds.require_id(customer_id, "customer_id")
+        if redeem_points is not None:
+            require_redeemable(redeem_points)
         receipt = Receipt(location_id, terminal_id, sale_number)
         sold_at = self.clock.now()
 
@@ -124,7 +153,10 @@ class SaleUseCases(CustomerProfiles):
             for sku, quantity in sold.items():
                 # One movement per SKU: two lines of one SKU would look like a retried upload.
                 items[sku].sell_at_pos(sale_number, terminal_id, quantity)
-            return Decision([sale, *items.values()], _recorded(sale))
+            ledger = await self._points_of_sale(sale, redeem_points, sold_at)
+            return Decision(
+                [sale, *items.values(), *ledger], _recorded(sale, *points_moved(ledger))
+            )
 
         # The till's own numbering is the key: the same number with other lines, payment or
         # shopper is another sale under a number already used (IDEMPOTENCY_KEY_REUSED).
@@ -135,8 +167,29 @@ class SaleUseCases(CustomerProfiles):
             payment_reference=payment_reference,
             loyalty_id=loyalty_id,
             customer_id=customer_id,
+            **({"redeem_points": redeem_points} if redeem_points is not None else {}),
         )
         return await self._execute(decide, SaleRecorded, context, request)
+
+    async def _points_of_sale(
+        self, sale: Sale, redeem_points: int | None, at: datetime
+    ) -> list[LoyaltyAccount]:
+        """The shopper's ledger with the points the sale spent, then those its money earned
+        (nothing for an anonymous sale; redeeming without a shopper is UNKNOWN_CUSTOMER)."""
+        source = purchase_source("sale", sale.id)
+        paid = sale.total
+        if redeem_points is not None:
+            account, value = await self._redemption(
+                sale.customer_id, source, redeem_points, sale.total.currency, at
+            )
+            if value.amount > sale.total.amount:
+                raise InvalidPoints(
+                    points=redeem_points, why=f"they are worth more than {sale.total}"
+                )
+            paid = sale.total - value
+            account.earn(source, paid, self.loyalty_rules, at)
+            return [account]
+        return await self._earning(sale.customer_id, source, paid, at)
 
     async def sale_of_receipt(self, receipt: str) -> Sale:
         """The sale a printed receipt number names (no lookup: its id derives from it)."""

@@ -75,7 +75,7 @@ class CounterUseCases(UseCases):
             if order.status in PAID_ALREADY:
                 raise AlreadyPaid(order_id=order.id, status=order.status.value)
             order.require_payable()
-            reference = await payments.authorize(order.id, order.total, payment_token)
+            reference = await payments.authorize(order.id, order.amount_payable, payment_token)
             order.authorize_payment(reference, now)
             return Decision([order], _changed(pickup))
 

@@ -15,11 +15,18 @@ from domain.cart.model import Cart, CartClosed, CounterChange
 from domain.customer.model import CurrentCartClosedBecause
 from domain.errors import NotFound
 from domain.idempotency import IdempotencyKeyReused, idempotent
+from domain.loyalty.model import require_redeemable
 from domain.sale.model import Receipt, Sale
 from domain.usecases.base import Decision, Done
 from domain.usecases.checkout_rules import StaleVersion
 from domain.usecases.current_cart import CurrentCarts
-from domain.usecases.sales import PosSaleLine, SaleUseCases, UnknownLoyaltyId, require_bounded
+from domain.usecases.sales import (
+    PosSaleLine,
+    SaleUseCases,
+    UnknownLoyaltyId,
+    points_moved,
+    require_bounded,
+)
 from domain.values import Context, Money
 
 
@@ -55,6 +62,8 @@ class CartRungUp(msgspec.Struct, frozen=True):
     total: Money
     location_id: str
     changes: list[CounterChange]
+    points_redeemed: int = 0
+    points_earned: int = 0
 
 
 class TillUseCases(SaleUseCases, CurrentCarts):
@@ -99,6 +108,7 @@ class TillUseCases(SaleUseCases, CurrentCarts):
         context: Context,
         *,
         payment_reference: str | None = None,
+        redeem_points: int | None = None,
     ) -> Done[CartRungUp]:
         """The basket at the counter sold as the continuation of the online cart the till saw
         (at `cart_version`): the sale with the cart's customer, its stock, the cart closed as
@@ -106,6 +116,8 @@ class TillUseCases(SaleUseCases, CurrentCarts):
         rules and the idempotency (store, till and sale number) are those of a till sale."""
         access.require(context.actor, Capability.SELL, location_id)
         require_bounded(terminal_id, sale_number, lines, payment_reference, None)
+        if redeem_points is not None:
+            require_redeemable(redeem_points)
         receipt, now = Receipt(location_id, terminal_id, sale_number), self.clock.now()
         key = f"pos-sale:{location_id}:{terminal_id}:{sale_number}"
 
@@ -122,10 +134,18 @@ class TillUseCases(SaleUseCases, CurrentCarts):
             for sku, quantity in sold.items():
                 items[sku].sell_at_pos(sale_number, terminal_id, quantity)
             closing = await self._closing(cart, CurrentCartClosedBecause.BOUGHT_IN_STORE, now)
+            ledger = await self._points_of_sale(sale, redeem_points, now)
             rung_up = CartRungUp(
-                sale.id, receipt.number, cart.id, sale.customer_id, sale.total, location_id, changes
+                sale.id,
+                receipt.number,
+                cart.id,
+                sale.customer_id,
+                sale.total,
+                location_id,
+                changes,
+                *points_moved(ledger),
             )
-            return Decision([cart, sale, *items.values(), *closing], rung_up)
+            return Decision([cart, sale, *items.values(), *closing, *ledger], rung_up)
 
         request = idempotent(
             key,
@@ -134,6 +154,7 @@ class TillUseCases(SaleUseCases, CurrentCarts):
             cart_version=cart_version,
             lines=lines,
             payment_reference=payment_reference,
+            **({"redeem_points": redeem_points} if redeem_points is not None else {}),
         )
         return await self._execute(decide, CartRungUp, context, request)
 

@@ -131,8 +131,9 @@ async def test_everything_written_about_the_marker_customer_is_in_their_export(a
     assert document["profile"]["directory"]["email"] == marker.personal["email"]
     written = await events_about(api, marker.customer_id)
     streams = {event.partition(":")[0] for event in written}
-    # cart, carts stream, order, pickup, return, till sale, lookup, profile: and every event
-    assert len(streams) == 8 and written <= events_in(document)
+    # cart, carts stream, order, pickup, return, till sale, lookup, profile, loyalty ledger:
+    # and every event
+    assert len(streams) == 9 and written <= events_in(document)
     assert {stream["id"] for stream in document["orders"]} == {ids["order"]}
     assert {stream["id"] for stream in document["pickups"]} == {ids["pickup"]}
     assert len(document["returns"]) == len(document["tillSales"]) == 1

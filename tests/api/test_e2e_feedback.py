@@ -116,6 +116,9 @@ async def voice(
         "OMNI_OUTBOX_STREAM": f"VOICE_{tag}", "OMNI_OUTBOX_SUBJECT_PREFIX": f"v{tag}",
         "OMNI_SMTP_HOST": "127.0.0.1", "OMNI_SMTP_PORT": str(smtp_port),
         "OMNI_PUBLIC_URL": base, "OMNI_CLOCK_START": datetime.now(UTC).isoformat(),
+        # No demo history: its collected pickups are a backlog the notifier may still be
+        # working through when a test gives consent, and Ada's would then be asked about too.
+        "OMNI_DEMO_HISTORY_DAYS": "0",
     }  # fmt: skip
     logs = tmp_path_factory.mktemp("voice")
     processes = []

@@ -25,7 +25,7 @@ RING_UP = """mutation($cart: UUID!, $version: Int!, $sale: String!, $lines: [Sal
     saleId receipt cartId customerId total { amount currency } locationId position
     counterChanges { sku inCart bought } userErrors { code field message } } }"""
 TIMELINE = """query($after: String) { me(consistentWith: $after) {
-  timeline(first: 3) { edges { node { kind channel storeId saleId summary } } } } }"""
+  timeline(first: 4) { edges { node { kind channel storeId saleId summary } } } } }"""
 MY_CART = "query($after: String) { myCart(consistentWith: $after) { id } }"
 CART = "query($id: UUID!) { cart(id: $id) { status channel tillCode } }"
 JOURNEYS = """query($day: Date!) { journeyStats(firstDay: $day, lastDay: $day,
@@ -93,7 +93,14 @@ async def test_a_till_rings_up_a_customers_web_cart_and_her_timeline_shows_it(ap
 
     after = rung["position"]
     timeline = (await api.data(TIMELINE, ada, after=after))["me"]["timeline"]["edges"]
-    assert [edge["node"] for edge in timeline[:2]] == [
+    assert [edge["node"] for edge in timeline[:3]] == [
+        {
+            "kind": "POINTS_EARNED",  # on the money paid, in the same append (issue 22)
+            "channel": "POS",
+            "storeId": None,
+            "saleId": rung["saleId"],
+            "summary": "Earned 84 points on a till sale",
+        },
         {
             "kind": "IN_STORE_SALE",
             "channel": "POS",

@@ -32,6 +32,8 @@ ADA_KINDS = Counter(
         "return_requested": 2,
         "return_received": 2,
         "return_refunded": 2,
+        "points_earned": 2,  # on the collected order and on the till sale (issue 22)
+        "points_reversed": 2,  # by each refund
     }
 )
 

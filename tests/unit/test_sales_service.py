@@ -55,7 +55,13 @@ async def test_a_sale_to_a_loyalty_card_holder_is_recorded_with_its_stock_in_one
     assert (sale.payment_reference, sale.sold_at) == ("card-77", OPENING)
     assert (await on_hand(service, "LAVA-LAMP"), await on_hand(service, "RETRO-CLOCK")) == (3, 4)
     written = await store.read_all(before)
-    assert {type(r.event).__qualname__ for r in written} == {"Sale.Recorded", "StockItem.SoldAtPos"}
+    assert {type(r.event).__qualname__ for r in written} == {
+        "Sale.Recorded",
+        "StockItem.SoldAtPos",
+        "LoyaltyAccount.Opened",  # the card holder's ledger, opened to earn
+        "LoyaltyAccount.Earned",
+    }
+    assert done.result.points_earned == 102  # a point per whole euro paid
     assert len({r.position.transaction_id for r in written}) == 1
 
 

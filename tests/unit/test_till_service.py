@@ -138,9 +138,12 @@ class TestTheTillRingsUpTheCart:
             CounterChange("VINYL-PLAYER", in_cart=0, bought=1),
         ]
         written = await store.read_all(head)
+        assert rung.points_earned == 188  # Ada's ledger earns on the money paid
         assert sorted(type(r.event).__qualname__ for r in written) == [
             "Cart.BoughtInStore",
             "CustomerCarts.CurrentCartClosed",
+            "LoyaltyAccount.Earned",
+            "LoyaltyAccount.Opened",
             "Sale.Recorded",
             "StockItem.Created",  # no vinyl player was ever received at this store
             "StockItem.SoldAtPos",

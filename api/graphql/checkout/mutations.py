@@ -39,6 +39,12 @@ class CheckoutInput:
     payment_token: str | None = strawberry.field(
         default=None, description=f"The payment provider's token. {ID_LIMIT}"
     )
+    redeem_points: int | None = strawberry.field(
+        default=None,
+        description="Loyalty points that pay part of the order, redeemed in the same append "
+        "(INSUFFICIENT_POINTS beyond the balance, INVALID_POINTS if not positive or worth more "
+        "than the order); the card is authorized for the rest.",
+    )
     idempotency_key: str | None = strawberry.field(
         default=None,
         description="8 to 100 characters, one per request: a retry with the same input returns "
@@ -106,6 +112,7 @@ class CheckoutMutations:
                 input.payment_token,
                 _scoped_key(context, key),
                 _versions(input.expected_versions),
+                input.redeem_points,
             )
         )
         return _checked_out(placed)

@@ -23,7 +23,7 @@ from api.graphql.errors import BadInput, Forbidden, NotFoundError
 from api.graphql.limits import BoundedArguments
 from projections import timeline_queries
 
-CUSTOMER_VIEWS = ("customer_timeline", "cart_recovery")
+CUSTOMER_VIEWS = ("customer_timeline", "cart_recovery", "loyalty")
 # What consistentWith waits for: the view, and the read models its recommendations read.
 VIEWS_READ = (*CUSTOMER_VIEWS, "copurchase", "store_inventory")
 

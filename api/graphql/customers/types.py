@@ -20,11 +20,13 @@ from api.graphql.customers.consent import Consent
 from api.graphql.enums import Channel, TouchpointKind
 from api.graphql.errors import BadInput, Forbidden
 from api.graphql.feedback.types import FeedbackAnswer
+from api.graphql.loyalty.types import Loyalty
 from api.graphql.relay import Connection, Edge, PageInfo, connection, decode_cursor, page_size
 from domain.feedback.model import Survey
 from domain.values import Money as DomainMoney
 from projections import cart_continuity, cart_recovery, timeline_queries
 from projections.cart_recovery import RecoverableCart as RecoverableCartView
+from projections.loyalty import loyalty_of
 from projections.timeline_queries import TimelineHeader, TimelinePage
 from projections.timeline_queries import Touchpoint as TouchpointView
 
@@ -165,6 +167,13 @@ class Customer:
         surveys = await info.context.services.service.surveys_of(self.id)
         older = [row for row in surveys if key is None or _survey_key(row) < key]
         return connection(older[: size + 1], size, _survey_key, _answer, after)
+
+    @strawberry.field(
+        description="Their loyalty points: balance, owed, totals and movements in every channel."
+    )
+    async def loyalty(self, info: Info) -> Loyalty:
+        view = await loyalty_of(info.context.read_pool, self.id)
+        return Loyalty.of(view, info.context.services.service.loyalty_rules.point_value)
 
     @strawberry.field(description="Abandoned carts that still hold lines, newest first.")
     async def recoverable_carts(

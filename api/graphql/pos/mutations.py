@@ -43,6 +43,8 @@ class PosSalePayload(Payload):
     customer_id: str | None = None
     total: Money | None = None
     location_id: str | None = None
+    points_redeemed: int | None = None
+    points_earned: int | None = None
 
 
 @strawberry.type
@@ -58,6 +60,13 @@ class PosMutations:
         customer_token: Annotated[
             str | None,
             strawberry.argument(description="The shopper's own token, scanned from their app."),
+        ] = None,
+        redeem_points: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Loyalty points the shopper pays part of it with (INSUFFICIENT_POINTS "
+                "beyond their balance; nothing is recorded then)."
+            ),
         ] = None,
     ) -> PosSalePayload:
         context = info.context
@@ -77,6 +86,7 @@ class PosMutations:
                 payment_reference=payment_reference,
                 loyalty_id=loyalty_id,
                 customer_id=customer_id,
+                redeem_points=redeem_points,
             )
 
         return _sale_payload(await attempt(record()))
@@ -116,4 +126,6 @@ def _sale_payload(outcome: Done[SaleRecorded] | UserError) -> PosSalePayload:
         customer_id=result.customer_id,
         total=Money.of(result.total) if result.total is not None else None,
         location_id=result.location_id,
+        points_redeemed=result.points_redeemed,
+        points_earned=result.points_earned,
     )

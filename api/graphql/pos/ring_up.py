@@ -35,6 +35,8 @@ class RingUpCartPayload(Payload):
     total: Money | None = None
     location_id: str | None = None
     counter_changes: list[CounterChange] | None = None
+    points_redeemed: int | None = None
+    points_earned: int | None = None
 
 
 @strawberry.type
@@ -55,6 +57,13 @@ class RingUpMutations:
         location_id: Annotated[
             str | None, described("Which of the till's stores (default: its first).")
         ] = None,
+        redeem_points: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Loyalty points the shopper pays part of it with (INSUFFICIENT_POINTS "
+                "beyond their balance; nothing is recorded then)."
+            ),
+        ] = None,
     ) -> RingUpCartPayload:
         context = info.context
         till = context.require(Role.POS)
@@ -70,6 +79,7 @@ class RingUpMutations:
                 sold_lines(lines),
                 context.command(),
                 payment_reference=payment_reference,
+                redeem_points=redeem_points,
             )
 
         return _payload(await attempt(ring_up()))
@@ -91,4 +101,6 @@ def _payload(outcome: Done[CartRungUp] | UserError) -> RingUpCartPayload:
         counter_changes=[
             CounterChange(sku=c.sku, in_cart=c.in_cart, bought=c.bought) for c in rung.changes
         ],
+        points_redeemed=rung.points_redeemed,
+        points_earned=rung.points_earned,
     )

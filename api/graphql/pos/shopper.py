@@ -19,12 +19,14 @@ from api.graphql.context import Info, RequestContext, path_of
 from api.graphql.enums import ShopperKey
 from api.graphql.errors import ApiError, Forbidden
 from api.graphql.limits import ID_LIMIT, BoundedArguments, described
+from api.graphql.loyalty.types import Loyalty
 from domain.errors import DomainError, NotAllowed
 from domain.usecases.till import ShopperAtTill
 from projections import orders, timeline_queries
+from projections.loyalty import loyalty_of
 
 LAST_ORDERS = 3
-PROFILE_VIEWS = (*CART_VIEWS, "customer_timeline", "orders")
+PROFILE_VIEWS = (*CART_VIEWS, "customer_timeline", "orders", "loyalty")
 
 
 @strawberry.type(description="The shopper a till serves: who, their open online cart, a profile.")
@@ -35,6 +37,9 @@ class TillShopper:
     open_pickups: int
     open_returns: int
     last_orders: list[Order] = strawberry.field(description="Newest first, at most 3.")
+    loyalty: Loyalty | None = strawberry.field(
+        default=None, description="Their points, to redeem as a tender (none: a guest)."
+    )
 
 
 def refused(refusal: DomainError) -> ApiError:
@@ -73,6 +78,10 @@ async def till_shopper(context: RequestContext, by: ShopperKey, value: str) -> T
         open_pickups=header.open_pickups,
         open_returns=header.open_returns,
         last_orders=[Order.of(view) for view in last],
+        loyalty=Loyalty.of(
+            await loyalty_of(pool, found.customer_id),
+            context.services.service.loyalty_rules.point_value,
+        ),
     )
 
 

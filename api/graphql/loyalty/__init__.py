@@ -1,0 +1,1 @@
+"""The loyalty ledger in GraphQL: the balance and movements of a customer."""

@@ -1,0 +1,1 @@
+"""One points ledger per customer, shared by the web, the app and the tills."""

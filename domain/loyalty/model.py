@@ -1,0 +1,282 @@
+"""LoyaltyAccount: one points ledger per customer, the same on the web, in the app and at a till.
+
+Points are earned on what a purchase paid in money, reversed in proportion to what a refund
+pays back, redeemed as a tender and expire `expiry_days` after they were earned, oldest first.
+A reversal larger than the balance leaves the rest owed; later earnings settle it first. The
+ledger holds points and ids only (no personal text): an erasure has nothing to scrub here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import ROUND_FLOOR, Decimal
+from uuid import UUID, uuid5
+
+import msgspec
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import DomainError, ErrorCode
+from domain.personal import Code, CustomerRef, DataSubject, customer_subject
+from domain.values import CENT, OMNI_NAMESPACE, Money
+
+MAX_POINTS = 10_000_000  # one redemption's bound: far above any till's or basket's
+
+
+class LoyaltyRules(msgspec.Struct, frozen=True):
+    """How points are earned, what they are worth, and how long they last (README settings
+    OMNI_LOYALTY_*)."""
+
+    points_per_unit: int = 1  # points per whole unit of money paid (1 EUR: 1 point)
+    point_value: Decimal = Decimal("0.01")  # what one point pays, in the purchase's currency
+    expiry_days: int = 365
+
+    def points_for(self, paid: Money) -> int:
+        """Whole points for money paid; nothing for a refund's or a zero's worth."""
+        if paid.amount <= 0:
+            return 0
+        return int((paid.amount * self.points_per_unit).to_integral_value(ROUND_FLOOR))
+
+    def value_of(self, points: int, currency: str) -> Money:
+        return Money((self.point_value * points).quantize(CENT), currency)
+
+    def expiry_of(self, earned_at: datetime) -> datetime:
+        return earned_at + timedelta(days=self.expiry_days)
+
+
+def loyalty_account_id(customer_id: str) -> UUID:
+    return uuid5(OMNI_NAMESPACE, f"loyalty:{customer_id}")
+
+
+def purchase_source(kind: str, purchase_id: UUID) -> str:
+    """What earned or paid with points: `order:<id>` or `sale:<id>`."""
+    return f"{kind}:{purchase_id}"
+
+
+class InvalidPoints(DomainError):
+    code = ErrorCode.INVALID_POINTS
+    subject = "points"
+    message = "{points} points cannot be redeemed: {why}"
+
+
+class InsufficientPoints(DomainError):
+    code = ErrorCode.INSUFFICIENT_POINTS
+    subject = "points"
+    message = "{requested} points asked for; the balance is {balance}"
+
+
+class Lot(msgspec.Struct, frozen=True):
+    """Points earned together, still unspent, and when they expire."""
+
+    points: int
+    expires_at: datetime
+
+
+class Earning(msgspec.Struct, frozen=True):
+    """What one purchase earned, on what money, and how much of it was refunded since."""
+
+    points: int
+    basis: Money
+    refunded: Money
+    reversed: int = 0
+
+
+def _taken(lots: tuple[Lot, ...], points: int) -> tuple[tuple[Lot, ...], int]:
+    """The lots left after spending `points` oldest first, and what they could not cover."""
+    left: list[Lot] = []
+    for lot in lots:
+        used = min(lot.points, points)
+        points -= used
+        if lot.points > used:
+            left.append(Lot(lot.points - used, lot.expires_at))
+    return tuple(left), points
+
+
+def _next_expiry(lots: tuple[Lot, ...]) -> datetime | None:
+    return min((lot.expires_at for lot in lots), default=None)
+
+
+class LoyaltyAccount(Aggregate):
+    """A customer's points: what is spendable (lots), what is owed, and what each purchase
+    earned. Every event but the opening says when the next points expire (`next_expiry`),
+    for the clock rule (projections/deadlines.py)."""
+
+    customer_id: CustomerRef
+    lots: tuple[Lot, ...]
+    owed: int
+    earnings: dict[Code, Earning]
+
+    class Opened(Aggregate.Created):
+        customer_id: CustomerRef
+        at: datetime
+
+    class Earned(Aggregate.Event):
+        source: Code
+        points: int
+        basis: Money  # the money paid that earned them
+        settled: int  # of `points`, what paid off points owed
+        expires_at: datetime
+        next_expiry: datetime | None
+        at: datetime
+
+    class Reversed(Aggregate.Event):
+        source: Code
+        points: int
+        refunded: Money  # this refund's money
+        owed: int  # of `points`, what the balance could not cover
+        next_expiry: datetime | None
+        at: datetime
+
+    class Redeemed(Aggregate.Event):
+        source: Code
+        points: int
+        value: Money
+        next_expiry: datetime | None
+        at: datetime
+
+    class Expired(Aggregate.Event):
+        points: int
+        next_expiry: datetime | None
+        at: datetime
+
+    @classmethod
+    def open(cls, customer_id: str, at: datetime) -> LoyaltyAccount:
+        return cls._create(
+            cls.Opened, id=loyalty_account_id(customer_id), customer_id=customer_id, at=at
+        )
+
+    @event(Opened)
+    def __init__(self, customer_id: str, at: datetime) -> None:
+        self.customer_id = customer_id
+        self.lots = ()
+        self.owed = 0
+        self.earnings = {}
+
+    @property
+    def data_subject(self) -> DataSubject:
+        return customer_subject(self.customer_id)
+
+    @property
+    def balance(self) -> int:
+        return sum(lot.points for lot in self.lots)
+
+    @property
+    def next_expiry(self) -> datetime | None:
+        return _next_expiry(self.lots)
+
+    def earn(self, source: str, paid: Money, rules: LoyaltyRules, at: datetime) -> int:
+        """Points for a purchase's money, once per purchase; they pay off what is owed first.
+        Returns the points earned (0: nothing recorded)."""
+        points = rules.points_for(paid)
+        if source in self.earnings or points <= 0:
+            return 0
+        settled = min(self.owed, points)
+        expires_at = rules.expiry_of(at)
+        lots = self.lots + ((Lot(points - settled, expires_at),) if points > settled else ())
+        self._earned(
+            source=source,
+            points=points,
+            basis=paid,
+            settled=settled,
+            expires_at=expires_at,
+            next_expiry=_next_expiry(lots),
+            at=at,
+        )
+        return points
+
+    @event(Earned)
+    def _earned(
+        self,
+        source: str,
+        points: int,
+        basis: Money,
+        settled: int,
+        expires_at: datetime,
+        next_expiry: datetime | None,
+        at: datetime,
+    ) -> None:
+        self.owed -= settled
+        if points > settled:
+            lots = (*self.lots, Lot(points - settled, expires_at))
+            self.lots = tuple(sorted(lots, key=lambda lot: lot.expires_at))
+        self.earnings[source] = Earning(points, basis, Money.zero(basis.currency))
+
+    def reverse(self, source: str, refunded: Money, at: datetime) -> int:
+        """Take back what a purchase earned in proportion to the money refunded (rounded
+        down, all of it once everything is refunded); what the balance cannot cover is owed.
+        Returns the points reversed (0: nothing recorded)."""
+        earning = self.earnings.get(source)
+        if earning is None or refunded.amount <= 0 or earning.basis.amount <= 0:
+            return 0
+        total_refunded = min(earning.refunded.amount + refunded.amount, earning.basis.amount)
+        share = Decimal(earning.points) * total_refunded / earning.basis.amount
+        due = min(earning.points, int(share.to_integral_value(ROUND_FLOOR)))
+        # A refund too small for a whole point yet is recorded all the same (0 points): the
+        # next one counts from every refund so far, so the rounding never loses a point.
+        points = max(due - earning.reversed, 0)
+        lots, short = _taken(self.lots, points)
+        self._reversed(
+            source=source,
+            points=points,
+            refunded=refunded,
+            owed=short,
+            next_expiry=_next_expiry(lots),
+            at=at,
+        )
+        return points
+
+    @event(Reversed)
+    def _reversed(
+        self,
+        source: str,
+        points: int,
+        refunded: Money,
+        owed: int,
+        next_expiry: datetime | None,
+        at: datetime,
+    ) -> None:
+        self.lots, short = _taken(self.lots, points)
+        self.owed += short
+        earning = self.earnings[source]
+        self.earnings[source] = Earning(
+            earning.points, earning.basis, earning.refunded + refunded, earning.reversed + points
+        )
+
+    def redeem(self, source: str, points: int, value: Money, at: datetime) -> None:
+        """Spend points as a tender; never more than the balance."""
+        require_redeemable(points)
+        if points > self.balance:
+            raise InsufficientPoints(
+                customer_id=self.customer_id, requested=points, balance=self.balance
+            )
+        lots, _ = _taken(self.lots, points)
+        self._redeemed(
+            source=source, points=points, value=value, next_expiry=_next_expiry(lots), at=at
+        )
+
+    @event(Redeemed)
+    def _redeemed(
+        self, source: str, points: int, value: Money, next_expiry: datetime | None, at: datetime
+    ) -> None:
+        self.lots, _ = _taken(self.lots, points)
+
+    def expire(self, at: datetime) -> int:
+        """Points earned `expiry_days` or more ago and still unspent lapse; once: a second
+        call at the same time finds nothing due and records nothing."""
+        due = sum(lot.points for lot in self.lots if lot.expires_at <= at)
+        if due == 0:
+            return 0
+        left = tuple(lot for lot in self.lots if lot.expires_at > at)
+        self._expired(points=due, next_expiry=_next_expiry(left), at=at)
+        return due
+
+    @event(Expired)
+    def _expired(self, points: int, next_expiry: datetime | None, at: datetime) -> None:
+        self.lots = tuple(lot for lot in self.lots if lot.expires_at > at)
+
+
+def require_redeemable(points: int) -> None:
+    """A positive whole number of points, within bounds: checked before anything is loaded."""
+    if points <= 0:
+        raise InvalidPoints(points=points, why="redeem a positive number of points")
+    if points > MAX_POINTS:
+        raise InvalidPoints(points=points, why=f"at most {MAX_POINTS:,} at once")

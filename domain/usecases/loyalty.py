@@ -1,0 +1,96 @@
+"""The loyalty ledger in the use cases: points earned in the append that takes a purchase's
+money, reversed in the refund's, redeemed in the checkout's or the till sale's, expired by the
+clock (docs/decisions/2026-12-06-loyalty-ledger.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import msgspec
+
+from domain import access
+from domain.errors import DomainError, ErrorCode, NotAllowed
+from domain.loyalty.model import LoyaltyAccount, loyalty_account_id, require_redeemable
+from domain.usecases.base import Decision, Done, UseCases
+from domain.values import Context, Money
+
+
+class PointsNeedACustomer(DomainError):
+    """Points are a known customer's: a guest or an anonymous sale has none to redeem."""
+
+    code = ErrorCode.UNKNOWN_CUSTOMER
+    subject = "customer_id"
+    message = "points are redeemed by a customer who identified themselves"
+
+
+class PointsExpired(msgspec.Struct, frozen=True):
+    account_id: UUID
+    points: int
+
+
+class LoyaltyUseCases(UseCases):
+    async def _loyalty_account(self, customer_id: str, at: datetime) -> LoyaltyAccount:
+        """The customer's ledger, opened on first use."""
+        found = await self.repository.find(loyalty_account_id(customer_id), LoyaltyAccount)
+        return found if found is not None else LoyaltyAccount.open(customer_id, at)
+
+    async def _earning(
+        self, customer_id: str | None, source: str, paid: Money, at: datetime
+    ) -> list[LoyaltyAccount]:
+        """The ledger to save with a purchase whose money was taken (none: nothing earned)."""
+        if customer_id is None or self.loyalty_rules.points_for(paid) <= 0:
+            return []
+        account = await self._loyalty_account(customer_id, at)
+        return [account] if account.earn(source, paid, self.loyalty_rules, at) else []
+
+    async def _reversal(
+        self, customer_id: str | None, source: str, refunded: Money, at: datetime
+    ) -> list[LoyaltyAccount]:
+        """The ledger to save with a refund (none: the purchase earned nothing)."""
+        if customer_id is None:
+            return []
+        account = await self.repository.find(loyalty_account_id(customer_id), LoyaltyAccount)
+        if account is None:
+            return []
+        account.reverse(source, refunded, at)
+        return [account] if account.pending_events else []
+
+    async def _spender(self, customer_id: str | None, at: datetime) -> LoyaltyAccount:
+        """The ledger points are about to be spent from; a guest or an anonymous sale has
+        none (UNKNOWN_CUSTOMER)."""
+        if customer_id is None:
+            raise PointsNeedACustomer()
+        return await self._loyalty_account(customer_id, at)
+
+    async def _redemption(
+        self,
+        customer_id: str | None,
+        source: str,
+        points: int,
+        currency: str,
+        at: datetime,
+        account: LoyaltyAccount | None = None,
+    ) -> tuple[LoyaltyAccount, Money]:
+        """The ledger (loaded here unless given) with `points` spent on `source`, and what
+        they pay."""
+        require_redeemable(points)
+        account = account or await self._spender(customer_id, at)
+        value = self.loyalty_rules.value_of(points, currency)
+        account.redeem(source, points, value, at)
+        return account, value
+
+    async def expire_points(
+        self, account_id: UUID, at: datetime, context: Context
+    ) -> Done[PointsExpired]:
+        """The clock rule: points past their time lapse, recorded once however many processes
+        tick (the second finds nothing due, or collides on the version and then does)."""
+        if context.actor.kind not in access.UNRESTRICTED:
+            raise NotAllowed("only the clock (or an admin) expires points")
+
+        async def decide() -> Decision[PointsExpired]:
+            account = await self.repository.get(account_id, LoyaltyAccount)
+            points = account.expire(at)
+            return Decision([account] if points else [], PointsExpired(account_id, points))
+
+        return await self._execute(decide, PointsExpired, context)

@@ -1,0 +1,193 @@
+"""LoyaltyAccount: given its past events, when a command, then the events it records or the
+refusal (and nothing recorded)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from domain.loyalty.model import (
+    InsufficientPoints,
+    InvalidPoints,
+    Lot,
+    LoyaltyAccount,
+    LoyaltyRules,
+)
+from domain.register import personal_data, undeclared_texts
+from domain.values import Money
+from tests.gwt import GIVEN_AT, event, given
+
+RULES = LoyaltyRules(points_per_unit=1, point_value=Decimal("0.01"), expiry_days=365)
+YEAR = timedelta(days=365)
+ORDER, SALE, LATER = "order:web-1", "sale:till-7", "order:web-2"
+OPENED = event(LoyaltyAccount.Opened, customer_id="cust-ada", at=GIVEN_AT)
+A_MONTH_LATER = GIVEN_AT + timedelta(days=30)
+
+
+def earned(source: str, points: int, paid: str, settled: int = 0, at=GIVEN_AT, next_expiry=None):  # type: ignore[no-untyped-def]
+    return event(
+        LoyaltyAccount.Earned,
+        source=source,
+        points=points,
+        basis=Money.of(paid),
+        settled=settled,
+        expires_at=at + YEAR,
+        next_expiry=next_expiry if next_expiry is not None else at + YEAR,
+        at=at,
+    )
+
+
+def second_earning():  # type: ignore[no-untyped-def]
+    """20 points a month after the first 10, which still expire first."""
+    return earned(LATER, 20, "20.00", at=A_MONTH_LATER, next_expiry=GIVEN_AT + YEAR)
+
+
+def test_a_paid_purchase_earns_whole_points_for_its_money() -> None:
+    given(OPENED).when(lambda a: a.earn(ORDER, Money.of("59.99"), RULES, GIVEN_AT)).then(
+        earned(ORDER, 59, "59.99")
+    )
+
+
+def test_a_purchase_earns_once_however_often_it_is_told() -> None:
+    given(OPENED, earned(ORDER, 59, "59.99")).when(
+        lambda a: a.earn(ORDER, Money.of("59.99"), RULES, GIVEN_AT)
+    ).then_nothing()
+
+
+def test_a_refund_reverses_in_proportion_rounded_down_and_all_of_it_at_the_end() -> None:
+    account = (
+        given(OPENED, earned(ORDER, 100, "100.00"))
+        .when(lambda a: a.reverse(ORDER, Money.of("25.50"), GIVEN_AT))
+        .then(
+            event(
+                LoyaltyAccount.Reversed,
+                source=ORDER,
+                points=25,
+                refunded=Money.of("25.50"),
+                owed=0,
+                next_expiry=GIVEN_AT + YEAR,
+                at=GIVEN_AT,
+            )
+        )
+    )
+    assert account.balance == 75
+    account.reverse(ORDER, Money.of("74.50"), GIVEN_AT)  # the rest: 100 in all, not 25 + 74
+    assert account.collect_events()[-1].points == 75
+    assert (account.balance, account.owed) == (0, 0)
+
+
+def test_a_reversal_beyond_the_balance_is_owed_and_later_earnings_settle_it() -> None:
+    spent = event(
+        LoyaltyAccount.Redeemed,
+        source=SALE,
+        points=80,
+        value=Money.of("0.80"),
+        next_expiry=GIVEN_AT + YEAR,
+        at=GIVEN_AT,
+    )
+    account = (
+        given(OPENED, earned(ORDER, 100, "100.00"), spent)
+        .when(lambda a: a.reverse(ORDER, Money.of("100.00"), GIVEN_AT))
+        .then(
+            event(
+                LoyaltyAccount.Reversed,
+                source=ORDER,
+                points=100,
+                refunded=Money.of("100.00"),
+                owed=80,
+                next_expiry=None,
+                at=GIVEN_AT,
+            )
+        )
+    )
+    assert (account.balance, account.owed) == (0, 80)  # never below zero
+    account.earn(LATER, Money.of("50.00"), RULES, GIVEN_AT)
+    assert account.collect_events()[-1].settled == 50
+    assert (account.balance, account.owed) == (0, 30)
+    account.earn("order:web-3", Money.of("40.00"), RULES, GIVEN_AT)
+    assert (account.balance, account.owed) == (10, 0)
+
+
+def test_a_refund_of_a_purchase_that_earned_nothing_records_nothing() -> None:
+    given(OPENED).when(lambda a: a.reverse(ORDER, Money.of("10.00"), GIVEN_AT)).then_nothing()
+
+
+def test_redeeming_spends_the_oldest_points_first() -> None:
+    later = GIVEN_AT + timedelta(days=30)
+    account = (
+        given(
+            OPENED,
+            earned(ORDER, 10, "10.00"),
+            earned(LATER, 20, "20.00", at=later, next_expiry=GIVEN_AT + YEAR),
+        )
+        .when(lambda a: a.redeem(SALE, 15, Money.of("0.15"), GIVEN_AT))
+        .then(
+            event(
+                LoyaltyAccount.Redeemed,
+                source=SALE,
+                points=15,
+                value=Money.of("0.15"),
+                next_expiry=later + YEAR,
+                at=GIVEN_AT,
+            )
+        )
+    )
+    assert account.lots == (Lot(15, later + YEAR),)
+
+
+def test_redeeming_more_than_the_balance_is_refused() -> None:
+    given(OPENED, earned(ORDER, 10, "10.00")).when(
+        lambda a: a.redeem(SALE, 11, Money.of("0.11"), GIVEN_AT)
+    ).then_raises(InsufficientPoints, requested=11, balance=10)
+
+
+@pytest.mark.parametrize("points", [0, -5, 10_000_001])
+def test_redeeming_no_negative_or_absurd_points_is_refused(points: int) -> None:
+    given(OPENED, earned(ORDER, 10, "10.00")).when(
+        lambda a: a.redeem(SALE, points, Money.of("0.00"), GIVEN_AT)
+    ).then_raises(InvalidPoints, points=points)
+
+
+def test_points_expire_once_when_their_time_comes() -> None:
+    later = GIVEN_AT + timedelta(days=30)
+    history = (
+        OPENED,
+        earned(ORDER, 10, "10.00"),
+        earned(LATER, 20, "20.00", at=later, next_expiry=GIVEN_AT + YEAR),
+    )
+    given(*history).when(lambda a: a.expire(GIVEN_AT + YEAR - timedelta(seconds=1))).then_nothing()
+    account = (
+        given(*history)
+        .when(lambda a: a.expire(GIVEN_AT + YEAR))
+        .then(
+            event(LoyaltyAccount.Expired, points=10, next_expiry=later + YEAR, at=GIVEN_AT + YEAR)
+        )
+    )
+    assert account.balance == 20
+    assert account.expire(GIVEN_AT + YEAR) == 0  # a second tick at the same time: nothing
+
+
+def test_points_earned_while_owing_expire_only_for_what_was_not_owed() -> None:
+    account = (
+        given(OPENED)
+        .when(lambda a: a.earn(ORDER, Money.of("5.00"), RULES, GIVEN_AT))
+        .then(earned(ORDER, 5, "5.00"))
+    )
+    assert account.expire(GIVEN_AT + YEAR) == 5
+    assert account.balance == 0
+
+
+def test_the_ledger_keeps_no_personal_text() -> None:
+    assert not any(name.startswith("LoyaltyAccount") for name in personal_data())
+    assert all(
+        not undeclared_texts(cls)
+        for cls in (LoyaltyAccount, LoyaltyAccount.Earned, LoyaltyAccount.Reversed)
+    )
+
+
+def test_the_rules_value_points_in_the_purchases_currency() -> None:
+    assert RULES.value_of(250, "EUR") == Money.of("2.50")
+    assert RULES.points_for(Money.of("-3.00")) == 0
+    assert LoyaltyRules(points_per_unit=2).points_for(Money.of("9.99")) == 19

@@ -1,5 +1,6 @@
 """python -m bench [append|codec|load|projections|api|staff-board|outbox|telemetry|scale|edge
-    |personal-data|erasure|loyalty|all ...] [--seconds S] [--profile] | --list  (`omni bench ...` runs this)
+    |personal-data|erasure|loyalty|all ...] [--seconds S] [--profile] | --list
+(`omni bench ...` runs this)
 
 projections is projection-replay and projection-lag, which also run alone;
 projection-deadletters is the dead-letter comparison that projection-replay ends with.

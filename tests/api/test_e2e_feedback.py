@@ -111,7 +111,6 @@ async def voice(
     env = {
         **os.environ, "PYTHONPATH": str(ROOT), "OMNI_DATABASE_SCHEMA": schema,
         "OMNI_DATA_DIR": settings.data_dir, "OMNI_SECRET_KEY": SECRET, "OMNI_SEED_DEMO": "true",
-        "OMNI_DEMO_HISTORY_DAYS": "0",  # the demo's customers have no past surveys to mail
         "OMNI_RUN_SCHEDULER": "false", "OMNI_POLL_INTERVAL": "0.2", "NATS_URL": nats,
         "OMNI_OUTBOX_STREAM": f"VOICE_{tag}", "OMNI_OUTBOX_SUBJECT_PREFIX": f"v{tag}",
         "OMNI_SMTP_HOST": "127.0.0.1", "OMNI_SMTP_PORT": str(smtp_port),

@@ -1,10 +1,13 @@
 """A manager's report for one store or the chain over a range of days, every figure read from
 the read models' own queries: the funnel (journeys), click-to-collect (fulfillment times),
-returns, the customer's voice (feedback) and recovered carts (cart recovery).
+returns, the customer's voice (feedback), loyalty points (the ledger's movements) and recovered
+carts (cart recovery).
 
 A store's report counts the journeys checked out for that store (a cart not checked out has
 no store yet) and the returns received there; cart recovery belongs to no store, so a store's
-report shows the chain's. Loyalty is not recorded here yet: the report says so.
+report shows the chain's. Points count at the store of the purchase that earned, paid with or
+gave back points (an order's pickup store, a till sale's store); an expiry belongs to no
+purchase, so only the chain's report counts it.
 """
 
 from __future__ import annotations
@@ -20,7 +23,21 @@ from projections.feedback_queries import FeedbackReport
 from projections.fulfillment_stats import FulfillmentStats
 from projections.journey_queries import STEPS
 
-LOYALTY_NOT_RECORDED = "loyalty: not recorded"
+# The ledger's movements of the range, by kind. `source` is `order:<id>` or `sale:<id>` (none
+# for an expiry); the purchase's store is its order's, or its till sale's as copurchase keeps it.
+LOYALTY_MOVED = """
+WITH moved AS (
+    SELECT e.kind, e.points, e.account_id, e.at, coalesce(o.location_id, b.location_id) AS store
+    FROM loyalty_entry e
+    LEFT JOIN order_view o ON e.source = 'order:' || o.order_id
+    LEFT JOIN copurchase_basket b ON e.source = 'sale:' || b.basket_id
+)
+SELECT m.kind, sum(m.points)::bigint AS points, count(DISTINCT m.account_id) AS customers
+FROM moved m LEFT JOIN locations l ON l.id = m.store
+WHERE (m.at AT TIME ZONE coalesce(l.time_zone, $3))::date BETWEEN $1 AND $2
+  AND ($4::text IS NULL OR m.store = $4)
+GROUP BY m.kind
+"""
 
 
 class FunnelStep(msgspec.Struct, frozen=True):
@@ -60,6 +77,16 @@ class Pickups(msgspec.Struct, frozen=True):
     no_show_rate: float | None  # of those collected or not collected in time
 
 
+class Loyalty(msgspec.Struct, frozen=True):
+    """Points moved in the range, and how many customers paid with points."""
+
+    earned: int
+    redeemed: int
+    reversed: int
+    expired: int | None  # None in a store's report: an expiry belongs to no store
+    customers_redeeming: int
+
+
 class ManagerReport(msgspec.Struct, frozen=True):
     store_id: str | None  # None: the chain
     first_day: date
@@ -70,7 +97,7 @@ class ManagerReport(msgspec.Struct, frozen=True):
     returns: Returns
     feedback: FeedbackReport
     recovery: Recovery
-    loyalty: str = LOYALTY_NOT_RECORDED
+    loyalty: Loyalty
 
 
 async def manager_report(
@@ -102,6 +129,22 @@ async def manager_report(
             pool, store_id, first_day, last_day, now, time_zone
         ),
         recovery=_recovery(recovery),
+        loyalty=await _loyalty(pool, store_id, first_day, last_day, time_zone),
+    )
+
+
+async def _loyalty(
+    pool: asyncpg.Pool, store_id: str | None, first_day: date, last_day: date, time_zone: str
+) -> Loyalty:
+    rows = await pool.fetch(LOYALTY_MOVED, first_day, last_day, time_zone, store_id)
+    points = {row["kind"]: row["points"] for row in rows}
+    redeeming = next((row["customers"] for row in rows if row["kind"] == "redeemed"), 0)
+    return Loyalty(
+        earned=points.get("earned", 0),
+        redeemed=points.get("redeemed", 0),
+        reversed=points.get("reversed", 0),
+        expired=points.get("expired", 0) if store_id is None else None,
+        customers_redeeming=redeeming,
     )
 
 

@@ -57,7 +57,7 @@ def manager_section(report: Data) -> str:
 
 def _rows(report: Data) -> list[tuple[str, list[tuple[str, str]]]]:
     pickups, returns, recovery = report["pickups"], report["returns"], report["recovery"]
-    voice = report["feedback"]
+    voice, loyalty = report["feedback"], report["loyalty"]
     return [
         ("Funnel", [(_words(s["step"]), _count_and_share(s["reached"], s["shareOfStarted"]))
                     for s in report["funnel"]]),
@@ -79,7 +79,12 @@ def _rows(report: Data) -> list[tuple[str, list[tuple[str, str]]]]:
             ("abandoned / recovered", f"{recovery['abandoned']} / {recovery['recovered']}"),
             ("value recovered", f"{recovery['valueRecovered']} of {recovery['valueAbandoned']}"),
         ]),
-        ("Loyalty", [(report["loyalty"], "")]),
+        ("Loyalty points", [
+            ("earned / redeemed", f"{loyalty['earned']} / {loyalty['redeemed']}"),
+            ("reversed by refunds", str(loyalty["reversed"])),
+            ("expired", "-" if loyalty["expired"] is None else str(loyalty["expired"])),
+            ("customers who paid with points", str(loyalty["customersRedeeming"])),
+        ]),
     ]  # fmt: skip
 
 

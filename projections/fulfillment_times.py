@@ -24,8 +24,9 @@ from projections.runner import Projection
 class FulfillmentTimes(Projection):
     name = "fulfillment_times"
     # v2: short picks, who collected and the proof; v3: the notice's channel, failures;
-    # v4: the order's payment (its own events) and the customer's arrival (curbside)
-    version = 4
+    # v4: the order's payment (its own events) and the customer's arrival (curbside);
+    # v5: who took the card (assignment)
+    version = 5
     topics = ("domain.pickup.model:Pickup.", counter.ORDER_TOPIC)
     tables = ("pickup_view", "pickup_payment")
     schema = (
@@ -57,7 +58,8 @@ class FulfillmentTimes(Projection):
         notified_channel    text,
         notice_failed_at    timestamptz,
         notice_failure      text,
-        notice_attempts     integer NOT NULL DEFAULT 0
+        notice_attempts     integer NOT NULL DEFAULT 0,
+        assigned_to         text
     );
     CREATE INDEX pickup_view_board{s} ON pickup_view{s} (store_id, status, promised_ready_at);
     CREATE INDEX pickup_view_placed{s} ON pickup_view{s} (store_id, placed_at);
@@ -105,6 +107,8 @@ class FulfillmentTimes(Projection):
                     picker_id=e.staff_id,
                     picking_started_at=e.at,
                 )
+            case Pickup.Assigned():
+                await _set(connection, suffix, pickup_id, assigned_to=e.staff_id)
             case Pickup.LineShort():
                 await connection.execute(
                     f"""UPDATE pickup_view{suffix} SET lines = (
@@ -231,6 +235,7 @@ class PickupCard(msgspec.Struct, frozen=True, kw_only=True):
     notice_failed_at: datetime | None
     notice_failure: str | None  # the last failed send's reason
     notice_attempts: int  # failed sends
+    assigned_to: str | None = None  # who took the card on the board
 
     @property
     def notification(self) -> NotificationState:
@@ -314,6 +319,18 @@ async def board(pool: asyncpg.Pool, store_id: str, now: datetime) -> Board:
         cancelled=[c for c in cards if c.status == "cancelled"],
         arrived=[c for c in cards if c.arrived],
     )
+
+
+async def open_pickup_with_code(pool: asyncpg.Pool, store_id: str, code: str) -> PickupCard | None:
+    """The store's ready pickup whose code this is (a scan of the customer's QR), or None;
+    compared as the hand-over compares it: case and surrounding spaces do not matter."""
+    row = await pool.fetchrow(
+        """SELECT * FROM pickup_view WHERE store_id = $1 AND status = 'ready'
+             AND upper(pickup_code) = upper(btrim($2)) LIMIT 1""",
+        store_id,
+        code,
+    )
+    return _card(row) if row is not None else None
 
 
 PickupCursor = tuple[datetime, UUID]

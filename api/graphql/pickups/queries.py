@@ -65,6 +65,20 @@ class PickupQueries:
         return pickup
 
     @strawberry.field(
+        description="The store's ready pickup with this pickup code (a scan of the customer's "
+        "QR at the counter), or null; the code itself is never returned.",
+        extensions=[BoundedArguments()],
+    )
+    async def pickup_with_code(self, info: Info, store_id: str, code: str) -> Pickup | None:
+        context = info.context
+        context.require_store(store_id)
+        card = await fulfillment_times.open_pickup_with_code(context.read_pool, store_id, code)
+        if card is None:
+            return None
+        context.flag_parked(BOARD_VIEWS, (card.pickup_id,), path_of(info))
+        return Pickup.of(card, context.services.clock.now())
+
+    @strawberry.field(
         description="A store's pickups of any day, newest first.", extensions=[BoundedArguments()]
     )
     async def pickups(

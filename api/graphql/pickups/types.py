@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+import segno
 import strawberry
 
 from api.graphql.checkout.types import Order, order_number
@@ -13,6 +14,11 @@ from api.graphql.context import Info
 from api.graphql.enums import NotificationState, PickupStatus
 from api.graphql.pickups.counter_types import CounterFields
 from projections.fulfillment_times import Board, PickupCard
+
+
+def label_qr(text: str) -> str:
+    """A QR code of `text` as an SVG data URI (the pages' policy allows data: images)."""
+    return str(segno.make_qr(text, error="m").svg_data_uri(scale=4, border=2))
 
 
 @strawberry.type
@@ -70,6 +76,9 @@ class Pickup(CounterFields):
     placed_at: datetime
     promised_ready_at: datetime
     picker_id: str | None
+    assigned_to: str | None = strawberry.field(
+        description="The staff member who took the card on the board (takePickup)."
+    )
     picking_started_at: datetime | None
     ready_at: datetime | None
     collect_by: datetime | None
@@ -89,6 +98,13 @@ class Pickup(CounterFields):
             return None
         customer = await info.context.loaders.customers.load(self.customer_id)
         return customer.first_name if customer else None
+
+    @strawberry.field(
+        description="The bag label's QR code, as an SVG data URI: it encodes the order number, "
+        "which a scan at the board opens (never the pickup code, which is the customer's)."
+    )
+    def label_qr(self) -> str:
+        return label_qr(self.order_number)
 
     @strawberry.field(description="The order behind the pickup (batched: one query per board).")
     async def order(self, info: Info) -> Order | None:
@@ -114,6 +130,7 @@ class Pickup(CounterFields):
             placed_at=card.placed_at,
             promised_ready_at=card.promised_ready_at,
             picker_id=card.picker_id,
+            assigned_to=card.assigned_to,
             picking_started_at=card.picking_started_at,
             ready_at=card.ready_at,
             collect_by=card.collect_by,

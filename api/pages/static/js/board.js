@@ -1,76 +1,144 @@
-// /staff: the pickup board of one store, moved live by the pickupBoard subscription.
+// /staff: the pickup board of one store, moved live by the pickupBoard subscription. With
+// hundreds of open pickups a column shows one page of cards (more on request), after the
+// search, filters and sort of board_tools.js; card elements are kept across updates.
 import { ArrivalAlert } from "./arrivals.js";
+import { BoardTools, ColumnTabs } from "./board_tools.js";
 import { cardContent, refreshSla } from "./cards.js";
 import { clear, h } from "./dom.js";
 import { showErrors } from "./errors.js";
 import { ServerClock } from "./format.js";
 import { LiveConnection, Refused, request } from "./graphql.js";
+import { NewOrderAlert } from "./new_orders.js";
 import { BOARD_QUERY, BOARD_SUBSCRIPTION, readBoard, readOutcome } from "./operations.js";
 import { openSession, showRefusal, showStatus, storePicker } from "./page.js";
+import { printPickList } from "./print.js";
 
 // Arrived first: a customer at the curb is the most urgent card, and it shows there only.
 const COLUMNS = ["arrived", "toPick", "picking", "ready", "collectedToday", "notCollected",
   "cancelledToday"];
+const NAMES = { arrived: "Arrived", toPick: "To pick", picking: "Picking", ready: "Ready",
+  collectedToday: "Collected", notCollected: "No-show", cancelledToday: "Cancelled" };
+const OPEN_COLUMNS = ["toPick", "picking", "ready"];
+const PAGE = 25; // cards per column before "Show more"
 const TICK_MS = 15_000;
 
 class BoardView {
-  constructor({ token, storeId, timeZone, onRefused }) {
-    Object.assign(this, { token, storeId, timeZone, onRefused });
-    this.cards = new Map(); // pickup id -> {element, json, card}
+  constructor({ token, storeId, timeZone, me, title, onRefused }) {
+    Object.assign(this, { token, storeId, timeZone, me, onRefused });
+    this.entries = new Map(); // pickup id -> {element, json, card}
+    this.board = null;
     this.clock = new ServerClock();
     this.live = null;
+    this.limits = Object.fromEntries(COLUMNS.map((column) => [column, PAGE]));
     this.arrivals = new ArrivalAlert(document.querySelector("#arrival-alerts"));
+    this.alert = new NewOrderAlert(document.querySelector("#alert-tools"), title);
+    this.tools = new BoardTools({
+      root: document.querySelector("#tools"), me, storeId, token, timeZone,
+      onChange: (options) => this.draw(options),
+    });
+    this.tools.findCard = (test) => this.allCards().find(test);
+    const grid = document.querySelector(".board");
+    this.tabs = new ColumnTabs(document.querySelector("#tabs"), grid, COLUMNS, NAMES);
+    for (const section of grid.querySelectorAll("[data-column]")) {
+      const column = section.dataset.column;
+      section.append(h("button", {
+        type: "button", class: "secondary more", hidden: true, "data-testid": "show-more",
+        onclick: () => { this.limits[column] += PAGE; this.draw(); },
+      }));
+    }
   }
 
-  /** Cards keep their element across updates: a half-typed code is not lost. */
+  allCards() {
+    return this.board ? COLUMNS.flatMap((column) => this.board[column] || []) : [];
+  }
+
   render(board) {
-    const seen = new Set();
     this.clock.heard(board.asOf);
+    this.board = board;
+    this.alert.heard(OPEN_COLUMNS.flatMap((column) => board[column] || []));
+    this.draw();
+    this.arrivals.heard(board.arrived || [], (id) => this.entries.get(id)?.element);
+  }
+
+  /** Each column: its cards less those shown in an earlier column, searched, filtered and
+   * sorted; one page of them in the DOM. `open`: a card to bring forward (a scan). */
+  draw({ open = null } = {}) {
+    if (!this.board) return;
     const now = this.clock.now();
+    const seen = new Set();
     for (const column of COLUMNS) {
-      const list = document.querySelector(`[data-column="${column}"] .cards`);
-      const cards = (board[column] || []).filter((card) => !seen.has(card.id));
-      list.closest("section").querySelector(".count").textContent = String(cards.length);
-      cards.forEach((card, index) => {
-        seen.add(card.id);
-        const element = this.place(card, now);
-        if (list.children[index] !== element) list.insertBefore(element, list.children[index] || null);
-      });
+      const section = document.querySelector(`[data-column="${column}"]`);
+      const unique = (this.board[column] || []).filter((card) => !seen.has(card.id));
+      unique.forEach((card) => seen.add(card.id));
+      const shown = this.tools.sorted(unique.filter((card) => this.tools.shows(card, now)));
+      const visible = shown.slice(0, this.limits[column]);
+      this.fill(section.querySelector(".cards"), visible, now);
+      section.querySelector("h2 .count").textContent = String(shown.length);
+      this.tabs.count(column, shown.length);
+      const more = section.querySelector(".more");
+      const rest = shown.length - visible.length;
+      more.hidden = rest <= 0;
+      more.textContent = `Show ${Math.min(PAGE, rest)} more (${rest} not shown)`;
+      if (open && visible.some((card) => card.id === open)) this.tabs.show(column);
     }
-    for (const [id, entry] of this.cards) {
+    for (const [id, entry] of this.entries) {
       if (!seen.has(id)) {
         entry.element.remove();
-        this.cards.delete(id);
+        this.entries.delete(id);
       }
     }
-    this.arrivals.heard(board.arrived || [], (id) => this.cards.get(id)?.element);
+    if (open) this.open(open);
+  }
+
+  fill(list, cards, now) {
+    cards.forEach((card, index) => {
+      const element = this.place(card, now);
+      if (list.children[index] !== element) list.insertBefore(element, list.children[index] || null);
+    });
+    while (list.children.length > cards.length) list.lastElementChild.remove();
+  }
+
+  open(id) {
+    const element = this.entries.get(id)?.element;
+    if (!element) return;
+    for (const other of document.querySelectorAll("[data-opened]")) delete other.dataset.opened;
+    element.dataset.opened = "true";
+    element.scrollIntoView({ block: "nearest" });
+    (element.querySelector("input, button") || element).focus();
   }
 
   place(card, now) {
     const json = JSON.stringify(card);
-    let entry = this.cards.get(card.id);
+    let entry = this.entries.get(card.id);
     if (!entry) {
-      const element = h("li", { class: "card", "data-testid": "card", "data-id": card.id });
+      const element = h("li", {
+        class: "card", "data-testid": "card", "data-id": card.id, tabindex: "-1",
+        onclick: () => { delete element.dataset.new; this.alert.seen(card.id); },
+      });
       entry = { element, json: null };
-      this.cards.set(card.id, entry);
+      this.entries.set(card.id, entry);
     }
+    const { element } = entry;
     if (entry.json !== json) {
-      const { element } = entry;
       element.dataset.status = card.status;
       clear(element).append(...cardContent(card, {
         act: (doc, vars, options) => this.act(element, doc, vars, options),
-        timeZone: this.timeZone, now,
+        timeZone: this.timeZone, now, me: this.me,
       }));
       entry.json = json;
       entry.card = card;
     }
-    refreshSla(entry.element, card, this.timeZone, now);
-    return entry.element;
+    if (this.alert.isNew(card.id)) element.dataset.new = "true";
+    else delete element.dataset.new;
+    refreshSla(element, card, this.timeZone, now);
+    return element;
   }
 
   tick() {
     const now = this.clock.now();
-    for (const { element, card } of this.cards.values()) refreshSla(element, card, this.timeZone, now);
+    for (const { element, card } of this.entries.values()) {
+      if (element.isConnected) refreshSla(element, card, this.timeZone, now);
+    }
   }
 
   async act(element, operation, variables, options = {}) {
@@ -99,17 +167,31 @@ class BoardView {
   }
 }
 
+function printButton(view, info) {
+  return h("button", {
+    type: "button", class: "secondary", "data-testid": "print-pick-list",
+    onclick: () => printPickList({
+      root: document.querySelector("#print-area"), token: view.token, me: view.me,
+      timeZone: info.timeZone, cards: view.allCards(),
+    }),
+  }, "Print pick list");
+}
+
 async function main() {
   const session = await openSession({ needsOneStore: true });
   if (!session) return;
   const { token, me, store } = session;
   const info = me.stores.find((s) => s.id === store.id);
   document.querySelector("#store-name").textContent = info.name;
-  document.title = `Pickups · ${info.name}`;
+  const title = `Pickups · ${info.name}`;
+  document.title = title;
   document.querySelector("#dashboard-link").href = `/staff/dashboard?store=${encodeURIComponent(store.id)}`;
   storePicker(me, store.id);
   const refused = (message) => showRefusal(`No access to ${store.id}`, message);
-  const view = new BoardView({ token, storeId: store.id, timeZone: info.timeZone, onRefused: refused });
+  const view = new BoardView({
+    token, storeId: store.id, timeZone: info.timeZone, me: me.subject, title, onRefused: refused,
+  });
+  document.querySelector("#alert-tools").append(printButton(view, info));
   try {
     await view.refresh();
   } catch (failure) {

@@ -33,6 +33,9 @@ MARK_READY = f"""mutation($id: UUID!, $shelf: String!) {{
 REPORT_SHORT = f"""mutation($id: UUID!, $line: String!, $quantity: Int!) {{
   reportShort(pickupId: $id, lineId: $line, quantity: $quantity) {{ {OUTCOME} }} }}"""
 
+TAKE_PICKUP = f"""mutation($id: UUID!) {{
+  takePickup(pickupId: $id) {{ {OUTCOME} }} }}"""
+
 MARK_NO_SHOW = f"""mutation($id: UUID!) {{
   markNoShow(pickupId: $id) {{ {OUTCOME} }} }}"""
 

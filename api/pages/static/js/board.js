@@ -70,7 +70,7 @@ class BoardView {
       const section = document.querySelector(`[data-column="${column}"]`);
       const unique = (this.board[column] || []).filter((card) => !seen.has(card.id));
       unique.forEach((card) => seen.add(card.id));
-      const shown = this.tools.sorted(unique.filter((card) => this.tools.shows(card, now)));
+      const shown = this.tools.sorted(unique.filter((card) => this.tools.shows(card, now)), column);
       const visible = shown.slice(0, this.limits[column]);
       this.fill(section.querySelector(".cards"), visible, now);
       section.querySelector("h2 .count").textContent = String(shown.length);
@@ -194,6 +194,8 @@ async function main() {
   document.querySelector("#alert-tools").append(printButton(view, info));
   try {
     await view.refresh();
+    // The first board on screen (bench/staff_board.py reads this mark): after the next frame.
+    requestAnimationFrame(() => setTimeout(() => performance.mark("board-painted")));
   } catch (failure) {
     if (failure instanceof Refused) return refused(failure.message);
     throw failure;

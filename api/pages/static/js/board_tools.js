@@ -18,6 +18,7 @@ export const FILTERS = {
   arrived: { label: "Curbside / arrived", test: (card) => card.arrived === true },
 };
 
+const FINISHED_COLUMNS = new Set(["collectedToday", "notCollected", "cancelledToday"]);
 const SORTS = {
   promised: { label: "Promised time, soonest first", key: (c) => Date.parse(c.promisedReadyAt) },
   "promised-late": { label: "Promised time, latest first", key: (c) => -Date.parse(c.promisedReadyAt) },
@@ -112,8 +113,9 @@ export class BoardTools {
     return haystackOf(card).includes(this.query);
   }
 
-  sorted(cards) {
-    const key = SORTS[this.sort].key;
+  /** Open columns by the chosen sort; finished ones latest first (what just happened on top). */
+  sorted(cards, column) {
+    const key = FINISHED_COLUMNS.has(column) ? (c) => -Date.parse(c.finishedAt) : SORTS[this.sort].key;
     return cards.map((card) => [key(card), card]).sort((a, b) => a[0] - b[0]).map(([, c]) => c);
   }
 

@@ -269,6 +269,20 @@ class Board(msgspec.Struct, frozen=True):
     arrived: list[PickupCard]  # open pickups whose customer is here (also in their column)
 
 
+FINISHED_LISTS = ("collected_today", "not_collected", "cancelled")
+OPEN_LISTS = ("to_pick", "picking", "ready", "overdue", "arrived")
+
+
+def heads(board: Board, first: int) -> Board:
+    """Each list's first `first` cards: open ones soonest promise first (as stored), finished
+    ones latest first. What a page paints before (or instead of) the whole board."""
+    cut = {name: getattr(board, name)[:first] for name in OPEN_LISTS}
+    for name in FINISHED_LISTS:
+        latest = sorted(getattr(board, name), key=lambda c: c.finished_at or c.placed_at)
+        cut[name] = latest[::-1][:first]
+    return msgspec.structs.replace(board, **cut)
+
+
 decode_lines = msgspec.json.Decoder(list[PickupLineView]).decode
 decode_shorts = msgspec.json.Decoder(list[ShortPick]).decode
 

@@ -77,3 +77,23 @@ async def test_a_scanned_pickup_code_finds_its_ready_card_for_the_store_only(api
     assert await forbidden(api, WITH_CODE, ada, store="AMS-CENTRAAL", code=code)
     too_long = await api.gql(WITH_CODE, staff, store="AMS-CENTRAAL", code="X" * 5000)
     assert too_long.get("errors")
+
+
+HEADS = """query($first: Int) { pickupBoard(storeId: "AMS-CENTRAAL", firstPerColumn: $first) {
+  toPick { id } counts { toPick picking } } }"""
+
+
+async def test_a_board_asked_for_its_first_cards_still_counts_them_all(api: Api) -> None:
+    staff = api.token(Role.STAFF, "staff-bo", "AMS-CENTRAAL")
+    for _ in range(3):
+        await guest_pickup(api)
+    api.settled()
+    whole = (await api.data(HEADS, staff))["pickupBoard"]
+    assert len(whole["toPick"]) == whole["counts"]["toPick"] >= 3
+    first_two = (await api.data(HEADS, staff, first=2))["pickupBoard"]
+    assert first_two["toPick"] == whole["toPick"][:2]  # soonest promise first, as the whole
+    assert first_two["counts"] == whole["counts"]
+    for bad in (0, 501):
+        body = await api.gql(HEADS, staff, first=bad)
+        assert body["data"] is None
+        assert "firstPerColumn: between 1 and 500" in body["errors"][0]["message"]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
 
 from api.graphql.context import Info, RequestContext, path_of
 from api.graphql.enums import PickupStatus
+from api.graphql.errors import BadInput
 from api.graphql.limits import BoundedArguments
 from api.graphql.pickups.types import Pickup, PickupBoard
 from api.graphql.relay import Connection, connection, decode_cursor, page_size
@@ -17,13 +19,30 @@ from projections import fulfillment_times
 BOARD_VIEWS = ("fulfillment_times",)
 
 
+FIRST_PER_COLUMN = (
+    "Only each column's first N cards (open columns soonest promise first, finished ones "
+    "latest first); `counts` still counts them all. At most 500; none: every card."
+)
+MAX_FIRST_PER_COLUMN = 500
+
+
+def columns_first(first: int | None) -> int | None:
+    """firstPerColumn, checked: a refusal names the argument and its range."""
+    if first is not None and not 1 <= first <= MAX_FIRST_PER_COLUMN:
+        raise BadInput(f"firstPerColumn: between 1 and {MAX_FIRST_PER_COLUMN}, not {first}")
+    return first
+
+
 async def read_board(
-    context: RequestContext, store_id: str, path: tuple[str | int, ...] = ()
+    context: RequestContext,
+    store_id: str,
+    path: tuple[str | int, ...] = (),
+    first: int | None = None,
 ) -> PickupBoard:
     now = context.services.clock.now()
     board = await fulfillment_times.board(context.read_pool, store_id, now)
     context.flag_parked(BOARD_VIEWS, (card.pickup_id for card in cards_of(board)), path)
-    return PickupBoard.of(board, now)
+    return PickupBoard.of(board, now, first)
 
 
 def cards_of(board: fulfillment_times.Board) -> Iterator[fulfillment_times.PickupCard]:
@@ -49,11 +68,18 @@ class PickupQueries:
         extensions=[BoundedArguments()],
     )
     async def pickup_board(
-        self, info: Info, store_id: str, consistent_with: str | None = None
+        self,
+        info: Info,
+        store_id: str,
+        consistent_with: str | None = None,
+        first_per_column: Annotated[
+            int | None, strawberry.argument(description=FIRST_PER_COLUMN)
+        ] = None,
     ) -> PickupBoard:
         info.context.require_store(store_id)
+        first = columns_first(first_per_column)
         await info.context.consistent_with(consistent_with, BOARD_VIEWS, path_of(info))
-        return await read_board(info.context, store_id, path_of(info))
+        return await read_board(info.context, store_id, path_of(info), first)
 
     @strawberry.field(description="One pickup, for staff and tills of its store.")
     async def pickup(

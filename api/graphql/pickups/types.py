@@ -13,7 +13,7 @@ from api.graphql.checkout.types import Order, order_number
 from api.graphql.context import Info
 from api.graphql.enums import NotificationState, PickupStatus
 from api.graphql.pickups.counter_types import CounterFields
-from projections.fulfillment_times import Board, PickupCard
+from projections.fulfillment_times import Board, PickupCard, heads
 
 
 def label_qr(text: str) -> str:
@@ -147,6 +147,34 @@ class Pickup(CounterFields):
         )
 
 
+@strawberry.type(
+    description="How many pickups each column holds (all of them, however many "
+    "were asked for with firstPerColumn)."
+)
+class BoardCounts:
+    to_pick: int
+    picking: int
+    ready: int
+    overdue: int
+    collected_today: int
+    not_collected: int
+    arrived: int
+    cancelled_today: int
+
+    @classmethod
+    def of(cls, board: Board) -> BoardCounts:
+        return cls(
+            to_pick=len(board.to_pick),
+            picking=len(board.picking),
+            ready=len(board.ready),
+            overdue=len(board.overdue),
+            collected_today=len(board.collected_today),
+            not_collected=len(board.not_collected),
+            arrived=len(board.arrived),
+            cancelled_today=len(board.cancelled),
+        )
+
+
 @strawberry.type(description="A store's open pickups and today's finished ones, by column.")
 class PickupBoard:
     store_id: str
@@ -161,11 +189,16 @@ class PickupBoard:
     )
     cancelled_today: list[Pickup]
     as_of: datetime = strawberry.field(description="The clock the ages were computed against.")
+    counts: BoardCounts = strawberry.field(description="Every column's size, all cards counted.")
 
     @classmethod
-    def of(cls, board: Board, now: datetime) -> PickupBoard:
+    def of(cls, board: Board, now: datetime, first: int | None = None) -> PickupBoard:
         def cards(column: list[PickupCard]) -> list[Pickup]:
             return [Pickup.of(card, now) for card in column]
+
+        counts = BoardCounts.of(board)
+        if first is not None:
+            board = heads(board, first)
 
         return cls(
             store_id=board.store_id,
@@ -178,4 +211,5 @@ class PickupBoard:
             arrived=cards(board.arrived),
             cancelled_today=cards(board.cancelled),
             as_of=now,
+            counts=counts,
         )

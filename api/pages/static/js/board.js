@@ -20,13 +20,21 @@ const NAMES = { arrived: "Arrived", toPick: "To pick", picking: "Picking", ready
   collectedToday: "Collected", notCollected: "No-show", cancelledToday: "Cancelled" };
 const OPEN_COLUMNS = ["toPick", "picking", "ready"];
 const PAGE = 25; // cards per column before "Show more"
+// The subscription carries each column's first cards (HEAD); the whole board (for search,
+// filters and "Show more") is read at load and again at most every FULL_EVERY_MS while cards
+// move. docs/decisions/2026-12-06-board-at-volume.md
+const HEAD = PAGE;
+const FULL_EVERY_MS = 5_000;
 const TICK_MS = 15_000;
 
 class BoardView {
   constructor({ token, storeId, timeZone, me, title, onRefused }) {
     Object.assign(this, { token, storeId, timeZone, me, onRefused });
     this.entries = new Map(); // pickup id -> {element, json, card}
-    this.board = null;
+    this.board = null; // what is drawn: the latest heads, then the rest of the latest full board
+    this.head = null;
+    this.full = null;
+    this.fullDue = null;
     this.clock = new ServerClock();
     this.live = null;
     this.limits = Object.fromEntries(COLUMNS.map((column) => [column, PAGE]));
@@ -48,13 +56,36 @@ class BoardView {
     }
   }
 
+  /** Each column: the heads' cards, then the full board's others not in any head. */
+  merged() {
+    const { head, full } = this;
+    if (!full) return head;
+    if (!head) return full;
+    const inHead = new Set(COLUMNS.flatMap((column) => (head[column] || []).map((c) => c.id)));
+    const board = { ...head };
+    for (const column of COLUMNS) {
+      const rest = (full[column] || []).filter((card) => !inHead.has(card.id));
+      board[column] = [...(head[column] || []), ...rest];
+    }
+    return board;
+  }
+
+  /** Column sizes before the whole board is here: the server's counts. */
+  countOf(column, shown) {
+    if (this.full || this.tools.active()) return shown;
+    return Math.max(shown, (this.head.counts || {})[column] || 0);
+  }
+
   allCards() {
     return this.board ? COLUMNS.flatMap((column) => this.board[column] || []) : [];
   }
 
-  render(board) {
+  /** The latest heads (subscription, first query) or, with `full`, the whole board. */
+  render(board, { full = false } = {}) {
     this.clock.heard(board.asOf);
-    this.board = board;
+    if (full) this.full = board;
+    else this.head = board;
+    this.board = this.merged();
     this.alert.heard(OPEN_COLUMNS.flatMap((column) => board[column] || []));
     this.draw();
     this.arrivals.heard(board.arrived || [], (id) => this.entries.get(id)?.element);
@@ -73,10 +104,11 @@ class BoardView {
       const shown = this.tools.sorted(unique.filter((card) => this.tools.shows(card, now)), column);
       const visible = shown.slice(0, this.limits[column]);
       this.fill(section.querySelector(".cards"), visible, now);
-      section.querySelector("h2 .count").textContent = String(shown.length);
-      this.tabs.count(column, shown.length);
+      const count = this.countOf(column, shown.length);
+      section.querySelector("h2 .count").textContent = String(count);
+      this.tabs.count(column, count);
       const more = section.querySelector(".more");
-      const rest = shown.length - visible.length;
+      const rest = count - visible.length;
       more.hidden = rest <= 0;
       more.textContent = `Show ${Math.min(PAGE, rest)} more (${rest} not shown)`;
       if (open && visible.some((card) => card.id === open)) this.tabs.show(column);
@@ -162,8 +194,21 @@ class BoardView {
   }
 
   async refresh() {
-    const data = await request(this.token, BOARD_QUERY, { store: this.storeId });
+    const data = await request(this.token, BOARD_QUERY, { store: this.storeId, first: HEAD });
     this.render(readBoard(data));
+  }
+
+  async refreshFull() {
+    const data = await request(this.token, BOARD_QUERY, { store: this.storeId });
+    this.render(readBoard(data), { full: true });
+  }
+
+  /** Cards moved: the whole board is read again, once per FULL_EVERY_MS at most. */
+  fullSoon() {
+    if (this.fullDue) return;
+    this.fullDue = setTimeout(() => {
+      this.refreshFull().catch(() => {}).finally(() => { this.fullDue = null; });
+    }, FULL_EVERY_MS);
   }
 }
 
@@ -196,16 +241,17 @@ async function main() {
     await view.refresh();
     // The first board on screen (bench/staff_board.py reads this mark): after the next frame.
     requestAnimationFrame(() => setTimeout(() => performance.mark("board-painted")));
+    view.refreshFull().then(() => performance.mark("board-complete")).catch(() => {});
   } catch (failure) {
     if (failure instanceof Refused) return refused(failure.message);
     throw failure;
   }
   const live = new LiveConnection(token, {
     onStatus: showStatus,
-    onResync: () => view.refresh().catch(() => {}),
+    onResync: () => view.refresh().then(() => view.fullSoon()).catch(() => {}),
   });
-  live.subscribe(BOARD_SUBSCRIPTION, { store: store.id }, {
-    next: (data) => view.render(readBoard(data)),
+  live.subscribe(BOARD_SUBSCRIPTION, { store: store.id, first: HEAD }, {
+    next: (data) => { view.render(readBoard(data)); view.fullSoon(); },
     error: (failure) => (failure instanceof Refused ? refused(failure.message) : null),
   });
   view.live = live;

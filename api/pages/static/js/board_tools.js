@@ -101,6 +101,11 @@ export class BoardTools {
     this.onChange();
   }
 
+  /** Whether a search or a filter narrows the board. */
+  active() {
+    return this.query !== "" || this.filters.size > 0;
+  }
+
   /** Whether a card is shown: every filter on, and the search (when there is one). */
   shows(card, now) {
     for (const name of this.filters) {

@@ -17,12 +17,15 @@ const BOARD = `storeId asOf
   collectedToday { ...StaffCard } notCollected { ...StaffCard }
   arrived { ...StaffCard } cancelledToday { ...StaffCard }`;
 
-export const BOARD_QUERY = `query StaffBoard($store: String!) {
-  pickupBoard(storeId: $store) { ${BOARD} } }
+const COUNTS = "counts { toPick picking ready collectedToday notCollected arrived cancelledToday }";
+
+/** The board; with `first`, each column's first cards only (and every column's count). */
+export const BOARD_QUERY = `query StaffBoard($store: String!, $first: Int) {
+  pickupBoard(storeId: $store, firstPerColumn: $first) { ${BOARD} ${COUNTS} } }
 ${CARD}`;
 
-export const BOARD_SUBSCRIPTION = `subscription StaffBoardLive($store: String!) {
-  pickupBoard(storeId: $store) { ${BOARD} } }
+export const BOARD_SUBSCRIPTION = `subscription StaffBoardLive($store: String!, $first: Int) {
+  pickupBoard(storeId: $store, firstPerColumn: $first) { ${BOARD} ${COUNTS} } }
 ${CARD}`;
 
 /** The board from a query's or a subscription's data. */

@@ -25,6 +25,8 @@ const PAGE = 25; // cards per column before "Show more"
 // move. docs/decisions/2026-12-06-board-at-volume.md
 const HEAD = PAGE;
 const FULL_EVERY_MS = 5_000;
+const SLA_FRESH_MS = 1_000; // a drawn card's age line is recomputed at most this often
+const PREBUILD_EACH = 40; // card elements built per task in the background
 const TICK_MS = 15_000;
 
 class BoardView {
@@ -140,8 +142,13 @@ class BoardView {
   }
 
   place(card, now) {
-    const json = JSON.stringify(card);
     let entry = this.entries.get(card.id);
+    if (entry && entry.card === card) { // the same board as the last draw: nothing changed
+      this.markNew(entry.element, card.id);
+      if (now - entry.slaAt >= SLA_FRESH_MS) this.sla(entry, now);
+      return entry.element;
+    }
+    const json = JSON.stringify(card);
     if (!entry) {
       const element = h("li", {
         class: "card", "data-testid": "card", "data-id": card.id, tabindex: "-1",
@@ -158,18 +165,27 @@ class BoardView {
         timeZone: this.timeZone, now, me: this.me,
       }));
       entry.json = json;
-      entry.card = card;
     }
-    if (this.alert.isNew(card.id)) element.dataset.new = "true";
-    else delete element.dataset.new;
-    refreshSla(element, card, this.timeZone, now);
+    entry.card = card;
+    this.markNew(element, card.id);
+    this.sla(entry, now);
     return element;
+  }
+
+  markNew(element, id) {
+    if (this.alert.isNew(id)) element.dataset.new = "true";
+    else if (element.dataset.new) delete element.dataset.new;
+  }
+
+  sla(entry, now) {
+    refreshSla(entry.element, entry.card, this.timeZone, now);
+    entry.slaAt = now;
   }
 
   tick() {
     const now = this.clock.now();
-    for (const { element, card } of this.entries.values()) {
-      if (element.isConnected) refreshSla(element, card, this.timeZone, now);
+    for (const entry of this.entries.values()) {
+      if (entry.element.isConnected) this.sla(entry, now);
     }
   }
 
@@ -201,6 +217,21 @@ class BoardView {
   async refreshFull() {
     const data = await request(this.token, BOARD_QUERY, { store: this.storeId });
     this.render(readBoard(data), { full: true });
+    this.prebuild();
+  }
+
+  /** Build the elements of cards not on screen yet, a few at a time between frames, so that
+   * a keystroke that brings them up only moves elements. */
+  prebuild() {
+    const waiting = this.allCards().filter((card) => !this.entries.has(card.id));
+    const step = () => {
+      const now = this.clock.now();
+      for (const card of waiting.splice(0, PREBUILD_EACH)) {
+        if (!this.entries.has(card.id)) this.place(card, now);
+      }
+      if (waiting.length) setTimeout(step, 0);
+    };
+    setTimeout(step, 0);
   }
 
   /** Cards moved: the whole board is read again, once per FULL_EVERY_MS at most. */

@@ -115,6 +115,12 @@ async def test_search_finds_cards_by_number_name_sku_and_code_and_a_scan_opens_o
         )
         await expect(scan).to_have_value("")  # ready for the next scan
 
+        await search.fill("")
+        await page.locator("h1").click()  # nothing focused: a scanner types into the page
+        await page.keyboard.type(f"{order_number(grace_order)}\n", delay=5)
+        await expect(board.card(grace, "toPick")).to_have_attribute("data-opened", "true")
+        await expect(search).to_have_value(order_number(grace_order))
+
         await scan.fill("ZZZZZ9")
         await scan.press("Enter")
         await expect(page.get_by_test_id("scan-result")).to_have_text(

@@ -138,7 +138,7 @@ class BoardView {
     for (const other of document.querySelectorAll("[data-opened]")) delete other.dataset.opened;
     element.dataset.opened = "true";
     element.scrollIntoView({ block: "nearest" });
-    (element.querySelector("input, button") || element).focus();
+    element.focus(); // the card, not a button in it: the next scan must not press anything
   }
 
   place(card, now) {

@@ -72,6 +72,13 @@ export class BoardTools {
       onchange: (event) => { this.sort = event.currentTarget.value; this.onChange(); },
     }, Object.entries(SORTS).map(([value, { label }]) => h("option", { value }, label)));
     root.append(this.search, scanForm, h("div", { class: "filters" }, filterButtons), sort);
+    // A scanner types wherever the focus is: keys typed outside any field go to the scanner's.
+    document.addEventListener("keydown", (event) => {
+      const typing = event.target.closest && event.target.closest("input, textarea, select");
+      if (!typing && event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey) {
+        this.scan.focus();
+      }
+    });
   }
 
   searched() {

@@ -85,10 +85,13 @@ class BoardView {
   /** The latest heads (subscription, first query) or, with `full`, the whole board. */
   render(board, { full = false } = {}) {
     this.clock.heard(board.asOf);
+    const firstFull = full && !this.full; // the cards past the heads, there since the load
     if (full) this.full = board;
     else this.head = board;
     this.board = this.merged();
-    this.alert.heard(OPEN_COLUMNS.flatMap((column) => board[column] || []));
+    const open = OPEN_COLUMNS.flatMap((column) => this.board[column] || []);
+    if (firstFull) this.alert.know(open);
+    else this.alert.heard(open);
     this.draw();
     this.arrivals.heard(board.arrived || [], (id) => this.entries.get(id)?.element);
   }

@@ -41,6 +41,13 @@ export class NewOrderAlert {
     return new Set(fresh.map((card) => card.id));
   }
 
+  /** Cards that were there before this page looked (the rest of the board, read after the
+   * first columns): known, not new. */
+  know(cards) {
+    this.known = this.known || new Set();
+    for (const card of cards) this.known.add(card.id);
+  }
+
   isNew(id) {
     return this.unseen.has(id);
   }

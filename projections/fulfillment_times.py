@@ -273,10 +273,17 @@ FINISHED_LISTS = ("collected_today", "not_collected", "cancelled")
 OPEN_LISTS = ("to_pick", "picking", "ready", "overdue", "arrived")
 
 
+NEWEST_TO_PICK = 5
+
+
 def heads(board: Board, first: int) -> Board:
     """Each list's first `first` cards: open ones soonest promise first (as stored), finished
-    ones latest first. What a page paints before (or instead of) the whole board."""
+    ones latest first; and to pick, its NEWEST_TO_PICK latest orders after them (a new order
+    is promised after the others: a page announces it from here). What a page paints before
+    (or instead of) the whole board."""
     cut = {name: getattr(board, name)[:first] for name in OPEN_LISTS}
+    newest = sorted(board.to_pick[first:], key=lambda c: c.placed_at)[-NEWEST_TO_PICK:]
+    cut["to_pick"] = cut["to_pick"] + sorted(newest, key=lambda c: c.promised_ready_at)
     for name in FINISHED_LISTS:
         latest = sorted(getattr(board, name), key=lambda c: c.finished_at or c.placed_at)
         cut[name] = latest[::-1][:first]

@@ -85,14 +85,15 @@ HEADS = """query($first: Int) { pickupBoard(storeId: "AMS-CENTRAAL", firstPerCol
 
 async def test_a_board_asked_for_its_first_cards_still_counts_them_all(api: Api) -> None:
     staff = api.token(Role.STAFF, "staff-bo", "AMS-CENTRAAL")
-    for _ in range(3):
-        await guest_pickup(api)
+    placed = [(await guest_pickup(api))[0] for _ in range(4)]
     api.settled()
     whole = (await api.data(HEADS, staff))["pickupBoard"]
-    assert len(whole["toPick"]) == whole["counts"]["toPick"] >= 3
-    first_two = (await api.data(HEADS, staff, first=2))["pickupBoard"]
-    assert first_two["toPick"] == whole["toPick"][:2]  # soonest promise first, as the whole
-    assert first_two["counts"] == whole["counts"]
+    assert len(whole["toPick"]) == whole["counts"]["toPick"] >= 4
+    first = (await api.data(HEADS, staff, first=1))["pickupBoard"]
+    assert first["toPick"][0] == whole["toPick"][0]  # the soonest promise, as on the whole
+    assert {"id": placed[-1]} in first["toPick"][1:]  # and the newest orders after it
+    assert len(first["toPick"]) == min(len(whole["toPick"]), 1 + 5)
+    assert first["counts"] == whole["counts"]
     for bad in (0, 501):
         body = await api.gql(HEADS, staff, first=bad)
         assert body["data"] is None

@@ -44,9 +44,9 @@ async def test_the_card_shows_who_took_it_last(spec: ProjectionSpec) -> None:
     )
 
 
-async def first_cards(pool: asyncpg.Pool) -> dict[str, list[int]]:
+async def first_cards(pool: asyncpg.Pool, first: int = 2) -> dict[str, list[int]]:
     board = await fulfillment_times.board(pool, "AMS-CENTRAAL", t(100))
-    cut = fulfillment_times.heads(board, 2)
+    cut = fulfillment_times.heads(board, first)
     return {
         "to_pick": [c.pickup_id.int for c in cut.to_pick],
         "collected": [c.pickup_id.int for c in cut.collected_today],
@@ -57,19 +57,35 @@ async def first_cards(pool: asyncpg.Pool) -> dict[str, list[int]]:
 async def test_a_board_cut_to_its_first_cards_keeps_the_soonest_and_the_latest_finished(
     spec: ProjectionSpec,
 ) -> None:
-    pickups = [stream(n, STAFF) for n in range(1, 7)]
-    early, middle, _, *done = pickups
+    pickups = [stream(n, STAFF) for n in range(1, 6)]
+    early, middle, *done = pickups
     await (
         spec.given(*(requested(p, n) for n, p in enumerate(pickups)))
         .when(
             *(step for n, p in enumerate(done) for step in (picking(p, 10 + n), ready(p, 20 + n))),
             collected(done[0], 50),
-            collected(done[2], 51),
-            collected(done[1], 52),
+            collected(done[2], 52),
+            collected(done[1], 51),
         )
         .then(
-            answer(first_cards).equals(
-                {"to_pick": [early.id.int, middle.id.int], "collected": [5, 6], "sizes": [3, 3]}
+            answer(first_cards, 1).equals(
+                # the soonest promise, then the newest order (here: the only other one)
+                {"to_pick": [early.id.int, middle.id.int], "collected": [5], "sizes": [2, 3]}
+            )
+        )
+    )
+
+
+async def test_to_pick_keeps_its_newest_orders_after_its_first_cards(
+    spec: ProjectionSpec,
+) -> None:
+    pickups = [stream(n, STAFF) for n in range(1, 10)]  # placed one a minute, in this order
+    await (
+        spec.given()
+        .when(*(requested(p, 60 * n) for n, p in enumerate(pickups)))
+        .then(
+            answer(first_cards, 2).equals(
+                {"to_pick": [1, 2, 5, 6, 7, 8, 9], "collected": [], "sizes": [9, 0]}
             )
         )
     )

@@ -263,6 +263,14 @@ async def test_columns_page_hundreds_of_cards_and_sort_by_promised_time(
             "els => els.map(e => e.querySelector('.window').textContent)"
         )
         assert latest_first == sorted(latest_first, reverse=True)
+
+        # A new order, promised after every other: at the head of its column, highlighted,
+        # at once (the subscription carries To pick's newest orders too).
+        await page.get_by_test_id("sort").select_option("promised")
+        _, newest = await shop.order_for_pickup("cust-grace", ZUID)
+        await expect(cards.first).to_have_attribute("data-id", newest, timeout=SHOWN_WITHIN_MS)
+        await expect(cards.first).to_have_attribute("data-new", "true")
+        await expect(page).to_have_title("(1) Pickups · Amsterdam Zuid")
         assert board.errors == []
 
 

@@ -21,7 +21,8 @@ BOARD_VIEWS = ("fulfillment_times",)
 
 FIRST_PER_COLUMN = (
     "Only each column's first N cards (open columns soonest promise first, finished ones "
-    "latest first); `counts` still counts them all. At most 500; none: every card."
+    "latest first), and after them To pick's 5 newest orders; `counts` still counts them "
+    "all. At most 500; none: every card."
 )
 MAX_FIRST_PER_COLUMN = 500
 

@@ -11,7 +11,7 @@ import { LiveConnection, Refused, request } from "./graphql.js";
 import { NewOrderAlert } from "./new_orders.js";
 import { BOARD_QUERY, BOARD_SUBSCRIPTION, readBoard, readOutcome } from "./operations.js";
 import { openSession, showRefusal, showStatus, storePicker } from "./page.js";
-import { printPickList } from "./print.js";
+import { printButton } from "./print.js";
 
 // Arrived first: a customer at the curb is the most urgent card, and it shows there only.
 const COLUMNS = ["arrived", "toPick", "picking", "ready", "collectedToday", "notCollected",
@@ -106,7 +106,10 @@ class BoardView {
       const section = document.querySelector(`[data-column="${column}"]`);
       const unique = (this.board[column] || []).filter((card) => !seen.has(card.id));
       unique.forEach((card) => seen.add(card.id));
-      const shown = this.tools.sorted(unique.filter((card) => this.tools.shows(card, now)), column);
+      const sorted = this.tools.sorted(unique.filter((card) => this.tools.shows(card, now)), column);
+      // New orders first until seen: their highlight must be on screen, whatever the sort.
+      const isNew = (card) => this.alert.isNew(card.id);
+      const shown = [...sorted.filter(isNew), ...sorted.filter((card) => !isNew(card))];
       const visible = shown.slice(0, this.limits[column]);
       this.fill(section.querySelector(".cards"), visible, now);
       const count = this.countOf(column, shown.length);
@@ -177,7 +180,7 @@ class BoardView {
 
   markNew(element, id) {
     if (this.alert.isNew(id)) element.dataset.new = "true";
-    else if (element.dataset.new) delete element.dataset.new;
+    else delete element.dataset.new;
   }
 
   sla(entry, now) {
@@ -246,16 +249,6 @@ class BoardView {
   }
 }
 
-function printButton(view, info) {
-  return h("button", {
-    type: "button", class: "secondary", "data-testid": "print-pick-list",
-    onclick: () => printPickList({
-      root: document.querySelector("#print-area"), token: view.token, me: view.me,
-      timeZone: info.timeZone, cards: view.allCards(),
-    }),
-  }, "Print pick list");
-}
-
 async function main() {
   const session = await openSession({ needsOneStore: true });
   if (!session) return;
@@ -270,7 +263,10 @@ async function main() {
   const view = new BoardView({
     token, storeId: store.id, timeZone: info.timeZone, me: me.subject, title, onRefused: refused,
   });
-  document.querySelector("#alert-tools").append(printButton(view, info));
+  document.querySelector("#alert-tools").append(printButton({
+    root: document.querySelector("#print-area"), token, me: me.subject, timeZone: info.timeZone,
+    cards: () => view.allCards(),
+  }));
   try {
     await view.refresh();
     // The first board on screen (bench/staff_board.py reads this mark): after the next frame.

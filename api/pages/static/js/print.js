@@ -59,3 +59,11 @@ export async function printPickList({ root, token, me, timeZone, cards }) {
   window.print();
   return mine.length;
 }
+
+/** The board's "Print pick list" button; `cards()` gives the board's cards at the click. */
+export function printButton({ cards, ...where }) {
+  return h("button", {
+    type: "button", class: "secondary", "data-testid": "print-pick-list",
+    onclick: () => printPickList({ ...where, cards: cards() }),
+  }, "Print pick list");
+}

@@ -25,8 +25,9 @@ from projections.runner import Projection
 class FulfillmentTimes(Projection):
     name = "fulfillment_times"
     # v2: short picks, who collected and the proof; v3: the notice's channel, failures;
-    # v4: the order's payment (its own events) and the customer's arrival (curbside)
-    version = 4
+    # v4: the order's payment (its own events) and the customer's arrival (curbside);
+    # v5: who took the card (assignment)
+    version = 5
     topics = ("domain.pickup.model:Pickup.", counter.ORDER_TOPIC)
     tables = ("pickup_view", "pickup_payment")
 
@@ -65,7 +66,8 @@ class FulfillmentTimes(Projection):
         notified_channel    text,
         notice_failed_at    timestamptz,
         notice_failure      text,
-        notice_attempts     integer NOT NULL DEFAULT 0
+        notice_attempts     integer NOT NULL DEFAULT 0,
+        assigned_to         text
     );
     CREATE INDEX pickup_view_board{s} ON pickup_view{s} (store_id, status, promised_ready_at);
     CREATE INDEX pickup_view_placed{s} ON pickup_view{s} (store_id, placed_at);
@@ -113,6 +115,8 @@ class FulfillmentTimes(Projection):
                     picker_id=e.staff_id,
                     picking_started_at=e.at,
                 )
+            case Pickup.Assigned():
+                await _set(connection, suffix, pickup_id, assigned_to=e.staff_id)
             case Pickup.LineShort():
                 await connection.execute(
                     f"""UPDATE pickup_view{suffix} SET lines = (
@@ -239,6 +243,7 @@ class PickupCard(msgspec.Struct, frozen=True, kw_only=True):
     notice_failed_at: datetime | None
     notice_failure: str | None  # the last failed send's reason
     notice_attempts: int  # failed sends
+    assigned_to: str | None = None  # who took the card on the board
 
     @property
     def notification(self) -> NotificationState:
@@ -270,6 +275,27 @@ class Board(msgspec.Struct, frozen=True):
     not_collected: list[PickupCard]
     cancelled: list[PickupCard]
     arrived: list[PickupCard]  # open pickups whose customer is here (also in their column)
+
+
+FINISHED_LISTS = ("collected_today", "not_collected", "cancelled")
+OPEN_LISTS = ("to_pick", "picking", "ready", "overdue", "arrived")
+
+
+NEWEST_TO_PICK = 5
+
+
+def heads(board: Board, first: int) -> Board:
+    """Each list's first `first` cards: open ones soonest promise first (as stored), finished
+    ones latest first; and to pick, its NEWEST_TO_PICK latest orders after them (a new order
+    is promised after the others: a page announces it from here). What a page paints before
+    (or instead of) the whole board."""
+    cut = {name: getattr(board, name)[:first] for name in OPEN_LISTS}
+    newest = sorted(board.to_pick[first:], key=lambda c: c.placed_at)[-NEWEST_TO_PICK:]
+    cut["to_pick"] = cut["to_pick"] + sorted(newest, key=lambda c: c.promised_ready_at)
+    for name in FINISHED_LISTS:
+        latest = sorted(getattr(board, name), key=lambda c: c.finished_at or c.placed_at)
+        cut[name] = latest[::-1][:first]
+    return msgspec.structs.replace(board, **cut)
 
 
 decode_lines = msgspec.json.Decoder(list[PickupLineView]).decode
@@ -322,6 +348,18 @@ async def board(pool: asyncpg.Pool, store_id: str, now: datetime) -> Board:
         cancelled=[c for c in cards if c.status == "cancelled"],
         arrived=[c for c in cards if c.arrived],
     )
+
+
+async def open_pickup_with_code(pool: asyncpg.Pool, store_id: str, code: str) -> PickupCard | None:
+    """The store's ready pickup whose code this is (a scan of the customer's QR), or None;
+    compared as the hand-over compares it: case and surrounding spaces do not matter."""
+    row = await pool.fetchrow(
+        """SELECT * FROM pickup_view WHERE store_id = $1 AND status = 'ready'
+             AND upper(pickup_code) = upper(btrim($2)) LIMIT 1""",
+        store_id,
+        code,
+    )
+    return _card(row) if row is not None else None
 
 
 PickupCursor = tuple[datetime, UUID]

@@ -33,6 +33,9 @@ MARK_READY = f"""mutation($id: UUID!, $shelf: String!) {{
 REPORT_SHORT = f"""mutation($id: UUID!, $line: String!, $quantity: Int!) {{
   reportShort(pickupId: $id, lineId: $line, quantity: $quantity) {{ {OUTCOME} }} }}"""
 
+TAKE_PICKUP = f"""mutation($id: UUID!) {{
+  takePickup(pickupId: $id) {{ {OUTCOME} }} }}"""
+
 MARK_NO_SHOW = f"""mutation($id: UUID!) {{
   markNoShow(pickupId: $id) {{ {OUTCOME} }} }}"""
 
@@ -46,16 +49,22 @@ STORE_DAYS = """query($store: String!, $first: Date!, $last: Date!) {
 
 # The bench's baseline: the board the page subscribes to, with the same fields (a copy of
 # operations.js's BOARD_SUBSCRIPTION), so the two differ only by what the page itself does.
-BOARD_SUBSCRIPTION = """subscription($store: String!) {
-  pickupBoard(storeId: $store) { storeId asOf
+BOARD_SUBSCRIPTION = """subscription($store: String!, $first: Int) {
+  pickupBoard(storeId: $store, firstPerColumn: $first) { storeId asOf
     toPick { ...card } picking { ...card } ready { ...card }
-    collectedToday { ...card } notCollected { ...card } } }
+    collectedToday { ...card } notCollected { ...card }
+    arrived { ...card } cancelledToday { ...card }
+    counts { toPick picking ready collectedToday notCollected arrived cancelledToday } } }
 fragment card on Pickup {
   id orderId orderNumber status customerFirstName
-  placedAt promisedReadyAt pickerId pickingStartedAt readyAt collectBy shelfSpot
+  placedAt promisedReadyAt pickerId assignedTo pickingStartedAt readyAt collectBy shelfSpot
   finishedAt collectedBy overdue
+  notification { state channel at reason }
   lines { lineId sku quantity productName }
-  shortPicks { lineId sku quantityShort } }"""
+  shortPicks { lineId sku quantityShort }
+  payment amountToPay { amount currency } arrived arrivedAt bayOrCar }"""
+# Each column's first cards, as the page asks for them (api/pages/static/js/board.js HEAD).
+PAGE_HEAD = 25
 
 # Typed into GraphiQL by the offline test: a public read, no token needed.
 GRAPHIQL_QUERY = '{ products(search: "LAVA") { nodes { sku name } } }'

@@ -126,6 +126,9 @@ class Pickup(Aggregate):
     bay_or_car: PersonalText | None = None
     # A default as well as in __init__: snapshots taken before failures were recorded lack it.
     notification_failures: tuple[NotificationFailure, ...] = ()
+    # Who took the card on the board ("take"): the picker it is assigned to. A default:
+    # snapshots taken before assignment was recorded lack it.
+    assigned_to: StaffRef | None = None
 
     class Requested(Aggregate.Created):
         order_id: UUID
@@ -137,6 +140,12 @@ class Pickup(Aggregate):
         window_days: int
 
     class PickingStarted(Aggregate.Event):
+        staff_id: StaffRef
+        at: datetime
+
+    class Assigned(Aggregate.Event):
+        """A staff member took the card on the board: it is theirs to pick and hand over."""
+
         staff_id: StaffRef
         at: datetime
 
@@ -281,6 +290,20 @@ class Pickup(Aggregate):
         self.status = PickupStatus.PICKING
         self.picker_id = staff_id
         self.picking_started_at = at
+
+    def assign(self, staff_id: str, at: datetime) -> bool:
+        """A staff member takes the card (from nobody, or from a colleague) at any step before
+        hand-over; taking one already theirs records nothing. Returns whether it changed."""
+        if self.status in FINISHED:
+            raise PickupClosed(pickup_id=self.id, status=self.status.value)
+        if self.assigned_to == staff_id:
+            return False
+        self._assigned(staff_id=staff_id, at=at)
+        return True
+
+    @event(Assigned)
+    def _assigned(self, staff_id: str, at: datetime) -> None:
+        self.assigned_to = staff_id
 
     def report_short(self, line_id: str, quantity_short: int, at: datetime) -> PickupLine:
         """The shelf has fewer units than a line needs; returns the line as it was."""

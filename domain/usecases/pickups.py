@@ -48,7 +48,7 @@ class PickupUseCases(LoyaltyUseCases):
         self,
         pickup_id: UUID,
         context: Context,
-        act: Callable[[Pickup], None],
+        act: Callable[[Pickup], object],
         capability: Capability = Capability.PICK,
     ) -> Done[PickupChanged]:
         async def decide() -> Decision[PickupChanged]:
@@ -73,6 +73,15 @@ class PickupUseCases(LoyaltyUseCases):
         bounds.require_id(staff_id, "staff_id")
         now = self.clock.now()
         return await self._on_pickup(pickup_id, context, lambda p: p.start_picking(staff_id, now))
+
+    async def take_pickup(
+        self, pickup_id: UUID, staff_id: str, context: Context
+    ) -> Done[PickupChanged]:
+        """A staff member takes the card on the board: it is assigned to them (refused to
+        anyone who may not pick at the pickup's store)."""
+        bounds.require_id(staff_id, "staff_id")
+        now = self.clock.now()
+        return await self._on_pickup(pickup_id, context, lambda p: p.assign(staff_id, now))
 
     async def notify_customer(
         self, pickup_id: UUID, channel: str, context: Context

@@ -53,6 +53,16 @@ class PickupMutations:
         use_case = context.services.service.start_picking
         return pickup_payload(await attempt(use_case(pickup_id, staff.subject, context.command())))
 
+    @strawberry.mutation(
+        description="Take the card on the board: it is assigned to the caller (staff of the "
+        'pickup\'s store), who then finds it under "mine" and on their pick list.'
+    )
+    async def take_pickup(self, info: Info, pickup_id: UUID) -> PickupPayload:
+        context = info.context
+        staff = context.require()
+        use_case = context.services.service.take_pickup
+        return pickup_payload(await attempt(use_case(pickup_id, staff.subject, context.command())))
+
     @strawberry.mutation(description="The shelf is short: cancel those units of the order line.")
     async def report_short(
         self, info: Info, pickup_id: UUID, line_id: BoundedId, quantity: int

@@ -6,13 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+import segno
 import strawberry
 
 from api.graphql.checkout.types import Order, order_number
 from api.graphql.context import Info
 from api.graphql.enums import NotificationState, PickupStatus
 from api.graphql.pickups.counter_types import CounterFields
-from projections.fulfillment_times import Board, PickupCard
+from projections.fulfillment_times import Board, PickupCard, heads
+
+
+def label_qr(text: str) -> str:
+    """A QR code of `text` as an SVG data URI (the pages' policy allows data: images)."""
+    return str(segno.make_qr(text, error="m").svg_data_uri(scale=4, border=2))
 
 
 @strawberry.type
@@ -70,6 +76,9 @@ class Pickup(CounterFields):
     placed_at: datetime
     promised_ready_at: datetime
     picker_id: str | None
+    assigned_to: str | None = strawberry.field(
+        description="The staff member who took the card on the board (takePickup)."
+    )
     picking_started_at: datetime | None
     ready_at: datetime | None
     collect_by: datetime | None
@@ -89,6 +98,13 @@ class Pickup(CounterFields):
             return None
         customer = await info.context.loaders.customers.load(self.customer_id)
         return customer.first_name if customer else None
+
+    @strawberry.field(
+        description="The bag label's QR code, as an SVG data URI: it encodes the order number, "
+        "which a scan at the board opens (never the pickup code, which is the customer's)."
+    )
+    def label_qr(self) -> str:
+        return label_qr(self.order_number)
 
     @strawberry.field(description="The order behind the pickup (batched: one query per board).")
     async def order(self, info: Info) -> Order | None:
@@ -114,6 +130,7 @@ class Pickup(CounterFields):
             placed_at=card.placed_at,
             promised_ready_at=card.promised_ready_at,
             picker_id=card.picker_id,
+            assigned_to=card.assigned_to,
             picking_started_at=card.picking_started_at,
             ready_at=card.ready_at,
             collect_by=card.collect_by,
@@ -127,6 +144,34 @@ class Pickup(CounterFields):
             overdue=card.is_overdue(now),
             customer_id=card.customer_id,
             card=card,
+        )
+
+
+@strawberry.type(
+    description="How many pickups each column holds (all of them, however many "
+    "were asked for with firstPerColumn)."
+)
+class BoardCounts:
+    to_pick: int
+    picking: int
+    ready: int
+    overdue: int
+    collected_today: int
+    not_collected: int
+    arrived: int
+    cancelled_today: int
+
+    @classmethod
+    def of(cls, board: Board) -> BoardCounts:
+        return cls(
+            to_pick=len(board.to_pick),
+            picking=len(board.picking),
+            ready=len(board.ready),
+            overdue=len(board.overdue),
+            collected_today=len(board.collected_today),
+            not_collected=len(board.not_collected),
+            arrived=len(board.arrived),
+            cancelled_today=len(board.cancelled),
         )
 
 
@@ -144,11 +189,16 @@ class PickupBoard:
     )
     cancelled_today: list[Pickup]
     as_of: datetime = strawberry.field(description="The clock the ages were computed against.")
+    counts: BoardCounts = strawberry.field(description="Every column's size, all cards counted.")
 
     @classmethod
-    def of(cls, board: Board, now: datetime) -> PickupBoard:
+    def of(cls, board: Board, now: datetime, first: int | None = None) -> PickupBoard:
         def cards(column: list[PickupCard]) -> list[Pickup]:
             return [Pickup.of(card, now) for card in column]
+
+        counts = BoardCounts.of(board)
+        if first is not None:
+            board = heads(board, first)
 
         return cls(
             store_id=board.store_id,
@@ -161,4 +211,5 @@ class PickupBoard:
             arrived=cards(board.arrived),
             cancelled_today=cards(board.cancelled),
             as_of=now,
+            counts=counts,
         )

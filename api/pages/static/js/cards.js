@@ -5,7 +5,7 @@ import { h } from "./dom.js";
 import { clockTime, slaOf, windowClosed } from "./format.js";
 import { ask, stepSlot } from "./hold.js";
 import {
-  CANCEL_ORDER, COLLECT, MARK_NO_SHOW, MARK_READY, REPORT_SHORT, START_PICKING,
+  CANCEL_ORDER, COLLECT, MARK_NO_SHOW, MARK_READY, REPORT_SHORT, START_PICKING, TAKE_PICKUP,
 } from "./operations.js";
 
 function lineItem(line, short) {
@@ -137,7 +137,20 @@ function cancelButton(card, act) {
   }, "Cancel order");
 }
 
-function actions(card, act, now) {
+/** "Take": the card becomes the associate's (the "Mine" filter, their pick list). */
+function takeButton(card, act, me) {
+  if (card.assignedTo === me) return null;
+  return h("button", {
+    class: "secondary", "data-action": "take", onclick: () => act(TAKE_PICKUP, { id: card.id }),
+  }, card.assignedTo ? `Take over from ${card.assignedTo}` : "Take");
+}
+
+function actions(card, act, now, me) {
+  const open = ["REQUESTED", "PICKING", "READY"].includes(card.status);
+  return [...stepActions(card, act, now), open ? takeButton(card, act, me) : null];
+}
+
+function stepActions(card, act, now) {
   if (card.status === "REQUESTED") {
     return [h("button", { onclick: () => act(START_PICKING, { id: card.id }) }, "Start picking"),
       cancelButton(card, act)];
@@ -145,6 +158,13 @@ function actions(card, act, now) {
   if (card.status === "PICKING") return [...pickingActions(card, act), cancelButton(card, act)];
   if (card.status === "READY") return [...readyActions(card, act, now), cancelButton(card, act)];
   return [];
+}
+
+/** Whose card it is: "yours", or the colleague who took it. */
+function assignee(card, me) {
+  if (!card.assignedTo) return null;
+  const text = card.assignedTo === me ? "yours" : `taken by ${card.assignedTo}`;
+  return h("span", { class: "assignee", "data-testid": "assignee", "data-mine": String(card.assignedTo === me) }, text);
 }
 
 function who(card) {
@@ -166,13 +186,14 @@ function notice(card, timeZone) {
 
 /** The card's content (the <li> itself is kept across updates by the board); the counter's
  * parts (payment, arrival, a step waiting to be sent) come from counter.js and hold.js. */
-export function cardContent(card, { act, timeZone, now }) {
+export function cardContent(card, { act, timeZone, now, me }) {
   const sla = slaOf(card, now, timeZone);
   return [
     h("header", {},
       h("strong", { class: "order" }, `Order ${card.orderNumber}`),
       card.customerFirstName ? h("span", { class: "customer" }, card.customerFirstName) : null,
-      paymentBadge(card)),
+      paymentBadge(card),
+      assignee(card, me)),
     arrivalLine(card, timeZone),
     h("p", { class: "window" },
       `promised ${clockTime(card.promisedReadyAt, timeZone)}`,
@@ -181,7 +202,7 @@ export function cardContent(card, { act, timeZone, now }) {
     lineList(card),
     notice(card, timeZone),
     h("p", { class: "sla", "data-level": sla.level }, sla.text),
-    h("div", { class: "actions" }, actions(card, act, now)),
+    h("div", { class: "actions" }, actions(card, act, now, me)),
     stepSlot(card),
     h("p", { class: "card-error", role: "alert", "data-testid": "card-error" }),
   ].filter((part) => part !== null); // a missing part is left out, not shown as "null"

@@ -4,7 +4,7 @@
 
 const CARD = `fragment StaffCard on Pickup {
   id orderId orderNumber status customerFirstName
-  placedAt promisedReadyAt pickerId pickingStartedAt readyAt collectBy shelfSpot
+  placedAt promisedReadyAt pickerId assignedTo pickingStartedAt readyAt collectBy shelfSpot
   finishedAt collectedBy overdue
   notification { state channel at reason }
   lines { lineId sku quantity productName }
@@ -17,12 +17,15 @@ const BOARD = `storeId asOf
   collectedToday { ...StaffCard } notCollected { ...StaffCard }
   arrived { ...StaffCard } cancelledToday { ...StaffCard }`;
 
-export const BOARD_QUERY = `query StaffBoard($store: String!) {
-  pickupBoard(storeId: $store) { ${BOARD} } }
+const COUNTS = "counts { toPick picking ready collectedToday notCollected arrived cancelledToday }";
+
+/** The board; with `first`, each column's first cards only (and every column's count). */
+export const BOARD_QUERY = `query StaffBoard($store: String!, $first: Int) {
+  pickupBoard(storeId: $store, firstPerColumn: $first) { ${BOARD} ${COUNTS} } }
 ${CARD}`;
 
-export const BOARD_SUBSCRIPTION = `subscription StaffBoardLive($store: String!) {
-  pickupBoard(storeId: $store) { ${BOARD} } }
+export const BOARD_SUBSCRIPTION = `subscription StaffBoardLive($store: String!, $first: Int) {
+  pickupBoard(storeId: $store, firstPerColumn: $first) { ${BOARD} ${COUNTS} } }
 ${CARD}`;
 
 /** The board from a query's or a subscription's data. */
@@ -50,6 +53,21 @@ export const MARK_NO_SHOW = `mutation MarkNoShow($id: UUID!) {
 
 export const TAKE_PAYMENT = `mutation TakePayment($id: UUID!, $token: String!, $key: String) {
   takePaymentAtCounter(pickupId: $id, paymentToken: $token, idempotencyKey: $key) { ${OUTCOME} } }`;
+
+export const TAKE_PICKUP = `mutation TakePickup($id: UUID!) {
+  takePickup(pickupId: $id) { ${OUTCOME} } }`;
+
+/** A scan of the customer's QR (or a code typed in the search): the ready card it opens. */
+export const PICKUP_WITH_CODE = `query StaffPickupWithCode($store: String!, $code: String!) {
+  pickupWithCode(storeId: $store, code: $code) { id orderNumber status } }`;
+
+/** The bag labels' QR codes of some pickups, one aliased field each (printing only). */
+export function labelsQuery(count) {
+  const names = Array.from({ length: count }, (_, i) => i);
+  const variables = names.map((i) => `$id${i}: UUID!`).join(", ");
+  const fields = names.map((i) => `p${i}: pickup(id: $id${i}) { id labelQr }`).join(" ");
+  return `query StaffBagLabels(${variables}) { ${fields} }`;
+}
 
 export const CANCEL_ORDER = `mutation CancelOrder($order: UUID!, $reason: String!) {
   cancelOrder(orderId: $order, reason: $reason) { position userErrors { code field message } } }`;

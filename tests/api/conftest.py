@@ -4,6 +4,7 @@ operation a test sends through a compiled plan is also answered by graphql-core 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -89,6 +90,14 @@ class Api:
             return await self.services.projections.wait_for(head, 20)  # type: ignore[no-any-return]
 
         assert self.client.blocking_portal.call(caught_up), "projections lag"
+
+    async def all_projections_running(self, within_s: float = 20) -> None:
+        deadline = asyncio.get_running_loop().time() + within_s
+        while await self.db.fetchval(
+            "SELECT count(*) FROM projection_checkpoints WHERE state <> 'running'"
+        ):
+            assert asyncio.get_running_loop().time() < deadline, "projections not running"
+            await asyncio.sleep(0.05)
 
     async def event_count(self) -> int:
         return await self.db.fetchval("SELECT count(*) FROM events")

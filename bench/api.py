@@ -56,7 +56,7 @@ SKUS = [
 ]
 ADD = """mutation Add($cart: UUID!, $sku: String!) {
   addToCart(cartId: $cart, sku: $sku, quantity: 1) { position userErrors { code } } }"""
-MY_CART = "query MyCart { myCart { id itemCount total { amount } lines { sku quantity } } }"
+MY_CART = "query MyCart { myCart { id: cartId itemCount total { amount } lines { sku quantity } } }"
 CART_LINES = 5  # the issue's cart read: five lines
 
 

@@ -17,11 +17,41 @@ import strawberry
 
 from api.graphql.errors import BadInput
 
-Node = TypeVar("Node")
+Item = TypeVar("Item")
 Row = TypeVar("Row")
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
+
+
+@strawberry.interface(
+    description="Anything a client caches by identity: `id` is global and opaque, and "
+    "`node(id:)` refetches it, checked as the typed query that answers it."
+)
+class Node:
+    id: strawberry.ID = strawberry.field(
+        description="Global and opaque: pass it to `node(id:)`, never take it apart."
+    )
+
+
+def global_id(kind: str, *key: object) -> strawberry.ID:
+    """`kind` and its key, e.g. ("Cart", cart id): URL-safe base64 of `Kind:key` (key parts
+    joined by a line feed, which no SKU, store or customer id holds)."""
+    text = kind + ":" + "\n".join(str(part) for part in key)
+    return strawberry.ID(base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode())
+
+
+def parse_global_id(value: str) -> tuple[str, list[str]]:
+    """(kind, key parts) of a global id; BadInput when it is not one."""
+    try:
+        text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+    except (binascii.Error, ValueError):
+        raise BadInput(f"id: {value!r} is not a global id") from None
+    kind, colon, key = text.partition(":")
+    parts = key.split("\n")
+    if not colon or not kind.isalpha() or not key or global_id(kind, *parts) != value:
+        raise BadInput(f"id: {value!r} is not a global id")
+    return kind, parts
 
 
 @strawberry.type
@@ -33,18 +63,18 @@ class PageInfo:
 
 
 @strawberry.type
-class Edge(Generic[Node]):
+class Edge(Generic[Item]):
     cursor: str
-    node: Node
+    node: Item
 
 
 @strawberry.type
-class Connection(Generic[Node]):
-    edges: list[Edge[Node]]
+class Connection(Generic[Item]):
+    edges: list[Edge[Item]]
     page_info: PageInfo
 
     @strawberry.field(description="The nodes of this page, for clients that need no cursors.")
-    def nodes(self) -> list[Node]:
+    def nodes(self) -> list[Item]:
         return [edge.node for edge in self.edges]
 
 
@@ -76,9 +106,9 @@ def connection(
     rows: Sequence[Row],
     size: int,
     key: Callable[[Row], Sequence[Any]],
-    node: Callable[[Row], Node],
+    node: Callable[[Row], Item],
     after: str | None = None,
-) -> Connection[Node]:
+) -> Connection[Item]:
     """A page from `size + 1` rows fetched after the cursor: the extra row says there is more."""
     page = rows[:size]
     edges = [Edge(cursor=encode_cursor(key(row)), node=node(row)) for row in page]

@@ -21,6 +21,7 @@ from api.graphql.customers.queries import CustomerQueries
 from api.graphql.engine import build_schema
 from api.graphql.feedback.mutations import FeedbackMutations
 from api.graphql.feedback.queries import FeedbackQueries
+from api.graphql.nodes.queries import NodeQueries
 from api.graphql.pickups.mutations import PickupMutations
 from api.graphql.pickups.queries import PickupQueries
 from api.graphql.pickups.store_counter import CounterMutations
@@ -53,6 +54,7 @@ Query = merge_types(
         AnalyticsQueries,
         TillShopperQueries,
         FeedbackQueries,
+        NodeQueries,
     ),
 )
 Mutation = merge_types(

@@ -20,7 +20,8 @@ PICKUP = """query($id: UUID!) {
     lines { sku productName quantity } shortPicks { sku quantityShort } } }"""
 
 PICKUP_BOARD = """query($store: String!) {
-  pickupBoard(storeId: $store) { toPick { id } picking { id } ready { id } } }"""
+  pickupBoard(storeId: $store) {
+    toPick { id: pickupId } picking { id: pickupId } ready { id: pickupId } } }"""
 
 OUTCOME = "position status userErrors { code message }"
 
@@ -51,7 +52,7 @@ BOARD_SUBSCRIPTION = """subscription($store: String!) {
     toPick { ...card } picking { ...card } ready { ...card }
     collectedToday { ...card } notCollected { ...card } } }
 fragment card on Pickup {
-  id orderId orderNumber status customerFirstName
+  id: pickupId orderId orderNumber status customerFirstName
   placedAt promisedReadyAt pickerId pickingStartedAt readyAt collectBy shelfSpot
   finishedAt collectedBy overdue
   lines { lineId sku quantity productName }

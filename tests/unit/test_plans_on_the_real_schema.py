@@ -101,7 +101,7 @@ def test_the_fallback_guard_names_what_plans_leave_to_graphql_core() -> None:
         'query { product(sku: "X") { sku } product(sku: "X") { name } }': (
             "a response key selected twice"
         ),
-        "subscription { myCart { id } }": "a subscription",
+        "subscription { myCart { id: cartId } }": "a subscription",
     }
     for text, reason in cases.items():
         assert fallback_reason(GRAPHQL, parse(text), None) == reason, text

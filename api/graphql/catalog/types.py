@@ -6,7 +6,7 @@ import strawberry
 
 from api.graphql.common import Money
 from api.graphql.context import Info, path_of
-from api.graphql.relay import Connection
+from api.graphql.relay import Connection, Node, global_id
 from api.graphql.stock.queries import STOCK_VIEWS, Near, stores_near
 from api.graphql.stock.types import StockLevel, StoreAvailability
 from domain.ports import Product as CatalogProduct
@@ -21,7 +21,7 @@ class Attribute:
 
 
 @strawberry.type
-class Product:
+class Product(Node):
     sku: str
     name: str
     description: str
@@ -58,6 +58,7 @@ class Product:
     @classmethod
     def of(cls, product: CatalogProduct) -> Product:
         return cls(
+            id=global_id("Product", product.sku),
             sku=product.sku,
             name=product.name,
             description=product.description,

@@ -11,6 +11,7 @@ from api.graphql.common import Money
 from api.graphql.context import Info, path_of
 from api.graphql.enums import Channel, FulfillmentMethod, OrderStatus, PickupStatus
 from api.graphql.permissions import is_shopper
+from api.graphql.relay import Node, global_id
 from projections.fulfillment_times import PickupCard
 from projections.orders import OrderView
 
@@ -59,8 +60,8 @@ class CustomerPickup:
 
 
 @strawberry.type
-class Order:
-    id: UUID
+class Order(Node):
+    order_id: UUID = strawberry.field(description="What `order(id:)` and the mutations take.")
     order_number: str = strawberry.field(
         description='What the customer quotes and staff ask for ("Order F50BF4D4"): the '
         "first eight hex digits of the order id, upper case."
@@ -79,7 +80,7 @@ class Order:
 
     @strawberry.field(description="For pickup orders: where it stands (batched per request).")
     async def pickup(self, info: Info) -> CustomerPickup | None:
-        card = await info.context.loaders.pickups_by_order.load(self.id)
+        card = await info.context.loaders.pickups_by_order.load(self.order_id)
         if card is None:
             return None
         info.context.flag_parked(("fulfillment_times",), (card.pickup_id,), path_of(info))
@@ -92,7 +93,8 @@ class Order:
             return Money(amount=amount, currency=view.currency)  # type: ignore[arg-type]
 
         return cls(
-            id=view.order_id,
+            id=global_id("Order", view.order_id),
+            order_id=view.order_id,
             order_number=order_number(view.order_id),
             customer_id=view.customer_id,
             status=OrderStatus(view.status),

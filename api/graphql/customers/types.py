@@ -18,7 +18,16 @@ from api.graphql.customers.consent import Consent
 from api.graphql.enums import Channel, TouchpointKind
 from api.graphql.errors import BadInput
 from api.graphql.feedback.types import FeedbackAnswer
-from api.graphql.relay import Connection, Edge, PageInfo, connection, decode_cursor, page_size
+from api.graphql.relay import (
+    Connection,
+    Edge,
+    Node,
+    PageInfo,
+    connection,
+    decode_cursor,
+    global_id,
+    page_size,
+)
 from domain.feedback.model import Survey
 from domain.values import Money as DomainMoney
 from projections import cart_recovery, timeline_queries
@@ -112,6 +121,8 @@ class RecoverableCart:
             abandoned_at=view.abandoned_at,
             lines=[
                 CartLine(
+                    id=global_id("CartLine", view.cart_id, line.sku),
+                    cart_id=view.cart_id,
                     sku=line.sku,
                     quantity=line.quantity,
                     unit_price=Money.of(line.unit_price),
@@ -124,8 +135,8 @@ class RecoverableCart:
 
 
 @strawberry.type(description="One customer's view, across every channel.")
-class Customer:
-    id: str
+class Customer(Node):
+    customer_id: str = strawberry.field(description="What `customer(id:)` takes.")
     first_name: str | None = strawberry.field(description="From the customer directory.")
 
     @strawberry.field(
@@ -133,13 +144,13 @@ class Customer:
         "profile records it: exact, not a read model."
     )
     async def consents(self, info: Info) -> list[Consent]:
-        found = await info.context.services.service.consents_of(self.id)
+        found = await info.context.services.service.consents_of(self.customer_id)
         return [Consent.of(consent) for consent in found]
 
     @strawberry.field(description="Lifetime purchases by channel; open carts, pickups, returns.")
     async def summary(self, info: Info) -> CustomerSummary:
         pool = info.context.read_pool
-        return CustomerSummary.of(await timeline_queries.timeline_header(pool, self.id))
+        return CustomerSummary.of(await timeline_queries.timeline_header(pool, self.customer_id))
 
     @strawberry.field(description="Every touchpoint on every channel, newest first.")
     async def timeline(
@@ -147,7 +158,9 @@ class Customer:
     ) -> Connection[Touchpoint]:
         size = page_size(first)
         try:
-            page = await timeline_queries.timeline(info.context.read_pool, self.id, size, after)
+            page = await timeline_queries.timeline(
+                info.context.read_pool, self.customer_id, size, after
+            )
         except timeline_queries.InvalidCursor:
             raise BadInput("after: not a cursor of this list") from None
         return _timeline_connection(page, after)
@@ -160,7 +173,7 @@ class Customer:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[FeedbackAnswer]:
         size, key = page_size(first), decode_cursor(after, tuple[datetime, UUID])
-        surveys = await info.context.services.service.surveys_of(self.id)
+        surveys = await info.context.services.service.surveys_of(self.customer_id)
         older = [row for row in surveys if key is None or _survey_key(row) < key]
         return connection(older[: size + 1], size, _survey_key, _answer, after)
 
@@ -170,7 +183,7 @@ class Customer:
     ) -> Connection[RecoverableCart]:
         size, key = page_size(first), decode_cursor(after, cart_recovery.RecoverableKey)
         views = await cart_recovery.recoverable_carts(
-            info.context.read_pool, self.id, after=key, limit=size + 1
+            info.context.read_pool, self.customer_id, after=key, limit=size + 1
         )
         return connection(views, size, cart_recovery.recoverable_key, RecoverableCart.of, after)
 

@@ -13,7 +13,7 @@ from api.graphql.limits import BoundedArguments, InvalidArgument
 from api.graphql.relay import Connection, connection, decode_cursor, page_size
 from api.graphql.stock.ledger import movement
 from api.graphql.stock.types import StockLevel, StockMovement, StoreAvailability
-from domain.ports import Product
+from domain.ports import Product, RecordedEvent
 from domain.values import stock_item_id
 from projections import store_inventory
 
@@ -179,4 +179,8 @@ class StockQueries:
         history = await store.history(
             stock_item_id(location_id, sku), size + 1, key[0] if key else None
         )
-        return connection(history, size, lambda r: (r.version,), movement, after)
+
+        def node(r: RecordedEvent) -> StockMovement:
+            return movement(location_id, sku, r)
+
+        return connection(history, size, lambda r: (r.version,), node, after)

@@ -3,7 +3,7 @@
 // when the schema changes, this file changes with it.
 
 const CARD = `fragment StaffCard on Pickup {
-  id orderId orderNumber status customerFirstName
+  id: pickupId orderId orderNumber status customerFirstName
   placedAt promisedReadyAt pickerId pickingStartedAt readyAt collectBy shelfSpot
   finishedAt collectedBy overdue
   notification { state channel at reason }

@@ -6,7 +6,7 @@ import strawberry
 
 from api.graphql.common import Money
 from api.graphql.context import Info, path_of
-from api.graphql.relay import Connection, Node, global_id
+from api.graphql.relay import Connection, Node, Page, global_id
 from api.graphql.stock.queries import STOCK_VIEWS, Near, stores_near
 from api.graphql.stock.types import StockLevel, StoreAvailability
 from domain.ports import Product as CatalogProduct
@@ -42,9 +42,11 @@ class Product(Node):
         quantity: int = 1,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[StoreAvailability]:
-        near = Near(latitude, longitude, quantity)
-        return await stores_near(info.context, self.sku, near, first, after, path_of(info))
+        near, page = Near(latitude, longitude, quantity), Page(first, after, last, before)
+        return await stores_near(info.context, self.sku, near, page, path_of(info))
 
     @strawberry.field(description="Its stock at one location.")
     async def stock_at(self, info: Info, location_id: str) -> StockLevel | None:

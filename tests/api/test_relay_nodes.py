@@ -50,6 +50,7 @@ async def hidden_reads_as_missing(api: Api, token: str | None, id: str, missing:
 
 async def test_a_cart_and_its_lines_refetch_by_id_for_their_shopper_only(api: Api) -> None:
     cart_id, token = await guest_cart(api, ("RETRO-CLOCK", 2))
+    api.settled()  # the line is in the read model
     typed = """query($id: UUID!) { cart(id: $id) { id cartId lines { id sku } } }"""
     cart = (await api.data(typed, token, id=cart_id))["cart"]
     assert cart["cartId"] == cart_id

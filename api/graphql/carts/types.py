@@ -24,16 +24,13 @@ class CartLine(Node):
 
     @classmethod
     def of(cls, cart_id: UUID, line: CartLineView, currency: str) -> CartLine:
-        def money(amount: object) -> Money:
-            return Money(amount=amount, currency=currency)  # type: ignore[arg-type]
-
         return CartLine(
             id=global_id("CartLine", cart_id, line.sku),
             cart_id=cart_id,
             sku=line.sku,
             quantity=line.quantity,
-            unit_price=money(line.unit_price),
-            subtotal=money(line.subtotal),
+            unit_price=Money(amount=line.unit_price, currency=currency),
+            subtotal=Money(amount=line.subtotal, currency=currency),
         )
 
 

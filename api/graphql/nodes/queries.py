@@ -18,9 +18,9 @@ from api.graphql.checkout.queries import readable_order
 from api.graphql.context import Info, RequestContext, path_of
 from api.graphql.customers.queries import customer_of, customer_view
 from api.graphql.errors import BadInput, Forbidden, NotFoundError
-from api.graphql.pickups.queries import readable_pickup
+from api.graphql.pickups.queries import BOARD_VIEWS, readable_pickup
 from api.graphql.relay import MAX_PAGE, Node, parse_global_id
-from api.graphql.returns.queries import readable_return
+from api.graphql.returns.queries import RETURN_VIEWS, readable_return
 from api.graphql.stock.ledger import movement
 from api.graphql.stock.queries import require_products
 from domain.values import stock_item_id
@@ -64,7 +64,7 @@ async def _order(context: RequestContext, key: list[str], path: Path) -> Node | 
 async def _pickup(context: RequestContext, key: list[str], path: Path) -> Node | None:
     pickup_id = _uuid(key[0])
     pickup = await readable_pickup(context, pickup_id)
-    context.flag_parked(("fulfillment_times",), (pickup_id,), path)
+    context.flag_parked(BOARD_VIEWS, (pickup_id,), path)
     return pickup
 
 
@@ -72,7 +72,7 @@ async def _return(context: RequestContext, key: list[str], path: Path) -> Node |
     context.require()
     return_id = _uuid(key[0])
     found = await readable_return(context, return_id)
-    context.flag_parked(("orders",), (return_id,), path)
+    context.flag_parked(RETURN_VIEWS, (return_id,), path)
     return found
 
 

@@ -29,7 +29,8 @@ RETURNS = """query($from: Date!, $to: Date!, $zone: String!, $after: String) {
 SUMMARY = """query($id: String!) { customer(id: $id) { summary {
   purchases { channel purchases value { amount } } refunded { amount }
   openCarts openPickups openReturns } } }"""
-TIMELINE = """query($id: String!) { customer(id: $id) { id firstName timeline(first: 100) {
+TIMELINE = """query($id: String!) { customer(id: $id) {
+  id: customerId firstName timeline(first: 100) {
   nodes { at kind channel deviceId storeId summary } } } }"""
 
 

@@ -16,7 +16,7 @@ from simulate.ledger import Ledger
 from simulate.tally import ReturnRecord
 
 OPEN_PICKUPS = """query($store: String!) { pickups(storeId: $store,
-  status: [REQUESTED, PICKING], first: 100) { nodes { id status } } }"""
+  status: [REQUESTED, PICKING], first: 100) { nodes { id: pickupId status } } }"""
 RECEIVE = """mutation($id: UUID!, $at: String!) { receiveReturn(returnId: $id, locationId: $at) {
   position userErrors { code message } } }"""
 INSPECT = """mutation($id: UUID!, $results: [InspectionInput!]!) { inspectReturn(returnId: $id,

@@ -9,15 +9,11 @@ from typing import Any
 from graphql import (
     DocumentNode,
     FieldNode,
-    FragmentSpreadNode,
     GraphQLSchema,
-    InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
     TypeInfo,
     Visitor,
-    get_named_type,
-    is_abstract_type,
     visit,
 )
 from graphql.utilities import TypeInfoVisitor
@@ -42,14 +38,6 @@ def fallback_reason(schema: GraphQLSchema, document: DocumentNode, name: str | N
                 reasons.append("a directive")
             if isinstance(node, FieldNode) and node.name.value in ("__schema", "__type"):
                 reasons.append("introspection")
-            if isinstance(node, FieldNode):
-                kind = type_info.get_type()
-                if kind is not None and is_abstract_type(get_named_type(kind)):
-                    reasons.append("an abstract type")
-            if isinstance(node, InlineFragmentNode | FragmentSpreadNode):
-                parent = type_info.get_parent_type()
-                if parent is not None and is_abstract_type(parent):
-                    reasons.append("an abstract type")
 
     visit(document, TypeInfoVisitor(type_info, Finder()))
     if _key_selected_two_ways(document):

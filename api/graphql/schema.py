@@ -22,6 +22,7 @@ from api.graphql.customers.queries import CustomerQueries
 from api.graphql.engine import build_schema
 from api.graphql.feedback.mutations import FeedbackMutations
 from api.graphql.feedback.queries import FeedbackQueries
+from api.graphql.nodes.queries import NodeQueries
 from api.graphql.pickups.mutations import PickupMutations
 from api.graphql.pickups.queries import PickupQueries
 from api.graphql.pickups.store_counter import CounterMutations
@@ -54,6 +55,7 @@ Query = merge_types(
         AnalyticsQueries,
         TillShopperQueries,
         FeedbackQueries,
+        NodeQueries,
     ),
 )
 Mutation = merge_types(

@@ -20,7 +20,8 @@ PICKUP = """query($id: UUID!) {
     lines { sku productName quantity } shortPicks { sku quantityShort } } }"""
 
 PICKUP_BOARD = """query($store: String!) {
-  pickupBoard(storeId: $store) { toPick { id } picking { id } ready { id } } }"""
+  pickupBoard(storeId: $store) {
+    toPick { id: pickupId } picking { id: pickupId } ready { id: pickupId } } }"""
 
 OUTCOME = "position status userErrors { code message }"
 
@@ -56,7 +57,7 @@ BOARD_SUBSCRIPTION = """subscription($store: String!, $first: Int) {
     arrived { ...card } cancelledToday { ...card }
     counts { toPick picking ready collectedToday notCollected arrived cancelledToday } } }
 fragment card on Pickup {
-  id orderId orderNumber status customerFirstName
+  id: pickupId orderId orderNumber status customerFirstName
   placedAt promisedReadyAt pickerId assignedTo pickingStartedAt readyAt collectBy shelfSpot
   finishedAt collectedBy overdue
   notification { state channel at reason }

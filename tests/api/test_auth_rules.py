@@ -8,9 +8,9 @@ from api.auth import Role
 from tests.api.conftest import Api
 from tests.api.test_mutations import ADD, CHECKOUT, PICKUP_ACTION, checked_out_pickup, guest_cart
 
-CART = "query($id: UUID!) { cart(id: $id) { id lines { sku quantity } } }"
+CART = "query($id: UUID!) { cart(id: $id) { id: cartId lines { sku quantity } } }"
 ORDER = """query($id: UUID!, $after: String) {
-  order(id: $id, consistentWith: $after) { id status } }"""
+  order(id: $id, consistentWith: $after) { id: orderId status } }"""
 
 
 async def forbidden(api: Api, query: str, token: str | None, **variables: object) -> str:
@@ -68,7 +68,7 @@ async def test_staff_act_only_at_their_stores_and_a_pos_only_at_its_own(api: Api
     assert "not allowed at store" in await forbidden(api, start, elsewhere, id=pickup_id)
     assert "not allowed at store" in await forbidden(api, start, other_till, id=pickup_id)
     assert "may not" in await forbidden(api, start, customer, id=pickup_id)
-    board = 'query { pickupBoard(storeId: "AMS-CENTRAAL") { toPick { id } } }'
+    board = 'query { pickupBoard(storeId: "AMS-CENTRAAL") { toPick { id: pickupId } } }'
     assert "not allowed at store" in await forbidden(api, board, elsewhere)
     receive = """mutation { receiveStock(locationId: "AMS-CENTRAAL", sku: "DESK-FAN",
       quantity: 5, reference: "x") { userErrors { code } } }"""

@@ -257,8 +257,11 @@ async def test_a_query_argument_past_its_bound_is_an_invalid_input_error(api: Ap
             SKU,
         ),
         "search": ("query($v: String!) { products(search: $v) { nodes { sku } } }", TEXT),
-        "storeId": ("query($v: String!) { pickupBoard(storeId: $v) { toPick { id } } }", ID),
-        "loyaltyId": ("query($v: String!) { posCustomerCart(loyaltyId: $v) { id } }", ID),
+        "storeId": (
+            "query($v: String!) { pickupBoard(storeId: $v) { toPick { id: pickupId } } }",
+            ID,
+        ),
+        "loyaltyId": ("query($v: String!) { posCustomerCart(loyaltyId: $v) { id: cartId } }", ID),
     }
     for field, (query, value) in cases.items():
         body = await api.gql(query, admin, v=value)

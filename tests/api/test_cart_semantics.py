@@ -14,7 +14,9 @@ from tests.api.recovery_queries import on_phone
 from tests.api.test_mutations import ADD, CHECKOUT
 from tests.api.test_recovery_and_analytics import abandoned_cart_of_ada, sim_api  # noqa: F401
 
-GUEST_START = "mutation { startCart { cartId cartToken userErrors { code } cart { id status } } }"
+GUEST_START = (
+    "mutation { startCart { cartId cartToken userErrors { code } cart { id: cartId status } } }"
+)
 START = """mutation { startCart(deviceId: "ada-phone") { cartId outcome userErrors { code }
   cart { lines { sku quantity } } } }"""
 COUNT = """mutation($at: String!, $sku: String!, $n: Int!) { countStock(locationId: $at,

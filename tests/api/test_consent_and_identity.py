@@ -13,7 +13,7 @@ CONSENT = """mutation($channel: MarketingChannel!, $granted: Boolean!, $customer
   setConsent(channel: $channel, granted: $granted, wordingVersion: "mkt-2026-11",
              customerId: $customer) {
     customerId consents { channel granted source wordingVersion } userErrors { code field } } }"""
-ME = """query { me { id consents { channel granted source }
+ME = """query { me { id: customerId consents { channel granted source }
   timeline(first: 20) { edges { node { kind storeId summary } } } } }"""
 IDENTIFY = """mutation($by: IdentifyBy!, $value: String!, $store: String) {
   identifyShopper(by: $by, value: $value, storeId: $store) {

@@ -24,7 +24,8 @@ ARRIVE = """mutation($order: UUID!, $where: String) {
 CARD = """query($id: UUID!, $after: String) { pickup(id: $id, consistentWith: $after) {
   status payment unpaid arrived arrivedAt bayOrCar amountToPay { amount currency } } }"""
 ARRIVED_LANE = """query($after: String) {
-  pickupBoard(storeId: "AMS-CENTRAAL", consistentWith: $after) { arrived { id bayOrCar } } }"""
+  pickupBoard(storeId: "AMS-CENTRAAL", consistentWith: $after) {
+    arrived { id: pickupId bayOrCar } } }"""
 
 
 async def pickup_of(api: Api, token: str | None = None, pay_online: bool = False) -> dict:

@@ -13,7 +13,7 @@ from tests.api.conftest import Api
 from tests.api.test_mutations import ADD, CHECKOUT, PICKUP_ACTION, code_for_customer
 
 VIEW = """
-  id firstName
+  id: customerId firstName
   summary { purchases { channel purchases value { amount currency } }
             refunded { amount } openCarts openPickups openReturns }
   timeline(first: $first, after: $after) {

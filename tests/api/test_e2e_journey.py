@@ -81,7 +81,7 @@ class BoardWatcher:
 
     QUERY = (
         "subscription($store: String!) { pickupBoard(storeId: $store) { "
-        "toPick { id } picking { id } ready { id shelfSpot } } }"
+        "toPick { id: pickupId } picking { id: pickupId } ready { id: pickupId shelfSpot } } }"
     )
 
     def __init__(self, base: str, token: str, store: str) -> None:
@@ -123,7 +123,7 @@ class BoardWatcher:
 
 CART = """query($id: UUID!, $after: String) {
   cart(id: $id, consistentWith: $after) { lines { sku quantity } } }"""
-MY_CART = """query($after: String) { myCart(consistentWith: $after) { id itemCount
+MY_CART = """query($after: String) { myCart(consistentWith: $after) { id: cartId itemCount
   lines { sku quantity } devices { channel deviceId } } }"""
 ADD = """mutation($cart: UUID!, $sku: String!, $qty: Int!) {
   addToCart(cartId: $cart, sku: $sku, quantity: $qty) { position userErrors { code } } }"""
@@ -317,7 +317,7 @@ async def test_a_customer_cannot_watch_a_stores_board(server: Server) -> None:
                     "type": "subscribe",
                     "payload": {
                         "query": 'subscription { pickupBoard(storeId: "AMS-CENTRAAL") '
-                        "{ toPick { id } } }"
+                        "{ toPick { id: pickupId } } }"
                     },
                 }
             )

@@ -22,7 +22,7 @@ from bench.harness.server_process import running_server
 from tests.api.unharmed import assert_unharmed, committed_head
 
 SECRET = "edge-secret-of-at-least-thirty-two-bytes"
-BOARD = "subscription($store: String!) { pickupBoard(storeId: $store) { toPick { id } } }"
+BOARD = "subscription($store: String!) { pickupBoard(storeId: $store) { toPick { id: pickupId } } }"
 RECEIVE = """mutation($reference: String!) { receiveStock(locationId: "AMS-CENTRAAL",
   sku: "LAVA-LAMP", quantity: 5, reference: $reference) { position } }"""
 
@@ -116,7 +116,7 @@ async def test_the_websocket_answers_an_error_for_what_it_refuses(server: Server
         assert answer["type"] == "error", answer
         assert [e["extensions"]["code"] for e in answer["payload"]] == ["INVALID_INPUT"]
 
-    literal = 'subscription { pickupBoard(storeId: "AMS\\u0000") { toPick { id } } }'
+    literal = 'subscription { pickupBoard(storeId: "AMS\\u0000") { toPick { id: pickupId } } }'
     [answer] = await server.over_websocket({"query": literal})
     assert answer["type"] == "error" and "NUL (U+0000)" in answer["payload"][0]["message"]
 

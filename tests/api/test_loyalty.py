@@ -20,7 +20,7 @@ RING_UP = """mutation($cart: UUID!, $version: Int!, $points: Int) {
   ringUpCart(cartId: $cart, cartVersion: $version, saleId: "P-0001",
     lines: [{sku: "VINYL-PLAYER", quantity: 1}], redeemPoints: $points) {
     total { amount } pointsRedeemed pointsEarned position userErrors { code } } }"""
-CART = "query($id: UUID!) { cart(id: $id) { id version } }"
+CART = "query($id: UUID!) { cart(id: $id) { id: cartId version } }"
 RING_UP_AT = """mutation($cart: UUID!, $version: Int!, $store: String!) {
   ringUpCart(cartId: $cart, cartVersion: $version, saleId: "P-0002", locationId: $store,
     lines: [{sku: "VINYL-PLAYER", quantity: 1}], redeemPoints: 10) {

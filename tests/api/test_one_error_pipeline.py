@@ -16,7 +16,7 @@ from api.auth import Role
 from projections import fulfillment_times
 from tests.api.conftest import Api
 
-BOARD_FIELDS = "{ toPick { id } }"
+BOARD_FIELDS = "{ toPick { id: pickupId } }"
 SUBSCRIBE_BOARD = (
     "subscription($store: String!) { pickupBoard(storeId: $store) " + BOARD_FIELDS + " }"
 )

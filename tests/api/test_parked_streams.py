@@ -35,7 +35,7 @@ START = 'mutation { startCart(deviceId: "phone") { cartId cartToken position } }
 ADD = """mutation($cart: UUID!, $sku: String!) {
   addToCart(cartId: $cart, sku: $sku) { position userErrors { code } } }"""
 CART = """query($id: UUID!, $after: String) { cart(id: $id, consistentWith: $after) {
-  id lines { sku quantity } } }"""
+  id: cartId lines { sku quantity } } }"""
 # Random hex does not compress: 3,000 characters make an index row of about 3,030 bytes.
 LONG_DEVICE = secrets.token_hex(1500)
 
@@ -156,7 +156,7 @@ async def _has_no_errors(answer: Awaitable[dict]) -> bool:
     return "errors" not in await answer
 
 
-MY_CART = "query($after: String) { myCart(consistentWith: $after) { id } }"
+MY_CART = "query($after: String) { myCart(consistentWith: $after) { id: cartId } }"
 RECEIVE = """mutation($qty: Int!) { receiveStock(locationId: "AMS-ZUID", sku: "DESK-FAN",
   quantity: $qty, reference: "delivery 17") { position userErrors { code } } }"""
 STOCK = """query($after: String) { storeStock(locationId: "AMS-ZUID",

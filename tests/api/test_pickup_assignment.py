@@ -12,9 +12,9 @@ from tests.api.test_mutations import PICKUP_ACTION, code_for_customer, guest_pic
 TAKE = """mutation($id: UUID!) { takePickup(pickupId: $id) {
   status position userErrors { code message } pickup { assignedTo pickerId } } }"""
 BOARD = """query($after: String) { pickupBoard(storeId: "AMS-CENTRAAL", consistentWith: $after) {
-  toPick { id assignedTo } } }"""
+  toPick { id: pickupId assignedTo } } }"""
 WITH_CODE = """query($store: String!, $code: String!) {
-  pickupWithCode(storeId: $store, code: $code) { id orderNumber status } }"""
+  pickupWithCode(storeId: $store, code: $code) { id: pickupId orderNumber status } }"""
 
 
 async def test_an_associate_takes_a_card_and_the_board_shows_whose_it_is(api: Api) -> None:
@@ -80,7 +80,7 @@ async def test_a_scanned_pickup_code_finds_its_ready_card_for_the_store_only(api
 
 
 HEADS = """query($first: Int) { pickupBoard(storeId: "AMS-CENTRAAL", firstPerColumn: $first) {
-  toPick { id } counts { toPick picking } } }"""
+  toPick { id: pickupId } counts { toPick picking } } }"""
 
 
 async def test_a_board_asked_for_its_first_cards_still_counts_them_all(api: Api) -> None:

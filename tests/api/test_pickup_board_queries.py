@@ -18,8 +18,8 @@ from tests.shop import as_uuid
 
 BOARD = """
 fragment card on Pickup {
-  id status lines { lineId sku quantity } secondsToPromise overdue shelfSpot
-  order { id status total { amount currency }
+  id: pickupId status lines { lineId sku quantity } secondsToPromise overdue shelfSpot
+  order { id: orderId status total { amount currency }
     lines { lineId sku quantity unitPrice { amount currency } }
     pickup { status storeId shelfSpot pickupCode } }
 }

@@ -19,7 +19,7 @@ STORE = "AMS-CENTRAAL"
 NOTIFIER = Context()  # the system, as the notifier records
 BOUNCED = "550 5.1.1 <address>: mailbox unknown"
 BOARD = """query { pickupBoard(storeId: "AMS-CENTRAAL") { ready {
-  id notifiedAt notification { state channel at reason failedAttempts } } } }"""
+  id: pickupId notifiedAt notification { state channel at reason failedAttempts } } } }"""
 CUSTOMER = """query { customer(id: "cust-ada") { summary { openPickups pickupsNotNotified }
   timeline(first: 50) { edges { node { kind pickupId summary } } } } }"""
 JOURNEYS = """query($from: Date!, $to: Date!) { journeyStats(firstDay: $from, lastDay: $to) {

@@ -15,7 +15,7 @@ from tests.api.test_mutations import ADD, CHECKOUT, PICKUP_ACTION, guest_cart, g
 SIGN_IN = """mutation($t: String!) { signIn(guestCartToken: $t) {
   cartId mergedFrom userErrors { code }
   mergedLines { sku change guestQuantity quantityBefore quantityAfter } } }"""
-CART_VERSION = """query($after: String) { myCart(consistentWith: $after) { id version } }"""
+CART_VERSION = """query($after: String) { myCart(consistentWith: $after) { id: cartId version } }"""
 LEVELS = """query($after: String) { storeStock(locationId: "AMS-ZUID", skus: ["LAVA-LAMP"],
   consistentWith: $after) { nodes { onHand reserved available oversold version } } }"""
 

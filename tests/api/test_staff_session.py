@@ -6,7 +6,7 @@ from __future__ import annotations
 from api.auth import Role
 from tests.api.conftest import Api
 
-BOARD = 'query { pickupBoard(storeId: "%s") { toPick { id } } }'
+BOARD = 'query { pickupBoard(storeId: "%s") { toPick { id: pickupId } } }'
 
 
 async def test_the_pages_are_served_with_a_strict_content_security_policy(api: Api) -> None:

@@ -31,7 +31,7 @@ from tests.api.conftest import Api
 START_CART = "mutation { startCart { cartId cartToken } }"
 ADD = """mutation Add($cart: UUID!, $sku: String!) {
   addToCart(cartId: $cart, sku: $sku, quantity: 1) { cart { itemCount } userErrors { code } } }"""
-MY_CART = "query MyCart { myCart { id } }"
+MY_CART = "query MyCart { myCart { id: cartId } }"
 STOP_SECONDS = 15
 
 

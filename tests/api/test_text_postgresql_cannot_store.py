@@ -16,8 +16,8 @@ NUL = "\x00"
 START = (
     """mutation($device: String) { startCart(deviceId: $device) { cartId userErrors { code } } }"""
 )
-BOARD = """query($store: String!) { pickupBoard(storeId: $store) { toPick { id } } }"""
-POS_CART = """query($loyalty: String!) { posCustomerCart(loyaltyId: $loyalty) { id } }"""
+BOARD = """query($store: String!) { pickupBoard(storeId: $store) { toPick { id: pickupId } } }"""
+POS_CART = """query($loyalty: String!) { posCustomerCart(loyaltyId: $loyalty) { id: cartId } }"""
 MOVEMENTS = """query($sku: String!) {
   stockMovements(locationId: "AMS-CENTRAAL", sku: $sku) { nodes { reference } } }"""
 RECEIVE = """mutation($reference: String!) { receiveStock(locationId: "AMS-CENTRAAL",

@@ -16,8 +16,8 @@ from tests.api.test_auth_rules import forbidden
 from tests.api.test_mutations import ADD, CHECKOUT, guest_cart, refused
 
 SHOPPER = """query($by: ShopperKey!, $value: String!) { tillShopper(by: $by, value: $value) {
-  customerId firstName openPickups openReturns lastOrders { id }
-  cart { id version status lines { sku quantity } } } }"""
+  customerId firstName openPickups openReturns lastOrders { id: orderId }
+  cart { id: cartId version status lines { sku quantity } } } }"""
 RING_UP = """mutation($cart: UUID!, $version: Int!, $sale: String!, $lines: [SaleLineInput!]!,
   $location: String) {
   ringUpCart(cartId: $cart, cartVersion: $version, saleId: $sale, lines: $lines,
@@ -26,7 +26,7 @@ RING_UP = """mutation($cart: UUID!, $version: Int!, $sale: String!, $lines: [Sal
     counterChanges { sku inCart bought } userErrors { code field message } } }"""
 TIMELINE = """query($after: String) { me(consistentWith: $after) {
   timeline(first: 4) { edges { node { kind channel storeId saleId summary } } } } }"""
-MY_CART = "query($after: String) { myCart(consistentWith: $after) { id } }"
+MY_CART = "query($after: String) { myCart(consistentWith: $after) { id: cartId } }"
 CART = "query($id: UUID!) { cart(id: $id) { status channel tillCode } }"
 JOURNEYS = """query($day: Date!) { journeyStats(firstDay: $day, lastDay: $day,
   timeZone: "Europe/Amsterdam", storeId: "AMS-CENTRAAL") {

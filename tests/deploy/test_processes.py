@@ -39,7 +39,7 @@ from tests.shop import STAFF, as_uuid, ctx
 TARGET = "omnicommerce.target"
 UP_SECONDS = 60
 START_CART = 'mutation { startCart(deviceId: "phone") { cartId cartToken position } }'
-CART = "query($id: UUID!, $after: String) { cart(id: $id, consistentWith: $after) { id } }"
+CART = "query($id: UUID!, $after: String) { cart(id: $id, consistentWith: $after) { id: cartId } }"
 PICKUP_CODE = re.compile(r"this code at the pickup counter: (\w+)")
 
 

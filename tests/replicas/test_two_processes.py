@@ -24,7 +24,7 @@ from tests.private_cluster import PrivateCluster, Standby
 from tests.replicas.conftest import ADD, CART, caught_up, data, post, replay_paused
 
 SECRET = "replica-test-secret-of-at-least-thirty-two-bytes"
-MY_CART = "subscription { myCart { id lines { sku quantity } } }"
+MY_CART = "subscription { myCart { id: cartId lines { sku quantity } } }"
 PUSH_SECONDS = 15
 
 

@@ -101,7 +101,7 @@ async def test_a_subscription_on_one_process_receives_a_change_made_through_the_
     cart = (await gql(http, a, "mutation { startCart { cartId } }", ada))["startCart"]["cartId"]
     updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     on_b = asyncio.create_task(
-        subscribe(b, ada, "subscription { myCart { id lines { sku quantity } } }", updates)
+        subscribe(b, ada, "subscription { myCart { id: cartId lines { sku quantity } } }", updates)
     )
     try:
         await asyncio.wait_for(updates.get(), 15)  # the current state, whatever it is yet

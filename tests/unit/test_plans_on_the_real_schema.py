@@ -101,7 +101,7 @@ def test_the_fallback_guard_names_what_plans_leave_to_graphql_core() -> None:
         'query { product(sku: "X") { sku } product(sku: "X") { name } }': (
             "a response key selected twice"
         ),
-        "subscription { myCart { id } }": "a subscription",
+        "subscription { myCart { id: cartId } }": "a subscription",
     }
     for text, reason in cases.items():
         assert fallback_reason(GRAPHQL, parse(text), None) == reason, text
@@ -189,3 +189,47 @@ def _object(field: FieldPlan) -> ObjectPlan:
 
 def _named(field: FieldPlan) -> object:
     return get_named_type(field.field.type) if field.field is not None else None
+
+
+NODE_DOCUMENTS = {
+    "node with inline fragments": """query($id: ID!) { node(id: $id) { __typename id
+      ... on Cart { cartId itemCount lines { id sku quantity } }
+      ... on Product { sku name price { amount } } } }""",
+    "a named fragment on Node": """query($id: ID!) { node(id: $id) { ...Ident } }
+      fragment Ident on Node { id __typename }""",
+    "nodes with a fragment on one type": """query($ids: [ID!]!) { nodes(ids: $ids) {
+      id ...O } } fragment O on Order { orderId status total { amount } }""",
+    "a fragment on Node inside a typed query": """query($id: UUID!) { cart(id: $id) {
+      ...N lines { ...N sku } } } fragment N on Node { id }""",
+    "Apollo's refetch, with __typename everywhere": """query Refetch($id: ID!) {
+      node(id: $id) { __typename id ... on Cart { __typename cartId itemCount
+        lines { __typename id sku quantity } } } }""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NODE_DOCUMENTS))
+def test_documents_on_the_node_interface_compile_to_plans(name: str) -> None:
+    document = parse(NODE_DOCUMENTS[name])
+    assert [e.message for e in validate(GRAPHQL, document)] == []
+    [operation] = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    label = operation.name.value if operation.name else None
+    assert fallback_reason(GRAPHQL, document, label) is None
+    assert compile_plan(GRAPHQL, document, operation) is not None, name
+
+
+def test_an_abstract_field_plans_each_possible_type_with_the_fragments_that_apply() -> None:
+    from api.graphql.engine.plans import AbstractOf
+
+    document = parse(NODE_DOCUMENTS["node with inline fragments"])
+    [operation] = document.definitions
+    assert isinstance(operation, OperationDefinitionNode)
+    plan = compile_plan(GRAPHQL, document, operation)
+    assert plan is not None
+    [node] = plan.root.fields
+    assert isinstance(node.shape, AbstractOf)
+    possible = {t.name for t in GRAPHQL.get_possible_types(node.shape.kind)}
+    assert set(node.shape.plans) == possible and {"Cart", "Product", "Order"} <= possible
+    keys = {name: [f.key for f in p.fields] for name, p in node.shape.plans.items()}
+    assert keys["Cart"] == ["__typename", "id", "cartId", "itemCount", "lines"]
+    assert keys["Product"] == ["__typename", "id", "sku", "name", "price"]
+    assert keys["Order"] == ["__typename", "id"]

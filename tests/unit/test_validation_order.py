@@ -12,7 +12,7 @@ from strawberry.types.execution import PreExecutionError
 from api.graphql.engine.validation import LIMIT_RULES
 from api.graphql.schema import schema
 
-BOARD = 'subscription { pickupBoard(storeId: "AMS-CENTRAAL") { toPick { id } } }'
+BOARD = 'subscription { pickupBoard(storeId: "AMS-CENTRAAL") { toPick { id: pickupId } } }'
 
 
 async def test_a_rule_that_raises_refuses_the_operation_as_an_internal_error(

@@ -13,8 +13,12 @@ from api.graphql.analytics.types import JourneyStats, RecoveryStats, ReturnStats
 from api.graphql.context import Info, RequestContext
 from api.graphql.errors import BadInput
 from api.graphql.limits import BoundedArguments
-from api.graphql.relay import Connection, connection, decode_cursor, page_size
+from api.graphql.relay import Connection, Page, decode_cursor, paged
 from projections import cart_recovery, journey_queries
+
+Recovery = cart_recovery.RecoveryStats
+Journeys = journey_queries.JourneyStats
+Returns = journey_queries.ReturnStats
 
 MAX_DAYS = 366
 Zone = Annotated[
@@ -49,18 +53,21 @@ class AnalyticsQueries:
         time_zone: Zone = "UTC",
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[RecoveryStats]:
         _checked(info.context, first_day, last_day, time_zone)
-        size, key = page_size(first), decode_cursor(after, cart_recovery.RecoveryKey)
-        rows = await cart_recovery.recovery_stats(
-            info.context.read_pool,
-            first_day,
-            last_day,
-            time_zone,
-            after=key,
-            limit=size + 1,
-        )
-        return connection(rows, size, cart_recovery.recovery_key, RecoveryStats.of, after)
+        page = Page(first, after, last, before)
+        decode_cursor(after, cart_recovery.RecoveryKey)
+        pool = info.context.read_pool
+
+        async def fetch(key: cart_recovery.RecoveryKey | None, limit: int) -> list[Recovery]:
+            return await cart_recovery.recovery_stats(
+                pool, first_day, last_day, time_zone, after=key, limit=limit
+            )
+
+        key = cart_recovery.recovery_key
+        return await paged(page, cart_recovery.RecoveryKey, fetch, key, RecoveryStats.of)
 
     @strawberry.field(
         description="The journey funnel per day, store and starting channel, with cross-channel "
@@ -77,20 +84,21 @@ class AnalyticsQueries:
         chain_wide: bool = False,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[JourneyStats]:
         _checked(info.context, first_day, last_day, time_zone)
-        size, key = page_size(first), decode_cursor(after, journey_queries.StatsKey)
-        rows = await journey_queries.journey_stats(
-            info.context.read_pool,
-            first_day,
-            last_day,
-            time_zone,
-            store_id,
-            chain_wide,
-            after=key,
-            limit=size + 1,
-        )
-        return connection(rows, size, journey_queries.stats_key, JourneyStats.of, after)
+        page = Page(first, after, last, before)
+        decode_cursor(after, journey_queries.StatsKey)
+        pool, where = info.context.read_pool, (store_id, chain_wide)
+
+        async def fetch(key: journey_queries.StatsKey | None, limit: int) -> list[Journeys]:
+            return await journey_queries.journey_stats(
+                pool, first_day, last_day, time_zone, *where, after=key, limit=limit
+            )
+
+        key = journey_queries.stats_key
+        return await paged(page, journey_queries.StatsKey, fetch, key, JourneyStats.of)
 
     @strawberry.field(
         description="Returns per day of request: refunded, p50/p90 time (admin).",
@@ -106,17 +114,18 @@ class AnalyticsQueries:
         chain_wide: bool = False,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[ReturnStats]:
         _checked(info.context, first_day, last_day, time_zone)
-        size, key = page_size(first), decode_cursor(after, journey_queries.StatsKey)
-        rows = await journey_queries.return_stats(
-            info.context.read_pool,
-            first_day,
-            last_day,
-            time_zone,
-            store_id,
-            chain_wide,
-            after=key,
-            limit=size + 1,
-        )
-        return connection(rows, size, journey_queries.stats_key, ReturnStats.of, after)
+        page = Page(first, after, last, before)
+        decode_cursor(after, journey_queries.StatsKey)
+        pool, where = info.context.read_pool, (store_id, chain_wide)
+
+        async def fetch(key: journey_queries.StatsKey | None, limit: int) -> list[Returns]:
+            return await journey_queries.return_stats(
+                pool, first_day, last_day, time_zone, *where, after=key, limit=limit
+            )
+
+        key = journey_queries.stats_key
+        return await paged(page, journey_queries.StatsKey, fetch, key, ReturnStats.of)

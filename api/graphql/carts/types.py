@@ -12,6 +12,7 @@ from api.graphql.catalog.recommendations import Recommendation, recommend
 from api.graphql.common import Money
 from api.graphql.context import Info
 from api.graphql.enums import CartStatus, Channel
+from api.graphql.relay import Node, global_id
 from domain.cart.code import cart_code
 from domain.cart.model import Cart as CartState
 from domain.cart.model import CartStatus as StateStatus
@@ -22,12 +23,24 @@ from projections.cart_continuity import CartLineView, CartTouch, CartView
 TouchesLater = Callable[[], Awaitable[list[CartTouch]]]
 
 
-@strawberry.type
-class CartLine:
+@strawberry.type(description="A line of a cart: its SKU is its identity within the cart.")
+class CartLine(Node):
+    cart_id: UUID
     sku: str
     quantity: int
     unit_price: Money
     subtotal: Money
+
+    @classmethod
+    def of(cls, cart_id: UUID, line: CartLineView, currency: str) -> CartLine:
+        return CartLine(
+            id=global_id("CartLine", cart_id, line.sku),
+            cart_id=cart_id,
+            sku=line.sku,
+            quantity=line.quantity,
+            unit_price=Money(amount=line.unit_price, currency=currency),
+            subtotal=Money(amount=line.subtotal, currency=currency),
+        )
 
 
 @strawberry.type(description="A device and channel that touched the cart, and when.")
@@ -43,8 +56,8 @@ class DeviceTouch:
 
 
 @strawberry.type
-class Cart:
-    id: UUID
+class Cart(Node):
+    cart_id: UUID = strawberry.field(description="What `cart(id:)` and the mutations take.")
     customer_id: str | None
     status: CartStatus
     channel: Channel
@@ -98,19 +111,12 @@ class Cart:
             return Money(amount=amount, currency=view.currency)  # type: ignore[arg-type]
 
         return cls(
-            id=view.cart_id,
+            id=global_id("Cart", view.cart_id),
+            cart_id=view.cart_id,
             customer_id=view.customer_id,
             status=CartStatus(view.status),
             channel=Channel(view.channel),
-            lines=[
-                CartLine(
-                    sku=line.sku,
-                    quantity=line.quantity,
-                    unit_price=money(line.unit_price),
-                    subtotal=money(line.subtotal),
-                )
-                for line in view.lines
-            ],
+            lines=[CartLine.of(view.cart_id, line, view.currency) for line in view.lines],
             total=money(view.total),
             item_count=view.item_count,
             order_id=view.order_id,

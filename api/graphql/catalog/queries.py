@@ -9,7 +9,8 @@ from api.graphql.catalog.types import Product
 from api.graphql.context import Info
 from api.graphql.errors import NotFoundError
 from api.graphql.limits import BoundedArguments
-from api.graphql.relay import Connection, connection, decode_cursor, page_size
+from api.graphql.relay import Connection, Page, paged
+from domain.ports import Product as CatalogProduct
 
 
 @strawberry.type
@@ -25,10 +26,16 @@ class CatalogQueries:
         search: str | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Product]:
-        size, key = page_size(first), decode_cursor(after, ProductCursor)
-        found = await search_products(info.context.read_pool, search, size + 1, key)
-        return connection(found, size, lambda p: (p.sku,), Product.of, after)
+        page = Page(first, after, last, before)
+        pool = info.context.read_pool
+
+        async def fetch(key: ProductCursor | None, limit: int) -> list[CatalogProduct]:
+            return await search_products(pool, search, limit, key)
+
+        return await paged(page, ProductCursor, fetch, lambda p: (p.sku,), Product.of)
 
     @strawberry.field(
         description="One product, discontinued or not; an unknown SKU is an error.",

@@ -6,7 +6,7 @@ import strawberry
 
 from api.graphql.common import Money
 from api.graphql.context import Info, path_of
-from api.graphql.relay import Connection
+from api.graphql.relay import Connection, Node, Page, global_id
 from api.graphql.stock.queries import STOCK_VIEWS, Near, stores_near
 from api.graphql.stock.types import StockLevel, StoreAvailability
 from domain.ports import Product as CatalogProduct
@@ -21,7 +21,7 @@ class Attribute:
 
 
 @strawberry.type
-class Product:
+class Product(Node):
     sku: str
     name: str
     description: str
@@ -42,9 +42,11 @@ class Product:
         quantity: int = 1,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[StoreAvailability]:
-        near = Near(latitude, longitude, quantity)
-        return await stores_near(info.context, self.sku, near, first, after, path_of(info))
+        near, page = Near(latitude, longitude, quantity), Page(first, after, last, before)
+        return await stores_near(info.context, self.sku, near, page, path_of(info))
 
     @strawberry.field(description="Its stock at one location.")
     async def stock_at(self, info: Info, location_id: str) -> StockLevel | None:
@@ -58,6 +60,7 @@ class Product:
     @classmethod
     def of(cls, product: CatalogProduct) -> Product:
         return cls(
+            id=global_id("Product", product.sku),
             sku=product.sku,
             name=product.name,
             description=product.description,

@@ -3,6 +3,7 @@ newest first, as a cursor connection."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 import strawberry
@@ -12,7 +13,7 @@ from api.graphql.checkout.types import Order
 from api.graphql.context import Info, RequestContext, path_of
 from api.graphql.errors import Forbidden
 from api.graphql.permissions import is_shopper
-from api.graphql.relay import Connection, connection, decode_cursor, page_size
+from api.graphql.relay import Connection, Page, paged
 from projections import orders
 from projections.orders import OrderView
 
@@ -56,12 +57,18 @@ class OrderQueries:
         first: int | None = None,
         after: str | None = None,
         consistent_with: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Order]:
         caller = info.context.require(Role.CUSTOMER)
-        size, key = page_size(first), decode_cursor(after, orders.OrderCursor)
+        page = Page(first, after, last, before)
         await info.context.consistent_with(consistent_with, ("orders",), path_of(info))
-        views = await orders.orders_of_customer(
-            info.context.read_pool, caller.subject, size + 1, key
-        )
-        info.context.flag_parked(("orders",), (v.order_id for v in views[:size]), path_of(info))
-        return connection(views, size, orders.order_cursor, Order.of, after)
+        pool, path = info.context.read_pool, path_of(info)
+
+        async def fetch(key: orders.OrderCursor | None, limit: int) -> list[OrderView]:
+            return await orders.orders_of_customer(pool, caller.subject, limit, key)
+
+        def seen(views: Sequence[OrderView]) -> None:
+            info.context.flag_parked(("orders",), (v.order_id for v in views), path)
+
+        return await paged(page, orders.OrderCursor, fetch, orders.order_cursor, Order.of, seen)

@@ -12,6 +12,7 @@ from api.graphql.common import Money
 from api.graphql.context import Info, path_of
 from api.graphql.enums import Channel, FulfillmentMethod, OrderStatus, PickupStatus
 from api.graphql.permissions import is_shopper
+from api.graphql.relay import Node, global_id
 from domain.order.model import Order as OrderState
 from projections.fulfillment_times import PickupCard
 from projections.orders import OrderView
@@ -65,8 +66,8 @@ class CustomerPickup:
 
 
 @strawberry.type
-class Order:
-    id: UUID
+class Order(Node):
+    order_id: UUID = strawberry.field(description="What `order(id:)` and the mutations take.")
     order_number: str = strawberry.field(
         description='What the customer quotes and staff ask for ("Order F50BF4D4"): the '
         "first eight hex digits of the order id, upper case."
@@ -88,7 +89,7 @@ class Order:
     async def pickup(self, info: Info) -> CustomerPickup | None:
         if self.pickup_wait is not None:
             await self.pickup_wait()
-        card = await info.context.loaders.pickups_by_order.load(self.id)
+        card = await info.context.loaders.pickups_by_order.load(self.order_id)
         if card is None:
             return None
         info.context.flag_parked(("fulfillment_times",), (card.pickup_id,), path_of(info))
@@ -101,7 +102,8 @@ class Order:
             return Money(amount=amount, currency=view.currency)  # type: ignore[arg-type]
 
         return cls(
-            id=view.order_id,
+            id=global_id("Order", view.order_id),
+            order_id=view.order_id,
             order_number=order_number(view.order_id),
             customer_id=view.customer_id,
             status=OrderStatus(view.status),

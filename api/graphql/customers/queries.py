@@ -21,6 +21,7 @@ from api.graphql.context import Info, RequestContext, path_of
 from api.graphql.customers.types import Customer
 from api.graphql.errors import BadInput, Forbidden, NotFoundError
 from api.graphql.limits import BoundedArguments
+from api.graphql.relay import global_id
 from projections import timeline_queries
 
 CUSTOMER_VIEWS = ("customer_timeline", "cart_recovery", "loyalty")
@@ -52,7 +53,7 @@ async def customer_view(context: RequestContext, customer_id: str) -> Customer:
             raise NotFoundError(f"no customer {customer_id}")
     elif not await _has_business_with_stores(context, customer_id, caller.stores):
         raise Forbidden("this customer has no business with your stores")
-    return await _customer(context, customer_id)
+    return await customer_of(context, customer_id)
 
 
 async def exists(context: RequestContext, customer_id: str) -> bool:
@@ -75,9 +76,13 @@ async def _has_business_with_stores(
     return await timeline_queries.has_business_at(pool, customer_id, stores)
 
 
-async def _customer(context: RequestContext, customer_id: str) -> Customer:
+async def customer_of(context: RequestContext, customer_id: str) -> Customer:
     known = await context.services.customers.customer(customer_id)
-    return Customer(id=customer_id, first_name=known.first_name if known else None)
+    return Customer(
+        id=global_id("Customer", customer_id),
+        customer_id=customer_id,
+        first_name=known.first_name if known else None,
+    )
 
 
 def _refusal(caller: Principal) -> str:
@@ -96,7 +101,7 @@ class CustomerQueries:
         if caller.role is not Role.CUSTOMER:
             raise Forbidden("only a signed-in customer has a `me`; staff use customer(id)")
         await info.context.consistent_with(consistent_with, VIEWS_READ, path_of(info))
-        return await _customer(info.context, caller.subject)
+        return await customer_of(info.context, caller.subject)
 
     @strawberry.field(
         description="A customer's view, for staff of a store they have business with, the "

@@ -18,17 +18,28 @@ from api.graphql.common import Money
 from api.graphql.context import Info
 from api.graphql.customers.consent import Consent
 from api.graphql.enums import Channel, TouchpointKind
-from api.graphql.errors import BadInput, Forbidden
+from api.graphql.errors import Forbidden
 from api.graphql.feedback.types import FeedbackAnswer
 from api.graphql.loyalty.types import Loyalty
-from api.graphql.relay import Connection, Edge, PageInfo, connection, decode_cursor, page_size
+from api.graphql.relay import (
+    Connection,
+    Node,
+    Page,
+    decode_cursor,
+    encode_cursor,
+    global_id,
+    paged,
+)
 from domain.feedback.model import Survey
 from domain.values import Money as DomainMoney
 from projections import cart_continuity, cart_recovery, timeline_queries
 from projections.cart_recovery import RecoverableCart as RecoverableCartView
+from projections.cart_recovery import RecoverableKey
 from projections.loyalty import loyalty_of
-from projections.timeline_queries import TimelineHeader, TimelinePage
+from projections.timeline_queries import TimelineHeader
 from projections.timeline_queries import Touchpoint as TouchpointView
+
+Answered = tuple[Survey, str | None]
 
 
 @strawberry.type(description="One thing the customer did, or that happened to their business.")
@@ -116,6 +127,8 @@ class RecoverableCart:
             abandoned_at=view.abandoned_at,
             lines=[
                 CartLine(
+                    id=global_id("CartLine", view.cart_id, line.sku),
+                    cart_id=view.cart_id,
                     sku=line.sku,
                     quantity=line.quantity,
                     unit_price=Money.of(line.unit_price),
@@ -128,8 +141,8 @@ class RecoverableCart:
 
 
 @strawberry.type(description="One customer's view, across every channel.")
-class Customer:
-    id: str
+class Customer(Node):
+    customer_id: str = strawberry.field(description="What `customer(id:)` takes.")
     first_name: str | None = strawberry.field(description="From the customer directory.")
 
     @strawberry.field(
@@ -137,53 +150,81 @@ class Customer:
         "profile records it: exact, not a read model."
     )
     async def consents(self, info: Info) -> list[Consent]:
-        found = await info.context.services.service.consents_of(self.id)
+        found = await info.context.services.service.consents_of(self.customer_id)
         return [Consent.of(consent) for consent in found]
 
     @strawberry.field(description="Lifetime purchases by channel; open carts, pickups, returns.")
     async def summary(self, info: Info) -> CustomerSummary:
         pool = info.context.read_pool
-        return CustomerSummary.of(await timeline_queries.timeline_header(pool, self.id))
+        return CustomerSummary.of(await timeline_queries.timeline_header(pool, self.customer_id))
 
     @strawberry.field(description="Every touchpoint on every channel, newest first.")
     async def timeline(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Touchpoint]:
-        size = page_size(first)
-        try:
-            page = await timeline_queries.timeline(info.context.read_pool, self.id, size, after)
-        except timeline_queries.InvalidCursor:
-            raise BadInput("after: not a cursor of this list") from None
-        return _timeline_connection(page, after)
+        page, pool = Page(first, after, last, before), info.context.read_pool
+
+        async def fetch(key: tuple[datetime, int] | None, limit: int) -> list[TouchpointView]:
+            cursor = encode_cursor(key) if key is not None else None
+            found = await timeline_queries.timeline(pool, self.customer_id, limit, cursor)
+            return found.touchpoints
+
+        def key(t: TouchpointView) -> tuple[datetime, int]:
+            return t.at, t.position
+
+        return await paged(page, tuple[datetime, int], fetch, key, Touchpoint.of)
 
     @strawberry.field(
         description="The questions put to them after journey points, newest first, with their "
         "answers and comments (read from their stream: exact, and erased with them)."
     )
     async def feedback(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[FeedbackAnswer]:
-        size, key = page_size(first), decode_cursor(after, tuple[datetime, UUID])
-        surveys = await info.context.services.service.surveys_of(self.id)
-        older = [row for row in surveys if key is None or _survey_key(row) < key]
-        return connection(older[: size + 1], size, _survey_key, _answer, after)
+        page = Page(first, after, last, before)
+        decode_cursor(after, tuple[datetime, UUID])
+        surveys = await info.context.services.service.surveys_of(self.customer_id)
+
+        async def fetch(key: tuple[datetime, UUID] | None, limit: int) -> list[Answered]:
+            return [row for row in surveys if key is None or _survey_key(row) < key][:limit]
+
+        return await paged(page, tuple[datetime, UUID], fetch, _survey_key, _answer)
 
     @strawberry.field(
         description="Their loyalty points: balance, owed, totals and movements in every channel."
     )
     async def loyalty(self, info: Info) -> Loyalty:
-        view = await loyalty_of(info.context.read_pool, self.id)
+        view = await loyalty_of(info.context.read_pool, self.customer_id)
         return Loyalty.of(view, info.context.services.service.loyalty_rules.point_value)
 
     @strawberry.field(description="Abandoned carts that still hold lines, newest first.")
     async def recoverable_carts(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[RecoverableCart]:
-        size, key = page_size(first), decode_cursor(after, cart_recovery.RecoverableKey)
-        views = await cart_recovery.recoverable_carts(
-            info.context.read_pool, self.id, after=key, limit=size + 1
-        )
-        return connection(views, size, cart_recovery.recoverable_key, RecoverableCart.of, after)
+        page, pool = Page(first, after, last, before), info.context.read_pool
+
+        async def fetch(key: RecoverableKey | None, limit: int) -> list[RecoverableCartView]:
+            return await cart_recovery.recoverable_carts(
+                pool, self.customer_id, after=key, limit=limit
+            )
+
+        key = cart_recovery.recoverable_key
+        return await paged(page, RecoverableKey, fetch, key, RecoverableCart.of)
 
     @strawberry.field(
         description="For the associate serving them (staff of a store they have business with, "
@@ -194,7 +235,7 @@ class Customer:
     async def recommendations(
         self, info: Info, first: int | None = None, store_id: str | None = None
     ) -> list[Recommendation]:
-        return await _recommendations(info, self.id, first, store_id)
+        return await _recommendations(info, self.customer_id, first, store_id)
 
 
 async def _recommendations(
@@ -217,16 +258,3 @@ def _survey_key(row: tuple[Survey, str | None]) -> tuple[datetime, UUID]:
 
 def _answer(row: tuple[Survey, str | None]) -> FeedbackAnswer:
     return FeedbackAnswer.of(*row)
-
-
-def _timeline_connection(page: TimelinePage, after: str | None) -> Connection[Touchpoint]:
-    edges = [Edge(cursor=t.cursor, node=Touchpoint.of(t)) for t in page.touchpoints]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_more,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-    )

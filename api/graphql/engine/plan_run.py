@@ -1,3 +1,4 @@
+# Over 300 lines: one run of a plan; every kind of value shares its null and error handling.
 """A compiled plan (plans.py) run for one request. It still uses graphql-core's own executor
 for what must be exact: variable and argument coercion, the resolve info handed to resolvers,
 leaf coercion, error location and collection (`CollectedErrors`, which drops errors below a
@@ -15,6 +16,7 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, gather_with_cancel
 
 from api.graphql.engine.plans import (
+    AbstractOf,
     FieldPlan,
     Leaf,
     ListOf,
@@ -163,7 +165,26 @@ class PlanRun:
             return self.executor.complete_leaf_value(shape.kind, value)
         if isinstance(shape, ListOf):
             return self._list(plan, shape.item, value, path)
+        if isinstance(shape, AbstractOf):
+            return self._abstract(plan, shape, value, path)
         return self.object(shape, value, path)
+
+    def _abstract(self, plan: FieldPlan, shape: AbstractOf, value: Any, path: Path) -> Any:
+        """As graphql-core's complete_abstract_value: the type's resolve_type names the
+        runtime type, whose plan completes the value."""
+        assert plan.field is not None
+        info = self.executor.build_resolve_info(plan.field, plan.nodes, plan.parent, path)
+        resolve_type = shape.kind.resolve_type or self.executor.type_resolver
+        name = resolve_type(value, info, shape.kind)
+        if self.is_awaitable(name):
+            return self._abstract_later(plan, shape, name, value, path)  # type: ignore[arg-type]
+        return self.object(_runtime_plan(plan, shape, name), value, path)
+
+    async def _abstract_later(
+        self, plan: FieldPlan, shape: AbstractOf, name: Awaitable[Any], value: Any, path: Path
+    ) -> Any:
+        done = self.object(_runtime_plan(plan, shape, await name), value, path)
+        return await done if self.is_awaitable(done) else done
 
     async def _not_null_later(self, plan: FieldPlan, done: Awaitable[Any]) -> Any:
         value = await done
@@ -204,6 +225,7 @@ class PlanRun:
         path = Path(parent, plan.key, plan.parent.name)
         if isinstance(shape, ListOf):
             return self._list(plan, shape.item, value, path)
+        assert isinstance(shape, ObjectPlan)  # an abstract shape is never synchronous
         return self._direct_object(shape, value, path)
 
     def _list(self, plan: FieldPlan, item: Shape, value: Any, path: Path) -> Any:
@@ -262,6 +284,24 @@ class PlanRun:
             return self._list(plan, shape.item, element, item_path)
         assert isinstance(shape, ObjectPlan)  # a non-null of a non-null is no GraphQL type
         return self._direct_object(shape, element, item_path)
+
+
+def _runtime_plan(plan: FieldPlan, shape: AbstractOf, name: Any) -> ObjectPlan:
+    """graphql-core's ensure_valid_runtime_type, for the names a plan knows."""
+    chosen = shape.plans.get(name) if isinstance(name, str) else None
+    if chosen is None:
+        where = f"{plan.parent.name}.{plan.name}"
+        if name is None:
+            message = (
+                f"Abstract type '{shape.kind}' must resolve to an Object type at runtime for"
+                f" field '{where}'. Either the '{shape.kind}' type should provide a"
+                " 'resolve_type' function or each possible type should provide an"
+                " 'is_type_of' function."
+            )
+        else:
+            message = f"Runtime Object type '{name}' is not a possible type for '{shape.kind}'."
+        raise GraphQLError(message, plan.nodes)
+    return chosen
 
 
 async def _gather(awaitables: list[Any]) -> list[Any]:

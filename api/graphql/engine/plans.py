@@ -7,10 +7,12 @@ a cart of five lines was most of the request's CPU. A plan does that walking onc
 document; plan_run.py runs a plan per request.
 
 Plans cover what this API's clients send: fields, aliases, arguments and variables, inline
-fragments and fragment spreads on the field's own object type, `__typename`, lists and
-non-null wrappers of objects and leaves. Anything else (directives such as @skip/@include,
-abstract types, introspection, the same response key selected twice in different ways)
-compiles to no plan and is run by graphql-core unchanged. A differential test runs the same
+fragments and fragment spreads (on the object's type, or on an interface or union it belongs
+to), `__typename`, lists and non-null wrappers of objects and leaves, and abstract types
+(`node(id:)` answers the `Node` interface): one object plan per possible type, chosen per
+value by the type's own `resolve_type`. Anything else (directives such as @skip/@include,
+introspection, the same response key selected twice in different ways) compiles to no plan
+and is run by graphql-core unchanged. A differential test runs the same
 documents both ways and compares the answers.
 """
 
@@ -24,6 +26,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLAbstractType,
     GraphQLField,
     GraphQLLeafType,
     GraphQLList,
@@ -36,6 +39,7 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    is_abstract_type,
     is_leaf_type,
 )
 
@@ -82,7 +86,19 @@ class ObjectPlan:
     synchronous: bool
 
 
-Shape = Union[Leaf, ListOf, NonNull, ObjectPlan]  # noqa: UP007 - a recursive alias
+@dataclass(frozen=True, slots=True)
+class AbstractOf:
+    kind: GraphQLAbstractType
+    plans: dict[str, ObjectPlan]  # one per possible type, by its name
+
+
+Shape = Union[Leaf, ListOf, NonNull, ObjectPlan, AbstractOf]  # noqa: UP007 - a recursive alias
+
+
+@dataclass(frozen=True, slots=True)
+class _Document:
+    schema: GraphQLSchema
+    fragments: dict[str, FragmentDefinitionNode]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,22 +121,22 @@ def compile_plan(
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     try:
-        plan = _object(fragments, root, operation.selection_set)
+        plan = _object(_Document(schema, fragments), root, operation.selection_set)
     except Unsupported:
         return None
     return Plan(plan, serial=operation.operation is OperationType.MUTATION)
 
 
 def _object(
-    fragments: dict[str, FragmentDefinitionNode],
+    doc: _Document,
     type_: GraphQLObjectType,
     selection_set: SelectionSetNode,
 ) -> ObjectPlan:
-    if type_.is_type_of is not None:
-        raise Unsupported("is_type_of")
+    # A type's is_type_of (strawberry gives one to every type with an interface) only checks
+    # what a resolver returned for it, which plans take on trust as they do for every type.
     grouped: dict[str, list[FieldNode]] = {}
-    _collect(fragments, type_, selection_set, grouped)
-    fields = tuple(_field(fragments, type_, key, nodes) for key, nodes in grouped.items())
+    _collect(doc, type_, selection_set, grouped)
+    fields = tuple(_field(doc, type_, key, nodes) for key, nodes in grouped.items())
     synchronous = all(f.basic and is_synchronous(f.shape) for f in fields)
     return ObjectPlan(type_, fields, synchronous)
 
@@ -130,11 +146,13 @@ def is_synchronous(shape: Shape) -> bool:
         return is_synchronous(shape.inner)
     if isinstance(shape, ListOf):
         return is_synchronous(shape.item)
+    if isinstance(shape, AbstractOf):
+        return False
     return isinstance(shape, Leaf) or shape.synchronous
 
 
 def _collect(
-    fragments: dict[str, FragmentDefinitionNode],
+    doc: _Document,
     type_: GraphQLObjectType,
     selection_set: SelectionSetNode,
     grouped: dict[str, list[FieldNode]],
@@ -148,20 +166,28 @@ def _collect(
             grouped.setdefault(key, []).append(selection)
             continue
         if isinstance(selection, FragmentSpreadNode):
-            fragment = fragments[selection.name.value]
+            fragment = doc.fragments[selection.name.value]
             if fragment.directives:
                 raise Unsupported("directives")
             condition, inner = fragment.type_condition, fragment.selection_set
         else:
             assert isinstance(selection, InlineFragmentNode)
             condition, inner = selection.type_condition, selection.selection_set
-        if condition is not None and condition.name.value != type_.name:
-            raise Unsupported("a fragment on another type")
-        _collect(fragments, type_, inner, grouped)
+        if condition is not None and not _applies(doc.schema, condition.name.value, type_):
+            continue  # a fragment on another of an abstract type's possible types
+        _collect(doc, type_, inner, grouped)
+
+
+def _applies(schema: GraphQLSchema, condition: str, type_: GraphQLObjectType) -> bool:
+    """graphql-core's does_fragment_condition_match."""
+    named = schema.get_type(condition)
+    if named is type_:
+        return True
+    return is_abstract_type(named) and schema.is_sub_type(named, type_)  # type: ignore[arg-type]
 
 
 def _field(
-    fragments: dict[str, FragmentDefinitionNode],
+    doc: _Document,
     parent: GraphQLObjectType,
     key: str,
     nodes: list[FieldNode],
@@ -175,7 +201,7 @@ def _field(
     if name.startswith("__"):
         raise Unsupported("introspection")
     field = parent.fields[name]
-    shape = _shape(fragments, field.type, node)
+    shape = _shape(doc, field.type, node)
     resolve = field.resolve
     basic = resolve is not None and getattr(resolve, "__name__", "") == BASIC_RESOLVER
     has_args = bool(field.args or node.arguments)
@@ -193,17 +219,19 @@ def _repeats_a_plain_field(nodes: list[FieldNode]) -> bool:
     )
 
 
-def _shape(
-    fragments: dict[str, FragmentDefinitionNode], type_: GraphQLOutputType, node: FieldNode
-) -> Shape:
+def _shape(doc: _Document, type_: GraphQLOutputType, node: FieldNode) -> Shape:
     if isinstance(type_, GraphQLNonNull):
-        return NonNull(_shape(fragments, type_.of_type, node))
+        return NonNull(_shape(doc, type_.of_type, node))
     if isinstance(type_, GraphQLList):
-        return ListOf(_shape(fragments, type_.of_type, node))
+        return ListOf(_shape(doc, type_.of_type, node))
     if is_leaf_type(type_):
         return Leaf(type_)  # type: ignore[arg-type]
     if isinstance(type_, GraphQLObjectType) and node.selection_set is not None:
-        return _object(fragments, type_, node.selection_set)
+        return _object(doc, type_, node.selection_set)
+    if is_abstract_type(type_) and node.selection_set is not None:
+        possible = doc.schema.get_possible_types(type_)  # type: ignore[arg-type]
+        plans = {t.name: _object(doc, t, node.selection_set) for t in possible}
+        return AbstractOf(type_, plans)  # type: ignore[arg-type]
     raise Unsupported("an abstract type")
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,7 +22,7 @@ from api.graphql.feedback.types import (
     SurveyQuestion,
 )
 from api.graphql.limits import BoundedArguments, described
-from api.graphql.relay import Connection, connection, decode_cursor, page_size
+from api.graphql.relay import Connection, Page, decode_cursor, paged
 from domain.feedback.model import Survey
 from projections import feedback_queries as queries
 
@@ -64,12 +64,21 @@ class FeedbackAnalytics:
 
     @strawberry.field(description="Per day, store, point, channel and question.")
     async def daily(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[FeedbackDay]:
-        size, key = page_size(first), decode_cursor(after, DayKey)
+        page = Page(first, after, last, before)
+        decode_cursor(after, DayKey)
         rows = sorted(await queries.feedback_stats(_pool(info), self.scope), key=_day_key)
-        rows = [row for row in rows if key is None or _day_key(row) > key]
-        return connection(rows[: size + 1], size, _day_key, FeedbackDay.of, after)
+
+        async def fetch(key: DayKey | None, limit: int) -> list[Any]:
+            return [row for row in rows if key is None or _day_key(row) > key][:limit]
+
+        return await paged(page, DayKey, fetch, _day_key, FeedbackDay.of)
 
     @strawberry.field(
         description="CSAT after pickups by when they were ready: ready_by_promise, "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Annotated
 from uuid import UUID
 
@@ -13,8 +13,9 @@ from api.graphql.enums import PickupStatus
 from api.graphql.errors import BadInput
 from api.graphql.limits import BoundedArguments
 from api.graphql.pickups.types import Pickup, PickupBoard
-from api.graphql.relay import Connection, connection, decode_cursor, page_size
+from api.graphql.relay import Connection, Page, paged
 from projections import fulfillment_times
+from projections.fulfillment_times import PickupCard
 
 BOARD_VIEWS = ("fulfillment_times",)
 
@@ -115,17 +116,26 @@ class PickupQueries:
         status: list[PickupStatus] | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Pickup]:
         context = info.context
         context.require_store(store_id)
-        size = page_size(first)
-        key = decode_cursor(after, fulfillment_times.PickupCursor)
+        page = Page(first, after, last, before)
         statuses = [s.value for s in status] if status is not None else None
-        cards = await fulfillment_times.pickups_at(
-            context.read_pool, store_id, statuses, size + 1, key
-        )
-        context.flag_parked(BOARD_VIEWS, (c.pickup_id for c in cards[:size]), path_of(info))
-        now = context.services.clock.now()
-        return connection(
-            cards, size, fulfillment_times.pickup_cursor, lambda c: Pickup.of(c, now), after
+        pool, path, now = context.read_pool, path_of(info), context.services.clock.now()
+
+        async def fetch(key: fulfillment_times.PickupCursor | None, limit: int) -> list[PickupCard]:
+            return await fulfillment_times.pickups_at(pool, store_id, statuses, limit, key)
+
+        def seen(cards: Sequence[PickupCard]) -> None:
+            context.flag_parked(BOARD_VIEWS, (c.pickup_id for c in cards), path)
+
+        return await paged(
+            page,
+            fulfillment_times.PickupCursor,
+            fetch,
+            fulfillment_times.pickup_cursor,
+            lambda c: Pickup.of(c, now),
+            seen,
         )

@@ -13,6 +13,7 @@ from api.graphql.checkout.types import Order, order_number
 from api.graphql.context import Info
 from api.graphql.enums import NotificationState, PickupStatus
 from api.graphql.pickups.counter_types import CounterFields
+from api.graphql.relay import Node, global_id
 from projections.fulfillment_times import Board, PickupCard, heads
 
 
@@ -65,8 +66,8 @@ class PickupNotification:
 
 
 @strawberry.type
-class Pickup(CounterFields):
-    id: UUID
+class Pickup(Node, CounterFields):
+    pickup_id: UUID = strawberry.field(description="What `pickup(id:)` and the mutations take.")
     order_id: UUID
     order_number: str
     store_id: str
@@ -114,7 +115,8 @@ class Pickup(CounterFields):
     @classmethod
     def of(cls, card: PickupCard, now: datetime) -> Pickup:
         return cls(
-            id=card.pickup_id,
+            id=global_id("Pickup", card.pickup_id),
+            pickup_id=card.pickup_id,
             order_id=card.order_id,
             order_number=order_number(card.order_id),
             store_id=card.store_id,

@@ -105,5 +105,5 @@ class TillShopperQueries:
         info.context.require(Role.POS)
         shopper = await till_shopper(info.context, by, value)
         if shopper.cart is not None:
-            info.context.flag_parked(CART_VIEWS, (shopper.cart.id,), path_of(info))
+            info.context.flag_parked(CART_VIEWS, (shopper.cart.cart_id,), path_of(info))
         return shopper

@@ -9,6 +9,7 @@ import strawberry
 
 from api.graphql.common import Money
 from api.graphql.enums import ReturnChannel, ReturnStatus
+from api.graphql.relay import Node, global_id
 from domain.returns.model import Return as ReturnState
 from projections.orders import ReturnView
 
@@ -21,8 +22,8 @@ class ReturnLine:
 
 
 @strawberry.type
-class Return:
-    id: UUID
+class Return(Node):
+    return_id: UUID = strawberry.field(description="What `return(id:)` and the mutations take.")
     order_id: UUID | None = strawberry.field(description="The online order it came from.")
     sale_id: UUID | None = strawberry.field(description="Or the till sale it came from.")
     status: ReturnStatus
@@ -37,7 +38,8 @@ class Return:
     def of(cls, view: ReturnView) -> Return:
         currency = view.lines[0].unit_price.currency if view.lines else "EUR"
         return cls(
-            id=view.return_id,
+            id=global_id("Return", view.return_id),
+            return_id=view.return_id,
             order_id=view.order_id,
             sale_id=view.sale_id,
             status=ReturnStatus(view.status),

@@ -10,9 +10,11 @@ from api.auth import Principal, Role
 from api.graphql.context import Info, RequestContext
 from api.graphql.errors import BadInput, Forbidden
 from api.graphql.limits import BoundedArguments
-from api.graphql.relay import Connection, connection, decode_cursor, page_size
+from api.graphql.relay import Connection, Page, decode_cursor, paged
 from api.graphql.staff.types import FulfillmentStats
 from projections import fulfillment_stats as statistics
+
+Stats = statistics.FulfillmentStats
 
 MAX_DAYS = 366
 MAX_STORES = 500
@@ -49,6 +51,8 @@ class StaffQueries:
         store_id: str | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[FulfillmentStats]:
         context = info.context
         caller = context.require(Role.STAFF)
@@ -57,11 +61,14 @@ class StaffQueries:
         if store_id is not None:
             context.require_store(store_id)
         _check_days(first_day, last_day)
-        size, key = page_size(first), decode_cursor(after, tuple[date])
-        start = key[0] if key else None
+        page = Page(first, after, last, before)
+        decode_cursor(after, tuple[date])
         stats = await statistics.fulfillment_stats(context.read_pool, store_id, first_day, last_day)
-        rows = [s for s in stats if start is None or s.day > start][: size + 1]
-        return connection(rows, size, lambda s: (s.day,), FulfillmentStats.of, after)
+
+        async def fetch(key: tuple[date] | None, limit: int) -> list[Stats]:
+            return [s for s in stats if key is None or s.day > key[0]][:limit]
+
+        return await paged(page, tuple[date], fetch, lambda s: (s.day,), FulfillmentStats.of)
 
     @strawberry.field(
         description="Click-to-collect times per store and day, by store then day: the stores "
@@ -77,13 +84,19 @@ class StaffQueries:
         store_ids: list[str] | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[FulfillmentStats]:
         context = info.context
         stores = _stores_in_scope(context, store_ids)
         _check_days(first_day, last_day)
-        size = page_size(first)
-        key = decode_cursor(after, statistics.StoreDay)
-        rows = await statistics.fulfillment_stats_by_store(
-            context.read_pool, stores, first_day, last_day, size + 1, key
-        )
-        return connection(rows, size, statistics.store_day, FulfillmentStats.of, after)
+        page = Page(first, after, last, before)
+        decode_cursor(after, statistics.StoreDay)
+
+        async def fetch(key: statistics.StoreDay | None, limit: int) -> list[Stats]:
+            return await statistics.fulfillment_stats_by_store(
+                context.read_pool, stores, first_day, last_day, limit, key
+            )
+
+        day = statistics.store_day
+        return await paged(page, statistics.StoreDay, fetch, day, FulfillmentStats.of)

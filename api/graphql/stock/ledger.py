@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.graphql.enums import Channel
+from api.graphql.relay import global_id
 from api.graphql.stock.types import ActorRef, StockMovement, StockMovementKind
 from domain.ports import RecordedEvent
 from domain.stock.model import StockItem
@@ -12,10 +13,13 @@ from domain.stock.model import StockItem
 Kind = StockMovementKind
 
 
-def movement(recorded: RecordedEvent) -> StockMovement:
+def movement(location_id: str, sku: str, recorded: RecordedEvent) -> StockMovement:
     kind, on_hand, reserved, discrepancy, reference = _effect(recorded.event)
     actor = recorded.context.actor
     return StockMovement(
+        id=global_id("StockMovement", location_id, sku, recorded.version),
+        location_id=location_id,
+        sku=sku,
         version=recorded.version,
         at=recorded.recorded_at,
         kind=kind,

@@ -3,6 +3,7 @@ and a SKU's movement ledger. An unknown store or SKU is an error, never an empty
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import strawberry
@@ -10,12 +11,20 @@ import strawberry
 from api.graphql.context import Info, RequestContext, path_of
 from api.graphql.errors import BadInput, NotFoundError
 from api.graphql.limits import BoundedArguments, InvalidArgument
-from api.graphql.relay import Connection, connection, decode_cursor, page_size
+from api.graphql.relay import Connection, Page, decode_cursor, paged
 from api.graphql.stock.ledger import movement
 from api.graphql.stock.types import StockLevel, StockMovement, StoreAvailability
-from domain.ports import Product
+from domain.ports import Product, RecordedEvent
 from domain.values import stock_item_id
 from projections import store_inventory
+
+Level = store_inventory.StockLevel
+Found = store_inventory.StoreAvailability
+
+
+def _by_sku(level: Level) -> tuple[str]:
+    return (level.sku,)
+
 
 STOCK_VIEWS = ("store_inventory",)
 
@@ -35,7 +44,7 @@ async def require_products(context: RequestContext, skus: list[str]) -> dict[str
 
 def flag_parked_levels(
     context: RequestContext,
-    levels: list[store_inventory.StockLevel],
+    levels: Sequence[store_inventory.StockLevel],
     path: tuple[str | int, ...],
     location_id: str = "",
     skus: list[str] | None = None,
@@ -68,31 +77,29 @@ async def stores_near(
     context: RequestContext,
     sku: str,
     near: Near,
-    first: int | None,
-    after: str | None,
+    page: Page,
     path: tuple[str | int, ...] = (),
 ) -> Connection[StoreAvailability]:
-    size, key = page_size(first), decode_cursor(after, tuple[float, str])
     near.require_on_earth()
     if near.quantity < 1:
         raise BadInput("quantity: at least 1")
     products = await require_products(context, [sku])
-    found: list[store_inventory.StoreAvailability] = []
-    if not products[sku].discontinued:  # checkout would refuse it: no store can serve it
-        found = await store_inventory.stores_with(
-            context.read_pool,
-            sku,
-            near.quantity,
-            near.latitude,
-            near.longitude,
-            size + 1,
-            key,
+
+    async def fetch(key: tuple[float, str] | None, limit: int) -> list[Found]:
+        if products[sku].discontinued:  # checkout would refuse it: no store can serve it
+            return []
+        return await store_inventory.stores_with(
+            context.read_pool, sku, near.quantity, near.latitude, near.longitude, limit, key
         )
-    streams = (stock_item_id(store.location_id, sku) for store in found[:size])
-    context.flag_parked(STOCK_VIEWS, streams, path)
-    return connection(
-        found, size, lambda s: (s.distance_km, s.location_id), StoreAvailability.of, after
-    )
+
+    def seen(found: Sequence[Found]) -> None:
+        streams = (stock_item_id(store.location_id, sku) for store in found)
+        context.flag_parked(STOCK_VIEWS, streams, path)
+
+    def key(s: Found) -> tuple[float, str]:
+        return s.distance_km, s.location_id
+
+    return await paged(page, tuple[float, str], fetch, key, StoreAvailability.of, seen)
 
 
 @strawberry.type
@@ -109,18 +116,28 @@ class StockQueries:
         first: int | None = None,
         after: str | None = None,
         consistent_with: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[StockLevel]:
         context = info.context
-        size, key = page_size(first), decode_cursor(after, tuple[str])
+        page = Page(first, after, last, before)
+        decode_cursor(after, tuple[str])
         await require_location(context, location_id)
         if skus is not None:
             await require_products(context, skus)
         await context.consistent_with(consistent_with, STOCK_VIEWS, path_of(info))
-        levels = await store_inventory.stock_at(
-            context.read_pool, location_id, skus, size + 1, key[0] if key else None
-        )
-        flag_parked_levels(context, levels[:size], path_of(info), location_id, skus)
-        return connection(levels, size, lambda level: (level.sku,), StockLevel.of, after)
+        path = path_of(info)
+
+        async def fetch(key: tuple[str] | None, limit: int) -> list[Level]:
+            after_sku = key[0] if key else None
+            return await store_inventory.stock_at(
+                context.read_pool, location_id, skus, limit, after_sku
+            )
+
+        def seen(levels: Sequence[Level]) -> None:
+            flag_parked_levels(context, levels, path, location_id, skus)
+
+        return await paged(page, tuple[str], fetch, _by_sku, StockLevel.of, seen)
 
     @strawberry.field(
         description="Stores that can serve a pickup of a SKU now, nearest first. Latitude -90 "
@@ -137,27 +154,42 @@ class StockQueries:
         first: int | None = None,
         after: str | None = None,
         consistent_with: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[StoreAvailability]:
+        page = Page(first, after, last, before)
         await info.context.consistent_with(consistent_with, STOCK_VIEWS, path_of(info))
         near = Near(latitude, longitude, quantity)
-        return await stores_near(info.context, sku, near, first, after, path_of(info))
+        return await stores_near(info.context, sku, near, page, path_of(info))
 
     @strawberry.field(
         description="Items at or under their low-stock threshold (staff).",
         extensions=[BoundedArguments()],
     )
     async def low_stock(
-        self, info: Info, location_id: str, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        location_id: str,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[StockLevel]:
         context = info.context
         context.require_store(location_id)
-        size = page_size(first)
-        key = decode_cursor(after, store_inventory.LowStockCursor)
-        levels = await store_inventory.low_stock(
-            context.read_pool, location_id, limit=size + 1, after=key
-        )
-        flag_parked_levels(context, levels[:size], path_of(info))
-        return connection(levels, size, store_inventory.low_stock_cursor, StockLevel.of, after)
+        page, path = Page(first, after, last, before), path_of(info)
+        Cursor = store_inventory.LowStockCursor
+
+        async def fetch(key: store_inventory.LowStockCursor | None, limit: int) -> list[Level]:
+            return await store_inventory.low_stock(
+                context.read_pool, location_id, limit=limit, after=key
+            )
+
+        def seen(levels: Sequence[Level]) -> None:
+            flag_parked_levels(context, levels, path)
+
+        cursor = store_inventory.low_stock_cursor
+        return await paged(page, Cursor, fetch, cursor, StockLevel.of, seen)
 
     @strawberry.field(
         description="Every movement of a SKU's stock at a location, newest first.",
@@ -170,13 +202,21 @@ class StockQueries:
         sku: str,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[StockMovement]:
         context = info.context
         context.require_store(location_id)
-        size, key = page_size(first), decode_cursor(after, tuple[int])
+        page = Page(first, after, last, before)
+        decode_cursor(after, tuple[int])
         await require_products(context, [sku])
         store = context.services.database.store
-        history = await store.history(
-            stock_item_id(location_id, sku), size + 1, key[0] if key else None
-        )
-        return connection(history, size, lambda r: (r.version,), movement, after)
+
+        async def fetch(key: tuple[int] | None, limit: int) -> list[RecordedEvent]:
+            stream = stock_item_id(location_id, sku)
+            return await store.history(stream, limit, key[0] if key else None)
+
+        def node(r: RecordedEvent) -> StockMovement:
+            return movement(location_id, sku, r)
+
+        return await paged(page, tuple[int], fetch, lambda r: (r.version,), node)

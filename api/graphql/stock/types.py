@@ -10,6 +10,7 @@ from uuid import UUID
 import strawberry
 
 from api.graphql.enums import Channel
+from api.graphql.relay import Node
 from domain.values import stock_item_id
 from projections import store_inventory as inventory
 
@@ -89,7 +90,9 @@ class ActorRef:
 
 
 @strawberry.type(description="One movement of a SKU's stock at a location, with who and why.")
-class StockMovement:
+class StockMovement(Node):
+    location_id: str
+    sku: str
     version: int
     at: datetime
     kind: StockMovementKind

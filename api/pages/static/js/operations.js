@@ -3,7 +3,7 @@
 // when the schema changes, this file changes with it.
 
 const CARD = `fragment StaffCard on Pickup {
-  id orderId orderNumber status customerFirstName
+  id: pickupId orderId orderNumber status customerFirstName
   placedAt promisedReadyAt pickerId assignedTo pickingStartedAt readyAt collectBy shelfSpot
   finishedAt collectedBy overdue
   notification { state channel at reason }
@@ -59,13 +59,13 @@ export const TAKE_PICKUP = `mutation TakePickup($id: UUID!) {
 
 /** A scan of the customer's QR (or a code typed in the search): the ready card it opens. */
 export const PICKUP_WITH_CODE = `query StaffPickupWithCode($store: String!, $code: String!) {
-  pickupWithCode(storeId: $store, code: $code) { id orderNumber status } }`;
+  pickupWithCode(storeId: $store, code: $code) { id: pickupId orderNumber status } }`;
 
 /** The bag labels' QR codes of some pickups, one aliased field each (printing only). */
 export function labelsQuery(count) {
   const names = Array.from({ length: count }, (_, i) => i);
   const variables = names.map((i) => `$id${i}: UUID!`).join(", ");
-  const fields = names.map((i) => `p${i}: pickup(id: $id${i}) { id labelQr }`).join(" ");
+  const fields = names.map((i) => `p${i}: pickup(id: $id${i}) { id: pickupId labelQr }`).join(" ");
   return `query StaffBagLabels(${variables}) { ${fields} }`;
 }
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 from httpx import Response
@@ -151,3 +153,20 @@ async def test_get_refuses_variables_that_are_not_a_json_object(api: Api) -> Non
 
     assert answer.status_code == 400 and codes(answer) == ["BAD_REQUEST"]
     assert "must be JSON objects" in answer.json()["errors"][0]["message"]
+
+
+async def test_the_readmes_get_persisted_query_runs_by_its_hash(api: Api) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    found = re.search(r"^Q='(.+)'$", readme.split("### GET and persisted queries", 1)[1], re.M)
+    assert found is not None, "the README's persisted-query example"
+    document = found.group(1)
+    by_hash = {"persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(document.encode())
+                                  .hexdigest()}}  # fmt: skip
+
+    registered = await get(api, query=document, extensions=by_hash)
+    cached = await get(api, extensions=by_hash)
+
+    assert registered.status_code == 200, registered.text
+    assert cached.json() == registered.json()
+    assert cached.json()["data"]["product"]["sku"] == "LAVA-LAMP"
+    assert cached.headers["cache-control"] == "public, max-age=10"

@@ -52,6 +52,10 @@ class MailingConsumer:
 
     event_type: ClassVar[EventType]
     name: ClassVar[str]
+    # The JetStream durable consumer's name, and how failed sends are retried, unless the
+    # constructor is told otherwise (tests run several consumers of one kind side by side).
+    durable_name: ClassVar[str]
+    retry_policy: ClassVar[MailRetry] = MailRetry()
 
     def __init__(
         self,
@@ -60,11 +64,12 @@ class MailingConsumer:
         mailer: SmtpMailer,
         nats_url: str,
         config: RelayConfig,
-        durable: str,
-        retry: MailRetry = MailRetry(),  # noqa: B008 - frozen
+        durable: str | None = None,
+        retry: MailRetry | None = None,
     ) -> None:
+        durable = durable or self.durable_name
         self.store, self.pool, self.mailer = store, store.pool, mailer
-        self.service, self.retry = service, retry
+        self.service, self.retry = service, retry or self.retry_policy
         self.customers = PostgresCustomers(store.pool)
         self.catalog = PostgresCatalog(store.pool)
         self.nats_url, self.config, self.durable = nats_url, config, durable
@@ -133,6 +138,15 @@ class MailingConsumer:
             outcome,
             recipient,
         )
+
+    async def _retry_later(self, message: Any, message_id: str) -> None:
+        """Redeliver the message after the retry policy's delay, or give it up."""
+        delay = self.retry.delay_after(message.metadata.num_delivered)
+        if delay is None:
+            log.error("%s: %s given up", self.name, message_id)
+            await message.term()
+        else:
+            await message.nak(delay=delay)
 
     def _skipped(self, why: str, *args: object) -> tuple[str, None]:
         log.info(f"{self.name}: {why}", *args)

@@ -28,11 +28,9 @@ import msgspec
 from adapters.outbox.consumer import NOTIFIER, MailingConsumer, MailRetry
 from adapters.outbox.contract import EventType, IntegrationEvent, PickupReady, decode
 from adapters.outbox.mail import SmtpMailer, failure_reason, ready_for_pickup_mail
-from adapters.outbox.relay import RelayConfig
-from adapters.postgres.store import PostgresEventStore
 from domain.errors import DomainError
 from domain.pickup.model import READY_NOTICE_CHANNEL, Pickup
-from domain.service import CommerceService, Done
+from domain.service import Done
 from domain.values import Channel, Context, event_id
 
 __all__ = ["DURABLE", "MailRetry", "PickupReadyNotifier", "SmtpMailer"]
@@ -58,17 +56,7 @@ class PickupReadyNotifier(MailingConsumer):
     event_type = EventType.PICKUP_READY
     name = "pickup-ready notifier"
 
-    def __init__(
-        self,
-        store: PostgresEventStore,
-        service: CommerceService,
-        mailer: SmtpMailer,
-        nats_url: str,
-        config: RelayConfig,
-        durable: str = DURABLE,
-        retry: MailRetry = MailRetry(),  # noqa: B008 - frozen
-    ) -> None:
-        super().__init__(store, service, mailer, nats_url, config, durable, retry)
+    durable_name = DURABLE
 
     async def handle(self, message: Any) -> None:
         """Mail once per pickup and record the outcome, then acknowledge; a failed send is
@@ -115,7 +103,7 @@ class PickupReadyNotifier(MailingConsumer):
         try:
             await self.mailer.send(mail)
         except OSError as error:  # smtplib's errors, the server's refusals included
-            await self._retry_later(message, ready, error)
+            await self._failed_then_retry(message, ready, error)
             return None
         await self._record(
             ready,
@@ -126,7 +114,7 @@ class PickupReadyNotifier(MailingConsumer):
         self.sent += 1
         return "sent", customer.email
 
-    async def _retry_later(
+    async def _failed_then_retry(
         self, message: Any, ready: IntegrationEvent[PickupReady], error: OSError
     ) -> None:
         reason = failure_reason(error)

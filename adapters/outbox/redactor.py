@@ -21,10 +21,6 @@ import nats
 from adapters.nats.jetstream import server_urls
 from adapters.outbox.consumer import MailingConsumer
 from adapters.outbox.contract import CustomerErased, EventType, OrderCancelled, decode, subject_of
-from adapters.outbox.mail import SmtpMailer
-from adapters.outbox.relay import RelayConfig
-from adapters.postgres.store import PostgresEventStore
-from domain.service import CommerceService
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +37,7 @@ class ErasureRedactor(MailingConsumer):
     name = "erasure redactor"
     deleted = 0
 
-    def __init__(
-        self,
-        store: PostgresEventStore,
-        service: CommerceService,
-        mailer: SmtpMailer,
-        nats_url: str,
-        config: RelayConfig,
-        durable: str = DURABLE,
-    ) -> None:
-        super().__init__(store, service, mailer, nats_url, config, durable)
+    durable_name = DURABLE
 
     async def handle(self, message: Any) -> None:
         try:

@@ -19,13 +19,10 @@ import msgspec
 
 from adapters.outbox.consumer import NOTIFIER, MailingConsumer, MailRetry
 from adapters.outbox.contract import CartAbandoned, EventType, IntegrationEvent, decode
-from adapters.outbox.mail import SmtpMailer, failure_reason
-from adapters.outbox.relay import RelayConfig
-from adapters.postgres.store import PostgresEventStore
+from adapters.outbox.mail import failure_reason
 from domain.cart.model import Cart, CartStatus
 from domain.customer.consent import MarketingChannel, MessageKind
 from domain.ports import Customer
-from domain.service import CommerceService
 from domain.values import Channel, Context, event_id
 
 log = logging.getLogger(__name__)
@@ -41,17 +38,8 @@ class AbandonedCartReminder(MailingConsumer):
     event_type = EventType.CART_ABANDONED
     name = "abandoned-cart reminder"
 
-    def __init__(
-        self,
-        store: PostgresEventStore,
-        service: CommerceService,
-        mailer: SmtpMailer,
-        nats_url: str,
-        config: RelayConfig,
-        durable: str = DURABLE,
-        retry: MailRetry = MailRetry(attempts=4),  # noqa: B008 - frozen; a reminder can wait
-    ) -> None:
-        super().__init__(store, service, mailer, nats_url, config, durable, retry)
+    durable_name = DURABLE
+    retry_policy = MailRetry(attempts=4)  # a reminder can wait
 
     async def handle(self, message: Any) -> None:
         try:
@@ -95,14 +83,6 @@ class AbandonedCartReminder(MailingConsumer):
         )
         self.sent += 1
         return "sent", customer.email
-
-    async def _retry_later(self, message: Any, message_id: str) -> None:
-        delay = self.retry.delay_after(message.metadata.num_delivered)
-        if delay is None:
-            log.error("%s: reminder %s given up", self.name, message_id)
-            await message.term()
-        else:
-            await message.nak(delay=delay)
 
 
 def _caused_by(abandoned: IntegrationEvent[CartAbandoned]) -> Context:

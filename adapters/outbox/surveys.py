@@ -55,6 +55,7 @@ class SurveyMailer(MailingConsumer):
 
     point: ClassVar[FeedbackPoint]
     data_type: ClassVar[type[Data]]
+    retry_policy = MailRetry(attempts=4)  # a survey can wait
 
     def __init__(
         self,
@@ -66,7 +67,7 @@ class SurveyMailer(MailingConsumer):
         rules: SurveyRules,
         link_for: LinkFor,
         durable: str | None = None,
-        retry: MailRetry = MailRetry(attempts=4),  # noqa: B008 - frozen; a survey can wait
+        retry: MailRetry | None = None,
     ) -> None:
         durable = durable or f"survey-after-{self.point.value.replace('_', '-')}"
         super().__init__(store, service, mailer, nats_url, config, durable, retry)
@@ -134,14 +135,6 @@ class SurveyMailer(MailingConsumer):
         )
         self.sent += 1
         return "sent", customer.email
-
-    async def _retry_later(self, message: Any, message_id: str) -> None:
-        delay = self.retry.delay_after(message.metadata.num_delivered)
-        if delay is None:
-            log.error("%s: survey for %s given up", self.name, message_id)
-            await message.term()
-        else:
-            await message.nak(delay=delay)
 
 
 class AfterPickup(SurveyMailer):

@@ -33,6 +33,7 @@ from api.graphql.pos.shopper import TillShopperQueries
 from api.graphql.returns.mutations import ReturnMutations
 from api.graphql.returns.queries import ReturnQueries
 from api.graphql.staff.queries import StaffQueries
+from api.graphql.stock.locations import LocationQueries
 from api.graphql.stock.mutations import StockMutations
 from api.graphql.stock.queries import StockQueries
 from api.graphql.stock.subscriptions import StockSubscriptions
@@ -48,6 +49,7 @@ Query = merge_types(
         PickupQueries,
         ReturnQueries,
         StockQueries,
+        LocationQueries,
         StaffQueries,
         SystemQueries,
         CustomerQueries,

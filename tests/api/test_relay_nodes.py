@@ -200,3 +200,34 @@ async def test_nodes_answers_each_id_in_its_place(api: Api) -> None:
     too_many = await api.gql(NODES, token, ids=[product] * 101)
     assert too_many["data"] is None
     assert too_many["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+LOCATIONS = """query($lat: Float!, $lon: Float!) {
+  location(locationId: "AMS-CENTRAAL") { id locationId name kind timeZone pickupServiceMinutes }
+  product(sku: "RETRO-CLOCK") { availability(latitude: $lat, longitude: $lon, first: 1) {
+    nodes { locationId location { id locationId } } } } }"""
+LOCATION_NODE = """query($id: ID!) { node(id: $id) { __typename id
+  ...on Location { locationId name kind opensAt closesAt } } }"""
+
+
+async def test_a_store_is_a_node_anyone_refetches_and_availability_names_the_same_one(
+    api: Api,
+) -> None:
+    api.settled()  # the demo's stock is in the inventory read model
+    found = await api.data(LOCATIONS, None, lat=52.3791, lon=4.9003)
+    store = found["location"]
+    assert (store["locationId"], store["kind"], store["timeZone"]) == (
+        "AMS-CENTRAAL", "STORE", "Europe/Amsterdam",
+    )  # fmt: skip
+    [nearest] = found["product"]["availability"]["nodes"]
+    assert nearest["location"]["locationId"] == nearest["locationId"]
+    if nearest["locationId"] == "AMS-CENTRAAL":  # one id per store, whichever query served it
+        assert nearest["location"]["id"] == store["id"]
+
+    for caller in (None, api.token(Role.CUSTOMER, "cust-ada")):
+        refetched = (await api.data(LOCATION_NODE, caller, id=store["id"]))["node"]
+        assert refetched["__typename"] == "Location" and refetched["id"] == store["id"]
+        assert refetched["locationId"] == "AMS-CENTRAAL" and refetched["opensAt"]
+    assert (await api.data(LOCATIONS.replace("AMS-CENTRAAL", "NO-SUCH-STORE"), None,
+                           lat=52.3791, lon=4.9003))["location"] is None  # fmt: skip
+    await not_found(api, None, global_id("Location", "NO-SUCH-STORE"))

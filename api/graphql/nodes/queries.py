@@ -22,6 +22,7 @@ from api.graphql.pickups.queries import BOARD_VIEWS, readable_pickup
 from api.graphql.relay import MAX_PAGE, Node, parse_global_id
 from api.graphql.returns.queries import RETURN_VIEWS, readable_return
 from api.graphql.stock.ledger import movement
+from api.graphql.stock.locations import location_of
 from api.graphql.stock.queries import require_products
 from domain.values import stock_item_id
 
@@ -99,6 +100,10 @@ async def _stock_movement(context: RequestContext, key: list[str], path: Path) -
     return movement(location_id, sku, found[0])
 
 
+async def _location(context: RequestContext, key: list[str], path: Path) -> Node | None:
+    return await location_of(context, key[0])
+
+
 # kind: (its fetch, how many key parts its id has)
 KINDS: dict[str, tuple[Fetch, int]] = {
     "Cart": (_cart, 1),
@@ -109,6 +114,7 @@ KINDS: dict[str, tuple[Fetch, int]] = {
     "Product": (_product, 1),
     "Customer": (_customer, 1),
     "StockMovement": (_stock_movement, 3),
+    "Location": (_location, 1),
 }
 
 

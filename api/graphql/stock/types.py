@@ -9,8 +9,10 @@ from uuid import UUID
 
 import strawberry
 
+from api.graphql.context import Info
 from api.graphql.enums import Channel
 from api.graphql.relay import Node
+from api.graphql.stock.locations import Location, location_of
 from domain.values import stock_item_id
 from projections import store_inventory as inventory
 
@@ -59,6 +61,10 @@ class StoreAvailability:
     available: int
     distance_km: float
     pickup_service_minutes: int
+
+    @strawberry.field(description="The store itself, as `node(id:)` and a client's cache know it.")
+    async def location(self, info: Info) -> Location | None:
+        return await location_of(info.context, self.location_id)
 
     @classmethod
     def of(cls, found: inventory.StoreAvailability) -> StoreAvailability:

@@ -123,9 +123,11 @@ class PickupUseCases(LoyaltyUseCases):
             order.cancel_line(line_id, quantity_short, "shelf short", now)
             item = await self.repository.get(stock_item_id(pickup.store_id, line.sku), StockItem)
             item.release(order.id, "shelf short", quantity_short)
+            back = []
             if pickup.status is PickupStatus.CANCELLED:  # every line's stock is released by now
                 order.cancel("all lines short", now)
-            return Decision([pickup, order, item], _changed(pickup))
+                back = await self._points_back(order, now)
+            return Decision([pickup, order, item, *back], _changed(pickup))
 
         return await self._execute(decide, PickupChanged, context)
 
@@ -196,7 +198,8 @@ class PickupUseCases(LoyaltyUseCases):
             order = await self.repository.get(pickup.order_id, Order)
             order.cancel("not collected", at)
             items = await self._release_reservations(order, "not collected")
-            return Decision([pickup, order, *items], _changed(pickup))
+            back = await self._points_back(order, at)
+            return Decision([pickup, order, *items, *back], _changed(pickup))
 
         return await self._execute(decide, PickupChanged, context)
 

@@ -85,14 +85,21 @@ class Earning(msgspec.Struct, frozen=True):
 
 class Spending(msgspec.Struct, frozen=True):
     """What one purchase paid with points, the lots they came from (latest expiry first), and
-    what was given back since: points, their value, and the goods' price refunded."""
+    what was given back since: in all, by cancellations, and the goods' price refunded."""
 
     points: int
     value: Money
     lots: tuple[Lot, ...]
     restored: int = 0
     restored_value: Money | None = None
+    cancelled: int = 0  # of `restored`, what cancellations gave back
+    cancelled_value: Money | None = None
     refunded: Money | None = None  # goods' price refunded so far (cancellations not counted)
+
+    def kept(self) -> tuple[int, Money]:
+        """The points, and their value, that still pay for what the purchase did not cancel."""
+        zero = Money.zero(self.value.currency)
+        return self.points - self.cancelled, self.value - (self.cancelled_value or zero)
 
 
 class RefundSplit(msgspec.Struct, frozen=True):
@@ -356,12 +363,27 @@ class LoyaltyAccount(Aggregate):
         """The purchase was cancelled in whole: every point it paid with and not yet given
         back comes back, with the expiry it had. Returns the points (0: nothing recorded)."""
         spending = self._spendings.get(source)
-        if spending is None or spending.restored >= spending.points:
+        return self.restore_up_to(source, spending.points if spending else 0, at)
+
+    def restore_up_to(self, source: str, points: int, at: datetime) -> int:
+        """A cancellation gives back points until `points` of the purchase's have come back in
+        all (a part of the order cancelled; all of them: the whole order). Returns the points
+        given back now (0: nothing recorded)."""
+        spending = self._spendings.get(source)
+        if spending is None:
             return 0
-        points = spending.points - spending.restored
-        value = spending.value - (spending.restored_value or Money.zero(spending.value.currency))
-        self._record_restored(source, spending, points, value, None, at)
-        return points
+        target = min(points, spending.points)
+        if target <= spending.restored:
+            return 0
+        zero = Money.zero(spending.value.currency)
+        if target == spending.points:
+            worth = spending.value
+        else:  # in proportion, rounded down; the last points back carry what is left
+            share = spending.value.amount * target / spending.points
+            worth = Money(share.quantize(CENT, rounding=ROUND_FLOOR), spending.value.currency)
+        value = worth - (spending.restored_value or zero)
+        self._record_restored(source, spending, target - spending.restored, value, None, at)
+        return target - spending.restored
 
     def refund_split(self, source: str, goods: Money, purchase_goods: Money) -> RefundSplit:
         """How a refund of goods worth `goods` splits between money and points, for a purchase
@@ -374,7 +396,8 @@ class LoyaltyAccount(Aggregate):
         if spending is None or goods.amount <= 0 or purchase_goods.amount <= 0:
             return RefundSplit(goods, goods, 0, zero)
         before = spending.refunded or zero
-        money_paid = purchase_goods - spending.value
+        kept_points, kept_value = spending.kept()
+        money_paid = purchase_goods - kept_value
         if money_paid.amount < 0:  # lines cancelled after the tender left less than it paid
             money_paid = zero
         total = min(before.amount + goods.amount, purchase_goods.amount)
@@ -383,11 +406,12 @@ class LoyaltyAccount(Aggregate):
         money = Money(money_now - money_so_far, goods.currency)
         value = goods - money
         value_back = total - money_now  # the points' part of every refund so far
-        if spending.value.amount <= 0:
+        if kept_value.amount <= 0:
             return RefundSplit(goods, money, 0, value)
-        due = Decimal(spending.points) * value_back / spending.value.amount
-        points_due = min(spending.points, int(due.to_integral_value(ROUND_FLOOR)))
-        return RefundSplit(goods, money, max(points_due - spending.restored, 0), value)
+        due = Decimal(kept_points) * min(value_back, kept_value.amount) / kept_value.amount
+        points_due = min(kept_points, int(due.to_integral_value(ROUND_FLOOR)))
+        refunded_points = spending.restored - spending.cancelled
+        return RefundSplit(goods, money, max(points_due - refunded_points, 0), value)
 
     def restore_for_refund(self, source: str, split: RefundSplit, at: datetime) -> int:
         """Give back the points part of a refund (`refund_split`), recorded even at 0 points
@@ -434,14 +458,23 @@ class LoyaltyAccount(Aggregate):
         spending = spendings[source]
         _, kept = _given_back(spending.lots, points)
         zero = Money.zero(value.currency)
-        spendings[source] = Spending(
-            spending.points,
-            spending.value,
-            kept,
-            spending.restored + points,
-            (spending.restored_value or zero) + value,
-            (spending.refunded or zero) + refunded if refunded is not None else spending.refunded,
+        restored = msgspec.structs.replace(
+            spending,
+            lots=kept,
+            restored=spending.restored + points,
+            restored_value=(spending.restored_value or zero) + value,
         )
+        if refunded is None:  # a cancellation
+            restored = msgspec.structs.replace(
+                restored,
+                cancelled=spending.cancelled + points,
+                cancelled_value=(spending.cancelled_value or zero) + value,
+            )
+        else:
+            restored = msgspec.structs.replace(
+                restored, refunded=(spending.refunded or zero) + refunded
+            )
+        spendings[source] = restored
 
     def expire(self, at: datetime) -> int:
         """Points earned `expiry_days` or more ago and still unspent lapse; once: a second

@@ -75,16 +75,17 @@ class LoyaltyUseCases(UseCases):
         points = getattr(order, "points_tendered", 0)  # none in a snapshot from before loyalty
         return await self._giving_back(order.customer_id, source, points, at)
 
-    async def _paid_with_points(
-        self, customer_id: str | None, source: str
-    ) -> LoyaltyAccount | None:
-        """The ledger of a purchase that paid with points (None: it paid with none)."""
-        if customer_id is None:
-            return None
-        account = await self.repository.find(loyalty_account_id(customer_id), LoyaltyAccount)
-        if account is None or account.paid_with_points(source) is None:
-            return None
-        return account
+    async def _points_back_in_part(self, order: Order, at: datetime) -> list[LoyaltyAccount]:
+        """The ledger to save with lines of an order cancelled (a short pick): the points the
+        money cannot cover of what is owed back (none: the money covers it, or no points)."""
+        points = order.points_cancelled()
+        if order.customer_id is None or points <= 0:
+            return []
+        account = await self.repository.find(loyalty_account_id(order.customer_id), LoyaltyAccount)
+        if account is None:
+            return []
+        source = purchase_source("order", order.id)
+        return [account] if account.restore_up_to(source, points, at) else []
 
     def _refunded_in_points(
         self,

@@ -112,7 +112,9 @@ class PickupUseCases(LoyaltyUseCases):
         quantity_short: int,
         context: Context,
     ) -> Done[PickupChanged]:
-        """The shelf is short: the order line is cancelled, its amount owed back, stock released."""
+        """The shelf is short: the order line is cancelled, its amount owed back (off the money
+        first, then in points), stock released; the last line short cancels the order and
+        gives back every point it paid with."""
         bounds.require_id(line_id, "line_id")
         now = self.clock.now()
 
@@ -123,10 +125,11 @@ class PickupUseCases(LoyaltyUseCases):
             order.cancel_line(line_id, quantity_short, "shelf short", now)
             item = await self.repository.get(stock_item_id(pickup.store_id, line.sku), StockItem)
             item.release(order.id, "shelf short", quantity_short)
-            back = []
             if pickup.status is PickupStatus.CANCELLED:  # every line's stock is released by now
                 order.cancel("all lines short", now)
                 back = await self._points_back(order, now)
+            else:  # what the money cannot cover of the line comes back in points
+                back = await self._points_back_in_part(order, now)
             return Decision([pickup, order, item, *back], _changed(pickup))
 
         return await self._execute(decide, PickupChanged, context)

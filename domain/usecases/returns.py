@@ -150,12 +150,11 @@ class ReturnUseCases(LoyaltyUseCases):
             kind = "order" if item.order_id is not None else "sale"
             source = purchase_source(kind, item.purchase_id)
             goods = item.refund_due
-            ledger = await self._paid_with_points(item.customer_id, source)
-            if ledger is not None:
+            ledger = await self._earner(item.customer_id)
+            if ledger is not None and ledger.paid_with_points(source) is not None:
                 purchase = await self._purchase(item.purchase_id)
                 split = ledger.refund_split(source, goods, _goods_kept(purchase))
             else:
-                ledger = await self._earner(item.customer_id)
                 split = RefundSplit(goods, goods, 0, Money.zero(goods.currency))
             if split.money.amount > 0:
                 reference = await payments.refund(return_id, item.purchase_id, split.money)

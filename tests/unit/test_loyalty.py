@@ -335,3 +335,28 @@ def test_a_purchase_paid_in_points_alone_refunds_no_money() -> None:
     assert _refund(account, "0.20", "0.50") == (Money.zero(), 20, Money.of("0.20"))
     assert _refund(account, "0.30", "0.50") == (Money.zero(), 30, Money.of("0.30"))
     assert account.balance == 100
+
+
+def test_a_cancelled_part_gives_back_points_up_to_a_total_and_the_refund_counts_the_rest() -> None:
+    # 63.95 of goods: 60.00 in 6000 points; a 39.00 line cancelled, 35.05 of it in points
+    account = (
+        given(OPENED, earned(ORDER, 7000, "7000.00"), redeemed(SALE, 6000, "60.00"))
+        .when(lambda a: a.restore_up_to(SALE, 3505, GIVEN_AT))
+        .then(
+            event(
+                LoyaltyAccount.Restored,
+                source=SALE,
+                points=3505,
+                value=Money.of("35.05"),
+                refunded=None,
+                lots=[Lot(3505, GIVEN_AT + YEAR)],
+                next_expiry=GIVEN_AT + YEAR,
+                at=GIVEN_AT,
+            )
+        )
+    )
+    assert account.restore_up_to(SALE, 3505, GIVEN_AT) == 0  # told again: nothing more
+    # the 24.95 kept was paid with the 2495 points left: a refund of it is all points
+    assert _refund(account, "24.95", "24.95") == (Money.zero(), 2495, Money.of("24.95"))
+    assert account.balance == 7000
+    assert account.restore(SALE, GIVEN_AT) == 0  # nothing left to give back

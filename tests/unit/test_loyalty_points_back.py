@@ -185,3 +185,44 @@ async def test_refunding_a_return_twice_is_refused_and_moves_no_point(
         await service.refund_return(item.id, STAFF)
     assert await service.store.last_position() == before
     assert await balance(service) == points
+
+
+async def test_a_short_line_the_money_cannot_cover_comes_back_in_points_then_the_rest_on_return(
+    service: CommerceService,
+) -> None:
+    await service.receive_stock(STORE, "VINYL-PLAYER", 50, "delivery-more", STAFF)
+    await service.record_pos_sale(
+        STORE, "till-1", "3", [PosSaleLine("VINYL-PLAYER", 49)], TILL, customer_id="cust-ada"
+    )
+    assert await balance(service) == 149 * 50  # 7450
+    # a lamp (39.00) and a clock (24.95): 6000 points pay 60.00, the card 3.95
+    cart_id = (await service.start_cart(ADA, customer_id="cust-ada")).result.cart_id
+    await service.add_to_cart(cart_id, "LAVA-LAMP", 1, ADA)
+    await service.add_to_cart(cart_id, "RETRO-CLOCK", 1, ADA)
+    pickup = Fulfillment(FulfillmentMethod.PICKUP, STORE)
+    order_id = (
+        await service.checkout(cart_id, pickup, ADA, "tok", redeem_points=6000)
+    ).result.order_id
+    pickup_id = pickup_id_for(order_id)
+    await service.start_picking(pickup_id, "staff-bo", STAFF)
+
+    await service.report_short(pickup_id, "L1", 1, STAFF)  # no lamp: 39.00 owed back
+
+    # 3.95 off the money, 35.05 in points: 3505 of them
+    assert await balance(service) == 7450 - 6000 + 3505
+    ready = await service.mark_ready(pickup_id, "C4", STAFF)
+    assert ready.result.pickup_code is not None
+    await service.collect(pickup_id, ready.result.pickup_code, "staff-bo", STAFF)
+    assert await balance(service) == 4955  # nothing captured, nothing earned
+
+    asked = await service.request_return(
+        order_id, {"RETRO-CLOCK": 1}, "too loud", ReturnChannel.STORE, STAFF
+    )
+    return_id = asked.result.return_id
+    await service.receive_return(return_id, STORE, STAFF)
+    await service.inspect_return(return_id, [Inspection("RETRO-CLOCK", 1, 0)], STAFF)
+    await service.refund_return(return_id, STAFF)
+
+    item = await service.repository.get(return_id, Return)
+    assert item.refunded == Money.zero()  # the clock was paid in points: no money back
+    assert await balance(service) == 7450  # every point of the 6000 back, none made

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from adapters.codec import EventCodec
 from domain.loyalty.model import (
     InsufficientPoints,
     InvalidPoints,
@@ -15,6 +16,7 @@ from domain.loyalty.model import (
     LoyaltyAccount,
     LoyaltyRules,
 )
+from domain.ports import Snapshot
 from domain.register import personal_data, undeclared_texts
 from domain.values import Money
 from tests.gwt import GIVEN_AT, event, given
@@ -360,3 +362,21 @@ def test_a_cancelled_part_gives_back_points_up_to_a_total_and_the_refund_counts_
     assert _refund(account, "24.95", "24.95") == (Money.zero(), 2495, Money.of("24.95"))
     assert account.balance == 7000
     assert account.restore(SALE, GIVEN_AT) == 0  # nothing left to give back
+
+
+def test_what_purchases_paid_with_survives_a_snapshot() -> None:
+    account = (
+        given(OPENED, earned(ORDER, 7000, "7000.00"), redeemed(SALE, 6000, "60.00"))
+        .when(lambda a: None)
+        .then_nothing()
+    )
+    account.restore_up_to(SALE, 3505, GIVEN_AT)
+    _refund(account, "10.00", "24.95")
+    account.collect_events()
+    codec, snapshot = EventCodec(), Snapshot.take(account)
+    restored = codec.decode_snapshot(
+        account.id, account.version, snapshot.topic, codec.encode_snapshot(snapshot), GIVEN_AT
+    ).mutate(None)
+    assert vars(restored) == vars(account)
+    assert restored.paid_with_points(SALE) == (6000, Money.of("60.00"))
+    assert restored.restore(SALE, GIVEN_AT) == 6000 - 3505 - 1000

@@ -98,8 +98,9 @@ class LoyaltyUseCases(UseCases):
         part earned reversed (none: the purchase neither paid with nor earned points)."""
         if account is None:
             return []
-        if split.points or split.value.amount > 0:
-            account.restore_for_refund(source, split, at)
+        # Recorded even at 0 points (a refund whose points' part is under a point, or none):
+        # the next refund counts every refund so far.
+        account.restore_for_refund(source, split, at)
         account.reverse(source, split.money, at)
         return [account] if account.pending_events else []
 

@@ -380,3 +380,19 @@ def test_what_purchases_paid_with_survives_a_snapshot() -> None:
     assert vars(restored) == vars(account)
     assert restored.paid_with_points(SALE) == (6000, Money.of("60.00"))
     assert restored.restore(SALE, GIVEN_AT) == 6000 - 3505 - 1000
+
+
+def test_a_refund_all_in_money_is_still_counted_for_the_next_one() -> None:
+    # 1.00 of goods: 0.01 in 1 point, 0.99 in money; refunds of 0.50, 0.01 and 0.49
+    account = (
+        given(OPENED, earned(ORDER, 10, "10.00"), redeemed(SALE, 1, "0.01"))
+        .when(lambda a: None)
+        .then_nothing()
+    )
+    assert _refund(account, "0.50", "1.00") == (Money.of("0.49"), 1, Money.of("0.01"))
+    assert _refund(account, "0.01", "1.00") == (Money.of("0.01"), 0, Money.zero())
+    restored = account.collect_events()[-1]
+    assert isinstance(restored, LoyaltyAccount.Restored)  # recorded: 0 points, 0.01 of goods
+    assert restored.refunded == Money.of("0.01")
+    assert _refund(account, "0.49", "1.00") == (Money.of("0.49"), 0, Money.zero())
+    assert account.balance == 10

@@ -42,6 +42,7 @@ LOYALTY_MOVES = (
     LoyaltyAccount.Earned,
     LoyaltyAccount.Reversed,
     LoyaltyAccount.Redeemed,
+    LoyaltyAccount.Restored,
     LoyaltyAccount.Expired,
 )
 

@@ -1,5 +1,6 @@
 """The loyalty ledger's read model: each customer's balance, what they owe, their totals, and
-every movement (earned, reversed, redeemed, expired) for `me { loyalty }`, a till and staff.
+every movement (earned, reversed, redeemed, restored, expired) for `me { loyalty }`, a till
+and staff.
 
 Rows are keyed by the ledger's stream id, which derives from the customer id
 (`loyalty_account_id`), so a query needs no index on the customer. A batch folds into two
@@ -28,7 +29,7 @@ ENTRY_TYPES = "uuid int4 text int4 int4 int4 text timestamptz".split()  # noqa: 
 class LoyaltyEntry(msgspec.Struct, frozen=True):
     """One movement of the ledger: `balance_change` and `owed_change` as it moved them."""
 
-    kind: str  # earned, reversed, redeemed, expired
+    kind: str  # earned, reversed, redeemed, restored, expired
     points: int
     balance_change: int
     owed_change: int
@@ -46,6 +47,7 @@ class LoyaltyView(msgspec.Struct, frozen=True):
     expired: int
     next_expiry: datetime | None
     history: list[LoyaltyEntry]  # newest first
+    restored: int = 0  # points paid with, given back by a cancellation or a refund
 
 
 def _entry(e: object) -> tuple[str, int, int, int, str | None] | None:
@@ -57,6 +59,8 @@ def _entry(e: object) -> tuple[str, int, int, int, str | None] | None:
             return "reversed", e.points, -(e.points - e.owed), e.owed, e.source
         case LoyaltyAccount.Redeemed():
             return "redeemed", e.points, -e.points, 0, e.source
+        case LoyaltyAccount.Restored():
+            return "restored", e.points, e.points, 0, e.source
         case LoyaltyAccount.Expired():
             return "expired", e.points, -e.points, 0, None
     return None
@@ -68,14 +72,14 @@ class _Totals:
     def __init__(self) -> None:
         self.customer_id = ""
         self.balance = self.owed = 0
-        self.sums = {"earned": 0, "redeemed": 0, "reversed": 0, "expired": 0}
+        self.sums = {"earned": 0, "redeemed": 0, "reversed": 0, "expired": 0, "restored": 0}
         self.next_expiry: datetime | None = None  # as the batch's last movement says
         self.at: datetime | None = None
 
 
 class Loyalty(Projection):
     name = "loyalty"
-    version = 1
+    version = 2  # v2: points paid with, given back (`restored`)
     topics = ("domain.loyalty.model:LoyaltyAccount.",)
     tables = ("loyalty_balance", "loyalty_entry")
     schema = """
@@ -88,6 +92,7 @@ class Loyalty(Projection):
         redeemed     bigint NOT NULL DEFAULT 0,
         reversed     bigint NOT NULL DEFAULT 0,
         expired      bigint NOT NULL DEFAULT 0,
+        restored     bigint NOT NULL DEFAULT 0,
         next_expiry  timestamptz,
         updated_at   timestamptz
     );
@@ -157,6 +162,7 @@ class Loyalty(Projection):
                     t.sums["redeemed"],
                     t.sums["reversed"],
                     t.sums["expired"],
+                    t.sums["restored"],
                     t.next_expiry,
                     t.at,
                 )
@@ -164,14 +170,15 @@ class Loyalty(Projection):
             ]
             await connection.execute(
                 f"""INSERT INTO loyalty_balance{suffix} AS b (account_id, customer_id, balance,
-                      owed, earned, redeemed, reversed, expired, next_expiry, updated_at)
+                      owed, earned, redeemed, reversed, expired, restored, next_expiry,
+                      updated_at)
                     SELECT account_id, customer_id, balance, owed, earned, redeemed, reversed,
-                      expired, next_expiry, updated_at
+                      expired, restored, next_expiry, updated_at
                     FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::int4[], $5::int8[],
-                      $6::int8[], $7::int8[], $8::int8[], $9::timestamptz[],
-                      $10::timestamptz[])
+                      $6::int8[], $7::int8[], $8::int8[], $9::int8[], $10::timestamptz[],
+                      $11::timestamptz[])
                       AS t(account_id, customer_id, balance, owed, earned, redeemed, reversed,
-                        expired, next_expiry, updated_at)
+                        expired, restored, next_expiry, updated_at)
                     ON CONFLICT (account_id) DO UPDATE SET
                       customer_id = CASE WHEN excluded.customer_id <> ''
                         THEN excluded.customer_id ELSE b.customer_id END,
@@ -181,9 +188,10 @@ class Loyalty(Projection):
                       redeemed = b.redeemed + excluded.redeemed,
                       reversed = b.reversed + excluded.reversed,
                       expired = b.expired + excluded.expired,
+                      restored = b.restored + excluded.restored,
                       next_expiry = excluded.next_expiry,
                       updated_at = excluded.updated_at""",
-                *columns(rows, 10),
+                *columns(rows, 11),
             )
 
 
@@ -215,4 +223,5 @@ async def loyalty_of(
         row["expired"],
         row["next_expiry"],
         entries,
+        row["restored"],
     )

@@ -50,6 +50,10 @@ def follow_loyalty(
             owed = f" ({e.owed} owed)" if e.owed else ""
             told = f"{e.points} points taken back for a refund{owed}"
             return _about(ledger, e.source), Touch(Kind.POINTS_REVERSED, told)
+        case LoyaltyAccount.Restored():
+            why = "a refund" if e.refunded is not None else "its cancellation"
+            told = f"{e.points} points paid with given back on {_on(e.source)} ({why})"
+            return _about(ledger, e.source), Touch(Kind.POINTS_RESTORED, told)
         case LoyaltyAccount.Expired():
             return ledger, Touch(Kind.POINTS_EXPIRED, f"{e.points} points expired")
     return None

@@ -62,6 +62,7 @@ class Kind(enum.StrEnum):
     POINTS_EARNED = "points_earned"
     POINTS_REDEEMED = "points_redeemed"
     POINTS_REVERSED = "points_reversed"
+    POINTS_RESTORED = "points_restored"
     POINTS_EXPIRED = "points_expired"
 
 

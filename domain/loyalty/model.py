@@ -1,9 +1,12 @@
+# Over 300 lines: one aggregate: its events, commands and state read together (STYLE.md).
 """LoyaltyAccount: one points ledger per customer, the same on the web, in the app and at a till.
 
 Points are earned on what a purchase paid in money, reversed in proportion to what a refund
 pays back, redeemed as a tender and expire `expiry_days` after they were earned, oldest first.
-A reversal larger than the balance leaves the rest owed; later earnings settle it first. The
-ledger holds points and ids only (no personal text): an erasure has nothing to scrub here.
+Points paid with are given back (restored) when the purchase is cancelled, and in proportion to
+what a refund gives back, with the expiry dates of the lots they were spent from. A reversal
+larger than the balance leaves the rest owed; later earnings settle it first. The ledger holds
+points and ids only (no personal text): an erasure has nothing to scrub here.
 """
 
 from __future__ import annotations
@@ -80,6 +83,69 @@ class Earning(msgspec.Struct, frozen=True):
     reversed: int = 0
 
 
+class Spending(msgspec.Struct, frozen=True):
+    """What one purchase paid with points, the lots they came from (latest expiry first), and
+    what was given back since: in all, by cancellations, and the goods' price refunded."""
+
+    points: int
+    value: Money
+    lots: tuple[Lot, ...]
+    restored: int = 0
+    restored_value: Money | None = None
+    cancelled: int = 0  # of `restored`, what cancellations gave back
+    cancelled_value: Money | None = None
+    refunded: Money | None = None  # goods' price refunded so far (cancellations not counted)
+
+    def kept(self) -> tuple[int, Money]:
+        """The points, and their value, that still pay for what the purchase did not cancel."""
+        zero = Money.zero(self.value.currency)
+        return self.points - self.cancelled, self.value - (self.cancelled_value or zero)
+
+
+class RefundSplit(msgspec.Struct, frozen=True):
+    """A refund of goods worth `goods`: `money` goes back through the payment provider,
+    `points` (worth `value`) back to the ledger; money + value == goods."""
+
+    goods: Money
+    money: Money
+    points: int
+    value: Money
+
+
+def _spent_lots(lots: tuple[Lot, ...], points: int) -> tuple[Lot, ...]:
+    """The lots `points` spent oldest first come from (as `_taken` spends them)."""
+    spent: list[Lot] = []
+    for lot in lots:
+        if points <= 0:
+            break
+        used = min(lot.points, points)
+        points -= used
+        spent.append(Lot(used, lot.expires_at))
+    return tuple(spent)
+
+
+def _given_back(lots: tuple[Lot, ...], points: int) -> tuple[tuple[Lot, ...], tuple[Lot, ...]]:
+    """`points` of a spending's lots given back, latest expiry first: (given, still spent)."""
+    given: list[Lot] = []
+    kept: list[Lot] = []
+    for lot in sorted(lots, key=lambda lot: lot.expires_at, reverse=True):
+        used = min(lot.points, points)
+        points -= used
+        if used:
+            given.append(Lot(used, lot.expires_at))
+        if lot.points > used:
+            kept.append(Lot(lot.points - used, lot.expires_at))
+    return tuple(given), tuple(kept)
+
+
+def _merged(lots: tuple[Lot, ...], more: tuple[Lot, ...]) -> tuple[Lot, ...]:
+    """Lots with points given back, oldest first, one lot per expiry."""
+    points: dict[datetime, int] = {}
+    for lot in (*lots, *more):
+        points[lot.expires_at] = points.get(lot.expires_at, 0) + lot.points
+    return tuple(Lot(points[at], at) for at in sorted(points))
+
+
 def _taken(lots: tuple[Lot, ...], points: int) -> tuple[tuple[Lot, ...], int]:
     """The lots left after spending `points` oldest first, and what they could not cover."""
     left: list[Lot] = []
@@ -104,6 +170,7 @@ class LoyaltyAccount(Aggregate):
     lots: tuple[Lot, ...]
     owed: int
     earnings: dict[Code, Earning]
+    spendings: dict[Code, Spending]  # per purchase paid with points
 
     class Opened(Aggregate.Created):
         customer_id: CustomerRef
@@ -138,6 +205,18 @@ class LoyaltyAccount(Aggregate):
         next_expiry: datetime | None
         at: datetime
 
+    class Restored(Aggregate.Event):
+        """Points paid with, given back: the purchase was cancelled (`refunded` None) or a
+        refund gave back goods worth `refunded` (its points part is `value`)."""
+
+        source: Code
+        points: int
+        value: Money  # what these points had paid
+        refunded: Money | None  # the refund's goods' price; None for a cancellation
+        lots: list[Lot]  # the points back, with the expiry they were spent with
+        next_expiry: datetime | None
+        at: datetime
+
     @classmethod
     def open(cls, customer_id: str, at: datetime) -> LoyaltyAccount:
         return cls._create(
@@ -150,6 +229,7 @@ class LoyaltyAccount(Aggregate):
         self.lots = ()
         self.owed = 0
         self.earnings = {}
+        self.spendings = {}
 
     @property
     def data_subject(self) -> DataSubject:
@@ -257,7 +337,144 @@ class LoyaltyAccount(Aggregate):
     def _redeemed(
         self, source: str, points: int, value: Money, next_expiry: datetime | None, at: datetime
     ) -> None:
+        spent = _spent_lots(self.lots, points)
         self.lots, _ = _taken(self.lots, points)
+        spendings = self._spendings
+        earlier = spendings.get(source)
+        if earlier is not None:  # one redemption per purchase today; a second adds up
+            spent = (*earlier.lots, *spent)
+            points, value = earlier.points + points, earlier.value + value
+        spendings[source] = Spending(points, value, spent)
+
+    @property
+    def _spendings(self) -> dict[str, Spending]:
+        """Per purchase paid with points (a snapshot from before has none: nothing to give
+        back for purchases before it)."""
+        if not hasattr(self, "spendings"):
+            self.spendings = {}
+        return self.spendings
+
+    def paid_with_points(self, source: str) -> tuple[int, Money] | None:
+        """(points, value) a purchase paid with; None if it paid with none."""
+        spending = self._spendings.get(source)
+        return None if spending is None else (spending.points, spending.value)
+
+    def restore(self, source: str, at: datetime) -> int:
+        """The purchase was cancelled in whole: every point it paid with and not yet given
+        back comes back, with the expiry it had. Returns the points (0: nothing recorded)."""
+        spending = self._spendings.get(source)
+        return self.restore_up_to(source, spending.points if spending else 0, at)
+
+    def restore_up_to(self, source: str, points: int, at: datetime) -> int:
+        """A cancellation gives back points until `points` of the purchase's have come back in
+        all (a part of the order cancelled; all of them: the whole order). Returns the points
+        given back now (0: nothing recorded)."""
+        spending = self._spendings.get(source)
+        if spending is None:
+            return 0
+        target = min(points, spending.points)
+        if target <= spending.restored:
+            return 0
+        zero = Money.zero(spending.value.currency)
+        if target == spending.points:
+            worth = spending.value
+        else:  # in proportion, rounded down; the last points back carry what is left
+            share = spending.value.amount * target / spending.points
+            worth = Money(share.quantize(CENT, rounding=ROUND_FLOOR), spending.value.currency)
+        value = worth - (spending.restored_value or zero)
+        self._record_restored(source, spending, target - spending.restored, value, None, at)
+        return target - spending.restored
+
+    def refund_split(self, source: str, goods: Money, purchase_goods: Money) -> RefundSplit:
+        """How a refund of goods worth `goods` splits between money and points, for a purchase
+        of goods worth `purchase_goods` paid partly with points. Counted over every refund so
+        far: the money share is rounded down to the cent, the points share is the rest, and
+        the points back are rounded down; once everything is refunded, exactly the money paid
+        and the points paid have gone back (nothing lost or created)."""
+        zero = Money.zero(goods.currency)
+        spending = self._spendings.get(source)
+        if spending is None or goods.amount <= 0 or purchase_goods.amount <= 0:
+            return RefundSplit(goods, goods, 0, zero)
+        before = spending.refunded or zero
+        kept_points, kept_value = spending.kept()
+        money_paid = purchase_goods - kept_value
+        if money_paid.amount < 0:  # lines cancelled after the tender left less than it paid
+            money_paid = zero
+        total = min(before.amount + goods.amount, purchase_goods.amount)
+        money_so_far = _money_share(money_paid, before.amount, purchase_goods)
+        money_now = _money_share(money_paid, total, purchase_goods)
+        money = Money(money_now - money_so_far, goods.currency)
+        value = goods - money
+        value_back = total - money_now  # the points' part of every refund so far
+        if kept_value.amount <= 0:
+            return RefundSplit(goods, money, 0, value)
+        due = Decimal(kept_points) * min(value_back, kept_value.amount) / kept_value.amount
+        points_due = min(kept_points, int(due.to_integral_value(ROUND_FLOOR)))
+        refunded_points = spending.restored - spending.cancelled
+        return RefundSplit(goods, money, max(points_due - refunded_points, 0), value)
+
+    def restore_for_refund(self, source: str, split: RefundSplit, at: datetime) -> int:
+        """Give back the points part of a refund (`refund_split`), recorded even at 0 points
+        so the next refund counts it. Returns the points (0 also when nothing is recorded)."""
+        spending = self._spendings.get(source)
+        if spending is None or split.goods.amount <= 0:
+            return 0
+        self._record_restored(source, spending, split.points, split.value, split.goods, at)
+        return split.points
+
+    def _record_restored(
+        self,
+        source: str,
+        spending: Spending,
+        points: int,
+        value: Money,
+        refunded: Money | None,
+        at: datetime,
+    ) -> None:
+        given, _ = _given_back(spending.lots, points)
+        self._restored(
+            source=source,
+            points=points,
+            value=value,
+            refunded=refunded,
+            lots=list(given),
+            next_expiry=_next_expiry(_merged(self.lots, given)),
+            at=at,
+        )
+
+    @event(Restored)
+    def _restored(
+        self,
+        source: str,
+        points: int,
+        value: Money,
+        refunded: Money | None,
+        lots: list[Lot],
+        next_expiry: datetime | None,
+        at: datetime,
+    ) -> None:
+        self.lots = _merged(self.lots, tuple(lots))
+        spendings = self._spendings
+        spending = spendings[source]
+        _, kept = _given_back(spending.lots, points)
+        zero = Money.zero(value.currency)
+        restored = msgspec.structs.replace(
+            spending,
+            lots=kept,
+            restored=spending.restored + points,
+            restored_value=(spending.restored_value or zero) + value,
+        )
+        if refunded is None:  # a cancellation
+            restored = msgspec.structs.replace(
+                restored,
+                cancelled=spending.cancelled + points,
+                cancelled_value=(spending.cancelled_value or zero) + value,
+            )
+        else:
+            restored = msgspec.structs.replace(
+                restored, refunded=(spending.refunded or zero) + refunded
+            )
+        spendings[source] = restored
 
     def expire(self, at: datetime) -> int:
         """Points earned `expiry_days` or more ago and still unspent lapse; once: a second
@@ -272,6 +489,12 @@ class LoyaltyAccount(Aggregate):
     @event(Expired)
     def _expired(self, points: int, next_expiry: datetime | None, at: datetime) -> None:
         self.lots = tuple(lot for lot in self.lots if lot.expires_at > at)
+
+
+def _money_share(money_paid: Money, refunded: Decimal, purchase_goods: Money) -> Decimal:
+    """The money part of refunds of goods worth `refunded`, rounded down to the cent."""
+    share = money_paid.amount * refunded / purchase_goods.amount
+    return share.quantize(CENT, rounding=ROUND_FLOOR)
 
 
 def require_redeemable(points: int) -> None:

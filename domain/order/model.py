@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 from uuid import UUID
 
@@ -238,6 +239,18 @@ class Order(Aggregate):
         """What is left to take: never below zero, however much was cancelled."""
         left = self.amount_payable - self.amount_due_back
         return left if left.amount > 0 else Money.zero(self.currency)
+
+    def points_cancelled(self) -> int:
+        """Of the points tendered, those cancelled lines give back: a cancelled line comes off
+        the money first; what the money cannot cover comes back in points (rounded down; all
+        of them once the lines left cost nothing)."""
+        points, tendered = getattr(self, "points_tendered", 0), self.paid_in_points
+        over = self.amount_due_back.amount - self.amount_payable.amount
+        if points <= 0 or tendered.amount <= 0 or over <= 0:
+            return 0
+        if over >= tendered.amount:
+            return int(points)
+        return int((Decimal(points) * over / tendered.amount).to_integral_value(ROUND_FLOOR))
 
     def tender_points(self, points: int, value: Money, at: datetime) -> None:
         """Points pay `value` of the order, before any payment: never more than its total."""

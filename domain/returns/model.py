@@ -181,9 +181,10 @@ class Return(Aggregate):
             ]
 
     class Refunded(Aggregate.Event):
-        amount: Money
+        amount: Money  # the money paid back (the goods' price less what points paid)
         reference: Code
         at: datetime
+        points: int = 0  # given back to the loyalty ledger for the part points paid
 
     class Restocked(Aggregate.Event):
         class_version = 2
@@ -346,13 +347,17 @@ class Return(Aggregate):
         if self.refunded is not None:
             raise AlreadyRefunded(return_id=self.id, status=self.status.value)
 
-    def refund(self, reference: str, at: datetime) -> None:
-        """The money went back to the customer (`reference` from the payment provider), once."""
+    def refund(
+        self, reference: str, at: datetime, money: Money | None = None, points: int = 0
+    ) -> None:
+        """The money went back to the customer (`reference` from the payment provider), once:
+        all of `refund_due` unless part of it went back as `points` (then `money`)."""
         self.require_refundable()
-        self._refunded(amount=self.refund_due, reference=reference, at=at)
+        amount = self.refund_due if money is None else money
+        self._refunded(amount=amount, reference=reference, at=at, points=points)
 
     @event(Refunded)
-    def _refunded(self, amount: Money, reference: str, at: datetime) -> None:
+    def _refunded(self, amount: Money, reference: str, at: datetime, points: int = 0) -> None:
         self.refunded = amount
         self._close_when_done()
 

@@ -235,7 +235,8 @@ class CheckoutUseCases(LoyaltyUseCases, CurrentCarts):
     async def cancel_order(
         self, order_id: UUID, reason: str, context: Context
     ) -> Done[OrderChanged]:
-        """Cancel before hand-over: reservations are released and the pickup is cancelled."""
+        """Cancel before hand-over: reservations are released, the pickup is cancelled and
+        the points the order paid with are given back, in one append."""
         bounds.require_text(reason, "reason")
 
         async def decide() -> Decision[OrderChanged]:
@@ -245,7 +246,7 @@ class CheckoutUseCases(LoyaltyUseCases, CurrentCarts):
             # The stock's history says why in its own words: a customer's reason is personal
             # and stock has no data subject (domain/personal.py).
             released = await self._release_reservations(order, ORDER_CANCELLED)
-            changed: list = [order, *released]
+            changed: list = [order, *released, *await self._points_back(order, now)]
             if order.fulfillment.method is FulfillmentMethod.PICKUP:
                 pickup = await self.repository.get(pickup_id_for(order_id), Pickup)
                 if pickup.status not in FINISHED:

@@ -11,7 +11,14 @@ import msgspec
 
 from domain import access
 from domain.errors import DomainError, ErrorCode, NotAllowed
-from domain.loyalty.model import LoyaltyAccount, loyalty_account_id, require_redeemable
+from domain.loyalty.model import (
+    LoyaltyAccount,
+    RefundSplit,
+    loyalty_account_id,
+    purchase_source,
+    require_redeemable,
+)
+from domain.order.model import Order
 from domain.usecases.base import Decision, Done, UseCases
 from domain.values import Context, Money
 
@@ -44,16 +51,57 @@ class LoyaltyUseCases(UseCases):
         account = await self._loyalty_account(customer_id, at)
         return [account] if account.earn(source, paid, self.loyalty_rules, at) else []
 
-    async def _reversal(
-        self, customer_id: str | None, source: str, refunded: Money, at: datetime
-    ) -> list[LoyaltyAccount]:
-        """The ledger to save with a refund (none: the purchase earned nothing)."""
+    async def _earner(self, customer_id: str | None) -> LoyaltyAccount | None:
+        """The customer's ledger, if they have one (a refund reverses what was earned)."""
         if customer_id is None:
+            return None
+        return await self.repository.find(loyalty_account_id(customer_id), LoyaltyAccount)
+
+    async def _giving_back(
+        self, customer_id: str | None, source: str, points_paid: int, at: datetime
+    ) -> list[LoyaltyAccount]:
+        """The ledger to save with a purchase cancelled in whole: the points it paid with come
+        back (none: it paid with no points, or they are back already)."""
+        if customer_id is None or points_paid <= 0:
             return []
         account = await self.repository.find(loyalty_account_id(customer_id), LoyaltyAccount)
         if account is None:
             return []
-        account.reverse(source, refunded, at)
+        return [account] if account.restore(source, at) else []
+
+    async def _points_back(self, order: Order, at: datetime) -> list[LoyaltyAccount]:
+        """The ledger to save with an order cancelled in whole (none: it paid with no points)."""
+        source = purchase_source("order", order.id)
+        points = getattr(order, "points_tendered", 0)  # none in a snapshot from before loyalty
+        return await self._giving_back(order.customer_id, source, points, at)
+
+    async def _points_back_in_part(self, order: Order, at: datetime) -> list[LoyaltyAccount]:
+        """The ledger to save with lines of an order cancelled (a short pick): the points the
+        money cannot cover of what is owed back (none: the money covers it, or no points)."""
+        points = order.points_cancelled()
+        if order.customer_id is None or points <= 0:
+            return []
+        account = await self.repository.find(loyalty_account_id(order.customer_id), LoyaltyAccount)
+        if account is None:
+            return []
+        source = purchase_source("order", order.id)
+        return [account] if account.restore_up_to(source, points, at) else []
+
+    def _refunded_in_points(
+        self,
+        account: LoyaltyAccount | None,
+        source: str,
+        split: RefundSplit,
+        at: datetime,
+    ) -> list[LoyaltyAccount]:
+        """The ledger to save with a refund: its points part given back, then what its money
+        part earned reversed (none: the purchase neither paid with nor earned points)."""
+        if account is None:
+            return []
+        # Recorded even at 0 points (a refund whose points' part is under a point, or none):
+        # the next refund counts every refund so far.
+        account.restore_for_refund(source, split, at)
+        account.reverse(source, split.money, at)
         return [account] if account.pending_events else []
 
     async def _spender(self, customer_id: str | None, at: datetime) -> LoyaltyAccount:

@@ -112,7 +112,9 @@ class PickupUseCases(LoyaltyUseCases):
         quantity_short: int,
         context: Context,
     ) -> Done[PickupChanged]:
-        """The shelf is short: the order line is cancelled, its amount owed back, stock released."""
+        """The shelf is short: the order line is cancelled, its amount owed back (off the money
+        first, then in points), stock released; the last line short cancels the order and
+        gives back every point it paid with."""
         bounds.require_id(line_id, "line_id")
         now = self.clock.now()
 
@@ -125,7 +127,10 @@ class PickupUseCases(LoyaltyUseCases):
             item.release(order.id, "shelf short", quantity_short)
             if pickup.status is PickupStatus.CANCELLED:  # every line's stock is released by now
                 order.cancel("all lines short", now)
-            return Decision([pickup, order, item], _changed(pickup))
+                back = await self._points_back(order, now)
+            else:  # what the money cannot cover of the line comes back in points
+                back = await self._points_back_in_part(order, now)
+            return Decision([pickup, order, item, *back], _changed(pickup))
 
         return await self._execute(decide, PickupChanged, context)
 
@@ -196,7 +201,8 @@ class PickupUseCases(LoyaltyUseCases):
             order = await self.repository.get(pickup.order_id, Order)
             order.cancel("not collected", at)
             items = await self._release_reservations(order, "not collected")
-            return Decision([pickup, order, *items], _changed(pickup))
+            back = await self._points_back(order, at)
+            return Decision([pickup, order, *items, *back], _changed(pickup))
 
         return await self._execute(decide, PickupChanged, context)
 

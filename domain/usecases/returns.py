@@ -11,7 +11,7 @@ from eventsourcing.domain import Aggregate
 from domain import access, bounds
 from domain.access import Capability
 from domain.errors import NotFound
-from domain.loyalty.model import purchase_source
+from domain.loyalty.model import RefundSplit, purchase_source
 from domain.order.model import Order
 from domain.returns.model import Inspection, NotPurchased, Return, ReturnChannel, ReturnLine
 from domain.sale.model import Sale, parse_receipt
@@ -21,6 +21,7 @@ from domain.usecases.payments import PaymentCalls
 from domain.values import Context, Money
 
 RETURN_WINDOW_DAYS = 30
+POINTS_ONLY = "points-only"  # a refund's reference when no money goes back
 
 
 class ReturnChanged(msgspec.Struct, frozen=True):
@@ -30,6 +31,13 @@ class ReturnChanged(msgspec.Struct, frozen=True):
 
 def _changed(item: Return) -> ReturnChanged:
     return ReturnChanged(item.id, item.status.value)
+
+
+def _goods_kept(purchase: Order | Sale) -> Money:
+    """The goods' price of what a purchase sold: an order's less its cancelled lines."""
+    if isinstance(purchase, Sale):
+        return purchase.total
+    return purchase.total - purchase.amount_due_back
 
 
 def _refund_prices(purchase: Order | Sale) -> dict[str, Money]:
@@ -131,20 +139,30 @@ class ReturnUseCases(LoyaltyUseCases):
         return await self._execute(decide, ReturnChanged, context)
 
     async def refund_return(self, return_id: UUID, context: Context) -> Done[ReturnChanged]:
-        """Pay the returned units back at the price paid; the points the purchase earned are
-        reversed in proportion, in the same append."""
+        """Pay the returned units back at the price paid: in money and in points, in the
+        proportion the purchase was paid (the points part back to the ledger); the points the
+        money earned are reversed in proportion to the money refunded. All in one append."""
         now, payments = self.clock.now(), PaymentCalls(self.payments)
 
         async def decide() -> Decision[ReturnChanged]:
             item = await self._return_at(return_id, context, Capability.REFUND)
             item.require_refundable()
-            reference = await payments.refund(return_id, item.purchase_id, item.refund_due)
-            refunded = item.refund_due
-            item.refund(reference, now)
             kind = "order" if item.order_id is not None else "sale"
             source = purchase_source(kind, item.purchase_id)
-            reversed_ = await self._reversal(item.customer_id, source, refunded, now)
-            return Decision([item, *reversed_], _changed(item))
+            goods = item.refund_due
+            ledger = await self._earner(item.customer_id)
+            if ledger is not None and ledger.paid_with_points(source) is not None:
+                purchase = await self._purchase(item.purchase_id)
+                split = ledger.refund_split(source, goods, _goods_kept(purchase))
+            else:
+                split = RefundSplit(goods, goods, 0, Money.zero(goods.currency))
+            if split.money.amount > 0:
+                reference = await payments.refund(return_id, item.purchase_id, split.money)
+            else:  # paid with points only: nothing for the provider to pay back
+                reference = POINTS_ONLY
+            item.refund(reference, now, split.money, split.points)
+            moved = self._refunded_in_points(ledger, source, split, now)
+            return Decision([item, *moved], _changed(item))
 
         return await self._execute(decide, ReturnChanged, context)
 

@@ -43,7 +43,7 @@ SALE = f"""mutation($id: String!, $lines: [SaleLineInput!]!, $shopper: String, $
   recordPosSale(saleId: $id, lines: $lines, customerToken: $shopper, redeemPoints: $points) {{
     receipt total {{ amount }} pointsRedeemed pointsEarned {PAYLOAD} }} }}"""
 LOYALTY = """query($after: String) { me(consistentWith: $after) { loyalty {
-  balance owed earned redeemed reversed value { amount }
+  balance owed earned redeemed reversed restored value { amount }
   history { kind points balanceChange owedChange source } } } }"""
 TIMELINE = """query($after: String) { me(consistentWith: $after) {
   timeline(first: 3) { nodes { kind summary } } } }"""

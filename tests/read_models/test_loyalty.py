@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.loyalty.model import LoyaltyAccount, loyalty_account_id
+from domain.loyalty.model import Lot, LoyaltyAccount, loyalty_account_id
 from domain.values import Money
 from projections.customer_timeline import CustomerTimeline
 from projections.deadlines import POINTS_EXPIRY, Deadlines
@@ -182,6 +182,95 @@ async def test_the_movements_are_on_the_customers_timeline(spec_of: SpecOf) -> N
                     ("cust-ada", "points_earned", "Earned 100 points on an order"),
                     ("cust-ada", "points_redeemed", "Paid 80.00 EUR with 80 points on a till sale"),
                     ("cust-ada", "points_reversed", "100 points taken back for a refund (80 owed)"),
+                ],
+            )
+        )
+    )
+
+
+def restored(stream: Stream, points: int, at: float, refunded: int | None = None) -> Fact:
+    """Points paid on the till sale given back: its cancellation, or a refund of goods."""
+    return stream.recorded(
+        LoyaltyAccount.Restored,
+        source=TILL_SALE,
+        points=points,
+        value=Money.of(points),
+        refunded=None if refunded is None else Money.of(refunded),
+        lots=[Lot(points, t(0) + days(365))],
+        next_expiry=t(0) + days(365),
+        at=t(at),
+    )
+
+
+async def test_points_paid_with_come_back_to_the_balance_and_the_history(
+    spec: ProjectionSpec,
+) -> None:
+    await (
+        spec.given(opened(ADA, "cust-ada"), earned(ADA, WEB_ORDER, 100))
+        .when(
+            redeemed(ADA, 80, at=10, next_expiry=365),
+            restored(ADA, 30, at=20, refunded=60),
+            restored(ADA, 50, at=30),
+        )
+        .then(
+            rows(
+                "loyalty_balance",
+                "balance owed earned redeemed restored next_expiry",
+                [(100, 0, 100, 80, 80, t(0) + days(365))],
+            ),
+            answer(loyalty_of, "cust-ada").equals(
+                LoyaltyView(
+                    "cust-ada",
+                    balance=100,
+                    owed=0,
+                    earned=100,
+                    redeemed=80,
+                    reversed=0,
+                    expired=0,
+                    next_expiry=t(0) + days(365),
+                    history=[
+                        LoyaltyEntry("restored", 50, 50, 0, TILL_SALE, t(30)),
+                        LoyaltyEntry("restored", 30, 30, 0, TILL_SALE, t(20)),
+                        LoyaltyEntry("redeemed", 80, -80, 0, TILL_SALE, t(10)),
+                        LoyaltyEntry("earned", 100, 100, 0, WEB_ORDER, t(0)),
+                    ],
+                    restored=80,
+                )
+            ),
+        )
+    )
+
+
+async def test_points_given_back_wait_for_the_clock_rule_again(spec_of: SpecOf) -> None:
+    spec = spec_of(Deadlines())
+    await (
+        spec.given(opened(ADA, "cust-ada"), earned(ADA, WEB_ORDER, 10))
+        .when(redeemed(ADA, 10, at=1, next_expiry=None), restored(ADA, 10, at=2))
+        .then(rows("deadlines", "kind due_at", [(POINTS_EXPIRY, t(0) + days(365))]))
+    )
+
+
+async def test_points_given_back_are_on_the_customers_timeline(spec_of: SpecOf) -> None:
+    spec = spec_of(CustomerTimeline())
+    await (
+        spec.given(opened(ADA, "cust-ada"), earned(ADA, WEB_ORDER, 100))
+        .when(restored(ADA, 30, at=20, refunded=60), restored(ADA, 50, at=30))
+        .then(
+            rows(
+                "timeline",
+                "customer_id kind summary",
+                [
+                    ("cust-ada", "points_earned", "Earned 100 points on an order"),
+                    (
+                        "cust-ada",
+                        "points_restored",
+                        "30 points paid with given back on a till sale (a refund)",
+                    ),
+                    (
+                        "cust-ada",
+                        "points_restored",
+                        "50 points paid with given back on a till sale (its cancellation)",
+                    ),
                 ],
             )
         )

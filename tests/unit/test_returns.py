@@ -55,7 +55,9 @@ REQUESTED = event(
 RECEIVED = event(Return.Received, location_id="AMS-ZUID", at=ARRIVED_AT)
 INSPECTED = event(Return.Inspected, results=ONE_GOOD_ONE_BROKEN, at=JUDGED_AT)
 ALL_BROKEN = event(Return.Inspected, results=[InspectionResult("LAVA-LAMP", 0, 2)], at=JUDGED_AT)
-REFUNDED = event(Return.Refunded, amount=Money.of("78.00"), reference="refund-1", at=JUDGED_AT)
+REFUNDED = event(
+    Return.Refunded, amount=Money.of("78.00"), reference="refund-1", at=JUDGED_AT, points=0
+)
 RESTOCKED = event(
     Return.Restocked,
     location_id="AMS-ZUID",

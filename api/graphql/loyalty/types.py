@@ -14,7 +14,10 @@ from projections.loyalty import LoyaltyEntry, LoyaltyView
 
 @strawberry.type(description="One movement of the points ledger.")
 class LoyaltyMovement:
-    kind: str = strawberry.field(description="earned, reversed, redeemed or expired.")
+    kind: str = strawberry.field(
+        description="earned, reversed, redeemed, restored (points paid with, given back by a "
+        "cancellation or a refund) or expired."
+    )
     points: int
     balance_change: int = strawberry.field(description="How it moved the spendable balance.")
     owed_change: int = strawberry.field(
@@ -49,6 +52,9 @@ class Loyalty:
     redeemed: int
     reversed: int
     expired: int
+    restored: int = strawberry.field(
+        description="Points paid with, given back by a cancellation or a refund."
+    )
     next_expiry: datetime | None = strawberry.field(
         description="When the oldest points left expire."
     )
@@ -64,6 +70,7 @@ class Loyalty:
             redeemed=view.redeemed,
             reversed=view.reversed,
             expired=view.expired,
+            restored=view.restored,
             next_expiry=view.next_expiry,
             history=[LoyaltyMovement.of(entry) for entry in view.history],
         )

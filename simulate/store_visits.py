@@ -49,7 +49,7 @@ async def till_sale(
     if not sim.ledger.claim(store, lines):
         return None
     value = sum((sim.world.prices[sku] * units for sku, units in lines), Decimal("0.00"))
-    who = shopper.id if shopper else None
+    who = shopper.id if shopper and (app or shopper.loyalty_id) else None  # identified
     points = points_to_pay(sim.points, who, value, rng, with_points) if who else 0
     till = sim.api.token("pos", f"sim-till-{store}", store)
     number = f"sim-{sim.world.run}-{next(_sale_numbers):05d}"

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +12,7 @@ from simulate.run import Outcome
 from simulate.tally import STEPS, Tally
 
 ZERO = Decimal("0.00")
+POINT_KEYS = ("balance", "owed", "earned", "redeemed", "reversed")  # as Account.as_read
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Reported:
     customers: list[dict[str, Any]]  # each simulated customer's summary
     stock: dict[str, list[dict[str, Any]]]  # storeStock per location
     manager: dict[str, Any] | None = None  # `omni report --json`'s data for the chain
+    loyalty: dict[str, dict[str, Any]] = field(default_factory=dict)  # `me { loyalty }` each
 
     def step(self, step: str, channel: str | None = None) -> int:
         rows = [r for r in self.journeys if channel in (None, r["channel"])]
@@ -56,6 +58,18 @@ class Reported:
     def open_count(self, key: str) -> int:
         return sum(int(s[key]) for s in self.customers)
 
+    def points_sum(self, key: str) -> int:
+        return sum(int(read[key]) for read in self.loyalty.values())
+
+    def points_redeemed_on(self, kind: str) -> int:
+        """Points redeemed on orders (checkouts) or sales (tills), from each one's movements."""
+        return sum(
+            int(move["points"])
+            for read in self.loyalty.values()
+            for move in read["history"]
+            if move["kind"] == "redeemed" and (move["source"] or "").startswith(f"{kind}:")
+        )
+
     def stock_sum(self, location: str, key: str) -> int:
         return sum(int(level[key]) for level in self.stock[location])
 
@@ -69,7 +83,13 @@ class Measure:
 
 
 def measures(locations: tuple[str, ...]) -> list[Measure]:
-    return [*_journeys(), *_recovery(), *_returns(), *_customers(), *_stock(locations)]
+    return [
+        *_journeys(),
+        *_recovery(),
+        *_returns(),
+        *_customers(),
+        *_stock(locations),
+    ]
 
 
 def text(value: object) -> str:

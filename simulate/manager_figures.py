@@ -33,6 +33,16 @@ def manager_measures() -> list[Measure]:
                 _tally(lambda t: sum(r.refunded for r in t.returns))),
         Measure(GROUP, "carts recovered", _of("recovery", "recovered"),
                 _tally(lambda t: sum(a.recovered for a in t.abandonments.values()))),
+        Measure(GROUP, "points earned", _of("loyalty", "earned"),
+                lambda o: o.points.total("earned")),
+        Measure(GROUP, "points redeemed", _of("loyalty", "redeemed"),
+                lambda o: o.points.total("redeemed")),
+        Measure(GROUP, "points reversed", _of("loyalty", "reversed"),
+                lambda o: o.points.total("reversed")),
+        # Points last OMNI_LOYALTY_EXPIRY_DAYS (a year); a simulation spans some forty days.
+        Measure(GROUP, "points expired", _of("loyalty", "expired"), lambda o: 0),
+        Measure(GROUP, "customers who paid with points", _of("loyalty", "customersRedeeming"),
+                lambda o: o.points.customers_redeeming()),
     ]  # fmt: skip
 
 

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 
 from simulate.client import Device
+from simulate.points import points_to_pay
 from simulate.shopping import (
     Order,
     Sim,
@@ -69,16 +70,26 @@ class Plan:
     returns: str | None  # orders: "store" or "online"; till sales: "store" or "mail"
     also_in_store: bool  # buys at a till too
     seed: str
+    store_first: bool = False  # that till visit comes first (its points can pay online)
+    with_points: float = 0.0  # how likely they pay part of a purchase with points, if they have
 
     def rng(self) -> random.Random:
         return random.Random(self.seed)
 
 
-# The fixed first customers' plans, so that a small simulation has every kind of journey.
+# The fixed first customers' plans, so that a small simulation has every kind of journey
+# (the showcase pays at the till with the points its pickup earned; the third customer earns
+# at a till first, then pays part of a web checkout with those points).
 OVERRIDES: dict[int, dict[str, object]] = {
-    0: {"ships": False, "collects": True, "returns": "store", "also_in_store": False},
+    0: {
+        "ships": False,
+        "collects": True,
+        "returns": "store",
+        "also_in_store": False,
+        "with_points": 1.0,
+    },
     1: {"ships": False, "collects": True, "comes_back": True, "leaves": False, "returns": "online"},
-    2: {"also_in_store": True},
+    2: {"also_in_store": True, "store_first": True, "with_points": 1.0},
     3: {"ships": False, "collects": False},
     4: {"returns": "mail"},
 }
@@ -103,6 +114,10 @@ def make_plans(shoppers: list[Shopper], seed: int, can_skip: bool) -> list[Plan]
             "returns": returns,
             "also_in_store": rng.random() < 0.25,
         }
+        # Points are drawn apart, so the plans drawn before points were used stay as they were.
+        points_rng = random.Random(f"{seed}:{shopper.id}:points")
+        drawn["store_first"] = points_rng.random() < 0.5
+        drawn["with_points"] = points_rng.choice((0.0, 0.5, 0.8))
         drawn.update(OVERRIDES.get(n, {}))
         seeded = f"{seed}:{shopper.id}"
         plans.append(Plan(shopper=shopper, persona=persona, seed=seeded, **drawn))  # type: ignore[arg-type]
@@ -123,8 +138,12 @@ async def the_day(sim: Sim, plan: Plan) -> None:
     """The persona's day, from its start time on."""
     rng = plan.rng()
     rng.random()  # the month-ago choices came first
+    in_store = plan.also_in_store and plan.persona not in (Persona.STORE_REGULAR, Persona.SHOWCASE)
+    if in_store and plan.store_first:  # the points it earns can pay part of a checkout
+        await _store_visit(sim, plan, random.Random(f"{plan.seed}:till"), returns=False)
+        await sim.clock.sleep(minutes=rng.uniform(20, 120))
     await PERSONAS[plan.persona](sim, plan, rng)
-    if plan.also_in_store and plan.persona not in (Persona.STORE_REGULAR, Persona.SHOWCASE):
+    if in_store and not plan.store_first:
         await sim.clock.sleep(minutes=rng.uniform(20, 120))
         await _store_visit(sim, plan, rng, returns=False)
 
@@ -192,7 +211,9 @@ async def _store_regular(sim: Sim, plan: Plan, rng: random.Random) -> None:
 async def _showcase(sim: Sim, plan: Plan, rng: random.Random) -> None:
     await _guest_signs_in(sim, plan, rng)
     await sim.clock.sleep(minutes=30)
-    sale = await till_sale(sim, plan.shopper.home_store, rng, plan.shopper)
+    sale = await till_sale(
+        sim, plan.shopper.home_store, rng, plan.shopper, with_points=plan.with_points
+    )
     assert sale is not None, "the showcase customer's till sale found no stock"
 
 
@@ -200,7 +221,7 @@ async def _store_visit(sim: Sim, plan: Plan, rng: random.Random, returns: bool) 
     """At the home store's till, with the loyalty card (or, without one, the app's token)."""
     who = plan.shopper
     app = "" if who.loyalty_id else sim.api.token("customer", who.id)
-    sale = await till_sale(sim, who.home_store, rng, who, app)
+    sale = await till_sale(sim, who.home_store, rng, who, app, plan.with_points)
     if sale is None or not returns or plan.returns is None:
         return
     await sim.clock.sleep(minutes=rng.uniform(30, 180))
@@ -213,7 +234,8 @@ async def _checkout(
 ) -> Order | None:
     ships = plan.ships if plan.ships is not None else rng.random() < 0.3
     token = sim.api.token("customer", plan.shopper.id)
-    return await checkout(sim, journey, device, token, plan.shopper.home_store, ships)
+    points = points_to_pay(sim.points, journey.customer, journey.value, rng, plan.with_points)
+    return await checkout(sim, journey, device, token, plan.shopper.home_store, ships, points)
 
 
 async def _after_checkout(sim: Sim, plan: Plan, rng: random.Random, order: Order | None) -> None:

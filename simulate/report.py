@@ -9,8 +9,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from simulate.client import Api
-from simulate.figures import Reported, measures, text
+from simulate.figures import POINT_KEYS, Reported, measures, text
 from simulate.manager_figures import manager_measures
+from simulate.point_figures import point_measures
 from simulate.run import Outcome
 from simulate.world import stock_at
 
@@ -29,6 +30,8 @@ RETURNS = """query($from: Date!, $to: Date!, $zone: String!, $after: String) {
 SUMMARY = """query($id: String!) { customer(id: $id) { summary {
   purchases { channel purchases value { amount } } refunded { amount }
   openCarts openPickups openReturns } } }"""
+LOYALTY = """{ me { loyalty { balance owed earned redeemed reversed expired
+  history { kind points source } } } }"""
 TIMELINE = """query($id: String!) { customer(id: $id) {
   id: customerId firstName timeline(first: 100) {
   nodes { at kind channel deviceId storeId summary } } } }"""
@@ -84,14 +87,20 @@ async def build_report(
         customers=await _summaries(api, admin, [s.id for s in outcome.world.shoppers]),
         stock={loc: await stock_at(api, admin, loc) for loc in outcome.world.locations},
         manager=manager,
+        loyalty=await _loyalty(api, [s.id for s in outcome.world.shoppers]),
     )
-    chosen = measures(outcome.world.locations) + (manager_measures() if manager else [])
+    chosen = [
+        *measures(outcome.world.locations),
+        *point_measures(),
+        *(manager_measures() if manager else []),
+    ]
     figures = [
         Figure(m.group, m.name, text(m.reported(reported)), text(m.counted(outcome)))
         for m in chosen
     ]
     showcase = (await api.query(TIMELINE, admin, id=outcome.showcase))["customer"]
     notes = list(outcome.notes) + _stock_differences(outcome, reported)
+    notes += _points_differences(outcome, reported)
     return Report(figures, showcase, outcome, reported, notes)
 
 
@@ -101,6 +110,29 @@ def _stock_differences(outcome: Outcome, reported: Reported) -> list[str]:
         levels_of = {level["sku"]: (level["onHand"], level["reserved"]) for level in levels}
         found += outcome.ledger.differences(location, levels_of)
     return found
+
+
+def _points_differences(outcome: Outcome, reported: Reported) -> list[str]:
+    """Customers whose points `me { loyalty }` shows otherwise than the simulator expects."""
+    found = []
+    for customer, read in reported.loyalty.items():
+        expected = outcome.points.of(customer).as_read()
+        shown = tuple(read[key] for key in POINT_KEYS)
+        if shown != expected:
+            found.append(f"{customer}'s points {POINT_KEYS}: expected {expected}, read {shown}")
+    return found
+
+
+async def _loyalty(api: Api, ids: list[str]) -> dict[str, dict]:
+    """Each simulated customer's own view of their points, with their own token."""
+    limit = asyncio.Semaphore(16)
+
+    async def one(customer_id: str) -> dict:
+        async with limit:
+            answer = await api.query(LOYALTY, api.token("customer", customer_id))
+        return answer["me"]["loyalty"]  # type: ignore[no-any-return]
+
+    return dict(zip(ids, await asyncio.gather(*(one(i) for i in ids)), strict=True))
 
 
 async def _pages(api: Api, admin: str, query: str, field: str, window: dict) -> list[dict]:

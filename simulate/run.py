@@ -10,6 +10,7 @@ import time
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from simulate.client import Api
@@ -17,6 +18,7 @@ from simulate.clock import SimClock
 from simulate.display import Display
 from simulate.ledger import Ledger
 from simulate.personas import Persona, Plan, make_plans, month_ago, the_day
+from simulate.points import PointRules, Points
 from simulate.shopping import Sim
 from simulate.staff import Notices, Pickers
 from simulate.store_visits import till_sale
@@ -42,6 +44,9 @@ class Options:
     warehouse: str = "WH-NL"
     time_zone: str = "Europe/Amsterdam"
     wait_seconds: float = 120.0  # for the server's rules and read models, in real seconds
+    # The server's loyalty rules (OMNI_LOYALTY_POINTS_PER_UNIT, OMNI_LOYALTY_POINT_VALUE)
+    points_per_unit: int = 1
+    point_value: Decimal = Decimal("0.01")
 
 
 @dataclass
@@ -51,6 +56,7 @@ class Outcome:
     world: World
     tally: Tally
     ledger: Ledger
+    points: Points
     plans: list[Plan]
     can_skip: bool
     days: tuple[date, date]
@@ -71,6 +77,7 @@ async def simulate(api: Api, minted_admin: str, options: Options, display: Displ
     await clock.sync()
     world = World(options.run, options.stores, options.warehouse)
     sim = Sim(api, clock, world, Ledger(), Tally(), Notices(), wait_seconds=options.wait_seconds)
+    sim.points = Points(PointRules(options.points_per_unit, options.point_value))
     display.phase("setting up: products, customers, stock")
     await _set_up(sim, minted_admin, options)
     plans = make_plans(world.shoppers, options.seed, clock.can_skip)
@@ -78,8 +85,9 @@ async def simulate(api: Api, minted_admin: str, options: Options, display: Displ
     started = await clock.server_now()
     day = started.astimezone(zone).date()
     outcome = Outcome(
-        world, sim.tally, sim.ledger, plans, clock.can_skip, (day, day), started, options.time_zone
-    )
+        world, sim.tally, sim.ledger, sim.points, plans, clock.can_skip, (day, day), started,
+        options.time_zone,
+    )  # fmt: skip
     if clock.can_skip:
         await _a_month_ago(sim, plans, options, display)
     day_open = _opening(clock, zone)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from simulate.client import Api, Device, UserErrors
 from simulate.clock import SimClock
 from simulate.ledger import Ledger
+from simulate.points import Points
 from simulate.staff import Notices, hand_over
 from simulate.tally import Journey, Purchase, Tally
 from simulate.world import World
@@ -44,6 +45,7 @@ class Sim:
     orders_by_journey: dict[str, Order] = field(default_factory=dict)  # cart id -> its order
     own_pickups: set[str] = field(default_factory=set)  # the only ones its pickers work
     wait_seconds: float = 120.0  # for anything the server does by itself, in real seconds
+    points: Points = field(default_factory=Points)  # what each customer's ledger should hold
 
 
 @dataclass
@@ -53,6 +55,11 @@ class Order:
     lines: list[tuple[str, int]]
     journey: Journey
     pickup_id: str | None = None
+    paid_in_points: Decimal = Decimal("0.00")
+
+    @property
+    def paid_in_money(self) -> Decimal:
+        return self.journey.value - self.paid_in_points
 
 
 def devices(shopper_id: str) -> tuple[Device, Device]:
@@ -102,10 +109,11 @@ async def sign_in(
 
 
 async def checkout(
-    sim: Sim, journey: Journey, device: Device, token: str, home: str, ship: bool
+    sim: Sim, journey: Journey, device: Device, token: str, home: str, ship: bool, points: int = 0
 ) -> Order | None:
     """For pickup (at home, else another store with the units) or shipped from the warehouse;
-    a card declined first now and then. None when no location can serve every line."""
+    a card declined first now and then; `points` pay part of it (redeemPoints). None when no
+    location can serve every line."""
     lines = [(sku, units) for sku, (units, _) in journey.lines.items()]
     if not lines:
         return None
@@ -113,7 +121,7 @@ async def checkout(
     rng = random.Random(journey.cart_id)
     for location in [*options, sim.world.warehouse]:
         if sim.ledger.claim(location, lines):
-            return await _place(sim, journey, device, token, rng, location, lines)
+            return await _place(sim, journey, device, token, rng, location, lines, points)
     return None
 
 
@@ -125,14 +133,20 @@ async def _place(
     rng: random.Random,
     location: str,
     lines: list[tuple[str, int]],
+    points: int = 0,
 ) -> Order | None:
     method = "SHIP" if location == sim.world.warehouse else "PICKUP"
     wanted = {"cartId": journey.cart_id, "method": method, "locationId": location}
     try:
         if rng.random() < 0.1:
             await _refused_card(sim, wanted, token, device)
+        tender = {"redeemPoints": points} if points else {}
         placed = await sim.api.mutate(
-            "checkout", CHECKOUT, token, device, input={**wanted, "paymentToken": "tok-sim"}
+            "checkout",
+            CHECKOUT,
+            token,
+            device,
+            input={**wanted, **tender, "paymentToken": "tok-sim"},
         )
     except UserErrors as refused:
         sim.ledger.release_claim(location, lines)
@@ -146,6 +160,8 @@ async def _place(
     customer = journey.customer or ""
     sim.tally.purchases[placed["orderId"]] = Purchase(customer, journey.channel, journey.value)
     order = Order(placed["orderId"], location, lines, journey, placed["pickupId"])
+    if points:
+        order.paid_in_points = sim.points.redeemed(customer, points, "order")
     sim.orders_by_journey[journey.cart_id] = order
     if placed["pickupId"]:
         sim.own_pickups.add(placed["pickupId"])
@@ -177,6 +193,8 @@ async def collect(sim: Sim, order: Order, token: str, rng: random.Random, comes:
     await hand_over(sim.api, order.location, order.pickup_id, pickup["pickupCode"])
     sim.ledger.handed_over(order.location, order.lines)
     order.journey.collected = True
+    if order.journey.customer:  # the payment is captured at hand-over: the money earns
+        sim.points.earned(order.journey.customer, order.order_id, order.paid_in_money)
     return True
 
 

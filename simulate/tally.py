@@ -82,6 +82,7 @@ class ReturnRecord:
     customer: str | None
     refund: Decimal = ZERO
     refunded: bool = False
+    source: str = ""  # the purchase: an order's id or a till sale's receipt
 
 
 @dataclass

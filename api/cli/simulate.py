@@ -76,7 +76,11 @@ async def _simulate(
     settings: Settings, args: argparse.Namespace, env: Mapping[str, str], run: str, out: Path,
     console: Console,
 ) -> int:  # fmt: skip
-    options = Options(customers=args.customers, speed=args.speed, seed=args.seed, run=run)
+    options = Options(
+        customers=args.customers, speed=args.speed, seed=args.seed, run=run,
+        points_per_unit=settings.loyalty_points_per_unit,
+        point_value=settings.loyalty_point_value,
+    )  # fmt: skip
     url = args.url or f"http://{settings.host}:{settings.port}"
     if not args.own_server and (args.url or await answers(url)):
         if not args.allow_shared:
@@ -172,7 +176,8 @@ def _environment(
     settings: Settings, env: Mapping[str, str], schema: str, options: Options
 ) -> dict[str, str]:
     """The private server: its own schema, the demo, a clock that starts 31 days before today
-    at 09:00 and runs `speed` times faster, rules fired every 0.2 s, no outbox."""
+    at 09:00 and runs `speed` times faster, rules fired every 0.2 s, no outbox, the loyalty
+    rules the simulator counts with."""
     zone = ZoneInfo(options.time_zone)
     today = datetime.now(zone).date()
     start = datetime.combine(today - timedelta(days=31), datetime.min.time(), zone) + timedelta(
@@ -193,6 +198,9 @@ def _environment(
         "OMNI_CLOCK_SPEED": str(options.speed),
         "OMNI_RUN_OUTBOX": "false",
         "NATS_URL": "",
+        # The loyalty rule the simulator mirrors (simulate/points.py), the server's too; the
+        # point's value comes from the same environment (settings refuse it set as text today).
+        "OMNI_LOYALTY_POINTS_PER_UNIT": str(options.points_per_unit),
     }
 
 

@@ -72,6 +72,27 @@ async def test_a_simulated_day_reports_what_the_simulator_counted(
         "Manager's report (omni report), the chain: carts recovered",
     ):
         assert int(found[name][1]) > 0, name  # the day had every kind of business
+    # Customers earned points, paid with them at a till and at a web checkout, and refunds
+    # took some back: each customer's `me { loyalty }` and the manager's report equal the
+    # simulator's mirror of the rules (compared above), and none of them is zero.
+    points = "Loyalty points (each customer's me { loyalty }): "
+    manager = "Manager's report (omni report), the chain: "
+    for name in (
+        f"{points}points earned",
+        f"{points}points redeemed at checkouts",
+        f"{points}points redeemed at tills",
+        f"{points}points reversed",
+        f"{points}points balance",
+        f"{points}customers who paid with points",
+        f"{manager}points earned",
+        f"{manager}points redeemed",
+        f"{manager}points reversed",
+        f"{manager}customers who paid with points",
+    ):
+        reported, counted = found[name]
+        assert reported == counted and int(counted) > 0, (name, reported, counted)
+    assert found[f"{manager}points redeemed"] == found[f"{points}points redeemed"]
+    assert not [n for n in report["notes"] if "'s points (" in n], report["notes"]
     # Customers erased after the day (their business stays in every figure above).
     erasures = [n for n in report["notes"] if n.startswith("Erased after the day: ")]
     assert len(erasures) == 1 and int(erasures[0].split()[4]) >= 1, report["notes"]

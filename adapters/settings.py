@@ -117,7 +117,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Loyalty (README "Customer voice and loyalty"): points per whole unit of money paid, what
     # one point pays, and the days after which unspent points expire.
     loyalty_points_per_unit: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 1
-    loyalty_point_value: Annotated[Decimal, msgspec.Meta(ge=0, le=100)] = Decimal("0.01")
+    # msgspec bounds numbers only, not Decimal: 0 to 100 is checked as its form
+    # (adapters/settings_checks.py).
+    loyalty_point_value: Decimal = Decimal("0.01")
     loyalty_expiry_days: Annotated[int, msgspec.Meta(ge=1, le=36500)] = 365
     # Observability (api/server/telemetry.py): traces go over OTLP/HTTP to
     # OTEL_EXPORTER_OTLP_ENDPOINT, and nothing of OpenTelemetry is loaded when it is unset.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,7 +52,7 @@ def expects(annotation: Any) -> str:
     arguments = [a for a in typing.get_args(annotation) if a is not type(None)]
     if arguments:  # X | None: unset is None, so a value set must be an X
         return expects(arguments[0])
-    names = {bool: "true or false", int: "a whole number", float: "a number"}
+    names = {bool: "true or false", int: "a whole number", float: "a number", Decimal: "an amount"}
     return names.get(annotation, "text")
 
 
@@ -128,6 +129,10 @@ WELL_FORMED: dict[str, tuple[Callable[[Any], bool], str]] = {
     "otlp_endpoint": (
         _is_url(("http", "https")),
         "an http(s) URL such as http://127.0.0.1:4318",
+    ),
+    "loyalty_point_value": (
+        lambda value: 0 <= value <= 100,
+        "an amount from 0 to 100, such as 0.01",
     ),
     "clock_start": (
         _is_zoned_time,

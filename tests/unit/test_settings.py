@@ -3,6 +3,8 @@ be used is a SettingsError naming the variable and what it expects."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from adapters.settings import Settings, SettingsError
@@ -100,6 +102,17 @@ def test_an_empty_conventional_variable_is_unset_but_an_empty_omni_one_is_refuse
             "replica",
             "OMNI_READ_FALLBACK is 'replica', but it must be one of stale, primary.",
         ),
+        (
+            "OMNI_LOYALTY_POINT_VALUE",
+            "a cent",
+            "OMNI_LOYALTY_POINT_VALUE is 'a cent', but it must be an amount.",
+        ),
+        (
+            "OMNI_LOYALTY_POINT_VALUE",
+            "101",
+            "OMNI_LOYALTY_POINT_VALUE is '101', but it must be an amount from 0 to 100, such as "
+            "0.01.",
+        ),
     ],
 )
 def test_a_value_that_cannot_be_used_is_named_with_what_is_expected(
@@ -108,3 +121,9 @@ def test_a_value_that_cannot_be_used_is_named_with_what_is_expected(
     with pytest.raises(SettingsError) as refused:
         Settings.from_env({variable: value})
     assert str(refused.value) == message
+
+
+def test_a_point_value_is_an_exact_amount() -> None:
+    assert Settings.from_env({"OMNI_LOYALTY_POINT_VALUE": "0.05"}).loyalty_point_value == (
+        Decimal("0.05")
+    )

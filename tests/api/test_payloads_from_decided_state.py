@@ -13,7 +13,7 @@ from tests.api.conftest import Api
 from tests.api.test_mutations import PICKUP_ACTION, code_for_customer, guest_pickup
 from tests.api.test_pickup_board_queries import on_app
 
-CART = """id customerId status channel itemCount orderId mergedInto lastActivityAt version
+CART = """id: cartId customerId status channel itemCount orderId mergedInto lastActivityAt version
   streamId tillCode total { amount currency }
   lines { sku quantity unitPrice { amount currency } subtotal { amount currency } }"""
 DEVICES = "devices { channel deviceId firstAt lastAt touches }"
@@ -176,7 +176,7 @@ async def test_another_shopper_can_neither_change_the_cart_nor_read_it_in_the_an
     assert await api.event_count() == before
 
 
-ORDER = """id orderNumber customerId status channel fulfillment locationId placedAt completedAt
+ORDER = """id: orderId orderNumber customerId status channel fulfillment locationId placedAt completedAt
   lines { lineId sku quantity unitPrice { amount currency } }
   total { amount currency } amountDueBack { amount currency }
   pickup { status storeId promisedReadyAt readyAt collectBy shelfSpot pickupCode arrivedAt }"""
@@ -242,7 +242,7 @@ async def test_an_order_in_the_answer_does_not_wait_for_the_read_model(api: Api)
     assert await api.db.fetchval("SELECT count(*) FROM order_view") == 0  # not projected
 
 
-RETURN = """id orderId saleId status channel reason locationId requestedAt
+RETURN = """id: returnId orderId saleId status channel reason locationId requestedAt
   lines { sku quantity unitPrice { amount currency } } refunded { amount currency }"""
 REQUEST_RETURN = """mutation($order: UUID!) { requestReturn(orderId: $order,
   lines: [{sku: "RETRO-CLOCK", quantity: 1}], reason: "broken", via: STORE) {

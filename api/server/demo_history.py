@@ -70,11 +70,16 @@ def plan_history(
         today = now.astimezone(zone).date()
         for back in range(days, 0, -1):
             day = today - timedelta(days=back)
+            finished: list[PlannedPickup] = []
+            unfinished: list[PlannedPickup] = []
             for _ in range(_orders_on(day.weekday(), rng)):
                 opening = datetime.combine(day, store.opens_at, zone)
-                pickup = _pickup(len(planned) + 1, store, shoppers, opening, now, rng)
-                if pickup is not None:
-                    planned.append(pickup)
+                number = len(planned) + len(finished) + 1
+                pickup, quick = _pickup(number, store, shoppers, opening, now, rng)
+                (finished if pickup is not None else unfinished).append(pickup or quick)
+            # Every past day shows figures: just after midnight, a day whose customers would
+            # all come later still has its first order collected soon after it was ready.
+            planned += finished or unfinished[:1]
     return sorted(planned, key=lambda p: (p.placed_at, p.number))
 
 
@@ -89,19 +94,26 @@ def _pickup(
     opening: datetime,
     now: datetime,
     rng: random.Random,
-) -> PlannedPickup | None:
-    """One order placed that day, and what became of it; None if it would still be open."""
+) -> tuple[PlannedPickup | None, PlannedPickup]:
+    """One order placed that day and what became of it, None if it would still be open (it
+    would wait on today's board); beside it, the same order by a guest collected half an hour
+    after it was ready (drawing nothing more, so the rest of the plan stays the same)."""
     placed, picking, ready, promised = _until_ready(store, opening, rng)
     lines = _lines(rng)
     two_units = [sku for sku, units in lines if units == 2]
     short = two_units[0] if two_units and rng.random() < SHORT_SHARE else None
+    quick = PlannedPickup(
+        number, store.id, None, lines, placed, picking, ready, promised, short,
+        ready + timedelta(minutes=30), None,
+    )  # fmt: skip
     end = _end(store, ready, now, rng)
     if end is None:
-        return None  # a pickup not finished yet would wait on today's board
+        return None, quick
     customer = None if rng.random() < GUEST_SHARE or not shoppers else rng.choice(shoppers)
-    return PlannedPickup(
+    finished = PlannedPickup(
         number, store.id, customer, lines, placed, picking, ready, promised, short, *end
     )
+    return finished, quick
 
 
 def _until_ready(

@@ -176,7 +176,8 @@ async def test_another_shopper_can_neither_change_the_cart_nor_read_it_in_the_an
     assert await api.event_count() == before
 
 
-ORDER = """id: orderId orderNumber customerId status channel fulfillment locationId placedAt completedAt
+ORDER = """id: orderId orderNumber customerId status channel fulfillment locationId placedAt
+  completedAt
   lines { lineId sku quantity unitPrice { amount currency } }
   total { amount currency } amountDueBack { amount currency }
   pickup { status storeId promisedReadyAt readyAt collectBy shelfSpot pickupCode arrivedAt }"""

@@ -7,7 +7,7 @@ no device of its own, and no switch of channel."""
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import jwt
 
@@ -15,6 +15,7 @@ from api.auth import ISSUER, Role, key_id
 from domain.values import Channel
 from tests.api.conftest import Api
 from tests.api.test_mutations import ADD, CHECKOUT
+from tests.store_clock import store_today
 
 START = """mutation($device: String) { startCart(deviceId: $device) { cartId userErrors { code }
   cart { channel } } }"""
@@ -24,7 +25,10 @@ CART = """query($id: UUID!) { cart(id: $id) { channel devices { channel deviceId
 TIMELINE = "{ me { timeline(first: 20) { nodes { kind channel deviceId } } } }"
 JOURNEYS = """query($from: Date!, $to: Date!) { journeyStats(firstDay: $from, lastDay: $to,
   chainWide: true) { nodes { channel crossChannel funnel { step reached } } } }"""
-TODAY = {"from": (date.today() - timedelta(days=1)).isoformat(), "to": date.today().isoformat()}
+TODAY = {
+    "from": (store_today() - timedelta(days=1)).isoformat(),
+    "to": store_today().isoformat(),
+}
 
 
 async def test_a_phone_app_counts_as_mobile_on_the_cart_the_timeline_and_the_analytics(

@@ -13,7 +13,6 @@ import json
 import os
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from adapters.settings import Settings
 from api.auth import Principal, Role, StaffRole, TokenService
 from bench.harness.server_process import running_server
 from tests.conftest import reading_from
+from tests.store_clock import store_today
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "e2e-secret-of-at-least-thirty-two-bytes"
@@ -218,7 +218,7 @@ async def test_phone_laptop_store_and_back_through_another_store(server: Server)
     [after], [before] = stock_after["storeStock"]["nodes"], stock_before["storeStock"]["nodes"]
     assert after["onHand"] == before["onHand"] - 2
     assert after["reserved"] == 0
-    today = datetime.now(UTC).date().isoformat()
+    today = store_today().isoformat()
     stats = await server.gql(
         """query($day: Date!) { fulfillmentStats(storeId: "AMS-CENTRAAL",
         firstDay: $day, lastDay: $day) { nodes { pickups readyWithinPromise

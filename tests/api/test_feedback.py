@@ -14,6 +14,7 @@ from domain.feedback.values import DEFAULT_QUESTIONS, FeedbackPoint, SurveyRules
 from domain.values import Actor, ActorKind, Context
 from tests.api.conftest import Api
 from tests.api.test_customer_view import adas_day
+from tests.store_clock import store_today
 
 SURVEY = """query($link: String!) { survey(token: $link) {
   question point prompt lowest highest storeName state } }"""
@@ -125,7 +126,7 @@ async def test_feedback_figures_are_for_managers_of_their_stores_and_admins(api:
     _, link = await answered_day(api)
     await api.data(ANSWER, link=link, score=5)
     api.settled()
-    today = datetime.now(UTC).date()
+    today = store_today()
     query = ANALYTICS % (today.replace(day=1).isoformat() if today.day > 1 else today, today)
     manager = staff(api, StaffRole.MANAGER, "AMS-CENTRAAL")
     own = (await api.data(query, manager))["feedbackAnalytics"]

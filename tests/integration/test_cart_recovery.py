@@ -67,7 +67,10 @@ async def test_abandoned_carts_their_value_and_what_was_recovered(shop: Shop) ->
     ]
     assert [s.recovered_share for s in stats] == [0.0, 1.0]
     the_day_before = given_up - timedelta(days=1)
-    assert await cart_recovery.recovery_stats(shop.pool, the_day_before, the_day_before) == []
+    before = await cart_recovery.recovery_stats(
+        shop.pool, the_day_before, the_day_before, AMSTERDAM
+    )
+    assert before == []
 
     for projection in (CartRecovery(), CartContinuity()):
         live = await all_rows(shop, projection.tables)

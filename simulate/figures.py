@@ -12,7 +12,7 @@ from simulate.run import Outcome
 from simulate.tally import STEPS, Tally
 
 ZERO = Decimal("0.00")
-POINT_KEYS = ("balance", "owed", "earned", "redeemed", "reversed")  # as Account.as_read
+POINT_KEYS = ("balance", "owed", "earned", "redeemed", "reversed", "restored")  # as Account.as_read
 
 
 @dataclass

@@ -79,7 +79,8 @@ class Plan:
 
 # The fixed first customers' plans, so that a small simulation has every kind of journey
 # (the showcase pays at the till with the points its pickup earned; the third customer earns
-# at a till first, then pays part of a web checkout with those points).
+# at a till first, then pays part of a pickup with those points and brings it back: the refund
+# gives points back; the fourth does the same and never comes: the no-show gives them back).
 OVERRIDES: dict[int, dict[str, object]] = {
     0: {
         "ships": False,
@@ -89,8 +90,21 @@ OVERRIDES: dict[int, dict[str, object]] = {
         "with_points": 1.0,
     },
     1: {"ships": False, "collects": True, "comes_back": True, "leaves": False, "returns": "online"},
-    2: {"also_in_store": True, "store_first": True, "with_points": 1.0},
-    3: {"ships": False, "collects": False},
+    2: {
+        "also_in_store": True,
+        "store_first": True,
+        "with_points": 1.0,
+        "ships": False,
+        "collects": True,
+        "returns": "store",
+    },
+    3: {
+        "ships": False,
+        "collects": False,
+        "also_in_store": True,
+        "store_first": True,
+        "with_points": 1.0,
+    },
     4: {"returns": "mail"},
 }
 

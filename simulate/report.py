@@ -30,7 +30,7 @@ RETURNS = """query($from: Date!, $to: Date!, $zone: String!, $after: String) {
 SUMMARY = """query($id: String!) { customer(id: $id) { summary {
   purchases { channel purchases value { amount } } refunded { amount }
   openCarts openPickups openReturns } } }"""
-LOYALTY = """{ me { loyalty { balance owed earned redeemed reversed expired
+LOYALTY = """{ me { loyalty { balance owed earned redeemed reversed expired restored
   history { kind points source } } } }"""
 TIMELINE = """query($id: String!) { customer(id: $id) {
   id: customerId firstName timeline(first: 100) {

@@ -225,6 +225,8 @@ async def _closing(sim: Sim, day_open: datetime, options: Options, display: Disp
             await asyncio.sleep(0.2)
         journey.no_show = True
         sim.tally.purchases[order.order_id].cancelled = True
+        if journey.customer:  # a cancellation gives back every point the order paid with
+            sim.points.cancelled(journey.customer, order.order_id)
         sim.ledger.released(order.location, order.lines)
     display.log(f"the clock skipped to {sim.clock.now():%Y-%m-%d}: {len(waiting)} no-shows")
 

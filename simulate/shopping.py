@@ -161,7 +161,9 @@ async def _place(
     sim.tally.purchases[placed["orderId"]] = Purchase(customer, journey.channel, journey.value)
     order = Order(placed["orderId"], location, lines, journey, placed["pickupId"])
     if points:
-        order.paid_in_points = sim.points.redeemed(customer, points, "order")
+        order.paid_in_points = sim.points.redeemed(
+            customer, points, "order", placed["orderId"], journey.value
+        )
     sim.orders_by_journey[journey.cart_id] = order
     if placed["pickupId"]:
         sim.own_pickups.add(placed["pickupId"])

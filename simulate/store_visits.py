@@ -71,7 +71,11 @@ async def till_sale(
         sim.tally.anonymous_sales += 1
     else:
         sim.tally.purchases[sold["receipt"]] = Purchase(customer, "POS", value)
-        paid = value - (sim.points.redeemed(customer, points) if points else Decimal("0.00"))
+        paid = value - (
+            sim.points.redeemed(customer, points, "sale", sold["receipt"], value)
+            if points
+            else Decimal("0.00")
+        )
         sim.points.earned(customer, sold["receipt"], paid)  # a till sale is paid when recorded
     return Sale(sold["receipt"], store, lines, customer)
 
@@ -163,11 +167,12 @@ async def _settle(
     record: ReturnRecord,
     damaged: bool,
 ) -> None:
-    """Settled by the receiving location's staff; the refund takes back the purchase's points
-    in proportion to the money refunded."""
+    """Settled by the receiving location's staff; the refund splits between money and points
+    as the purchase was paid, and its money part takes back the purchase's points earned in
+    proportion."""
     await settle_return(sim.api, sim.ledger, location, return_id, lines, record, damaged)
     if record.refunded and record.customer:
-        sim.points.refunded(record.customer, record.source, record.refund)
+        record.money, _, _ = sim.points.refunded(record.customer, record.source, record.refund)
 
 
 def _record(

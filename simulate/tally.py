@@ -80,8 +80,9 @@ class ReturnRecord:
     channel: str  # STORE, WEB or MAIL
     cross_channel: bool
     customer: str | None
-    refund: Decimal = ZERO
+    refund: Decimal = ZERO  # the goods' price
     refunded: bool = False
+    money: Decimal = ZERO  # of `refund`, what was paid back in money (the rest: in points)
     source: str = ""  # the purchase: an order's id or a till sale's receipt
 
 
@@ -119,7 +120,8 @@ class Tally:
         return channels
 
     def refunded(self) -> Decimal:
-        return sum((x.refund for x in self.returns if x.refunded and x.customer), ZERO)
+        """Money paid back (a customer's `refunded`): a refund's points part is not money."""
+        return sum((x.money for x in self.returns if x.refunded and x.customer), ZERO)
 
     def open_returns(self) -> int:
         return sum(not x.refunded and x.customer is not None for x in self.returns)

@@ -72,9 +72,10 @@ async def test_a_simulated_day_reports_what_the_simulator_counted(
         "Manager's report (omni report), the chain: carts recovered",
     ):
         assert int(found[name][1]) > 0, name  # the day had every kind of business
-    # Customers earned points, paid with them at a till and at a web checkout, and refunds
-    # took some back: each customer's `me { loyalty }` and the manager's report equal the
-    # simulator's mirror of the rules (compared above), and none of them is zero.
+    # Customers earned points, paid with them at a till and at a web checkout, refunds took
+    # some back, and a no-show and a refund gave points paid with back: each customer's
+    # `me { loyalty }` and the manager's report equal the simulator's mirror of the rules
+    # (compared above), and none of them is zero.
     points = "Loyalty points (each customer's me { loyalty }): "
     manager = "Manager's report (omni report), the chain: "
     for name in (
@@ -82,6 +83,7 @@ async def test_a_simulated_day_reports_what_the_simulator_counted(
         f"{points}points redeemed at checkouts",
         f"{points}points redeemed at tills",
         f"{points}points reversed",
+        f"{points}points restored",  # a no-show and a refund of a pickup paid with points
         f"{points}points balance",
         f"{points}customers who paid with points",
         f"{manager}points earned",

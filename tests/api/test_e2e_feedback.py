@@ -213,6 +213,15 @@ async def test_a_survey_is_never_sent_without_consent(voice: Voice) -> None:
     assert written == 0  # not even a request was recorded
 
 
+async def promised_ready_at(shop: Shop, associate: str, pickup_id: str) -> datetime:
+    """As the board shows it, once the board's read model has the new pickup (bounded)."""
+    deadline = time.monotonic() + MAILED_WITHIN_S
+    while (pickup := (await shop.data(PROMISE, associate, id=pickup_id))["pickup"]) is None:
+        assert time.monotonic() < deadline, f"pickup {pickup_id} never on the board"
+        await asyncio.sleep(0.1)
+    return datetime.fromisoformat(pickup["promisedReadyAt"])
+
+
 async def test_csat_by_wait_bucket_equals_the_hand_computed_figures(voice: Voice) -> None:
     shop, store = voice.shop, "UTR-CENTRUM"
     await shop.data(CONSENT, voice.token(Role.CUSTOMER, "cust-alan"), granted=True)
@@ -220,8 +229,8 @@ async def test_csat_by_wait_bucket_equals_the_hand_computed_figures(voice: Voice
     associate, admin = shop.token(Role.STAFF, "staff-bo", store), voice.token(Role.ADMIN, "root")
     planned = []
     for (order_id, pickup_id), (late, score) in zip(orders, WAITS_AND_SCORES, strict=True):
-        promised = (await shop.data(PROMISE, associate, id=pickup_id))["pickup"]["promisedReadyAt"]
-        ready_at = datetime.fromisoformat(promised) + timedelta(minutes=late)
+        promised = await promised_ready_at(shop, associate, pickup_id)
+        ready_at = promised + timedelta(minutes=late)
         planned.append((ready_at, order_id, pickup_id, score))
     for ready_at, _, pickup_id, _ in sorted(planned):
         assert (await shop.data(SKIP, admin, to=ready_at.isoformat()))["skipClock"][

@@ -6,14 +6,13 @@ nothing written."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from api.auth import Role
 from tests.api.conftest import Api
 from tests.api.test_auth_rules import forbidden
 from tests.api.test_mutations import ADD, CHECKOUT, guest_cart, refused
+from tests.store_clock import store_today
 
 SHOPPER = """query($by: ShopperKey!, $value: String!) { tillShopper(by: $by, value: $value) {
   customerId firstName openPickups openReturns lastOrders { id: orderId }
@@ -121,7 +120,7 @@ async def test_a_till_rings_up_a_customers_web_cart_and_her_timeline_shows_it(ap
     closed = (await api.data(CART, ada, id=cart_id))["cart"]
     assert closed["status"] == "BOUGHT_IN_STORE"
     api.settled()
-    today = datetime.now(ZoneInfo("Europe/Amsterdam")).date().isoformat()
+    today = store_today().isoformat()
     admin = api.token(Role.ADMIN, "root")
     rows = (await api.data(JOURNEYS, admin, day=today))["journeyStats"]["nodes"]
     started_there = [row for row in rows if row["channel"] == closed["channel"]]  # her laptop's

@@ -5,9 +5,8 @@ nothing waits on a board; the stock is the demo's; and Ada's web cart is open fo
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 import msgspec
 import pytest
@@ -17,6 +16,7 @@ from api.server.composition import build_services, seed_if_asked
 from api.server.demo_seed import demo_stock, load_demo_catalog
 from api.services import Services
 from projections import cart_continuity, fulfillment_stats, store_inventory
+from tests.store_clock import store_today
 
 DAYS = 14
 pytestmark = pytest.mark.slow  # the seed plays ~2,800 events through the use cases
@@ -44,7 +44,7 @@ async def seeded(settings: Settings) -> AsyncIterator[Services]:
 
 async def test_each_store_has_fourteen_days_of_figures(seeded: Services) -> None:
     pool = seeded.database.pool
-    today = datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+    today = store_today()
     first, last = today - timedelta(days=DAYS), today - timedelta(days=1)
     every_day = [first + timedelta(days=n) for n in range(DAYS)]
     chain = []

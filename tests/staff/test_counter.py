@@ -5,9 +5,7 @@ app to the board's arrived lane, the hand-over and the dashboard's arrival to ha
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from playwright.async_api import expect
 
@@ -16,6 +14,7 @@ from bench.harness import staff_documents as documents
 from bench.harness.browser import signed_in
 from bench.harness.staff_shop import Shop
 from tests.staff.conftest import StaffServer
+from tests.store_clock import store_today
 
 SHOWN_WITHIN_MS = 15_000  # a bound on waiting, not a speed test
 STORE = "AMS-CENTRAAL"
@@ -199,7 +198,7 @@ async def test_curbside_from_the_customers_im_here_to_the_dashboards_figure(
         await expect(handed).not_to_contain_text("null")  # a card's missing parts are left out
         await expect(alert).to_have_count(0)
 
-        day = datetime.now(ZoneInfo("Europe/Amsterdam")).date().isoformat()
+        day = store_today().isoformat()
         [today] = (await shop.data(TODAY, associate, store=STORE, day=day))["fulfillmentStats"][
             "nodes"
         ]

@@ -9,11 +9,10 @@ import csv
 import io
 import os
 from collections.abc import AsyncIterator
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 import pytest_asyncio
 from playwright.async_api import expect
@@ -24,6 +23,7 @@ from bench.harness.browser import signed_in
 from bench.harness.server_process import drop_schema, free_port, running_server
 from bench.harness.staff_shop import Shop
 from tests.staff.conftest import SECRET, SERVER_SETTINGS, StaffServer
+from tests.store_clock import store_today
 
 SHOWN_WITHIN_MS = 15_000
 STORES = ("AMS-CENTRAAL", "AMS-ZUID", "UTR-CENTRUM")
@@ -49,8 +49,7 @@ async def history_server(settings: Settings, chromium: str) -> AsyncIterator[Sta
         await drop_schema(settings, schema)
 
 
-def today() -> date:
-    return datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+today = store_today
 
 
 async def figures(server: StaffServer, token: str, store: str, first: date, last: date) -> list:

@@ -26,6 +26,9 @@ class Reported:
     stock: dict[str, list[dict[str, Any]]]  # storeStock per location
     manager: dict[str, Any] | None = None  # `omni report --json`'s data for the chain
     loyalty: dict[str, dict[str, Any]] = field(default_factory=dict)  # `me { loyalty }` each
+    # What the server's notifier and survey page did, as the customers saw it (the mailbox).
+    voice_mails_without_consent: int = 0
+    voice_second_refused: int = 0
 
     def step(self, step: str, channel: str | None = None) -> int:
         rows = [r for r in self.journeys if channel in (None, r["channel"])]

@@ -13,6 +13,7 @@ from simulate.figures import POINT_KEYS, Reported, measures, text
 from simulate.manager_figures import manager_measures
 from simulate.point_figures import point_measures
 from simulate.run import Outcome
+from simulate.voice_figures import voice_measures
 from simulate.world import stock_at
 
 JOURNEYS = """query($from: Date!, $to: Date!, $zone: String!, $after: String) {
@@ -89,10 +90,14 @@ async def build_report(
         manager=manager,
         loyalty=await _loyalty(api, [s.id for s in outcome.world.shoppers]),
     )
+    if outcome.voice is not None:
+        reported.voice_mails_without_consent = outcome.voice.mails_without_consent
+        reported.voice_second_refused = outcome.voice.second_answers_refused
     chosen = [
         *measures(outcome.world.locations),
         *point_measures(),
         *(manager_measures() if manager else []),
+        *(voice_measures() if manager and outcome.voice else []),
     ]
     figures = [
         Figure(m.group, m.name, text(m.reported(reported)), text(m.counted(outcome)))

@@ -1,6 +1,9 @@
+# Over 300 lines: the simulated day's phases in the order they run; split across files, the
+# order would be read across them.
 """The simulated day, phase by phase: set-up, a month ago (carts left behind), the morning
 delivery, the day itself (shoppers, tills, pickers), closing (no-shows once the pickup window
-passed), and waiting for the read models to take it all in."""
+passed), and waiting for the read models to take it all in; surveys after the day, when
+the server mails them."""
 
 from __future__ import annotations
 
@@ -17,12 +20,14 @@ from simulate.client import Api
 from simulate.clock import SimClock
 from simulate.display import Display
 from simulate.ledger import Ledger
+from simulate.mailbox import Mailbox
 from simulate.personas import Persona, Plan, make_plans, month_ago, the_day
 from simulate.points import PointRules, Points
 from simulate.shopping import Sim
 from simulate.staff import Notices, Pickers
 from simulate.store_visits import till_sale
 from simulate.tally import Abandonment, Tally
+from simulate.voice import Voice, agree_to_marketing, answer_surveys
 from simulate.world import World, import_shoppers, learn_products, morning_delivery, read_stock
 
 DAY_HOURS = 13  # the stores are open 08:00 to 21:00
@@ -47,6 +52,10 @@ class Options:
     # The server's loyalty rules (OMNI_LOYALTY_POINTS_PER_UNIT, OMNI_LOYALTY_POINT_VALUE)
     points_per_unit: int = 1
     point_value: Decimal = Decimal("0.01")
+    # The question after each point (OMNI_SURVEY_AFTER_*), as the server asks it.
+    questions: dict[str, str] = field(
+        default_factory=lambda: {"pickup": "csat", "return": "csat", "till_sale": "nps"}
+    )
 
 
 @dataclass
@@ -63,6 +72,7 @@ class Outcome:
     started: datetime
     time_zone: str = "UTC"
     notes: list[str] = field(default_factory=list)
+    voice: Voice | None = None  # None: surveys were not simulated (a note says why)
     real_seconds: float = 0.0
     requests: int = 0
 
@@ -71,7 +81,11 @@ class Outcome:
         return self.plans[0].shopper.id
 
 
-async def simulate(api: Api, minted_admin: str, options: Options, display: Display) -> Outcome:
+async def simulate(
+    api: Api, minted_admin: str, options: Options, display: Display, mailbox: Mailbox | None = None
+) -> Outcome:
+    """`mailbox`: where the server's notifier mails its customers; without one, nobody is
+    asked a survey (a note says so)."""
     began = time.monotonic()
     clock = SimClock(api, minted_admin, options.speed)
     await clock.sync()
@@ -88,6 +102,12 @@ async def simulate(api: Api, minted_admin: str, options: Options, display: Displ
         world, sim.tally, sim.ledger, sim.points, plans, clock.can_skip, (day, day), started,
         options.time_zone,
     )  # fmt: skip
+    if mailbox is not None:
+        outcome.voice = Voice(options.questions)
+        await agree_to_marketing(api, [s.id for s in world.shoppers], options.seed, outcome.voice)
+        display.log(f"{len(outcome.voice.agreed)} customers agreed to marketing by e-mail")
+    else:
+        outcome.notes.append(NO_SURVEYS_NOTE)
     if clock.can_skip:
         await _a_month_ago(sim, plans, options, display)
     day_open = _opening(clock, zone)
@@ -95,6 +115,8 @@ async def simulate(api: Api, minted_admin: str, options: Options, display: Displ
     units = await morning_delivery(api, world, sim.ledger, options.customers)
     display.log(f"goods in: {units} units across {len(world.locations)} locations")
     await _the_day(sim, plans, options, day_open, display)
+    if outcome.voice is not None and mailbox is not None:
+        await _surveys(sim, outcome.voice, mailbox, options, display)
     if clock.can_skip:
         await _closing(sim, day_open, options, display)
     else:
@@ -108,6 +130,10 @@ async def simulate(api: Api, minted_admin: str, options: Options, display: Displ
     return outcome
 
 
+NO_SURVEYS_NOTE = (
+    "No surveys: the simulated customers cannot read this server's mail. A private server "
+    "(`omni simulate --own-server`) mails them, and its surveys are answered and compared."
+)
 REAL_CLOCK_NOTES = [
     "The server runs on the real clock: the day was played on the simulator's own clock, and "
     "the times on record are the real ones.",
@@ -116,6 +142,19 @@ REAL_CLOCK_NOTES = [
     "Figures from the read models include whatever else this server did on these days.",
     "Start `omni simulate --own-server` (or with no server running) for all of it.",
 ]
+
+
+async def _surveys(
+    sim: Sim, voice: Voice, mailbox: Mailbox, options: Options, display: Display
+) -> None:
+    """The day's journey points are asked about (the notifier, as they happen); the
+    customers read their mail and answer, before anybody is erased."""
+    display.phase("the customers' surveys")
+    voice.expect(sim.tally)
+    job = answer_surveys(sim.api, mailbox, voice, options.seed, options.wait_seconds)
+    await _guarded(sim, "surveys", job)
+    answered = sum(len(scores) for scores in voice.scores.values())
+    display.log(f"{sum(voice.expected.values())} surveys expected, {answered} answered")
 
 
 async def _set_up(sim: Sim, admin: str, options: Options) -> None:

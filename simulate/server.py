@@ -1,6 +1,7 @@
 """A private server for the simulation: `uvicorn api.server.app:from_environment` in a process of
 its own, on a free port, with the environment the command line prepared (a database schema of
-its own, a simulated clock). The simulator only starts it and talks to it over HTTP."""
+its own, a simulated clock, an outbox on a NATS server of its own); beside it, `omni notify run`
+mails its customers. The simulator only starts them and talks to the server over HTTP."""
 
 from __future__ import annotations
 
@@ -32,10 +33,11 @@ async def answers(base_url: str) -> bool:
 
 
 @asynccontextmanager
-async def private_server(environment: Mapping[str, str], log: Path) -> AsyncIterator[str]:
-    """Start the server, wait until it answers, yield its base URL; stop it afterwards. Its
-    output goes to `log`, not over the progress bar."""
-    port = free_port()
+async def private_server(
+    environment: Mapping[str, str], log: Path, port: int
+) -> AsyncIterator[str]:
+    """Start the server on `port`, wait until it answers, yield its base URL; stop it
+    afterwards. Its output goes to `log`, not over the progress bar."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as output:
         process = await asyncio.create_subprocess_exec(
@@ -51,6 +53,27 @@ async def private_server(environment: Mapping[str, str], log: Path) -> AsyncIter
             if process.returncode is None:
                 process.terminate()
                 await asyncio.wait_for(process.wait(), 30)
+
+
+@asynccontextmanager
+async def side_process(
+    environment: Mapping[str, str], log: Path, *command: str
+) -> AsyncIterator[None]:
+    """`omni <command>` (the notifier) beside the server, on the same environment, while the
+    block runs; a RuntimeError if it exits on its own."""
+    with log.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "api.cli", *command, env=dict(environment),
+            stdout=output, stderr=output,
+        )  # fmt: skip
+        try:
+            yield
+        finally:
+            if process.returncode is None:
+                process.terminate()
+                await asyncio.wait_for(process.wait(), 30)
+            elif process.returncode != 0:
+                raise RuntimeError(f"`omni {' '.join(command)}` exited early; see {log}")
 
 
 async def _until_up(base: str, process: asyncio.subprocess.Process, log: Path) -> None:

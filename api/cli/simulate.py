@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
+from adapters.nats.server import NatsServer
 from adapters.postgres.database import Database, server_for
 from adapters.postgres.pool import connect
 from adapters.settings import Settings
@@ -26,11 +27,13 @@ from api.cli.report import report_data
 from domain.values import Channel
 from simulate.client import Api, Minter
 from simulate.display import Display
+from simulate.mailbox import Mailbox
 from simulate.render import to_terminal, write_files
 from simulate.report import build_report, report_days
 from simulate.run import Options, Outcome, simulate
-from simulate.server import answers, private_server
+from simulate.server import answers, free_port, private_server, side_process
 from simulate.shared import orders_on, refusal
+from simulate.voice import POINT_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = 24 * 3600
@@ -80,6 +83,8 @@ async def _simulate(
         customers=args.customers, speed=args.speed, seed=args.seed, run=run,
         points_per_unit=settings.loyalty_points_per_unit,
         point_value=settings.loyalty_point_value,
+        questions={"pickup": settings.survey_after_pickup, "return": settings.survey_after_return,
+                   "till_sale": settings.survey_after_till_sale},
     )  # fmt: skip
     url = args.url or f"http://{settings.host}:{settings.port}"
     if not args.own_server and (args.url or await answers(url)):
@@ -91,12 +96,22 @@ async def _simulate(
         return await _drive(url, settings, options, out, console, schema)
     schema = f"sim_{run}"
     console.print(f"starting a private server on a simulated clock (schema {schema}) ...")
+    nats = NatsServer(out / "nats")
     try:
-        async with private_server(
-            _environment(settings, env, schema, options), out / "server.log"
-        ) as base:
-            return await _drive(base, settings, options, out, console, schema)
+        with Mailbox() as mailbox:
+            await asyncio.to_thread(nats.start)
+            port = free_port()
+            environment = {
+                **_environment(settings, env, schema, options),
+                **_outbox_and_mail(nats.url, mailbox.port, port, options),
+            }
+            async with (
+                private_server(environment, out / "server.log", port) as base,
+                side_process(environment, out / "notify.log", "notify", "run"),
+            ):
+                return await _drive(base, settings, options, out, console, schema, mailbox)
     finally:
+        nats.stop()
         if not args.keep:
             await _drop_schema(settings, schema)
 
@@ -113,13 +128,13 @@ async def _refuse_if_shared(url: str, settings: Settings) -> None:
 
 async def _drive(
     base: str, settings: Settings, options: Options, out: Path, console: Console,
-    schema: str | None,
+    schema: str | None, mailbox: Mailbox | None = None,
 ) -> int:  # fmt: skip
     api = Api(base, _minter(settings))
     admin = api.token("admin", "sim-head-office")
     try:
         with Display(console) as display:
-            outcome = await simulate(api, admin, options, display)
+            outcome = await simulate(api, admin, options, display, mailbox)
         manager = await _manager_report(settings, schema, outcome, options.time_zone)
         report = await build_report(api, admin, outcome, options.time_zone, manager)
     finally:
@@ -176,8 +191,8 @@ def _environment(
     settings: Settings, env: Mapping[str, str], schema: str, options: Options
 ) -> dict[str, str]:
     """The private server: its own schema, the demo, a clock that starts 31 days before today
-    at 09:00 and runs `speed` times faster, rules fired every 0.2 s, no outbox, the loyalty
-    rules the simulator counts with."""
+    at 09:00 and runs `speed` times faster, rules fired every 0.2 s, the loyalty rules the
+    simulator counts with."""
     zone = ZoneInfo(options.time_zone)
     today = datetime.now(zone).date()
     start = datetime.combine(today - timedelta(days=31), datetime.min.time(), zone) + timedelta(
@@ -196,11 +211,23 @@ def _environment(
         "OMNI_POLL_INTERVAL": "0.5",
         "OMNI_CLOCK_START": start.isoformat(),
         "OMNI_CLOCK_SPEED": str(options.speed),
-        "OMNI_RUN_OUTBOX": "false",
-        "NATS_URL": "",
         # The loyalty rule the simulator mirrors (simulate/points.py), the server's too; the
         # point's value comes from the same environment (settings refuse it set as text today).
         "OMNI_LOYALTY_POINTS_PER_UNIT": str(options.points_per_unit),
+    }
+
+
+def _outbox_and_mail(nats_url: str, smtp_port: int, port: int, options: Options) -> dict[str, str]:
+    """The outbox on the simulation's NATS server; the notifier's mail to the customers'
+    mailbox; links to the private server; the questions the simulator expects."""
+    return {
+        "NATS_URL": nats_url,
+        "OMNI_RUN_OUTBOX": "true",
+        "OMNI_SMTP_HOST": "127.0.0.1",
+        "OMNI_SMTP_PORT": str(smtp_port),
+        "OMNI_SMTP_STARTTLS": "false",
+        "OMNI_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        **{POINT_SETTINGS[point]: question for point, question in options.questions.items()},
     }
 
 

@@ -95,6 +95,14 @@ async def test_a_simulated_day_reports_what_the_simulator_counted(
         assert reported == counted and int(counted) > 0, (name, reported, counted)
     assert found[f"{manager}points redeemed"] == found[f"{points}points redeemed"]
     assert not [n for n in report["notes"] if "'s points (" in n], report["notes"]
+    # Customers agreed to marketing or not; the notifier asked those who did after their
+    # pickups, returns and till sales, by mail; most answered through the link (one twice,
+    # refused): the manager's report's surveys equal the simulator's count (compared above).
+    voice = "Customer's voice (omni report's surveys, the chain): "
+    for name in ("CSAT asked", "CSAT answered", "NPS asked", "second answers refused"):
+        assert int(found[f"{voice}{name}"][1]) > 0, (name, found[f"{voice}{name}"])
+    assert found[f"{voice}survey mails to customers who never agreed"] == ("0", "0")
+    assert found[f"{voice}CSAT"][0] != "-"  # answered, so a CSAT to compare
     # Customers erased after the day (their business stays in every figure above).
     erasures = [n for n in report["notes"] if n.startswith("Erased after the day: ")]
     assert len(erasures) == 1 and int(erasures[0].split()[4]) >= 1, report["notes"]
@@ -156,5 +164,7 @@ async def test_against_a_server_on_the_real_clock_it_says_what_it_cannot_simulat
     assert found["Abandoned carts and recovery: carts abandoned"] == ("0", "0")
     assert found["Journeys (a cart's life), all channels: no-shows"] == ("0", "0")
     assert "none were simulated" in " ".join(report["notes"]) and code == 0
+    assert "No surveys" in " ".join(report["notes"])  # its mail is not the simulator's to read
+    assert not [name for name in found if name.startswith("Customer's voice")]
     assert report["manager"] is None  # another server's database is not the command's to read
     assert "No manager's report" in " ".join(report["notes"])

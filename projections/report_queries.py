@@ -78,10 +78,13 @@ class Pickups(msgspec.Struct, frozen=True):
 
 
 class Loyalty(msgspec.Struct, frozen=True):
-    """Points moved in the range, and how many customers paid with points."""
+    """Points moved in the range, and how many customers paid with points. `redeemed` is what
+    was paid with; `restored` what came back of it (a cancellation, a refund's points part):
+    points spent are their difference."""
 
     earned: int
     redeemed: int
+    restored: int
     reversed: int
     expired: int | None  # None in a store's report: an expiry belongs to no store
     customers_redeeming: int
@@ -142,6 +145,7 @@ async def _loyalty(
     return Loyalty(
         earned=points.get("earned", 0),
         redeemed=points.get("redeemed", 0),
+        restored=points.get("restored", 0),
         reversed=points.get("reversed", 0),
         expired=points.get("expired", 0) if store_id is None else None,
         customers_redeeming=redeeming,

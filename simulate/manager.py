@@ -81,6 +81,7 @@ def _rows(report: Data) -> list[tuple[str, list[tuple[str, str]]]]:
         ]),
         ("Loyalty points", [
             ("earned / redeemed", f"{loyalty['earned']} / {loyalty['redeemed']}"),
+            ("given back of those redeemed", str(loyalty["restored"])),
             ("reversed by refunds", str(loyalty["reversed"])),
             ("expired", "-" if loyalty["expired"] is None else str(loyalty["expired"])),
             ("customers who paid with points", str(loyalty["customersRedeeming"])),

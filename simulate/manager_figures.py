@@ -37,6 +37,8 @@ def manager_measures() -> list[Measure]:
                 lambda o: o.points.total("earned")),
         Measure(GROUP, "points redeemed", _of("loyalty", "redeemed"),
                 lambda o: o.points.total("redeemed")),
+        Measure(GROUP, "points given back (restored)", _of("loyalty", "restored"),
+                lambda o: o.points.total("restored")),
         Measure(GROUP, "points reversed", _of("loyalty", "reversed"),
                 lambda o: o.points.total("reversed")),
         # Points last OMNI_LOYALTY_EXPIRY_DAYS (a year); a simulation spans some forty days.

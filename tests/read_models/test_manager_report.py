@@ -120,7 +120,7 @@ async def test_an_empty_range_reports_zeroes(
                 Returns(0, 0, 0),
                 Recovery(0, 0, Decimal("0.00"), Decimal("0.00"), None),
                 [],
-                LoyaltyFigures(0, 0, 0, 0, 0),
+                LoyaltyFigures(0, 0, 0, 0, 0, 0),
             )
         )
     )
@@ -136,8 +136,8 @@ def ledger(kind: type, at: float, **fields: object) -> Fact:
 
 def points_at_centraal() -> list[Fact]:
     """Ada's order for pickup at Centraal earns 100 on Monday; on Tuesday she pays 80 points at
-    a till of a store the report cannot place, a refund takes back 30 of the order's, and 20
-    of another purchase's expire."""
+    a till of a store the report cannot place, a refund takes back 30 of the order's, 20 of
+    another purchase's expire, and 15 of the 80 come back (part of the till sale refunded)."""
     order = stream(31)
     elsewhere = "sale:00000000-0000-4000-8000-000000000007"
     return [
@@ -149,6 +149,8 @@ def points_at_centraal() -> list[Fact]:
         ledger(LoyaltyAccount.Reversed, DAY + 5, source=f"order:{order.id}", points=30,
                refunded=Money.of(30), owed=0),
         ledger(LoyaltyAccount.Expired, DAY + 6, points=20),
+        ledger(LoyaltyAccount.Restored, DAY + 7, source=elsewhere, points=15,
+               value=Money.of("0.15"), refunded=Money.of("0.15"), lots=[]),
     ]  # fmt: skip
 
 
@@ -161,11 +163,11 @@ async def test_points_count_in_the_range_at_the_store_of_their_purchase(
     spec: ProjectionSpec,
 ) -> None:
     await spec.given(*points_at_centraal()).then(
-        answer(loyalty_of, None, MONDAY, TUESDAY).equals(LoyaltyFigures(100, 80, 30, 20, 1)),
-        answer(loyalty_of, None, TUESDAY, TUESDAY).equals(LoyaltyFigures(0, 80, 30, 20, 1)),
+        answer(loyalty_of, None, MONDAY, TUESDAY).equals(LoyaltyFigures(100, 80, 15, 30, 20, 1)),
+        answer(loyalty_of, None, TUESDAY, TUESDAY).equals(LoyaltyFigures(0, 80, 15, 30, 20, 1)),
         # The till sale's store is unknown here and an expiry belongs to no store.
         answer(loyalty_of, "AMS-CENTRAAL", MONDAY, TUESDAY).equals(
-            LoyaltyFigures(100, 0, 30, None, 0)
+            LoyaltyFigures(100, 0, 0, 30, None, 0)
         ),
-        answer(loyalty_of, "AMS-ZUID", MONDAY, TUESDAY).equals(LoyaltyFigures(0, 0, 0, None, 0)),
+        answer(loyalty_of, "AMS-ZUID", MONDAY, TUESDAY).equals(LoyaltyFigures(0, 0, 0, 0, None, 0)),
     )

@@ -3,9 +3,10 @@ aggregates they load anyway, before anything is written.
 
 - a guest holds one cart (by a token naming it); a customer their own carts, orders, returns;
 - a till sells, looks up and serves a customer's cart, and takes returns at its store's counter;
-- staff (a person) pick, hand over, count, receive, inspect and refund at their stores, and
-  identify a shopper in front of them; at the service desk they also record consent given in
-  person, merge duplicate profiles and export a customer's data;
+- staff (a person) pick, hand over, count, receive, inspect and refund at their stores, ship
+  from a warehouse among them, and identify a shopper in front of them; at the service desk
+  they also record consent given in person, merge duplicate profiles and export a customer's
+  data;
 - a till identifies the shopper at its counter and records consent given there;
 - an admin and the system (the clock's rules) may do everything.
 """
@@ -24,6 +25,7 @@ class Capability(enum.StrEnum):
     TAKE_RETURN = "take returns"  # request and receive a return at the counter
     PICK = "pick"  # start picking, report short, mark ready, notify, mark a no-show
     HAND_OVER = "hand over pickups"
+    SHIP = "ship orders"  # dispatch a shipped order from its warehouse
     MANAGE_STOCK = "manage stock"  # goods in and counts
     INSPECT_RETURN = "inspect returns"
     REFUND = "refund"
@@ -37,6 +39,7 @@ STORE_FLOOR = frozenset(
     {
         Capability.PICK,
         Capability.HAND_OVER,
+        Capability.SHIP,
         Capability.MANAGE_STOCK,
         Capability.INSPECT_RETURN,
         Capability.REFUND,

@@ -19,6 +19,7 @@ from domain.usecases.recovery import RecoveryUseCases
 from domain.usecases.returns import ReturnUseCases
 from domain.usecases.sales import SaleUseCases
 from domain.usecases.service_desk import ServiceDeskUseCases
+from domain.usecases.shipping import ShippingUseCases
 from domain.usecases.stock import StockUseCases
 from domain.usecases.store_counter import CounterUseCases
 from domain.usecases.till import TillUseCases
@@ -28,6 +29,7 @@ class CommerceService(
     CartUseCases,
     CheckoutUseCases,
     PickupUseCases,
+    ShippingUseCases,
     ReturnUseCases,
     StockUseCases,
     CounterUseCases,

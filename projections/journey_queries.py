@@ -5,7 +5,9 @@ A journey crossed channels when both ends are known and differ: a channel or dev
 not declared (`unknown`, no device id) is never a switch. A journey counts at the furthest
 step it reached and at every step before it, so the funnel never grows from one step to the
 next: a pickup made ready before it was paid (to be paid at
-the counter) counts as paid. Shipped orders end at "paid" (nothing later is recorded for them).
+the counter) counts as paid. Shipped orders end at "paid" in the funnel, whose ready and
+collected steps (and the no-show and notified figures read from them) are a pickup's; `shipped`
+counts those whose parcel left the warehouse.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ WITH j AS (
            {crossed} AS crossed,
            j.no_show_at IS NOT NULL AS no_show,
            j.sale_id IS NOT NULL AS bought_in_store,
+           j.shipped_at IS NOT NULL AS shipped,
            j.ready_at IS NOT NULL AND j.notified_at IS NOT NULL AS notified
     FROM journey j LEFT JOIN locations l ON l.id = j.store_id
     WHERE j.merged_into IS NULL AND ($4::text IS NULL OR j.store_id = $4)
@@ -73,6 +76,7 @@ SELECT day, store_id, channel,
        count(*) FILTER (WHERE crossed) AS cross_channel,
        count(*) FILTER (WHERE no_show) AS no_shows,
        count(*) FILTER (WHERE bought_in_store) AS bought_in_store,
+       count(*) FILTER (WHERE shipped) AS shipped,
        count(*) FILTER (WHERE notified) AS notified
 FROM j WHERE day BETWEEN $1 AND $2
 GROUP BY day, store_id, channel
@@ -118,6 +122,7 @@ class JourneyStats(msgspec.Struct, frozen=True):
     notified: int  # ready pickups whose customer was told (a notice accepted, or staff)
     notified_share: float | None  # of the pickups that were ready
     bought_in_store: int = 0  # rung up at a till: from the web, a web -> store journey
+    shipped: int = 0  # shipped orders whose parcel left (the funnel keeps them at "paid")
 
 
 class ReturnStats(msgspec.Struct, frozen=True):
@@ -182,6 +187,7 @@ def _journey_stats(row: asyncpg.Record) -> JourneyStats:
         notified=row["notified"],
         notified_share=_share(row["notified"], ready_pickups),
         bought_in_store=in_store,
+        shipped=row["shipped"],
     )
 
 

@@ -13,6 +13,8 @@ it was started on (both known), or when it was bought online and returned in a s
 A cart a till rang up (bought in store) is checked out, paid and handed over at that moment,
 at the till's store and on the till's channel: started on the web, it is a web -> store
 journey. It has no pickup, so it counts in neither the no-show rate nor the notified share.
+A shipped order's journey ends at "paid" in the funnel (ready and collected are a pickup's
+steps) and counts in `shipped` once its parcel left the warehouse.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from projections.runner import Projection
 IN_STORE_CHANNELS = ("pos", "staff")
 JOURNEY_TYPES = (  # noqa: SIM905
     "uuid timestamptz text text text timestamptz timestamptz text text uuid uuid timestamptz "
-    "timestamptz timestamptz timestamptz timestamptz uuid uuid bool"
+    "timestamptz timestamptz timestamptz timestamptz uuid timestamptz uuid bool"
 ).split()
 RETURN_TYPES = "uuid text text bool text timestamptz timestamptz".split()  # noqa: SIM905
 
@@ -64,6 +66,7 @@ class _Journey:
     no_show_at: datetime | None = None
     notified_at: datetime | None = None  # a notice accepted (or staff's word), never intent
     sale_id: UUID | None = None  # the till's sale, when a till rang the cart up
+    shipped_at: datetime | None = None  # a shipped order's parcel left the warehouse
     merged_into: UUID | None = None
     returned_in_store: bool = False
 
@@ -96,8 +99,9 @@ class _Links:
 
 class Journeys(Projection):
     name = "journeys"
-    # v2: when the customer was told their pickup is ready; v3: the sale of a cart bought in store
-    version = 3
+    # v2: when the customer was told their pickup is ready; v3: the sale of a cart bought in
+    # store; v4: when a shipped order's parcel left
+    version = 4
     topics = (
         "domain.cart.model:Cart.",
         "domain.order.model:Order.",
@@ -131,6 +135,7 @@ class Journeys(Projection):
         no_show_at         timestamptz,
         notified_at        timestamptz,
         sale_id            uuid,
+        shipped_at         timestamptz,
         merged_into        uuid,
         returned_in_store  boolean NOT NULL
     );
@@ -219,6 +224,8 @@ def _fold(
             _checked_out(recorded, e, links, journey(e.cart_id))
         case Order.PaymentAuthorized():
             journey(links.order_cart.get(recorded.stream_id)).set(paid_at=at)
+        case Order.Shipped():
+            journey(links.order_cart.get(recorded.stream_id)).set(shipped_at=e.at)
         case Pickup.ReadyForPickup():
             journey(links.pickup_cart.get(recorded.stream_id)).set(ready_at=e.at)
         case Pickup.Collected():

@@ -35,6 +35,7 @@ class Kind(enum.StrEnum):
     PAYMENT_CAPTURED = "payment_captured"
     ORDER_LINE_CANCELLED = "order_line_cancelled"
     ORDER_CANCELLED = "order_cancelled"
+    ORDER_SHIPPED = "order_shipped"
     ORDER_COMPLETED = "order_completed"
     PICKUP_LINE_SHORT = "pickup_line_short"
     PICKUP_READY = "pickup_ready"
@@ -222,6 +223,9 @@ def _order(order_id: UUID, e: Order.Event, fold: Fold) -> tuple[Subject, Touch] 
         case Order.Cancelled():
             order.state = CANCELLED
             return order, Touch(Kind.ORDER_CANCELLED, f"Order cancelled: {e.reason}")
+        case Order.Shipped():
+            told = f"Shipped via {e.carrier} (tracking number {e.tracking_number})"
+            return order, Touch(Kind.ORDER_SHIPPED, told)
         case Order.Completed():
             order.state = CLOSED
             return order, Touch(Kind.ORDER_COMPLETED, "Order completed")

@@ -22,6 +22,7 @@ ENVELOPE_VERSION = 1
 class EventType(enum.StrEnum):
     ORDER_PLACED = "order.placed"
     ORDER_CANCELLED = "order.cancelled"
+    ORDER_SHIPPED = "order.shipped"
     CART_ABANDONED = "cart.abandoned"
     PICKUP_READY = "pickup.ready"
     PICKUP_COLLECTED = "pickup.collected"
@@ -69,6 +70,15 @@ class OrderCancelled(Data, frozen=True):
     order_id: UUID
     reason: str
     cancelled_at: datetime
+
+
+class OrderShipped(Data, frozen=True):
+    """The parcel left the warehouse (the order completes in the same write)."""
+
+    order_id: UUID
+    carrier: str
+    tracking_number: str  # the carrier's: not personal data
+    shipped_at: datetime
 
 
 class CartAbandoned(Data, frozen=True):

@@ -25,6 +25,7 @@ from adapters.outbox.contract import (
     Line,
     OrderCancelled,
     OrderPlaced,
+    OrderShipped,
     PickupCollected,
     PickupNotCollected,
     PickupReady,
@@ -60,6 +61,7 @@ NEEDS_ORIGIN = (*PICKUP_EVENTS, Return.Received, Return.Refunded, ServiceCase.Re
 MAPPED = (
     Order.Placed,
     Order.Cancelled,
+    Order.Shipped,
     Cart.Abandoned,
     Sale.Recorded,
     CustomerProfile.Erased,
@@ -245,6 +247,12 @@ def _pickup_not_collected(pickup_id: UUID, e: Any, origin: Any) -> Data:
 MAPPERS: dict[type, Callable[[UUID, Any, Any], Data]] = {
     Order.Placed: _order_placed,
     Order.Cancelled: _order_cancelled,
+    Order.Shipped: lambda order_id, e, _: OrderShipped(
+        order_id=order_id,
+        carrier=e.carrier,
+        tracking_number=e.tracking_number,
+        shipped_at=e.at,
+    ),
     Cart.Abandoned: lambda cart_id, e, _: CartAbandoned(cart_id=cart_id, abandoned_at=e.at),
     Pickup.ReadyForPickup: _pickup_ready,
     Pickup.Collected: _pickup_collected,
@@ -261,6 +269,7 @@ MAPPERS: dict[type, Callable[[UUID, Any, Any], Data]] = {
 TYPES: dict[type[Data], EventType] = {
     OrderPlaced: EventType.ORDER_PLACED,
     OrderCancelled: EventType.ORDER_CANCELLED,
+    OrderShipped: EventType.ORDER_SHIPPED,
     CartAbandoned: EventType.CART_ABANDONED,
     PickupReady: EventType.PICKUP_READY,
     PickupCollected: EventType.PICKUP_COLLECTED,

@@ -13,6 +13,7 @@ from api.graphql.carts.subscriptions import CartSubscriptions
 from api.graphql.catalog.queries import CatalogQueries
 from api.graphql.checkout.mutations import CheckoutMutations
 from api.graphql.checkout.queries import OrderQueries
+from api.graphql.checkout.shipping import ShippingMutations
 from api.graphql.customers.consent import ConsentMutations
 from api.graphql.customers.erasure import ErasureMutations
 from api.graphql.customers.export import CustomerDataQueries
@@ -65,6 +66,7 @@ Mutation = merge_types(
     (
         CartMutations,
         CheckoutMutations,
+        ShippingMutations,
         PickupMutations,
         ReturnMutations,
         StockMutations,

@@ -19,6 +19,7 @@ from domain.personal import (
     CustomerRef,
     DataSubject,
     PersonalText,
+    StaffRef,
     SystemText,
     customer_subject,
     guest_subject,
@@ -68,6 +69,38 @@ class PaymentStateError(DomainError):
     message = "this order's payment cannot change while it is {status}"
 
 
+class NotShipped(DomainError):
+    code = ErrorCode.WRONG_FULFILLMENT
+    message = "this order is a pickup at {location_id}: it is handed over there, not shipped"
+
+
+class AlreadyShipped(DomainError):
+    code = ErrorCode.ORDER_ALREADY_SHIPPED
+    message = "this order was shipped already: {carrier} {tracking_number}"
+
+
+class ShipmentUnpaid(DomainError):
+    code = ErrorCode.PAYMENT_REQUIRED
+    message = "this order is {status}: it ships only once its payment is authorized"
+
+
+class MissingShipmentDetail(DomainError):
+    code = ErrorCode.INVALID_INPUT
+    message = "say which {what} the parcel left with"
+
+    def __init__(self, subject: str, order_id: UUID) -> None:
+        self.subject = subject
+        super().__init__(what=subject.replace("_", " "), order_id=order_id)
+
+
+class Shipment(msgspec.Struct, frozen=True):
+    """The parcel as it left the warehouse: the carrier and its tracking number."""
+
+    carrier: Code
+    tracking_number: Code
+    at: datetime
+
+
 class UnknownOrderLine(DomainError):
     code = ErrorCode.UNKNOWN_ORDER_LINE
     subject = "line_id"
@@ -86,7 +119,8 @@ class PaymentDated:
 
 
 class Order(Aggregate):
-    """An order placed from a cart; payment is authorized at checkout and captured on hand-over.
+    """An order placed from a cart; payment is authorized at checkout and captured on hand-over
+    (a pickup) or when its parcel leaves the warehouse (shipped).
 
     Completing requires a captured payment. Cancelled and completed orders accept nothing more,
     except returns on completed ones (recorded as ReturnOpened, to bound what can come back).
@@ -108,6 +142,7 @@ class Order(Aggregate):
     fulfilled_at: datetime | None
     points_tendered: int
     tendered: Money  # what the points paid; orders placed before loyalty have none
+    shipment: Shipment | None  # shipped orders, once dispatched; none in older snapshots
 
     class Placed(Aggregate.Created):
         cart_id: UUID
@@ -146,6 +181,14 @@ class Order(Aggregate):
         at: datetime
 
     class Completed(Aggregate.Event):
+        at: datetime
+
+    class Shipped(Aggregate.Event):
+        """The parcel left the warehouse; the tracking number is the carrier's, not personal."""
+
+        carrier: Code
+        tracking_number: Code
+        staff_id: StaffRef
         at: datetime
 
     class ReturnOpened(Aggregate.Event):
@@ -216,6 +259,7 @@ class Order(Aggregate):
         self.fulfilled_at = None
         self.points_tendered = 0
         self.tendered = Money.zero(currency)
+        self.shipment = None
 
     @property
     def data_subject(self) -> DataSubject:
@@ -349,6 +393,36 @@ class Order(Aggregate):
     @event(Cancelled)
     def _cancelled(self, reason: str, at: datetime) -> None:
         self.status = OrderStatus.CANCELLED
+
+    @property
+    def shipped(self) -> Shipment | None:
+        """How it left the warehouse (a snapshot from before shipping has no such attribute)."""
+        return getattr(self, "shipment", None)
+
+    def ship(self, carrier: str, tracking_number: str, staff_id: str, at: datetime) -> None:
+        """A shipped order's parcel leaves its warehouse, once, while its payment is held."""
+        if self.fulfillment.method is not FulfillmentMethod.SHIP:
+            raise NotShipped(order_id=self.id, location_id=self.fulfillment.location_id)
+        if (done := self.shipped) is not None:
+            raise AlreadyShipped(
+                order_id=self.id, carrier=done.carrier, tracking_number=done.tracking_number
+            )
+        self._require_not_closed()
+        if self.status is not OrderStatus.PAYMENT_AUTHORIZED:
+            raise ShipmentUnpaid(order_id=self.id, status=self.status.value)
+        for subject, value in (("carrier", carrier), ("tracking_number", tracking_number)):
+            if not value.strip():
+                raise MissingShipmentDetail(subject, self.id)
+        self._shipped(
+            carrier=carrier.strip(),
+            tracking_number=tracking_number.strip(),
+            staff_id=staff_id,
+            at=at,
+        )
+
+    @event(Shipped)
+    def _shipped(self, carrier: str, tracking_number: str, staff_id: str, at: datetime) -> None:
+        self.shipment = Shipment(carrier, tracking_number, at)
 
     def complete(self, at: datetime) -> None:
         """Handed over or delivered, and paid."""

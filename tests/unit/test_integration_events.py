@@ -266,3 +266,29 @@ async def test_a_till_sale_names_its_customer_and_a_resolved_case_its_desk() -> 
         "cust-ada",
         CENTRAAL,
     )
+
+
+async def test_a_shipped_order_is_announced_with_its_carrier_and_tracking_number() -> None:
+    store = InMemoryEventStore()
+    service = make_service(store, ManualClock(OPENING))
+    await service.receive_stock("WH-NL", "LAVA-LAMP", 10, "delivery", STAFF)
+    cart = (await service.start_cart(ctx(), customer_id="cust-ada")).result.cart_id
+    await service.add_to_cart(cart, "LAVA-LAMP", 1, ctx())
+    ship = Fulfillment(FulfillmentMethod.SHIP, "WH-NL")
+    order_id = (await service.checkout(cart, ship, ctx(), payment_token="tok")).result.order_id
+    await service.ship_order(order_id, "staff-wh", "PostNL", "3SABC123", STAFF)
+
+    mapped = map_batch(await store.read_all(Position(), 1000, TOPICS), {}, {}, THRESHOLDS)
+
+    shipped = [m for m in mapped.messages if m.type == "order.shipped"]
+    assert [(m.aggregate_id, msgspec.to_builtins(m.data)) for m in shipped] == [
+        (
+            order_id,
+            {
+                "orderId": str(order_id),
+                "carrier": "PostNL",
+                "trackingNumber": "3SABC123",
+                "shippedAt": OPENING.isoformat().replace("+00:00", "Z"),
+            },
+        )
+    ]

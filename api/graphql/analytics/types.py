@@ -70,6 +70,10 @@ class JourneyStats:
         "the till, in the till's store): started on WEB, a web -> store journey. They count "
         "as cross-channel when started elsewhere, and never as pickups."
     )
+    shipped: int = strawberry.field(
+        description="Shipped orders whose parcel left the warehouse (shipOrder). The funnel "
+        "keeps them at PAID: READY and COLLECTED are a pickup's steps."
+    )
 
     @classmethod
     def of(cls, stats: journey_queries.JourneyStats) -> JourneyStats:
@@ -93,6 +97,7 @@ class JourneyStats:
             notified=stats.notified,
             notified_share=stats.notified_share,
             bought_in_store=stats.bought_in_store,
+            shipped=stats.shipped,
         )
 
 

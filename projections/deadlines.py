@@ -44,6 +44,8 @@ LOYALTY_MOVES = (
     LoyaltyAccount.Redeemed,
     LoyaltyAccount.Restored,
     LoyaltyAccount.Expired,
+    LoyaltyAccount.TransferredOut,
+    LoyaltyAccount.TransferredIn,
 )
 
 

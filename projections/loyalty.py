@@ -1,6 +1,6 @@
 """The loyalty ledger's read model: each customer's balance, what they owe, their totals, and
-every movement (earned, reversed, redeemed, restored, expired) for `me { loyalty }`, a till
-and staff.
+every movement (earned, reversed, redeemed, restored, expired, and a merge's transferred_out
+and transferred_in, counted in no total) for `me { loyalty }`, a till and staff.
 
 Rows are keyed by the ledger's stream id, which derives from the customer id
 (`loyalty_account_id`), so a query needs no index on the customer. A batch folds into two
@@ -29,11 +29,11 @@ ENTRY_TYPES = "uuid int4 text int4 int4 int4 text timestamptz".split()  # noqa: 
 class LoyaltyEntry(msgspec.Struct, frozen=True):
     """One movement of the ledger: `balance_change` and `owed_change` as it moved them."""
 
-    kind: str  # earned, reversed, redeemed, restored, expired
+    kind: str  # earned, reversed, redeemed, restored, expired, transferred_out, transferred_in
     points: int
     balance_change: int
     owed_change: int
-    source: str | None  # `order:<id>` or `sale:<id>`; none for an expiry
+    source: str | None  # `order:<id>` or `sale:<id>`; none for an expiry or a transfer
     at: datetime
 
 
@@ -63,6 +63,10 @@ def _entry(e: object) -> tuple[str, int, int, int, str | None] | None:
             return "restored", e.points, e.points, 0, e.source
         case LoyaltyAccount.Expired():
             return "expired", e.points, -e.points, 0, None
+        case LoyaltyAccount.TransferredOut():
+            return "transferred_out", e.points, -e.points, -e.owed, None
+        case LoyaltyAccount.TransferredIn():
+            return "transferred_in", e.points, e.points - e.settled, e.owed - e.settled, None
     return None
 
 
@@ -141,7 +145,8 @@ class Loyalty(Projection):
             )
             account.balance += balance_change
             account.owed += owed_change
-            account.sums[kind] += points
+            if kind in account.sums:  # a transfer is none of them: the points moved, whole
+                account.sums[kind] += points
             account.next_expiry = e.next_expiry  # type: ignore[attr-defined]
             account.at = at
         if entries:

@@ -15,6 +15,10 @@ def _on(source: str) -> str:
     return "a till sale" if source.startswith("sale:") else "an order"
 
 
+def _owing(owed: int) -> str:
+    return f" ({owed} owed)" if owed else ""
+
+
 def _about(ledger: Subject, source: str) -> Subject:
     """The ledger as the row names it, tied to the purchase the points moved for (kept out of
     the fold's subjects, as feedback's are)."""
@@ -56,4 +60,12 @@ def follow_loyalty(
             return _about(ledger, e.source), Touch(Kind.POINTS_RESTORED, told)
         case LoyaltyAccount.Expired():
             return ledger, Touch(Kind.POINTS_EXPIRED, f"{e.points} points expired")
+        case LoyaltyAccount.TransferredOut():
+            told = (
+                f"{e.points} points{_owing(e.owed)} moved to the profile this one was merged into"
+            )
+            return ledger, Touch(Kind.POINTS_TRANSFERRED_OUT, told)
+        case LoyaltyAccount.TransferredIn():
+            told = f"{e.points} points{_owing(e.owed)} came from a profile merged into this one"
+            return ledger, Touch(Kind.POINTS_TRANSFERRED_IN, told)
     return None

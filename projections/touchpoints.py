@@ -65,6 +65,8 @@ class Kind(enum.StrEnum):
     POINTS_REVERSED = "points_reversed"
     POINTS_RESTORED = "points_restored"
     POINTS_EXPIRED = "points_expired"
+    POINTS_TRANSFERRED_OUT = "points_transferred_out"  # a merge moved them to the survivor
+    POINTS_TRANSFERRED_IN = "points_transferred_in"
 
 
 OPEN, CLOSED, CANCELLED, ABANDONED = "open", "closed", "cancelled", "abandoned"

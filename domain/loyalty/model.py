@@ -5,22 +5,28 @@ Points are earned on what a purchase paid in money, reversed in proportion to wh
 pays back, redeemed as a tender and expire `expiry_days` after they were earned, oldest first.
 Points paid with are given back (restored) when the purchase is cancelled, and in proportion to
 what a refund gives back, with the expiry dates of the lots they were spent from. A reversal
-larger than the balance leaves the rest owed; later earnings settle it first. The ledger holds
-points and ids only (no personal text): an erasure has nothing to scrub here.
+larger than the balance leaves the rest owed; later earnings settle it first. When a profile
+is merged into another, its ledger moves whole to the survivor's (`transfer_to`) and takes
+nothing more. The ledger holds points and ids only (no personal text): an erasure has nothing
+to scrub here.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
+from typing import TypeVar
 from uuid import UUID, uuid5
 
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
+from domain.customer.profile import SameCustomer
 from domain.errors import DomainError, ErrorCode
 from domain.personal import Code, CustomerRef, DataSubject, customer_subject
 from domain.values import CENT, OMNI_NAMESPACE, Money
+
+T = TypeVar("T", "Earning", "Spending")
 
 MAX_POINTS = 10_000_000  # one redemption's bound: far above any till's or basket's
 
@@ -67,6 +73,14 @@ class InsufficientPoints(DomainError):
     message = "{requested} points asked for; the balance is {balance}"
 
 
+class LedgerMoved(DomainError):
+    """The customer's profile was merged: their points are on the survivor's ledger now."""
+
+    code = ErrorCode.PROFILE_MERGED
+    subject = "customer_id"
+    message = "the points of {customer_id} moved to {survivor_id}; use that profile"
+
+
 class Lot(msgspec.Struct, frozen=True):
     """Points earned together, still unspent, and when they expire."""
 
@@ -81,6 +95,15 @@ class Earning(msgspec.Struct, frozen=True):
     basis: Money
     refunded: Money
     reversed: int = 0
+
+    def plus(self, other: Earning) -> Earning:
+        """Two ledgers' records of one purchase as one (a merge; never expected in practice)."""
+        return Earning(
+            self.points + other.points,
+            self.basis + other.basis,
+            self.refunded + other.refunded,
+            self.reversed + other.reversed,
+        )
 
 
 class Spending(msgspec.Struct, frozen=True):
@@ -100,6 +123,21 @@ class Spending(msgspec.Struct, frozen=True):
         """The points, and their value, that still pay for what the purchase did not cancel."""
         zero = Money.zero(self.value.currency)
         return self.points - self.cancelled, self.value - (self.cancelled_value or zero)
+
+    def plus(self, other: Spending) -> Spending:
+        """Two ledgers' records of one purchase as one (a merge; never expected in practice:
+        a purchase pays from one ledger), as a second redemption adds up."""
+        zero = Money.zero(self.value.currency)
+        return Spending(
+            self.points + other.points,
+            self.value + other.value,
+            (*self.lots, *other.lots),
+            self.restored + other.restored,
+            (self.restored_value or zero) + (other.restored_value or zero),
+            self.cancelled + other.cancelled,
+            (self.cancelled_value or zero) + (other.cancelled_value or zero),
+            (self.refunded or zero) + (other.refunded or zero),
+        )
 
 
 class RefundSplit(msgspec.Struct, frozen=True):
@@ -161,6 +199,15 @@ def _next_expiry(lots: tuple[Lot, ...]) -> datetime | None:
     return min((lot.expires_at for lot in lots), default=None)
 
 
+def _combined(mine: dict[str, T], theirs: dict[str, T]) -> dict[str, T]:
+    """Per purchase, both ledgers' records: one purchase on both adds up."""
+    both = dict(mine)
+    for source, record in theirs.items():
+        earlier = both.get(source)
+        both[source] = record if earlier is None else earlier.plus(record)
+    return both
+
+
 class LoyaltyAccount(Aggregate):
     """A customer's points: what is spendable (lots), what is owed, and what each purchase
     earned. Every event but the opening says when the next points expire (`next_expiry`),
@@ -171,6 +218,9 @@ class LoyaltyAccount(Aggregate):
     owed: int
     earnings: dict[Code, Earning]
     spendings: dict[Code, Spending]  # per purchase paid with points
+    # The survivor the ledger moved to when the profile was merged (a default for snapshots
+    # taken before transfers existed).
+    transferred_to: CustomerRef | None = None
 
     class Opened(Aggregate.Created):
         customer_id: CustomerRef
@@ -217,6 +267,30 @@ class LoyaltyAccount(Aggregate):
         next_expiry: datetime | None
         at: datetime
 
+    class TransferredOut(Aggregate.Event):
+        """The profile was merged into `survivor_id`: everything the ledger held moved to the
+        survivor's (`TransferredIn` there, in the same append); it takes nothing more."""
+
+        survivor_id: CustomerRef
+        points: int  # the balance that left
+        owed: int  # the points owed that left
+        next_expiry: datetime | None  # always None: nothing left to expire
+        at: datetime
+
+    class TransferredIn(Aggregate.Event):
+        """A merged profile's ledger came in whole: its lots with their expiry dates, what it
+        owed, and per purchase what it earned and paid with (for later refunds)."""
+
+        duplicate_id: CustomerRef
+        points: int  # the balance that came in
+        owed: int  # the points owed that came in
+        settled: int  # owed on either side, paid off by the balances at once
+        lots: list[Lot]
+        earnings: dict[Code, Earning]
+        spendings: dict[Code, Spending]
+        next_expiry: datetime | None
+        at: datetime
+
     @classmethod
     def open(cls, customer_id: str, at: datetime) -> LoyaltyAccount:
         return cls._create(
@@ -230,6 +304,7 @@ class LoyaltyAccount(Aggregate):
         self.owed = 0
         self.earnings = {}
         self.spendings = {}
+        self.transferred_to = None
 
     @property
     def data_subject(self) -> DataSubject:
@@ -246,6 +321,7 @@ class LoyaltyAccount(Aggregate):
     def earn(self, source: str, paid: Money, rules: LoyaltyRules, at: datetime) -> int:
         """Points for a purchase's money, once per purchase; they pay off what is owed first.
         Returns the points earned (0: nothing recorded)."""
+        self._require_open()
         points = rules.points_for(paid)
         if source in self.earnings or points <= 0:
             return 0
@@ -284,6 +360,7 @@ class LoyaltyAccount(Aggregate):
         """Take back what a purchase earned in proportion to the money refunded (rounded
         down, all of it once everything is refunded); what the balance cannot cover is owed.
         Returns the points reversed (0: nothing recorded)."""
+        self._require_open()
         earning = self.earnings.get(source)
         if earning is None or refunded.amount <= 0 or earning.basis.amount <= 0:
             return 0
@@ -324,6 +401,7 @@ class LoyaltyAccount(Aggregate):
     def redeem(self, source: str, points: int, value: Money, at: datetime) -> None:
         """Spend points as a tender; never more than the balance."""
         require_redeemable(points)
+        self._require_open()
         if points > self.balance:
             raise InsufficientPoints(
                 customer_id=self.customer_id, requested=points, balance=self.balance
@@ -369,6 +447,7 @@ class LoyaltyAccount(Aggregate):
         """A cancellation gives back points until `points` of the purchase's have come back in
         all (a part of the order cancelled; all of them: the whole order). Returns the points
         given back now (0: nothing recorded)."""
+        self._require_open()
         spending = self._spendings.get(source)
         if spending is None:
             return 0
@@ -416,6 +495,7 @@ class LoyaltyAccount(Aggregate):
     def restore_for_refund(self, source: str, split: RefundSplit, at: datetime) -> int:
         """Give back the points part of a refund (`refund_split`), recorded even at 0 points
         so the next refund counts it. Returns the points (0 also when nothing is recorded)."""
+        self._require_open()
         spending = self._spendings.get(source)
         if spending is None or split.goods.amount <= 0:
             return 0
@@ -489,6 +569,69 @@ class LoyaltyAccount(Aggregate):
     @event(Expired)
     def _expired(self, points: int, next_expiry: datetime | None, at: datetime) -> None:
         self.lots = tuple(lot for lot in self.lots if lot.expires_at > at)
+
+    def transfer_to(self, survivor: LoyaltyAccount, at: datetime) -> int:
+        """The profile was merged into `survivor`'s: everything this ledger holds moves there
+        (lots with their expiry dates, points owed, what each purchase earned and paid with),
+        what is owed on either side is paid off by the balances at once, and this ledger takes
+        nothing more. Once: moved to this survivor already, nothing is recorded. Returns the
+        points moved."""
+        if self.transferred_to == survivor.customer_id:
+            return 0
+        if survivor.customer_id == self.customer_id:
+            raise SameCustomer(customer_id=survivor.customer_id, duplicate_id=self.customer_id)
+        self._require_open()
+        survivor._require_open()
+        lots, owed, points = self.lots, self.owed, self.balance
+        earnings, spendings = dict(self.earnings), dict(self._spendings)
+        combined = _merged(survivor.lots, lots)
+        settled = min(survivor.owed + owed, sum(lot.points for lot in combined))
+        left, _ = _taken(combined, settled)
+        self._transferred_out(
+            survivor_id=survivor.customer_id, points=points, owed=owed, next_expiry=None, at=at
+        )
+        survivor._transferred_in(
+            duplicate_id=self.customer_id,
+            points=points,
+            owed=owed,
+            settled=settled,
+            lots=list(lots),
+            earnings=earnings,
+            spendings=spendings,
+            next_expiry=_next_expiry(left),
+            at=at,
+        )
+        return points
+
+    @event(TransferredOut)
+    def _transferred_out(
+        self, survivor_id: str, points: int, owed: int, next_expiry: datetime | None, at: datetime
+    ) -> None:
+        self.lots, self.owed, self.earnings, self.spendings = (), 0, {}, {}
+        self.transferred_to = survivor_id
+
+    @event(TransferredIn)
+    def _transferred_in(
+        self,
+        duplicate_id: str,
+        points: int,
+        owed: int,
+        settled: int,
+        lots: list[Lot],
+        earnings: dict[str, Earning],
+        spendings: dict[str, Spending],
+        next_expiry: datetime | None,
+        at: datetime,
+    ) -> None:
+        self.lots, _ = _taken(_merged(self.lots, tuple(lots)), settled)
+        self.owed += owed - settled
+        self.earnings = _combined(self.earnings, earnings)
+        self.spendings = _combined(self._spendings, spendings)
+
+    def _require_open(self) -> None:
+        """A ledger moved to a survivor's takes nothing more: act on the survivor's."""
+        if self.transferred_to is not None:
+            raise LedgerMoved(customer_id=self.customer_id, survivor_id=self.transferred_to)
 
 
 def _money_share(money_paid: Money, refunded: Decimal, purchase_goods: Money) -> Decimal:

@@ -13,8 +13,8 @@ from domain.customer.consent import Consent, MarketingChannel, MessageKind, sour
 from domain.customer.lookup import IdentifyBy, LookupOutcome, ShopperLookup
 from domain.customer.profile import CustomerProfile
 from domain.usecases.base import Decision, Done
+from domain.usecases.loyalty import LoyaltyUseCases
 from domain.usecases.merging import MergeCarts
-from domain.usecases.profiles import CustomerProfiles
 from domain.values import Actor, ActorKind, Context, customer_profile_id
 
 
@@ -44,7 +44,7 @@ class ProfileChanged(msgspec.Struct, frozen=True):
     customer_id: str
 
 
-class CustomerUseCases(CustomerProfiles, MergeCarts):
+class CustomerUseCases(LoyaltyUseCases, MergeCarts):
     async def set_consent(
         self,
         customer_id: str,
@@ -139,8 +139,9 @@ class CustomerUseCases(CustomerProfiles, MergeCarts):
     async def merge_customers(
         self, survivor_id: str, duplicate_id: str, context: Context
     ) -> Done[CustomersMerged]:
-        """Two profiles of one person become the survivor: the duplicate's consents, open cart
-        and (on the read side) history follow it. Refused while either is being erased."""
+        """Two profiles of one person become the survivor: the duplicate's consents, open cart,
+        points ledger and (on the read side) history follow it. Refused while either is being
+        erased."""
         access.require(context.actor, Capability.SERVE_CUSTOMERS)
         bounds.require_id(survivor_id, "survivor_id")
         bounds.require_id(duplicate_id, "duplicate_id")
@@ -153,8 +154,9 @@ class CustomerUseCases(CustomerProfiles, MergeCarts):
             duplicate = await self._profile(duplicate_id, now)
             survivor.absorb(duplicate, now)
             changed, cart_id = await self._carts_follow(survivor_id, duplicate_id, now, context)
+            ledgers = await self._ledger_follows(survivor_id, duplicate_id, now)
             result = CustomersMerged(survivor_id, duplicate_id, cart_id)
-            return Decision([survivor, duplicate, *changed], result)
+            return Decision([survivor, duplicate, *changed, *ledgers], result)
 
         return await self._execute(decide, CustomersMerged, context)
 

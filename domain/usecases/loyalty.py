@@ -1,6 +1,8 @@
 """The loyalty ledger in the use cases: points earned in the append that takes a purchase's
 money, reversed in the refund's, redeemed in the checkout's or the till sale's, expired by the
-clock (docs/decisions/2026-12-06-loyalty-ledger.md)."""
+clock (docs/decisions/2026-12-06-loyalty-ledger.md), moved to the survivor's in a merge's
+(2026-12-07-loyalty-ledger-merge.md). A purchase may name a profile merged since: every ledger
+is found through `survivor_of`."""
 
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ from domain.loyalty.model import (
     require_redeemable,
 )
 from domain.order.model import Order
-from domain.usecases.base import Decision, Done, UseCases
+from domain.usecases.base import Decision, Done
+from domain.usecases.profiles import CustomerProfiles
 from domain.values import Context, Money
 
 
@@ -36,11 +39,29 @@ class PointsExpired(msgspec.Struct, frozen=True):
     points: int
 
 
-class LoyaltyUseCases(UseCases):
+class LoyaltyUseCases(CustomerProfiles):
+    async def _ledger(self, customer_id: str) -> LoyaltyAccount | None:
+        """The ledger of the profile the customer id stands for now (the survivor of merges)."""
+        survivor = await self.survivor_of(customer_id)
+        return await self.repository.find(loyalty_account_id(survivor), LoyaltyAccount)
+
     async def _loyalty_account(self, customer_id: str, at: datetime) -> LoyaltyAccount:
-        """The customer's ledger, opened on first use."""
-        found = await self.repository.find(loyalty_account_id(customer_id), LoyaltyAccount)
-        return found if found is not None else LoyaltyAccount.open(customer_id, at)
+        """The customer's ledger (the survivor's), opened on first use."""
+        survivor = await self.survivor_of(customer_id)
+        found = await self.repository.find(loyalty_account_id(survivor), LoyaltyAccount)
+        return found if found is not None else LoyaltyAccount.open(survivor, at)
+
+    async def _ledger_follows(
+        self, survivor_id: str, duplicate_id: str, at: datetime
+    ) -> list[LoyaltyAccount]:
+        """The ledgers to save with a merge: the duplicate's moved whole to the survivor's
+        (none: the duplicate never had one)."""
+        moving = await self.repository.find(loyalty_account_id(duplicate_id), LoyaltyAccount)
+        if moving is None:
+            return []
+        survivor = await self._loyalty_account(survivor_id, at)
+        moving.transfer_to(survivor, at)
+        return [ledger for ledger in (moving, survivor) if ledger.pending_events]
 
     async def _earning(
         self, customer_id: str | None, source: str, paid: Money, at: datetime
@@ -55,7 +76,7 @@ class LoyaltyUseCases(UseCases):
         """The customer's ledger, if they have one (a refund reverses what was earned)."""
         if customer_id is None:
             return None
-        return await self.repository.find(loyalty_account_id(customer_id), LoyaltyAccount)
+        return await self._ledger(customer_id)
 
     async def _giving_back(
         self, customer_id: str | None, source: str, points_paid: int, at: datetime
@@ -64,7 +85,7 @@ class LoyaltyUseCases(UseCases):
         back (none: it paid with no points, or they are back already)."""
         if customer_id is None or points_paid <= 0:
             return []
-        account = await self.repository.find(loyalty_account_id(customer_id), LoyaltyAccount)
+        account = await self._ledger(customer_id)
         if account is None:
             return []
         return [account] if account.restore(source, at) else []
@@ -81,7 +102,7 @@ class LoyaltyUseCases(UseCases):
         points = order.points_cancelled()
         if order.customer_id is None or points <= 0:
             return []
-        account = await self.repository.find(loyalty_account_id(order.customer_id), LoyaltyAccount)
+        account = await self._ledger(order.customer_id)
         if account is None:
             return []
         source = purchase_source("order", order.id)

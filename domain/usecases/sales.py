@@ -21,7 +21,6 @@ from domain.loyalty.model import (
 from domain.sale.model import Receipt, Sale, SaleLine, parse_receipt
 from domain.usecases.base import Decision, Done, UnknownProduct
 from domain.usecases.loyalty import LoyaltyUseCases
-from domain.usecases.profiles import CustomerProfiles
 from domain.usecases.profiles import UnknownCustomer as UnknownCustomer  # where it was first
 from domain.values import Context, Money
 
@@ -110,7 +109,7 @@ def points_moved(changed: list[LoyaltyAccount]) -> tuple[int, int]:
     return redeemed, earned
 
 
-class SaleUseCases(CustomerProfiles, LoyaltyUseCases):
+class SaleUseCases(LoyaltyUseCases):
     async def record_pos_sale(
         self,
         location_id: str,

@@ -16,7 +16,8 @@ from projections.loyalty import LoyaltyEntry, LoyaltyView
 class LoyaltyMovement:
     kind: str = strawberry.field(
         description="earned, reversed, redeemed, restored (points paid with, given back by a "
-        "cancellation or a refund) or expired."
+        "cancellation or a refund), expired, or transferred_out / transferred_in (a merge of "
+        "two profiles moved the ledger to the survivor's)."
     )
     points: int
     balance_change: int = strawberry.field(description="How it moved the spendable balance.")
@@ -25,7 +26,7 @@ class LoyaltyMovement:
         "that paid them off)."
     )
     source: str | None = strawberry.field(
-        description="The purchase: `order:<id>` or `sale:<id>` (none: an expiry)."
+        description="The purchase: `order:<id>` or `sale:<id>` (none: an expiry, a transfer)."
     )
     at: datetime
 

@@ -59,7 +59,8 @@ async def test_the_report_reads_the_shops_figures_as_json_and_as_a_page(
     assert chain["pickups"]["collected"] == 0
     # Neither order is collected (paid) yet: no points earned, none redeemed.
     assert chain["loyalty"] == {
-        "earned": 0, "redeemed": 0, "restored": 0, "reversed": 0, "expired": 0, "customersRedeeming": 0,
+        "earned": 0, "redeemed": 0, "restored": 0, "reversed": 0, "expired": 0,
+        "customersRedeeming": 0,
     }  # fmt: skip
     assert shown[0] == 0, shown[2]
     html = page.read_text()

@@ -128,6 +128,12 @@ def _journeys() -> list[Measure]:
             lambda r: r.journey_sum("noShows"),
             _tally(lambda t: sum(j.no_show for j in t.counted_journeys())),
         ),
+        Measure(
+            group,
+            "parcels shipped",
+            lambda r: r.journey_sum("shipped"),
+            _tally(lambda t: sum(j.shipped for j in t.counted_journeys())),
+        ),
     ]
     for channel in ("WEB", "MOBILE"):
         for step in ("STARTED", "CHECKED_OUT"):

@@ -21,6 +21,7 @@ from simulate.shopping import (
     devices,
     fill,
     recover,
+    ship,
     sign_in,
     start_cart,
 )
@@ -253,8 +254,12 @@ async def _checkout(
 
 
 async def _after_checkout(sim: Sim, plan: Plan, rng: random.Random, order: Order | None) -> None:
-    """A pickup: collected (or not); then perhaps brought back, in a store or online."""
-    if order is None or order.pickup_id is None:
+    """A pickup: collected (or not), then perhaps brought back, in a store or online; a
+    parcel: shipped from the warehouse."""
+    if order is None:
+        return
+    if order.pickup_id is None:
+        await ship(sim, order, rng)
         return
     token = sim.api.token("customer", plan.shopper.id)
     if not await collect(sim, order, token, rng, comes=plan.collects):

@@ -18,7 +18,7 @@ from simulate.world import stock_at
 
 JOURNEYS = """query($from: Date!, $to: Date!, $zone: String!, $after: String) {
   journeyStats(firstDay: $from, lastDay: $to, timeZone: $zone, chainWide: true, first: 100,
-    after: $after) { nodes { day channel crossChannel noShows funnel { step reached } }
+    after: $after) { nodes { day channel crossChannel noShows shipped funnel { step reached } }
     pageInfo { hasNextPage endCursor } } }"""
 RECOVERY = """query($from: Date!, $to: Date!, $zone: String!, $after: String) {
   recoveryStats(firstDay: $from, lastDay: $to, timeZone: $zone, first: 100, after: $after) {

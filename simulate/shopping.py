@@ -28,6 +28,9 @@ CHECKOUT = """mutation($input: CheckoutInput!) { checkout(input: $input) {
 CODE = """query($id: UUID!, $after: String) { order(id: $id, consistentWith: $after) {
   pickup { status pickupCode } } }"""
 RECOVERABLE = "{ me { recoverableCarts(first: 10) { nodes { cartId } } } }"
+SHIP = """mutation($id: UUID!, $carrier: String!, $tracking: String!) {
+  shipOrder(orderId: $id, carrier: $carrier, trackingNumber: $tracking) {
+  position userErrors { code message } } }"""
 RECOVER = """mutation($cart: UUID!) { recoverCart(cartId: $cart) { cartId mergedInto position
   changes { sku change newQuantity newPrice { amount } } userErrors { code message } } }"""
 
@@ -198,6 +201,20 @@ async def collect(sim: Sim, order: Order, token: str, rng: random.Random, comes:
     if order.journey.customer:  # the payment is captured at hand-over: the money earns
         sim.points.earned(order.journey.customer, order.order_id, order.paid_in_money)
     return True
+
+
+async def ship(sim: Sim, order: Order, rng: random.Random) -> None:
+    """The warehouse packs a shipped order (one to six hours later) and the parcel leaves: the
+    stock goes, the payment is captured, and the money earns its customer points."""
+    await sim.clock.sleep(minutes=rng.uniform(60, 360))
+    staff = sim.api.token("staff", f"sim-packer-{order.location}", order.location)
+    tracking = f"SIM{order.order_id.replace('-', '')[:16].upper()}"
+    await sim.api.mutate("shipOrder", SHIP, staff, id=order.order_id, carrier="PostNL",
+                         tracking=tracking)  # fmt: skip
+    sim.ledger.handed_over(order.location, order.lines)
+    order.journey.shipped = True
+    if order.journey.customer:
+        sim.points.earned(order.journey.customer, order.order_id, order.paid_in_money)
 
 
 async def recover(sim: Sim, token: str, device: Device) -> Journey | None:

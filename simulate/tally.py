@@ -32,6 +32,7 @@ class Journey:
     collected: bool = False
     no_show: bool = False
     returned_in_store: bool = False
+    shipped: bool = False  # a shipped order's parcel left the warehouse
 
     @property
     def open(self) -> bool:

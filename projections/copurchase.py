@@ -149,9 +149,9 @@ def _bought(fold: _Fold, basket: _Basket) -> None:
 
 def units_of(lines: Iterable[OrderLine | SaleLine]) -> dict[str, int]:
     """Units per SKU (several lines may share one), in SKU order."""
-    units: Counter[str] = Counter()
+    units: dict[str, int] = {}
     for line in lines:
-        units[line.sku] += line.quantity
+        units[line.sku] = units.get(line.sku, 0) + line.quantity
     return dict(sorted(units.items()))
 
 
@@ -258,5 +258,8 @@ async def _short(connection: asyncpg.Connection, fold: _Fold, s: str) -> None:
 
 def _arrays(baskets: Iterable[dict[str, int]]) -> tuple[list[str], list[str]]:
     """Each basket's SKUs and units as two strings, split again by `string_to_array`."""
-    pairs = [(chr(31).join(units), ",".join(map(str, units.values()))) for units in baskets]
-    return [k for k, _ in pairs], [n for _, n in pairs]
+    skus, units = [], []
+    for basket in baskets:
+        skus.append(chr(31).join(basket))
+        units.append(",".join(map(str, basket.values())))
+    return skus, units

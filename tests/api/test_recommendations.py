@@ -1,6 +1,7 @@
 """Recommendations through GraphQL on the fixed baskets of copurchase_shop: the cart's and the
 customer's, who may ask for them (staff of the customer's stores and the service desk only),
-bad input refused and nothing written, and nothing at all for an erased customer."""
+bad input refused and nothing written, nothing at all for an erased customer, and an item short
+at picking no longer counted as bought with the rest."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from domain.values import Actor, ActorKind, Channel, Context
 from tests.api.conftest import Api
 from tests.api.copurchase_shop import (
     ADAS_CART,
+    ADD,
     CART_RECOMMENDATIONS,
+    CHECKOUT,
     CUSTOMER_RECOMMENDATIONS,
     FOR_GRACE,
     ME_RECOMMENDATIONS,
+    START,
     adas_cart_with_a_clock,
     buy_the_baskets,
     triples,
@@ -113,3 +117,34 @@ async def test_an_erased_customer_gets_nothing_and_their_baskets_still_count(api
     assert after["customer"]["recommendations"] == []
     # Grace's order still counts, anonymously: the lamp with the clock, 3 times.
     assert triples(adas["cart"]["recommendations"]) == ADAS_CART
+
+
+PLACED = CHECKOUT.replace("position userErrors", "pickupId userErrors")
+START_PICKING = """mutation($id: UUID!) { startPicking(pickupId: $id) { userErrors { code } } }"""
+SHORT = """mutation($id: UUID!, $line: String!) { reportShort(pickupId: $id, lineId: $line,
+  quantity: 1) { status userErrors { code } } }"""
+
+
+async def test_a_fan_short_at_picking_is_no_longer_bought_with_the_clock(api: Api) -> None:
+    await buy_the_baskets(api.data, api.token)
+    alan, staff = (
+        api.token(Role.CUSTOMER, "cust-alan"),
+        api.token(Role.STAFF, "staff-bo", "AMS-CENTRAAL"),
+    )
+    cart = (await api.data(START, alan))["startCart"]["cartId"]
+    for sku in ("RETRO-CLOCK", "DESK-FAN"):  # lines L1 and L2
+        await api.data(ADD, alan, cart=cart, sku=sku)
+    pickup = (await api.data(PLACED, alan, cart=cart))["checkout"]["pickupId"]
+    ada = api.token(Role.CUSTOMER, "cust-ada")
+    adas_cart = await adas_cart_with_a_clock(api.data, api.token)
+    api.settled()
+    before = await api.data(CART_RECOMMENDATIONS, ada, cart=adas_cart)
+
+    await api.data(START_PICKING, staff, id=pickup)
+    short = (await api.data(SHORT, staff, id=pickup, line="L2"))["reportShort"]
+    api.settled()
+    after = await api.data(CART_RECOMMENDATIONS, ada, cart=adas_cart)
+
+    assert ("DESK-FAN", "RETRO-CLOCK", 2) in triples(before["cart"]["recommendations"])
+    assert short == {"status": "PICKING", "userErrors": []}  # the clock is still to hand over
+    assert triples(after["cart"]["recommendations"]) == ADAS_CART  # Grace's fan only

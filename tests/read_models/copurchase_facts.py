@@ -1,5 +1,6 @@
 """A fixed history of baskets for the co-purchase specs and the end-to-end test's hand counts:
-web orders, till sales (one anonymous), a cancelled order, and the stock at Amsterdam Zuid.
+web orders, till sales (one anonymous), a cancelled order, and the stock at Amsterdam Zuid; and
+the facts that may follow an order: a line short at picking, a refunded return.
 
 Bought together with RETRO-CLOCK: LAVA-LAMP 3 times (orders 1 and 2, sale 3), DESK-FAN once
 (order 1; order 5 was cancelled), TEA-KETTLE once (sale 3), VINYL-PLAYER once (sale 4),
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from domain.order.model import Order, OrderLine
 from domain.ports import Product
+from domain.returns.model import Return, ReturnChannel, ReturnLine
 from domain.sale.model import Sale, SaleLine
 from domain.stock.model import StockItem
 from domain.values import Money, stock_item_id
@@ -29,8 +31,37 @@ def lines(*skus: str) -> list[OrderLine]:
 
 
 def ordered(number: int, customer_id: str | None, *skus: str, at: float = 0) -> Fact:
+    return ordered_lines(number, customer_id, lines(*skus), at)
+
+
+def ordered_lines(number: int, customer_id: str | None, lines: list[OrderLine], at: float) -> Fact:
     return order_placed(stream(200 + number, LAPTOP), stream(300 + number).id,
-                        lines(*skus), t(at), customer_id)  # fmt: skip
+                        lines, t(at), customer_id)  # fmt: skip
+
+
+def short(number: int, line_id: str, sku: str, quantity: int, at: float) -> Fact:
+    """Order `number`'s line was short at picking by `quantity` units: cancelled, owed back."""
+    return stream(200 + number, LAPTOP).recorded(
+        Order.LineCancelled,
+        line_id=line_id,
+        sku=sku,
+        quantity=quantity,
+        amount_due_back=PRICE.times(quantity),
+        reason="shelf short",
+        at=t(at),
+    )
+
+
+def refunded_return(number: int, customer_id: str, sku: str, at: float) -> list[Fact]:
+    """One unit of `sku` from order `number` brought back at Zuid and refunded."""
+    item = stream(500 + number, TILL)
+    return [
+        item.recorded(Return.Requested, order_id=stream(200 + number).id, customer_id=customer_id,
+                      lines=[ReturnLine(sku, 1, PRICE)], reason="did not fit",
+                      channel=ReturnChannel.STORE, requested_at=t(at), sale_id=None),
+        item.recorded(Return.Received, location_id="AMS-ZUID", at=t(at + 1)),
+        item.recorded(Return.Refunded, amount=PRICE, reference="refund-1", at=t(at + 2)),
+    ]  # fmt: skip
 
 
 def sold(number: int, customer_id: str | None, *skus: str, at: float = 0) -> Fact:

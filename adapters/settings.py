@@ -76,7 +76,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     scheduler_interval: Seconds = 15.0
     # A simulated clock (`omni simulate` starts its server with one; refused in production):
     # business time starts at OMNI_CLOCK_START (ISO 8601 with an offset; default: now) and
-    # runs OMNI_CLOCK_SPEED times faster than real time, and an admin may skip it ahead.
+    # runs OMNI_CLOCK_SPEED times faster than real time, and an admin may skip it ahead. Every
+    # process on the schema shares it (adapters/postgres/business_clock.py).
     clock_start: str | None = None
     clock_speed: Seconds = 1.0
     seed_demo: bool = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.postgres.business_clock import SharedBusinessClock
 from adapters.postgres.catalog import CachedCatalog
 from adapters.postgres.customers import PostgresCustomers
 from adapters.postgres.database import Database
@@ -34,8 +35,12 @@ class Services:
     metrics: Metrics
     # Where queries read: the primary, or streaming replicas (OMNI_READ_DATABASE_URL).
     reads: ReadRoutes
+    # A simulation's clock as every process on the schema shares it (None on the real clock).
+    business_clock: SharedBusinessClock | None = None
 
     async def close(self) -> None:
+        if self.business_clock is not None:
+            await self.business_clock.stop()
         await self.reads.close()
         await self.database.close()
 

@@ -57,6 +57,11 @@ class AppendNotifier:
         """The listening connection's server process (0 while reconnecting)."""
         return self._own_pid if self._connection is not None else 0
 
+    @property
+    def subscriptions(self) -> tuple[str, ...]:
+        """The suffixes of the channels subscribed to beside the events'."""
+        return tuple(self._subscribers)
+
     async def start(self, connect: Connect) -> None:
         """Listen on a connection of our own, opened again whenever it is lost."""
         self._connect = connect

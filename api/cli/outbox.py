@@ -18,7 +18,7 @@ from adapters.payments import SimulatedPaymentGateway
 from adapters.postgres.catalog import PostgresCatalog
 from adapters.postgres.database import Database
 from adapters.settings import Settings
-from api.server.composition import clock_of, outbox_relay, relay_config
+from api.server.composition import outbox_relay, relay_config, shared_clock_of
 from api.server.surveys import survey_links, survey_rules
 from domain.service import CommerceService
 
@@ -74,13 +74,16 @@ async def _run_notifier(settings: Settings) -> None:
     if not settings.nats_url:
         sys.exit(NO_NATS)
     database = await Database.open(settings, schema=settings.database_schema)
+    # A simulation's clock follows the one every process on the schema shares: a skip moves
+    # the days on which surveys are asked and links expire here too.
+    clock, business_clock = await shared_clock_of(settings, database)
     # It records what it sent (or failed to) through the pickup's and the profile's use
     # cases; it takes no payment, the gateway only completes the service.
     service = CommerceService(
         store=database.store,
         catalog=PostgresCatalog(database.pool),
         payments=SimulatedPaymentGateway(),
-        clock=clock_of(settings),
+        clock=clock,
     )
     mailer = SmtpMailer(
         settings.smtp_host,
@@ -118,6 +121,8 @@ async def _run_notifier(settings: Settings) -> None:
         f"mail via {mailer.where}"
     )
     await _until_signalled(start, stop, banner)
+    if business_clock is not None:
+        await business_clock.stop()
     await database.close()
 
 

@@ -14,6 +14,7 @@ from adapters.clock import AcceleratedClock, SystemClock
 from adapters.keys.master import MasterKeys
 from adapters.outbox.relay import OutboxRelay, RelayConfig
 from adapters.payments import SimulatedPaymentGateway
+from adapters.postgres.business_clock import SharedBusinessClock
 from adapters.postgres.cart_history import PostgresCartHistory
 from adapters.postgres.catalog import CATALOG_CHANNEL, CachedCatalog, PostgresCatalog
 from adapters.postgres.customers import PostgresCustomers
@@ -42,7 +43,7 @@ async def build_services(settings: Settings, schema: str | None = None) -> Servi
     database = await Database.open(settings, schema=schema, pool_size=settings.pool_size)
     catalog = CachedCatalog(PostgresCatalog(database.pool))
     await database.store.notifier.subscribe(CATALOG_CHANNEL, catalog.invalidate)
-    clock = clock_of(settings)
+    clock, business_clock = await shared_clock_of(settings, database)
     service = CommerceService(
         store=database.store,
         catalog=catalog,
@@ -67,6 +68,7 @@ async def build_services(settings: Settings, schema: str | None = None) -> Servi
         clock=clock,
         metrics=Metrics(),
         reads=reads,
+        business_clock=business_clock,
     )
 
 
@@ -101,8 +103,25 @@ def clock_of(settings: Settings) -> Clock:
             "OMNI_CLOCK_START and OMNI_CLOCK_SPEED are for simulations, and OMNI_ENVIRONMENT "
             "is production: unset them."
         )
-    start = datetime.fromisoformat(settings.clock_start) if settings.clock_start else None
-    return AcceleratedClock(start or datetime.now(UTC), settings.clock_speed)
+    return AcceleratedClock(explicit_start(settings) or datetime.now(UTC), settings.clock_speed)
+
+
+def explicit_start(settings: Settings) -> datetime | None:
+    return datetime.fromisoformat(settings.clock_start) if settings.clock_start else None
+
+
+async def shared_clock_of(
+    settings: Settings, database: Database
+) -> tuple[Clock, SharedBusinessClock | None]:
+    """`clock_of`, and for a simulation the schema's shared business clock it follows: every
+    process on the schema runs on it (adapters/postgres/business_clock.py). The real clock
+    touches no table and listens to nothing."""
+    clock = clock_of(settings)
+    if not isinstance(clock, AcceleratedClock):
+        return clock, None
+    shared = SharedBusinessClock(database.pool, clock)
+    await shared.start(explicit_start(settings), database.store.notifier.subscribe)
+    return clock, shared
 
 
 def loyalty_rules(settings: Settings) -> LoyaltyRules:

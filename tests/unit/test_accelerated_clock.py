@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -35,6 +36,41 @@ def test_skipping_ahead_runs_on_from_there() -> None:
     assert clock.skip_to(month_later) == month_later
     real.value += 2
     assert clock.now() == month_later + timedelta(minutes=2)
+
+
+def test_it_follows_a_shared_anchor_from_the_wall_clock() -> None:
+    real = FakeSeconds()
+    clock = AcceleratedClock(START, speed=60, real=real)
+    anchored = START + timedelta(days=3)
+    clock.follow(anchored, real_origin=real.value - 10, speed=360)  # anchored 10 s ago
+    assert (clock.now(), clock.speed) == (anchored + timedelta(hours=1), 360)
+    real.value += 10
+    assert clock.now() == anchored + timedelta(hours=2)
+
+
+def test_another_process_on_the_same_anchor_reads_the_same_time() -> None:
+    real = FakeSeconds()
+    first = AcceleratedClock(START, speed=720, real=real)
+    real.value += 3
+    second = AcceleratedClock(START + timedelta(days=9), speed=1, real=real)
+    second.follow(START, real_origin=1000.0, speed=720)
+    assert second.now() == first.now() == START + timedelta(minutes=36)
+    assert first.at(1005.0) == START + timedelta(hours=1)
+
+
+def test_it_runs_on_the_wall_clock_by_default() -> None:
+    assert AcceleratedClock(START, speed=60).real is time.time
+
+
+def test_a_wall_clock_set_back_holds_business_time_still() -> None:
+    real = FakeSeconds()
+    clock = AcceleratedClock(START, speed=60, real=real)
+    real.value += 60
+    assert clock.now() == START + timedelta(hours=1)
+    real.value -= 30
+    assert clock.now() == START + timedelta(hours=1)
+    real.value += 60
+    assert clock.now() == START + timedelta(hours=1, minutes=30)
 
 
 def test_it_never_goes_back() -> None:

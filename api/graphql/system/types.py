@@ -39,7 +39,8 @@ class ServerClock:
     now: datetime
     speed: float = strawberry.field(description="Seconds of business time per real second.")
     can_skip: bool = strawberry.field(
-        description="A simulation's clock (OMNI_CLOCK_SPEED/_START): skipClock moves it ahead."
+        description="A simulation's clock (OMNI_CLOCK_SPEED/_START), shared by every process "
+        "on the database schema: skipClock moves it ahead."
     )
 
     @classmethod

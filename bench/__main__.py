@@ -48,6 +48,7 @@ PARTS = {
     "staff-board": ("staff_board", "run"),
     "personal-data": ("personal_data", "run"),
     "scale-replicas": ("scale_replicas", "run"),
+    "checkout-points": ("checkout_points", "run"),  # the end of `api` and of `loyalty`
 }
 
 

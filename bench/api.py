@@ -7,6 +7,7 @@ Litestar JSON endpoint of the same process, and addToCart answering its position
 against the same add answering the cart it decided on (`cart { lines total }`), the two in
 alternating rounds. Two layouts: one process, and `omni serve --workers 2`'s two API
 processes (reads should use the second core). Issue 19's targets are printed met or missed.
+Last of all, issue 22's checkout with points against without (bench/checkout_points.py).
 
 Last, the executor decision (issue 18 item 2): myCart with compiled plans against
 graphql-core's own execution, over HTTP (two servers, alternating rounds) and in process
@@ -35,6 +36,7 @@ from api.graphql.engine.execution import GraphQLExecutor
 from api.graphql.engine.storable import StorableTextExecutor
 from api.graphql.schema import schema as api_schema
 from api.server.composition import build_services
+from bench import checkout_points
 from bench.common import median, ratio_line, target_line, timed_workers
 from bench.harness import wrk
 from bench.harness.cpu import CpuMeter, process_started_with
@@ -107,7 +109,8 @@ async def run(settings: Settings, seconds: float) -> list[str]:
             "myCart at c=32, 2 API workers / one process", reads_at_32[2] / reads_at_32[1], None
         )
     )
-    return lines + await _plans_against_library(settings, seconds, overrides)
+    lines += await _plans_against_library(settings, seconds, overrides)
+    return lines + await checkout_points.run(settings)  # issue 22: redeeming points, same run
 
 
 async def _plans_against_library(

@@ -6,7 +6,7 @@ total (the redemption loads the customer's ledger and appends its event in the c
 own append). Timed in this process, the use case alone, one at a time: the HTTP and GraphQL
 work a request adds is the same for both, so the ratio here is the larger one a request could
 show. Medians of each kind; the order alternates so drift and the shared machine's load fall
-on both alike.
+on both alike. Then the same over HTTP against a server process (bench/checkout_points.py).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from adapters.postgres.catalog import CachedCatalog, PostgresCatalog
 from adapters.postgres.customers import PostgresCustomers
 from adapters.settings import Settings
 from api.server.demo_seed import seed_demo
+from bench import checkout_points
 from bench.common import fresh_database, median, ratio_line
 from domain.order.model import Fulfillment, FulfillmentMethod
 from domain.service import CommerceService
@@ -73,6 +74,7 @@ async def run(settings: Settings, seconds: float = 0.0) -> list[str]:
             )
             times[redeem].append(time.perf_counter() - started)
     plain, with_points = median(times[False]), median(times[True])
+    over_http = await checkout_points.run(settings)  # the same, as requests to a server
     return [
         f"loyalty: checkout server time, in process, {CHECKOUTS:,} of each (medians)",
         f"  checkout                      {plain * 1000:7.2f} ms",
@@ -80,6 +82,7 @@ async def run(settings: Settings, seconds: float = 0.0) -> list[str]:
         ratio_line(
             "checkout with points / checkout", with_points / plain, TARGET, higher_is_better=False
         ),
+        *over_http,
     ]
 
 

@@ -284,7 +284,7 @@ async def test_the_managers_report_counts_a_transfer_as_neither_earned_nor_redee
         .when(out, into)
         .then(
             answer(report_loyalty_of, None, MONDAY, TUESDAY).equals(
-                LoyaltyFigures(100, 80, 30, 20, 1)
+                LoyaltyFigures(100, 80, 15, 30, 20, 1)
             ),
         )
     )

@@ -6,6 +6,10 @@ Roles: a guest holds one cart (its token is renewed as the cart is used), a cust
 of some stores (picker or manager), a till of one store, an admin. A shopper's token (guest or
 customer) may name the sales channel of the app it was issued to (`channel`: web, mobile,
 kiosk, call_centre): every write it makes is counted there.
+
+An erased customer's tokens and links are refused (`AccountErased`) by the set of erased
+customers each process holds in memory (adapters/postgres/erased_customers.py), so checking
+costs no database round trip.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import enum
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -119,6 +123,13 @@ class InvalidToken(Exception):
     """The token is malformed, forged or expired."""
 
 
+class AccountErased(InvalidToken):
+    """The token (or link) names a customer who was erased."""
+
+    def __init__(self) -> None:
+        super().__init__("this account was erased")
+
+
 class WeakSecret(StartupError):
     """The signing key may not be used here (the development key, or too short)."""
 
@@ -136,6 +147,9 @@ class TokenService:
         self._signing = secrets[0]
         self._keys = {key_id(secret): secret for secret in secrets}
         self._clock = clock
+        # The customers erased: their tokens and links are refused (set by the composition
+        # root to the process's set, kept current by NOTIFY).
+        self.erased: Container[str] = frozenset()
         # A client sends the same token with every request; its signature need not be
         # checked again (the keys never change in a process). The expiry still is.
         self._verified: OrderedDict[str, Principal] = OrderedDict()
@@ -190,7 +204,7 @@ class TokenService:
         claims = self._link_claims(token, EXPORT_AUDIENCE)
         if claims["exp"] < now:
             raise InvalidToken("this link has expired: ask for a new one")
-        return str(claims["sub"])
+        return self._not_erased(str(claims["sub"]))
 
     def mint_survey_link(self, customer_id: str, request_id: UUID, expires_at: int) -> str:
         """A token that answers one survey of one customer, and nothing else."""
@@ -201,9 +215,15 @@ class TokenService:
         expiry is the survey's to decide (SURVEY_EXPIRED, by the service's clock)."""
         claims = self._link_claims(token, SURVEY_AUDIENCE)
         try:
-            return str(claims["sub"]), UUID(str(claims["rid"]))
+            customer_id, request_id = str(claims["sub"]), UUID(str(claims["rid"]))
         except (KeyError, ValueError):
             raise InvalidToken("invalid link") from None
+        return self._not_erased(customer_id), request_id
+
+    def _not_erased(self, customer_id: str) -> str:
+        if customer_id in self.erased:
+            raise AccountErased()
+        return customer_id
 
     def _mint_link(
         self, audience: str, customer_id: str, expires_at: int, more: dict[str, Any]
@@ -237,6 +257,8 @@ class TokenService:
                 self._verified.popitem(last=False)
         if principal.expires_at < now:
             raise InvalidToken("token expired")
+        if principal.role is Role.CUSTOMER:
+            self._not_erased(principal.subject)
         return principal
 
     @staticmethod

@@ -9,6 +9,7 @@ from adapters.postgres.business_clock import SharedBusinessClock
 from adapters.postgres.catalog import CachedCatalog
 from adapters.postgres.customers import PostgresCustomers
 from adapters.postgres.database import Database
+from adapters.postgres.erased_customers import ErasedCustomers
 from adapters.settings import Settings
 from api.auth import TokenService
 from api.metrics import Metrics
@@ -37,10 +38,14 @@ class Services:
     reads: ReadRoutes
     # A simulation's clock as every process on the schema shares it (None on the real clock).
     business_clock: SharedBusinessClock | None = None
+    # The customers erased, whose tokens `tokens` refuses (None: none are refused).
+    erased: ErasedCustomers | None = None
 
     async def close(self) -> None:
         if self.business_clock is not None:
             await self.business_clock.stop()
+        if self.erased is not None:
+            await self.erased.stop()
         await self.reads.close()
         await self.database.close()
 

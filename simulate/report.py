@@ -31,8 +31,10 @@ RETURNS = """query($from: Date!, $to: Date!, $zone: String!, $after: String) {
 SUMMARY = """query($id: String!) { customer(id: $id) { summary {
   purchases { channel purchases value { amount } } refunded { amount }
   openCarts openPickups openReturns } } }"""
-LOYALTY = """{ me { loyalty { balance owed earned redeemed reversed expired restored
-  history { kind points source } } } }"""
+POINTS = """loyalty { balance owed earned redeemed reversed expired restored
+  history { kind points source } }"""
+LOYALTY = f"{{ me {{ {POINTS} }} }}"
+LOYALTY_OF = f"query($id: String!) {{ customer(id: $id) {{ {POINTS} }} }}"
 TIMELINE = """query($id: String!) { customer(id: $id) {
   id: customerId firstName timeline(first: 100) {
   nodes { at kind channel deviceId storeId summary } } } }"""
@@ -88,7 +90,7 @@ async def build_report(
         customers=await _summaries(api, admin, [s.id for s in outcome.world.shoppers]),
         stock={loc: await stock_at(api, admin, loc) for loc in outcome.world.locations},
         manager=manager,
-        loyalty=await _loyalty(api, [s.id for s in outcome.world.shoppers]),
+        loyalty=await _loyalty(api, admin, [s.id for s in outcome.world.shoppers], outcome.erased),
     )
     if outcome.voice is not None:
         reported.voice_mails_without_consent = outcome.voice.mails_without_consent
@@ -128,12 +130,16 @@ def _points_differences(outcome: Outcome, reported: Reported) -> list[str]:
     return found
 
 
-async def _loyalty(api: Api, ids: list[str]) -> dict[str, dict]:
-    """Each simulated customer's own view of their points, with their own token."""
+async def _loyalty(api: Api, admin: str, ids: list[str], erased: list[str]) -> dict[str, dict]:
+    """Each simulated customer's own view of their points, with their own token; an erased
+    customer's token is refused, so the desk reads hers."""
     limit = asyncio.Semaphore(16)
 
     async def one(customer_id: str) -> dict:
         async with limit:
+            if customer_id in erased:
+                answer = await api.query(LOYALTY_OF, admin, id=customer_id)
+                return answer["customer"]["loyalty"]  # type: ignore[no-any-return]
             answer = await api.query(LOYALTY, api.token("customer", customer_id))
         return answer["me"]["loyalty"]  # type: ignore[no-any-return]
 

@@ -75,6 +75,7 @@ class Outcome:
     voice: Voice | None = None  # None: surveys were not simulated (a note says why)
     real_seconds: float = 0.0
     requests: int = 0
+    erased: list[str] = field(default_factory=list)  # their own tokens are refused now
 
     @property
     def showcase(self) -> str:
@@ -121,7 +122,8 @@ async def simulate(
         await _closing(sim, day_open, options, display)
     else:
         outcome.notes += REAL_CLOCK_NOTES
-    outcome.notes.append(await _erasures(sim, plans, minted_admin, display))
+    note, outcome.erased = await _erasures(sim, plans, minted_admin, display)
+    outcome.notes.append(note)
     display.phase("waiting for the read models")
     await _settled(api, minted_admin, options.wait_seconds)
     ended = await clock.server_now()
@@ -270,7 +272,9 @@ async def _closing(sim: Sim, day_open: datetime, options: Options, display: Disp
     display.log(f"the clock skipped to {sim.clock.now():%Y-%m-%d}: {len(waiting)} no-shows")
 
 
-async def _erasures(sim: Sim, plans: list[Plan], admin: str, display: Display) -> str:
+async def _erasures(
+    sim: Sim, plans: list[Plan], admin: str, display: Display
+) -> tuple[str, list[str]]:
     """A few customers who shopped ask to be forgotten and the service desk erases them (never
     the showcase): their business stays in every figure, under a pseudonymous id."""
     display.phase("erasures: a few customers are forgotten")
@@ -292,7 +296,7 @@ async def _erasures(sim: Sim, plans: list[Plan], admin: str, display: Display) -
         "orders, amounts and stock are in every figure."
     )
     display.log(note)
-    return note
+    return note, erased
 
 
 async def _settled(api: Api, admin: str, wait_seconds: float) -> None:

@@ -23,6 +23,7 @@ from uuid import UUID
 import asyncpg
 
 from adapters.keys.postgres import FORGET_LINKED, NOTIFY, TOMBSTONE
+from adapters.postgres.erased_customers import ErasedCustomers, record_erased
 from adapters.postgres.store import PostgresEventStore
 from domain.personal import ERASED, customer_subject, personal_fields
 from domain.ports import Position
@@ -68,20 +69,27 @@ class ReadModel(Protocol):
 class PostgresEraser:
     """`settle_seconds`: how long the erasure waits for running projections to pass it before
     scrubbing a second time (a batch that opened a text before the keys went may commit after
-    the first scrub)."""
+    the first scrub). `erased`: this process's set of erased customers, told at once."""
 
     def __init__(
         self,
         store: PostgresEventStore,
         read_models: Sequence[ReadModel],
         settle_seconds: float = SETTLE_SECONDS,
+        erased: ErasedCustomers | None = None,
     ) -> None:
         self.store, self.read_models = store, list(read_models)
         self.settle_seconds = settle_seconds
+        self.erased = erased
 
     async def erase(self, customer_ids: Sequence[str]) -> None:
         subjects = [customer_subject(c) for c in customer_ids]
         pool = self.store.pool
+        # First: their tokens stop working in every process (api/auth.py), even should what
+        # follows fail and wait for `erase_due`.
+        await record_erased(pool, customer_ids)
+        if self.erased is not None:
+            self.erased.add(customer_ids)
         if not await pool.fetchval(PENDING, subjects, list(customer_ids)):
             return  # done before: no key and no directory row left
         guests = [row["subject"] for row in await pool.fetch(LINKED, subjects)]

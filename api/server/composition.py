@@ -19,6 +19,7 @@ from adapters.postgres.cart_history import PostgresCartHistory
 from adapters.postgres.catalog import CATALOG_CHANNEL, CachedCatalog, PostgresCatalog
 from adapters.postgres.customers import PostgresCustomers
 from adapters.postgres.database import Database
+from adapters.postgres.erased_customers import erased_customers
 from adapters.postgres.erasure import PostgresEraser
 from adapters.postgres.replicas import ReplicaSet
 from adapters.settings import Settings, SettingsError
@@ -43,6 +44,10 @@ async def build_services(settings: Settings, schema: str | None = None) -> Servi
     database = await Database.open(settings, schema=schema, pool_size=settings.pool_size)
     catalog = CachedCatalog(PostgresCatalog(database.pool))
     await database.store.notifier.subscribe(CATALOG_CHANNEL, catalog.invalidate)
+    # An erased customer's tokens are refused in every process, without a query per request.
+    tokens.erased = erased = await erased_customers(
+        database.pool, database.store.notifier.subscribe
+    )
     clock, business_clock = await shared_clock_of(settings, database)
     service = CommerceService(
         store=database.store,
@@ -51,7 +56,7 @@ async def build_services(settings: Settings, schema: str | None = None) -> Servi
         clock=clock,
         customers=PostgresCustomers(database.pool),
         cart_history=PostgresCartHistory(database.pool),
-        eraser=PostgresEraser(database.store, all_projections()),
+        eraser=PostgresEraser(database.store, all_projections(), erased=erased),
         erasure_waiting_days=settings.erasure_waiting_days,
         loyalty_rules=loyalty_rules(settings),
     )
@@ -69,6 +74,7 @@ async def build_services(settings: Settings, schema: str | None = None) -> Servi
         metrics=Metrics(),
         reads=reads,
         business_clock=business_clock,
+        erased=erased,
     )
 
 

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import strawberry
 
-from api.auth import InvalidToken, Role
+from api.auth import AccountErased, InvalidToken, Role
 from api.graphql.common import Money, Payload, attempt
 from api.graphql.context import Info, RequestContext
 from api.graphql.errors import UserError, invalid
@@ -24,6 +24,7 @@ from api.graphql.limits import (
     described,
 )
 from domain import bounds
+from domain.errors import ErrorCode
 from domain.usecases.base import Done
 from domain.usecases.sales import PosSaleLine, SaleRecorded
 from domain.values import Money as DomainMoney
@@ -97,6 +98,8 @@ def _customer_of(context: RequestContext, token: str | None) -> str | UserError 
         return None
     try:
         shopper = context.services.tokens.verify(token, time.time())
+    except AccountErased as error:  # as a customer the till cannot find
+        return UserError(code=ErrorCode.UNKNOWN_CUSTOMER, field="customerToken", message=str(error))
     except InvalidToken as error:
         return invalid("customerToken", str(error))
     if shopper.role is not Role.CUSTOMER:

@@ -22,7 +22,7 @@ from domain.loyalty.model import (
 )
 from domain.order.model import Order
 from domain.usecases.base import Decision, Done
-from domain.usecases.profiles import CustomerProfiles
+from domain.usecases.profiles import MAX_MERGE_HOPS, CustomerProfiles
 from domain.values import Context, Money
 
 
@@ -42,14 +42,25 @@ class PointsExpired(msgspec.Struct, frozen=True):
 class LoyaltyUseCases(CustomerProfiles):
     async def _ledger(self, customer_id: str) -> LoyaltyAccount | None:
         """The ledger of the profile the customer id stands for now (the survivor of merges)."""
-        survivor = await self.survivor_of(customer_id)
-        return await self.repository.find(loyalty_account_id(survivor), LoyaltyAccount)
+        return await self._followed_ledger(await self.survivor_of(customer_id))
 
     async def _loyalty_account(self, customer_id: str, at: datetime) -> LoyaltyAccount:
         """The customer's ledger (the survivor's), opened on first use."""
         survivor = await self.survivor_of(customer_id)
-        found = await self.repository.find(loyalty_account_id(survivor), LoyaltyAccount)
+        found = await self._followed_ledger(survivor)
         return found if found is not None else LoyaltyAccount.open(survivor, at)
+
+    async def _followed_ledger(self, customer_id: str) -> LoyaltyAccount | None:
+        """The customer's ledger, or where it moved: a merge that committed after the profile
+        was read has moved it already, and the points are the survivor's."""
+        ledger = await self.repository.find(loyalty_account_id(customer_id), LoyaltyAccount)
+        for _ in range(MAX_MERGE_HOPS):
+            if ledger is None or ledger.transferred_to is None:
+                return ledger
+            ledger = await self.repository.find(
+                loyalty_account_id(ledger.transferred_to), LoyaltyAccount
+            )
+        raise AssertionError(f"the ledger of {customer_id} moved more than {MAX_MERGE_HOPS} times")
 
     async def _ledger_follows(
         self, survivor_id: str, duplicate_id: str, at: datetime

@@ -110,6 +110,23 @@ async def test_the_merge_moves_the_points_with_their_expiry_in_its_append(
     assert (await ledger(service)).balance == 39
 
 
+async def test_a_sale_that_read_the_profile_before_the_merge_pays_from_the_survivors_ledger(
+    service: CommerceService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await till_sale(service, "1", "VINYL-PLAYER", "cust-ada-old")  # 149 points
+    await service.merge_customers("cust-ada", "cust-ada-old", DESK)
+
+    async def as_read_before_the_merge(customer_id: str) -> str:
+        return customer_id  # the profile read a moment before the merge committed
+
+    monkeypatch.setattr(service, "survivor_of", as_read_before_the_merge)
+    await till_sale(service, "2", "LAVA-LAMP", "cust-ada-old", points=60)
+
+    ada, old = await ledger(service), await ledger(service, OLD_LEDGER)
+    # 149, less the 60 paid with, plus what the 38.40 in money earned (38): all on Ada's.
+    assert (ada.balance, old.balance) == (149 - 60 + 38, 0)
+
+
 async def test_a_refund_after_the_merge_reverses_on_the_survivors_ledger(
     service: CommerceService,
 ) -> None:

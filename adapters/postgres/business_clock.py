@@ -5,7 +5,6 @@ Only a simulated clock comes here; the real one never reads the table."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from adapters.clock import AcceleratedClock, ClockCannotGoBack
+from adapters.postgres.notify import Reloads
 
 BUSINESS_CLOCK_CHANNEL = "business_clock"
 log = logging.getLogger(__name__)
@@ -39,9 +39,8 @@ class SharedBusinessClock:
 
     def __init__(self, pool: asyncpg.Pool, clock: AcceleratedClock) -> None:
         self.pool, self.clock = pool, clock
-        self._pending = False
         self._followed: Anchor | None = None
-        self._rereading: asyncio.Task[None] | None = None
+        self._rereads = Reloads(self._reread, "shared business clock")
 
     async def start(self, explicit_start: datetime | None, subscribe: Subscribe) -> Anchor:
         """Listen for skips, then join the schema's clock: record ours if none is stored; else
@@ -86,21 +85,13 @@ class SharedBusinessClock:
 
     def changed(self) -> None:
         """Another process moved the clock (or a notification may have been missed): read the
-        anchor again, in a task of its own since the notifier calls this synchronously."""
-        self._pending = True
-        if self._rereading is None or self._rereading.done():
-            self._rereading = asyncio.get_running_loop().create_task(self._reread())
+        anchor again."""
+        self._rereads.changed()
 
     async def _reread(self) -> None:
-        while self._pending:
-            self._pending = False
-            try:
-                anchor = await _anchor(self.pool)
-            except Exception as error:  # noqa: BLE001 - the notifier calls again on reconnect
-                log.warning("shared business clock not re-read: %r", error)
-                return
-            if anchor is not None:
-                self._follow(anchor)
+        anchor = await _anchor(self.pool)
+        if anchor is not None:
+            self._follow(anchor)
 
     def _follow(self, anchor: Anchor) -> None:
         """Take `anchor` unless it is older than the one followed: reads and skips of this
@@ -112,9 +103,7 @@ class SharedBusinessClock:
         self.clock.follow(anchor.business_at, anchor.anchored_at, anchor.speed)
 
     async def stop(self) -> None:
-        if self._rereading is not None:
-            self._rereading.cancel()
-            await asyncio.gather(self._rereading, return_exceptions=True)
+        await self._rereads.stop()
 
 
 async def _locked(connection: asyncpg.Connection) -> Anchor | None:

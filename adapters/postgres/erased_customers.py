@@ -10,13 +10,11 @@ away that the eraser's own process added.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 import asyncpg
 
-log = logging.getLogger(__name__)
+from adapters.postgres.notify import Reloads
 
 ERASED_CHANNEL = "erased_customers"
 LOAD = "SELECT customer_id FROM erased_customers"
@@ -39,8 +37,7 @@ class ErasedCustomers:
     def __init__(self, load: Load) -> None:
         self._load = load
         self._ids: frozenset[str] = frozenset()
-        self._stale = False
-        self._loading: asyncio.Task[None] | None = None
+        self._reloads = Reloads(self.load, "erased customers")
 
     def __contains__(self, customer_id: object) -> bool:
         return customer_id in self._ids
@@ -58,28 +55,14 @@ class ErasedCustomers:
     def changed(self) -> None:
         """Another process erased someone (or a notification may have been missed): load again,
         once more after the load under way if one is."""
-        self._stale = True
-        if self._loading is None or self._loading.done():
-            self._loading = asyncio.get_running_loop().create_task(self._load_while_stale())
-
-    async def _load_while_stale(self) -> None:
-        while self._stale:
-            self._stale = False
-            try:
-                await self.load()
-            except Exception as error:  # noqa: BLE001 - the next notification loads again
-                log.warning("erased customers not reloaded (until the next change): %r", error)
-                return
+        self._reloads.changed()
 
     async def settled(self) -> None:
         """Once the load under way (if any) has ended."""
-        if self._loading is not None:
-            await asyncio.gather(self._loading, return_exceptions=True)
+        await self._reloads.settled()
 
     async def stop(self) -> None:
-        if self._loading is not None:
-            self._loading.cancel()
-            await asyncio.gather(self._loading, return_exceptions=True)
+        await self._reloads.stop()
 
 
 async def erased_customers(pool: asyncpg.Pool, subscribe: Subscribe) -> ErasedCustomers:

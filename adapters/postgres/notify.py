@@ -174,3 +174,39 @@ class AppendNotifier:
                 log.warning("append notification not sent (followers will poll): %r", error)
                 return
             await asyncio.sleep(NOTIFY_INTERVAL_SECONDS)
+
+
+class Reloads:
+    """What a subscriber calls on each notification to read something again (`reload`): in a
+    task of its own, since the notifier calls synchronously; notifications during a reload cost
+    one more reload, not one each. A failed reload is logged and waits for the next notification
+    (the notifier calls again after a lost connection)."""
+
+    def __init__(self, reload: Callable[[], Awaitable[None]], what: str) -> None:
+        self._reload, self._what = reload, what
+        self._stale = False
+        self._task: asyncio.Task[None] | None = None
+
+    def changed(self) -> None:
+        self._stale = True
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._while_stale())
+
+    async def _while_stale(self) -> None:
+        while self._stale:
+            self._stale = False
+            try:
+                await self._reload()
+            except Exception as error:  # noqa: BLE001 - the next notification reloads
+                log.warning("%s not read again (until the next change): %r", self._what, error)
+                return
+
+    async def settled(self) -> None:
+        """Once the reload under way (if any) has ended."""
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -15,14 +14,10 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from simulate.server import free_port
+
 SURVEY_SUBJECT = "One question about your visit"
 LINK = re.compile(r"/survey#(\S+)")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Mailbox:

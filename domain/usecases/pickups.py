@@ -11,12 +11,11 @@ import msgspec
 from domain import access, bounds
 from domain.access import Capability
 from domain.errors import DomainError, ErrorCode
-from domain.loyalty.model import purchase_source
 from domain.order.model import Order, OrderStatus
 from domain.pickup.model import Pickup, PickupStatus, PickupWindowStillOpen
 from domain.stock.model import StockItem
 from domain.usecases.base import Decision, Done
-from domain.usecases.loyalty import LoyaltyUseCases
+from domain.usecases.fulfilment import FulfilmentUseCases
 from domain.usecases.payments import PaymentCalls
 from domain.values import Context, stock_item_id
 
@@ -43,7 +42,7 @@ def _changed(pickup: Pickup, code: str | None = None) -> PickupChanged:
     return PickupChanged(pickup.id, pickup.order_id, pickup.status.value, code)
 
 
-class PickupUseCases(LoyaltyUseCases):
+class PickupUseCases(FulfilmentUseCases):
     async def _on_pickup(
         self,
         pickup_id: UUID,
@@ -154,18 +153,9 @@ class PickupUseCases(LoyaltyUseCases):
             order = await self.repository.get(pickup.order_id, Order)
             if order.status is not OrderStatus.PAYMENT_AUTHORIZED:
                 raise PaymentRequired(order_id=order.id, status=order.status.value)
-            items = await self._stock_items(pickup.store_id, [line.sku for line in pickup.lines])
-            for item in items.values():
-                item.consume(order.id)
-            assert order.authorization is not None
-            paid = order.amount_to_capture
-            order.capture_payment(await payments.capture(order.id, order.authorization, paid), now)
-            order.complete(now)
-            # Points are earned on the money taken, in this append (decisions: loyalty-ledger)
-            earned = await self._earning(
-                order.customer_id, purchase_source("order", order.id), paid, now
-            )
-            return Decision([pickup, order, *items.values(), *earned], _changed(pickup))
+            skus = [line.sku for line in pickup.lines]
+            changed = await self._fulfilled(order, pickup.store_id, skus, payments, now)
+            return Decision([pickup, order, *changed], _changed(pickup))
 
         return await self._execute(decide, PickupChanged, context)
 

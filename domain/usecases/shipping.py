@@ -9,10 +9,9 @@ import msgspec
 
 from domain import access, bounds
 from domain.access import Capability
-from domain.loyalty.model import purchase_source
 from domain.order.model import Order
 from domain.usecases.base import Decision, Done
-from domain.usecases.loyalty import LoyaltyUseCases
+from domain.usecases.fulfilment import FulfilmentUseCases
 from domain.usecases.payments import PaymentCalls
 from domain.values import Context
 
@@ -23,7 +22,7 @@ class OrderShipped(msgspec.Struct, frozen=True):
     tracking_number: str
 
 
-class ShippingUseCases(LoyaltyUseCases):
+class ShippingUseCases(FulfilmentUseCases):
     async def ship_order(
         self,
         order_id: UUID,
@@ -45,20 +44,11 @@ class ShippingUseCases(LoyaltyUseCases):
             access.require(context.actor, Capability.SHIP, order.fulfillment.location_id)
             order.ship(carrier, tracking_number, staff_id, now)  # every refusal comes first
             skus = sorted({line.sku for line in order.lines})
-            items = await self._stock_items(order.fulfillment.location_id, skus)
-            for item in items.values():
-                item.consume(order.id)
-            assert order.authorization is not None  # PAYMENT_AUTHORIZED, checked by ship
-            paid = order.amount_to_capture  # what the card pays: points tendered are not taken
-            order.capture_payment(await payments.capture(order.id, order.authorization, paid), now)
-            order.complete(now)
-            # Points are earned on the money taken, in this append (decisions: loyalty-ledger)
-            earned = await self._earning(
-                order.customer_id, purchase_source("order", order.id), paid, now
-            )
+            location = order.fulfillment.location_id
+            changed = await self._fulfilled(order, location, skus, payments, now)
             parcel = order.shipped
             assert parcel is not None
             shipped = OrderShipped(order.id, parcel.carrier, parcel.tracking_number)
-            return Decision([order, *items.values(), *earned], shipped)
+            return Decision([order, *changed], shipped)
 
         return await self._execute(decide, OrderShipped, context)

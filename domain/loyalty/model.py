@@ -272,6 +272,8 @@ class LoyaltyAccount(Aggregate):
         survivor's (`TransferredIn` there, in the same append); it takes nothing more."""
 
         survivor_id: CustomerRef
+        # Counts of points, not personal data; each at most a ledger's balance or debt, which
+        # the read side already holds (loyalty_balance's int columns).
         points: int  # the balance that left
         owed: int  # the points owed that left
         next_expiry: datetime | None  # always None: nothing left to expire
@@ -282,6 +284,8 @@ class LoyaltyAccount(Aggregate):
         owed, and per purchase what it earned and paid with (for later refunds)."""
 
         duplicate_id: CustomerRef
+        # Counts of points, not personal data, bounded as TransferredOut's (`settled` by the
+        # smaller of the two balances and the two debts together).
         points: int  # the balance that came in
         owed: int  # the points owed that came in
         settled: int  # owed on either side, paid off by the balances at once

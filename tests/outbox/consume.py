@@ -12,6 +12,9 @@ import nats
 from adapters.nats.jetstream import server_urls
 from adapters.outbox.relay import RelayConfig
 
+# How long a reader waits for a stream's consumer to have a leader after nodes came back.
+ELECTION_SECONDS = 30.0
+
 
 @dataclass
 class Received:
@@ -52,8 +55,9 @@ async def read_all(url: str, config: RelayConfig) -> list[Received]:
     try:
         js = connection.jetstream()
         subscription = await js.pull_subscribe(f"{config.subject_prefix}.>", stream=config.stream)
+        deadline = asyncio.get_running_loop().time() + ELECTION_SECONDS
         while len(received) < total:
-            for message in await subscription.fetch(min(total - len(received), 500), timeout=5):
+            for message in await _fetch(subscription, min(total - len(received), 500), deadline):
                 await message.ack()
                 msg_id = (message.headers or {}).get("Nats-Msg-Id", "")
                 received.append(Received(message.subject, msg_id, json.loads(message.data)))
@@ -61,3 +65,15 @@ async def read_all(url: str, config: RelayConfig) -> list[Received]:
     finally:
         await connection.close()
     return received
+
+
+async def _fetch(subscription: Any, count: int, deadline: float) -> list[Any]:
+    """A batch; while the consumer's nodes elect a leader (a cluster whose nodes were just
+    restarted) JetStream answers 503, and a reader asks again, as any consumer would."""
+    while True:
+        try:
+            return list(await subscription.fetch(count, timeout=5))
+        except nats.js.errors.ServiceUnavailableError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.2)
